@@ -1,0 +1,168 @@
+//! `tok status`: profiles, stores, expiry and the last refresh. Never a token.
+
+use serde::Serialize;
+
+use crate::cli::StatusArgs;
+use crate::config::Config;
+use crate::session::{self, RefreshRecord};
+use crate::time::{now, relative, rfc3339};
+
+use super::Env;
+
+#[derive(Debug, Serialize)]
+struct ProfileStatus {
+    name: String,
+    default: bool,
+    issuer: Option<String>,
+    client_id: Option<String>,
+    scopes: Vec<String>,
+    store: Option<String>,
+    /// `true`/`false`, or absent when the store could not be asked.
+    logged_in: Option<bool>,
+    store_error: Option<String>,
+    access_expires_at: Option<String>,
+    access_expires_in: Option<i64>,
+    scope: Option<String>,
+    last_refresh: Option<RefreshRecord>,
+    config_error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    config: String,
+    profiles: Vec<ProfileStatus>,
+}
+
+pub fn run(env: &Env, args: StatusArgs) -> anyhow::Result<()> {
+    let config = env.config()?;
+    let names: Vec<String> = match &args.profile.profile {
+        Some(n) => {
+            config.profile(n)?;
+            vec![n.clone()]
+        }
+        None => config.file.profiles.keys().cloned().collect(),
+    };
+    let default = config.select(None).ok();
+    let report = Report {
+        config: config.path.display().to_string(),
+        profiles: names
+            .iter()
+            .map(|n| status_of(env, &config, n, default.as_deref() == Some(n)))
+            .collect(),
+    };
+    if args.json {
+        env.ctx
+            .printer
+            .stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+    } else {
+        print_human(env, &report);
+    }
+    Ok(())
+}
+
+fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileStatus {
+    let raw = config.file.profiles.get(name).cloned().unwrap_or_default();
+    let state = session::read_state(&env.ctx.paths, name);
+    let mut s = ProfileStatus {
+        name: name.into(),
+        default,
+        issuer: raw.issuer.clone(),
+        client_id: raw.client_id.clone(),
+        scopes: raw.scopes.clone().unwrap_or_default(),
+        store: None,
+        logged_in: None,
+        store_error: None,
+        access_expires_at: None,
+        access_expires_in: None,
+        scope: state.scope.clone(),
+        last_refresh: state.last_refresh.clone(),
+        config_error: None,
+    };
+    let profile = match config.profile(name) {
+        Ok(p) => p,
+        Err(e) => {
+            s.config_error = Some(e.to_string());
+            return s;
+        }
+    };
+    match env.ctx.store_for(name) {
+        Ok(store) => {
+            s.store = Some(store.describe());
+            match store.load(name) {
+                Ok(found) => s.logged_in = Some(found.is_some()),
+                Err(e) => s.store_error = Some(e.to_string()),
+            }
+        }
+        Err(e) => s.store_error = Some(e.to_string()),
+    }
+    let expires = session::read_cache(&env.ctx.paths, &profile)
+        .map(|t| t.expires_at)
+        .unwrap_or(state.access_expires_at);
+    if s.logged_in != Some(false) {
+        s.access_expires_at = expires.map(rfc3339);
+        s.access_expires_in = expires.map(|e| e - now());
+    }
+    s
+}
+
+fn print_human(env: &Env, r: &Report) {
+    let p = &env.ctx.printer;
+    if r.profiles.is_empty() {
+        p.info(format!(
+            "No profiles in {}.\nCreate one with: tok login -p NAME --issuer URL --client-id ID --scope openid --scope offline_access",
+            r.config
+        ));
+        return;
+    }
+    let t = now();
+    let mut out = String::new();
+    for s in &r.profiles {
+        out.push_str(&format!(
+            "{}{}\n",
+            s.name,
+            if s.default { " (default)" } else { "" }
+        ));
+        let mut line = |k: &str, v: String| out.push_str(&format!("  {k:<9} {v}\n"));
+        if let Some(e) = &s.config_error {
+            line("config:", format!("invalid: {e}"));
+            continue;
+        }
+        line("issuer:", s.issuer.clone().unwrap_or_default());
+        line("client:", s.client_id.clone().unwrap_or_default());
+        if !s.scopes.is_empty() {
+            line("scopes:", s.scopes.join(" "));
+        }
+        line(
+            "store:",
+            s.store.clone().unwrap_or_else(|| "unavailable".into()),
+        );
+        line(
+            "session:",
+            match (s.logged_in, &s.store_error) {
+                (Some(true), _) => "logged in".into(),
+                (Some(false), _) => "none (run `tok login`)".into(),
+                (None, Some(e)) => format!("unknown: {e}"),
+                (None, None) => "unknown".into(),
+            },
+        );
+        if let (Some(at), Some(left)) = (&s.access_expires_at, s.access_expires_in) {
+            let when = relative(t + left, t);
+            let verb = if left >= 0 { "expires" } else { "expired" };
+            line("access:", format!("{verb} {when} ({at})"));
+        }
+        if let Some(r) = &s.last_refresh {
+            let outcome = if r.ok {
+                format!(
+                    "ok in {} ms{}",
+                    r.latency_ms,
+                    if r.rotated { ", rotated" } else { "" }
+                )
+            } else {
+                format!("failed: {}", r.error.clone().unwrap_or_default())
+            };
+            line("refresh:", format!("{} ({outcome})", relative(r.at, t)));
+        }
+    }
+    // Human status goes to stdout: it is what the user asked to see, and it holds no secret.
+    let _ = p.stdout(&out);
+}

@@ -1,0 +1,565 @@
+//! The config file and the environment, resolved into a validated [`Profile`].
+//!
+//! This is the one module that reads `std::env` for tok's own variables; their names are the
+//! constants below.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{Classify, Code};
+
+/// Overrides the config file path (as `--config` does).
+pub const ENV_CONFIG: &str = "TOK_CONFIG";
+/// Selects the profile when `-p` is not given.
+pub const ENV_PROFILE: &str = "TOK_PROFILE";
+/// Selects the store: `auto`, `keychain`, `keyutils` or `file`.
+pub const ENV_STORE: &str = "TOK_STORE";
+/// Seconds to wait for another tok process holding a profile's lock (default 60).
+pub const ENV_LOCK_TIMEOUT: &str = "TOK_LOCK_TIMEOUT";
+/// Seconds a keychain operation may take before tok gives up (default 10).
+pub const ENV_KEYCHAIN_TIMEOUT: &str = "TOK_KEYCHAIN_TIMEOUT";
+/// Seconds an HTTP request may take in all (default 30).
+pub const ENV_HTTP_TIMEOUT: &str = "TOK_HTTP_TIMEOUT";
+
+/// Read one of tok's environment variables; empty counts as unset.
+pub fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Read a numeric environment variable, falling back to `default` when unset or malformed.
+pub fn env_secs(name: &str, default: u64) -> u64 {
+    env(name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// How `tok login` obtains the first tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Flow {
+    /// The browser flow where a display is available and not over SSH, else the device flow.
+    #[default]
+    Auto,
+    /// Device authorization grant (RFC 8628): a code to type on another device.
+    Device,
+    /// Authorization code + PKCE with a loopback redirect (RFC 7636, RFC 8252).
+    Browser,
+}
+
+impl Flow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::Auto => "auto",
+            Flow::Device => "device",
+            Flow::Browser => "browser",
+        }
+    }
+}
+
+/// The config file as written by the user.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ProfileConfig>,
+}
+
+/// One `[profiles.NAME]` table.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub flow: Option<Flow>,
+    pub audience: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub device_authorization_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+}
+
+/// A validated profile: everything tok needs to talk to one issuer as one client.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub issuer: Url,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub flow: Flow,
+    /// RFC 8707 `resource` sent on authorization and token requests.
+    pub audience: Option<String>,
+    pub endpoints: EndpointOverrides,
+}
+
+/// Endpoints given in the profile for servers without (or with wrong) discovery documents.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointOverrides {
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Option<Url>,
+    pub device_authorization_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+}
+
+impl Profile {
+    pub fn scope_string(&self) -> Option<String> {
+        (!self.scopes.is_empty()).then(|| self.scopes.join(" "))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid config {path}:{line}: {key}{message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no profile is configured")]
+    NoProfiles,
+    #[error("several profiles are configured ({names}) and none is chosen")]
+    Ambiguous { names: String },
+    #[error("profile `{name}` is not in {path}")]
+    UnknownProfile { name: String, path: PathBuf },
+    #[error("profile `{profile}`: {key} {message}")]
+    Invalid {
+        profile: String,
+        key: &'static str,
+        message: String,
+    },
+    #[error("invalid profile name `{0}`: use letters, digits, `.`, `_` and `-` (at most 64)")]
+    BadName(String),
+}
+
+impl Classify for ConfigError {
+    fn code(&self) -> Code {
+        Code::Config
+    }
+    fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::NoProfiles => {
+                Some("run `tok login -p NAME --issuer URL --client-id ID` to create one".into())
+            }
+            ConfigError::Ambiguous { .. } => Some(
+                "pass `-p NAME`, set TOK_PROFILE, or set `default_profile` in the config".into(),
+            ),
+            ConfigError::UnknownProfile { name, .. } => Some(format!(
+                "run `tok login -p {name} --issuer URL --client-id ID` to create it, or `tok status` to list profiles"
+            )),
+            ConfigError::Invalid { profile, key, .. } => Some(format!(
+                "fix `{key}` under [profiles.{profile}], or pass it to `tok login -p {profile}`"
+            )),
+            ConfigError::Parse { .. } => {
+                Some("fix the file, or move it aside to start over".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Check a profile name: it becomes a file name and a keychain account.
+pub fn validate_name(name: &str) -> Result<(), ConfigError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::BadName(name.to_string()))
+    }
+}
+
+/// The config file and where it came from.
+#[derive(Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    pub file: ConfigFile,
+    /// The raw text, kept for error positions and format-preserving edits.
+    pub text: String,
+}
+
+impl Config {
+    /// Load the file at `path`; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.into(),
+                    source,
+                });
+            }
+        };
+        let file = parse(&text, path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            text,
+        })
+    }
+
+    /// Choose the profile name: `-p`, then `TOK_PROFILE`, then `default_profile`, then the only one.
+    pub fn select(&self, explicit: Option<&str>) -> Result<String, ConfigError> {
+        let name = explicit
+            .map(str::to_string)
+            .or_else(|| env(ENV_PROFILE))
+            .or_else(|| self.file.default_profile.clone());
+        if let Some(name) = name {
+            validate_name(&name)?;
+            return Ok(name);
+        }
+        let mut names = self.file.profiles.keys();
+        match (names.next(), names.next()) {
+            (None, _) => Err(ConfigError::NoProfiles),
+            (Some(only), None) => Ok(only.clone()),
+            _ => Err(ConfigError::Ambiguous {
+                names: self
+                    .file
+                    .profiles
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// The validated profile `name`.
+    pub fn profile(&self, name: &str) -> Result<Profile, ConfigError> {
+        validate_name(name)?;
+        let raw = self
+            .file
+            .profiles
+            .get(name)
+            .ok_or_else(|| ConfigError::UnknownProfile {
+                name: name.to_string(),
+                path: self.path.clone(),
+            })?;
+        resolve(name, raw)
+    }
+}
+
+/// Parse the config text, mapping serde errors to file, line and key.
+pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    toml::from_str::<ConfigFile>(text).map_err(|e| {
+        let (line, key) = match e.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                let line_text = text.lines().nth(line - 1).unwrap_or("");
+                let key = line_text
+                    .split_once('=')
+                    .map(|(k, _)| format!("`{}`: ", k.trim()))
+                    .unwrap_or_default();
+                (line, key)
+            }
+            None => (0, String::new()),
+        };
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            line,
+            key,
+            message: e.message().lines().next().unwrap_or("invalid").to_string(),
+        }
+    })
+}
+
+fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
+    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
+        profile: name.to_string(),
+        key,
+        message,
+    };
+    let issuer = raw
+        .issuer
+        .as_deref()
+        .ok_or_else(|| invalid("issuer", "is missing".into()))?;
+    let issuer = check_url(issuer).map_err(|m| invalid("issuer", m))?;
+    let client_id = raw
+        .client_id
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| invalid("client_id", "is missing".into()))?;
+    let endpoint = |key: &'static str, v: &Option<String>| -> Result<Option<Url>, ConfigError> {
+        v.as_deref()
+            .map(check_url)
+            .transpose()
+            .map_err(|m| invalid(key, m))
+    };
+    let scopes = raw.scopes.clone().unwrap_or_default();
+    if let Some(bad) = scopes
+        .iter()
+        .find(|s| s.is_empty() || s.contains(char::is_whitespace))
+    {
+        return Err(invalid("scopes", format!("has an invalid scope {bad:?}")));
+    }
+    Ok(Profile {
+        name: name.to_string(),
+        issuer,
+        client_id,
+        scopes,
+        flow: raw.flow.unwrap_or_default(),
+        audience: raw.audience.clone(),
+        endpoints: EndpointOverrides {
+            authorization_endpoint: endpoint(
+                "authorization_endpoint",
+                &raw.authorization_endpoint,
+            )?,
+            token_endpoint: endpoint("token_endpoint", &raw.token_endpoint)?,
+            device_authorization_endpoint: endpoint(
+                "device_authorization_endpoint",
+                &raw.device_authorization_endpoint,
+            )?,
+            revocation_endpoint: endpoint("revocation_endpoint", &raw.revocation_endpoint)?,
+        },
+    })
+}
+
+/// Accept `https://` URLs, and `http://` only for loopback hosts (RFC 8252 §8.3, RFC 9700).
+pub fn check_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("is not a URL ({e}): {s}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(format!(
+                "must use https:// (plain http is allowed only for 127.0.0.1, localhost and [::1]): {s}"
+            ));
+        }
+        other => return Err(format!("has unsupported scheme `{other}`: {s}")),
+    }
+    if url.host().is_none() {
+        return Err(format!("has no host: {s}"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not contain credentials".into());
+    }
+    Ok(url)
+}
+
+/// Whether the URL's host is a loopback address.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Fields `tok login` may write into a profile.
+#[derive(Debug, Default)]
+pub struct ProfileUpdate {
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub flow: Option<Flow>,
+    pub audience: Option<String>,
+}
+
+impl ProfileUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.issuer.is_none()
+            && self.client_id.is_none()
+            && self.scopes.is_none()
+            && self.flow.is_none()
+            && self.audience.is_none()
+    }
+}
+
+/// Create or update `[profiles.NAME]`, keeping the rest of the user's file (comments,
+/// formatting, other keys) as it was. Returns the new text.
+pub fn upsert_profile(
+    text: &str,
+    path: &Path,
+    name: &str,
+    up: &ProfileUpdate,
+) -> Result<String, ConfigError> {
+    use toml_edit::{Array, DocumentMut, Item, Table, value};
+    validate_name(name)?;
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            line,
+            key: String::new(),
+            message: e.message().to_string(),
+        }
+    })?;
+    let profiles = doc
+        .entry("profiles")
+        .or_insert_with(|| {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            Item::Table(t)
+        })
+        .as_table_mut()
+        .ok_or_else(|| ConfigError::Parse {
+            path: path.to_path_buf(),
+            line: 0,
+            key: "`profiles`: ".into(),
+            message: "must be a table".into(),
+        })?;
+    let table = profiles
+        .entry(name)
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_mut()
+        .ok_or_else(|| ConfigError::Parse {
+            path: path.to_path_buf(),
+            line: 0,
+            key: format!("`profiles.{name}`: "),
+            message: "must be a table".into(),
+        })?;
+    if let Some(v) = &up.issuer {
+        table["issuer"] = value(v.as_str());
+    }
+    if let Some(v) = &up.client_id {
+        table["client_id"] = value(v.as_str());
+    }
+    if let Some(v) = &up.scopes {
+        table["scopes"] = value(v.iter().map(String::as_str).collect::<Array>());
+    }
+    if let Some(v) = up.flow {
+        table["flow"] = value(v.as_str());
+    }
+    if let Some(v) = &up.audience {
+        table["audience"] = value(v.as_str());
+    }
+    Ok(doc.to_string())
+}
+
+/// Write the config file (0600, atomically).
+pub fn save(path: &Path, text: &str) -> anyhow::Result<()> {
+    crate::paths::write_private_atomic(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: &str = "/x/config.toml";
+
+    #[test]
+    fn parse_error_names_line_and_key() {
+        let text = "[profiles.work]\nissuer = \"https://a\"\nscopes = 5\n";
+        let err = parse(text, Path::new(P)).unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid config /x/config.toml:3: `scopes`: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let text = "[profiles.work]\nissuer = \"https://a\"\nclient = \"x\"\n";
+        let err = parse(text, Path::new(P)).unwrap_err().to_string();
+        assert!(
+            err.contains(":3:") && err.contains("unknown field `client`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn http_only_for_loopback() {
+        assert!(check_url("https://id.example.com").is_ok());
+        assert!(check_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_url("http://localhost/x").is_ok());
+        assert!(check_url("http://[::1]:9/").is_ok());
+        let e = check_url("http://id.example.com").unwrap_err();
+        assert!(e.contains("must use https://"), "{e}");
+        assert!(check_url("ftp://x").is_err());
+    }
+
+    #[test]
+    fn upsert_keeps_comments_and_other_profiles() {
+        let text = "# my config\ndefault_profile = \"a\"\n\n[profiles.a] # team\nissuer = \"https://a\" # keep\nclient_id = \"x\"\n";
+        let up = ProfileUpdate {
+            issuer: Some("https://b".into()),
+            client_id: Some("y".into()),
+            scopes: Some(vec!["openid".into(), "offline_access".into()]),
+            ..Default::default()
+        };
+        let out = upsert_profile(text, Path::new(P), "b", &up).unwrap();
+        assert!(out.starts_with(text), "{out}");
+        let f = parse(&out, Path::new(P)).unwrap();
+        assert_eq!(
+            f.profiles["b"].scopes.as_deref().unwrap(),
+            ["openid", "offline_access"]
+        );
+        let out2 = upsert_profile(
+            &out,
+            Path::new(P),
+            "a",
+            &ProfileUpdate {
+                client_id: Some("z".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(out2.contains("issuer = \"https://a\" # keep"), "{out2}");
+        assert!(out2.contains("# team"));
+        assert_eq!(
+            parse(&out2, Path::new(P)).unwrap().profiles["a"]
+                .client_id
+                .as_deref(),
+            Some("z")
+        );
+    }
+
+    #[test]
+    fn select_order() {
+        let c = Config {
+            path: P.into(),
+            file: parse(
+                "[profiles.only]\nissuer=\"https://a\"\nclient_id=\"c\"\n",
+                Path::new(P),
+            )
+            .unwrap(),
+            text: String::new(),
+        };
+        assert_eq!(c.select(Some("x")).unwrap(), "x");
+        if env(ENV_PROFILE).is_none() {
+            assert_eq!(c.select(None).unwrap(), "only");
+        }
+        assert!(c.select(Some("../etc")).is_err());
+    }
+
+    #[test]
+    fn profile_validation() {
+        let f = parse(
+            "[profiles.w]\nissuer=\"http://evil.example\"\nclient_id=\"c\"\n",
+            Path::new(P),
+        )
+        .unwrap();
+        let c = Config {
+            path: P.into(),
+            file: f,
+            text: String::new(),
+        };
+        let e = c.profile("w").unwrap_err().to_string();
+        assert!(
+            e.starts_with("profile `w`: issuer must use https://"),
+            "{e}"
+        );
+        assert!(matches!(
+            c.profile("nope"),
+            Err(ConfigError::UnknownProfile { .. })
+        ));
+    }
+}

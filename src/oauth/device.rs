@@ -1,0 +1,151 @@
+//! Device authorization grant (RFC 8628).
+//!
+//! Polling is a pure decision ([`next_step`]) over the last answer and the current interval, so
+//! the rules — default 5 s, `slow_down` adds 5 s for good, stop at the first success — are tested
+//! without a clock.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use super::OAuthError;
+use super::http::{ClientAuth, Http, endpoint_name};
+use super::token::{TokenResponse, parse_token_response};
+use crate::secret::Ephemeral;
+
+/// RFC 8628 §3.2: the polling interval when the server sends none.
+pub const DEFAULT_INTERVAL: u64 = 5;
+
+pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The device authorization response (§3.2), verbatim field names.
+#[derive(Debug, Deserialize)]
+pub struct DeviceAuthorization {
+    pub device_code: Ephemeral,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    #[serde(default = "default_expiry")]
+    pub expires_in: u64,
+    pub interval: Option<u64>,
+}
+
+fn default_expiry() -> u64 {
+    600
+}
+
+/// Ask for a device code.
+pub fn start(
+    http: &Http,
+    url: &Url,
+    client_id: &str,
+    scope: Option<&str>,
+    resource: Option<&str>,
+) -> Result<DeviceAuthorization, OAuthError> {
+    let mut form = vec![];
+    if let Some(s) = scope {
+        form.push(("scope", s));
+    }
+    if let Some(r) = resource {
+        form.push(("resource", r));
+    }
+    let resp = http.post_form(url, &form, &ClientAuth::None { client_id }, None)?;
+    if !(200..300).contains(&resp.status) {
+        return Err(super::token::error_response(url, &resp));
+    }
+    let d: DeviceAuthorization =
+        serde_json::from_slice(&resp.body.0).map_err(|_| OAuthError::BadResponse {
+            endpoint: endpoint_name(url),
+            status: resp.status,
+            content_type: resp.content_type.clone(),
+            what: "not a device authorization response".into(),
+        })?;
+    if d.user_code.is_empty() || d.user_code.chars().any(char::is_control) {
+        return Err(OAuthError::BadResponse {
+            endpoint: endpoint_name(url),
+            status: resp.status,
+            content_type: resp.content_type,
+            what: "invalid user_code".into(),
+        });
+    }
+    Ok(d)
+}
+
+/// What to do after one poll.
+#[derive(Debug)]
+pub enum Step {
+    /// Tokens arrived: stop polling now (a replayed device code may revoke the grant).
+    Done(Box<TokenResponse>),
+    /// Wait this long, then poll again.
+    Wait(Duration),
+}
+
+/// The polling rule of RFC 8628 §3.5. `interval` is updated in place on `slow_down`.
+pub fn next_step(
+    answer: Result<TokenResponse, OAuthError>,
+    interval: &mut u64,
+) -> Result<Step, OAuthError> {
+    match answer {
+        Ok(t) => Ok(Step::Done(Box::new(t))),
+        Err(OAuthError::Pending) => Ok(Step::Wait(Duration::from_secs(*interval))),
+        Err(OAuthError::SlowDown) => {
+            *interval += 5;
+            Ok(Step::Wait(Duration::from_secs(*interval)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One poll of the token endpoint.
+pub fn poll(
+    http: &Http,
+    url: &Url,
+    client_id: &str,
+    device_code: &Ephemeral,
+) -> Result<TokenResponse, OAuthError> {
+    let form = [
+        ("grant_type", GRANT_TYPE),
+        ("device_code", device_code.expose()),
+    ];
+    let resp = http.post_form(url, &form, &ClientAuth::None { client_id }, None)?;
+    parse_token_response(url, &resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polling_rules() {
+        let mut i = DEFAULT_INTERVAL;
+        assert!(
+            matches!(next_step(Err(OAuthError::Pending), &mut i), Ok(Step::Wait(d)) if d.as_secs() == 5)
+        );
+        assert!(
+            matches!(next_step(Err(OAuthError::SlowDown), &mut i), Ok(Step::Wait(d)) if d.as_secs() == 10)
+        );
+        // slow_down is permanent
+        assert!(
+            matches!(next_step(Err(OAuthError::Pending), &mut i), Ok(Step::Wait(d)) if d.as_secs() == 10)
+        );
+        assert!(matches!(
+            next_step(Err(OAuthError::AccessDenied { description: None }), &mut i),
+            Err(OAuthError::AccessDenied { .. })
+        ));
+        assert!(matches!(
+            next_step(Err(OAuthError::Expired), &mut i),
+            Err(OAuthError::Expired)
+        ));
+    }
+
+    #[test]
+    fn interval_defaults_when_absent() {
+        let d: DeviceAuthorization = serde_json::from_str(
+            r#"{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri":"https://x/device","expires_in":600}"#,
+        )
+        .unwrap();
+        assert_eq!(d.interval.unwrap_or(DEFAULT_INTERVAL), 5);
+        assert!(!format!("{d:?}").contains("\"dc\""));
+    }
+}

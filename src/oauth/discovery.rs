@@ -1,0 +1,271 @@
+//! Authorization server metadata: OIDC discovery, then RFC 8414, then the profile's overrides.
+//!
+//! The document is cached on disk (`$XDG_CACHE_HOME/tok/discovery/`) for [`CACHE_LIFETIME`] so
+//! that a refresh does not fetch it every time, and `print`'s cached path never reads it at all.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::OAuthError;
+use super::http::{Http, endpoint_name};
+use crate::config::{Profile, check_url};
+use crate::paths::Paths;
+
+/// How long a fetched discovery document is trusted.
+pub const CACHE_LIFETIME: i64 = 24 * 3600;
+
+/// The metadata fields tok uses (RFC 8414 §2, OIDC Discovery §3), verbatim names.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Metadata {
+    pub issuer: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub device_authorization_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub introspection_endpoint: Option<String>,
+    pub userinfo_endpoint: Option<String>,
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+    #[serde(default)]
+    pub code_challenge_methods_supported: Vec<String>,
+    #[serde(default)]
+    pub dpop_signing_alg_values_supported: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cached {
+    fetched_at: i64,
+    metadata: Metadata,
+}
+
+/// The endpoints of one profile, after overrides.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub issuer: Url,
+    pub authorization: Option<Url>,
+    pub token: Url,
+    pub device_authorization: Option<Url>,
+    pub revocation: Option<Url>,
+    /// RFC 9207: the server puts `iss` in authorization responses, and we check it.
+    pub iss_parameter: bool,
+    pub dpop_algs: Vec<String>,
+}
+
+/// The two well-known URLs for an issuer, in the order tried.
+pub fn well_known_urls(issuer: &Url) -> Vec<Url> {
+    let path = issuer.path().trim_end_matches('/');
+    let mut oidc = issuer.clone();
+    oidc.set_path(&format!("{path}/.well-known/openid-configuration"));
+    // RFC 8414 §3.1: the well-known segment goes between host and path.
+    let mut oauth = issuer.clone();
+    oauth.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    vec![oidc, oauth]
+}
+
+/// Fetch (or read from cache) the metadata for `profile`, then apply its overrides.
+///
+/// When the overrides already name the token endpoint, a failed discovery is not an error: some
+/// servers (GitHub OAuth apps) publish none.
+pub fn endpoints(
+    profile: &Profile,
+    paths: &Paths,
+    http: &mut Option<Http>,
+    refetch: bool,
+) -> Result<Endpoints, OAuthError> {
+    let o = &profile.endpoints;
+    let complete = o.token_endpoint.is_some()
+        && (o.authorization_endpoint.is_some() || o.device_authorization_endpoint.is_some());
+    let metadata = if complete {
+        cached(paths, &profile.issuer, i64::MAX).unwrap_or_default()
+    } else {
+        match (!refetch)
+            .then(|| cached(paths, &profile.issuer, CACHE_LIFETIME))
+            .flatten()
+        {
+            Some(m) => m,
+            None => {
+                let client = get_http(http)?;
+                let m = fetch(client, &profile.issuer);
+                match m {
+                    Ok(m) => {
+                        store_cache(paths, &profile.issuer, &m);
+                        m
+                    }
+                    Err(e) if o.token_endpoint.is_some() => {
+                        let _ = e;
+                        Metadata::default()
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    };
+    resolve(profile, &metadata)
+}
+
+/// Build the HTTP client on first use.
+pub fn get_http(http: &mut Option<Http>) -> Result<&Http, OAuthError> {
+    if http.is_none() {
+        *http = Some(Http::new()?);
+    }
+    Ok(http.as_ref().expect("just built"))
+}
+
+fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
+    let o = &profile.endpoints;
+    let parse = |name: &str, v: &Option<String>| -> Result<Option<Url>, OAuthError> {
+        v.as_deref()
+            .map(|s| {
+                check_url(s).map_err(|e| {
+                    OAuthError::Discovery(format!(
+                        "discovery document of {}: {name} {e}",
+                        profile.issuer
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let token = match &o.token_endpoint {
+        Some(u) => u.clone(),
+        None => parse("token_endpoint", &m.token_endpoint)?.ok_or_else(|| {
+            OAuthError::Discovery(format!("{} publishes no token_endpoint", profile.issuer))
+        })?,
+    };
+    Ok(Endpoints {
+        issuer: profile.issuer.clone(),
+        authorization: o
+            .authorization_endpoint
+            .clone()
+            .map(Some)
+            .unwrap_or(parse("authorization_endpoint", &m.authorization_endpoint)?),
+        token,
+        device_authorization: o
+            .device_authorization_endpoint
+            .clone()
+            .map(Some)
+            .unwrap_or(parse(
+                "device_authorization_endpoint",
+                &m.device_authorization_endpoint,
+            )?),
+        revocation: o
+            .revocation_endpoint
+            .clone()
+            .map(Some)
+            .unwrap_or(parse("revocation_endpoint", &m.revocation_endpoint)?),
+        iss_parameter: m.authorization_response_iss_parameter_supported,
+        dpop_algs: m.dpop_signing_alg_values_supported.clone(),
+    })
+}
+
+/// Fetch the metadata from the network: OIDC first, then RFC 8414.
+pub fn fetch(http: &Http, issuer: &Url) -> Result<Metadata, OAuthError> {
+    let mut last = None;
+    for url in well_known_urls(issuer) {
+        match fetch_one(http, issuer, &url) {
+            Ok(m) => return Ok(m),
+            Err(e @ OAuthError::Unavailable { .. }) => return Err(e),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.expect("two URLs were tried"))
+}
+
+fn fetch_one(http: &Http, issuer: &Url, url: &Url) -> Result<Metadata, OAuthError> {
+    let resp = http.get(url)?;
+    let endpoint = endpoint_name(url);
+    if resp.status != 200 {
+        if resp.status == 429 || resp.status >= 500 {
+            return Err(OAuthError::Unavailable {
+                endpoint,
+                detail: format!("HTTP {}", resp.status),
+            });
+        }
+        return Err(OAuthError::Discovery(format!(
+            "no discovery document for {issuer} (HTTP {} from {endpoint})",
+            resp.status
+        )));
+    }
+    let m = parse_metadata(&resp.body.0).map_err(|what| OAuthError::BadResponse {
+        endpoint: endpoint.clone(),
+        status: resp.status,
+        content_type: resp.content_type.clone(),
+        what,
+    })?;
+    check_issuer(issuer, &m)?;
+    Ok(m)
+}
+
+/// Parse a discovery document.
+pub fn parse_metadata(body: &[u8]) -> Result<Metadata, String> {
+    serde_json::from_slice(body).map_err(|_| "not a discovery document".to_string())
+}
+
+/// RFC 8414 §3.3 / OIDC Discovery §4.3: the document's `issuer` must be the one we asked for.
+pub fn check_issuer(issuer: &Url, m: &Metadata) -> Result<(), OAuthError> {
+    let want = issuer.as_str().trim_end_matches('/');
+    match m.issuer.as_deref() {
+        Some(got) if got.trim_end_matches('/') == want => Ok(()),
+        got => Err(OAuthError::Discovery(format!(
+            "discovery document names issuer {:?}, expected {want}",
+            got.map(super::sanitize).unwrap_or_default()
+        ))),
+    }
+}
+
+fn cached(paths: &Paths, issuer: &Url, lifetime: i64) -> Option<Metadata> {
+    let bytes = std::fs::read(paths.discovery_cache(issuer.as_str())).ok()?;
+    let c: Cached = serde_json::from_slice(&bytes).ok()?;
+    let age = crate::time::now() - c.fetched_at;
+    (age >= 0 && age < lifetime).then_some(c.metadata)
+}
+
+fn store_cache(paths: &Paths, issuer: &Url, m: &Metadata) {
+    let c = Cached {
+        fetched_at: crate::time::now(),
+        metadata: m.clone(),
+    };
+    if let Ok(bytes) = serde_json::to_vec(&c) {
+        let _ = crate::paths::write_private_atomic(&paths.discovery_cache(issuer.as_str()), &bytes);
+    }
+}
+
+/// Forget the cached document (after logout, or when an endpoint vanished).
+pub fn forget(paths: &Paths, issuer: &Url) {
+    let _ = crate::paths::remove_optional(&paths.discovery_cache(issuer.as_str()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_for_issuer_with_path() {
+        let u = Url::parse("https://h.example/tenant/").unwrap();
+        let w = well_known_urls(&u);
+        assert_eq!(
+            w[0].as_str(),
+            "https://h.example/tenant/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            w[1].as_str(),
+            "https://h.example/.well-known/oauth-authorization-server/tenant"
+        );
+        let root = Url::parse("https://h.example").unwrap();
+        assert_eq!(
+            well_known_urls(&root)[1].as_str(),
+            "https://h.example/.well-known/oauth-authorization-server"
+        );
+    }
+
+    #[test]
+    fn issuer_must_match() {
+        let u = Url::parse("https://h.example/").unwrap();
+        let mut m = Metadata {
+            issuer: Some("https://h.example".into()),
+            ..Default::default()
+        };
+        assert!(check_issuer(&u, &m).is_ok());
+        m.issuer = Some("https://evil.example".into());
+        assert!(check_issuer(&u, &m).is_err());
+    }
+}

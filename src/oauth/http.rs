@@ -1,0 +1,250 @@
+//! The HTTP client: the only file that names the HTTP crate.
+//!
+//! Redirects are off (a token endpoint that redirects is a misconfiguration or an attack), every
+//! request has connect and total timeouts, bodies are capped, and no body is ever put into an
+//! error message: only status and content type.
+
+use std::io::Read;
+use std::sync::Once;
+use std::time::Duration;
+
+use url::Url;
+
+use super::OAuthError;
+
+/// The largest response body tok reads (token responses and discovery documents are small).
+pub const MAX_BODY: u64 = 1024 * 1024;
+
+pub const USER_AGENT: &str = concat!("tok/", env!("CARGO_PKG_VERSION"));
+
+/// A response as tok needs it: status, a few headers, and the capped body.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: String,
+    /// The `Date` header as unix seconds, for clock-skew estimates.
+    pub date: Option<i64>,
+    pub retry_after: Option<u64>,
+    pub dpop_nonce: Option<String>,
+    /// Response body. Debug output of this struct would print it, so it is redacted.
+    pub body: Body,
+}
+
+/// A response body; it may hold tokens, so its Debug output is only its length.
+pub struct Body(pub Vec<u8>);
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Body({} bytes)", self.0.len())
+    }
+}
+
+/// Client authentication for token requests (RFC 6749 §2.3).
+pub enum ClientAuth<'a> {
+    /// A public client: `client_id` in the form.
+    None { client_id: &'a str },
+    /// A confidential client: HTTP Basic (`client_secret_basic`).
+    Basic {
+        client_id: &'a str,
+        secret: &'a crate::secret::ClientSecret,
+    },
+}
+
+pub struct Http {
+    client: reqwest::blocking::Client,
+}
+
+static PROVIDER: Once = Once::new();
+
+impl Http {
+    /// Build the client. This loads the system roots (milliseconds): call it only when a
+    /// request is about to be made, never on `print`'s cached path.
+    pub fn new() -> Result<Self, OAuthError> {
+        PROVIDER.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let total = crate::config::env_secs(crate::config::ENV_HTTP_TIMEOUT, 30);
+        let client = reqwest::blocking::Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10.min(total)))
+            .timeout(Duration::from_secs(total))
+            .build()
+            .map_err(|e| OAuthError::Unavailable {
+                endpoint: "HTTP client".into(),
+                detail: e.to_string(),
+            })?;
+        Ok(Self { client })
+    }
+
+    pub fn get(&self, url: &Url) -> Result<Response, OAuthError> {
+        self.send(
+            url,
+            self.client
+                .get(url.clone())
+                .header("accept", "application/json"),
+        )
+    }
+
+    /// POST an `application/x-www-form-urlencoded` body.
+    pub fn post_form(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        auth: &ClientAuth<'_>,
+        dpop: Option<&str>,
+    ) -> Result<Response, OAuthError> {
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        let mut req = self
+            .client
+            .post(url.clone())
+            .header("accept", "application/json");
+        match auth {
+            ClientAuth::None { client_id } => fields.push(("client_id", client_id)),
+            ClientAuth::Basic { client_id, secret } => {
+                // RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
+                let enc = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
+                req = req.basic_auth(enc(client_id), Some(enc(secret.expose())));
+            }
+        }
+        if let Some(proof) = dpop {
+            req = req.header("DPoP", proof);
+        }
+        self.send(url, req.form(&fields))
+    }
+
+    fn send(
+        &self,
+        url: &Url,
+        req: reqwest::blocking::RequestBuilder,
+    ) -> Result<Response, OAuthError> {
+        let endpoint = endpoint_name(url);
+        let resp = req.send().map_err(|e| OAuthError::Unavailable {
+            endpoint: endpoint.clone(),
+            detail: describe(&e),
+        })?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header("content-type").unwrap_or_else(|| "no content type".into());
+        let date = header("date")
+            .and_then(|d| {
+                humantime::parse_rfc3339_weak(&d)
+                    .ok()
+                    .or_else(|| parse_http_date(&d))
+            })
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64);
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse().ok());
+        let dpop_nonce = header("dpop-nonce");
+        let mut body = Vec::new();
+        resp.take(MAX_BODY + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| OAuthError::Unavailable {
+                endpoint: endpoint.clone(),
+                detail: format!("reading the response failed: {}", io_kind(&e)),
+            })?;
+        if body.len() as u64 > MAX_BODY {
+            return Err(OAuthError::BadResponse {
+                endpoint,
+                status,
+                content_type,
+                what: format!("body larger than {} KiB", MAX_BODY / 1024),
+            });
+        }
+        Ok(Response {
+            status,
+            content_type,
+            date,
+            retry_after,
+            dpop_nonce,
+            body: Body(body),
+        })
+    }
+}
+
+/// How errors name an endpoint: scheme, host and path, never a query.
+pub fn endpoint_name(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    if e.is_connect() {
+        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+        while let Some(s) = src {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return format!("cannot connect ({})", io_kind(io));
+            }
+            src = s.source();
+        }
+        return "cannot connect".into();
+    }
+    let mut msg = "request failed".to_string();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg = format!("request failed: {s}");
+        src = s.source();
+    }
+    msg
+}
+
+fn io_kind(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        ConnectionRefused => "connection refused".into(),
+        ConnectionReset => "connection reset".into(),
+        TimedOut => "timed out".into(),
+        UnexpectedEof => "connection closed early".into(),
+        _ => e.kind().to_string(),
+    }
+}
+
+/// Parse an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only format servers send today.
+fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[2])?
+        + 1;
+    let iso = format!("{}-{:02}-{:0>2}T{}Z", parts[3], month, parts[1], parts[4]);
+    humantime::parse_rfc3339(&iso).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_date() {
+        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(
+            t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
+            784111777
+        );
+    }
+
+    #[test]
+    fn endpoint_name_drops_query_and_credentials() {
+        let u = Url::parse("https://u:p@h.example/token?x=secret#f").unwrap();
+        assert_eq!(endpoint_name(&u), "https://h.example/token");
+    }
+}

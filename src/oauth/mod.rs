@@ -1,0 +1,117 @@
+//! The OAuth 2.0 client: discovery, the device and browser grants, refresh and revocation.
+//!
+//! It knows nothing of where tokens live. Every request goes through [`http`], the only file that
+//! names the HTTP crate.
+
+pub mod browser;
+pub mod device;
+pub mod discovery;
+pub mod http;
+pub mod loopback;
+pub mod pkce;
+pub mod revoke;
+pub mod token;
+
+use crate::error::{Classify, Code};
+
+/// What went wrong talking to the authorization server. Variants are decisions for the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    /// `invalid_grant`: the refresh token, code or device code is dead. Log in again.
+    #[error("{endpoint} rejected the grant (invalid_grant{})", desc(.description))]
+    InvalidGrant {
+        endpoint: String,
+        description: Option<String>,
+    },
+    /// RFC 8628 §3.5 `authorization_pending`: keep polling.
+    #[error("authorization pending")]
+    Pending,
+    /// RFC 8628 §3.5 `slow_down`: keep polling, 5 s slower.
+    #[error("slow down")]
+    SlowDown,
+    /// The user (or the server on their behalf) refused.
+    #[error("the authorization was denied (access_denied{})", desc(.description))]
+    AccessDenied { description: Option<String> },
+    /// RFC 8628 `expired_token`, or our own deadline on a login.
+    #[error("the login expired before it was approved")]
+    Expired,
+    /// Any other OAuth error code.
+    #[error("{endpoint} answered {status} {error}{}", desc(.description))]
+    Protocol {
+        endpoint: String,
+        status: u16,
+        error: String,
+        description: Option<String>,
+    },
+    /// Network failure, timeout, 429 or 5xx: the server may work later.
+    #[error("{endpoint} is unavailable: {detail}")]
+    Unavailable { endpoint: String, detail: String },
+    /// The server answered something that is not a usable OAuth response.
+    #[error("{endpoint} sent an unusable response (HTTP {status}, {content_type}): {what}")]
+    BadResponse {
+        endpoint: String,
+        status: u16,
+        content_type: String,
+        what: String,
+    },
+    /// Discovery failed or the metadata lacks what we need.
+    #[error("{0}")]
+    Discovery(String),
+    /// The login could not proceed (loopback listener, state mismatch, missing endpoint).
+    #[error("{0}")]
+    Login(String),
+}
+
+fn desc(d: &Option<String>) -> String {
+    d.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+}
+
+impl Classify for OAuthError {
+    fn code(&self) -> Code {
+        match self {
+            OAuthError::InvalidGrant { .. } => Code::LoginRequired,
+            OAuthError::AccessDenied { .. } | OAuthError::Expired => Code::Denied,
+            OAuthError::Unavailable { .. } => Code::Unavailable,
+            OAuthError::BadResponse { .. } | OAuthError::Discovery(_) => Code::BadResponse,
+            OAuthError::Protocol { error, .. } => match error.as_str() {
+                "invalid_client"
+                | "unauthorized_client"
+                | "invalid_scope"
+                | "unsupported_grant_type"
+                | "invalid_target" => Code::Config,
+                "temporarily_unavailable" | "server_error" => Code::Unavailable,
+                _ => Code::Failure,
+            },
+            OAuthError::Pending | OAuthError::SlowDown | OAuthError::Login(_) => Code::Failure,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            OAuthError::Unavailable { .. } => {
+                Some("check the network and the provider's status, then try again".into())
+            }
+            OAuthError::BadResponse { .. } => Some(
+                "the provider or a proxy in front of it is misbehaving; try again later or run with -vv".into(),
+            ),
+            OAuthError::Protocol { error, .. } if error == "invalid_client" => {
+                Some("check `client_id` in the profile".into())
+            }
+            OAuthError::Protocol { error, .. } if error == "invalid_scope" => {
+                Some("check `scopes` in the profile".into())
+            }
+            OAuthError::Expired => Some("run `tok login` again and approve sooner".into()),
+            _ => None,
+        }
+    }
+}
+
+/// Keep a server-provided description printable: one line, no control characters, bounded.
+pub fn sanitize(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    clean.trim().to_string()
+}

@@ -1,0 +1,310 @@
+//! Token endpoint requests and the lenient parsing of their responses (RFC 6749 §5).
+//!
+//! Servers differ: GitHub answers errors with HTTP 200, Azure sends `expires_in` as a string.
+//! Anything tok cannot use becomes [`OAuthError::BadResponse`] naming the endpoint, status and
+//! content type — never the body, which may hold a token.
+
+use serde::Deserialize;
+use url::Url;
+
+use super::http::{ClientAuth, Http, Response, endpoint_name};
+use super::{OAuthError, sanitize};
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+
+/// `expires_in` beyond this many seconds (ten years) is treated as a broken server.
+pub const MAX_EXPIRES_IN: i64 = 10 * 365 * 24 * 3600;
+
+/// A successful token response.
+#[derive(Debug)]
+pub struct TokenResponse {
+    pub access_token: AccessToken,
+    /// `Bearer` or `DPoP`, normalised to that spelling.
+    pub token_type: String,
+    pub expires_in: Option<i64>,
+    pub refresh_token: Option<RefreshToken>,
+    pub scope: Option<String>,
+    pub id_token: Option<IdToken>,
+    /// The server's clock when it answered (`Date` header), unix seconds.
+    pub server_date: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    access_token: Option<AccessToken>,
+    token_type: Option<String>,
+    expires_in: Option<serde_json::Value>,
+    refresh_token: Option<RefreshToken>,
+    scope: Option<String>,
+    id_token: Option<IdToken>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// The OAuth error body shape (RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct RawError {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Turn a token endpoint response into tokens or a typed error.
+pub fn parse_token_response(url: &Url, resp: &Response) -> Result<TokenResponse, OAuthError> {
+    let endpoint = endpoint_name(url);
+    let bad = |what: &str| OAuthError::BadResponse {
+        endpoint: endpoint.clone(),
+        status: resp.status,
+        content_type: resp.content_type.clone(),
+        what: what.to_string(),
+    };
+    if !(200..300).contains(&resp.status) {
+        return Err(error_response(url, resp));
+    }
+    if resp.body.0.is_empty() {
+        return Err(bad("empty body"));
+    }
+    let raw: Raw = serde_json::from_slice(&resp.body.0).map_err(|e| bad(&json_problem(&e)))?;
+    if let Some(error) = raw.error {
+        return Err(map_error(
+            &endpoint,
+            resp.status,
+            &error,
+            raw.error_description,
+        ));
+    }
+    let access_token = raw.access_token.ok_or_else(|| bad("no access_token"))?;
+    if access_token.expose().is_empty() {
+        return Err(bad("empty access_token"));
+    }
+    let token_type = match raw.token_type.as_deref() {
+        None => "Bearer".to_string(),
+        Some(t) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_string(),
+        Some(t) if t.eq_ignore_ascii_case("dpop") => "DPoP".to_string(),
+        Some(t) => return Err(bad(&format!("unsupported token_type {:?}", sanitize(t)))),
+    };
+    let expires_in = match raw.expires_in {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(parse_expires_in(&v).map_err(|w| bad(&w))?),
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type,
+        expires_in,
+        refresh_token: raw.refresh_token.filter(|r| !r.expose().is_empty()),
+        scope: raw.scope,
+        id_token: raw.id_token,
+        server_date: resp.date,
+    })
+}
+
+/// `expires_in` as a number or a numeric string (Azure), within sane bounds.
+pub fn parse_expires_in(v: &serde_json::Value) -> Result<i64, String> {
+    let n = match v {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| "expires_in is not a number".to_string())?;
+    if n < 0 {
+        return Err(format!("negative expires_in ({n})"));
+    }
+    if n > MAX_EXPIRES_IN {
+        return Err(format!("implausible expires_in ({n} s)"));
+    }
+    Ok(n)
+}
+
+/// A non-2xx response: an OAuth error if the body says so, else classified by status.
+pub fn error_response(url: &Url, resp: &Response) -> OAuthError {
+    let endpoint = endpoint_name(url);
+    if let Ok(RawError {
+        error: Some(error),
+        error_description,
+    }) = serde_json::from_slice::<RawError>(&resp.body.0)
+    {
+        return map_error(&endpoint, resp.status, &error, error_description);
+    }
+    match resp.status {
+        429 | 500..=599 => OAuthError::Unavailable {
+            endpoint,
+            detail: format!("HTTP {} ({})", resp.status, resp.content_type),
+        },
+        300..=399 => OAuthError::BadResponse {
+            endpoint,
+            status: resp.status,
+            content_type: resp.content_type.clone(),
+            what: "unexpected redirect".into(),
+        },
+        _ => OAuthError::BadResponse {
+            endpoint,
+            status: resp.status,
+            content_type: resp.content_type.clone(),
+            what: "not an OAuth error response".into(),
+        },
+    }
+}
+
+fn map_error(endpoint: &str, status: u16, error: &str, description: Option<String>) -> OAuthError {
+    let description = description.map(|d| sanitize(&d)).filter(|d| !d.is_empty());
+    match error {
+        "invalid_grant" => OAuthError::InvalidGrant {
+            endpoint: endpoint.into(),
+            description,
+        },
+        "authorization_pending" => OAuthError::Pending,
+        "slow_down" => OAuthError::SlowDown,
+        "access_denied" => OAuthError::AccessDenied { description },
+        "expired_token" => OAuthError::Expired,
+        "temporarily_unavailable" | "server_error" => OAuthError::Unavailable {
+            endpoint: endpoint.into(),
+            detail: format!("{}{}", sanitize(error), super::desc(&description)),
+        },
+        other => OAuthError::Protocol {
+            endpoint: endpoint.into(),
+            status,
+            error: sanitize(other),
+            description,
+        },
+    }
+}
+
+fn json_problem(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => "truncated JSON".into(),
+        Category::Syntax => "not JSON".into(),
+        Category::Data => "JSON of the wrong shape".into(),
+        Category::Io => "unreadable body".into(),
+    }
+}
+
+/// POST to the token endpoint and parse the answer.
+pub fn request(
+    http: &Http,
+    url: &Url,
+    form: &[(&str, &str)],
+    auth: &ClientAuth<'_>,
+) -> Result<TokenResponse, OAuthError> {
+    let resp = http.post_form(url, form, auth, None)?;
+    parse_token_response(url, &resp)
+}
+
+/// RFC 6749 §6: exchange a refresh token. `scope` narrows the grant; `resource` is RFC 8707.
+pub fn refresh(
+    http: &Http,
+    url: &Url,
+    auth: &ClientAuth<'_>,
+    refresh_token: &RefreshToken,
+    scope: Option<&str>,
+    resource: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
+    let mut form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.expose()),
+    ];
+    if let Some(s) = scope {
+        form.push(("scope", s));
+    }
+    if let Some(r) = resource {
+        form.push(("resource", r));
+    }
+    request(http, url, &form, auth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::http::Body;
+
+    fn resp(status: u16, body: &str) -> Response {
+        Response {
+            status,
+            content_type: "application/json".into(),
+            date: None,
+            retry_after: None,
+            dpop_nonce: None,
+            body: Body(body.as_bytes().to_vec()),
+        }
+    }
+    fn url() -> Url {
+        Url::parse("https://id.example/token?x=1").unwrap()
+    }
+
+    #[test]
+    fn parses_success_leniently() {
+        let r = parse_token_response(
+            &url(),
+            &resp(200, r#"{"access_token":"at","token_type":"bearer","expires_in":"3600","refresh_token":"rt"}"#),
+        )
+        .unwrap();
+        assert_eq!(r.access_token.expose(), "at");
+        assert_eq!(r.token_type, "Bearer");
+        assert_eq!(r.expires_in, Some(3600));
+        assert_eq!(r.refresh_token.unwrap().expose(), "rt");
+    }
+
+    #[test]
+    fn error_with_200_is_an_error() {
+        let e = parse_token_response(&url(), &resp(200, r#"{"error":"authorization_pending"}"#));
+        assert!(matches!(e, Err(OAuthError::Pending)));
+    }
+
+    #[test]
+    fn invalid_grant_is_login_required() {
+        let e = parse_token_response(
+            &url(),
+            &resp(
+                400,
+                r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "https://id.example/token rejected the grant (invalid_grant: grant request is invalid)"
+        );
+        assert_eq!(
+            crate::error::Classify::code(&e),
+            crate::error::Code::LoginRequired
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_never_echo_the_body() {
+        let cases = [
+            (502, "<html>secret-ish</html>", "HTTP 502"),
+            (200, "", "empty body"),
+            (200, r#"{"access_token":"tok-secret","#, "truncated JSON"),
+            (200, r#"{"token_type":"Bearer"}"#, "no access_token"),
+            (
+                200,
+                r#"{"access_token":"tok-secret","token_type":"MAC"}"#,
+                "unsupported token_type",
+            ),
+            (
+                200,
+                r#"{"access_token":"tok-secret","expires_in":-5}"#,
+                "negative expires_in",
+            ),
+            (
+                200,
+                r#"{"access_token":"tok-secret","expires_in":99999999999}"#,
+                "implausible",
+            ),
+            (
+                200,
+                r#"{"access_token":"tok-secret","expires_in":"soon"}"#,
+                "not a number",
+            ),
+            (302, "", "unexpected redirect"),
+            (400, "nope", "not an OAuth error"),
+        ];
+        for (status, body, want) in cases {
+            let e = parse_token_response(&url(), &resp(status, body))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{status} {body}: {e}");
+            assert!(!e.contains("secret"), "{e}");
+            assert!(e.contains("https://id.example/token"), "{e}");
+        }
+    }
+}

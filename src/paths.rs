@@ -1,0 +1,176 @@
+//! Where tok keeps its files. Every directory tok creates is 0700 and every file 0600.
+//!
+//! | what                         | where (Linux)                                   |
+//! |------------------------------|-------------------------------------------------|
+//! | config                       | `$XDG_CONFIG_HOME/tok/config.toml`              |
+//! | access-token cache, locks    | `$XDG_RUNTIME_DIR/tok/` (else the cache dir)    |
+//! | discovery cache              | `$XDG_CACHE_HOME/tok/discovery/`                |
+//! | profile state (no secrets)   | `$XDG_STATE_HOME/tok/profiles/`                 |
+//! | file store sessions          | `$XDG_DATA_HOME/tok/sessions/`                  |
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// The resolved directories of one tok invocation.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_dir: PathBuf,
+    pub cache_dir: PathBuf,
+    pub runtime_dir: PathBuf,
+    pub state_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn discover() -> anyhow::Result<Self> {
+        let dirs = directories::ProjectDirs::from("", "", "tok")
+            .context("cannot find a home directory; set HOME")?;
+        let cache_dir = dirs.cache_dir().to_path_buf();
+        Ok(Self {
+            config_dir: dirs.config_dir().to_path_buf(),
+            runtime_dir: dirs
+                .runtime_dir()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| cache_dir.join("run")),
+            state_dir: dirs
+                .state_dir()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dirs.data_local_dir().join("state")),
+            data_dir: dirs.data_local_dir().to_path_buf(),
+            cache_dir,
+        })
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+    pub fn token_cache(&self, key: &str) -> PathBuf {
+        self.runtime_dir.join("tokens").join(format!("{key}.json"))
+    }
+    pub fn lock_file(&self, profile: &str) -> PathBuf {
+        self.runtime_dir
+            .join("locks")
+            .join(format!("{profile}.lock"))
+    }
+    pub fn discovery_cache(&self, issuer: &str) -> PathBuf {
+        self.cache_dir
+            .join("discovery")
+            .join(format!("{}.json", crate::secret::fingerprint(issuer)))
+    }
+    pub fn profile_state(&self, profile: &str) -> PathBuf {
+        self.state_dir
+            .join("profiles")
+            .join(format!("{profile}.json"))
+    }
+    pub fn session_file(&self, profile: &str) -> PathBuf {
+        self.data_dir
+            .join("sessions")
+            .join(format!("{profile}.json"))
+    }
+}
+
+/// Create `dir` and its missing parents with mode 0700.
+pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .with_context(|| format!("cannot create directory {}", dir.display()))
+}
+
+/// Write `bytes` to `path` atomically: a 0600 temp file in the same directory, fsync, rename,
+/// fsync the directory. Readers see the old or the new content, never a torn file; a crash at
+/// any moment leaves one of the two.
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().context("path has no parent directory")?;
+    ensure_private_dir(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let mut rnd = [0u8; 6];
+    getrandom::fill(&mut rnd).context("no randomness available")?;
+    let tmp = dir.join(format!(
+        ".{name}.{}.tmp",
+        rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    let result = (|| -> anyhow::Result<()> {
+        let mut f = private_file_options()
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_all())
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Options for a new file readable only by its owner.
+pub fn private_file_options() -> fs::OpenOptions {
+    let mut o = fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o
+}
+
+/// Read a file that may not exist: `Ok(None)` when it does not.
+pub fn read_optional(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Remove a file that may not exist.
+pub fn remove_optional(path: &Path) -> anyhow::Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a/b/c.json");
+        write_private_atomic(&p, b"one").unwrap();
+        write_private_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            let d = fs::metadata(p.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(d & 0o777, 0o700);
+        }
+        assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+}

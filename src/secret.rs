@@ -1,0 +1,130 @@
+//! Redacting wrappers for every token tok handles.
+//!
+//! A token is wrapped from the moment it is parsed. `Debug` prints `REDACTED`, there is no
+//! `Display`, and the memory is zeroized on drop. `expose()` is the boundary where a value stops
+//! being hidden: `grep -rn expose src/` lists every place a token leaves tok (the keychain or file
+//! write, the HTTP form body, and the stdout of `print` and the helpers).
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serializer};
+use sha2::{Digest, Sha256};
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name(SecretString);
+
+        impl $name {
+            /// Wrap a value received from a server, a store or a user.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(SecretString::from(value.into()))
+            }
+
+            /// The raw value. Every call site is a place where the secret leaves tok on purpose.
+            pub fn expose(&self) -> &str {
+                self.0.expose_secret()
+            }
+
+            /// A short SHA-256 fingerprint, safe to log, store in state files and compare.
+            pub fn fingerprint(&self) -> String {
+                fingerprint(self.expose())
+            }
+
+            /// Whether two secrets hold the same value, without exposing either to a caller.
+            pub fn same_as(&self, other: &Self) -> bool {
+                self.expose() == other.expose()
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, concat!(stringify!($name), "(REDACTED)"))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(Self::new)
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// A short-lived OAuth access token (RFC 6749 §1.4).
+    AccessToken
+);
+secret_type!(
+    /// A long-lived refresh token (RFC 6749 §1.5). Deliberately not `Clone`: one owner at a time.
+    RefreshToken
+);
+secret_type!(
+    /// An OpenID Connect ID token; kept only to pass as `id_token_hint`, never printed.
+    IdToken
+);
+secret_type!(
+    /// A confidential client's secret, read from the environment or stdin, never from argv.
+    ClientSecret
+);
+secret_type!(
+    /// Random one-time values of a login: PKCE verifier, authorization code, device code.
+    Ephemeral
+);
+
+impl Clone for AccessToken {
+    fn clone(&self) -> Self {
+        Self::new(self.expose().to_owned())
+    }
+}
+
+/// A short, non-reversible fingerprint of a secret: the first 12 hex digits of its SHA-256.
+pub fn fingerprint(value: &str) -> String {
+    let digest = Sha256::digest(value.as_bytes());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `#[serde(serialize_with = "secret::serialize")]` for the store's own records: the one place a
+/// secret is serialized, so that no other `Serialize` derive can write a token by accident.
+pub fn serialize<S: Serializer, T: Exposed>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(value.raw())
+}
+
+/// `serialize_with` for optional secrets.
+pub fn serialize_opt<S: Serializer, T: Exposed>(
+    value: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.serialize_some(v.raw()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Access to the raw value for the serializers above.
+pub trait Exposed {
+    fn raw(&self) -> &str;
+}
+
+macro_rules! exposed {
+    ($($t:ty),*) => {$(impl Exposed for $t { fn raw(&self) -> &str { self.expose() } })*};
+}
+exposed!(AccessToken, RefreshToken, IdToken);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let t = AccessToken::new("eyJ-super-secret");
+        assert_eq!(format!("{t:?}"), "AccessToken(REDACTED)");
+        let r = RefreshToken::new("rt-secret");
+        assert!(!format!("{:?}", Some(r)).contains("rt-secret"));
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_short() {
+        assert_eq!(fingerprint("abc"), "ba7816bf8f01");
+        assert_eq!(AccessToken::new("abc").fingerprint(), "ba7816bf8f01");
+    }
+}

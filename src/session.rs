@@ -1,0 +1,700 @@
+//! The refresh decision: serve the cached access token, or lock, re-read, refresh, persist the
+//! rotated refresh token, and only then hand the new access token out.
+//!
+//! Three records per profile:
+//! - the **session** (refresh token + last access token) lives in the store — the keychain by
+//!   default — as one JSON blob;
+//! - the **token cache** (access token only, no refresh token) is a 0600 file in the runtime
+//!   directory, so that `print` answers without a keychain round trip, a TLS client or a
+//!   discovery document;
+//! - the **profile state** (no secrets: which store, last refresh, expiry) lets `status` answer
+//!   without touching the keychain.
+
+use std::cell::OnceCell;
+use std::fs::File;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{self, Profile};
+use crate::error::{Classify, Code};
+use crate::oauth::discovery::{self, Endpoints};
+use crate::oauth::http::{ClientAuth, Http};
+use crate::oauth::token::{self, TokenResponse};
+use crate::oauth::{OAuthError, revoke};
+use crate::output::Printer;
+use crate::paths::{self, Paths};
+use crate::secret::{self, AccessToken, RefreshToken};
+use crate::store::{self, StoreKind, TokenStore};
+use crate::time::now;
+
+/// The default `--min-ttl`: an access token with less left than this is refreshed first.
+pub const DEFAULT_MIN_TTL: i64 = 60;
+
+/// An access token with what is known about it. Stored in the session and in the token cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedToken {
+    #[serde(serialize_with = "secret::serialize")]
+    pub access_token: AccessToken,
+    pub token_type: String,
+    /// Unix seconds; `None` when the server gave no `expires_in`.
+    pub expires_at: Option<i64>,
+    pub scope: Option<String>,
+    pub obtained_at: i64,
+    pub issuer: String,
+    pub client_id: String,
+}
+
+impl CachedToken {
+    /// Seconds left; `i64::MAX` for tokens without a known expiry.
+    pub fn ttl(&self, now: i64) -> i64 {
+        self.expires_at.map_or(i64::MAX, |e| e - now)
+    }
+
+    fn belongs_to(&self, profile: &Profile) -> bool {
+        self.issuer == profile.issuer.as_str() && self.client_id == profile.client_id
+    }
+}
+
+/// What the store keeps for a profile.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Session {
+    pub version: u32,
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(serialize_with = "secret::serialize_opt", default)]
+    pub refresh_token: Option<RefreshToken>,
+    pub access: Option<CachedToken>,
+    pub created_at: i64,
+    pub refreshed_at: Option<i64>,
+}
+
+impl Session {
+    fn to_blob(&self) -> SecretString {
+        SecretString::from(serde_json::to_string(self).expect("a session serializes"))
+    }
+
+    fn from_blob(
+        blob: &SecretString,
+        profile: &str,
+        store: &'static str,
+    ) -> Result<Self, store::StoreError> {
+        serde_json::from_str(blob.expose_secret()).map_err(|_| store::StoreError::Corrupt {
+            store,
+            profile: profile.into(),
+            detail: "not a tok session".into(),
+        })
+    }
+}
+
+/// The outcome of the last refresh, kept in the profile state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub at: i64,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub latency_ms: u64,
+    pub rotated: bool,
+}
+
+/// Non-secret facts about a profile's session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProfileState {
+    pub store: Option<StoreKind>,
+    pub issuer: Option<String>,
+    pub logged_in_at: Option<i64>,
+    pub access_expires_at: Option<i64>,
+    pub scope: Option<String>,
+    pub last_refresh: Option<RefreshRecord>,
+    /// Whether the server rotates refresh tokens, as observed.
+    pub rotates: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("no session for profile `{profile}`")]
+    NotLoggedIn { profile: String },
+    #[error("session for profile `{profile}` expired or was revoked{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Expired {
+        profile: String,
+        detail: Option<String>,
+    },
+    #[error("another tok process held the lock of profile `{profile}` for more than {secs} s")]
+    Busy { profile: String, secs: u64 },
+    #[error("the session of profile `{profile}` belongs to {issuer}, not to the configured issuer")]
+    OtherIssuer { profile: String, issuer: String },
+}
+
+impl Classify for SessionError {
+    fn code(&self) -> Code {
+        match self {
+            SessionError::Busy { .. } => Code::Busy,
+            _ => Code::LoginRequired,
+        }
+    }
+    fn hint(&self) -> Option<String> {
+        match self {
+            SessionError::NotLoggedIn { profile }
+            | SessionError::Expired { profile, .. }
+            | SessionError::OtherIssuer { profile, .. } => {
+                Some(format!("run `tok login -p {profile}`"))
+            }
+            SessionError::Busy { .. } => Some(format!(
+                "another tok process may be stuck; retry, or raise {}",
+                config::ENV_LOCK_TIMEOUT
+            )),
+        }
+    }
+}
+
+/// Where an access token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The token cache, no lock, no network.
+    Cache,
+    /// Another process refreshed while this one waited for the lock.
+    Peer,
+    /// The session in the store had a newer token than the cache.
+    Store,
+    /// This process refreshed.
+    Refreshed,
+}
+
+/// An access token handed to a caller.
+#[derive(Debug)]
+pub struct Served {
+    pub token: CachedToken,
+    pub source: Source,
+}
+
+/// What `print` asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Want {
+    pub min_ttl: i64,
+    pub force_refresh: bool,
+}
+
+impl Default for Want {
+    fn default() -> Self {
+        Self {
+            min_ttl: DEFAULT_MIN_TTL,
+            force_refresh: false,
+        }
+    }
+}
+
+/// Everything a command needs to reach sessions: directories, the printer, the store choice and
+/// a lazily built HTTP client.
+pub struct Ctx {
+    pub paths: Paths,
+    pub printer: Printer,
+    /// `--store` / `TOK_STORE`, when given.
+    pub store_override: Option<StoreKind>,
+    http: OnceCell<Http>,
+}
+
+impl Ctx {
+    pub fn new(paths: Paths, printer: Printer, store_override: Option<StoreKind>) -> Self {
+        Self {
+            paths,
+            printer,
+            store_override,
+            http: OnceCell::new(),
+        }
+    }
+
+    /// The HTTP client, built on first use.
+    pub fn http(&self) -> Result<&Http, OAuthError> {
+        if let Some(h) = self.http.get() {
+            return Ok(h);
+        }
+        let h = Http::new()?;
+        Ok(self.http.get_or_init(|| h))
+    }
+
+    /// The endpoints of `profile` (discovery cached on disk).
+    pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
+        let mut slot = None;
+        let r = discovery::endpoints(profile, &self.paths, &mut slot, false);
+        if let Some(h) = slot {
+            let _ = self.http.set(h);
+        }
+        r
+    }
+
+    /// The store holding `profile`'s session: the override, else the one recorded at login.
+    pub fn store_for(&self, profile: &str) -> Result<Box<dyn TokenStore>, store::StoreError> {
+        let kind = self
+            .store_override
+            .or_else(|| read_state(&self.paths, profile).store)
+            .unwrap_or(StoreKind::Auto);
+        store::open(kind, &self.paths, &self.printer, profile)
+    }
+}
+
+/// Read the profile state; a missing or unreadable file is an empty state.
+pub fn read_state(paths: &Paths, profile: &str) -> ProfileState {
+    std::fs::read(paths.profile_state(profile))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn write_state(paths: &Paths, profile: &str, state: &ProfileState) {
+    if let Ok(b) = serde_json::to_vec_pretty(state) {
+        let _ = paths::write_private_atomic(&paths.profile_state(profile), &b);
+    }
+}
+
+/// Read the token cache of `profile`, if it holds a token for the configured issuer and client.
+pub fn read_cache(paths: &Paths, profile: &Profile) -> Option<CachedToken> {
+    let bytes = std::fs::read(paths.token_cache(&profile.name)).ok()?;
+    let t: CachedToken = serde_json::from_slice(&bytes).ok()?;
+    t.belongs_to(profile).then_some(t)
+}
+
+fn write_cache(ctx: &Ctx, profile: &str, token: &CachedToken) {
+    let bytes = serde_json::to_vec(token).expect("a token serializes");
+    if let Err(e) = paths::write_private_atomic(&ctx.paths.token_cache(profile), &bytes) {
+        ctx.printer
+            .verbose(format!("could not write the token cache: {e:#}"));
+    }
+}
+
+/// Drop the cached access token (the session and its refresh token stay).
+pub fn evict_cache(paths: &Paths, profile: &str) -> bool {
+    paths::remove_optional(&paths.token_cache(profile)).unwrap_or(false)
+}
+
+/// An exclusive per-profile lock across processes. Released when dropped, and by the kernel
+/// when the holder dies, so a killed tok never leaves a stale lock behind.
+pub struct ProfileLock {
+    _file: File,
+}
+
+impl ProfileLock {
+    pub fn acquire(ctx: &Ctx, profile: &str) -> Result<Self, anyhow::Error> {
+        let path = ctx.paths.lock_file(profile);
+        paths::ensure_private_dir(path.parent().expect("lock files live in a directory"))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot open lock file {}: {e}", path.display()))?;
+        let secs = config::env_secs(config::ENV_LOCK_TIMEOUT, 60);
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut said = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if Instant::now() >= deadline {
+                        return Err(SessionError::Busy {
+                            profile: profile.into(),
+                            secs,
+                        }
+                        .into());
+                    }
+                    if !said {
+                        ctx.printer.verbose(format!(
+                            "waiting for another tok process to finish with profile `{profile}`"
+                        ));
+                        said = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(15));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(anyhow::anyhow!("cannot lock {}: {e}", path.display()));
+                }
+            }
+        }
+    }
+}
+
+fn token_from_response(
+    profile: &Profile,
+    resp: &TokenResponse,
+    sent_at: i64,
+    old_scope: Option<&str>,
+) -> CachedToken {
+    CachedToken {
+        access_token: resp.access_token.clone(),
+        token_type: resp.token_type.clone(),
+        // Count from when the request was sent: conservative by the round-trip time.
+        expires_at: resp.expires_in.map(|e| sent_at + e),
+        scope: resp.scope.clone().or_else(|| old_scope.map(str::to_string)),
+        obtained_at: sent_at,
+        issuer: profile.issuer.to_string(),
+        client_id: profile.client_id.clone(),
+    }
+}
+
+fn load_session(store: &dyn TokenStore, profile: &Profile) -> anyhow::Result<Option<Session>> {
+    let Some(blob) = store.load(&profile.name)? else {
+        return Ok(None);
+    };
+    let kind = store.kind().as_str();
+    let s = Session::from_blob(&blob, &profile.name, kind)?;
+    if s.issuer != profile.issuer.as_str() || s.client_id != profile.client_id {
+        return Err(SessionError::OtherIssuer {
+            profile: profile.name.clone(),
+            issuer: s.issuer,
+        }
+        .into());
+    }
+    Ok(Some(s))
+}
+
+/// Serve an access token for `profile`, refreshing if needed. See the module docs.
+pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<Served> {
+    let p = &ctx.printer;
+    let before = read_cache(&ctx.paths, profile);
+    if let Some(t) = &before
+        && !want.force_refresh
+        && t.ttl(now()) >= want.min_ttl
+    {
+        p.verbose(format!(
+            "cache hit: access token {} valid for {}",
+            t.access_token.fingerprint(),
+            ttl_text(t)
+        ));
+        return Ok(Served {
+            token: t.clone(),
+            source: Source::Cache,
+        });
+    }
+    match &before {
+        Some(t) if want.force_refresh => p.verbose(format!(
+            "--force-refresh: replacing access token {}",
+            t.access_token.fingerprint()
+        )),
+        Some(t) => p.verbose(format!(
+            "access token {} has {} left, less than --min-ttl {} s",
+            t.access_token.fingerprint(),
+            ttl_text(t),
+            want.min_ttl
+        )),
+        None => p.verbose("no cached access token"),
+    }
+    let before_fp = before.as_ref().map(|t| t.access_token.fingerprint());
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+
+    // Another process may have refreshed while we waited: use its token rather than refresh
+    // again, even if it lives less than --min-ttl (see PROTOCOLS: one refresh per expiry).
+    let is_new = |t: &CachedToken| {
+        before_fp
+            .as_ref()
+            .is_some_and(|fp| *fp != t.access_token.fingerprint())
+    };
+    let usable = |t: &CachedToken| {
+        let ttl = t.ttl(now());
+        (is_new(t) && ttl > 0) || (!want.force_refresh && ttl >= want.min_ttl)
+    };
+    if let Some(t) = read_cache(&ctx.paths, profile).filter(|t| usable(t)) {
+        p.verbose(format!(
+            "another tok process refreshed: using access token {}",
+            t.access_token.fingerprint()
+        ));
+        return Ok(Served {
+            token: t,
+            source: Source::Peer,
+        });
+    }
+
+    let store = ctx.store_for(&profile.name)?;
+    let session =
+        load_session(store.as_ref(), profile)?.ok_or_else(|| SessionError::NotLoggedIn {
+            profile: profile.name.clone(),
+        })?;
+    if let Some(t) = session.access.as_ref().filter(|t| usable(t)) {
+        p.verbose(format!(
+            "the {} holds a newer access token {}",
+            store.describe(),
+            t.access_token.fingerprint()
+        ));
+        write_cache(ctx, &profile.name, t);
+        return Ok(Served {
+            token: t.clone(),
+            source: Source::Store,
+        });
+    }
+    let token = refresh_locked(ctx, profile, store.as_ref(), session, true)?;
+    let ttl = token.ttl(now());
+    if ttl < want.min_ttl {
+        p.warn(format!(
+            "the provider issued an access token that lives {ttl} s, less than --min-ttl {} s",
+            want.min_ttl
+        ));
+    }
+    Ok(Served {
+        token,
+        source: Source::Refreshed,
+    })
+}
+
+fn ttl_text(t: &CachedToken) -> String {
+    match t.expires_at {
+        None => "an unknown time".into(),
+        Some(e) => format!("{} s", e - now()),
+    }
+}
+
+/// Refresh with the lock held. On success the rotated refresh token is in the store before
+/// anything else happens; on failure the stored session is left exactly as it was.
+fn refresh_locked(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    session: Session,
+    may_retry: bool,
+) -> anyhow::Result<CachedToken> {
+    let p = &ctx.printer;
+    let rt = session
+        .refresh_token
+        .as_ref()
+        .ok_or_else(|| SessionError::Expired {
+            profile: profile.name.clone(),
+            detail: Some("the provider issued no refresh token".into()),
+        })?;
+    let endpoints = ctx.endpoints(profile)?;
+    let http = ctx.http()?;
+    let sent_at = now();
+    let started = Instant::now();
+    p.verbose(format!(
+        "refreshing with refresh token {} at {}",
+        rt.fingerprint(),
+        endpoints.token
+    ));
+    let result = token::refresh(
+        http,
+        &endpoints.token,
+        &ClientAuth::None {
+            client_id: &profile.client_id,
+        },
+        rt,
+        None,
+        profile.audience.as_deref(),
+    );
+    let latency_ms = started.elapsed().as_millis() as u64;
+    let mut state = read_state(&ctx.paths, &profile.name);
+    match result {
+        Ok(resp) => {
+            let rotated = resp.refresh_token.as_ref().is_some_and(|n| !n.same_as(rt));
+            let old_scope = session.access.as_ref().and_then(|a| a.scope.clone());
+            let token = token_from_response(profile, &resp, sent_at, old_scope.as_deref());
+            let new = Session {
+                refresh_token: Some(
+                    resp.refresh_token
+                        .unwrap_or_else(|| RefreshToken::new(rt.expose())),
+                ),
+                access: Some(token.clone()),
+                refreshed_at: Some(sent_at),
+                ..session
+            };
+            // Persist first: the old refresh token may already be dead on the server.
+            store.save(&profile.name, &new.to_blob())?;
+            p.verbose(format!(
+                "refreshed in {latency_ms} ms: access token {}{}",
+                token.access_token.fingerprint(),
+                if rotated {
+                    ", refresh token rotated"
+                } else {
+                    ""
+                }
+            ));
+            write_cache(ctx, &profile.name, &token);
+            state.access_expires_at = token.expires_at;
+            state.scope = token.scope.clone();
+            state.rotates = Some(rotated || state.rotates == Some(true));
+            state.last_refresh = Some(RefreshRecord {
+                at: sent_at,
+                ok: true,
+                error: None,
+                latency_ms,
+                rotated,
+            });
+            write_state(&ctx.paths, &profile.name, &state);
+            Ok(token)
+        }
+        Err(e) => {
+            let code = match &e {
+                OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
+                OAuthError::Protocol { error, .. } => error.clone(),
+                OAuthError::Unavailable { .. } => "unavailable".into(),
+                OAuthError::BadResponse { .. } => "bad_response".into(),
+                _ => "error".into(),
+            };
+            state.last_refresh = Some(RefreshRecord {
+                at: sent_at,
+                ok: false,
+                error: Some(code),
+                latency_ms,
+                rotated: false,
+            });
+            write_state(&ctx.paths, &profile.name, &state);
+            if let OAuthError::InvalidGrant { description, .. } = &e {
+                // Re-read before concluding: a login may have replaced the session meanwhile.
+                if may_retry
+                    && let Some(current) = load_session(store, profile)?
+                    && let Some(now_rt) = &current.refresh_token
+                    && !now_rt.same_as(rt)
+                {
+                    p.verbose("the stored refresh token changed meanwhile; retrying with it");
+                    return refresh_locked(ctx, profile, store, current, false);
+                }
+                evict_cache(&ctx.paths, &profile.name);
+                return Err(SessionError::Expired {
+                    profile: profile.name.clone(),
+                    detail: description.clone(),
+                }
+                .into());
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Persist the tokens of a fresh login into `store`, replacing any previous session.
+pub fn save_login(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    resp: TokenResponse,
+    sent_at: i64,
+) -> anyhow::Result<CachedToken> {
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let token = token_from_response(profile, &resp, sent_at, profile.scope_string().as_deref());
+    let session = Session {
+        version: 1,
+        issuer: profile.issuer.to_string(),
+        client_id: profile.client_id.clone(),
+        refresh_token: resp.refresh_token,
+        access: Some(token.clone()),
+        created_at: sent_at,
+        refreshed_at: None,
+    };
+    store.save(&profile.name, &session.to_blob())?;
+    if store.kind() != StoreKind::File {
+        // A file session left by an earlier fallback would shadow nothing but still hold a
+        // refresh token on disk: remove it.
+        let _ = store::file::FileStore::new(&ctx.paths).delete(&profile.name);
+    }
+    write_cache(ctx, &profile.name, &token);
+    let state = ProfileState {
+        store: Some(store.kind()),
+        issuer: Some(profile.issuer.to_string()),
+        logged_in_at: Some(sent_at),
+        access_expires_at: token.expires_at,
+        scope: token.scope.clone(),
+        last_refresh: None,
+        rotates: None,
+    };
+    write_state(&ctx.paths, &profile.name, &state);
+    Ok(token)
+}
+
+/// What `logout` did.
+#[derive(Debug, Default, Serialize)]
+pub struct LogoutReport {
+    pub had_session: bool,
+    pub revoked: bool,
+    pub revocation_error: Option<String>,
+}
+
+/// Revoke (unless `revoke` is false or the server has no endpoint), then forget everything.
+/// Local data is removed even when revocation fails.
+pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Result<LogoutReport> {
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let store = ctx.store_for(&profile.name)?;
+    let mut report = LogoutReport::default();
+    let session = match load_session(store.as_ref(), profile) {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.printer.warn(format!("{e:#}; removing it anyway"));
+            None
+        }
+    };
+    if let Some(session) = &session {
+        report.had_session = true;
+        if let (true, Some(rt)) = (revoke_token, &session.refresh_token) {
+            let result = ctx.endpoints(profile).and_then(|ep| match ep.revocation {
+                None => Err(OAuthError::Discovery(format!(
+                    "{} has no revocation endpoint",
+                    profile.issuer
+                ))),
+                Some(url) => revoke::revoke_refresh_token(
+                    ctx.http()?,
+                    &url,
+                    &ClientAuth::None {
+                        client_id: &profile.client_id,
+                    },
+                    rt,
+                ),
+            });
+            match result {
+                Ok(()) => report.revoked = true,
+                Err(e) => report.revocation_error = Some(e.to_string()),
+            }
+        }
+    }
+    store.delete(&profile.name)?;
+    evict_cache(&ctx.paths, &profile.name);
+    let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
+    Ok(report)
+}
+
+/// Whether the store holds a session for `profile` (for `status`).
+pub fn has_session(ctx: &Ctx, profile: &Profile) -> anyhow::Result<bool> {
+    let store = ctx.store_for(&profile.name)?;
+    Ok(store.load(&profile.name)?.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_debug_has_no_token() {
+        let s = Session {
+            version: 1,
+            issuer: "https://i".into(),
+            client_id: "c".into(),
+            refresh_token: Some(RefreshToken::new("rt-canary-123")),
+            access: Some(CachedToken {
+                access_token: AccessToken::new("at-canary-456"),
+                token_type: "Bearer".into(),
+                expires_at: Some(10),
+                scope: None,
+                obtained_at: 0,
+                issuer: "https://i".into(),
+                client_id: "c".into(),
+            }),
+            created_at: 0,
+            refreshed_at: None,
+        };
+        let dbg = format!("{s:?}");
+        assert!(!dbg.contains("canary"), "{dbg}");
+        // ...while the store blob round-trips the values.
+        let blob = s.to_blob();
+        let back = Session::from_blob(&blob, "p", "memory").unwrap();
+        assert_eq!(back.refresh_token.unwrap().expose(), "rt-canary-123");
+        assert_eq!(back.access.unwrap().access_token.expose(), "at-canary-456");
+    }
+
+    #[test]
+    fn ttl_of_unknown_expiry_is_unbounded() {
+        let t = CachedToken {
+            access_token: AccessToken::new("x"),
+            token_type: "Bearer".into(),
+            expires_at: None,
+            scope: None,
+            obtained_at: 0,
+            issuer: String::new(),
+            client_id: String::new(),
+        };
+        assert_eq!(t.ttl(100), i64::MAX);
+    }
+}

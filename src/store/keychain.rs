@@ -1,0 +1,262 @@
+//! The OS keychain through `keyring-core`: the only module that imports it.
+//!
+//! Every operation runs on a worker thread with a deadline (a locked Secret Service can block on
+//! an unlock prompt forever; a missing one can hang on D-Bus activation) and under an inter-process
+//! lock, because the Secret Service handles concurrent clients poorly.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use keyring_core::{CredentialStore, Entry, Error as KError};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{SERVICE, StoreError, StoreKind, TokenStore};
+use crate::paths::Paths;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The platform's keychain.
+    Native,
+    /// Linux kernel keyutils.
+    Keyutils,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Native if cfg!(target_os = "macos") => "macOS Keychain",
+            Backend::Native if cfg!(target_os = "windows") => "Windows Credential Manager",
+            Backend::Native => "Secret Service",
+            Backend::Keyutils => "kernel keyutils",
+        }
+    }
+
+    fn hint(self) -> String {
+        match self {
+            Backend::Native if cfg!(target_os = "linux") => "start and unlock a Secret Service (gnome-keyring, KeePassXC), or choose another store with --store keyutils|file".into(),
+            Backend::Native => "unlock the keychain, or choose another store with --store file".into(),
+            Backend::Keyutils => "run inside a login session with a session keyring (pam_keyinit), or choose --store keychain|file".into(),
+        }
+    }
+}
+
+pub struct Keychain {
+    backend: Backend,
+    store: Arc<CredentialStore>,
+    lock_path: PathBuf,
+    timeout: Duration,
+}
+
+fn timeout() -> Duration {
+    Duration::from_secs(crate::config::env_secs(crate::config::ENV_KEYCHAIN_TIMEOUT, 5).max(1))
+}
+
+/// Run `f` on a worker thread; give up after `limit`.
+fn bounded<T: Send + 'static>(
+    backend: Backend,
+    limit: Duration,
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(r) => r,
+        Err(_) => Err(StoreError::Timeout {
+            store: backend.name(),
+            secs: limit.as_secs(),
+        }),
+    }
+}
+
+fn unavailable(backend: Backend, e: &KError) -> StoreError {
+    let detail = match e {
+        KError::NoStorageAccess(_) => "it is locked or access was refused".to_string(),
+        other => one_line(&other.to_string()),
+    };
+    StoreError::Unavailable {
+        store: backend.name(),
+        detail,
+        hint: backend.hint(),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    s.trim().to_string()
+}
+
+fn build_store(backend: Backend) -> Result<Arc<CredentialStore>, KError> {
+    match backend {
+        Backend::Native => native_store(),
+        Backend::Keyutils => keyutils_store(),
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn native_store() -> Result<Arc<CredentialStore>, KError> {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+        && std::env::var_os("XDG_RUNTIME_DIR").is_none()
+    {
+        return Err(KError::NotSupportedByStore(
+            "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)".into(),
+        ));
+    }
+    let s: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
+    Ok(s)
+}
+
+#[cfg(target_os = "macos")]
+fn native_store() -> Result<Arc<CredentialStore>, KError> {
+    let s: Arc<CredentialStore> = apple_native_keyring_store::keychain::Store::new()?;
+    Ok(s)
+}
+
+#[cfg(target_os = "windows")]
+fn native_store() -> Result<Arc<CredentialStore>, KError> {
+    let s: Arc<CredentialStore> = windows_native_keyring_store::Store::new()?;
+    Ok(s)
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "macos",
+    target_os = "windows"
+)))]
+fn native_store() -> Result<Arc<CredentialStore>, KError> {
+    Err(KError::NotSupportedByStore(
+        "no keychain on this platform".into(),
+    ))
+}
+
+#[cfg(target_os = "linux")]
+fn keyutils_store() -> Result<Arc<CredentialStore>, KError> {
+    let s: Arc<CredentialStore> = linux_keyutils_keyring_store::Store::new()?;
+    Ok(s)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn keyutils_store() -> Result<Arc<CredentialStore>, KError> {
+    Err(KError::NotSupportedByStore(
+        "kernel keyutils exist only on Linux".into(),
+    ))
+}
+
+impl Keychain {
+    /// Connect to the backend (bounded by the keychain timeout).
+    pub fn open(backend: Backend, paths: &Paths) -> Result<Self, StoreError> {
+        let limit = timeout();
+        let store = bounded(backend, limit, move || {
+            build_store(backend).map_err(|e| unavailable(backend, &e))
+        })?;
+        Ok(Self {
+            backend,
+            store,
+            lock_path: paths.lock_file(".keychain"),
+            timeout: limit,
+        })
+    }
+
+    /// Check that the store answers for `account` (absent is fine; locked is not).
+    pub fn probe(&self, account: &str) -> Result<(), StoreError> {
+        self.load(account).map(|_| ())
+    }
+
+    /// Serialise access across tok processes, then run `op` on the entry with a deadline.
+    fn with_entry<T: Send + 'static>(
+        &self,
+        account: &str,
+        op: impl FnOnce(&Entry) -> Result<T, KError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let deadline = Instant::now() + self.timeout;
+        let _guard = lock_until(&self.lock_path, deadline).map_err(|_| StoreError::Timeout {
+            store: self.backend.name(),
+            secs: self.timeout.as_secs(),
+        })?;
+        let store = self.store.clone();
+        let backend = self.backend;
+        let account = account.to_string();
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(100));
+        bounded(backend, left, move || {
+            let entry = Entry::new_in_store(&store, SERVICE, &account)
+                .map_err(|e| unavailable(backend, &e))?;
+            op(&entry).map_err(|e| match e {
+                KError::BadEncoding(_) | KError::BadDataFormat(..) => StoreError::Corrupt {
+                    store: backend.name(),
+                    profile: account.clone(),
+                    detail: "not a tok session".into(),
+                },
+                KError::TooLong(..) => StoreError::Io(format!(
+                    "{}: the session is larger than this keychain allows",
+                    backend.name()
+                )),
+                e => unavailable(backend, &e),
+            })
+        })
+    }
+}
+
+fn lock_until(path: &std::path::Path, deadline: Instant) -> std::io::Result<File> {
+    if let Some(dir) = path.parent() {
+        let _ = crate::paths::ensure_private_dir(dir);
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(f),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::ErrorKind::TimedOut.into());
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
+impl TokenStore for Keychain {
+    fn kind(&self) -> StoreKind {
+        match self.backend {
+            Backend::Native => StoreKind::Keychain,
+            Backend::Keyutils => StoreKind::Keyutils,
+        }
+    }
+    fn describe(&self) -> String {
+        self.backend.name().to_string()
+    }
+    fn load(&self, account: &str) -> Result<Option<SecretString>, StoreError> {
+        self.with_entry(account, |e| match e.get_password() {
+            Ok(p) => Ok(Some(SecretString::from(p))),
+            Err(KError::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+    fn save(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
+        let value = secret.expose_secret().to_owned();
+        self.with_entry(account, move |e| e.set_password(&value))
+    }
+    fn delete(&self, account: &str) -> Result<bool, StoreError> {
+        self.with_entry(account, |e| match e.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KError::NoEntry) => Ok(false),
+            Err(e) => Err(e),
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! Where sessions live: the OS keychain, the Linux kernel keyring, a 0600 file, or memory.
+//!
+//! Stores keep one opaque secret blob per account (the profile name) and know nothing of OAuth;
+//! [`crate::session`] decides what goes into the blob.
+
+pub mod file;
+pub mod keychain;
+pub mod memory;
+
+use secrecy::SecretString;
+
+use crate::error::{Classify, Code};
+use crate::output::Printer;
+use crate::paths::Paths;
+
+/// Keychain items use this service name; the account is the profile name.
+pub const SERVICE: &str = "tok";
+
+/// Which store to use, as given by `--store` / `TOK_STORE` or recorded at login.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// Keychain, else kernel keyutils, else the file store with a warning.
+    Auto,
+    /// The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager.
+    Keychain,
+    /// The Linux kernel key retention service (session keyring).
+    Keyutils,
+    /// A 0600 JSON file under the data directory.
+    File,
+    /// Process memory (tests only).
+    #[value(skip)]
+    Memory,
+}
+
+impl StoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Auto => "auto",
+            StoreKind::Keychain => "keychain",
+            StoreKind::Keyutils => "keyutils",
+            StoreKind::File => "file",
+            StoreKind::Memory => "memory",
+        }
+    }
+}
+
+/// A store failure. `Unavailable` means the store cannot be used at all right now.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{store} is unavailable: {detail}")]
+    Unavailable {
+        store: &'static str,
+        detail: String,
+        hint: String,
+    },
+    #[error("{store} did not answer within {secs} s")]
+    Timeout { store: &'static str, secs: u64 },
+    #[error("the {store} entry for profile `{profile}` is damaged: {detail}")]
+    Corrupt {
+        store: &'static str,
+        profile: String,
+        detail: String,
+    },
+    #[error("{0}")]
+    Io(String),
+}
+
+impl Classify for StoreError {
+    fn code(&self) -> Code {
+        match self {
+            StoreError::Corrupt { .. } => Code::LoginRequired,
+            _ => Code::StoreUnavailable,
+        }
+    }
+    fn hint(&self) -> Option<String> {
+        match self {
+            StoreError::Unavailable { hint, .. } => Some(hint.clone()),
+            StoreError::Timeout { .. } => Some(
+                "unlock the keychain (or start its daemon), or choose another store with --store file".into(),
+            ),
+            StoreError::Corrupt { profile, .. } => Some(format!("run `tok login -p {profile}`")),
+            StoreError::Io(_) => None,
+        }
+    }
+}
+
+/// One store of secret blobs.
+pub trait TokenStore {
+    fn kind(&self) -> StoreKind;
+    /// A human description: "Secret Service", "file ~/.local/share/tok/sessions".
+    fn describe(&self) -> String;
+    fn load(&self, account: &str) -> Result<Option<SecretString>, StoreError>;
+    fn save(&self, account: &str, secret: &SecretString) -> Result<(), StoreError>;
+    /// Delete; `Ok(false)` when there was nothing.
+    fn delete(&self, account: &str) -> Result<bool, StoreError>;
+}
+
+/// Open the store of `kind`. `Auto` probes keychain, then keyutils, then falls back to the file
+/// store with a warning naming the file — never silently.
+pub fn open(
+    kind: StoreKind,
+    paths: &Paths,
+    printer: &Printer,
+    account: &str,
+) -> Result<Box<dyn TokenStore>, StoreError> {
+    match kind {
+        StoreKind::Keychain => Ok(Box::new(keychain::Keychain::open(
+            keychain::Backend::Native,
+            paths,
+        )?)),
+        StoreKind::Keyutils => Ok(Box::new(keychain::Keychain::open(
+            keychain::Backend::Keyutils,
+            paths,
+        )?)),
+        StoreKind::File => Ok(Box::new(file::FileStore::new(paths))),
+        StoreKind::Memory => Ok(Box::new(memory::MemoryStore::default())),
+        StoreKind::Auto => {
+            let mut reasons = vec![];
+            for backend in [keychain::Backend::Native, keychain::Backend::Keyutils] {
+                if cfg!(not(target_os = "linux")) && backend == keychain::Backend::Keyutils {
+                    continue;
+                }
+                match keychain::Keychain::open(backend, paths)
+                    .and_then(|k| k.probe(account).map(|_| k))
+                {
+                    Ok(k) => {
+                        printer.verbose(format!("store: {}", k.describe()));
+                        return Ok(Box::new(k));
+                    }
+                    Err(e) => {
+                        printer.verbose(format!("store: {} not usable: {e}", backend.name()));
+                        reasons.push(format!("{}: {e}", backend.name()));
+                    }
+                }
+            }
+            let f = file::FileStore::new(paths);
+            printer.warn(format!(
+                "no keychain is available ({}); storing the session in {} (mode 0600). \
+                 Choose a store explicitly with --store or TOK_STORE=keychain|keyutils|file",
+                reasons.join("; "),
+                f.path_for(account).display()
+            ));
+            Ok(Box::new(f))
+        }
+    }
+}

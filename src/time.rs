@@ -1,0 +1,39 @@
+//! Wall-clock helpers. Expiry is stored as unix seconds; the clock is read in one place so
+//! decisions can be tested with explicit times.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the unix epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 UTC rendering of unix seconds, for humans and JSON.
+pub fn rfc3339(unix: i64) -> String {
+    let t = UNIX_EPOCH + std::time::Duration::from_secs(unix.max(0) as u64);
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// "in 4m 10s" / "2m ago" for status output.
+pub fn relative(unix: i64, now: i64) -> String {
+    let d = unix - now;
+    let span = humantime::format_duration(std::time::Duration::from_secs(d.unsigned_abs()));
+    if d >= 0 {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::relative(100, 40), "in 1m");
+        assert_eq!(super::relative(40, 100), "1m ago");
+    }
+}

@@ -1,0 +1,93 @@
+//! Secret Service mode against a real gnome-keyring on a private D-Bus.
+
+use crate::support::{Keyring, Provider, Tok};
+
+#[test]
+fn session_lives_in_the_keychain_and_no_refresh_token_in_any_file() {
+    let keyring = Keyring::start();
+    let provider = Provider::start();
+    let tok = Tok::new().with_keyring(&keyring).env("TOK_STORE", "auto");
+    let r = tok.login(&provider, "work");
+    assert!(r.stderr.contains("session in Secret Service"), "{r:?}");
+    assert!(!r.stderr.contains("warning"), "{r:?}");
+    let item = keyring
+        .lookup("work")
+        .expect("keychain item service=tok account=work");
+    let session: serde_json::Value = serde_json::from_str(&item).unwrap();
+    let rt = session["refresh_token"].as_str().unwrap().to_string();
+    assert!(
+        tok.any_file_contains(&rt).is_empty(),
+        "refresh token found in a file"
+    );
+    let at = tok.print("work");
+    assert!(provider.active(&at));
+    // Refresh through the keychain: the rotated token replaces the old one in the item.
+    let at2 = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    let rt2 = serde_json::from_str::<serde_json::Value>(&keyring.lookup("work").unwrap()).unwrap()
+        ["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(rt, rt2);
+    assert!(tok.any_file_contains(&rt2).is_empty());
+    let status = tok.run(&["status", "--json"]);
+    assert!(
+        status.stdout.contains("\"store\": \"Secret Service\""),
+        "{status:?}"
+    );
+    assert!(tok.run(&["logout", "-p", "work"]).ok());
+    assert!(keyring.lookup("work").is_none(), "logout deletes the item");
+    assert!(!provider.active(&at2));
+    tok.assert_no_leak(&[at, at2, rt, rt2]);
+}
+
+#[test]
+fn locked_keychain_fails_fast_with_advice() {
+    let keyring = Keyring::start_with(&[("TOK_TEST_KEYRING_LOCKED", "1")]);
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .with_keyring(&keyring)
+        .env("TOK_STORE", "keychain");
+    let started = std::time::Instant::now();
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--browser",
+    ]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(r.stderr.contains("Secret Service"), "{r:?}");
+    assert!(r.stderr.contains("hint:"), "{r:?}");
+    assert!(started.elapsed().as_secs() < 20, "no hang");
+    assert_eq!(
+        provider.stats()["authorizations"],
+        0,
+        "the store is checked before the user is asked to approve"
+    );
+}
+
+#[test]
+fn auto_without_keychain_falls_back_to_file_with_a_warning() {
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .env("TOK_STORE", "auto")
+        .without("DBUS_SESSION_BUS_ADDRESS")
+        .without("XDG_RUNTIME_DIR");
+    let r = tok.login(&provider, "work");
+    assert!(
+        r.stderr.contains("warning: no keychain is available"),
+        "{r:?}"
+    );
+    assert!(
+        r.stderr.contains("sessions/work.json"),
+        "names the file: {r:?}"
+    );
+    assert!(r.stderr.contains("--store"), "says how to choose: {r:?}");
+    // Later commands use the store chosen at login without probing again.
+    let p = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(p.ok() && !p.stderr.contains("warning"), "{p:?}");
+}

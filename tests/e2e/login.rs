@@ -1,0 +1,191 @@
+//! `tok login`: browser and device flows against the real provider.
+
+use crate::support::{Provider, Tok};
+
+#[test]
+fn browser_login_stores_a_working_session() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let browser_log = tok.path("browser.log");
+    let tok = tok.env("TOK_TEST_BROWSER_LOG", browser_log.to_str().unwrap());
+    let r = tok.login(&provider, "work");
+    assert!(r.stdout.is_empty(), "login prints nothing on stdout: {r:?}");
+    assert!(r.stderr.contains("Sign in with your browser"), "{r:?}");
+    assert!(
+        r.stderr.contains("/auth?"),
+        "the URL is always printed: {r:?}"
+    );
+    assert!(r.stderr.contains("Logged in: profile `work`"), "{r:?}");
+    // The browser was launched with the authorization URL (PKCE S256 and state included).
+    let launched = std::fs::read_to_string(&browser_log).unwrap();
+    assert!(
+        launched.contains("code_challenge_method=S256") && launched.contains("state="),
+        "{launched}"
+    );
+    assert_eq!(provider.stats()["token_success"]["authorization_code"], 1);
+    // The profile was written to the config file.
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        config.contains("[profiles.work]") && config.contains("client_id = \"tok-cli\""),
+        "{config}"
+    );
+    // The access token works at the provider.
+    let token = tok.print("work");
+    assert!(provider.active(&token));
+    tok.assert_no_leak(&[token, tok.refresh_token("work")]);
+}
+
+#[test]
+fn device_login_polls_until_approved() {
+    let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tok = Tok::new();
+    let browser_log = tok.path("browser.log");
+    let tok = tok.env("TOK_TEST_BROWSER_LOG", browser_log.to_str().unwrap());
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "dev",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--device",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stderr.contains("and enter the code: "), "{r:?}");
+    assert!(
+        r.stderr.contains("Waiting for approval"),
+        "plain progress line when not a terminal: {r:?}"
+    );
+    // verification_uri_complete was opened in the browser.
+    let launched = std::fs::read_to_string(&browser_log).unwrap();
+    assert!(launched.contains("/device?user_code="), "{launched}");
+    let stats = provider.stats();
+    // Polling stopped at the first success: exactly one successful device-code exchange.
+    assert_eq!(
+        stats["token_success"]["urn:ietf:params:oauth:grant-type:device_code"],
+        1
+    );
+    assert_eq!(stats["grants_revoked"], 0);
+    assert!(provider.active(&tok.print("dev")));
+}
+
+#[test]
+fn device_login_honours_slow_down() {
+    let provider = Provider::start_with(&[
+        ("TOK_TEST_DEVICE_INTERVAL", "1"),
+        ("TOK_TEST_SLOW_DOWN", "1"),
+    ]);
+    let tok = Tok::new().env("TOK_TEST_BROWSER_DELAY_MS", "1500");
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "dev",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--device",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let stats = provider.stats();
+    // One pending → slow_down (interval 1 → 6 s), then the approval arrives: no error, one success.
+    assert_eq!(
+        stats["token_success"]["urn:ietf:params:oauth:grant-type:device_code"],
+        1
+    );
+}
+
+#[test]
+fn denied_login_exits_7_and_stores_nothing() {
+    let provider = Provider::start();
+    let tok = Tok::new().env("TOK_TEST_BROWSER_DENY", "1");
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--browser",
+    ]);
+    assert_eq!(r.code, 7, "{r:?}");
+    assert!(r.stderr.contains("denied"), "{r:?}");
+    assert!(r.stderr.contains("hint: run `tok login -p work`"), "{r:?}");
+    assert!(!tok.path("data/tok/sessions/work.json").exists());
+}
+
+#[test]
+fn device_login_denied_exits_7() {
+    let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tok = Tok::new().env("TOK_TEST_BROWSER_DENY", "1");
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "d",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--device",
+    ]);
+    assert_eq!(r.code, 7, "{r:?}");
+}
+
+#[test]
+fn browser_login_times_out_with_a_clear_message() {
+    let provider = Provider::start();
+    // A browser that never arrives.
+    let tok = Tok::new().env("BROWSER", "true");
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--browser",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(r.code, 7, "{r:?}");
+    assert!(r.stderr.contains("not approved in time"), "{r:?}");
+}
+
+#[test]
+fn plain_http_issuer_is_refused_unless_loopback() {
+    let tok = Tok::new();
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "x",
+        "--issuer",
+        "http://id.example.com",
+        "--client-id",
+        "c",
+    ]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(r.stderr.contains("must use https://"), "{r:?}");
+    assert!(
+        !tok.path("config/tok/config.toml").exists(),
+        "nothing written on a refused issuer"
+    );
+}
+
+#[test]
+fn second_login_needs_no_flags() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let r = tok.run(&["login", "--browser"]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(provider.stats()["token_success"]["authorization_code"], 2);
+}

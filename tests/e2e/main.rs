@@ -1,0 +1,11 @@
+//! End-to-end tests: the built `tok` binary against the real oidc-provider, a real Secret
+//! Service and (in later modules) real git and docker clients. Modules mirror `src/commands`.
+
+mod support;
+
+mod config;
+mod keychain;
+mod login;
+mod logout;
+mod print;
+mod status;

@@ -1,0 +1,171 @@
+//! `tok print`: cache, refresh with rotation, --min-ttl, --force-refresh, concurrency.
+
+use std::time::Duration;
+
+use crate::support::{Provider, Tok, distinct};
+
+#[test]
+fn cached_token_is_served_without_a_refresh() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let a = tok.print("work");
+    let b = tok.print("work");
+    assert_eq!(a, b);
+    assert_eq!(provider.refreshes(), 0);
+    let r = tok.run(&["print", "-p", "work", "-v"]);
+    assert!(r.stderr.contains("cache hit"), "{r:?}");
+    assert!(!r.stderr.contains(&a));
+}
+
+#[test]
+fn expiry_causes_exactly_one_refresh_and_rotation_is_kept() {
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "2")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt1 = tok.refresh_token("work");
+    let first = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
+    std::thread::sleep(Duration::from_millis(2300));
+    assert!(
+        !provider.active(&first),
+        "the first token has expired at the provider"
+    );
+    let second = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
+    let third = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
+    assert_ne!(first, second);
+    assert_eq!(second, third);
+    assert_eq!(provider.refreshes(), 1, "one refresh per expiry");
+    assert!(provider.active(&second));
+    // Rotation: the new refresh token was stored, the old one is dead.
+    let rt2 = tok.refresh_token("work");
+    assert_ne!(rt1, rt2);
+    assert!(provider.active(&rt2));
+    assert_eq!(provider.grants_revoked(), 0);
+    tok.assert_no_leak(&[first, second, rt1, rt2]);
+}
+
+#[test]
+fn min_ttl_refreshes_early_and_warns_when_the_provider_cannot_satisfy_it() {
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "120")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let cached = tok.print("work");
+    assert_eq!(provider.refreshes(), 0);
+    let r = tok.run(&["print", "-p", "work", "--min-ttl", "200"]);
+    assert!(r.ok(), "{r:?}");
+    assert_ne!(r.token(), cached);
+    assert!(r.stderr.contains("less than --min-ttl 200"), "{r:?}");
+    assert_eq!(provider.refreshes(), 1);
+}
+
+#[test]
+fn force_refresh_refreshes_a_valid_token() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let a = tok.print("work");
+    let b = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    assert_ne!(a, b);
+    assert_eq!(provider.refreshes(), 1);
+    assert_eq!(tok.print("work"), b, "the forced token is cached");
+}
+
+#[test]
+fn without_rotation_the_refresh_token_is_kept() {
+    let provider = Provider::start_with(&[("TOK_TEST_ROTATE", "0")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+    tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    assert_eq!(provider.refreshes(), 2);
+    assert_eq!(tok.refresh_token("work"), rt);
+}
+
+#[test]
+fn concurrent_prints_share_one_refresh() {
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "2")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    std::thread::sleep(Duration::from_millis(2200));
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            tok.command(&["print", "-p", "work", "--min-ttl", "0"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let tokens: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let r = tok.record(c.wait_with_output().unwrap());
+            assert!(r.ok(), "{r:?}");
+            r.token()
+        })
+        .collect();
+    assert_eq!(
+        distinct(&tokens).len(),
+        1,
+        "every process printed the same token"
+    );
+    assert_eq!(provider.refreshes(), 1);
+    assert_eq!(provider.grants_revoked(), 0);
+    assert!(provider.active(&tokens[0]));
+}
+
+#[test]
+fn revoked_session_fails_with_login_hint_and_is_kept() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+    provider.revoke(&rt);
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stdout.is_empty());
+    assert!(
+        r.stderr
+            .contains("session for profile `work` expired or was revoked"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("hint: run `tok login -p work`"), "{r:?}");
+    // The stored session is not destroyed by a failed refresh.
+    assert_eq!(tok.refresh_token("work"), rt);
+    tok.assert_no_leak(&[rt]);
+}
+
+#[test]
+fn provider_down_leaves_the_session_unchanged() {
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "1")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+    let issuer = provider.issuer.clone();
+    drop(provider);
+    std::thread::sleep(Duration::from_millis(1100));
+    let r = tok.run(&["print", "-p", "work"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!("{issuer}/token is unavailable")),
+        "{r:?}"
+    );
+    assert!(r.stdout.is_empty());
+    assert_eq!(
+        tok.refresh_token("work"),
+        rt,
+        "session unchanged after a failed refresh"
+    );
+}
+
+#[test]
+fn no_session_exits_3() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    tok.run(&["logout", "-p", "work", "--no-revoke"]);
+    let r = tok.run(&["print", "-p", "work"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stderr.contains("no session for profile `work`"), "{r:?}");
+}

@@ -1,0 +1,39 @@
+//! `tok status`: human and JSON output, never a token.
+
+use crate::support::{Provider, Tok};
+
+#[test]
+fn status_json_reports_session_and_expiry() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let at = tok.print("work");
+    tok.run(&["print", "-p", "work", "--force-refresh"]);
+    let r = tok.run(&["status", "--json"]);
+    assert!(r.ok(), "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let p = &v["profiles"][0];
+    assert_eq!(p["name"], "work");
+    assert_eq!(p["default"], true);
+    assert_eq!(p["issuer"], provider.issuer.as_str());
+    assert_eq!(p["logged_in"], true);
+    assert!(p["store"].as_str().unwrap().starts_with("file store"));
+    assert!(p["access_expires_in"].as_i64().unwrap() > 200);
+    assert_eq!(p["last_refresh"]["ok"], true);
+    assert_eq!(p["last_refresh"]["rotated"], true);
+    assert!(!r.stdout.contains(&at));
+    let human = tok.run(&["status"]);
+    assert!(
+        human.stdout.contains("work (default)") && human.stdout.contains("logged in"),
+        "{human:?}"
+    );
+    assert!(human.stdout.contains("refresh:"), "{human:?}");
+}
+
+#[test]
+fn status_without_profiles_teaches() {
+    let tok = Tok::new();
+    let r = tok.run(&["status"]);
+    assert!(r.ok());
+    assert!(r.stderr.contains("tok login -p NAME --issuer URL"), "{r:?}");
+}

@@ -129,6 +129,18 @@ pub fn private_file_options() -> fs::OpenOptions {
     o
 }
 
+/// Open (creating, 0600) a lock file. Its content is never read: only `flock` on it matters.
+pub fn open_lock_file(path: &Path) -> std::io::Result<fs::File> {
+    let mut o = fs::OpenOptions::new();
+    o.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
 /// Read a file that may not exist: `Ok(None)` when it does not.
 pub fn read_optional(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
     match fs::read(path) {

@@ -115,6 +115,10 @@ pub struct ProfileState {
 pub enum SessionError {
     #[error("no session for profile `{profile}`")]
     NotLoggedIn { profile: String },
+    /// The state says a login happened, but the store has nothing: deleted, or hidden because
+    /// the keychain is locked (a locked Secret Service collection reads as empty).
+    #[error("the session of profile `{profile}` is missing from the {store}")]
+    Missing { profile: String, store: String },
     #[error("session for profile `{profile}` expired or was revoked{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Expired {
         profile: String,
@@ -140,6 +144,9 @@ impl Classify for SessionError {
             | SessionError::OtherIssuer { profile, .. } => {
                 Some(format!("run `tok login -p {profile}`"))
             }
+            SessionError::Missing { profile, .. } => Some(format!(
+                "unlock the keychain if it is locked, else run `tok login -p {profile}`"
+            )),
             SessionError::Busy { .. } => Some(format!(
                 "another tok process may be stuck; retry, or raise {}",
                 config::ENV_LOCK_TIMEOUT
@@ -226,11 +233,19 @@ impl Ctx {
 
     /// The store holding `profile`'s session: the override, else the one recorded at login.
     pub fn store_for(&self, profile: &str) -> Result<Box<dyn TokenStore>, store::StoreError> {
+        // `auto` as an override means "no preference": keep the store chosen at login.
         let kind = self
             .store_override
+            .filter(|k| *k != StoreKind::Auto)
             .or_else(|| read_state(&self.paths, profile).store)
             .unwrap_or(StoreKind::Auto);
-        store::open(kind, &self.paths, &self.printer, profile)
+        store::open(
+            kind,
+            &self.paths,
+            &self.printer,
+            profile,
+            store::Access::Read,
+        )
     }
 }
 
@@ -278,11 +293,7 @@ impl ProfileLock {
     pub fn acquire(ctx: &Ctx, profile: &str) -> Result<Self, anyhow::Error> {
         let path = ctx.paths.lock_file(profile);
         paths::ensure_private_dir(path.parent().expect("lock files live in a directory"))?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
+        let file = paths::open_lock_file(&path)
             .map_err(|e| anyhow::anyhow!("cannot open lock file {}: {e}", path.display()))?;
         let secs = config::env_secs(config::ENV_LOCK_TIMEOUT, 60);
         let deadline = Instant::now() + Duration::from_secs(secs);

@@ -61,7 +61,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let store_kind = env.ctx.store_override.unwrap_or(StoreKind::Auto);
     // Open the store before asking the user to approve anything: a locked keychain should fail
     // now, not after the login.
-    let store = store::open(store_kind, &env.ctx.paths, p, &name)?;
+    let store = store::open(store_kind, &env.ctx.paths, p, &name, store::Access::Write)?;
     let sent_at = now();
     let resp = match flow {
         Flow::Device => device_flow(env, &profile, &endpoints, &args)?,

@@ -103,8 +103,11 @@ fn build_store(backend: Backend) -> Result<Arc<CredentialStore>, KError> {
 
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 fn native_store() -> Result<Arc<CredentialStore>, KError> {
+    // Without an address, D-Bus clients fall back to $XDG_RUNTIME_DIR/bus.
+    let fallback =
+        std::env::var_os("XDG_RUNTIME_DIR").map(|d| std::path::PathBuf::from(d).join("bus"));
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
-        && std::env::var_os("XDG_RUNTIME_DIR").is_none()
+        && !fallback.is_some_and(|b| b.exists())
     {
         return Err(KError::NotSupportedByStore(
             "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)".into(),

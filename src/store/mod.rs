@@ -96,6 +96,21 @@ pub trait TokenStore {
     fn save(&self, account: &str, secret: &SecretString) -> Result<(), StoreError>;
     /// Delete; `Ok(false)` when there was nothing.
     fn delete(&self, account: &str) -> Result<bool, StoreError>;
+
+    /// Write and delete a throw-away item. A locked Secret Service collection answers reads
+    /// with "nothing there" and fails only on writes, so a login checks this before asking the
+    /// user to approve anything. (`.probe` cannot clash: profile names never start with a dot.)
+    fn check_writable(&self) -> Result<(), StoreError> {
+        self.save(".probe", &SecretString::from("probe".to_string()))?;
+        self.delete(".probe").map(|_| ())
+    }
+}
+
+/// Whether opening a store should prove it can be read, or also written (for a login).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
 }
 
 /// Open the store of `kind`. `Auto` probes keychain, then keyutils, then falls back to the file
@@ -105,13 +120,20 @@ pub fn open(
     paths: &Paths,
     printer: &Printer,
     account: &str,
+    access: Access,
 ) -> Result<Box<dyn TokenStore>, StoreError> {
+    let checked = |store: Box<dyn TokenStore>| -> Result<Box<dyn TokenStore>, StoreError> {
+        if access == Access::Write {
+            store.check_writable()?;
+        }
+        Ok(store)
+    };
     match kind {
-        StoreKind::Keychain => Ok(Box::new(keychain::Keychain::open(
+        StoreKind::Keychain => checked(Box::new(keychain::Keychain::open(
             keychain::Backend::Native,
             paths,
         )?)),
-        StoreKind::Keyutils => Ok(Box::new(keychain::Keychain::open(
+        StoreKind::Keyutils => checked(Box::new(keychain::Keychain::open(
             keychain::Backend::Keyutils,
             paths,
         )?)),
@@ -123,16 +145,18 @@ pub fn open(
                 if cfg!(not(target_os = "linux")) && backend == keychain::Backend::Keyutils {
                     continue;
                 }
-                match keychain::Keychain::open(backend, paths)
-                    .and_then(|k| k.probe(account).map(|_| k))
-                {
+                let probe = |k: keychain::Keychain| match access {
+                    Access::Read => k.probe(account).map(|_| k),
+                    Access::Write => k.check_writable().map(|_| k),
+                };
+                match keychain::Keychain::open(backend, paths).and_then(probe) {
                     Ok(k) => {
                         printer.verbose(format!("store: {}", k.describe()));
                         return Ok(Box::new(k));
                     }
                     Err(e) => {
                         printer.verbose(format!("store: {} not usable: {e}", backend.name()));
-                        reasons.push(format!("{}: {e}", backend.name()));
+                        reasons.push(e.to_string());
                     }
                 }
             }

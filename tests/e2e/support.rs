@@ -200,10 +200,10 @@ impl Keyring {
         Self { child, stdin, bus }
     }
 
-    /// `secret-tool lookup service tok account NAME`.
+    /// `secret-tool lookup service tok username NAME` (keyring-core names the account `username`).
     pub fn lookup(&self, account: &str) -> Option<String> {
         let out = Command::new("secret-tool")
-            .args(["lookup", "service", "tok", "account", account])
+            .args(["lookup", "service", "tok", "username", account])
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
             .output()
             .unwrap();

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::Flow;
 use crate::store::StoreKind;
 
-const EXIT_CODES: &str = "\
+/// The exit-code table of `--help` and the man page; kept equal to `error::Code` by a test.
+pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  other failure

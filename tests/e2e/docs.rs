@@ -4,7 +4,6 @@
 //! code table of `--help`, README.md and the man page agree with `error::Code`. See: issue 5.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use clap::CommandFactory;
 use tok::cli::{Cli, EXIT_CODES};
@@ -112,7 +111,11 @@ fn code_name(c: Code) -> String {
 fn exit_code_table_agrees_everywhere() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let man = std::fs::read_to_string(root().join("man/tok.1")).unwrap();
-    let help_lines: Vec<&str> = EXIT_CODES.lines().skip(1).collect();
+    let help_lines: Vec<&str> = EXIT_CODES
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim_start().starts_with("0 "))
+        .collect();
     assert_eq!(help_lines.len(), Code::ALL.len());
     for (c, line) in Code::ALL.iter().zip(help_lines) {
         let n = c.exit_code();
@@ -173,5 +176,4 @@ fn presets_are_documented_with_their_sources() {
             p.name()
         );
     }
-    let _ = Path::new("");
 }

@@ -417,6 +417,13 @@ pub fn access_token_for(
 ) -> anyhow::Result<Served> {
     let p = &ctx.printer;
     let key = narrow.cache_key(&profile.name);
+    if !narrow.is_default() {
+        p.verbose(format!(
+            "narrowed token (scope {}, resource {}): cache `{key}`",
+            narrow.scope.as_deref().unwrap_or("as granted"),
+            narrow.audience.as_deref().unwrap_or("default")
+        ));
+    }
     let before = read_cache_key(&ctx.paths, profile, &key);
     if let Some(t) = &before
         && !want.force_refresh

@@ -205,6 +205,39 @@ fn exit_codes_and_json_errors() {
     assert_eq!(r.code, 4, "{r:?}");
     assert_eq!(json_error(&r)["error"]["code"], "unavailable");
 
+    // 5: something that is not an authorization server (a plain web server's 404 page).
+    let mut web = Command::new("/usr/bin/python3")
+        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+        .current_dir(tok.path(""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    BufReader::new(web.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    let port = banner
+        .split("port ")
+        .nth(1)
+        .and_then(|p| p.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{banner}"))
+        .to_string();
+    let r = Tok::new().run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &format!("http://127.0.0.1:{port}"),
+        "--client-id",
+        "tok-cli",
+        "--json-errors",
+    ]);
+    let _ = web.kill();
+    let _ = web.wait();
+    assert_eq!(r.code, 5, "{r:?}");
+    assert_eq!(json_error(&r)["error"]["code"], "bad_response");
+
     // 7: denied.
     let deny = Provider::start_with(&[("TOK_TEST_DENY", "1")]);
     let r = Tok::new().run(&[
@@ -345,6 +378,13 @@ fn client_credentials_login_and_print_mint_tokens() {
         .1;
     assert_eq!(mode, 0o600);
 
+    // A narrowed client-credentials token is minted apart and leaves the default alone.
+    let narrow = tok
+        .run(&["print", "-p", "ci", "--scope", "api:write"])
+        .token();
+    assert_eq!(provider.introspect(&narrow)["scope"], "api:write");
+    assert_eq!(tok.print("ci"), forced);
+
     // Secret on stdin; a wrong secret is a clear error.
     let tok2 = Tok::new();
     assert!(cc_login(&tok2, &provider, Some("ci-bot-secret\n")).ok());
@@ -357,7 +397,7 @@ fn client_credentials_login_and_print_mint_tokens() {
     );
     let none = cc_login(&Tok::new(), &provider, Some(""));
     assert_eq!(none.code, 2, "{none:?}");
-    tok.assert_no_leak(&[at, forced, "ci-bot-secret".into()]);
+    tok.assert_no_leak(&[at, forced, narrow, "ci-bot-secret".into()]);
     tok2.assert_no_leak(&["ci-bot-secret".into()]);
     tok3.assert_no_leak(&["wrong".into()]);
 }
@@ -659,4 +699,27 @@ fn completions_command_matches_committed_files() {
         let committed = std::fs::read_to_string(root().join("completions").join(file)).unwrap();
         assert_eq!(r.stdout, committed, "{shell}");
     }
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let tok = Tok::new().env("TERM", "xterm-256color");
+    let piped = tok.run(&["print", "-p", "nope"]);
+    assert_eq!(piped.code, 8);
+    assert!(!piped.stderr.contains('\x1b'), "{piped:?}");
+    let out = tok.tty_command(&["print", "-p", "nope"]).output().unwrap();
+    let tty = tok.record(out);
+    assert!(
+        tty.stdout.contains("\x1b["),
+        "coloured on a terminal: {tty:?}"
+    );
+    let out = Tok::new()
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .tty_command(&["print", "-p", "nope"])
+        .output()
+        .unwrap();
+    let plain = tok.record(out);
+    assert!(plain.stdout.contains("error:"), "{plain:?}");
+    assert!(!plain.stdout.contains('\x1b'), "NO_COLOR: {plain:?}");
 }

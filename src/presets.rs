@@ -85,6 +85,27 @@ impl Preset {
             .find(|p| p.name() == name)
     }
 
+    /// The username git sends with the token as password, if the provider wants a fixed one.
+    pub fn git_username(self) -> Option<&'static str> {
+        match self {
+            Preset::Github => Some("x-access-token"),
+            Preset::Gitlab | Preset::Gitea | Preset::Forgejo => Some("oauth2"),
+            Preset::Bitbucket => Some("x-token-auth"),
+            Preset::Google | Preset::Entra => None,
+        }
+    }
+
+    /// The username docker sends with the token as password, if the registry wants a fixed one.
+    pub fn docker_username(self) -> Option<&'static str> {
+        match self {
+            Preset::Github => Some("x-access-token"),
+            Preset::Gitlab | Preset::Gitea | Preset::Forgejo => Some("oauth2"),
+            Preset::Google => Some("oauth2accesstoken"),
+            Preset::Entra => Some("00000000-0000-0000-0000-000000000000"),
+            Preset::Bitbucket => None,
+        }
+    }
+
     /// Where the facts of this preset come from.
     pub fn source(self) -> &'static str {
         match self {
@@ -110,15 +131,15 @@ impl Preset {
         tenant: Option<&str>,
     ) -> Result<Settings, PresetError> {
         let base = |default: &str| issuer.unwrap_or(default).trim_end_matches('/').to_string();
-        let discovered = |issuer: String, scopes: &[&str], git, docker| Settings {
+        let discovered = |issuer: String, scopes: &[&str]| Settings {
             issuer,
             scopes: strings(scopes),
             flow: None,
             authorization_endpoint: None,
             token_endpoint: None,
             device_authorization_endpoint: None,
-            git_username: git,
-            docker_username: docker,
+            git_username: self.git_username(),
+            docker_username: self.docker_username(),
         };
         Ok(match self {
             // GitHub publishes no discovery document; OAuth apps support the device flow.
@@ -129,12 +150,7 @@ impl Preset {
                     token_endpoint: Some(format!("{b}/login/oauth/access_token")),
                     device_authorization_endpoint: Some(format!("{b}/login/device/code")),
                     flow: Some(Flow::Device),
-                    ..discovered(
-                        b,
-                        &["repo", "read:packages"],
-                        Some("x-access-token"),
-                        Some("x-access-token"),
-                    )
+                    ..discovered(b, &["repo", "read:packages"])
                 }
             }
             Preset::Gitlab => discovered(
@@ -145,15 +161,10 @@ impl Preset {
                     "write_repository",
                     "read_registry",
                 ],
-                Some("oauth2"),
-                Some("oauth2"),
             ),
-            Preset::Google => discovered(
-                "https://accounts.google.com".into(),
-                &["openid", "email"],
-                None,
-                Some("oauth2accesstoken"),
-            ),
+            Preset::Google => {
+                discovered("https://accounts.google.com".into(), &["openid", "email"])
+            }
             Preset::Entra => {
                 let t = tenant.ok_or(PresetError::NeedsTenant)?;
                 if matches!(t, "common" | "organizations" | "consumers") {
@@ -162,8 +173,6 @@ impl Preset {
                 discovered(
                     format!("https://login.microsoftonline.com/{t}/v2.0"),
                     &["openid", "offline_access", "profile"],
-                    None,
-                    Some("00000000-0000-0000-0000-000000000000"),
                 )
             }
             // Bitbucket Cloud: fixed endpoints, no device flow, no discovery.
@@ -174,8 +183,6 @@ impl Preset {
                 ..discovered(
                     "https://bitbucket.org".into(),
                     &["repository", "repository:write"],
-                    Some("x-token-auth"),
-                    None,
                 )
             },
             Preset::Gitea => discovered(
@@ -184,14 +191,10 @@ impl Preset {
                     .trim_end_matches('/')
                     .to_string(),
                 &["openid", "read:repository", "write:repository"],
-                Some("oauth2"),
-                Some("oauth2"),
             ),
             Preset::Forgejo => discovered(
                 base("https://codeberg.org"),
                 &["openid", "read:repository", "write:repository"],
-                Some("oauth2"),
-                Some("oauth2"),
             ),
         })
     }

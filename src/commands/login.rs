@@ -60,12 +60,12 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     // Read secrets from stdin before any network call, so a missing one fails fast.
     let secret = args
         .client_credentials
-        .then(|| read_secret(config::ENV_CLIENT_SECRET, "client secret"))
+        .then(|| read_secret(Some(config::ENV_CLIENT_SECRET), "client secret"))
         .transpose()?
         .map(ClientSecret::new);
     let seed = args
         .refresh_token_stdin
-        .then(|| read_secret("", "refresh token"))
+        .then(|| read_secret(None, "refresh token"))
         .transpose()?
         .map(RefreshToken::new);
     let endpoints = env.ctx.endpoints(&profile)?;
@@ -164,10 +164,8 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
 
 /// A secret from the environment variable `var` (when named and set), else the first line of
 /// stdin. Never from argv.
-fn read_secret(var: &str, what: &str) -> anyhow::Result<String> {
-    if !var.is_empty()
-        && let Some(v) = config::env(var)
-    {
+fn read_secret(var: Option<&str>, what: &str) -> anyhow::Result<String> {
+    if let Some(v) = var.and_then(config::env) {
         return Ok(v.trim().to_string());
     }
     use std::io::{BufRead, IsTerminal};
@@ -179,10 +177,9 @@ fn read_secret(var: &str, what: &str) -> anyhow::Result<String> {
     stdin.lock().read_line(&mut line)?;
     let v = line.trim().to_string();
     if v.is_empty() {
-        let from = if var.is_empty() {
-            "stdin".to_string()
-        } else {
-            format!("${var} or stdin")
+        let from = match var {
+            None => "stdin".to_string(),
+            Some(var) => format!("${var} or stdin"),
         };
         return Err(Hinted::new(
             Code::Usage,

@@ -109,8 +109,7 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
     let preset = raw
         .preset
         .as_deref()
-        .and_then(crate::presets::Preset::from_name)
-        .and_then(|p| p.settings(raw.issuer.as_deref(), Some("x")).ok());
+        .and_then(crate::presets::Preset::from_name);
     let d = Details {
         summary: summary(env, &config, &name, default.as_deref()),
         config: config.path.display().to_string(),
@@ -118,12 +117,8 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
         audience: raw.audience.clone(),
         flow: raw.flow.map(|f| f.as_str().to_string()),
         token_endpoint: raw.token_endpoint.clone(),
-        git_username: preset
-            .as_ref()
-            .and_then(|s| s.git_username.map(str::to_string)),
-        docker_username: preset
-            .as_ref()
-            .and_then(|s| s.docker_username.map(str::to_string)),
+        git_username: preset.and_then(|p| p.git_username()).map(str::to_string),
+        docker_username: preset.and_then(|p| p.docker_username()).map(str::to_string),
         session: session::read_state(&env.ctx.paths, &name),
     };
     let p = &env.ctx.printer;

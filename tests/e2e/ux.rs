@@ -514,12 +514,14 @@ fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
     }
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(callback.as_bytes()).unwrap();
-    if tty {
-        // script forwards its stdin to the terminal; keep it open until tok is done.
-        std::mem::forget(stdin);
+    // script forwards its stdin to the terminal: keep it open until tok is done (an EOF
+    // there would reach tok as end of input).
+    let keep = if tty {
+        Some(stdin)
     } else {
         drop(stdin);
-    }
+        None
+    };
     let mut rest = String::new();
     reader.read_to_string(&mut rest).unwrap();
     let mut other = String::new();
@@ -534,6 +536,7 @@ fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
             .unwrap();
     }
     let status = child.wait().unwrap();
+    drop(keep);
     tok.record(std::process::Output {
         status,
         stdout: other.into_bytes(),

@@ -422,6 +422,17 @@ fn paste_flow(env: &Env, profile: &Profile, ep: &Endpoints) -> anyhow::Result<To
     );
     let mut line = String::new();
     std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)?;
+    if line.trim().is_empty() {
+        return Err(Hinted::new(
+            Code::Usage,
+            "no redirect URL was pasted (end of input)",
+            Some(format!(
+                "run `tok login -p {} --paste` on a terminal, or pipe the URL into it",
+                profile.name
+            )),
+        )
+        .into());
+    }
     p.verbose("read the pasted URL");
     let cb = match parse_callback(&paste_target(&line), &state) {
         Outcome::Done(cb) => cb,

@@ -726,3 +726,74 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     assert!(plain.stdout.contains("error:"), "{plain:?}");
     assert!(!plain.stdout.contains('\x1b'), "NO_COLOR: {plain:?}");
 }
+
+#[test]
+fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--scope",
+        "api:read",
+        "--browser",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let scoped_args = [
+        "print",
+        "-p",
+        "work",
+        "--scope",
+        "api:read",
+        "--audience",
+        "https://api.test/",
+    ];
+    let default_args = ["print", "-p", "work", "--force-refresh"];
+    let children: Vec<_> = (0..10)
+        .map(|i| {
+            tok.command(if i % 2 == 0 {
+                &scoped_args[..]
+            } else {
+                &default_args[..]
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let mut scoped = vec![];
+    for (i, c) in children.into_iter().enumerate() {
+        let r = tok.record(c.wait_with_output().unwrap());
+        assert!(r.ok(), "{r:?}");
+        if i % 2 == 0 {
+            scoped.push(r.token());
+        }
+    }
+    assert_eq!(
+        crate::support::distinct(&scoped).len(),
+        1,
+        "one scoped refresh, shared by every waiter"
+    );
+    assert_eq!(
+        provider.grants_revoked(),
+        0,
+        "no rotated refresh token was lost"
+    );
+    assert_eq!(
+        provider.stats()["token_errors"]["invalid_grant"],
+        serde_json::Value::Null
+    );
+    let after = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(after.ok(), "{after:?}");
+    assert_eq!(provider.introspect(&scoped[0])["aud"], "https://api.test/");
+}

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::Flow;
 use crate::store::StoreKind;
 
-const EXIT_CODES: &str = "\
+/// The exit-code table of `--help` and the man page; kept equal to `error::Code` by a test.
+pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  other failure
@@ -50,6 +51,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}
+    #[arg(long, global = true, env = "TOK_JSON_ERRORS", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    pub json_errors: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -60,6 +65,9 @@ pub enum Command {
     Print(PrintArgs),
     Logout(LogoutArgs),
     Status(StatusArgs),
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    Completions(CompletionsArgs),
 }
 
 /// The profile to use.
@@ -72,13 +80,22 @@ pub struct ProfileArg {
 
 /// Log in and store the session in the keychain.
 ///
-/// The first login of a profile names the issuer and client; they are saved in the config file,
-/// so later logins need only `-p NAME`.
+/// The first login of a profile names the issuer and client (or a --preset); they are saved in
+/// the config file, so later logins need only `-p NAME`. `auto` picks the browser flow where a
+/// display is available and not over SSH, else the device flow (with a QR code on a terminal).
 ///
 /// Examples:
 ///   tok login -p work --issuer https://id.example.com --client-id tok-cli \
 ///       --scope openid --scope offline_access
 ///   tok login -p work --device        # on a machine without a browser
+///   tok login -p work --paste         # over SSH: paste the final redirected URL back
+///   tok login -p gh --preset github --client-id Iv1.0123456789abcdef
+///   TOK_CLIENT_SECRET=... tok login -p ci --issuer https://id.example.com \
+///       --client-id ci-bot --client-credentials --scope api:read
+///   printf %s "$REFRESH_TOKEN" | tok login -p ci --refresh-token-stdin
+///
+/// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
+/// login: they fail at once with exit code 3. Use --client-credentials or --refresh-token-stdin.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct LoginArgs {
@@ -116,6 +133,26 @@ pub struct LoginArgs {
     /// Give up after this long waiting for approval (e.g. 90s, 5m)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: std::time::Duration,
+
+    /// Browser flow without a loopback listener: print the URL, read the redirected URL from stdin
+    #[arg(long, conflicts_with_all = ["device", "client_credentials", "refresh_token_stdin"])]
+    pub paste: bool,
+
+    /// Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub preset: Option<crate::presets::Preset>,
+
+    /// Directory tenant for --preset entra (a tenant ID or domain)
+    #[arg(long, value_name = "TENANT", requires = "preset")]
+    pub tenant: Option<String>,
+
+    /// Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin
+    #[arg(long, conflicts_with_all = ["device", "browser", "refresh_token_stdin"])]
+    pub client_credentials: bool,
+
+    /// Seed the session from a refresh token read from stdin (e.g. a CI secret)
+    #[arg(long, conflicts_with_all = ["device", "browser"])]
+    pub refresh_token_stdin: bool,
 }
 
 impl LoginArgs {
@@ -130,13 +167,18 @@ impl LoginArgs {
 
 /// Print a valid access token on stdout, refreshing it if needed.
 ///
-/// stdout carries the token and a newline, nothing else. The token is served from a private
-/// cache while it has at least --min-ttl seconds left; otherwise it is refreshed under a
-/// per-profile lock, so many processes asking at once cause a single refresh.
+/// stdout carries the token and a newline, nothing else (or, with --format, a header line, a JSON
+/// object or shell assignments). The token is served from a private cache while it has at least
+/// --min-ttl seconds left; otherwise it is refreshed under a per-profile lock, so many processes
+/// asking at once cause a single refresh. A client-credentials profile mints a new token instead.
 ///
 /// Examples:
 ///   curl -H "Authorization: Bearer $(tok print -p work)" https://api.example.com/
+///   curl -H "$(tok print -p work --format header)" https://api.example.com/
+///   eval "$(tok print -p work --format env)"; echo "$TOK_EXPIRES_AT"
+///   tok print -p work --format json | jq .expires_in
 ///   tok print -p work --min-ttl 300   # a token good for at least 5 more minutes
+///   tok print -p work --scope api:read --audience https://api.example.com/
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct PrintArgs {
@@ -150,13 +192,43 @@ pub struct PrintArgs {
     /// Refresh now, even if the cached token is still valid
     #[arg(long)]
     pub force_refresh: bool,
+
+    /// What to print on stdout
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "token")]
+    pub format: PrintFormat,
+
+    /// A down-scoped token: refresh with this scope (repeat for several); cached apart
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+
+    /// A token for this resource (RFC 8707 `resource`); cached apart from the default token
+    #[arg(long, value_name = "URI")]
+    pub audience: Option<String>,
+}
+
+/// What `tok print` writes on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrintFormat {
+    /// The access token and a newline
+    Token,
+    /// `Authorization: Bearer TOKEN` (the token type as the server named it)
+    Header,
+    /// {"access_token","token_type","expires_at","expires_in","scope"}
+    Json,
+    /// TOK_ACCESS_TOKEN=… TOK_TOKEN_TYPE=… TOK_EXPIRES_AT=… lines for `eval`
+    Env,
 }
 
 /// Revoke the session at the provider and forget it locally.
 ///
 /// The refresh token is revoked (RFC 7009) when the provider has a revocation endpoint; the
 /// session, cached tokens and state are removed even if revocation fails.
+///
+/// Examples:
+///   tok logout -p work
+///   tok logout -p work --no-revoke   # forget locally, leave the grant alive at the provider
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct LogoutArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
@@ -167,7 +239,12 @@ pub struct LogoutArgs {
 }
 
 /// Show profiles and their sessions (never a token).
+///
+/// Examples:
+///   tok status
+///   tok status -p work --json | jq .
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
@@ -175,4 +252,81 @@ pub struct StatusArgs {
     /// Machine-readable output on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+/// See and manage profiles without editing the config file by hand.
+///
+/// Examples:
+///   tok profile list
+///   tok profile show work --json
+///   tok profile remove old-work
+#[derive(Debug, Subcommand)]
+#[command(verbatim_doc_comment)]
+pub enum ProfileCommand {
+    /// List the configured profiles, with whether each has a session.
+    ///
+    /// Examples:
+    ///   tok profile list
+    ///   tok profile list --json | jq -r '.[].name'
+    #[command(verbatim_doc_comment)]
+    List(ProfileListArgs),
+    /// Show one profile's settings and session state (never a token).
+    ///
+    /// Examples:
+    ///   tok profile show work
+    ///   tok profile show work --json | jq .session
+    #[command(verbatim_doc_comment)]
+    Show(ProfileShowArgs),
+    /// Remove a profile: revoke and forget its session, delete it from the config file.
+    ///
+    /// Examples:
+    ///   tok profile remove old-work
+    ///   tok profile remove old-work --no-revoke
+    #[command(verbatim_doc_comment)]
+    Remove(ProfileRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileListArgs {
+    /// Machine-readable output on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileShowArgs {
+    /// Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Machine-readable output on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileRemoveArgs {
+    /// Profile to remove
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Forget the session locally without revoking it at the provider
+    #[arg(long)]
+    pub no_revoke: bool,
+}
+
+/// Print a shell completion script on stdout.
+///
+/// Examples:
+///   tok completions bash > ~/.local/share/bash-completion/completions/tok
+///   tok completions zsh > "${fpath[1]}/_tok"
+///   tok completions fish > ~/.config/fish/completions/tok.fish
+///   tok completions powershell >> $PROFILE
+///   tok completions elvish >> ~/.config/elvish/rc.elv
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }

@@ -24,6 +24,27 @@ pub const ENV_KEYCHAIN_TIMEOUT: &str = "TOK_KEYCHAIN_TIMEOUT";
 /// Seconds an HTTP request may take in all (default 30).
 pub const ENV_HTTP_TIMEOUT: &str = "TOK_HTTP_TIMEOUT";
 
+/// A confidential client's secret for `tok login --client-credentials` (never a flag: argv is
+/// visible to every user of the machine).
+pub const ENV_CLIENT_SECRET: &str = "TOK_CLIENT_SECRET";
+/// `1`: never start an interactive login (browser, device, paste); `0`: allow it even when
+/// `CI` is set. Unset: non-interactive when `CI` is set (as CI services do).
+pub const ENV_NONINTERACTIVE: &str = "TOK_NONINTERACTIVE";
+
+/// Whether this run must not wait for a human.
+pub fn non_interactive() -> bool {
+    let truthy = |v: &str| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        )
+    };
+    match env(ENV_NONINTERACTIVE) {
+        Some(v) => truthy(&v),
+        None => env("CI").is_some_and(|v| truthy(&v)),
+    }
+}
+
 /// Read one of tok's environment variables; empty counts as unset.
 pub fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -81,6 +102,8 @@ pub struct ProfileConfig {
     pub token_endpoint: Option<String>,
     pub device_authorization_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
+    /// The `--preset` the profile was made from (its git/docker usernames come from it).
+    pub preset: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -94,6 +117,7 @@ pub struct Profile {
     /// RFC 8707 `resource` sent on authorization and token requests.
     pub audience: Option<String>,
     pub endpoints: EndpointOverrides,
+    pub preset: Option<crate::presets::Preset>,
 }
 
 /// Endpoints given in the profile for servers without (or with wrong) discovery documents.
@@ -325,6 +349,13 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
             )?,
             revocation_endpoint: endpoint("revocation_endpoint", &raw.revocation_endpoint)?,
         },
+        preset: match raw.preset.as_deref() {
+            None => None,
+            Some(p) => Some(
+                crate::presets::Preset::from_name(p)
+                    .ok_or_else(|| invalid("preset", format!("names no known preset: {p:?}")))?,
+            ),
+        },
     })
 }
 
@@ -368,6 +399,8 @@ pub struct ProfileUpdate {
     pub scopes: Option<Vec<String>>,
     pub flow: Option<Flow>,
     pub audience: Option<String>,
+    /// Endpoint overrides by key (`token_endpoint`, …) and the preset name, from `--preset`.
+    pub extra: Vec<(&'static str, String)>,
 }
 
 impl ProfileUpdate {
@@ -377,6 +410,7 @@ impl ProfileUpdate {
             && self.scopes.is_none()
             && self.flow.is_none()
             && self.audience.is_none()
+            && self.extra.is_empty()
     }
 }
 
@@ -440,6 +474,9 @@ pub fn upsert_profile(
     }
     if let Some(v) = &up.audience {
         table["audience"] = value(v.as_str());
+    }
+    for (k, v) in &up.extra {
+        table[*k] = value(v.as_str());
     }
     Ok(doc.to_string())
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod oauth;
 pub mod output;
 pub mod paths;
+pub mod presets;
 pub mod secret;
 pub mod session;
 pub mod store;

@@ -1,4 +1,5 @@
-//! The `tok` binary: parse, run, and turn errors into one-line messages and exit codes.
+//! The `tok` binary: parse, run, and turn errors into one-line messages (or, with
+//! `--json-errors`, one JSON object) and exit codes.
 
 use std::process::ExitCode;
 
@@ -10,15 +11,31 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                Code::Usage.exit_code()
+            if !e.use_stderr() {
+                // --help, --version
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            if json_errors_requested() {
+                let rendered = e.to_string();
+                let message = rendered
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid command line")
+                    .trim_start_matches("error: ");
+                report_json(
+                    Code::Usage,
+                    message,
+                    Some("run `tok --help` (or `tok COMMAND --help`)"),
+                );
             } else {
-                0
-            });
+                let _ = e.print();
+            }
+            return ExitCode::from(Code::Usage.exit_code());
         }
     };
     let verb = command_name(&cli);
+    let json_errors = cli.json_errors;
     let printer = tok::commands::printer_for(&cli);
     match tok::commands::run(cli, printer) {
         Ok(()) => ExitCode::SUCCESS,
@@ -27,12 +44,49 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let (code, hint) = classify(&err);
-            eprintln!("tok {verb}: error: {err:#}");
-            if let Some(h) = hint {
-                eprintln!("  hint: {h}");
+            if json_errors {
+                report_json(code, &format!("{err:#}"), hint.as_deref());
+            } else {
+                report_human(verb, &format!("{err:#}"), hint.as_deref());
             }
             ExitCode::from(code.exit_code())
         }
+    }
+}
+
+/// `--json-errors` or TOK_JSON_ERRORS, looked for by hand when the command line did not parse.
+fn json_errors_requested() -> bool {
+    let flag = std::env::args_os().skip(1).any(|a| a == "--json-errors");
+    let env = tok::config::env("TOK_JSON_ERRORS").is_some_and(|v| {
+        !matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        )
+    });
+    flag || env
+}
+
+/// `{"error":{"code":"login_required","exit_code":3,"message":"…","hint":"…"}}` on stderr.
+fn report_json(code: Code, message: &str, hint: Option<&str>) {
+    let v = serde_json::json!({
+        "error": {
+            "code": code,
+            "exit_code": code.exit_code(),
+            "message": message,
+            "hint": hint,
+        }
+    });
+    eprintln!("{v}");
+}
+
+/// `tok VERB: error: …` and `  hint: …`, coloured only on a terminal without NO_COLOR.
+fn report_human(verb: &str, message: &str, hint: Option<&str>) {
+    use anstyle::{AnsiColor, Style};
+    let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+    let cyan = Style::new().fg_color(Some(AnsiColor::Cyan.into()));
+    anstream::eprintln!("tok {verb}: {red}error:{red:#} {message}");
+    if let Some(h) = hint {
+        anstream::eprintln!("  {cyan}hint:{cyan:#} {h}");
     }
 }
 
@@ -43,6 +97,8 @@ fn command_name(cli: &Cli) -> &'static str {
         Print(_) => "print",
         Logout(_) => "logout",
         Status(_) => "status",
+        Profile(_) => "profile",
+        Completions(_) => "completions",
     }
 }
 

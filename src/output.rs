@@ -49,7 +49,9 @@ impl Printer {
     /// A warning: shown unless `-q`.
     pub fn warn(&self, msg: impl std::fmt::Display) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!("warning: {msg}");
+            // Coloured on a terminal only, and never with NO_COLOR (anstream decides).
+            let y = anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Yellow.into()));
+            anstream::eprintln!("{y}warning:{y:#} {msg}");
         }
     }
 

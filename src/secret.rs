@@ -108,7 +108,7 @@ pub trait Exposed {
 macro_rules! exposed {
     ($($t:ty),*) => {$(impl Exposed for $t { fn raw(&self) -> &str { self.expose() } })*};
 }
-exposed!(AccessToken, RefreshToken, IdToken);
+exposed!(AccessToken, RefreshToken, IdToken, ClientSecret);
 
 #[cfg(test)]
 mod tests {

@@ -25,7 +25,7 @@ use crate::oauth::token::{self, TokenResponse};
 use crate::oauth::{OAuthError, revoke};
 use crate::output::Printer;
 use crate::paths::{self, Paths};
-use crate::secret::{self, AccessToken, RefreshToken};
+use crate::secret::{self, AccessToken, ClientSecret, RefreshToken};
 use crate::store::{self, StoreKind, TokenStore};
 use crate::time::now;
 
@@ -68,6 +68,14 @@ pub struct Session {
     pub access: Option<CachedToken>,
     pub created_at: i64,
     pub refreshed_at: Option<i64>,
+    /// A confidential client's secret (`tok login --client-credentials`): `print` mints tokens
+    /// with the client credentials grant when the session has no refresh token.
+    #[serde(
+        serialize_with = "secret::serialize_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_secret: Option<ClientSecret>,
 }
 
 impl Session {
@@ -192,6 +200,34 @@ impl Default for Want {
     }
 }
 
+/// A token narrower than the profile's default: another `scope` and/or RFC 8707 `resource`.
+/// Served from its own cache file, never stored as the session's access token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Narrow {
+    /// Space-separated scopes, already normalised (sorted, deduplicated) by the caller.
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+}
+
+impl Narrow {
+    pub fn is_default(&self) -> bool {
+        self.scope.is_none() && self.audience.is_none()
+    }
+
+    /// The token-cache key: the profile name, plus a short hash of scope and audience.
+    pub fn cache_key(&self, profile: &str) -> String {
+        if self.is_default() {
+            return profile.to_string();
+        }
+        let h = secret::fingerprint(&format!(
+            "{}\n{}",
+            self.scope.as_deref().unwrap_or(""),
+            self.audience.as_deref().unwrap_or("")
+        ));
+        format!("{profile}+{}", &h[..8])
+    }
+}
+
 /// Everything a command needs to reach sessions: directories, the printer, the store choice and
 /// a lazily built HTTP client.
 pub struct Ctx {
@@ -265,7 +301,11 @@ fn write_state(paths: &Paths, profile: &str, state: &ProfileState) {
 
 /// Read the token cache of `profile`, if it holds a token for the configured issuer and client.
 pub fn read_cache(paths: &Paths, profile: &Profile) -> Option<CachedToken> {
-    let bytes = std::fs::read(paths.token_cache(&profile.name)).ok()?;
+    read_cache_key(paths, profile, &profile.name)
+}
+
+fn read_cache_key(paths: &Paths, profile: &Profile, key: &str) -> Option<CachedToken> {
+    let bytes = std::fs::read(paths.token_cache(key)).ok()?;
     let t: CachedToken = serde_json::from_slice(&bytes).ok()?;
     t.belongs_to(profile).then_some(t)
 }
@@ -278,9 +318,24 @@ fn write_cache(ctx: &Ctx, profile: &str, token: &CachedToken) {
     }
 }
 
-/// Drop the cached access token (the session and its refresh token stay).
+/// Drop the cached access tokens, the default and the scoped ones (the session and its refresh
+/// token stay).
 pub fn evict_cache(paths: &Paths, profile: &str) -> bool {
-    paths::remove_optional(&paths.token_cache(profile)).unwrap_or(false)
+    let default = paths.token_cache(profile);
+    if let Some(dir) = default.parent()
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        let prefix = format!("{profile}+");
+        for e in entries.flatten() {
+            if e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".json"))
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    paths::remove_optional(&default).unwrap_or(false)
 }
 
 /// An exclusive per-profile lock across processes. Released when dropped, and by the kernel
@@ -361,8 +416,26 @@ fn load_session(store: &dyn TokenStore, profile: &Profile) -> anyhow::Result<Opt
 
 /// Serve an access token for `profile`, refreshing if needed. See the module docs.
 pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<Served> {
+    access_token_for(ctx, profile, want, &Narrow::default())
+}
+
+/// [`access_token`] for a narrowed scope or audience (`print --scope/--audience`).
+pub fn access_token_for(
+    ctx: &Ctx,
+    profile: &Profile,
+    want: Want,
+    narrow: &Narrow,
+) -> anyhow::Result<Served> {
     let p = &ctx.printer;
-    let before = read_cache(&ctx.paths, profile);
+    let key = narrow.cache_key(&profile.name);
+    if !narrow.is_default() {
+        p.verbose(format!(
+            "narrowed token (scope {}, resource {}): cache `{key}`",
+            narrow.scope.as_deref().unwrap_or("as granted"),
+            narrow.audience.as_deref().unwrap_or("default")
+        ));
+    }
+    let before = read_cache_key(&ctx.paths, profile, &key);
     if let Some(t) = &before
         && !want.force_refresh
         && t.ttl(now()) >= want.min_ttl
@@ -404,7 +477,7 @@ pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<
         let ttl = t.ttl(now());
         (is_new(t) && ttl > 0) || (!want.force_refresh && ttl >= want.min_ttl)
     };
-    if let Some(t) = read_cache(&ctx.paths, profile).filter(|t| usable(t)) {
+    if let Some(t) = read_cache_key(&ctx.paths, profile, &key).filter(|t| usable(t)) {
         p.verbose(format!(
             "another tok process refreshed: using access token {}",
             t.access_token.fingerprint()
@@ -420,7 +493,11 @@ pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<
         load_session(store.as_ref(), profile)?.ok_or_else(|| SessionError::NotLoggedIn {
             profile: profile.name.clone(),
         })?;
-    if let Some(t) = session.access.as_ref().filter(|t| usable(t)) {
+    if let Some(t) = session
+        .access
+        .as_ref()
+        .filter(|t| narrow.is_default() && usable(t))
+    {
         p.verbose(format!(
             "the {} holds a newer access token {}",
             store.describe(),
@@ -432,7 +509,7 @@ pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<
             source: Source::Store,
         });
     }
-    let token = refresh_locked(ctx, profile, store.as_ref(), session, true)?;
+    let token = refresh_locked(ctx, profile, store.as_ref(), session, true, narrow)?;
     let ttl = token.ttl(now());
     if ttl < want.min_ttl {
         p.warn(format!(
@@ -461,15 +538,20 @@ fn refresh_locked(
     store: &dyn TokenStore,
     session: Session,
     may_retry: bool,
+    narrow: &Narrow,
 ) -> anyhow::Result<CachedToken> {
     let p = &ctx.printer;
-    let rt = session
-        .refresh_token
-        .as_ref()
-        .ok_or_else(|| SessionError::Expired {
+    let key = narrow.cache_key(&profile.name);
+    let Some(rt) = session.refresh_token.as_ref() else {
+        if let Some(secret) = &session.client_secret {
+            return client_credentials_locked(ctx, profile, store, &session, secret, narrow);
+        }
+        return Err(SessionError::Expired {
             profile: profile.name.clone(),
             detail: Some("the provider issued no refresh token".into()),
-        })?;
+        }
+        .into());
+    };
     let endpoints = ctx.endpoints(profile)?;
     let http = ctx.http()?;
     let sent_at = now();
@@ -486,27 +568,38 @@ fn refresh_locked(
             client_id: &profile.client_id,
         },
         rt,
-        None,
-        profile.audience.as_deref(),
+        narrow.scope.as_deref(),
+        narrow.audience.as_deref().or(profile.audience.as_deref()),
     );
     let latency_ms = started.elapsed().as_millis() as u64;
     let mut state = read_state(&ctx.paths, &profile.name);
     match result {
         Ok(resp) => {
             let rotated = resp.refresh_token.as_ref().is_some_and(|n| !n.same_as(rt));
-            let old_scope = session.access.as_ref().and_then(|a| a.scope.clone());
+            let old_scope = match &narrow.scope {
+                Some(s) => Some(s.clone()),
+                None => session.access.as_ref().and_then(|a| a.scope.clone()),
+            };
             let token = token_from_response(profile, &resp, sent_at, old_scope.as_deref());
             let new = Session {
                 refresh_token: Some(
                     resp.refresh_token
                         .unwrap_or_else(|| RefreshToken::new(rt.expose())),
                 ),
-                access: Some(token.clone()),
+                // A narrowed token never replaces the session's default access token.
+                access: if narrow.is_default() {
+                    Some(token.clone())
+                } else {
+                    session.access.clone()
+                },
                 refreshed_at: Some(sent_at),
                 ..session
             };
-            // Persist first: the old refresh token may already be dead on the server.
-            store.save(&profile.name, &new.to_blob())?;
+            // Persist first: the old refresh token may already be dead on the server. A scoped
+            // refresh that did not rotate changes nothing worth a keychain write.
+            if narrow.is_default() || rotated {
+                store.save(&profile.name, &new.to_blob())?;
+            }
             p.verbose(format!(
                 "refreshed in {latency_ms} ms: access token {}{}",
                 token.access_token.fingerprint(),
@@ -516,9 +609,11 @@ fn refresh_locked(
                     ""
                 }
             ));
-            write_cache(ctx, &profile.name, &token);
-            state.access_expires_at = token.expires_at;
-            state.scope = token.scope.clone();
+            write_cache(ctx, &key, &token);
+            if narrow.is_default() {
+                state.access_expires_at = token.expires_at;
+                state.scope = token.scope.clone();
+            }
             state.rotates = Some(rotated || state.rotates == Some(true));
             state.last_refresh = Some(RefreshRecord {
                 at: sent_at,
@@ -554,7 +649,7 @@ fn refresh_locked(
                     && !now_rt.same_as(rt)
                 {
                     p.verbose("the stored refresh token changed meanwhile; retrying with it");
-                    return refresh_locked(ctx, profile, store, current, false);
+                    return refresh_locked(ctx, profile, store, current, false, narrow);
                 }
                 evict_cache(&ctx.paths, &profile.name);
                 return Err(SessionError::Expired {
@@ -568,6 +663,82 @@ fn refresh_locked(
     }
 }
 
+/// The client credentials grant (RFC 6749 §4.4) with the lock held: a new token for the
+/// session's confidential client. The default token is kept in the session like a refreshed one.
+fn client_credentials_locked(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    session: &Session,
+    secret: &ClientSecret,
+    narrow: &Narrow,
+) -> anyhow::Result<CachedToken> {
+    let endpoints = ctx.endpoints(profile)?;
+    let sent_at = now();
+    let started = Instant::now();
+    ctx.printer.verbose(format!(
+        "minting a client-credentials token at {}",
+        endpoints.token
+    ));
+    let resp = client_credentials(ctx, profile, &endpoints, secret, narrow)?;
+    let scope = narrow.scope.clone().or_else(|| profile.scope_string());
+    let token = token_from_response(profile, &resp, sent_at, scope.as_deref());
+    if narrow.is_default() {
+        let new = Session {
+            version: session.version,
+            issuer: session.issuer.clone(),
+            client_id: session.client_id.clone(),
+            refresh_token: None,
+            access: Some(token.clone()),
+            created_at: session.created_at,
+            refreshed_at: Some(sent_at),
+            client_secret: Some(ClientSecret::new(secret.expose())),
+        };
+        store.save(&profile.name, &new.to_blob())?;
+    }
+    ctx.printer.verbose(format!(
+        "minted in {} ms: access token {}",
+        started.elapsed().as_millis(),
+        token.access_token.fingerprint()
+    ));
+    write_cache(ctx, &narrow.cache_key(&profile.name), &token);
+    if narrow.is_default() {
+        let mut state = read_state(&ctx.paths, &profile.name);
+        state.access_expires_at = token.expires_at;
+        state.scope = token.scope.clone();
+        write_state(&ctx.paths, &profile.name, &state);
+    }
+    Ok(token)
+}
+
+/// One client credentials token request, with the profile's (or the narrowed) scope and resource.
+pub fn client_credentials(
+    ctx: &Ctx,
+    profile: &Profile,
+    endpoints: &Endpoints,
+    secret: &ClientSecret,
+    narrow: &Narrow,
+) -> Result<TokenResponse, OAuthError> {
+    let scope = narrow.scope.clone().or_else(|| profile.scope_string());
+    let resource = narrow.audience.as_deref().or(profile.audience.as_deref());
+    let mut form = vec![("grant_type", "client_credentials")];
+    if let Some(s) = &scope {
+        form.push(("scope", s));
+    }
+    if let Some(r) = resource {
+        form.push(("resource", r));
+    }
+    token::request(
+        ctx.http()?,
+        &endpoints.token,
+        &form,
+        &ClientAuth::Basic {
+            client_id: &profile.client_id,
+            secret,
+        },
+    )
+}
+
 /// Persist the tokens of a fresh login into `store`, replacing any previous session.
 pub fn save_login(
     ctx: &Ctx,
@@ -575,6 +746,29 @@ pub fn save_login(
     store: &dyn TokenStore,
     resp: TokenResponse,
     sent_at: i64,
+) -> anyhow::Result<CachedToken> {
+    save_new_session(ctx, profile, store, resp, sent_at, None)
+}
+
+/// [`save_login`] for `--client-credentials`: the session keeps the client secret.
+pub fn save_client_credentials(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    resp: TokenResponse,
+    sent_at: i64,
+    secret: ClientSecret,
+) -> anyhow::Result<CachedToken> {
+    save_new_session(ctx, profile, store, resp, sent_at, Some(secret))
+}
+
+fn save_new_session(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    resp: TokenResponse,
+    sent_at: i64,
+    client_secret: Option<ClientSecret>,
 ) -> anyhow::Result<CachedToken> {
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
     let token = token_from_response(profile, &resp, sent_at, profile.scope_string().as_deref());
@@ -586,8 +780,11 @@ pub fn save_login(
         access: Some(token.clone()),
         created_at: sent_at,
         refreshed_at: None,
+        client_secret,
     };
     store.save(&profile.name, &session.to_blob())?;
+    // Scoped tokens of the previous session must not outlive it.
+    evict_cache(&ctx.paths, &profile.name);
     if store.kind() != StoreKind::File {
         // A file session left by an earlier fallback would shadow nothing but still hold a
         // refresh token on disk: remove it.
@@ -685,6 +882,7 @@ mod tests {
             }),
             created_at: 0,
             refreshed_at: None,
+            client_secret: Some(ClientSecret::new("cs-canary-789")),
         };
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("canary"), "{dbg}");

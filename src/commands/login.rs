@@ -8,10 +8,12 @@ use crate::error::{Code, Hinted};
 use crate::oauth::discovery::Endpoints;
 use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::{Callback, Listener};
+use crate::oauth::loopback::{Outcome, parse_callback};
 use crate::oauth::token::{self, TokenResponse};
 use crate::oauth::{OAuthError, browser, device, pkce};
 use crate::output::Printer;
-use crate::session;
+use crate::secret::{ClientSecret, RefreshToken};
+use crate::session::{self, Narrow};
 use crate::store::{self, StoreKind};
 use crate::time::now;
 
@@ -20,13 +22,7 @@ use super::Env;
 pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
     let mut config = env.config()?;
-    let update = ProfileUpdate {
-        issuer: args.issuer.clone(),
-        client_id: args.client_id.clone(),
-        scopes: (!args.scopes.is_empty()).then(|| args.scopes.clone()),
-        flow: None,
-        audience: args.audience.clone(),
-    };
+    let update = profile_update(&args)?;
     let name = match config.select(args.profile.profile.as_deref()) {
         Ok(n) => n,
         Err(config::ConfigError::NoProfiles) if !update.is_empty() => "default".to_string(),
@@ -52,6 +48,26 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         config.text = text;
     }
     let profile = config.profile(&name)?;
+    let interactive = !(args.client_credentials || args.refresh_token_stdin);
+    if interactive && config::non_interactive() {
+        return Err(Hinted::new(
+            Code::LoginRequired,
+            format!("profile `{name}` needs an interactive login, and this run is non-interactive (CI or TOK_NONINTERACTIVE is set)"),
+            Some(format!("in CI, use `tok login -p {name} --client-credentials` or `--refresh-token-stdin`; set TOK_NONINTERACTIVE=0 to allow a login here")),
+        )
+        .into());
+    }
+    // Read secrets from stdin before any network call, so a missing one fails fast.
+    let secret = args
+        .client_credentials
+        .then(|| read_secret(Some(config::ENV_CLIENT_SECRET), "client secret"))
+        .transpose()?
+        .map(ClientSecret::new);
+    let seed = args
+        .refresh_token_stdin
+        .then(|| read_secret(None, "refresh token"))
+        .transpose()?
+        .map(RefreshToken::new);
     let endpoints = env.ctx.endpoints(&profile)?;
     let flow = choose_flow(
         args.flow().unwrap_or(profile.flow),
@@ -63,12 +79,29 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     // now, not after the login.
     let store = store::open(store_kind, &env.ctx.paths, p, &name, store::Access::Write)?;
     let sent_at = now();
-    let resp = match flow {
-        Flow::Device => device_flow(env, &profile, &endpoints, &args)?,
-        _ => browser_flow(env, &profile, &endpoints, &args)?,
+    let token = if let Some(secret) = secret {
+        let resp = session::client_credentials(
+            &env.ctx,
+            &profile,
+            &endpoints,
+            &secret,
+            &Narrow::default(),
+        )?;
+        session::save_client_credentials(&env.ctx, &profile, store.as_ref(), resp, sent_at, secret)?
+    } else {
+        let resp = match (seed, flow) {
+            (Some(rt), _) => seed_refresh_token(env, &profile, &endpoints, rt)?,
+            (None, _) if args.paste => paste_flow(env, &profile, &endpoints)?,
+            (None, Flow::Device) => device_flow(env, &profile, &endpoints, &args)?,
+            (None, _) => browser_flow(env, &profile, &endpoints, &args)?,
+        };
+        let has_refresh = resp.refresh_token.is_some();
+        let token = session::save_login(&env.ctx, &profile, store.as_ref(), resp, sent_at)?;
+        if !has_refresh {
+            p.warn("the provider issued no refresh token, so `tok print` will need a new login when the access token expires; request the offline_access scope (--scope offline_access) if the provider supports it");
+        }
+        token
     };
-    let has_refresh = resp.refresh_token.is_some();
-    let token = session::save_login(&env.ctx, &profile, store.as_ref(), resp, sent_at)?;
     let lifetime = token
         .expires_at
         .map(|e| {
@@ -83,10 +116,119 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         profile.issuer,
         store.describe()
     ));
-    if !has_refresh {
-        p.warn("the provider issued no refresh token, so `tok print` will need a new login when the access token expires; request the offline_access scope (--scope offline_access) if the provider supports it");
-    }
     Ok(())
+}
+
+/// The profile fields given on the command line, `--preset` first, explicit flags over it.
+fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
+    let mut up = ProfileUpdate {
+        issuer: args.issuer.clone(),
+        client_id: args.client_id.clone(),
+        scopes: (!args.scopes.is_empty()).then(|| args.scopes.clone()),
+        flow: None,
+        audience: args.audience.clone(),
+        extra: vec![],
+    };
+    if let Some(preset) = args.preset {
+        let s = preset
+            .settings(args.issuer.as_deref(), args.tenant.as_deref())
+            .map_err(|e| {
+                Hinted::new(
+                    Code::Usage,
+                    e.to_string(),
+                    Some(format!(
+                        "see `tok login --help`; source: {}",
+                        preset.source()
+                    )),
+                )
+            })?;
+        up.issuer = Some(s.issuer);
+        up.scopes = up.scopes.or(Some(s.scopes));
+        up.flow = s.flow;
+        for (k, v) in [
+            ("authorization_endpoint", s.authorization_endpoint),
+            ("token_endpoint", s.token_endpoint),
+            (
+                "device_authorization_endpoint",
+                s.device_authorization_endpoint,
+            ),
+        ] {
+            if let Some(v) = v {
+                up.extra.push((k, v));
+            }
+        }
+        up.extra.push(("preset", preset.name().to_string()));
+    }
+    Ok(up)
+}
+
+/// A secret from the environment variable `var` (when named and set), else the first line of
+/// stdin. Never from argv.
+fn read_secret(var: Option<&str>, what: &str) -> anyhow::Result<String> {
+    if let Some(v) = var.and_then(config::env) {
+        return Ok(v.trim().to_string());
+    }
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("{what}: ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let v = line.trim().to_string();
+    if v.is_empty() {
+        let from = match var {
+            None => "stdin".to_string(),
+            Some(var) => format!("${var} or stdin"),
+        };
+        return Err(Hinted::new(
+            Code::Usage,
+            format!("no {what} on {from}"),
+            Some(format!(
+                "pipe the {what} into tok, e.g. `printf %s \"$SECRET\" | tok login …`"
+            )),
+        )
+        .into());
+    }
+    Ok(v)
+}
+
+/// `--refresh-token-stdin`: prove the refresh token works (and take the rotated one) before
+/// storing it.
+fn seed_refresh_token(
+    env: &Env,
+    profile: &Profile,
+    ep: &Endpoints,
+    rt: RefreshToken,
+) -> anyhow::Result<TokenResponse> {
+    let mut resp = token::refresh(
+        env.ctx.http()?,
+        &ep.token,
+        &ClientAuth::None {
+            client_id: &profile.client_id,
+        },
+        &rt,
+        None,
+        profile.audience.as_deref(),
+    )
+    .map_err(|e| match e {
+        OAuthError::InvalidGrant { description, .. } => anyhow::Error::from(Hinted::new(
+            Code::LoginRequired,
+            format!(
+                "the refresh token on stdin was rejected (invalid_grant{})",
+                description.map(|d| format!(": {d}")).unwrap_or_default()
+            ),
+            Some(format!(
+                "mint a new one with an interactive `tok login -p {}`",
+                profile.name
+            )),
+        )),
+        e => e.into(),
+    })?;
+    if resp.refresh_token.is_none() {
+        resp.refresh_token = Some(rt);
+    }
+    Ok(resp)
 }
 
 /// `auto` picks the browser flow when a display is available and not over SSH, else the device
@@ -156,6 +298,11 @@ fn device_flow(
         "To sign in, open {}\nand enter the code: {}",
         auth.verification_uri, auth.user_code
     ));
+    if p.interactive()
+        && let Some(block) = auth.verification_uri_complete.as_deref().and_then(qr_block)
+    {
+        p.info(format!("or scan this code with a phone:\n{block}"));
+    }
     let open_url = auth
         .verification_uri_complete
         .as_deref()
@@ -226,22 +373,7 @@ fn browser_flow(
     let redirect_uri = listener.redirect_uri();
     let verifier = pkce::verifier();
     let state = pkce::random_urlsafe(16);
-    let mut url = auth_url.clone();
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code")
-            .append_pair("client_id", &profile.client_id)
-            .append_pair("redirect_uri", &redirect_uri)
-            .append_pair("state", &state)
-            .append_pair("code_challenge", &pkce::challenge(&verifier))
-            .append_pair("code_challenge_method", "S256");
-        if let Some(s) = profile.scope_string() {
-            q.append_pair("scope", &s);
-        }
-        if let Some(a) = &profile.audience {
-            q.append_pair("resource", a);
-        }
-    }
+    let url = authorization_url(profile, auth_url, &redirect_uri, &state, &verifier);
     p.info(format!(
         "Sign in with your browser. If it does not open, visit:\n  {url}"
     ));
@@ -260,7 +392,116 @@ fn browser_flow(
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let (code, iss) = match cb.map_err(|e| login_error(e, &profile.name))? {
+    let cb = cb.map_err(|e| login_error(e, &profile.name))?;
+    exchange_code(env, profile, ep, cb, &redirect_uri, &verifier)
+}
+
+/// `--paste`: the browser flow for a machine whose loopback the browser cannot reach. The
+/// redirect goes to a loopback port nobody listens on; the user copies that URL back to us.
+fn paste_flow(env: &Env, profile: &Profile, ep: &Endpoints) -> anyhow::Result<TokenResponse> {
+    let p = &env.ctx.printer;
+    let auth_url = ep.authorization.as_ref().ok_or_else(|| {
+        OAuthError::Discovery(format!(
+            "{} offers no authorization endpoint; use --device",
+            profile.issuer
+        ))
+    })?;
+    // A free port, released at once: the browser's redirect then fails to load, and its
+    // address bar shows the URL to paste.
+    let port = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| OAuthError::Login(format!("cannot pick a loopback port: {e}")))?;
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let verifier = pkce::verifier();
+    let state = pkce::random_urlsafe(16);
+    let url = authorization_url(profile, auth_url, &redirect_uri, &state, &verifier);
+    // Shown even with -q: without it there is nothing to do.
+    eprintln!(
+        "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at http://127.0.0.1:{port}/callback?...\nCopy that whole address from the address bar and paste it here:"
+    );
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)?;
+    if line.trim().is_empty() {
+        return Err(Hinted::new(
+            Code::Usage,
+            "no redirect URL was pasted (end of input)",
+            Some(format!(
+                "run `tok login -p {} --paste` on a terminal, or pipe the URL into it",
+                profile.name
+            )),
+        )
+        .into());
+    }
+    p.verbose("read the pasted URL");
+    let cb = match parse_callback(&paste_target(&line), &state) {
+        Outcome::Done(cb) => cb,
+        Outcome::Ignore(why) => {
+            return Err(Hinted::new(
+                Code::Usage,
+                format!("the pasted text is not this login's redirect URL ({why})"),
+                Some(format!(
+                    "paste the full address starting with http://127.0.0.1:{port}/callback; run `tok login -p {} --paste` again",
+                    profile.name
+                )),
+            )
+            .into());
+        }
+    };
+    exchange_code(env, profile, ep, cb, &redirect_uri, &verifier)
+}
+
+/// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query.
+pub fn paste_target(pasted: &str) -> String {
+    let t = pasted.trim();
+    if let Ok(u) = url::Url::parse(t) {
+        return match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        };
+    }
+    if t.starts_with('/') {
+        return t.to_string();
+    }
+    format!("/callback?{}", t.trim_start_matches('?'))
+}
+
+fn authorization_url(
+    profile: &Profile,
+    auth_url: &url::Url,
+    redirect_uri: &str,
+    state: &str,
+    verifier: &crate::secret::Ephemeral,
+) -> url::Url {
+    let mut url = auth_url.clone();
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("response_type", "code")
+            .append_pair("client_id", &profile.client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("state", state)
+            .append_pair("code_challenge", &pkce::challenge(verifier))
+            .append_pair("code_challenge_method", "S256");
+        if let Some(s) = profile.scope_string() {
+            q.append_pair("scope", &s);
+        }
+        if let Some(a) = &profile.audience {
+            q.append_pair("resource", a);
+        }
+    }
+    url
+}
+
+/// Check the callback (errors, RFC 9207 `iss`) and exchange its code for tokens.
+fn exchange_code(
+    env: &Env,
+    profile: &Profile,
+    ep: &Endpoints,
+    cb: Callback,
+    redirect_uri: &str,
+    verifier: &crate::secret::Ephemeral,
+) -> anyhow::Result<TokenResponse> {
+    let (code, iss) = match cb {
         Callback::Code { code, iss } => (code, iss),
         Callback::Error { error, description } if error == "access_denied" => {
             return Err(login_error(
@@ -296,7 +537,7 @@ fn browser_flow(
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code.expose()),
-        ("redirect_uri", redirect_uri.as_str()),
+        ("redirect_uri", redirect_uri),
         ("code_verifier", verifier.expose()),
     ];
     if let Some(a) = &profile.audience {
@@ -310,6 +551,19 @@ fn browser_flow(
             client_id: &profile.client_id,
         },
     )?)
+}
+
+/// `url` as a QR code of Unicode half blocks (light modules drawn, for dark terminals).
+pub fn qr_block(url: &str) -> Option<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    Some(
+        code.render::<Dense1x2>()
+            .dark_color(Dense1x2::Light)
+            .light_color(Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
 }
 
 fn login_error(e: OAuthError, profile: &str) -> anyhow::Error {
@@ -334,5 +588,41 @@ fn login_error(e: OAuthError, profile: &str) -> anyhow::Error {
         )
         .into(),
         e => e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paste_targets() {
+        assert_eq!(
+            paste_target("http://127.0.0.1:5/callback?code=c&state=s\n"),
+            "/callback?code=c&state=s"
+        );
+        assert_eq!(paste_target("/callback?code=c"), "/callback?code=c");
+        assert_eq!(paste_target("?code=c&state=s"), "/callback?code=c&state=s");
+        assert!(matches!(
+            parse_callback(
+                &paste_target("http://127.0.0.1:5/callback?code=c&state=s"),
+                "s"
+            ),
+            Outcome::Done(Callback::Code { .. })
+        ));
+        assert!(matches!(
+            parse_callback(
+                &paste_target("http://127.0.0.1:5/callback?code=c&state=x"),
+                "s"
+            ),
+            Outcome::Ignore(_)
+        ));
+    }
+
+    #[test]
+    fn qr_is_drawn_with_blocks() {
+        let q = qr_block("http://127.0.0.1:1/device?user_code=ABCD-EFGH").unwrap();
+        assert!(q.lines().count() > 10);
+        assert!(q.contains('█') || q.contains('▀') || q.contains('▄'));
     }
 }

@@ -1,9 +1,11 @@
 //! One file per verb. Each `run` takes its parsed arguments and the shared context and returns
 //! `anyhow::Result`; `main` turns errors into messages and exit codes.
 
+pub mod completions;
 pub mod login;
 pub mod logout;
 pub mod print;
+pub mod profile;
 pub mod status;
 
 use crate::cli::{Cli, Command};
@@ -50,5 +52,7 @@ pub fn run(cli: Cli, printer: Printer) -> anyhow::Result<()> {
         Command::Print(a) => print::run(&env, a),
         Command::Logout(a) => logout::run(&env, a),
         Command::Status(a) => status::run(&env, a),
+        Command::Profile(c) => profile::run(&env, c),
+        Command::Completions(a) => completions::run(&env, a),
     }
 }

@@ -4,8 +4,10 @@
 mod support;
 
 mod config;
+mod docs;
 mod keychain;
 mod login;
 mod logout;
 mod print;
 mod status;
+mod ux;

@@ -303,6 +303,25 @@ impl Tok {
         c
     }
 
+    /// `tok ARGS` on a pseudo-terminal, through util-linux `script` (stdout carries the
+    /// terminal's output: stderr and stdout of tok together).
+    pub fn tty_command(&self, args: &[&str]) -> Command {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let line = std::iter::once(tok_bin().display().to_string())
+            .chain(args.iter().map(|a| a.to_string()))
+            .map(|a| quote(&a))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut c = Command::new("script");
+        c.args(["-qfec", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("SHELL", "/bin/sh")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null());
+        c
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         let out = self.command(args).output().unwrap();
         self.record(out)

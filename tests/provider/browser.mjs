@@ -23,6 +23,9 @@
 //                                 are finished with access_denied (GET /interaction/uid?deny=1)
 //   TOK_TEST_USER_CODE=code       device user code when the URL carries none
 //   TOK_TEST_BROWSER_QUIET=1      no progress lines on stderr (errors still go there)
+//   TOK_TEST_BROWSER_PRINT_CALLBACK=1  do not GET the application's callback: print its URL
+//                                 (with code and state) on stdout instead, as a user copying
+//                                 it from the address bar would (tests of `tok login --paste`)
 
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +35,7 @@ const TIMEOUT_MS = 10_000;
 const env = process.env;
 const DENY = env.TOK_TEST_BROWSER_DENY === '1';
 const QUIET = env.TOK_TEST_BROWSER_QUIET === '1';
+const PRINT_CALLBACK = env.TOK_TEST_BROWSER_PRINT_CALLBACK === '1';
 
 const log = (...args) => {
   if (!QUIET) console.error('[browser]', ...args);
@@ -180,6 +184,10 @@ function withDeny(url) {
 
 // GET the application's redirect target (the CLI's loopback listener) and stop there.
 async function deliverCallback(url) {
+  if (PRINT_CALLBACK) {
+    process.stdout.write(`${url}\n`);
+    return 0;
+  }
   nextHop();
   const res = await request(url);
   console.error(`[browser] callback answered HTTP ${res.status}`);

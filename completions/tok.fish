@@ -1,0 +1,187 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tok_global_optspecs
+    string join \n config= store= v/verbose q/quiet json-errors h/help V/version
+end
+
+function __fish_tok_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tok_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tok_using_subcommand
+    set -l cmd (__fish_tok_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tok -n "__fish_tok_needs_command" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_needs_command" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_needs_command" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_needs_command" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_needs_command" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_needs_command" -f -a "login" -d 'Log in and store the session in the keychain.'
+complete -c tok -n "__fish_tok_needs_command" -f -a "print" -d 'Print a valid access token on stdout, refreshing it if needed.'
+complete -c tok -n "__fish_tok_needs_command" -f -a "logout" -d 'Revoke the session at the provider and forget it locally.'
+complete -c tok -n "__fish_tok_needs_command" -f -a "status" -d 'Show profiles and their sessions (never a token).'
+complete -c tok -n "__fish_tok_needs_command" -f -a "profile" -d 'See and manage profiles without editing the config file by hand.'
+complete -c tok -n "__fish_tok_needs_command" -f -a "completions" -d 'Print a shell completion script on stdout.'
+complete -c tok -n "__fish_tok_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tok -n "__fish_tok_using_subcommand login" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l issuer -d 'Issuer URL (https://, or http:// for loopback hosts); saved in the profile' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-id -d 'OAuth client ID registered with the issuer; saved in the profile' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l scope -d 'Scope to request; repeat for several (include offline_access for a refresh token)' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l audience -d 'Resource the tokens are for (RFC 8707 `resource`); saved in the profile' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l timeout -d 'Give up after this long waiting for approval (e.g. 90s, 5m)' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l preset -d 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)' -r -f -a "github\t'GitHub (github.com OAuth apps): device flow, fixed endpoints, no discovery'
+gitlab\t'GitLab (gitlab.com, or self-managed with --issuer): OIDC discovery'
+google\t'Google accounts: OIDC discovery'
+entra\t'Microsoft Entra ID: OIDC discovery for --tenant (ID or domain)'
+bitbucket\t'Bitbucket Cloud: fixed endpoints, browser flow'
+gitea\t'Gitea (self-hosted, --issuer required): OIDC discovery'
+forgejo\t'Forgejo (codeberg.org, or self-hosted with --issuer): OIDC discovery'"
+complete -c tok -n "__fish_tok_using_subcommand login" -l tenant -d 'Directory tenant for --preset entra (a tenant ID or domain)' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand login" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand login" -l device -d 'Use the device flow: a code to enter on another device (RFC 8628)'
+complete -c tok -n "__fish_tok_using_subcommand login" -l browser -d 'Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)'
+complete -c tok -n "__fish_tok_using_subcommand login" -l no-browser -d 'Do not open a browser; print the URL only'
+complete -c tok -n "__fish_tok_using_subcommand login" -l paste -d 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin'
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-credentials -d 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin'
+complete -c tok -n "__fish_tok_using_subcommand login" -l refresh-token-stdin -d 'Seed the session from a refresh token read from stdin (e.g. a CI secret)'
+complete -c tok -n "__fish_tok_using_subcommand login" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand login" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand login" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand login" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand print" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l min-ttl -d 'Refresh unless the token has at least this many seconds left' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l format -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
+header\t'`Authorization: Bearer TOKEN` (the token type as the server named it)'
+json\t'{"access_token","token_type","expires_at","expires_in","scope"}'
+env\t'TOK_ACCESS_TOKEN=… TOK_TOKEN_TYPE=… TOK_EXPIRES_AT=… lines for `eval`'"
+complete -c tok -n "__fish_tok_using_subcommand print" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand print" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand print" -l force-refresh -d 'Refresh now, even if the cached token is still valid'
+complete -c tok -n "__fish_tok_using_subcommand print" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand print" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand print" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand print" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand print" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand logout" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand logout" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand logout" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand logout" -l no-revoke -d 'Forget locally without revoking at the provider'
+complete -c tok -n "__fish_tok_using_subcommand logout" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand logout" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand logout" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand status" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand status" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand status" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand status" -l json -d 'Machine-readable output on stdout'
+complete -c tok -n "__fish_tok_using_subcommand status" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand status" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand status" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand status" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -l json -d 'Machine-readable output on stdout'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from show" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from show" -l json -d 'Machine-readable output on stdout'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from show" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -l no-revoke -d 'Forget the session locally without revoking it at the provider'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tok -n "__fish_tok_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand completions" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand completions" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand completions" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions help" -f -a "login" -d 'Log in and store the session in the keychain.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions help" -f -a "print" -d 'Print a valid access token on stdout, refreshing it if needed.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions help" -f -a "logout" -d 'Revoke the session at the provider and forget it locally.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions help" -f -a "status" -d 'Show profiles and their sessions (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions help" -f -a "profile" -d 'See and manage profiles without editing the config file by hand.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions help" -f -a "completions" -d 'Print a shell completion script on stdout.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
+complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'

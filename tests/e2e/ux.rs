@@ -1,0 +1,799 @@
+//! The command line people use: print formats, scoped tokens, exit codes, `--json-errors`,
+//! CI logins (client credentials, refresh-token seeding), non-interactive runs, `--paste`, the
+//! device-flow QR code on a terminal, and `tok profile`. See: issue 5.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+
+use crate::support::{Provider, Run, Tok, root};
+
+fn json_error(r: &Run) -> serde_json::Value {
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("{\"error\""))
+        .unwrap_or_default();
+    serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("stderr is not one JSON object ({e}): {r:?}"))
+}
+
+fn configure(tok: &Tok, provider: &Provider, name: &str) {
+    let path = tok.path("config/tok/config.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        format!(
+            "[profiles.{name}]\nissuer = \"{}\"\nclient_id = \"tok-cli\"\nscopes = [\"openid\", \"offline_access\"]\n",
+            provider.issuer
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn print_formats() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let at = tok.print("work");
+
+    let h = tok.run(&["print", "-p", "work", "--format", "header"]);
+    assert_eq!(h.stdout, format!("Authorization: Bearer {at}\n"), "{h:?}");
+
+    let j = tok.run(&["print", "-p", "work", "--format", "json"]);
+    assert!(j.ok(), "{j:?}");
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(v["access_token"], at.as_str());
+    assert_eq!(v["token_type"], "Bearer");
+    let exp = v["expires_in"].as_i64().unwrap();
+    assert!(exp > 200 && exp <= 300, "{v}");
+    assert!(v["expires_at"].as_str().unwrap().ends_with('Z'), "{v}");
+    assert!(v["scope"].as_str().unwrap().contains("openid"), "{v}");
+
+    // `env` output is meant for eval: run it through a real shell.
+    let e = tok.run(&["print", "-p", "work", "--format", "env"]);
+    assert!(e.stdout.starts_with("TOK_ACCESS_TOKEN="), "{e:?}");
+    let mut sh = Command::new("sh")
+        .args([
+            "-c",
+            r#"eval "$(cat)"; printf '%s|%s|%s' "$TOK_ACCESS_TOKEN" "$TOK_TOKEN_TYPE" "$TOK_EXPIRES_AT""#,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sh.stdin
+        .take()
+        .unwrap()
+        .write_all(e.stdout.as_bytes())
+        .unwrap();
+    let out = String::from_utf8(sh.wait_with_output().unwrap().stdout).unwrap();
+    let parts: Vec<&str> = out.split('|').collect();
+    assert_eq!(parts[0], at);
+    assert_eq!(parts[1], "Bearer");
+    assert_eq!(parts[2], v["expires_at"].as_str().unwrap());
+
+    let bad = tok.run(&["print", "-p", "work", "--format", "yaml"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert_eq!(provider.refreshes(), 0, "every format came from the cache");
+    tok.assert_no_leak(&[at]);
+}
+
+#[test]
+fn scoped_token_is_cached_apart_and_rotation_is_kept() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--scope",
+        "api:read",
+        "--browser",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let default = tok.print("work");
+    let rt1 = tok.refresh_token("work");
+    let args = [
+        "print",
+        "-p",
+        "work",
+        "--scope",
+        "api:read",
+        "--audience",
+        "https://api.test/",
+    ];
+    let r = tok.run(&args);
+    assert!(r.ok(), "{r:?}");
+    let scoped = r.token();
+    assert_ne!(scoped, default);
+    let info = provider.introspect(&scoped);
+    assert_eq!(info["active"], true, "{info}");
+    assert_eq!(info["aud"], "https://api.test/", "{info}");
+    assert_eq!(info["scope"], "api:read", "{info}");
+    assert_eq!(provider.refreshes(), 1);
+    // The rotated refresh token of the scoped refresh was persisted ...
+    let rt2 = tok.refresh_token("work");
+    assert_ne!(rt1, rt2, "the provider rotates on every refresh");
+    // ... the default token was not replaced, and each is served from its own cache.
+    assert_eq!(tok.print("work"), default);
+    assert_eq!(tok.run(&args).token(), scoped);
+    assert_eq!(provider.refreshes(), 1);
+    // The persisted refresh token works (a lost rotation would be invalid_grant here).
+    let forced = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(forced.ok(), "{forced:?}");
+    assert_eq!(provider.grants_revoked(), 0);
+    let caches = std::fs::read_dir(tok.path("run/tok/tokens"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .count();
+    assert_eq!(caches, 2, "default and scoped caches");
+    assert!(tok.run(&["logout", "-p", "work"]).ok());
+    let left = std::fs::read_dir(tok.path("run/tok/tokens"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .count();
+    assert_eq!(left, 0, "logout evicts scoped caches too");
+    tok.assert_no_leak(&[default, scoped, rt1, rt2]);
+}
+
+#[test]
+fn exit_codes_and_json_errors() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+
+    // 2: usage, also as JSON (flag or environment).
+    let r = tok.run(&["print", "--bogus", "--json-errors"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    let e = json_error(&r);
+    assert_eq!(e["error"]["code"], "usage");
+    assert_eq!(e["error"]["exit_code"], 2);
+    let r = Tok::new().env("TOK_JSON_ERRORS", "1").run(&["frobnicate"]);
+    assert_eq!(json_error(&r)["error"]["code"], "usage", "{r:?}");
+
+    // 8: config.
+    let cfg = tok.path("config/tok/config.toml");
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    std::fs::write(&cfg, "[profiles.work\n").unwrap();
+    let r = tok.run(&["print", "-p", "work", "--json-errors"]);
+    assert_eq!(r.code, 8, "{r:?}");
+    let e = json_error(&r);
+    assert_eq!(e["error"]["code"], "config");
+    assert!(e["error"]["hint"].is_string(), "{e}");
+    let human = tok.run(&["print", "-p", "work"]);
+    assert!(
+        human.stderr.starts_with("tok print: error: invalid config"),
+        "{human:?}"
+    );
+    assert!(human.stderr.contains("  hint: "), "{human:?}");
+    assert!(
+        !human.stderr.contains('\x1b'),
+        "no colour when piped: {human:?}"
+    );
+
+    // 3: login required (a profile without a session), never an interactive prompt.
+    configure(&tok, &provider, "work");
+    let r = tok.run(&["print", "-p", "work", "--json-errors"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    let e = json_error(&r);
+    assert_eq!(e["error"]["code"], "login_required");
+    assert_eq!(e["error"]["hint"], "run `tok login -p work`");
+
+    // 4: provider unavailable.
+    let dead = Tok::new();
+    let r = dead.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        "http://127.0.0.1:9",
+        "--client-id",
+        "tok-cli",
+        "--json-errors",
+    ]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert_eq!(json_error(&r)["error"]["code"], "unavailable");
+
+    // 5: something that is not an authorization server (a plain web server's 404 page).
+    let mut web = Command::new("/usr/bin/python3")
+        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+        .current_dir(tok.path(""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    BufReader::new(web.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    let port = banner
+        .split("port ")
+        .nth(1)
+        .and_then(|p| p.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{banner}"))
+        .to_string();
+    let r = Tok::new().run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &format!("http://127.0.0.1:{port}"),
+        "--client-id",
+        "tok-cli",
+        "--json-errors",
+    ]);
+    let _ = web.kill();
+    let _ = web.wait();
+    assert_eq!(r.code, 5, "{r:?}");
+    assert_eq!(json_error(&r)["error"]["code"], "bad_response");
+
+    // 7: denied.
+    let deny = Provider::start_with(&[("TOK_TEST_DENY", "1")]);
+    let r = Tok::new().run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &deny.issuer,
+        "--client-id",
+        "tok-cli",
+        "--browser",
+        "--json-errors",
+    ]);
+    assert_eq!(r.code, 7, "{r:?}");
+    assert_eq!(json_error(&r)["error"]["code"], "denied");
+
+    // 9: another process holds the profile lock.
+    tok.login(&provider, "work");
+    let lock = tok.path("run/tok/locks/work.lock");
+    let mut holder = Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.flock(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\nsys.stdin.read()",
+        ])
+        .arg(&lock)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let busy = Tok::new()
+        .env("XDG_RUNTIME_DIR", &tok.path("run").display().to_string())
+        .env("XDG_CONFIG_HOME", &tok.path("config").display().to_string())
+        .env("XDG_DATA_HOME", &tok.path("data").display().to_string())
+        .env("XDG_STATE_HOME", &tok.path("state").display().to_string())
+        .env("TOK_LOCK_TIMEOUT", "1");
+    let r = busy.run(&["print", "-p", "work", "--force-refresh", "--json-errors"]);
+    drop(holder.stdin.take());
+    let _ = holder.wait();
+    assert_eq!(r.code, 9, "{r:?}");
+    assert_eq!(json_error(&r)["error"]["code"], "busy");
+}
+
+#[test]
+fn unavailable_keychain_is_exit_code_6_as_json() {
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .env("TOK_STORE", "keychain")
+        .without("DBUS_SESSION_BUS_ADDRESS");
+    configure(&tok, &provider, "work");
+    let r = tok.run(&["print", "-p", "work", "--json-errors"]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert_eq!(json_error(&r)["error"]["code"], "store_unavailable");
+}
+
+#[test]
+fn non_interactive_login_fails_fast_with_login_required() {
+    let provider = Provider::start();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    for env in [("CI", "true"), ("TOK_NONINTERACTIVE", "1")] {
+        let tok = Tok::new()
+            .env(env.0, env.1)
+            .env("TOK_TEST_BROWSER_LOG", &log.path().display().to_string());
+        let r = tok.run(&[
+            "login",
+            "-p",
+            "work",
+            "--issuer",
+            &provider.issuer,
+            "--client-id",
+            "tok-cli",
+        ]);
+        assert_eq!(r.code, 3, "{r:?}");
+        assert!(r.stderr.contains("--client-credentials"), "{r:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(log.path()).unwrap(),
+        "",
+        "no browser"
+    );
+    assert_eq!(provider.stats()["authorizations"], 0);
+    assert_eq!(provider.stats()["device_authorizations"], 0);
+}
+
+fn cc_login(tok: &Tok, provider: &Provider, stdin: Option<&str>) -> Run {
+    let args = [
+        "login",
+        "-p",
+        "ci",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "ci-bot",
+        "--client-credentials",
+        "--scope",
+        "api:read",
+    ];
+    match stdin {
+        Some(s) => tok.run_stdin(&args, s),
+        None => tok.run(&args),
+    }
+}
+
+#[test]
+fn client_credentials_login_and_print_mint_tokens() {
+    let provider = Provider::start();
+    let tok = Tok::new().env("TOK_CLIENT_SECRET", "ci-bot-secret");
+    let r = cc_login(&tok, &provider, None);
+    assert!(r.ok(), "{r:?}");
+    let at = tok.print("ci");
+    let info = provider.introspect(&at);
+    assert_eq!(info["client_id"], "ci-bot", "{info}");
+    assert_eq!(info["aud"], "https://api.test/", "{info}");
+    assert_eq!(info["scope"], "api:read", "{info}");
+    assert_eq!(tok.print("ci"), at, "cached");
+    let forced = tok.run(&["print", "-p", "ci", "--force-refresh"]).token();
+    assert_ne!(forced, at, "print mints a new token on demand");
+    assert!(provider.active(&forced));
+    assert_eq!(
+        provider.stats()["token_success"]["client_credentials"],
+        2, // login + --force-refresh
+    );
+    // The secret lives in the session store, never in the config file or argv.
+    let cfg = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(!cfg.contains("ci-bot-secret"), "{cfg}");
+    let files = tok.any_file_contains("ci-bot-secret");
+    assert_eq!(files.len(), 1, "only the 0600 session file: {files:?}");
+    assert!(files[0].ends_with("sessions/ci.json"));
+    let mode = tok
+        .files()
+        .into_iter()
+        .find(|(p, _)| *p == files[0])
+        .unwrap()
+        .1;
+    assert_eq!(mode, 0o600);
+
+    // A narrowed client-credentials token is minted apart and leaves the default alone.
+    let narrow = tok
+        .run(&["print", "-p", "ci", "--scope", "api:write"])
+        .token();
+    assert_eq!(provider.introspect(&narrow)["scope"], "api:write");
+    assert_eq!(tok.print("ci"), forced);
+
+    // Secret on stdin; a wrong secret is a clear error.
+    let tok2 = Tok::new();
+    assert!(cc_login(&tok2, &provider, Some("ci-bot-secret\n")).ok());
+    assert!(provider.active(&tok2.print("ci")));
+    let tok3 = Tok::new();
+    let bad = cc_login(&tok3, &provider, Some("wrong\n"));
+    assert_eq!(
+        bad.code, 8,
+        "invalid_client is a configuration problem: {bad:?}"
+    );
+    let none = cc_login(&Tok::new(), &provider, Some(""));
+    assert_eq!(none.code, 2, "{none:?}");
+    tok.assert_no_leak(&[at, forced, narrow, "ci-bot-secret".into()]);
+    tok2.assert_no_leak(&["ci-bot-secret".into()]);
+    tok3.assert_no_leak(&["wrong".into()]);
+}
+
+#[test]
+fn refresh_token_stdin_seeds_a_session() {
+    let provider = Provider::start();
+    let laptop = Tok::new();
+    laptop.login(&provider, "work");
+    let rt = laptop.refresh_token("work");
+    let ci = Tok::new();
+    let r = ci.run_stdin(
+        &[
+            "login",
+            "-p",
+            "ci",
+            "--issuer",
+            &provider.issuer,
+            "--client-id",
+            "tok-cli",
+            "--refresh-token-stdin",
+        ],
+        &format!("{rt}\n"),
+    );
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(provider.refreshes(), 1, "seeding proves the token once");
+    let seeded = ci.refresh_token("ci");
+    assert_ne!(seeded, rt, "the rotated refresh token is the one kept");
+    let at = ci.print("ci");
+    assert!(provider.active(&at));
+    let forced = ci.run(&["print", "-p", "ci", "--force-refresh"]);
+    assert!(forced.ok(), "{forced:?}");
+    // A dead refresh token: login required.
+    let bad = Tok::new().run_stdin(
+        &[
+            "login",
+            "-p",
+            "ci",
+            "--issuer",
+            &provider.issuer,
+            "--client-id",
+            "tok-cli",
+            "--refresh-token-stdin",
+            "--json-errors",
+        ],
+        "not-a-refresh-token\n",
+    );
+    assert_eq!(bad.code, 3, "{bad:?}");
+    assert_eq!(json_error(&bad)["error"]["code"], "login_required");
+    ci.assert_no_leak(&[rt, seeded, at]);
+}
+
+/// Run `tok login --paste` (through `script` for a terminal when `tty`), feed it the URL the
+/// fake browser lands on, and return the finished run.
+fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
+    let args = [
+        "login",
+        "-p",
+        "ssh",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--paste",
+    ];
+    let mut cmd = if tty {
+        tok.tty_command(&args)
+    } else {
+        tok.command(&args)
+    };
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // On a terminal everything arrives on script's stdout; piped, the URL is on stderr.
+    let mut reader: Box<dyn BufRead> = if tty {
+        Box::new(BufReader::new(child.stdout.take().unwrap()))
+    } else {
+        Box::new(BufReader::new(child.stderr.take().unwrap()))
+    };
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "tok ended: {seen}"
+        );
+        seen.push_str(&line);
+        if let Some(u) = line
+            .trim()
+            .strip_prefix(&format!("{}/auth?", provider.issuer))
+        {
+            break format!("{}/auth?{u}", provider.issuer);
+        }
+    };
+    let browser = Command::new("node")
+        .arg(root().join("tests/provider/browser.mjs"))
+        .arg(&url)
+        .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
+        .env("TOK_TEST_BROWSER_QUIET", "1")
+        .output()
+        .unwrap();
+    assert!(browser.status.success(), "{browser:?}");
+    let mut callback = String::from_utf8(browser.stdout).unwrap();
+    assert!(callback.contains("/callback?code="), "{callback}");
+    if tamper {
+        callback = callback.replace("state=", "state=x");
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(callback.as_bytes()).unwrap();
+    // script forwards its stdin to the terminal: keep it open until tok is done (an EOF
+    // there would reach tok as end of input).
+    let keep = if tty {
+        Some(stdin)
+    } else {
+        drop(stdin);
+        None
+    };
+    let mut rest = String::new();
+    reader.read_to_string(&mut rest).unwrap();
+    let mut other = String::new();
+    if tty {
+        // nothing else to read
+    } else {
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut other)
+            .unwrap();
+    }
+    let status = child.wait().unwrap();
+    drop(keep);
+    tok.record(std::process::Output {
+        status,
+        stdout: other.into_bytes(),
+        stderr: format!("{seen}{rest}").into_bytes(),
+    })
+}
+
+#[test]
+fn paste_login_piped_and_on_a_terminal() {
+    let provider = Provider::start();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let tok = Tok::new().env("TOK_TEST_BROWSER_LOG", &log.path().display().to_string());
+    let r = paste_login(&tok, &provider, false, false);
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stderr.contains("Logged in"), "{r:?}");
+    assert_eq!(
+        std::fs::read_to_string(log.path()).unwrap(),
+        "",
+        "--paste opens no browser"
+    );
+    assert!(provider.active(&tok.print("ssh")));
+
+    let tampered = paste_login(&Tok::new(), &provider, false, true);
+    assert_eq!(tampered.code, 2, "{tampered:?}");
+    assert!(
+        tampered.stderr.contains("state does not match"),
+        "{tampered:?}"
+    );
+
+    let tty = Tok::new();
+    let r = paste_login(&tty, &provider, true, false);
+    assert!(r.ok(), "{r:?}");
+    assert!(provider.active(&tty.print("ssh")));
+}
+
+fn device_login(tok: &Tok, provider: &Provider, tty: bool) -> Run {
+    let args = [
+        "login",
+        "-p",
+        "dev",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--device",
+    ];
+    if tty {
+        let out = tok.tty_command(&args).output().unwrap();
+        tok.record(out)
+    } else {
+        tok.run(&args)
+    }
+}
+
+#[test]
+fn device_flow_draws_a_qr_code_on_a_terminal_only() {
+    let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tty = Tok::new();
+    let r = device_login(&tty, &provider, true);
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stdout.contains("scan this code"), "{r:?}");
+    assert!(
+        r.stdout
+            .lines()
+            .filter(|l| l.contains('█') || l.contains('▀'))
+            .count()
+            > 10,
+        "a QR block: {r:?}"
+    );
+    let piped = Tok::new();
+    let r = device_login(&piped, &provider, false);
+    assert!(r.ok(), "{r:?}");
+    assert!(!r.stderr.contains("scan this code"), "{r:?}");
+    assert!(!r.stderr.contains('█') && !r.stderr.contains('▀'), "{r:?}");
+}
+
+#[test]
+fn profile_list_show_remove() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    tok.login(&provider, "play");
+    let rt = tok.refresh_token("play");
+    let l = tok.run(&["profile", "list"]);
+    assert!(l.ok(), "{l:?}");
+    assert!(
+        l.stdout.contains("work") && l.stdout.contains("play"),
+        "{l:?}"
+    );
+    assert!(l.stdout.contains("logged in"), "{l:?}");
+    let j: serde_json::Value =
+        serde_json::from_str(&tok.run(&["profile", "list", "--json"]).stdout).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), 2);
+    let s = tok.run(&["profile", "show", "play", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&s.stdout).unwrap();
+    assert_eq!(v["issuer"], provider.issuer.as_str());
+    assert_eq!(v["logged_in"], true);
+    assert_eq!(v["session"]["store"], "file");
+    let human = tok.run(&["profile", "show", "play"]);
+    assert!(human.stdout.contains("issuer:"), "{human:?}");
+    let r = tok.run(&["profile", "remove", "play"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(!provider.active(&rt), "revoked");
+    let cfg = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        !cfg.contains("[profiles.play]") && cfg.contains("[profiles.work]"),
+        "{cfg}"
+    );
+    assert!(!tok.path("data/tok/sessions/play.json").exists());
+    let again = tok.run(&["profile", "remove", "play"]);
+    assert_eq!(again.code, 8, "{again:?}");
+    assert!(
+        tok.print("work").len() > 10,
+        "the other profile is untouched"
+    );
+    tok.assert_no_leak(&[rt]);
+}
+
+#[test]
+fn preset_fills_the_profile() {
+    let tok = Tok::new().env("TOK_NONINTERACTIVE", "1");
+    // Non-interactive: the profile is written, then the login stops before any network call.
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "gh",
+        "--preset",
+        "github",
+        "--client-id",
+        "Iv1.abc",
+    ]);
+    assert_eq!(r.code, 3, "{r:?}");
+    let cfg = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        cfg.contains("token_endpoint = \"https://github.com/login/oauth/access_token\""),
+        "{cfg}"
+    );
+    assert!(cfg.contains("preset = \"github\""), "{cfg}");
+    assert!(cfg.contains("flow = \"device\""), "{cfg}");
+    let v: serde_json::Value =
+        serde_json::from_str(&tok.run(&["profile", "show", "gh", "--json"]).stdout).unwrap();
+    assert_eq!(v["git_username"], "x-access-token");
+    let bad = tok.run(&["login", "-p", "t", "--preset", "gitea", "--client-id", "x"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[test]
+fn completions_command_matches_committed_files() {
+    let tok = Tok::new();
+    for (shell, file) in [
+        ("bash", "tok.bash"),
+        ("zsh", "_tok"),
+        ("fish", "tok.fish"),
+        ("powershell", "_tok.ps1"),
+        ("elvish", "tok.elv"),
+    ] {
+        let r = tok.run(&["completions", shell]);
+        assert!(r.ok(), "{r:?}");
+        let committed = std::fs::read_to_string(root().join("completions").join(file)).unwrap();
+        assert_eq!(r.stdout, committed, "{shell}");
+    }
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let tok = Tok::new().env("TERM", "xterm-256color");
+    let piped = tok.run(&["print", "-p", "nope"]);
+    assert_eq!(piped.code, 8);
+    assert!(!piped.stderr.contains('\x1b'), "{piped:?}");
+    let out = tok.tty_command(&["print", "-p", "nope"]).output().unwrap();
+    let tty = tok.record(out);
+    assert!(
+        tty.stdout.contains("\x1b["),
+        "coloured on a terminal: {tty:?}"
+    );
+    let out = Tok::new()
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .tty_command(&["print", "-p", "nope"])
+        .output()
+        .unwrap();
+    let plain = tok.record(out);
+    assert!(plain.stdout.contains("error:"), "{plain:?}");
+    assert!(!plain.stdout.contains('\x1b'), "NO_COLOR: {plain:?}");
+}
+
+#[test]
+fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--scope",
+        "api:read",
+        "--browser",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let scoped_args = [
+        "print",
+        "-p",
+        "work",
+        "--scope",
+        "api:read",
+        "--audience",
+        "https://api.test/",
+    ];
+    let default_args = ["print", "-p", "work", "--force-refresh"];
+    let children: Vec<_> = (0..10)
+        .map(|i| {
+            tok.command(if i % 2 == 0 {
+                &scoped_args[..]
+            } else {
+                &default_args[..]
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let mut scoped = vec![];
+    for (i, c) in children.into_iter().enumerate() {
+        let r = tok.record(c.wait_with_output().unwrap());
+        assert!(r.ok(), "{r:?}");
+        if i % 2 == 0 {
+            scoped.push(r.token());
+        }
+    }
+    assert_eq!(
+        crate::support::distinct(&scoped).len(),
+        1,
+        "one scoped refresh, shared by every waiter"
+    );
+    assert_eq!(
+        provider.grants_revoked(),
+        0,
+        "no rotated refresh token was lost"
+    );
+    assert_eq!(
+        provider.stats()["token_errors"]["invalid_grant"],
+        serde_json::Value::Null
+    );
+    let after = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(after.ok(), "{after:?}");
+    assert_eq!(provider.introspect(&scoped[0])["aud"], "https://api.test/");
+}

@@ -52,6 +52,14 @@ impl CachedToken {
         self.expires_at.map_or(i64::MAX, |e| e - now)
     }
 
+    /// Whether the token can be handed out with at least `min_ttl` seconds left. Clocks have
+    /// whole-second resolution here, so a token in its last second counts as expired whatever
+    /// `min_ttl` is.
+    pub fn fresh_for(&self, now: i64, min_ttl: i64) -> bool {
+        let ttl = self.ttl(now);
+        ttl > 0 && ttl >= min_ttl
+    }
+
     fn belongs_to(&self, profile: &Profile) -> bool {
         self.issuer == profile.issuer.as_str() && self.client_id == profile.client_id
     }
@@ -438,7 +446,7 @@ pub fn access_token_for(
     let before = read_cache_key(&ctx.paths, profile, &key);
     if let Some(t) = &before
         && !want.force_refresh
-        && t.ttl(now()) >= want.min_ttl
+        && t.fresh_for(now(), want.min_ttl)
     {
         p.verbose(format!(
             "cache hit: access token {} valid for {}",
@@ -475,7 +483,7 @@ pub fn access_token_for(
     };
     let usable = |t: &CachedToken| {
         let ttl = t.ttl(now());
-        (is_new(t) && ttl > 0) || (!want.force_refresh && ttl >= want.min_ttl)
+        (is_new(t) && ttl > 0) || (!want.force_refresh && t.fresh_for(now(), want.min_ttl))
     };
     if let Some(t) = read_cache_key(&ctx.paths, profile, &key).filter(|t| usable(t)) {
         p.verbose(format!(
@@ -905,5 +913,12 @@ mod tests {
             client_id: String::new(),
         };
         assert_eq!(t.ttl(100), i64::MAX);
+        let t = CachedToken {
+            expires_at: Some(100),
+            ..t
+        };
+        assert!(t.fresh_for(99, 0) && t.fresh_for(40, 60));
+        assert!(!t.fresh_for(100, 0), "the last second counts as expired");
+        assert!(!t.fresh_for(41, 60));
     }
 }

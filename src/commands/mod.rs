@@ -38,6 +38,7 @@ pub fn printer_for(cli: &Cli) -> Printer {
 
 pub fn run(cli: Cli, printer: Printer) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
+    crate::oauth::http::set_trace(printer.verbosity >= Verbosity::Debug);
     let config_path = cli
         .config
         .clone()

@@ -55,6 +55,13 @@ pub struct Http {
 }
 
 static PROVIDER: Once = Once::new();
+static TRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `-vv`: log each request's method, endpoint, status, content type, size and time on stderr.
+/// Never a body, a query string or a header value.
+pub fn set_trace(on: bool) {
+    TRACE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
 
 impl Http {
     /// Build the client. This loads the system roots (milliseconds): call it only when a

@@ -68,6 +68,10 @@ pub enum Command {
     #[command(subcommand)]
     Profile(ProfileCommand),
     Completions(CompletionsArgs),
+    GitCredential(GitCredentialArgs),
+    DockerCredential(DockerCredentialArgs),
+    KubectlCredential(KubectlCredentialArgs),
+    Setup(SetupArgs),
 }
 
 /// The profile to use.
@@ -329,4 +333,82 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+/// git credential helper: answer git with a fresh access token (see `tok setup git`).
+///
+/// git runs it as `tok git-credential get|store|erase|capability` (or as `git-credential-tok`),
+/// with `key=value` lines on stdin. Hosts come from the profiles' `hosts` lists; for other hosts
+/// it prints nothing, so git asks its next helper.
+#[derive(Debug, Args)]
+pub struct GitCredentialArgs {
+    /// get, store, erase or capability (others are ignored, as git expects)
+    pub action: String,
+}
+
+/// docker credential helper: answer docker, skopeo or podman with a fresh access token.
+///
+/// Run as `docker-credential-tok get|store|erase|list|version` (configured by `tok setup docker`).
+/// Registries come from the profiles' `registries` lists.
+#[derive(Debug, Args)]
+pub struct DockerCredentialArgs {
+    /// get, store, erase, list or version
+    pub action: String,
+}
+
+/// kubectl exec plugin: print an ExecCredential with a fresh access token.
+///
+/// See `tok setup kubectl` for the kubeconfig block.
+#[derive(Debug, Args)]
+pub struct KubectlCredentialArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+}
+
+/// Configure git, docker or kubectl to get their credentials from tok.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    #[command(subcommand)]
+    pub tool: SetupTool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetupTool {
+    /// Serve a git host: add it to the profile and set `credential.<url>.helper` in git's global
+    /// config (after an empty `helper =` so that other helpers do not answer first).
+    ///
+    /// Examples:
+    ///   tok setup git -p work --host git.example.com
+    ///   tok setup git -p work --host https://git.example.com/team   # a path prefix
+    ///   tok setup git -p work --host git.example.com --remove
+    #[command(verbatim_doc_comment)]
+    Git {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// A host (https) or a URL with scheme, port and path prefix
+        #[arg(long, value_name = "HOST_OR_URL")]
+        host: String,
+        /// Undo: remove the host from the profile and tok's helper from git's config
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Serve a registry: add it to the profile and set `credHelpers` in
+    /// $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.
+    ///
+    /// docker runs `docker-credential-tok` from PATH: a link to tok under that name.
+    Docker {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// Registry host[:port], as in image names
+        #[arg(long, value_name = "HOST[:PORT]")]
+        registry: String,
+        /// Undo: remove the registry from the profile and from credHelpers
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.
+    Kubectl {
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
 }

@@ -5,6 +5,8 @@ mod support;
 
 mod config;
 mod docs;
+mod fronts;
+mod git;
 mod keychain;
 mod login;
 mod logout;

@@ -12,7 +12,7 @@ use crate::support::root;
 /// A python server from tests/support/, on 127.0.0.1 with an OS-chosen port.
 pub struct Front {
     child: Child,
-    _stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     pub port: u16,
     /// One JSON line per request: method, path, scheme, status.
     pub log: PathBuf,
@@ -47,7 +47,7 @@ impl Front {
         });
         Self {
             child,
-            _stdin: stdin,
+            stdin: Some(stdin),
             port,
             log,
             _dir: dir,
@@ -74,6 +74,14 @@ impl Front {
 
 impl Drop for Front {
     fn drop(&mut self) {
+        // EOF on stdin lets the script stop what it started (docker-registry); kill if it hangs.
+        drop(self.stdin.take());
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -4,6 +4,7 @@
 mod support;
 
 mod config;
+mod docker;
 mod docs;
 mod fronts;
 mod git;

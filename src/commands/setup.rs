@@ -92,13 +92,18 @@ fn git(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyhow::Res
         Some(&url),
     )?;
     let helper = format!("!{} git-credential", shell_quote(&tok_path()?));
-    git_config(&["--unset-all", &format!("{section}.helper")], true)?;
+    let key = format!("{section}.helper");
     // An empty value resets the list of helpers for this URL: a stale helper configured for
     // all hosts would otherwise answer first (git-config(1), credential.helper).
-    git_config(&["--add", &format!("{section}.helper"), ""], false)?;
-    git_config(&["--add", &format!("{section}.helper"), &helper], false)?;
-    if !pattern.path.is_empty() {
-        git_config(&[&format!("{section}.useHttpPath"), "true"], false)?;
+    let wanted = format!("\n{helper}\n");
+    if git_config(&["--get-all", &key], true)? != wanted {
+        git_config(&["--unset-all", &key], true)?;
+        git_config(&["--add", &key, ""], false)?;
+        git_config(&["--add", &key, &helper], false)?;
+    }
+    let http_path = format!("{section}.useHttpPath");
+    if !pattern.path.is_empty() && git_config(&["--get", &http_path], true)?.trim() != "true" {
+        git_config(&[&http_path, "true"], false)?;
     }
     p.info(format!(
         "git now asks tok (profile `{name}`) for {url}: `credential.{url}.helper` in git's global config."

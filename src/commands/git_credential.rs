@@ -66,12 +66,10 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
                 return Err(err);
             }
         }
-        git::Outcome::Cleartext { host } => {
-            if targets.iter().any(|t| t.pattern.host == host) {
-                p.warn(format!(
-                    "not sending a token to http://{host}: plain http is allowed only for loopback hosts; use https://"
-                ));
-            }
+        git::Outcome::Cleartext { host } if targets.iter().any(|t| t.pattern.host == host) => {
+            p.warn(format!(
+                "not sending a token to http://{host}: plain http is allowed only for loopback hosts; use https://"
+            ));
         }
         git::Outcome::NotOurs => p.verbose("no profile serves this host; nothing to answer"),
         _ => {}

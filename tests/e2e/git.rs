@@ -33,9 +33,15 @@ impl Rig {
         args.extend_from_slice(server_args);
         let server = Front::start("git-server.py", &args);
         let gitconfig = dir.path().join("gitconfig");
+        // A user who also keeps plaintext credentials for every host: tok's setup must keep
+        // that helper from answering first or storing what tok serves.
+        let store = dir.path().join("git-credentials");
         std::fs::write(
             &gitconfig,
-            "[user]\n\tname = Alice\n\temail = alice@example.com\n",
+            format!(
+                "[user]\n\tname = Alice\n\temail = alice@example.com\n[credential]\n\thelper = store --file {}\n",
+                store.display()
+            ),
         )
         .unwrap();
         let tok = Tok::new()
@@ -167,6 +173,10 @@ fn basic_password_when_the_server_offers_only_basic() {
     assert!(rig.commit_and_push(&work, "b.txt").ok());
     assert!(rig.server.count("basic", 200) >= 2);
     assert_eq!(rig.server.count("bearer", 200), 0);
+    // git approved the credential, but the `store` helper configured for all hosts was reset
+    // for this URL by `tok setup git`: no token in a plaintext file.
+    let stored = std::fs::read_to_string(rig.path("git-credentials")).unwrap_or_default();
+    assert!(!stored.contains(&rig.tok.print("work")), "{stored}");
 }
 
 #[test]

@@ -52,18 +52,19 @@ pub fn main(
     tokens: &mut dyn Tokens,
     version: &str,
 ) -> anyhow::Result<Outcome> {
-    let mut text = String::new();
-    let read_input = |text: &mut String, input: &mut dyn Read| {
-        input.take(MAX_INPUT).read_to_string(text).map(|_| ())
+    let mut input = input.take(MAX_INPUT);
+    let mut read_input = || -> std::io::Result<String> {
+        let mut text = String::new();
+        input.read_to_string(&mut text)?;
+        Ok(text)
     };
-    let mut input = input;
     let find = |server: &str| {
         let reg = normalize_registry(server).ok()?;
         targets.iter().find(|t| t.registry == reg)
     };
     let outcome = match action {
         "get" => {
-            read_input(&mut text, &mut input)?;
+            let text = read_input()?;
             let server = text.trim();
             match find(server) {
                 None => {
@@ -101,12 +102,11 @@ pub fn main(
         // tok is the storage: what `docker login` stores is not kept (the next `get` answers
         // with a fresh token from the session).
         "store" => {
-            read_input(&mut text, &mut input)?;
+            read_input()?;
             Outcome::ok()
         }
         "erase" => {
-            read_input(&mut text, &mut input)?;
-            if let Some(t) = find(text.trim()) {
+            if let Some(t) = find(read_input()?.trim()) {
                 tokens.reject(&t.profile, None)?;
             }
             Outcome::ok()

@@ -1,5 +1,7 @@
 //! cargo's `cargo:token-from-stdout` contract for `tok print`: the token and a newline on stdout,
 //! nothing else, whatever tok says on stderr. (See README, "Using tok with other tools".)
+//!
+//! See: issue 3.
 
 use std::process::Stdio;
 

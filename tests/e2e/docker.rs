@@ -1,5 +1,7 @@
 //! `tok docker-credential` with real daemon-less clients — skopeo and the docker CLI — against
 //! Debian's docker-registry behind a front that accepts only live provider tokens.
+//!
+//! See: issue 3.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

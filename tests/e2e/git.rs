@@ -1,5 +1,7 @@
 //! `tok git-credential` with the real git client, cloning and pushing over smart HTTP from
 //! `git http-backend` behind a front that accepts only live provider tokens.
+//!
+//! See: issue 3.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

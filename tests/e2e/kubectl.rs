@@ -1,5 +1,7 @@
 //! `tok kubectl-credential`: the ExecCredential contract, and the real kubectl running tok as
 //! its exec plugin against an API that accepts only live provider tokens.
+//!
+//! See: issue 3.
 
 use std::process::{Command, Stdio};
 

@@ -1,5 +1,7 @@
 //! `tok setup git|docker|kubectl`: only tok's keys change, re-running changes nothing, and
 //! `--remove` gives the user's files back.
+//!
+//! See: issue 3.
 
 use std::process::{Command, Stdio};
 

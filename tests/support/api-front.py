@@ -8,7 +8,10 @@ self-signed certificate for 127.0.0.1 written to DIR/cert.pem (kubectl's client-
 plugins only for https servers). Any GET with an active
 Bearer token (RFC 7662 introspection, client `introspector`) answers 200 with a Kubernetes
 `APIVersions` document (so `kubectl get --raw /api` works against it); anything else answers
-401 with `WWW-Authenticate: Bearer`. Each request is logged to FILE as one JSON line
+401 with `WWW-Authenticate: Bearer`. It also plays a minimal cargo sparse registry:
+`/index/config.json` (no token needed) names this server as the web API, and
+`/api/v1/crates/NAME/owners` answers with the owner `alice` when the `Authorization` header is
+a live token, raw (as cargo sends it) or Bearer. Each request is logged to FILE as one JSON line
 {"method", "path", "scheme", "status"}. Exits when stdin reaches EOF.
 """
 
@@ -50,12 +53,26 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        auth = self.headers.get("Authorization") or ""
+        auth = (self.headers.get("Authorization") or "").strip()
         scheme, _, token = auth.partition(" ")
         scheme = scheme.lower() or None
-        ok = scheme == "bearer" and token.strip() and introspect(token.strip())
+        if scheme and not token:
+            scheme, token = "raw", auth  # cargo: `Authorization: <token>`
+        cargo = self.path.startswith("/api/v1/")
+        if self.path == "/index/config.json":
+            ok, scheme = True, None
+            proto = "https" if TLS_DIR else "http"
+            base = f"{proto}://127.0.0.1:{self.server.server_address[1]}"
+            body = json.dumps({"dl": base + "/dl", "api": base}).encode()
+        else:
+            allowed = ("raw", "bearer") if cargo else ("bearer",)
+            ok = scheme in allowed and token.strip() and introspect(token.strip())
+            body = BODY
+            if cargo:
+                body = json.dumps({"users": [{"id": 1, "login": "alice", "name": None}]}).encode()
         status = 200 if ok else 401
-        body = BODY if ok else b'{"kind":"Status","status":"Failure","code":401}'
+        if not ok:
+            body = b'{"kind":"Status","status":"Failure","code":401}'
         self.send_response(status)
         if not ok:
             self.send_header("WWW-Authenticate", 'Bearer realm="tok-test-api"')

@@ -340,7 +340,12 @@ pub struct CompletionsArgs {
 /// git runs it as `tok git-credential get|store|erase|capability` (or as `git-credential-tok`),
 /// with `key=value` lines on stdin. Hosts come from the profiles' `hosts` lists; for other hosts
 /// it prints nothing, so git asks its next helper.
+///
+/// Examples:
+///   tok setup git -p work --host git.example.com     # configures git to run it
+///   printf 'protocol=https\nhost=git.example.com\n' | tok git-credential get
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct GitCredentialArgs {
     /// get, store, erase or capability (others are ignored, as git expects)
     pub action: String,
@@ -350,7 +355,13 @@ pub struct GitCredentialArgs {
 ///
 /// Run as `docker-credential-tok get|store|erase|list|version` (configured by `tok setup docker`).
 /// Registries come from the profiles' `registries` lists.
+///
+/// Examples:
+///   tok setup docker -p work --registry registry.example.com   # configures docker to run it
+///   printf registry.example.com | docker-credential-tok get
+///   tok docker-credential list
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct DockerCredentialArgs {
     /// get, store, erase, list or version
     pub action: String,
@@ -358,15 +369,28 @@ pub struct DockerCredentialArgs {
 
 /// kubectl exec plugin: print an ExecCredential with a fresh access token.
 ///
-/// See `tok setup kubectl` for the kubeconfig block.
+/// The expiry it reports is a minute early, so kubectl asks again in time.
+///
+/// Examples:
+///   tok setup kubectl -p work     # the kubeconfig block that runs it
+///   tok kubectl-credential -p work | jq .status.expirationTimestamp
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct KubectlCredentialArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
 }
 
 /// Configure git, docker or kubectl to get their credentials from tok.
+///
+/// Only the keys tok owns change; `--remove` undoes `git` and `docker`.
+///
+/// Examples:
+///   tok setup git -p work --host git.example.com
+///   tok setup docker -p work --registry registry.example.com:5000
+///   tok setup kubectl -p work
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct SetupArgs {
     #[command(subcommand)]
     pub tool: SetupTool,
@@ -396,6 +420,12 @@ pub enum SetupTool {
     /// $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.
     ///
     /// docker runs `docker-credential-tok` from PATH: a link to tok under that name.
+    ///
+    /// Examples:
+    ///   ln -s "$(command -v tok)" ~/.local/bin/docker-credential-tok
+    ///   tok setup docker -p work --registry registry.example.com:5000
+    ///   tok setup docker -p work --registry registry.example.com:5000 --remove
+    #[command(verbatim_doc_comment)]
     Docker {
         #[command(flatten)]
         profile: ProfileArg,
@@ -407,6 +437,10 @@ pub enum SetupTool {
         remove: bool,
     },
     /// Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.
+    ///
+    /// Examples:
+    ///   tok setup kubectl -p work     # paste the output under `users:` in ~/.kube/config
+    #[command(verbatim_doc_comment)]
     Kubectl {
         #[command(flatten)]
         profile: ProfileArg,

@@ -78,8 +78,8 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Why an interactive login must not start, if it must not: no terminal, `GIT_TERMINAL_PROMPT=0`,
-/// or `credential.interactive=false`.
+/// Why an interactive login must not start, if it must not: `GIT_TERMINAL_PROMPT=0`,
+/// `TOK_NONINTERACTIVE`/`CI`, `credential.interactive=false`, or no terminal.
 fn prompt_forbidden() -> Option<&'static str> {
     let falsy = |v: &str| {
         matches!(
@@ -89,6 +89,9 @@ fn prompt_forbidden() -> Option<&'static str> {
     };
     if config::env(config::ENV_GIT_TERMINAL_PROMPT).is_some_and(|v| falsy(&v)) {
         return Some("GIT_TERMINAL_PROMPT=0");
+    }
+    if config::non_interactive() {
+        return Some("TOK_NONINTERACTIVE or CI is set");
     }
     let interactive = std::process::Command::new("git")
         .args(["config", "--get", "credential.interactive"])

@@ -13,8 +13,9 @@ use std::ffi::OsString;
 
 use url::Url;
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, ProfileConfig};
 use crate::error::{Code, classify};
+use crate::presets::Preset;
 use crate::secret::AccessToken;
 
 /// What a helper is served: an access token and its expiry (unix seconds).
@@ -220,11 +221,16 @@ pub struct DockerTarget {
     pub username: String,
 }
 
-/// The git username when the profile names none.
+/// The git username when neither the profile nor its preset names one.
 pub const DEFAULT_GIT_USERNAME: &str = "oauth2";
-/// The docker username when the profile names none (the convention of registries that take
-/// OAuth access tokens as passwords).
+/// The docker username when neither the profile nor its preset names one (the convention of
+/// registries that take OAuth access tokens as passwords).
 pub const DEFAULT_DOCKER_USERNAME: &str = "oauth2accesstoken";
+
+/// The preset a profile was made from: it knows the usernames some providers require.
+fn preset(p: &ProfileConfig) -> Option<Preset> {
+    p.preset.as_deref().and_then(Preset::from_name)
+}
 
 /// Every git host of every profile. Invalid entries are skipped and described in the second
 /// list, so that one bad entry does not stop git from reaching the others.
@@ -240,6 +246,7 @@ pub fn git_targets(config: &Config) -> (Vec<GitTarget>, Vec<String>) {
                     username: p
                         .username
                         .clone()
+                        .or_else(|| preset(p).and_then(Preset::git_username).map(Into::into))
                         .unwrap_or_else(|| DEFAULT_GIT_USERNAME.into()),
                     bearer: p.git_bearer,
                 }),
@@ -277,6 +284,7 @@ pub fn docker_targets(config: &Config) -> (Vec<DockerTarget>, Vec<String>) {
                     username: p
                         .docker_username
                         .clone()
+                        .or_else(|| preset(p).and_then(Preset::docker_username).map(Into::into))
                         .unwrap_or_else(|| DEFAULT_DOCKER_USERNAME.into()),
                 }),
                 Err(e) => problems.push(format!("profile `{name}`: registries: {e}")),
@@ -383,6 +391,41 @@ mod tests {
         );
         assert!(normalize_registry("").is_err());
         assert!(normalize_registry("a b").is_err());
+    }
+
+    #[test]
+    fn usernames_come_from_the_profile_then_the_preset() {
+        let c = |text: &str| Config {
+            path: "/x".into(),
+            file: config::parse(text, std::path::Path::new("/x")).unwrap(),
+            text: String::new(),
+        };
+        let cfg = c(
+            "[profiles.gh]\npreset = \"github\"\nhosts = [\"github.com\"]\nregistries = [\"ghcr.io\"]\n[profiles.own]\npreset = \"github\"\nusername = \"me\"\nhosts = [\"a.example\"]\n[profiles.plain]\nhosts = [\"b.example\"]\nregistries = [\"r.example\"]\n",
+        );
+        let (git, problems) = git_targets(&cfg);
+        assert!(problems.is_empty());
+        let user = |p: &str| {
+            git.iter()
+                .find(|t| t.profile == p)
+                .unwrap()
+                .username
+                .clone()
+        };
+        assert_eq!(user("gh"), "x-access-token");
+        assert_eq!(user("own"), "me");
+        assert_eq!(user("plain"), "oauth2");
+        let (docker, _) = docker_targets(&cfg);
+        let user = |p: &str| {
+            docker
+                .iter()
+                .find(|t| t.profile == p)
+                .unwrap()
+                .username
+                .clone()
+        };
+        assert_eq!(user("gh"), "x-access-token");
+        assert_eq!(user("plain"), "oauth2accesstoken");
     }
 
     #[test]

@@ -35,6 +35,10 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand status 'Show profiles and their sessions (never a token).'
             cand profile 'See and manage profiles without editing the config file by hand.'
             cand completions 'Print a shell completion script on stdout.'
+            cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
+            cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
+            cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
+            cand setup 'Configure git, docker or kubectl to get their credentials from tok.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;login'= {
@@ -203,6 +207,127 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;git-credential'= {
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;docker-credential'= {
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;kubectl-credential'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;setup'= {
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand git 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).'
+            cand docker 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+            cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tok;setup;git'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --host 'A host (https) or a URL with scheme, port and path prefix'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand --remove 'Undo: remove the host from the profile and tok''s helper from git''s config'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;setup;docker'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --registry 'Registry host[:port], as in image names'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand --remove 'Undo: remove the registry from the profile and from credHelpers'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;setup;kubectl'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;setup;help'= {
+            cand git 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).'
+            cand docker 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+            cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tok;setup;help;git'= {
+        }
+        &'tok;setup;help;docker'= {
+        }
+        &'tok;setup;help;kubectl'= {
+        }
+        &'tok;setup;help;help'= {
+        }
         &'tok;help'= {
             cand login 'Log in and store the session in the keychain.'
             cand print 'Print a valid access token on stdout, refreshing it if needed.'
@@ -210,6 +335,10 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand status 'Show profiles and their sessions (never a token).'
             cand profile 'See and manage profiles without editing the config file by hand.'
             cand completions 'Print a shell completion script on stdout.'
+            cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
+            cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
+            cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
+            cand setup 'Configure git, docker or kubectl to get their credentials from tok.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;help;login'= {
@@ -232,6 +361,23 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;help;profile;remove'= {
         }
         &'tok;help;completions'= {
+        }
+        &'tok;help;git-credential'= {
+        }
+        &'tok;help;docker-credential'= {
+        }
+        &'tok;help;kubectl-credential'= {
+        }
+        &'tok;help;setup'= {
+            cand git 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).'
+            cand docker 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+            cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
+        }
+        &'tok;help;setup;git'= {
+        }
+        &'tok;help;setup;docker'= {
+        }
+        &'tok;help;setup;kubectl'= {
         }
         &'tok;help;help'= {
         }

@@ -68,6 +68,10 @@ pub enum Command {
     #[command(subcommand)]
     Profile(ProfileCommand),
     Completions(CompletionsArgs),
+    GitCredential(GitCredentialArgs),
+    DockerCredential(DockerCredentialArgs),
+    KubectlCredential(KubectlCredentialArgs),
+    Setup(SetupArgs),
 }
 
 /// The profile to use.
@@ -329,4 +333,116 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+/// git credential helper: answer git with a fresh access token (see `tok setup git`).
+///
+/// git runs it as `tok git-credential get|store|erase|capability` (or as `git-credential-tok`),
+/// with `key=value` lines on stdin. Hosts come from the profiles' `hosts` lists; for other hosts
+/// it prints nothing, so git asks its next helper.
+///
+/// Examples:
+///   tok setup git -p work --host git.example.com     # configures git to run it
+///   printf 'protocol=https\nhost=git.example.com\n' | tok git-credential get
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct GitCredentialArgs {
+    /// get, store, erase or capability (others are ignored, as git expects)
+    pub action: String,
+}
+
+/// docker credential helper: answer docker, skopeo or podman with a fresh access token.
+///
+/// Run as `docker-credential-tok get|store|erase|list|version` (configured by `tok setup docker`).
+/// Registries come from the profiles' `registries` lists.
+///
+/// Examples:
+///   tok setup docker -p work --registry registry.example.com   # configures docker to run it
+///   printf registry.example.com | docker-credential-tok get
+///   tok docker-credential list
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct DockerCredentialArgs {
+    /// get, store, erase, list or version
+    pub action: String,
+}
+
+/// kubectl exec plugin: print an ExecCredential with a fresh access token.
+///
+/// The expiry it reports is a minute early, so kubectl asks again in time.
+///
+/// Examples:
+///   tok setup kubectl -p work     # the kubeconfig block that runs it
+///   tok kubectl-credential -p work | jq .status.expirationTimestamp
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct KubectlCredentialArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+}
+
+/// Configure git, docker or kubectl to get their credentials from tok.
+///
+/// Only the keys tok owns change; `--remove` undoes `git` and `docker`.
+///
+/// Examples:
+///   tok setup git -p work --host git.example.com
+///   tok setup docker -p work --registry registry.example.com:5000
+///   tok setup kubectl -p work
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct SetupArgs {
+    #[command(subcommand)]
+    pub tool: SetupTool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetupTool {
+    /// Serve a git host: add it to the profile and set `credential.<url>.helper` in git's global
+    /// config (after an empty `helper =` so that other helpers do not answer first).
+    ///
+    /// Examples:
+    ///   tok setup git -p work --host git.example.com
+    ///   tok setup git -p work --host https://git.example.com/team   # a path prefix
+    ///   tok setup git -p work --host git.example.com --remove
+    #[command(verbatim_doc_comment)]
+    Git {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// A host (https) or a URL with scheme, port and path prefix
+        #[arg(long, value_name = "HOST_OR_URL")]
+        host: String,
+        /// Undo: remove the host from the profile and tok's helper from git's config
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Serve a registry: add it to the profile and set `credHelpers` in
+    /// $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.
+    ///
+    /// docker runs `docker-credential-tok` from PATH: a link to tok under that name.
+    ///
+    /// Examples:
+    ///   ln -s "$(command -v tok)" ~/.local/bin/docker-credential-tok
+    ///   tok setup docker -p work --registry registry.example.com:5000
+    ///   tok setup docker -p work --registry registry.example.com:5000 --remove
+    #[command(verbatim_doc_comment)]
+    Docker {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// Registry host[:port], as in image names
+        #[arg(long, value_name = "HOST[:PORT]")]
+        registry: String,
+        /// Undo: remove the registry from the profile and from credHelpers
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.
+    ///
+    /// Examples:
+    ///   tok setup kubectl -p work     # paste the output under `users:` in ~/.kube/config
+    #[command(verbatim_doc_comment)]
+    Kubectl {
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
 }

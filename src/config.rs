@@ -23,6 +23,12 @@ pub const ENV_LOCK_TIMEOUT: &str = "TOK_LOCK_TIMEOUT";
 pub const ENV_KEYCHAIN_TIMEOUT: &str = "TOK_KEYCHAIN_TIMEOUT";
 /// Seconds an HTTP request may take in all (default 30).
 pub const ENV_HTTP_TIMEOUT: &str = "TOK_HTTP_TIMEOUT";
+/// git's switch for prompts; `0` forbids the credential helper's interactive login.
+pub const ENV_GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
+/// docker's config directory (default `~/.docker`), where `tok setup docker` writes `credHelpers`.
+pub const ENV_DOCKER_CONFIG: &str = "DOCKER_CONFIG";
+/// The `ExecCredential` kubectl passes to exec plugins.
+pub const ENV_KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
 
 /// A confidential client's secret for `tok login --client-credentials` (never a flag: argv is
 /// visible to every user of the machine).
@@ -104,6 +110,17 @@ pub struct ProfileConfig {
     pub revocation_endpoint: Option<String>,
     /// The `--preset` the profile was made from (its git/docker usernames come from it).
     pub preset: Option<String>,
+    /// git hosts served by `tok git-credential`: `host`, or a URL with scheme, port and path.
+    pub hosts: Option<Vec<String>>,
+    /// The git username answered with Basic credentials (default `oauth2`).
+    pub username: Option<String>,
+    /// `true`: answer git with Bearer whenever git supports it; `false`: never; unset: when
+    /// the server offers Bearer.
+    pub git_bearer: Option<bool>,
+    /// Registries (`host[:port]`) served by `tok docker-credential`.
+    pub registries: Option<Vec<String>>,
+    /// The docker username (default `oauth2accesstoken`).
+    pub docker_username: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.

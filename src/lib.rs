@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod helpers;
 pub mod oauth;
 pub mod output;
 pub mod paths;

@@ -8,7 +8,8 @@ use tok::cli::Cli;
 use tok::error::{Code, classify};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args = tok::helpers::expand_argv0(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             if !e.use_stderr() {
@@ -42,6 +43,9 @@ fn main() -> ExitCode {
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
+            }
+            if let Some(tok::helpers::Exit(status)) = err.downcast_ref() {
+                return ExitCode::from(*status);
             }
             let (code, hint) = classify(&err);
             if json_errors {
@@ -99,6 +103,10 @@ fn command_name(cli: &Cli) -> &'static str {
         Status(_) => "status",
         Profile(_) => "profile",
         Completions(_) => "completions",
+        GitCredential(_) => "git-credential",
+        DockerCredential(_) => "docker-credential",
+        KubectlCredential(_) => "kubectl-credential",
+        Setup(_) => "setup",
     }
 }
 

@@ -346,6 +346,36 @@ pub fn evict_cache(paths: &Paths, profile: &str) -> bool {
     paths::remove_optional(&default).unwrap_or(false)
 }
 
+/// A client (git, docker) reports that the access token it was served was rejected. Forget it —
+/// in the cache and in the stored session — so the next request refreshes; the refresh token
+/// stays. With a `fingerprint`, only that token is forgotten: a token another process already
+/// replaced is left alone. Returns whether a token was forgotten.
+pub fn reject_access_token(
+    ctx: &Ctx,
+    profile: &Profile,
+    fingerprint: Option<&str>,
+) -> anyhow::Result<bool> {
+    let matches = |t: &CachedToken| fingerprint.is_none_or(|f| t.access_token.fingerprint() == f);
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let mut forgot = false;
+    if read_cache(&ctx.paths, profile).is_some_and(|t| matches(&t)) {
+        forgot |= evict_cache(&ctx.paths, &profile.name);
+    }
+    let store = ctx.store_for(&profile.name)?;
+    if let Some(mut session) = load_session(store.as_ref(), profile)?
+        && session.access.as_ref().is_some_and(matches)
+    {
+        session.access = None;
+        store.save(&profile.name, &session.to_blob())?;
+        forgot = true;
+    }
+    if forgot {
+        ctx.printer
+            .verbose("forgot the rejected access token; the next request refreshes");
+    }
+    Ok(forgot)
+}
+
 /// An exclusive per-profile lock across processes. Released when dropped, and by the kernel
 /// when the holder dies, so a killed tok never leaves a stale lock behind.
 pub struct ProfileLock {

@@ -2,10 +2,15 @@
 //! `anyhow::Result`; `main` turns errors into messages and exit codes.
 
 pub mod completions;
+pub mod credential;
+pub mod docker_credential;
+pub mod git_credential;
+pub mod kubectl_credential;
 pub mod login;
 pub mod logout;
 pub mod print;
 pub mod profile;
+pub mod setup;
 pub mod status;
 
 use crate::cli::{Cli, Command};
@@ -55,5 +60,9 @@ pub fn run(cli: Cli, printer: Printer) -> anyhow::Result<()> {
         Command::Status(a) => status::run(&env, a),
         Command::Profile(c) => profile::run(&env, c),
         Command::Completions(a) => completions::run(&env, a),
+        Command::GitCredential(a) => git_credential::run(&env, a),
+        Command::DockerCredential(a) => docker_credential::run(&env, a),
+        Command::KubectlCredential(a) => kubectl_credential::run(&env, a),
+        Command::Setup(a) => setup::run(&env, a),
     }
 }

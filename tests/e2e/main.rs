@@ -3,11 +3,17 @@
 
 mod support;
 
+mod cargo;
 mod config;
+mod docker;
 mod docs;
+mod fronts;
+mod git;
 mod keychain;
+mod kubectl;
 mod login;
 mod logout;
 mod print;
+mod setup;
 mod status;
 mod ux;

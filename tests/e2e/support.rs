@@ -289,6 +289,11 @@ impl Tok {
         self.env("DBUS_SESSION_BUS_ADDRESS", &k.bus)
     }
 
+    /// The environment tok runs with, for tools that run tok themselves (git, docker, skopeo).
+    pub fn env_vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.home.path().join(rel)
     }

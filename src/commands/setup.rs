@@ -1,0 +1,287 @@
+//! `tok setup git|docker|kubectl`: point a tool at tok, and undo it. Only the keys tok owns
+//! are touched: the rest of the user's git config, docker config and tok config stays as it was.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::Context;
+
+use crate::cli::{ProfileArg, SetupArgs, SetupTool};
+use crate::config::{self, Config};
+use crate::error::{Code, Hinted};
+use crate::helpers::{self, HostPattern, kubectl};
+
+use super::Env;
+
+pub fn run(env: &Env, args: SetupArgs) -> anyhow::Result<()> {
+    match args.tool {
+        SetupTool::Git {
+            profile,
+            host,
+            remove,
+        } => git(env, &profile, &host, remove),
+        SetupTool::Docker {
+            profile,
+            registry,
+            remove,
+        } => docker(env, &profile, &registry, remove),
+        SetupTool::Kubectl { profile } => {
+            let config = env.config()?;
+            let name = config.select(profile.profile.as_deref())?;
+            config.profile(&name)?;
+            let block = kubectl::kubeconfig_user(&name, &tok_path()?);
+            env.ctx.printer.stdout(&block)?;
+            env.ctx.printer.info(
+                "Paste this under `users:` in your kubeconfig and name the user in your context.",
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The absolute path of this tok binary, for configs that outlive this shell's PATH.
+fn tok_path() -> anyhow::Result<String> {
+    let exe = std::env::current_exe().context("cannot find the path of the tok binary")?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    exe.to_str()
+        .map(str::to_string)
+        .context("the path of the tok binary is not UTF-8")
+}
+
+fn usage(message: String) -> anyhow::Error {
+    Hinted::new(Code::Usage, message, None).into()
+}
+
+fn git(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyhow::Result<()> {
+    let p = &env.ctx.printer;
+    let pattern = HostPattern::parse(host).map_err(usage)?;
+    let url = pattern.url();
+    let config = env.config()?;
+    let name = config.select(profile.profile.as_deref())?;
+    let section = format!("credential.{url}");
+    if remove {
+        edit_profile_list(
+            &config,
+            &name,
+            "hosts",
+            |h| HostPattern::parse(h).is_ok_and(|x| x == pattern),
+            None,
+        )?;
+        git_config(&["--unset-all", &format!("{section}.helper")], true)?;
+        git_config(&["--unset-all", &format!("{section}.useHttpPath")], true)?;
+        // Drop the section header too, if nothing of the user's is left in it.
+        let keys = git_config(&["--name-only", "--list"], true)?;
+        let prefix = format!("{}.", section.to_ascii_lowercase());
+        if !keys
+            .lines()
+            .any(|k| k.to_ascii_lowercase().starts_with(&prefix))
+        {
+            git_config(&["--remove-section", &section], true)?;
+        }
+        p.info(format!(
+            "git no longer asks tok for {url}; removed it from profile `{name}`."
+        ));
+        return Ok(());
+    }
+    config.profile(&name)?;
+    edit_profile_list(
+        &config,
+        &name,
+        "hosts",
+        |h| HostPattern::parse(h).is_ok_and(|x| x == pattern),
+        Some(&url),
+    )?;
+    let helper = format!("!{} git-credential", shell_quote(&tok_path()?));
+    let key = format!("{section}.helper");
+    // An empty value resets the list of helpers for this URL: a stale helper configured for
+    // all hosts would otherwise answer first (git-config(1), credential.helper).
+    let wanted = format!("\n{helper}\n");
+    if git_config(&["--get-all", &key], true)? != wanted {
+        git_config(&["--unset-all", &key], true)?;
+        git_config(&["--add", &key, ""], false)?;
+        git_config(&["--add", &key, &helper], false)?;
+    }
+    let http_path = format!("{section}.useHttpPath");
+    if !pattern.path.is_empty() && git_config(&["--get", &http_path], true)?.trim() != "true" {
+        git_config(&[&http_path, "true"], false)?;
+    }
+    p.info(format!(
+        "git now asks tok (profile `{name}`) for {url}: `credential.{url}.helper` in git's global config."
+    ));
+    Ok(())
+}
+
+/// Run `git config --global ARGS`; with `tolerant`, "nothing to unset" is not an error.
+fn git_config(args: &[&str], tolerant: bool) -> anyhow::Result<String> {
+    let out = Command::new("git")
+        .arg("config")
+        .arg("--global")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run git (is it installed?)")?;
+    if !out.status.success() && !tolerant {
+        anyhow::bail!(
+            "`git config --global {}` failed: {}",
+            args.first().copied().unwrap_or(""),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// POSIX shell single quoting.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyhow::Result<()> {
+    let p = &env.ctx.printer;
+    let registry = helpers::normalize_registry(registry).map_err(usage)?;
+    let config = env.config()?;
+    let name = config.select(profile.profile.as_deref())?;
+    let same = |r: &str| helpers::normalize_registry(r).is_ok_and(|x| x == registry);
+    let path = docker_config_path()?;
+    if remove {
+        edit_profile_list(&config, &name, "registries", same, None)?;
+        edit_docker_config(&path, &registry, false)?;
+        p.info(format!(
+            "docker no longer asks tok for {registry} ({}).",
+            path.display()
+        ));
+        return Ok(());
+    }
+    config.profile(&name)?;
+    edit_profile_list(&config, &name, "registries", same, Some(&registry))?;
+    edit_docker_config(&path, &registry, true)?;
+    p.info(format!(
+        "docker now asks tok (profile `{name}`) for {registry}: `credHelpers` in {}.",
+        path.display()
+    ));
+    if !on_path("docker-credential-tok") {
+        p.warn(format!(
+            "docker runs `docker-credential-tok` from PATH, and there is none: link it, e.g. `ln -s {} ~/.local/bin/docker-credential-tok`",
+            tok_path()?
+        ));
+    }
+    Ok(())
+}
+
+fn docker_config_path() -> anyhow::Result<PathBuf> {
+    let dir = match config::env(config::ENV_DOCKER_CONFIG) {
+        Some(d) => PathBuf::from(d),
+        None => directories::BaseDirs::new()
+            .context("cannot find a home directory; set HOME or DOCKER_CONFIG")?
+            .home_dir()
+            .join(".docker"),
+    };
+    Ok(dir.join("config.json"))
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
+/// Set or remove `credHelpers[registry] = "tok"`, keeping every other key in its order.
+fn edit_docker_config(path: &Path, registry: &str, add: bool) -> anyhow::Result<()> {
+    use serde_json::{Map, Value};
+    let mut doc: Map<String, Value> = match crate::paths::read_optional(path)? {
+        None => Map::new(),
+        Some(b) if b.iter().all(u8::is_ascii_whitespace) => Map::new(),
+        Some(b) => serde_json::from_slice(&b).map_err(|e| {
+            Hinted::new(
+                Code::Config,
+                format!("{} is not a JSON object ({e})", path.display()),
+                Some("fix or move the file, then run `tok setup docker` again".into()),
+            )
+        })?,
+    };
+    let helpers = doc
+        .entry("credHelpers")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(helpers) = helpers else {
+        return Err(Hinted::new(
+            Code::Config,
+            format!("`credHelpers` in {} is not an object", path.display()),
+            None,
+        )
+        .into());
+    };
+    if add {
+        helpers.insert(registry.to_string(), Value::String("tok".into()));
+    } else {
+        if helpers.get(registry).and_then(Value::as_str) == Some("tok") {
+            helpers.remove(registry);
+        }
+        if helpers.is_empty() {
+            doc.remove("credHelpers");
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&doc)?;
+    text.push('\n');
+    // docker's config may hold `auths` secrets: keep it private, write atomically.
+    crate::paths::write_private_atomic(path, text.as_bytes())
+}
+
+/// Add `value` to (or, with `None`, remove every entry `same` matches from) the list `key` of
+/// `[profiles.NAME]`, keeping the rest of the file as it was.
+fn edit_profile_list(
+    config: &Config,
+    name: &str,
+    key: &str,
+    same: impl Fn(&str) -> bool,
+    value: Option<&str>,
+) -> anyhow::Result<()> {
+    use toml_edit::{Array, DocumentMut, Item, value as v};
+    let mut doc: DocumentMut = config
+        .text
+        .parse()
+        .with_context(|| format!("cannot edit {}", config.path.display()))?;
+    let Some(table) = doc
+        .get_mut("profiles")
+        .and_then(|p| p.get_mut(name))
+        .and_then(Item::as_table_like_mut)
+    else {
+        if value.is_some() {
+            config.profile(name)?;
+        }
+        return Ok(());
+    };
+    let mut list: Array = table
+        .get(key)
+        .and_then(Item::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let before = list.len();
+    match value {
+        Some(val) => {
+            if list.iter().any(|x| x.as_str().is_some_and(&same)) {
+                return Ok(());
+            }
+            list.push(val);
+        }
+        None => {
+            list.retain(|x| !x.as_str().is_some_and(&same));
+            if list.len() == before {
+                return Ok(());
+            }
+        }
+    }
+    if list.is_empty() {
+        table.remove(key);
+    } else {
+        table.insert(key, v(list));
+    }
+    let text = doc.to_string();
+    config::parse(&text, &config.path)?;
+    config::save(&config.path, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quoting() {
+        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+    }
+}

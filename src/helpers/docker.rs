@@ -1,0 +1,246 @@
+//! docker's credential helper protocol (docker/docker-credential-helpers): the action in argv,
+//! the server URL or a JSON record on stdin, JSON or a fixed sentence on stdout.
+//!
+//! Failures are answered on stdout with exit status 1 — that is where docker and skopeo read
+//! the reason from. "Not found" must be exactly [`NOT_FOUND`]: clients compare the string.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+use serde::Serialize;
+
+use super::{DockerTarget, Tokens, login_required, normalize_registry};
+
+/// The sentence docker's clients recognise as "no credentials here, go on anonymously".
+pub const NOT_FOUND: &str = "credentials not found in native keychain";
+const MAX_INPUT: u64 = 64 * 1024;
+
+/// The `get` answer. Field names are the protocol's.
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct Credentials<'a> {
+    ServerURL: &'a str,
+    Username: &'a str,
+    Secret: &'a str,
+}
+
+/// How the helper finished: the exit status and, for humans, an optional stderr line.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: u8,
+    pub note: Option<String>,
+}
+
+impl Outcome {
+    fn ok() -> Self {
+        Self {
+            status: 0,
+            note: None,
+        }
+    }
+    fn fail(note: Option<String>) -> Self {
+        Self { status: 1, note }
+    }
+}
+
+/// Run `action` with the protocol's streams.
+pub fn main(
+    action: &str,
+    input: impl Read,
+    out: &mut impl Write,
+    targets: &[DockerTarget],
+    tokens: &mut dyn Tokens,
+    version: &str,
+) -> anyhow::Result<Outcome> {
+    let mut input = input.take(MAX_INPUT);
+    let mut read_input = || -> std::io::Result<String> {
+        let mut text = String::new();
+        input.read_to_string(&mut text)?;
+        Ok(text)
+    };
+    let find = |server: &str| {
+        let reg = normalize_registry(server).ok()?;
+        targets.iter().find(|t| t.registry == reg)
+    };
+    let outcome = match action {
+        "get" => {
+            let text = read_input()?;
+            let server = text.trim();
+            match find(server) {
+                None => {
+                    writeln!(out, "{NOT_FOUND}")?;
+                    Outcome::fail(None)
+                }
+                Some(t) => match tokens.get(&t.profile) {
+                    Ok(token) => {
+                        let c = Credentials {
+                            ServerURL: server,
+                            Username: &t.username,
+                            // The boundary: the token leaves tok here, on docker's stdout.
+                            Secret: token.access_token.expose(),
+                        };
+                        writeln!(out, "{}", serde_json::to_string(&c)?)?;
+                        Outcome::ok()
+                    }
+                    Err(e) => {
+                        let hint =
+                            login_required(&e).then(|| format!("run `tok login -p {}`", t.profile));
+                        writeln!(out, "tok: {e:#}")?;
+                        Outcome::fail(hint)
+                    }
+                },
+            }
+        }
+        "list" => {
+            let map: BTreeMap<&str, &str> = targets
+                .iter()
+                .map(|t| (t.registry.as_str(), t.username.as_str()))
+                .collect();
+            writeln!(out, "{}", serde_json::to_string(&map)?)?;
+            Outcome::ok()
+        }
+        // tok is the storage: what `docker login` stores is not kept (the next `get` answers
+        // with a fresh token from the session).
+        "store" => {
+            read_input()?;
+            Outcome::ok()
+        }
+        "erase" => {
+            if let Some(t) = find(read_input()?.trim()) {
+                tokens.reject(&t.profile, None)?;
+            }
+            Outcome::ok()
+        }
+        "version" => {
+            writeln!(out, "docker-credential-tok (tok) {version}")?;
+            Outcome::ok()
+        }
+        other => {
+            writeln!(
+                out,
+                "unknown action `{}`: use get, store, erase, list or version",
+                other.escape_default()
+            )?;
+            Outcome::fail(None)
+        }
+    };
+    out.flush()?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::helpers::Token;
+    use crate::secret::AccessToken;
+
+    #[derive(Default)]
+    struct Fake {
+        logged_out: bool,
+        rejected: Vec<String>,
+    }
+
+    impl Tokens for Fake {
+        fn get(&mut self, profile: &str) -> anyhow::Result<Token> {
+            if self.logged_out {
+                return Err(crate::session::SessionError::NotLoggedIn {
+                    profile: profile.into(),
+                }
+                .into());
+            }
+            Ok(Token {
+                access_token: AccessToken::new("s3cr\"et"),
+                expires_at: None,
+            })
+        }
+        fn reject(&mut self, profile: &str, fp: Option<&str>) -> anyhow::Result<bool> {
+            assert!(fp.is_none());
+            self.rejected.push(profile.into());
+            Ok(true)
+        }
+    }
+
+    fn targets() -> Vec<DockerTarget> {
+        vec![DockerTarget {
+            profile: "work".into(),
+            registry: "reg.example.com:5000".into(),
+            username: "oauth2accesstoken".into(),
+        }]
+    }
+
+    fn run(action: &str, input: &str, fake: &mut Fake) -> (String, Outcome) {
+        let mut out = vec![];
+        let o = main(
+            action,
+            Cursor::new(input),
+            &mut out,
+            &targets(),
+            fake,
+            "1.0",
+        )
+        .unwrap();
+        (String::from_utf8(out).unwrap(), o)
+    }
+
+    #[test]
+    fn get_with_or_without_scheme() {
+        let mut f = Fake::default();
+        for server in ["reg.example.com:5000", "https://reg.example.com:5000/v2/\n"] {
+            let (out, o) = run("get", server, &mut f);
+            assert_eq!(o, Outcome::ok());
+            assert_eq!(
+                out,
+                format!(
+                    "{{\"ServerURL\":\"{}\",\"Username\":\"oauth2accesstoken\",\"Secret\":\"s3cr\\\"et\"}}\n",
+                    server.trim()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn not_found_is_the_exact_sentence() {
+        let mut f = Fake::default();
+        let (out, o) = run("get", "docker.io", &mut f);
+        assert_eq!(out, "credentials not found in native keychain\n");
+        assert_eq!(o.status, 1);
+    }
+
+    #[test]
+    fn no_session_fails_with_a_hint() {
+        let mut f = Fake {
+            logged_out: true,
+            ..Default::default()
+        };
+        let (out, o) = run("get", "reg.example.com:5000", &mut f);
+        assert_eq!(out, "tok: no session for profile `work`\n");
+        assert_eq!(o.status, 1);
+        assert_eq!(o.note.as_deref(), Some("run `tok login -p work`"));
+    }
+
+    #[test]
+    fn list_store_erase_version() {
+        let mut f = Fake::default();
+        assert_eq!(
+            run("list", "", &mut f).0,
+            "{\"reg.example.com:5000\":\"oauth2accesstoken\"}\n"
+        );
+        let (out, o) = run(
+            "store",
+            r#"{"ServerURL":"reg.example.com:5000","Username":"u","Secret":"x"}"#,
+            &mut f,
+        );
+        assert_eq!((out.as_str(), o.status), ("", 0));
+        let (out, o) = run("erase", "reg.example.com:5000", &mut f);
+        assert_eq!((out.as_str(), o.status), ("", 0));
+        run("erase", "other.example.com", &mut f);
+        assert_eq!(f.rejected, vec!["work".to_string()]);
+        assert_eq!(
+            run("version", "", &mut f).0,
+            "docker-credential-tok (tok) 1.0\n"
+        );
+        assert_eq!(run("nope", "", &mut f).1.status, 1);
+    }
+}

@@ -1,0 +1,99 @@
+//! kubectl's exec credential plugin format (client.authentication.k8s.io): an `ExecCredential`
+//! on stdout with the token and when kubectl should ask again.
+
+use serde_json::json;
+
+use super::reported_expiry;
+use crate::time::rfc3339;
+
+/// The API version tok answers when kubectl does not say (kubectl ≥ 1.22 speaks v1).
+pub const API_V1: &str = "client.authentication.k8s.io/v1";
+const API_V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
+
+/// The API version to answer in, from `KUBERNETES_EXEC_INFO` (an `ExecCredential` kubectl
+/// passes to the plugin). Absent: v1.
+pub fn api_version(exec_info: Option<&str>) -> Result<&'static str, String> {
+    let Some(info) = exec_info.filter(|s| !s.trim().is_empty()) else {
+        return Ok(API_V1);
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(info).map_err(|_| "KUBERNETES_EXEC_INFO is not JSON".to_string())?;
+    match v.get("apiVersion").and_then(|a| a.as_str()) {
+        None | Some(API_V1) => Ok(API_V1),
+        Some(API_V1BETA1) => Ok(API_V1BETA1),
+        Some(other) => Err(format!(
+            "kubectl asked for ExecCredential {other}; tok speaks {API_V1} and {API_V1BETA1}"
+        )),
+    }
+}
+
+/// The `ExecCredential` JSON (one line). `expirationTimestamp` is the expiry minus the leeway,
+/// so kubectl asks again before the API server would refuse the token.
+pub fn exec_credential(
+    api_version: &str,
+    token: &str,
+    expires_at: Option<i64>,
+    now: i64,
+) -> String {
+    let mut status = json!({ "token": token });
+    if let Some(e) = expires_at {
+        status["expirationTimestamp"] = json!(rfc3339(reported_expiry(e, now)));
+    }
+    json!({
+        "apiVersion": api_version,
+        "kind": "ExecCredential",
+        "status": status,
+    })
+    .to_string()
+}
+
+/// The kubeconfig `users[].user.exec` block for `tok setup kubectl`.
+pub fn kubeconfig_user(profile: &str, tok: &str) -> String {
+    let q = |s: &str| serde_json::to_string(s).expect("strings serialize");
+    format!(
+        "users:\n- name: {name}\n  user:\n    exec:\n      apiVersion: {API_V1}\n      command: {cmd}\n      args: [\"kubectl-credential\", \"-p\", {name}]\n      interactiveMode: Never\n      provideClusterInfo: false\n",
+        name = q(profile),
+        cmd = q(tok),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_with_expiry_minus_leeway() {
+        let s = exec_credential(API_V1, "t0k", Some(1_000_000), 0);
+        assert_eq!(
+            s,
+            format!(
+                "{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t0k\",\"expirationTimestamp\":\"{}\"}}}}",
+                rfc3339(1_000_000 - crate::helpers::LEEWAY)
+            )
+        );
+        assert!(!exec_credential(API_V1, "t", None, 0).contains("expiration"));
+    }
+
+    #[test]
+    fn api_version_follows_exec_info() {
+        assert_eq!(api_version(None), Ok(API_V1));
+        assert_eq!(
+            api_version(Some(
+                r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{}}"#
+            )),
+            Ok(API_V1BETA1)
+        );
+        assert!(api_version(Some(r#"{"apiVersion":"x/v9"}"#)).is_err());
+        assert!(api_version(Some("{")).is_err());
+    }
+
+    #[test]
+    fn kubeconfig_block() {
+        let b = kubeconfig_user("work", "/usr/bin/tok");
+        assert!(b.contains("command: \"/usr/bin/tok\""), "{b}");
+        assert!(
+            b.contains("args: [\"kubectl-credential\", \"-p\", \"work\"]"),
+            "{b}"
+        );
+    }
+}

@@ -1,0 +1,498 @@
+//! `tok git-credential` with the real git client, cloning and pushing over smart HTTP from
+//! `git http-backend` behind a front that accepts only live provider tokens.
+//!
+//! See: issue 3.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+use crate::fronts::Front;
+use crate::support::{Provider, Run, Tok, tok_bin};
+
+/// A provider, a logged-in tok set up for the git server, a bare repository with one commit.
+struct Rig {
+    provider: Provider,
+    tok: Tok,
+    server: Front,
+    dir: TempDir,
+}
+
+impl Rig {
+    fn start(provider_env: &[(&str, &str)], server_args: &[&str]) -> Self {
+        Self::start_with(provider_env, server_args, true)
+    }
+
+    fn start_with(provider_env: &[(&str, &str)], server_args: &[&str], login: bool) -> Self {
+        let provider = Provider::start_with(provider_env);
+        let dir = tempfile::tempdir().unwrap();
+        let repos = dir.path().join("repos");
+        std::fs::create_dir_all(&repos).unwrap();
+        let root = repos.to_str().unwrap().to_string();
+        let mut args = vec![provider.issuer.as_str(), root.as_str()];
+        args.extend_from_slice(server_args);
+        let server = Front::start("git-server.py", &args);
+        let gitconfig = dir.path().join("gitconfig");
+        // A user who also keeps plaintext credentials for every host: tok's setup must keep
+        // that helper from answering first or storing what tok serves.
+        let store = dir.path().join("git-credentials");
+        std::fs::write(
+            &gitconfig,
+            format!(
+                "[user]\n\tname = Alice\n\temail = alice@example.com\n[credential]\n\thelper = store --file {}\n",
+                store.display()
+            ),
+        )
+        .unwrap();
+        let tok = Tok::new()
+            .env("GIT_CONFIG_GLOBAL", gitconfig.to_str().unwrap())
+            .env("GIT_CONFIG_NOSYSTEM", "1");
+        let rig = Self {
+            provider,
+            tok,
+            server,
+            dir,
+        };
+        // The served repository, made locally without the server.
+        let seed = rig.dir.path().join("seed");
+        rig.git_ok(&["init", "-q", "-b", "main", seed.to_str().unwrap()], None);
+        std::fs::write(seed.join("README"), "hello\n").unwrap();
+        rig.git_ok(&["add", "README"], Some(&seed));
+        rig.git_ok(&["commit", "-q", "-m", "first"], Some(&seed));
+        let bare = repos.join("repo.git");
+        rig.git_ok(
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                seed.to_str().unwrap(),
+                bare.to_str().unwrap(),
+            ],
+            None,
+        );
+        rig.git_ok(&["config", "http.receivepack", "true"], Some(&bare));
+        if login {
+            rig.tok.login(&rig.provider, "work");
+        } else {
+            // A profile without a session.
+            rig.tok.login(&rig.provider, "work");
+            assert!(rig.tok.run(&["logout", "-p", "work"]).ok());
+        }
+        let r = rig
+            .tok
+            .run(&["setup", "git", "-p", "work", "--host", &rig.base()]);
+        assert!(r.ok(), "{r:?}");
+        rig
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.server.port)
+    }
+
+    fn url(&self) -> String {
+        format!("{}/repo.git", self.base())
+    }
+
+    fn git_command(&self, args: &[&str], cwd: Option<&Path>) -> Command {
+        let mut c = Command::new("git");
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.tok.env_vars())
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::null());
+        if let Some(d) = cwd {
+            c.current_dir(d);
+        }
+        c
+    }
+
+    fn git(&self, args: &[&str], cwd: Option<&Path>) -> Run {
+        let out: Output = self.git_command(args, cwd).output().unwrap();
+        self.tok.record(out)
+    }
+
+    fn git_ok(&self, args: &[&str], cwd: Option<&Path>) -> Run {
+        let r = self.git(args, cwd);
+        assert!(r.ok(), "git {args:?} failed: {r:?}");
+        r
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn clone(&self, into: &str) -> PathBuf {
+        let dest = self.path(into);
+        self.git_ok(&["clone", "-q", &self.url(), dest.to_str().unwrap()], None);
+        dest
+    }
+
+    fn commit_and_push(&self, work: &Path, file: &str) -> Run {
+        std::fs::write(work.join(file), "change\n").unwrap();
+        self.git_ok(&["add", file], Some(work));
+        self.git_ok(&["commit", "-q", "-m", file], Some(work));
+        self.git(&["push", "-q", "origin", "main"], Some(work))
+    }
+
+    fn served_log(&self) -> String {
+        let bare = self.path("repos/repo.git");
+        self.git_ok(&["log", "--format=%s", "main"], Some(&bare))
+            .stdout
+    }
+}
+
+#[test]
+fn clone_and_push_with_bearer_after_one_login() {
+    let rig = Rig::start(&[], &[]);
+    let work = rig.clone("work");
+    assert_eq!(
+        std::fs::read_to_string(work.join("README")).unwrap(),
+        "hello\n"
+    );
+    let r = rig.commit_and_push(&work, "a.txt");
+    assert!(r.ok(), "push failed: {r:?}");
+    assert_eq!(rig.served_log(), "a.txt\nfirst\n");
+    // git ≥ 2.46 announces capability[]=authtype and the server offers Bearer: tok answers
+    // Bearer, and nothing was authenticated with Basic.
+    assert!(
+        rig.server.count("bearer", 200) >= 2,
+        "{:?}",
+        rig.server.requests()
+    );
+    assert_eq!(rig.server.count("basic", 200), 0);
+    assert_eq!(rig.provider.refreshes(), 0, "the cached token served both");
+    let at = rig.tok.print("work");
+    rig.tok.assert_no_leak(&[at, rig.tok.refresh_token("work")]);
+}
+
+#[test]
+fn basic_password_when_the_server_offers_only_basic() {
+    let rig = Rig::start(&[], &["--basic-only"]);
+    let work = rig.clone("work");
+    assert!(rig.commit_and_push(&work, "b.txt").ok());
+    assert!(rig.server.count("basic", 200) >= 2);
+    assert_eq!(rig.server.count("bearer", 200), 0);
+    // git approved the credential, but the `store` helper configured for all hosts was reset
+    // for this URL by `tok setup git`: no token in a plaintext file.
+    let stored = std::fs::read_to_string(rig.path("git-credentials")).unwrap_or_default();
+    assert!(!stored.contains(&rig.tok.print("work")), "{stored}");
+}
+
+#[test]
+fn expired_token_is_refreshed_between_operations() {
+    let rig = Rig::start(&[("TOK_TEST_AT_TTL", "2")], &[]);
+    let work = rig.clone("work");
+    let first = rig
+        .tok
+        .run(&["print", "-p", "work", "--min-ttl", "0"])
+        .token();
+    std::thread::sleep(Duration::from_millis(2300));
+    assert!(!rig.provider.active(&first), "the first token expired");
+    let refreshes = rig.provider.refreshes();
+    let r = rig.commit_and_push(&work, "c.txt");
+    assert!(r.ok(), "push after expiry failed: {r:?}");
+    assert!(rig.provider.refreshes() > refreshes);
+    assert_eq!(rig.provider.grants_revoked(), 0);
+    rig.tok.assert_no_leak(&[first]);
+}
+
+#[test]
+fn revoked_token_is_erased_and_the_next_operation_refreshes() {
+    for basic_only in [false, true] {
+        let revoked = tempfile::NamedTempFile::new().unwrap();
+        let mut args = vec!["--revoked", revoked.path().to_str().unwrap()];
+        if basic_only {
+            args.push("--basic-only");
+        }
+        let rig = Rig::start(&[], &args);
+        let work = rig.clone("work");
+        let served = rig.tok.print("work");
+        let rt = rig.tok.refresh_token("work");
+        // The git server stops accepting this access token; the grant lives on.
+        std::fs::write(revoked.path(), tok::secret::fingerprint(&served)).unwrap();
+        // git presents the revoked token, gets 401 and calls `erase`: the fetch fails...
+        let r = rig.git(&["fetch", "-q"], Some(&work));
+        assert!(!r.ok(), "a revoked token was accepted: {r:?}");
+        assert_eq!(rig.provider.refreshes(), 0);
+        // ...and the next operation gets a fresh token, from the same session.
+        let r = rig.git(&["fetch", "-q"], Some(&work));
+        assert!(
+            r.ok(),
+            "basic_only={basic_only}: fetch after erase failed: {r:?}"
+        );
+        assert_eq!(rig.provider.refreshes(), 1);
+        let now = rig.tok.print("work");
+        assert_ne!(now, served);
+        assert_eq!(rig.provider.grants_revoked(), 0);
+        rig.tok.assert_no_leak(&[served, now, rt]);
+    }
+}
+
+#[test]
+fn erase_of_a_token_already_replaced_keeps_the_new_one() {
+    let rig = Rig::start(&[], &[]);
+    let old = rig.tok.print("work");
+    let new = rig
+        .tok
+        .run(&["print", "-p", "work", "--force-refresh"])
+        .token();
+    let input = format!(
+        "protocol=http\nhost=127.0.0.1:{}\nusername=oauth2\npassword={old}\n",
+        rig.server.port
+    );
+    let r = rig.tok.run_stdin(&["git-credential", "erase"], &input);
+    assert!(r.ok() && r.stdout.is_empty(), "{r:?}");
+    assert_eq!(
+        rig.tok.print("work"),
+        new,
+        "the replacement was not evicted"
+    );
+    let input = format!(
+        "protocol=http\nhost=127.0.0.1:{}\nusername=oauth2\npassword={new}\n",
+        rig.server.port
+    );
+    assert!(rig.tok.run_stdin(&["git-credential", "erase"], &input).ok());
+    let refreshes = rig.provider.refreshes();
+    assert_ne!(rig.tok.print("work"), new);
+    assert_eq!(rig.provider.refreshes(), refreshes + 1);
+}
+
+#[test]
+fn git_credential_fill_shows_the_protocol_answers() {
+    let rig = Rig::start(&[], &[]);
+    let host = format!("127.0.0.1:{}", rig.server.port);
+    let fill = |input: String| {
+        let mut c = rig.git_command(&["credential", "fill"], None);
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        rig.tok.record(child.wait_with_output().unwrap())
+    };
+    let token = rig.tok.print("work");
+    // Basic: username, password, and an expiry a minute early.
+    let r = fill(format!("protocol=http\nhost={host}\n"));
+    assert!(r.ok(), "{r:?}");
+    let exp: i64 = field(&r.stdout, "password_expiry_utc").parse().unwrap();
+    let expires_at = rig.tok.file_session("work")["access"]["expires_at"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(exp, expires_at - 60);
+    assert_eq!(field(&r.stdout, "username"), "oauth2");
+    assert_eq!(field(&r.stdout, "password"), token);
+    // Bearer, when the caller announces authtype and the server offers Bearer.
+    let r = fill(format!(
+        "capability[]=authtype\ncapability[]=state\nprotocol=http\nhost={host}\nwwwauth[]=Bearer realm=\"x\"\n"
+    ));
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(field(&r.stdout, "authtype"), "Bearer");
+    assert_eq!(field(&r.stdout, "credential"), token);
+    assert_eq!(field(&r.stdout, "ephemeral"), "1");
+    assert!(field(&r.stdout, "state[]").starts_with("tok:at:"));
+    assert!(!r.stdout.contains("password="), "{r:?}");
+    // `capability`.
+    let r = rig.tok.run(&["git-credential", "capability"]);
+    assert_eq!(
+        r.stdout,
+        "version 0\ncapability authtype\ncapability state\n"
+    );
+    // `store` is accepted and ignored; unknown actions too.
+    let r = rig.tok.run_stdin(
+        &["git-credential", "store"],
+        &format!("protocol=http\nhost={host}\nusername=x\npassword=y\n"),
+    );
+    assert!(r.ok() && r.stdout.is_empty(), "{r:?}");
+    assert!(rig.tok.run(&["git-credential", "frobnicate"]).ok());
+}
+
+fn field<'a>(out: &'a str, key: &str) -> &'a str {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {out:?}"))
+}
+
+#[test]
+fn unknown_host_gets_nothing() {
+    let rig = Rig::start(&[], &[]);
+    for input in [
+        "protocol=https\nhost=git.example.org\n",
+        // Same host and port as the server, other scheme.
+        &format!("protocol=https\nhost=127.0.0.1:{}\n", rig.server.port),
+        // No host at all.
+        "protocol=https\n",
+    ] {
+        let r = rig.tok.run_stdin(&["git-credential", "get"], input);
+        assert!(r.ok(), "{r:?}");
+        assert_eq!(r.stdout, "", "{input:?}");
+    }
+    // Through git: no helper answers, prompts are off, so git gives up.
+    let r = rig.git(
+        &["clone", "-q", "http://127.0.0.1:9/other.git", "x"],
+        Some(rig.dir.path()),
+    );
+    assert!(!r.ok());
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let rig = Rig::start(&[], &[]);
+    let r = rig.tok.run(&[
+        "setup",
+        "git",
+        "-p",
+        "work",
+        "--host",
+        "http://git.example.com",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("plain http"), "{r:?}");
+    // Even if the config is edited by hand to list it.
+    let cfg = rig.tok.path("config/tok/config.toml");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("hosts = [", "hosts = [\"http://git.example.com\", ");
+    std::fs::write(&cfg, text).unwrap();
+    let r = rig.tok.run_stdin(
+        &["git-credential", "get"],
+        "protocol=http\nhost=git.example.com\n",
+    );
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains("plain http"), "{r:?}");
+}
+
+#[test]
+fn cr_lf_nul_in_input_are_refused() {
+    let rig = Rig::start(&[], &[]);
+    let host = format!("127.0.0.1:{}", rig.server.port);
+    for input in [
+        format!("protocol=http\nhost={host}\rpassword=x\n"),
+        format!("protocol=http\nhost={host}\npath=a\0b\n"),
+        format!("protocol=http\r\nhost={host}\n"),
+    ] {
+        let r = rig.tok.run_stdin(&["git-credential", "get"], &input);
+        assert_eq!(r.code, 1, "{input:?}: {r:?}");
+        assert_eq!(r.stdout, "", "{input:?}");
+        assert!(r.stderr.contains("refusing git credential input"), "{r:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+    }
+    // git itself refuses a newline smuggled into a URL before any helper runs.
+    let r = rig.git(
+        &[
+            "clone",
+            "-q",
+            &format!("http://{host}/repo.git%0ahost=evil.example"),
+            "x",
+        ],
+        Some(rig.dir.path()),
+    );
+    assert!(!r.ok());
+    assert_eq!(rig.server.count("bearer", 200), 0);
+}
+
+#[test]
+fn no_session_non_interactive_prints_a_hint_and_nothing_else() {
+    let rig = Rig::start_with(&[], &[], false);
+    let host = format!("127.0.0.1:{}", rig.server.port);
+    let r = rig.tok.run_stdin(
+        &["git-credential", "get"],
+        &format!("protocol=http\nhost={host}\n"),
+    );
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains("tok login -p work"), "{r:?}");
+    // GIT_TERMINAL_PROMPT=0 (the rig's git runs with it): the clone fails, with tok's hint.
+    let r = rig.git(&["clone", "-q", &rig.url(), "x"], Some(rig.dir.path()));
+    assert!(!r.ok());
+    assert!(r.stderr.contains("GIT_TERMINAL_PROMPT=0"), "{r:?}");
+    assert!(r.stderr.contains("tok login -p work"), "{r:?}");
+    // credential.interactive=false does the same without GIT_TERMINAL_PROMPT.
+    rig.git_ok(
+        &["config", "--global", "credential.interactive", "false"],
+        None,
+    );
+    let out = rig
+        .git_command(&["clone", "-q", &rig.url(), "y"], Some(rig.dir.path()))
+        .env_remove("GIT_TERMINAL_PROMPT")
+        .output()
+        .unwrap();
+    let r = rig.tok.record(out);
+    assert!(!r.ok());
+    assert!(r.stderr.contains("credential.interactive=false"), "{r:?}");
+    assert_eq!(rig.server.count("bearer", 200), 0);
+}
+
+#[test]
+fn no_session_with_a_terminal_logs_in_interactively() {
+    // `script` gives git (and so tok) a controlling terminal; $BROWSER approves the login.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let rig = Rig::start_with(&[], &[], false);
+    let dest = rig.path("work");
+    let cmd = format!("git clone -q {} {}", rig.url(), dest.display());
+    let mut c = Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(rig.tok.env_vars())
+        .stdin(Stdio::null());
+    let r = rig.tok.record(c.output().unwrap());
+    assert!(r.ok(), "{r:?}");
+    assert!(dest.join("README").exists(), "{r:?}");
+    assert!(r.stdout.contains("logging in for git"), "{r:?}");
+    assert!(rig.tok.run(&["print", "-p", "work"]).ok());
+}
+
+#[test]
+fn installed_as_git_credential_tok() {
+    let rig = Rig::start(&[], &[]);
+    let bin = rig.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(tok_bin(), bin.join("git-credential-tok")).unwrap();
+    // `helper = tok` makes git run `git-credential-tok` from PATH.
+    let url = rig.base();
+    rig.git_ok(
+        &[
+            "config",
+            "--global",
+            "--replace-all",
+            &format!("credential.{url}.helper"),
+            "tok",
+        ],
+        None,
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = rig
+        .git_command(&["clone", "-q", &rig.url(), "w"], Some(rig.dir.path()))
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let r = rig.tok.record(out);
+    assert!(r.ok(), "{r:?}");
+    let out = Command::new(bin.join("git-credential-tok"))
+        .arg("capability")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "version 0\ncapability authtype\ncapability state\n"
+    );
+}

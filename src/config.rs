@@ -21,7 +21,7 @@ pub const ENV_STORE: &str = "TOK_STORE";
 pub const ENV_LOCK_TIMEOUT: &str = "TOK_LOCK_TIMEOUT";
 /// Seconds a keychain operation may take before tok gives up (default 10).
 pub const ENV_KEYCHAIN_TIMEOUT: &str = "TOK_KEYCHAIN_TIMEOUT";
-/// Seconds an HTTP request may take in all (default 30).
+/// Seconds one HTTP attempt may take in all (default 30).
 pub const ENV_HTTP_TIMEOUT: &str = "TOK_HTTP_TIMEOUT";
 /// git's switch for prompts; `0` forbids the credential helper's interactive login.
 pub const ENV_GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
@@ -29,6 +29,12 @@ pub const ENV_GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
 pub const ENV_DOCKER_CONFIG: &str = "DOCKER_CONFIG";
 /// The `ExecCredential` kubectl passes to exec plugins.
 pub const ENV_KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+/// Seconds one HTTP request may take with all its retries (default 60).
+pub const ENV_HTTP_DEADLINE: &str = "TOK_HTTP_DEADLINE";
+/// Test only: milliseconds to sleep after a refresh response arrives and before the rotated
+/// refresh token is persisted — widens the crash window so stress tests can kill tok inside it.
+/// Never set it in real use.
+pub const ENV_TEST_DELAY_AFTER_RESPONSE_MS: &str = "TOK_TEST_DELAY_AFTER_RESPONSE_MS";
 
 /// A confidential client's secret for `tok login --client-credentials` (never a flag: argv is
 /// visible to every user of the machine).

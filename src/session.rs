@@ -125,6 +125,23 @@ pub struct ProfileState {
     pub last_refresh: Option<RefreshRecord>,
     /// Whether the server rotates refresh tokens, as observed.
     pub rotates: Option<bool>,
+    /// The token endpoint's clock minus ours, in seconds, from its `Date` header at the last
+    /// refresh (`None` when it sent none or the difference was within [`SKEW_NOISE`]).
+    #[serde(default)]
+    pub clock_skew: Option<i64>,
+}
+
+/// A `Date` header has one-second resolution and the round trip adds more: differences up to
+/// this many seconds are not skew.
+pub const SKEW_NOISE: i64 = 2;
+
+/// The server's clock minus ours, from its `Date` header and the moment the answer arrived.
+/// Expiry does not depend on it (tok counts `expires_in` from its own send time, which is
+/// skew-free); it is reported by `status` and warned about when it exceeds the refresh margin,
+/// because then the server's `exp`/`iat` checks and tok's disagree by more than the leeway.
+pub fn clock_skew(server_date: Option<i64>, received_at: i64) -> Option<i64> {
+    let skew = server_date? - received_at;
+    (skew.abs() > SKEW_NOISE).then_some(skew)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -261,7 +278,9 @@ impl Ctx {
         if let Some(h) = self.http.get() {
             return Ok(h);
         }
-        let h = Http::new()?;
+        let mut h = Http::new()?;
+        let printer = self.printer.clone();
+        h.set_observer(move |m| printer.verbose(m));
         Ok(self.http.get_or_init(|| h))
     }
 
@@ -568,6 +587,9 @@ fn ttl_text(t: &CachedToken) -> String {
     }
 }
 
+/// `RefreshRecord::error` of a refresh whose request was sent but whose answer never arrived.
+const INTERRUPTED: &str = "interrupted";
+
 /// Refresh with the lock held. On success the rotated refresh token is in the store before
 /// anything else happens; on failure the stored session is left exactly as it was.
 fn refresh_locked(
@@ -611,8 +633,14 @@ fn refresh_locked(
     );
     let latency_ms = started.elapsed().as_millis() as u64;
     let mut state = read_state(&ctx.paths, &profile.name);
+    let previous = state.last_refresh.clone();
     match result {
         Ok(resp) => {
+            let delay = config::env_secs(config::ENV_TEST_DELAY_AFTER_RESPONSE_MS, 0);
+            if delay > 0 {
+                // Test only: hold the crash window open (see ENV_TEST_DELAY_AFTER_RESPONSE_MS).
+                std::thread::sleep(Duration::from_millis(delay));
+            }
             let rotated = resp.refresh_token.as_ref().is_some_and(|n| !n.same_as(rt));
             let old_scope = match &narrow.scope {
                 Some(s) => Some(s.clone()),
@@ -648,6 +676,18 @@ fn refresh_locked(
                 }
             ));
             write_cache(ctx, &key, &token);
+            state.clock_skew = clock_skew(resp.server_date, now());
+            if let Some(skew) = state.clock_skew
+                && skew.abs() > DEFAULT_MIN_TTL
+            {
+                p.warn(format!(
+                    "the clock of {} is {} s {} this machine's; expiry is counted from \
+                     expires_in and is unaffected, but check the system clock",
+                    endpoints.token.host_str().unwrap_or("the provider"),
+                    skew.abs(),
+                    if skew > 0 { "ahead of" } else { "behind" }
+                ));
+            }
             if narrow.is_default() {
                 state.access_expires_at = token.expires_at;
                 state.scope = token.scope.clone();
@@ -668,6 +708,7 @@ fn refresh_locked(
                 OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
                 OAuthError::Protocol { error, .. } => error.clone(),
                 OAuthError::Unavailable { .. } => "unavailable".into(),
+                OAuthError::Interrupted { .. } => INTERRUPTED.into(),
                 OAuthError::BadResponse { .. } => "bad_response".into(),
                 _ => "error".into(),
             };
@@ -690,11 +731,39 @@ fn refresh_locked(
                     return refresh_locked(ctx, profile, store, current, false, narrow);
                 }
                 evict_cache(&ctx.paths, &profile.name);
+                let lost_in_flight = previous
+                    .as_ref()
+                    .filter(|r| r.error.as_deref() == Some(INTERRUPTED))
+                    .filter(|_| state.rotates != Some(false));
+                let detail = match lost_in_flight {
+                    Some(r) => Some(format!(
+                        "the refresh at {} was cut off after it was sent; the provider {} \
+                         refresh tokens, so it had probably spent the old one and refused it \
+                         again now",
+                        crate::time::rfc3339(r.at),
+                        if state.rotates == Some(true) {
+                            "rotates"
+                        } else {
+                            "may rotate"
+                        }
+                    )),
+                    None => description.clone(),
+                };
                 return Err(SessionError::Expired {
                     profile: profile.name.clone(),
-                    detail: description.clone(),
+                    detail,
                 }
                 .into());
+            }
+            if let OAuthError::Interrupted { .. } = &e
+                && state.rotates == Some(true)
+            {
+                p.warn(format!(
+                    "the refresh was cut off after it was sent; the provider rotates refresh \
+                     tokens, so the session of profile `{}` may be lost (tok does not resend \
+                     it: a replay would revoke the session for certain)",
+                    profile.name
+                ));
             }
             Err(e.into())
         }
@@ -837,6 +906,7 @@ fn save_new_session(
         scope: token.scope.clone(),
         last_refresh: None,
         rotates: None,
+        clock_skew: None,
     };
     write_state(&ctx.paths, &profile.name, &state);
     Ok(token)

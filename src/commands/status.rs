@@ -24,6 +24,10 @@ struct ProfileStatus {
     access_expires_in: Option<i64>,
     scope: Option<String>,
     last_refresh: Option<RefreshRecord>,
+    /// Whether the provider was seen rotating refresh tokens.
+    rotates: Option<bool>,
+    /// The provider's clock minus this machine's, in seconds, when noticeable.
+    clock_skew: Option<i64>,
     config_error: Option<String>,
 }
 
@@ -76,6 +80,8 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         access_expires_in: None,
         scope: state.scope.clone(),
         last_refresh: state.last_refresh.clone(),
+        rotates: state.rotates,
+        clock_skew: state.clock_skew,
         config_error: None,
     };
     let profile = match config.profile(name) {

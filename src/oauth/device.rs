@@ -51,6 +51,15 @@ pub fn start(
         form.push(("resource", r));
     }
     let resp = http.post_form(url, &form, &ClientAuth::None { client_id }, None)?;
+    parse_device_authorization(url, resp)
+}
+
+/// Turn a device authorization response into a [`DeviceAuthorization`] or a typed error.
+/// Pure, for tests and fuzzing.
+pub fn parse_device_authorization(
+    url: &Url,
+    resp: super::http::Response,
+) -> Result<DeviceAuthorization, OAuthError> {
     if !(200..300).contains(&resp.status) {
         return Err(super::token::error_response(url, &resp));
     }

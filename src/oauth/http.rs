@@ -2,15 +2,17 @@
 //!
 //! Redirects are off (a token endpoint that redirects is a misconfiguration or an attack), every
 //! request has connect and total timeouts, bodies are capped, and no body is ever put into an
-//! error message: only status and content type.
+//! error message: only status and content type. Failed attempts are retried under
+//! [`super::retry`]'s rules within one overall deadline (`TOK_HTTP_DEADLINE`).
 
 use std::io::Read;
 use std::sync::Once;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use url::Url;
 
 use super::OAuthError;
+use super::retry::{self, Attempt, Decision, Idempotency, Policy};
 
 /// The largest response body tok reads (token responses and discovery documents are small).
 pub const MAX_BODY: u64 = 1024 * 1024;
@@ -52,6 +54,10 @@ pub enum ClientAuth<'a> {
 
 pub struct Http {
     client: reqwest::blocking::Client,
+    timeout: Duration,
+    policy: Policy,
+    /// Told about each retry (for `-v`); never given a body.
+    observer: Option<Box<dyn Fn(String)>>,
 }
 
 static PROVIDER: Once = Once::new();
@@ -75,25 +81,36 @@ impl Http {
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10.min(total)))
-            .timeout(Duration::from_secs(total))
             .build()
             .map_err(|e| OAuthError::Unavailable {
                 endpoint: "HTTP client".into(),
                 detail: e.to_string(),
             })?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            timeout: Duration::from_secs(total),
+            policy: Policy::from_env(),
+            observer: None,
+        })
     }
 
+    /// Report retries through `f` (one line each, no bodies).
+    pub fn set_observer(&mut self, f: impl Fn(String) + 'static) {
+        self.observer = Some(Box::new(f));
+    }
+
+    /// GET a document; transient failures are retried (a GET spends nothing).
     pub fn get(&self, url: &Url) -> Result<Response, OAuthError> {
-        self.send(
-            url,
+        self.send(url, Idempotency::Idempotent, || {
             self.client
                 .get(url.clone())
-                .header("accept", "application/json"),
-        )
+                .header("accept", "application/json")
+        })
     }
 
-    /// POST an `application/x-www-form-urlencoded` body.
+    /// POST an `application/x-www-form-urlencoded` body. Retried only when the server provably
+    /// did not process it (see [`super::retry`]): a POST to a token endpoint may spend a code or
+    /// a rotating refresh token.
     pub fn post_form(
         &self,
         url: &Url,
@@ -102,36 +119,105 @@ impl Http {
         dpop: Option<&str>,
     ) -> Result<Response, OAuthError> {
         let mut fields: Vec<(&str, &str)> = form.to_vec();
-        let mut req = self
-            .client
-            .post(url.clone())
-            .header("accept", "application/json");
-        match auth {
-            ClientAuth::None { client_id } => fields.push(("client_id", client_id)),
-            ClientAuth::Basic { client_id, secret } => {
+        if let ClientAuth::None { client_id } = auth {
+            fields.push(("client_id", client_id));
+        }
+        self.send(url, Idempotency::Once, || {
+            let mut req = self
+                .client
+                .post(url.clone())
+                .header("accept", "application/json");
+            if let ClientAuth::Basic { client_id, secret } = auth {
                 // RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
                 let enc = |s: &str| {
                     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
                 };
                 req = req.basic_auth(enc(client_id), Some(enc(secret.expose())));
             }
-        }
-        if let Some(proof) = dpop {
-            req = req.header("DPoP", proof);
-        }
-        self.send(url, req.form(&fields))
+            if let Some(proof) = dpop {
+                req = req.header("DPoP", proof);
+            }
+            req.form(&fields)
+        })
     }
 
+    /// Send `build()` until [`retry::decide`] says stop, within the overall deadline.
     fn send(
         &self,
         url: &Url,
-        req: reqwest::blocking::RequestBuilder,
+        kind: Idempotency,
+        build: impl Fn() -> reqwest::blocking::RequestBuilder,
     ) -> Result<Response, OAuthError> {
+        let started = Instant::now();
+        let mut n = 0;
+        loop {
+            n += 1;
+            let left = self.policy.deadline.saturating_sub(started.elapsed());
+            let limit = self.timeout.min(left).max(Duration::from_millis(100));
+            let (attempt, result) = self.send_once(url, build().timeout(limit));
+            let elapsed = started.elapsed();
+            match retry::decide(&self.policy, kind, n, attempt, elapsed, retry::jitter()) {
+                Decision::Stop => return result,
+                Decision::GiveUp => {
+                    if n > 1
+                        && let Some(f) = &self.observer
+                    {
+                        f(format!(
+                            "giving up on {} after {n} attempts in {} ms",
+                            endpoint_name(url),
+                            elapsed.as_millis()
+                        ));
+                    }
+                    return result;
+                }
+                Decision::Retry(delay) => {
+                    if let Some(f) = &self.observer {
+                        let why = match (&attempt, &result) {
+                            (Attempt::Answered { status, .. }, _) => format!("HTTP {status}"),
+                            (_, Err(e)) => e.to_string(),
+                            (_, Ok(_)) => "no answer".into(),
+                        };
+                        f(format!(
+                            "attempt {n} failed ({why}); retrying in {} ms",
+                            delay.as_millis()
+                        ));
+                    }
+                    std::thread::sleep(delay);
+                }
+            }
+        }
+    }
+
+    /// One attempt, and how it ended for the retry decision.
+    fn send_once(
+        &self,
+        url: &Url,
+        req: reqwest::blocking::RequestBuilder,
+    ) -> (Attempt, Result<Response, OAuthError>) {
         let endpoint = endpoint_name(url);
-        let resp = req.send().map_err(|e| OAuthError::Unavailable {
-            endpoint: endpoint.clone(),
-            detail: describe(&e),
-        })?;
+        let resp = match req.send() {
+            Ok(r) => r,
+            // The connection was never made (refused, DNS, connect timeout): nothing was sent.
+            Err(e) if e.is_connect() => {
+                return (
+                    Attempt::NotSent,
+                    Err(OAuthError::Unavailable {
+                        endpoint,
+                        detail: describe(&e),
+                    }),
+                );
+            }
+            // Sent, and then no complete answer: the server may have acted on it.
+            Err(e) => {
+                return (
+                    Attempt::InFlight,
+                    Err(OAuthError::Interrupted {
+                        endpoint,
+                        detail: describe(&e),
+                    }),
+                );
+            }
+        };
         let status = resp.status().as_u16();
         let header = |name: &str| {
             resp.headers()
@@ -148,31 +234,44 @@ impl Http {
             })
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_secs() as i64);
-        let retry_after = header("retry-after").and_then(|v| v.trim().parse().ok());
+        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, date));
         let dpop_nonce = header("dpop-nonce");
         let mut body = Vec::new();
-        resp.take(MAX_BODY + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| OAuthError::Unavailable {
-                endpoint: endpoint.clone(),
-                detail: format!("reading the response failed: {}", io_kind(&e)),
-            })?;
+        if let Err(e) = resp.take(MAX_BODY + 1).read_to_end(&mut body) {
+            return (
+                Attempt::InFlight,
+                Err(OAuthError::Interrupted {
+                    endpoint,
+                    detail: format!("HTTP {status}, reading the response failed: {}", read_error(&e)),
+                }),
+            );
+        }
+        let attempt = Attempt::Answered {
+            status,
+            retry_after,
+        };
         if body.len() as u64 > MAX_BODY {
-            return Err(OAuthError::BadResponse {
-                endpoint,
+            return (
+                attempt,
+                Err(OAuthError::BadResponse {
+                    endpoint,
+                    status,
+                    content_type,
+                    what: format!("body larger than {} KiB", MAX_BODY / 1024),
+                }),
+            );
+        }
+        (
+            attempt,
+            Ok(Response {
                 status,
                 content_type,
-                what: format!("body larger than {} KiB", MAX_BODY / 1024),
-            });
-        }
-        Ok(Response {
-            status,
-            content_type,
-            date,
-            retry_after,
-            dpop_nonce,
-            body: Body(body),
-        })
+                date,
+                retry_after,
+                dpop_nonce,
+                body: Body(body),
+            }),
+        )
     }
 }
 
@@ -207,6 +306,38 @@ fn describe(e: &reqwest::Error) -> String {
         src = s.source();
     }
     msg
+}
+
+/// An error while reading a body: reqwest wraps the cause (timeout, reset) in an I/O error.
+fn read_error(e: &std::io::Error) -> String {
+    let mut src: Option<&dyn std::error::Error> = e.get_ref().map(|r| r as _);
+    while let Some(s) = src {
+        if let Some(r) = s.downcast_ref::<reqwest::Error>() {
+            if r.is_timeout() {
+                return "timed out".into();
+            }
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return io_kind(io);
+        }
+        src = s.source();
+    }
+    io_kind(e)
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date read against the response's
+/// own `Date` (so the client's clock does not matter).
+fn parse_retry_after(v: &str, date: Option<i64>) -> Option<u64> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(secs);
+    }
+    let at = parse_http_date(v)?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs() as i64;
+    let base = date.unwrap_or_else(crate::time::now);
+    Some((at - base).max(0) as u64)
 }
 
 fn io_kind(e: &std::io::Error) -> String {
@@ -247,6 +378,16 @@ mod tests {
             t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
             784111777
         );
+    }
+
+    #[test]
+    fn retry_after_seconds_or_date() {
+        assert_eq!(parse_retry_after(" 7 ", None), Some(7));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", Some(784111777)),
+            Some(10)
+        );
+        assert_eq!(parse_retry_after("soon", None), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod http;
 pub mod loopback;
 pub mod pkce;
+pub mod retry;
 pub mod revoke;
 pub mod token;
 
@@ -46,6 +47,11 @@ pub enum OAuthError {
     /// Network failure, timeout, 429 or 5xx: the server may work later.
     #[error("{endpoint} is unavailable: {detail}")]
     Unavailable { endpoint: String, detail: String },
+    /// The request was sent but no complete answer came back (timeout, reset). The server may
+    /// have processed it — for a refresh, possibly spent a rotating refresh token — so it is
+    /// never retried.
+    #[error("{endpoint} did not answer in full ({detail}); the request may have been processed")]
+    Interrupted { endpoint: String, detail: String },
     /// The server answered something that is not a usable OAuth response.
     #[error("{endpoint} sent an unusable response (HTTP {status}, {content_type}): {what}")]
     BadResponse {
@@ -71,7 +77,7 @@ impl Classify for OAuthError {
         match self {
             OAuthError::InvalidGrant { .. } => Code::LoginRequired,
             OAuthError::AccessDenied { .. } | OAuthError::Expired => Code::Denied,
-            OAuthError::Unavailable { .. } => Code::Unavailable,
+            OAuthError::Unavailable { .. } | OAuthError::Interrupted { .. } => Code::Unavailable,
             OAuthError::BadResponse { .. } | OAuthError::Discovery(_) => Code::BadResponse,
             OAuthError::Protocol { error, .. } => match error.as_str() {
                 "invalid_client"
@@ -88,7 +94,7 @@ impl Classify for OAuthError {
 
     fn hint(&self) -> Option<String> {
         match self {
-            OAuthError::Unavailable { .. } => {
+            OAuthError::Unavailable { .. } | OAuthError::Interrupted { .. } => {
                 Some("check the network and the provider's status, then try again".into())
             }
             OAuthError::BadResponse { .. } => Some(

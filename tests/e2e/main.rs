@@ -7,6 +7,7 @@ mod cargo;
 mod config;
 mod docker;
 mod docs;
+mod faults;
 mod fronts;
 mod git;
 mod keychain;

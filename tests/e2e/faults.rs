@@ -1,0 +1,283 @@
+//! Network faults the real provider will not produce, from tests/support/faults.py placed in
+//! front of it as the profile's `token_endpoint`. Each fault gets a one-line error naming the
+//! endpoint and status, never the body, a distinct exit code, and leaves the stored session as it
+//! was; a later `print` against the healthy provider works. See: issue 4.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use crate::support::{Keyring, Provider, Run, Tok, root};
+
+/// The body marker every invented fault response carries.
+pub const CANARY: &str = "FAULT-BODY-CANARY";
+
+/// tests/support/faults.py, forwarding success modes to `upstream`.
+pub struct Faults {
+    child: Child,
+    _stdin: ChildStdin,
+    pub port: u16,
+}
+
+impl Faults {
+    pub fn start(upstream: &Provider) -> Self {
+        let mut child = Command::new("/usr/bin/python3")
+            .arg(root().join("tests/support/faults.py"))
+            .arg(&upstream.issuer)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("/usr/bin/python3 runs");
+        let stdin = child.stdin.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("fault server: {line:?}"));
+        Self {
+            child,
+            _stdin: stdin,
+            port,
+        }
+    }
+
+    pub fn url(&self, mode: &str) -> String {
+        format!("http://127.0.0.1:{}/{mode}/token", self.port)
+    }
+
+    /// Requests received per mode.
+    pub fn hits(&self, mode: &str) -> u64 {
+        let r = tok::oauth::http::Http::new()
+            .unwrap()
+            .get(&url::Url::parse(&format!("http://127.0.0.1:{}/__hits", self.port)).unwrap())
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&r.body.0).unwrap();
+        v[mode].as_u64().unwrap_or(0)
+    }
+}
+
+impl Drop for Faults {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Point profile `name`'s token endpoint at `url` (`None`: back to discovery).
+pub fn set_token_endpoint(tok: &Tok, name: &str, url: Option<&str>) {
+    let path = tok.path("config/tok/config.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.starts_with("token_endpoint"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let header = format!("[profiles.{name}]\n");
+    let new = match url {
+        Some(u) => kept.replacen(&header, &format!("{header}token_endpoint = \"{u}\"\n"), 1),
+        None => kept.clone(),
+    };
+    assert!(url.is_none() || new != kept, "no [profiles.{name}] in {text}");
+    std::fs::write(&path, new).unwrap();
+}
+
+/// The one-line error rule: an error line naming `endpoint`, at most a hint besides, no body.
+fn assert_one_line_error(r: &Run, endpoint: &str) {
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert!(
+        !lines.is_empty() && lines.len() <= 2,
+        "one error line and a hint: {r:?}"
+    );
+    assert!(lines[0].contains(endpoint), "names the endpoint: {r:?}");
+    if let Some(h) = lines.get(1) {
+        assert!(h.trim_start().starts_with("hint: "), "{r:?}");
+    }
+    assert!(!r.stderr.contains(CANARY), "the body leaked: {r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+}
+
+#[test]
+fn malformed_responses_leave_the_session_unchanged() {
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new().env("TOK_HTTP_TIMEOUT", "2");
+    tok.login(&provider, "work");
+    let at = tok.print("work");
+    let before = tok.file_session("work");
+    // (mode, exit code, what the error says besides the endpoint)
+    let cases = [
+        ("html502", 4, "HTTP 502 (text/html)"),
+        ("status500", 4, "HTTP 500 (text/html)"),
+        ("empty200", 5, "HTTP 200, application/json): empty body"),
+        ("truncated", 5, "truncated JSON"),
+        ("no_access_token", 5, "no access_token"),
+        ("unknown_token_type", 5, "unsupported token_type \"MAC\""),
+        ("expires_negative", 5, "negative expires_in (-60)"),
+        ("expires_huge", 5, "implausible expires_in"),
+        ("expires_string", 5, "expires_in is not a number"),
+        ("huge_body", 5, "body larger than 1024 KiB"),
+        ("hang", 4, "did not answer in full (timed out)"),
+        ("redirect302", 5, "HTTP 302, text/plain): unexpected redirect"),
+        ("bad_utf8", 5, "not JSON"),
+        ("unknown_error", 1, "answered 400 weird_error: described"),
+        ("ratelimit_long", 4, "HTTP 429 (text/plain)"),
+    ];
+    for (mode, code, says) in cases {
+        set_token_endpoint(&tok, "work", Some(&faults.url(mode)));
+        let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+        assert_eq!(r.code, code, "{mode}: {r:?}");
+        assert!(r.stderr.contains(says), "{mode}: {r:?}");
+        assert_one_line_error(&r, &faults.url(mode));
+        assert_eq!(tok.file_session("work"), before, "{mode}: session unchanged");
+        assert_eq!(faults.hits(mode), 1, "{mode}: a token request is not resent");
+        // The cached token is still served without --force-refresh.
+        assert_eq!(tok.print("work"), at, "{mode}");
+    }
+    set_token_endpoint(&tok, "work", None);
+    let fresh = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    assert_ne!(fresh, at);
+    assert!(provider.active(&fresh));
+    assert_eq!(provider.refreshes(), 1);
+    assert_eq!(provider.grants_revoked(), 0);
+    eprintln!("malformed responses tried: {}", cases.len());
+}
+
+#[test]
+fn retry_after_and_503_storms_are_retried_then_succeed() {
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+
+    set_token_endpoint(&tok, "work", Some(&faults.url("ratelimit")));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh", "-v"]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(faults.hits("ratelimit"), 2, "one 429, one retry after it");
+    assert!(r.stderr.contains("attempt 1 failed (HTTP 429)"), "{r:?}");
+    assert!(r.stderr.contains("retrying in 1000 ms"), "Retry-After honoured: {r:?}");
+
+    set_token_endpoint(&tok, "work", Some(&faults.url("storm503")));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(faults.hits("storm503"), 4, "three 503s, then success");
+
+    assert_eq!(provider.refreshes(), 2, "each retried request reached the provider once");
+    assert_eq!(provider.grants_revoked(), 0);
+    assert_ne!(tok.refresh_token("work"), rt, "rotation kept through the proxy");
+    tok.assert_no_leak(&[rt]);
+}
+
+#[test]
+fn the_overall_deadline_bounds_retries() {
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new().env("TOK_HTTP_DEADLINE", "2");
+    tok.login(&provider, "work");
+    let before = tok.file_session("work");
+    set_token_endpoint(&tok, "work", Some(&faults.url("always503")));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh", "-v"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(r.stderr.contains("giving up on"), "{r:?}");
+    let hits = faults.hits("always503");
+    assert!(hits >= 2 && hits < 10, "bounded backoff, {hits} attempts");
+    assert_eq!(tok.file_session("work"), before);
+}
+
+#[test]
+fn connection_refused_is_retried_within_the_deadline() {
+    let provider = Provider::start();
+    let tok = Tok::new().env("TOK_HTTP_DEADLINE", "2");
+    tok.login(&provider, "work");
+    // A port nobody listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/token");
+    set_token_endpoint(&tok, "work", Some(&url));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh", "-v"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(r.stderr.contains("connection refused"), "{r:?}");
+    assert!(r.stderr.contains("retrying in"), "refused means not sent: {r:?}");
+}
+
+#[test]
+fn a_refresh_cut_off_in_flight_is_not_resent_and_the_loss_is_explained() {
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    // Learn that the provider rotates.
+    tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    let rt = tok.refresh_token("work");
+
+    set_token_endpoint(&tok, "work", Some(&faults.url("reset_after_upstream")));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(r.stderr.contains("may have been processed"), "{r:?}");
+    assert!(r.stderr.contains("may be lost"), "{r:?}");
+    assert_eq!(faults.hits("reset_after_upstream"), 1, "never resent");
+    assert_eq!(provider.refreshes(), 2, "the provider did process it");
+    assert_eq!(tok.refresh_token("work"), rt, "nothing arrived to store");
+
+    // The provider rotated: the stored token is spent. Say so plainly.
+    set_token_endpoint(&tok, "work", None);
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stderr.contains("was cut off after it was sent"), "{r:?}");
+    assert!(r.stderr.contains("rotates refresh tokens"), "{r:?}");
+    assert!(r.stderr.contains("hint: run `tok login -p work`"), "{r:?}");
+    tok.assert_no_leak(&[rt]);
+}
+
+#[test]
+fn clock_skew_is_measured_from_the_date_header() {
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    set_token_endpoint(&tok, "work", Some(&faults.url("skew_ahead")));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stderr.contains("s ahead of this machine's"), "{r:?}");
+    let s: serde_json::Value =
+        serde_json::from_str(&tok.run(&["status", "--json"]).stdout).unwrap();
+    let skew = s["profiles"][0]["clock_skew"].as_i64().unwrap();
+    assert!((595..=605).contains(&skew), "{skew}");
+    let left = s["profiles"][0]["access_expires_in"].as_i64().unwrap();
+    // The provider issues 300 s tokens; applying a 600 s skew would make this negative.
+    assert!(left > 250, "expiry counted from our own clock, not skewed: {left}");
+    // A healthy refresh measures no skew again.
+    set_token_endpoint(&tok, "work", Some(&faults.url("proxy")));
+    tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    let s: serde_json::Value =
+        serde_json::from_str(&tok.run(&["status", "--json"]).stdout).unwrap();
+    assert!(s["profiles"][0]["clock_skew"].is_null(), "{s}");
+}
+
+#[test]
+fn an_8_kb_token_round_trips_through_the_secret_service() {
+    let keyring = Keyring::start();
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new().with_keyring(&keyring).env("TOK_STORE", "keychain");
+    tok.login(&provider, "work");
+    set_token_endpoint(&tok, "work", Some(&faults.url("big_token")));
+    let big = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    assert!(big.len() > 8192, "{}", big.len());
+    // (`secret-tool lookup` itself stops at 8192 bytes: "password is too long", so the item is
+    // read back through tok.) Served again from the cache, then, with the cache gone, from the
+    // Secret Service item, the only other place that holds it.
+    assert_eq!(tok.print("work"), big);
+    std::fs::remove_dir_all(tok.path("run/tok/tokens")).unwrap();
+    assert!(tok.any_file_contains(&big[..64]).is_empty(), "no file holds it");
+    let r = tok.run(&["print", "-p", "work", "-v"]);
+    assert_eq!(r.token(), big);
+    assert!(r.stderr.contains("the Secret Service holds a newer access token"), "{r:?}");
+    tok.assert_no_leak(&[big]);
+}

@@ -242,7 +242,10 @@ impl Http {
                 Attempt::InFlight,
                 Err(OAuthError::Interrupted {
                     endpoint,
-                    detail: format!("HTTP {status}, reading the response failed: {}", read_error(&e)),
+                    detail: format!(
+                        "HTTP {status}, reading the response failed: {}",
+                        read_error(&e)
+                    ),
                 }),
             );
         }

@@ -6,6 +6,8 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use super::OAuthError;
@@ -101,16 +103,34 @@ impl Listener {
     }
 
     /// Serve requests until the callback with `state` arrives or `deadline` passes.
+    ///
+    /// Each connection is read on its own thread (at most [`MAX_CONNECTIONS`] at once, each
+    /// bounded by [`READ_TIMEOUT`]), so a local process that connects and sends nothing cannot
+    /// hold up the real callback.
     pub fn wait(&self, state: &str, deadline: Instant) -> Result<Callback, OAuthError> {
+        let (tx, rx) = mpsc::channel();
+        let busy = Arc::new(AtomicUsize::new(0));
         loop {
+            if let Ok(cb) = rx.try_recv() {
+                return Ok(cb);
+            }
             if Instant::now() >= deadline {
                 return Err(OAuthError::Expired);
             }
             match self.listener.accept() {
                 Ok((stream, _)) => {
-                    if let Some(cb) = handle(stream, state) {
-                        return Ok(cb);
+                    if busy.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                        // Too many open requests: drop this one (the browser would retry).
+                        busy.fetch_sub(1, Ordering::SeqCst);
+                        continue;
                     }
+                    let (tx, busy, state) = (tx.clone(), busy.clone(), state.to_string());
+                    std::thread::spawn(move || {
+                        if let Some(cb) = handle(stream, &state) {
+                            let _ = tx.send(cb);
+                        }
+                        busy.fetch_sub(1, Ordering::SeqCst);
+                    });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     std::thread::sleep(Duration::from_millis(25));
@@ -121,9 +141,14 @@ impl Listener {
     }
 }
 
+/// Requests read at the same time by the loopback listener.
+pub const MAX_CONNECTIONS: usize = 16;
+/// How long one connection may take to send its request line and headers.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
 fn handle(mut stream: TcpStream, state: &str) -> Option<Callback> {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
     let mut buf = Vec::with_capacity(2048);
     let mut chunk = [0u8; 2048];
     let target = loop {
@@ -247,6 +272,49 @@ mod tests {
             parse_callback("/callback?error=access_denied&state=s1", "s1"),
             Outcome::Done(Callback::Error { ref error, .. }) if error == "access_denied"
         ));
+    }
+
+    #[test]
+    fn a_silent_connection_does_not_hold_up_the_callback() {
+        // See: issue 4. A local process connects and never sends a byte.
+        let l = Listener::bind().unwrap();
+        let addr = l.addr;
+        let silent = TcpStream::connect(addr).unwrap();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            let mut s = TcpStream::connect(addr).unwrap();
+            write!(
+                s,
+                "GET /callback?code=good&state=right HTTP/1.1\r\nhost: x\r\n\r\n"
+            )
+            .unwrap();
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            out
+        });
+        // A deadline shorter than READ_TIMEOUT: a listener that waits for the silent
+        // connection first would expire before it reads the callback.
+        let cb = l
+            .wait("right", Instant::now() + READ_TIMEOUT / 2)
+            .expect("the callback is read while the silent connection is still open");
+        assert!(matches!(cb, Callback::Code { ref code, .. } if code.expose() == "good"));
+        assert!(t.join().unwrap().starts_with("HTTP/1.1 200"));
+        drop(silent);
+    }
+
+    #[test]
+    fn only_loopback_is_bound() {
+        let l = Listener::bind().unwrap();
+        assert_eq!(l.addr.ip(), std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
+        // Not reachable through IPv6 loopback or any other local address.
+        assert!(TcpStream::connect(("::1", l.addr.port())).is_err());
+        if let Ok(other) = std::net::UdpSocket::bind("0.0.0.0:0")
+            .and_then(|u| u.connect("192.0.2.1:9").map(|_| u))
+            .and_then(|u| u.local_addr())
+            && !other.ip().is_loopback()
+        {
+            assert!(TcpStream::connect((other.ip(), l.addr.port())).is_err());
+        }
     }
 
     #[test]

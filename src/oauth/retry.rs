@@ -188,7 +188,12 @@ mod tests {
 
     #[test]
     fn documents_retry_transient_failures() {
-        for a in [Attempt::InFlight, answered(500), answered(502), answered(504)] {
+        for a in [
+            Attempt::InFlight,
+            answered(500),
+            answered(502),
+            answered(504),
+        ] {
             assert!(retryable(Idempotent, a), "{a:?}");
         }
         assert!(!retryable(Idempotent, answered(404)));
@@ -199,7 +204,10 @@ mod tests {
         let p = policy();
         let d = |n, j| decide(&p, Once, n, Attempt::NotSent, ZERO, j);
         assert_eq!(d(1, 0.0), Decision::Retry(Duration::from_millis(125)));
-        assert_eq!(d(1, 0.999_999), Decision::Retry(Duration::from_micros(249_999)));
+        assert_eq!(
+            d(1, 0.999_999),
+            Decision::Retry(Duration::from_micros(249_999))
+        );
         assert_eq!(d(3, 0.0), Decision::Retry(Duration::from_millis(500)));
         let p = Policy {
             max_attempts: 100,

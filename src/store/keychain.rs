@@ -215,11 +215,7 @@ fn lock_until(path: &std::path::Path, deadline: Instant) -> std::io::Result<File
     if let Some(dir) = path.parent() {
         let _ = crate::paths::ensure_private_dir(dir);
     }
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
+    let f = crate::paths::open_lock_file(path)?;
     loop {
         match f.try_lock() {
             Ok(()) => return Ok(f),

@@ -80,7 +80,10 @@ pub fn set_token_endpoint(tok: &Tok, name: &str, url: Option<&str>) {
         Some(u) => kept.replacen(&header, &format!("{header}token_endpoint = \"{u}\"\n"), 1),
         None => kept.clone(),
     };
-    assert!(url.is_none() || new != kept, "no [profiles.{name}] in {text}");
+    assert!(
+        url.is_none() || new != kept,
+        "no [profiles.{name}] in {text}"
+    );
     std::fs::write(&path, new).unwrap();
 }
 
@@ -120,7 +123,11 @@ fn malformed_responses_leave_the_session_unchanged() {
         ("expires_string", 5, "expires_in is not a number"),
         ("huge_body", 5, "body larger than 1024 KiB"),
         ("hang", 4, "did not answer in full (timed out)"),
-        ("redirect302", 5, "HTTP 302, text/plain): unexpected redirect"),
+        (
+            "redirect302",
+            5,
+            "HTTP 302, text/plain): unexpected redirect",
+        ),
         ("bad_utf8", 5, "not JSON"),
         ("unknown_error", 1, "answered 400 weird_error: described"),
         ("ratelimit_long", 4, "HTTP 429 (text/plain)"),
@@ -131,8 +138,16 @@ fn malformed_responses_leave_the_session_unchanged() {
         assert_eq!(r.code, code, "{mode}: {r:?}");
         assert!(r.stderr.contains(says), "{mode}: {r:?}");
         assert_one_line_error(&r, &faults.url(mode));
-        assert_eq!(tok.file_session("work"), before, "{mode}: session unchanged");
-        assert_eq!(faults.hits(mode), 1, "{mode}: a token request is not resent");
+        assert_eq!(
+            tok.file_session("work"),
+            before,
+            "{mode}: session unchanged"
+        );
+        assert_eq!(
+            faults.hits(mode),
+            1,
+            "{mode}: a token request is not resent"
+        );
         // The cached token is still served without --force-refresh.
         assert_eq!(tok.print("work"), at, "{mode}");
     }
@@ -158,16 +173,27 @@ fn retry_after_and_503_storms_are_retried_then_succeed() {
     assert!(r.ok(), "{r:?}");
     assert_eq!(faults.hits("ratelimit"), 2, "one 429, one retry after it");
     assert!(r.stderr.contains("attempt 1 failed (HTTP 429)"), "{r:?}");
-    assert!(r.stderr.contains("retrying in 1000 ms"), "Retry-After honoured: {r:?}");
+    assert!(
+        r.stderr.contains("retrying in 1000 ms"),
+        "Retry-After honoured: {r:?}"
+    );
 
     set_token_endpoint(&tok, "work", Some(&faults.url("storm503")));
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(faults.hits("storm503"), 4, "three 503s, then success");
 
-    assert_eq!(provider.refreshes(), 2, "each retried request reached the provider once");
+    assert_eq!(
+        provider.refreshes(),
+        2,
+        "each retried request reached the provider once"
+    );
     assert_eq!(provider.grants_revoked(), 0);
-    assert_ne!(tok.refresh_token("work"), rt, "rotation kept through the proxy");
+    assert_ne!(
+        tok.refresh_token("work"),
+        rt,
+        "rotation kept through the proxy"
+    );
     tok.assert_no_leak(&[rt]);
 }
 
@@ -203,7 +229,10 @@ fn connection_refused_is_retried_within_the_deadline() {
     let r = tok.run(&["print", "-p", "work", "--force-refresh", "-v"]);
     assert_eq!(r.code, 4, "{r:?}");
     assert!(r.stderr.contains("connection refused"), "{r:?}");
-    assert!(r.stderr.contains("retrying in"), "refused means not sent: {r:?}");
+    assert!(
+        r.stderr.contains("retrying in"),
+        "refused means not sent: {r:?}"
+    );
 }
 
 #[test]
@@ -251,7 +280,10 @@ fn clock_skew_is_measured_from_the_date_header() {
     assert!((595..=605).contains(&skew), "{skew}");
     let left = s["profiles"][0]["access_expires_in"].as_i64().unwrap();
     // The provider issues 300 s tokens; applying a 600 s skew would make this negative.
-    assert!(left > 250, "expiry counted from our own clock, not skewed: {left}");
+    assert!(
+        left > 250,
+        "expiry counted from our own clock, not skewed: {left}"
+    );
     // A healthy refresh measures no skew again.
     set_token_endpoint(&tok, "work", Some(&faults.url("proxy")));
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
@@ -265,7 +297,9 @@ fn an_8_kb_token_round_trips_through_the_secret_service() {
     let keyring = Keyring::start();
     let provider = Provider::start();
     let faults = Faults::start(&provider);
-    let tok = Tok::new().with_keyring(&keyring).env("TOK_STORE", "keychain");
+    let tok = Tok::new()
+        .with_keyring(&keyring)
+        .env("TOK_STORE", "keychain");
     tok.login(&provider, "work");
     set_token_endpoint(&tok, "work", Some(&faults.url("big_token")));
     let big = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
@@ -275,9 +309,16 @@ fn an_8_kb_token_round_trips_through_the_secret_service() {
     // Secret Service item, the only other place that holds it.
     assert_eq!(tok.print("work"), big);
     std::fs::remove_dir_all(tok.path("run/tok/tokens")).unwrap();
-    assert!(tok.any_file_contains(&big[..64]).is_empty(), "no file holds it");
+    assert!(
+        tok.any_file_contains(&big[..64]).is_empty(),
+        "no file holds it"
+    );
     let r = tok.run(&["print", "-p", "work", "-v"]);
     assert_eq!(r.token(), big);
-    assert!(r.stderr.contains("the Secret Service holds a newer access token"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("the Secret Service holds a newer access token"),
+        "{r:?}"
+    );
     tok.assert_no_leak(&[big]);
 }

@@ -91,3 +91,139 @@ fn auto_without_keychain_falls_back_to_file_with_a_warning() {
     let p = tok.run(&["print", "-p", "work", "--force-refresh"]);
     assert!(p.ok() && !p.stderr.contains("warning"), "{p:?}");
 }
+
+/// A D-Bus address whose socket accepts connections and never answers: a hung Secret Service.
+struct SilentBus {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    address: String,
+}
+
+impl SilentBus {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bus");
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .arg("-c")
+            .arg(
+                "import socket,sys,time\n\
+                 s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64)\n\
+                 print('ready', flush=True)\n\
+                 held=[]\n\
+                 while True: held.append(s.accept())\n",
+            )
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready");
+        Self {
+            child,
+            address: format!("unix:path={}", path.display()),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for SilentBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_hung_secret_service_times_out_with_advice() {
+    // See: issue 4.
+    let bus = SilentBus::start();
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("TOK_STORE", "keychain")
+        .env("TOK_KEYCHAIN_TIMEOUT", "2");
+    let started = std::time::Instant::now();
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--browser",
+    ]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("Secret Service did not answer within 2 s"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("hint:"), "{r:?}");
+    assert!(started.elapsed().as_secs() < 20, "no hang");
+    assert_eq!(provider.stats()["authorizations"], 0);
+}
+
+#[test]
+fn a_keychain_that_hangs_after_login_leaves_the_session_alone() {
+    let keyring = Keyring::start();
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .with_keyring(&keyring)
+        .env("TOK_STORE", "keychain");
+    tok.login(&provider, "work");
+    let at = tok.print("work");
+    let bus = SilentBus::start();
+    let tok = tok
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("TOK_KEYCHAIN_TIMEOUT", "2");
+    // The cached token needs no keychain.
+    assert_eq!(tok.print("work"), at);
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(r.stderr.contains("did not answer within 2 s"), "{r:?}");
+    assert_eq!(
+        provider.refreshes(),
+        0,
+        "no refresh without a place to keep its result"
+    );
+    // Back on the real keychain, the session works.
+    let tok = tok.with_keyring(&keyring);
+    let fresh = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    assert_ne!(fresh, at);
+    tok.assert_no_leak(&[at, fresh]);
+}
+
+#[test]
+fn no_secret_service_on_the_bus_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            &format!("unix:path={}", dir.path().join("nothing-here").display()),
+        )
+        .env("TOK_STORE", "keychain")
+        .env("TOK_KEYCHAIN_TIMEOUT", "3");
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--browser",
+    ]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(r.stderr.contains("Secret Service is unavailable"), "{r:?}");
+    assert!(
+        r.stderr.contains("hint:") && r.stderr.contains("--store"),
+        "{r:?}"
+    );
+    assert_eq!(r.stderr.lines().count(), 2, "one line and a hint: {r:?}");
+}

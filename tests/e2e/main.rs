@@ -3,6 +3,7 @@
 
 mod support;
 
+mod canary;
 mod cargo;
 mod config;
 mod docker;
@@ -12,9 +13,11 @@ mod fronts;
 mod git;
 mod keychain;
 mod kubectl;
+mod lock;
 mod login;
 mod logout;
 mod print;
 mod setup;
 mod status;
+mod stress;
 mod ux;

@@ -1,0 +1,100 @@
+//! The per-profile lock: bounded waits, and no stale lock after a SIGKILL. See: issue 4.
+
+use std::fs::File;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::support::{Provider, Tok};
+
+fn lock_path(tok: &Tok) -> std::path::PathBuf {
+    tok.path("run/tok/locks/work.lock")
+}
+
+/// Whether some process holds the profile lock right now.
+fn held(tok: &Tok) -> bool {
+    match File::open(lock_path(tok)) {
+        Ok(f) => matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn a_held_lock_gives_a_busy_error_after_the_timeout() {
+    let provider = Provider::start();
+    let tok = Tok::new().env("TOK_LOCK_TIMEOUT", "1");
+    tok.login(&provider, "work");
+    let holder = File::options().write(true).open(lock_path(&tok)).unwrap();
+    holder.lock().unwrap();
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 9, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("another tok process held the lock of profile `work` for more than 1 s"),
+        "{r:?}"
+    );
+    assert!(
+        r.stderr.contains("TOK_LOCK_TIMEOUT"),
+        "the hint names the knob: {r:?}"
+    );
+    assert!(r.stdout.is_empty());
+    // A valid cached token needs no lock at all.
+    assert!(tok.run(&["print", "-p", "work"]).ok());
+    holder.unlock().unwrap();
+    assert!(tok.run(&["print", "-p", "work", "--force-refresh"]).ok());
+    assert_eq!(provider.refreshes(), 1);
+}
+
+#[test]
+fn a_lock_held_by_a_killed_tok_does_not_block() {
+    // No rotation, so the killed refresh costs nothing and the session stays usable.
+    let provider = Provider::start_with(&[("TOK_TEST_ROTATE", "0")]);
+    let tok = Tok::new().env("TOK_LOCK_TIMEOUT", "3");
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+    let mut victim = tok
+        .command(&["print", "-p", "work", "--force-refresh"])
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "30000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !held(&tok) {
+        assert!(Instant::now() < deadline, "the victim never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    victim.kill().unwrap(); // SIGKILL: no destructor, no unlock
+    victim.wait().unwrap();
+    assert!(lock_path(&tok).exists(), "the lock file stays behind");
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(r.ok(), "the kernel released the dead process's lock: {r:?}");
+    assert_eq!(tok.refresh_token("work"), rt);
+    assert_eq!(provider.grants_revoked(), 0);
+}
+
+#[test]
+fn a_kill_inside_the_window_after_rotation_is_explained() {
+    // The protocol's unavoidable window: the provider rotated, tok died before storing the new
+    // refresh token. The next refresh presents the spent token; the provider revokes the grant.
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let mut victim = tok
+        .command(&["print", "-p", "work", "--force-refresh"])
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "30000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while provider.refreshes() == 0 {
+        assert!(Instant::now() < deadline, "the victim never refreshed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stderr.contains("hint: run `tok login -p work`"), "{r:?}");
+    assert_eq!(provider.grants_revoked(), 1, "reuse detection fired");
+}

@@ -189,3 +189,43 @@ fn second_login_needs_no_flags() {
     assert!(r.ok(), "{r:?}");
     assert_eq!(provider.stats()["token_success"]["authorization_code"], 2);
 }
+
+#[test]
+fn the_loopback_listener_survives_a_hostile_local_client() {
+    // See: issue 4. Forged, stateless and foreign requests and a silent connection come first;
+    // the real callback still ends the login, and the port is reachable on 127.0.0.1 only.
+    let provider = Provider::start();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let tok = Tok::new()
+        .env(
+            "BROWSER",
+            &crate::support::root()
+                .join("tests/support/hostile-browser.py")
+                .display()
+                .to_string(),
+        )
+        .env("TOK_TEST_HOSTILE_LOG", &log.path().display().to_string());
+    let r = tok.login(&provider, "work");
+    assert!(r.stderr.contains("Logged in"), "{r:?}");
+    let steps: Vec<serde_json::Value> = std::fs::read_to_string(log.path())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["step"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {steps:?}"))
+            .clone()
+    };
+    assert_eq!(step("forged_state")["status"], "HTTP/1.1 400 Bad Request");
+    assert_eq!(step("no_state")["status"], "HTTP/1.1 400 Bad Request");
+    assert_eq!(step("other_path")["status"], "HTTP/1.1 404 Not Found");
+    assert_eq!(step("ipv6_loopback")["reachable"], false);
+    if let Some(s) = steps.iter().find(|s| s["step"] == "other_address") {
+        assert_eq!(s["reachable"], false, "{s}");
+    }
+    assert_eq!(step("real_browser")["exit"], 0);
+    assert!(provider.active(&tok.print("work")));
+}

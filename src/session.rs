@@ -1002,6 +1002,15 @@ mod tests {
     }
 
     #[test]
+    fn clock_skew_ignores_date_resolution_noise() {
+        assert_eq!(clock_skew(None, 1000), None);
+        assert_eq!(clock_skew(Some(1002), 1000), None);
+        assert_eq!(clock_skew(Some(998), 1000), None);
+        assert_eq!(clock_skew(Some(1600), 1000), Some(600));
+        assert_eq!(clock_skew(Some(900), 1000), Some(-100));
+    }
+
+    #[test]
     fn ttl_of_unknown_expiry_is_unbounded() {
         let t = CachedToken {
             access_token: AccessToken::new("x"),

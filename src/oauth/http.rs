@@ -315,10 +315,10 @@ fn describe(e: &reqwest::Error) -> String {
 fn read_error(e: &std::io::Error) -> String {
     let mut src: Option<&dyn std::error::Error> = e.get_ref().map(|r| r as _);
     while let Some(s) = src {
-        if let Some(r) = s.downcast_ref::<reqwest::Error>() {
-            if r.is_timeout() {
-                return "timed out".into();
-            }
+        if let Some(r) = s.downcast_ref::<reqwest::Error>()
+            && r.is_timeout()
+        {
+            return "timed out".into();
         }
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             return io_kind(io);

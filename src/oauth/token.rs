@@ -243,6 +243,34 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_not_json() {
+        let mut r = resp(200, "");
+        r.body = Body(b"{\"access_token\":\"\xff\xfesecret\"}".to_vec());
+        let e = parse_token_response(&url(), &r).unwrap_err().to_string();
+        assert!(e.contains("not JSON") && !e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn unknown_error_codes_are_named_and_definitive() {
+        let e = parse_token_response(
+            &url(),
+            &resp(
+                400,
+                r#"{"error":"weird\nerror","error_description":"x\u0007y"}"#,
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "https://id.example/token answered 400 weird error: x y"
+        );
+        assert_eq!(
+            crate::error::Classify::code(&e),
+            crate::error::Code::Failure
+        );
+    }
+
+    #[test]
     fn error_with_200_is_an_error() {
         let e = parse_token_response(&url(), &resp(200, r#"{"error":"authorization_pending"}"#));
         assert!(matches!(e, Err(OAuthError::Pending)));
@@ -297,6 +325,26 @@ mod tests {
             ),
             (302, "", "unexpected redirect"),
             (400, "nope", "not an OAuth error"),
+            // See: issue 4 — the fault server's cases, as pure parses.
+            (
+                200,
+                r#"{"access_token":"tok-secret","expires_in":1e300}"#,
+                "implausible",
+            ),
+            (
+                200,
+                r#"{"access_token":"tok-secret","expires_in":[1]}"#,
+                "not a number",
+            ),
+            (
+                200,
+                "{\"access_token\":\"\u{fffd}tok-secret\",",
+                "truncated JSON",
+            ),
+            (200, "[]", "JSON of the wrong shape"),
+            (200, r#"{"access_token":""}"#, "empty access_token"),
+            (503, "<html>secret</html>", "HTTP 503"),
+            (429, "slow down, secret", "HTTP 429"),
         ];
         for (status, body, want) in cases {
             let e = parse_token_response(&url(), &resp(status, body))

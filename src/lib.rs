@@ -15,5 +15,6 @@ pub mod paths;
 pub mod presets;
 pub mod secret;
 pub mod session;
+pub mod signals;
 pub mod store;
 pub mod time;

@@ -614,6 +614,8 @@ fn refresh_locked(
     };
     let endpoints = ctx.endpoints(profile)?;
     let http = ctx.http()?;
+    // From here until the answer is stored, Ctrl-C and SIGTERM wait (see crate::signals).
+    let deferred = crate::signals::Deferred::new();
     let sent_at = now();
     let started = Instant::now();
     p.verbose(format!(
@@ -666,6 +668,7 @@ fn refresh_locked(
             if narrow.is_default() || rotated {
                 store.save(&profile.name, &new.to_blob())?;
             }
+            drop(deferred);
             p.verbose(format!(
                 "refreshed in {latency_ms} ms: access token {}{}",
                 token.access_token.fingerprint(),

@@ -98,3 +98,84 @@ fn a_kill_inside_the_window_after_rotation_is_explained() {
     assert!(r.stderr.contains("hint: run `tok login -p work`"), "{r:?}");
     assert_eq!(provider.grants_revoked(), 1, "reuse detection fired");
 }
+
+#[cfg(unix)]
+fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([&format!("-{sig}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_during_a_refresh_waits_until_the_rotated_token_is_stored() {
+    use std::os::unix::process::ExitStatusExt;
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+    let victim = tok
+        .command(&["print", "-p", "work", "--force-refresh"])
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "1000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while provider.refreshes() == 0 {
+        assert!(Instant::now() < deadline, "the victim never refreshed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Inside the window: the provider rotated, tok holds the new token only in memory.
+    signal(&victim, "TERM");
+    let out = victim.wait_with_output().unwrap();
+    assert_eq!(out.status.signal(), Some(15), "it still dies of SIGTERM");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("finishing the refresh in flight"),
+        "{stderr}"
+    );
+    assert_ne!(
+        tok.refresh_token("work"),
+        rt,
+        "the rotated token was stored first"
+    );
+    assert!(tok.run(&["print", "-p", "work", "--force-refresh"]).ok());
+    assert_eq!(provider.grants_revoked(), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_signal_quits_at_once() {
+    use std::os::unix::process::ExitStatusExt;
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+    let victim = tok
+        .command(&["print", "-p", "work", "--force-refresh"])
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "30000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while provider.refreshes() == 0 {
+        assert!(Instant::now() < deadline, "the victim never refreshed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(&victim, "INT");
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&victim, "INT");
+    // wait_with_output would hang for the 30 s delay if the second signal were ignored.
+    let out = victim.wait_with_output().unwrap();
+    assert_eq!(out.status.signal(), Some(2));
+    assert_eq!(
+        tok.refresh_token("work"),
+        rt,
+        "it quit inside the window instead of finishing"
+    );
+}

@@ -34,5 +34,6 @@ fn racing_refreshes_and_kills_keep_one_refresh_per_expiry() {
         serde_json::json!([1, 1])
     );
     assert_eq!(report["crash_window"]["stale_lock_blocks"], 0);
+    assert_eq!(report["sigterm"]["sessions_lost"], 0);
     eprintln!("{stdout}");
 }

@@ -1,0 +1,36 @@
+//! git's credential input (`key=value` lines): parse, then the gitoxide-style round trip — a
+//! value tok writes back either is refused (NUL/CR/LF) or parses to the same value.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tok::helpers::git::{Answer, parse, write_answer};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(req) = parse(data) else {
+        return;
+    };
+    let _ = req.location();
+    let _ = req.served_fingerprint();
+    let _ = req.server_offers_bearer();
+    let Some(value) = req.username.as_deref() else {
+        return;
+    };
+    for bearer in [false, true] {
+        let mut out = Vec::new();
+        let answer = Answer {
+            bearer,
+            state: true,
+            username: value,
+            token: value,
+            expiry: Some(1),
+        };
+        if write_answer(&mut out, &answer).is_err() {
+            assert!(value.contains(['\0', '\r', '\n']), "refused a clean value");
+            continue;
+        }
+        let back = parse(&out[..]).expect("tok's own output parses");
+        if !bearer {
+            assert_eq!(back.username.as_deref(), Some(value), "round trip");
+        }
+    }
+});

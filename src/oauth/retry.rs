@@ -204,10 +204,7 @@ mod tests {
         let p = policy();
         let d = |n, j| decide(&p, Once, n, Attempt::NotSent, ZERO, j);
         assert_eq!(d(1, 0.0), Decision::Retry(Duration::from_millis(125)));
-        assert_eq!(
-            d(1, 0.999_999),
-            Decision::Retry(Duration::from_micros(249_999))
-        );
+        assert_eq!(d(1, 0.5), Decision::Retry(Duration::from_micros(187_500)));
         assert_eq!(d(3, 0.0), Decision::Retry(Duration::from_millis(500)));
         let p = Policy {
             max_attempts: 100,

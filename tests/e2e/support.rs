@@ -47,19 +47,36 @@ impl Provider {
         );
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("provider.log");
-        let mut child = Command::new("node")
-            .arg(&script)
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("node runs");
-        let stdin = child.stdin.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        // On a loaded machine node has been seen stuck before `listen` (idle in epoll, nothing
+        // on stdout) for minutes: give each start 20 s, and try three times.
+        let mut attempt = 0;
+        let (child, stdin, line) = loop {
+            attempt += 1;
+            let mut child = Command::new("node")
+                .arg(&script)
+                .envs(env.iter().copied())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .expect("node runs");
+            let stdin = child.stdin.take().unwrap();
+            let stdout = child.stdout.take().unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let _ = BufReader::new(stdout).read_line(&mut line);
+                let _ = tx.send(line);
+            });
+            match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+                Ok(line) => break (child, stdin, line),
+                Err(_) if attempt < 3 => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                Err(_) => break (child, stdin, String::new()),
+            }
+        };
         let issuer = line.trim().to_string();
         assert!(
             issuer.starts_with("http://127.0.0.1:"),

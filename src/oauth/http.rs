@@ -81,6 +81,11 @@ impl Http {
             .user_agent(USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10.min(total)))
+            // No idle connection reuse. The device flow waits 5+ s between polls, longer than
+            // many servers keep an idle connection (Node: 5 s); a POST sent on a connection the
+            // server is closing fails mid-flight and, for a refresh, must not be resent. tok
+            // makes a handful of requests per process, so a fresh connection costs little.
+            .pool_max_idle_per_host(0)
             .build()
             .map_err(|e| OAuthError::Unavailable {
                 endpoint: "HTTP client".into(),

@@ -525,7 +525,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__login)
-            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --timeout --paste --preset --tenant --client-credentials --refresh-token-stdin --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --timeout --paste --preset --tenant --client-credentials --refresh-token-stdin --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -613,7 +613,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__print)
-            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --method --url --nonce --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -632,7 +632,7 @@ _tok() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "token header json env" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "token header json env dpop" -- "${cur}"))
                     return 0
                     ;;
                 --scope)
@@ -640,6 +640,18 @@ _tok() {
                     return 0
                     ;;
                 --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

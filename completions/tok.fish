@@ -67,6 +67,7 @@ file\t'A 0600 JSON file under the data directory'"
 complete -c tok -n "__fish_tok_using_subcommand login" -l device -d 'Use the device flow: a code to enter on another device (RFC 8628)'
 complete -c tok -n "__fish_tok_using_subcommand login" -l browser -d 'Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)'
 complete -c tok -n "__fish_tok_using_subcommand login" -l no-browser -d 'Do not open a browser; print the URL only'
+complete -c tok -n "__fish_tok_using_subcommand login" -l dpop -d 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile'
 complete -c tok -n "__fish_tok_using_subcommand login" -l paste -d 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin'
 complete -c tok -n "__fish_tok_using_subcommand login" -l client-credentials -d 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin'
 complete -c tok -n "__fish_tok_using_subcommand login" -l refresh-token-stdin -d 'Seed the session from a refresh token read from stdin (e.g. a CI secret)'
@@ -80,9 +81,13 @@ complete -c tok -n "__fish_tok_using_subcommand print" -l min-ttl -d 'Refresh un
 complete -c tok -n "__fish_tok_using_subcommand print" -l format -d 'What to print on stdout' -r -f -a "token\t'The access token and a newline'
 header\t'`Authorization: Bearer TOKEN` (the token type as the server named it)'
 json\t'{"access_token","token_type","expires_at","expires_in","scope"}'
-env\t'TOK_ACCESS_TOKEN=… TOK_TOKEN_TYPE=… TOK_EXPIRES_AT=… lines for `eval`'"
+env\t'TOK_ACCESS_TOKEN=… TOK_TOKEN_TYPE=… TOK_EXPIRES_AT=… lines for `eval`'
+dpop\t'`Authorization: DPoP TOKEN` and `DPoP: PROOF` for one request (RFC 9449; needs --method and --url)'"
 complete -c tok -n "__fish_tok_using_subcommand print" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l method -d 'HTTP method of the request the DPoP proof is for (with --format dpop)' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l url -d 'URL of the request the DPoP proof is for (with --format dpop)' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l nonce -d 'The resource server\'s DPoP-Nonce, when it asked for one (with --format dpop)' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand print" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'

@@ -92,6 +92,7 @@ pub struct ProfileArg {
 ///   tok login -p work --issuer https://id.example.com --client-id tok-cli \
 ///       --scope openid --scope offline_access
 ///   tok login -p work --device        # on a machine without a browser
+///   tok login -p work --dpop          # bind the session to a key (RFC 9449 DPoP)
 ///   tok login -p work --paste         # over SSH: paste the final redirected URL back
 ///   tok login -p gh --preset github --client-id Iv1.0123456789abcdef
 ///   TOK_CLIENT_SECRET=... tok login -p ci --issuer https://id.example.com \
@@ -133,6 +134,10 @@ pub struct LoginArgs {
     /// Do not open a browser; print the URL only
     #[arg(long)]
     pub no_browser: bool,
+
+    /// Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile
+    #[arg(long)]
+    pub dpop: bool,
 
     /// Give up after this long waiting for approval (e.g. 90s, 5m)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
@@ -183,6 +188,7 @@ impl LoginArgs {
 ///   tok print -p work --format json | jq .expires_in
 ///   tok print -p work --min-ttl 300   # a token good for at least 5 more minutes
 ///   tok print -p work --scope api:read --audience https://api.example.com/
+///   tok print -p work --format dpop --method GET --url https://api.example.com/items
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct PrintArgs {
@@ -208,6 +214,18 @@ pub struct PrintArgs {
     /// A token for this resource (RFC 8707 `resource`); cached apart from the default token
     #[arg(long, value_name = "URI")]
     pub audience: Option<String>,
+
+    /// HTTP method of the request the DPoP proof is for (with --format dpop)
+    #[arg(long, value_name = "METHOD", required_if_eq("format", "dpop"))]
+    pub method: Option<String>,
+
+    /// URL of the request the DPoP proof is for (with --format dpop)
+    #[arg(long, value_name = "URL", required_if_eq("format", "dpop"))]
+    pub url: Option<String>,
+
+    /// The resource server's DPoP-Nonce, when it asked for one (with --format dpop)
+    #[arg(long, value_name = "NONCE")]
+    pub nonce: Option<String>,
 }
 
 /// What `tok print` writes on stdout.
@@ -221,6 +239,9 @@ pub enum PrintFormat {
     Json,
     /// TOK_ACCESS_TOKEN=… TOK_TOKEN_TYPE=… TOK_EXPIRES_AT=… lines for `eval`
     Env,
+    /// `Authorization: DPoP TOKEN` and `DPoP: PROOF` for one request (RFC 9449; needs --method
+    /// and --url)
+    Dpop,
 }
 
 /// Revoke the session at the provider and forget it locally.

@@ -110,6 +110,8 @@ pub struct ProfileConfig {
     pub scopes: Option<Vec<String>>,
     pub flow: Option<Flow>,
     pub audience: Option<String>,
+    /// Bind the session to a DPoP key (RFC 9449); `tok login --dpop` sets it.
+    pub dpop: Option<bool>,
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
     pub device_authorization_endpoint: Option<String>,
@@ -139,6 +141,8 @@ pub struct Profile {
     pub flow: Flow,
     /// RFC 8707 `resource` sent on authorization and token requests.
     pub audience: Option<String>,
+    /// Sender-constrained tokens: every token request carries a DPoP proof (RFC 9449).
+    pub dpop: bool,
     pub endpoints: EndpointOverrides,
     pub preset: Option<crate::presets::Preset>,
 }
@@ -155,6 +159,13 @@ pub struct EndpointOverrides {
 impl Profile {
     pub fn scope_string(&self) -> Option<String> {
         (!self.scopes.is_empty()).then(|| self.scopes.join(" "))
+    }
+
+    /// Whether the profile asks for DPoP-bound tokens. Clients that cannot send a proof per
+    /// request (git, docker) must refuse such profiles. A session logged in before `dpop` was
+    /// set is still a bearer session: `session::CachedToken::is_dpop` tells what a token is.
+    pub fn is_dpop(&self) -> bool {
+        self.dpop
     }
 }
 
@@ -360,6 +371,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         scopes,
         flow: raw.flow.unwrap_or_default(),
         audience: raw.audience.clone(),
+        dpop: raw.dpop.unwrap_or(false),
         endpoints: EndpointOverrides {
             authorization_endpoint: endpoint(
                 "authorization_endpoint",
@@ -422,6 +434,7 @@ pub struct ProfileUpdate {
     pub scopes: Option<Vec<String>>,
     pub flow: Option<Flow>,
     pub audience: Option<String>,
+    pub dpop: Option<bool>,
     /// Endpoint overrides by key (`token_endpoint`, …) and the preset name, from `--preset`.
     pub extra: Vec<(&'static str, String)>,
 }
@@ -433,6 +446,7 @@ impl ProfileUpdate {
             && self.scopes.is_none()
             && self.flow.is_none()
             && self.audience.is_none()
+            && self.dpop.is_none()
             && self.extra.is_empty()
     }
 }
@@ -497,6 +511,9 @@ pub fn upsert_profile(
     }
     if let Some(v) = &up.audience {
         table["audience"] = value(v.as_str());
+    }
+    if let Some(v) = up.dpop {
+        table["dpop"] = value(v);
     }
     for (k, v) in &up.extra {
         table[*k] = value(v.as_str());

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{self, Profile};
 use crate::error::{Classify, Code};
 use crate::oauth::discovery::{self, Endpoints};
+use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::http::{ClientAuth, Http};
 use crate::oauth::token::{self, TokenResponse};
 use crate::oauth::{OAuthError, revoke};
@@ -60,6 +61,12 @@ impl CachedToken {
         ttl > 0 && ttl >= min_ttl
     }
 
+    /// Whether the token is DPoP-bound (RFC 9449): every request with it needs a fresh proof
+    /// from the session's key, so clients that only send a bearer header cannot use it.
+    pub fn is_dpop(&self) -> bool {
+        self.token_type == "DPoP"
+    }
+
     fn belongs_to(&self, profile: &Profile) -> bool {
         self.issuer == profile.issuer.as_str() && self.client_id == profile.client_id
     }
@@ -84,6 +91,13 @@ pub struct Session {
         skip_serializing_if = "Option::is_none"
     )]
     pub client_secret: Option<ClientSecret>,
+    /// The DPoP private key the tokens are bound to (RFC 9449); only ever in the store.
+    #[serde(
+        serialize_with = "secret::serialize_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dpop_key: Option<DpopKey>,
 }
 
 impl Session {
@@ -129,6 +143,9 @@ pub struct ProfileState {
     /// refresh (`None` when it sent none or the difference was within [`SKEW_NOISE`]).
     #[serde(default)]
     pub clock_skew: Option<i64>,
+    /// The RFC 7638 thumbprint of the session's DPoP key (public; `cnf.jkt` on the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 /// A `Date` header has one-second resolution and the round trip adds more: differences up to
@@ -619,10 +636,20 @@ fn refresh_locked(
     let sent_at = now();
     let started = Instant::now();
     p.verbose(format!(
-        "refreshing with refresh token {} at {}",
+        "refreshing with refresh token {} at {}{}",
         rt.fingerprint(),
-        endpoints.token
+        endpoints.token,
+        if session.dpop_key.is_some() {
+            " (with a DPoP proof)"
+        } else {
+            ""
+        }
     ));
+    // A DPoP-bound refresh token is useless without a proof from the session's key.
+    let mut prover = session.dpop_key.as_ref().map(|key| Prover {
+        key,
+        nonce: dpop::load_nonce(&ctx.paths, &endpoints.token),
+    });
     let result = token::refresh(
         http,
         &endpoints.token,
@@ -632,7 +659,11 @@ fn refresh_locked(
         rt,
         narrow.scope.as_deref(),
         narrow.audience.as_deref().or(profile.audience.as_deref()),
+        prover.as_mut(),
     );
+    if let Some(n) = prover.and_then(|p| p.nonce) {
+        dpop::save_nonce(&ctx.paths, &endpoints.token, &n);
+    }
     let latency_ms = started.elapsed().as_millis() as u64;
     let mut state = read_state(&ctx.paths, &profile.name);
     let previous = state.last_refresh.clone();
@@ -803,6 +834,7 @@ fn client_credentials_locked(
             created_at: session.created_at,
             refreshed_at: Some(sent_at),
             client_secret: Some(ClientSecret::new(secret.expose())),
+            dpop_key: None,
         };
         store.save(&profile.name, &new.to_blob())?;
     }
@@ -856,8 +888,9 @@ pub fn save_login(
     store: &dyn TokenStore,
     resp: TokenResponse,
     sent_at: i64,
+    dpop_key: Option<DpopKey>,
 ) -> anyhow::Result<CachedToken> {
-    save_new_session(ctx, profile, store, resp, sent_at, None)
+    save_new_session(ctx, profile, store, resp, sent_at, None, dpop_key)
 }
 
 /// [`save_login`] for `--client-credentials`: the session keeps the client secret.
@@ -869,7 +902,7 @@ pub fn save_client_credentials(
     sent_at: i64,
     secret: ClientSecret,
 ) -> anyhow::Result<CachedToken> {
-    save_new_session(ctx, profile, store, resp, sent_at, Some(secret))
+    save_new_session(ctx, profile, store, resp, sent_at, Some(secret), None)
 }
 
 fn save_new_session(
@@ -879,8 +912,10 @@ fn save_new_session(
     resp: TokenResponse,
     sent_at: i64,
     client_secret: Option<ClientSecret>,
+    dpop_key: Option<DpopKey>,
 ) -> anyhow::Result<CachedToken> {
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let dpop_jkt = dpop_key.as_ref().map(DpopKey::thumbprint);
     let token = token_from_response(profile, &resp, sent_at, profile.scope_string().as_deref());
     let session = Session {
         version: 1,
@@ -891,6 +926,7 @@ fn save_new_session(
         created_at: sent_at,
         refreshed_at: None,
         client_secret,
+        dpop_key,
     };
     store.save(&profile.name, &session.to_blob())?;
     // Scoped tokens of the previous session must not outlive it.
@@ -910,9 +946,21 @@ fn save_new_session(
         last_refresh: None,
         rotates: None,
         clock_skew: None,
+        dpop_jkt,
     };
     write_state(&ctx.paths, &profile.name, &state);
     Ok(token)
+}
+
+/// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format
+/// dpop`). `None` for a bearer session.
+pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Option<DpopKey>> {
+    let store = ctx.store_for(&profile.name)?;
+    let session =
+        load_session(store.as_ref(), profile)?.ok_or_else(|| SessionError::NotLoggedIn {
+            profile: profile.name.clone(),
+        })?;
+    Ok(session.dpop_key)
 }
 
 /// What `logout` did.
@@ -994,14 +1042,21 @@ mod tests {
             created_at: 0,
             refreshed_at: None,
             client_secret: Some(ClientSecret::new("cs-canary-789")),
+            dpop_key: Some(DpopKey::generate()),
         };
+        let d = secret::Exposed::raw(s.dpop_key.as_ref().unwrap()).to_string();
         let dbg = format!("{s:?}");
+        assert!(!dbg.contains(&d), "{dbg}");
         assert!(!dbg.contains("canary"), "{dbg}");
         // ...while the store blob round-trips the values.
         let blob = s.to_blob();
         let back = Session::from_blob(&blob, "p", "memory").unwrap();
         assert_eq!(back.refresh_token.unwrap().expose(), "rt-canary-123");
         assert_eq!(back.access.unwrap().access_token.expose(), "at-canary-456");
+        assert_eq!(
+            back.dpop_key.unwrap().thumbprint(),
+            s.dpop_key.unwrap().thumbprint()
+        );
     }
 
     #[test]

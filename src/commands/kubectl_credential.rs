@@ -24,7 +24,9 @@ pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
                 )),
             )
         })?;
+    super::credential::refuse_dpop(&profile, profile.is_dpop())?;
     let served = session::access_token(&env.ctx, &profile, Want::default())?;
+    super::credential::refuse_dpop(&profile, served.token.is_dpop())?;
     let t = &served.token;
     // The boundary: the token leaves tok here, on kubectl's stdout.
     let json = kubectl::exec_credential(api, t.access_token.expose(), t.expires_at, now());

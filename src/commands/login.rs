@@ -6,6 +6,7 @@ use crate::cli::LoginArgs;
 use crate::config::{self, Flow, Profile, ProfileUpdate};
 use crate::error::{Code, Hinted};
 use crate::oauth::discovery::Endpoints;
+use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::{Callback, Listener};
 use crate::oauth::loopback::{Outcome, parse_callback};
@@ -49,6 +50,14 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     }
     let profile = config.profile(&name)?;
     let interactive = !(args.client_credentials || args.refresh_token_stdin);
+    if profile.is_dpop() && !interactive {
+        return Err(Hinted::new(
+            Code::Usage,
+            format!("profile `{name}` uses DPoP, which --client-credentials and --refresh-token-stdin do not support"),
+            Some(format!("log in interactively, or set `dpop = false` under [profiles.{name}]")),
+        )
+        .into());
+    }
     if interactive && config::non_interactive() {
         return Err(Hinted::new(
             Code::LoginRequired,
@@ -89,14 +98,35 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         )?;
         session::save_client_credentials(&env.ctx, &profile, store.as_ref(), resp, sent_at, secret)?
     } else {
+        // A DPoP profile gets a fresh key with every login; it lives only in the new session.
+        let dpop_key = profile.is_dpop().then(DpopKey::generate);
+        let mut prover = dpop_key.as_ref().map(|key| Prover {
+            key,
+            nonce: dpop::load_nonce(&env.ctx.paths, &endpoints.token),
+        });
+        if let Some(k) = &dpop_key {
+            p.verbose(format!("DPoP key {}", k.thumbprint()));
+        }
+        let dp = prover.as_mut();
         let resp = match (seed, flow) {
-            (Some(rt), _) => seed_refresh_token(env, &profile, &endpoints, rt)?,
-            (None, _) if args.paste => paste_flow(env, &profile, &endpoints)?,
-            (None, Flow::Device) => device_flow(env, &profile, &endpoints, &args)?,
-            (None, _) => browser_flow(env, &profile, &endpoints, &args)?,
+            (Some(rt), _) => seed_refresh_token(env, &profile, &endpoints, rt),
+            (None, _) if args.paste => paste_flow(env, &profile, &endpoints, dp),
+            (None, Flow::Device) => device_flow(env, &profile, &endpoints, &args, dp),
+            (None, _) => browser_flow(env, &profile, &endpoints, &args, dp),
         };
+        if let Some(n) = prover.and_then(|p| p.nonce) {
+            dpop::save_nonce(&env.ctx.paths, &endpoints.token, &n);
+        }
+        let resp = resp?;
+        if dpop_key.is_some() && resp.token_type != "DPoP" {
+            p.warn(format!(
+                "{} ignored the DPoP proof and issued {} tokens: the session is not bound to a key",
+                profile.issuer, resp.token_type
+            ));
+        }
         let has_refresh = resp.refresh_token.is_some();
-        let token = session::save_login(&env.ctx, &profile, store.as_ref(), resp, sent_at)?;
+        let token =
+            session::save_login(&env.ctx, &profile, store.as_ref(), resp, sent_at, dpop_key)?;
         if !has_refresh {
             p.warn("the provider issued no refresh token, so `tok print` will need a new login when the access token expires; request the offline_access scope (--scope offline_access) if the provider supports it");
         }
@@ -127,6 +157,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         scopes: (!args.scopes.is_empty()).then(|| args.scopes.clone()),
         flow: None,
         audience: args.audience.clone(),
+        dpop: args.dpop.then_some(true),
         extra: vec![],
     };
     if let Some(preset) = args.preset {
@@ -210,6 +241,7 @@ fn seed_refresh_token(
         &rt,
         None,
         profile.audience.as_deref(),
+        None,
     )
     .map_err(|e| match e {
         OAuthError::InvalidGrant { description, .. } => anyhow::Error::from(Hinted::new(
@@ -274,6 +306,7 @@ fn device_flow(
     profile: &Profile,
     ep: &Endpoints,
     args: &LoginArgs,
+    mut dpop: Option<&mut Prover<'_>>,
 ) -> anyhow::Result<TokenResponse> {
     let p = &env.ctx.printer;
     let url = ep.device_authorization.as_ref().ok_or_else(|| {
@@ -342,7 +375,13 @@ fn device_flow(
             break Err(OAuthError::Expired);
         }
         match device::next_step(
-            device::poll(http, &ep.token, &profile.client_id, &auth.device_code),
+            device::poll(
+                http,
+                &ep.token,
+                &profile.client_id,
+                &auth.device_code,
+                dpop.as_deref_mut(),
+            ),
             &mut interval,
         ) {
             Ok(device::Step::Done(t)) => break Ok(*t),
@@ -361,6 +400,7 @@ fn browser_flow(
     profile: &Profile,
     ep: &Endpoints,
     args: &LoginArgs,
+    dpop: Option<&mut Prover<'_>>,
 ) -> anyhow::Result<TokenResponse> {
     let p = &env.ctx.printer;
     let auth_url = ep.authorization.as_ref().ok_or_else(|| {
@@ -373,7 +413,15 @@ fn browser_flow(
     let redirect_uri = listener.redirect_uri();
     let verifier = pkce::verifier();
     let state = pkce::random_urlsafe(16);
-    let url = authorization_url(profile, auth_url, &redirect_uri, &state, &verifier);
+    let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
+    let url = authorization_url(
+        profile,
+        auth_url,
+        &redirect_uri,
+        &state,
+        &verifier,
+        jkt.as_deref(),
+    );
     p.info(format!(
         "Sign in with your browser. If it does not open, visit:\n  {url}"
     ));
@@ -393,12 +441,17 @@ fn browser_flow(
         pb.finish_and_clear();
     }
     let cb = cb.map_err(|e| login_error(e, &profile.name))?;
-    exchange_code(env, profile, ep, cb, &redirect_uri, &verifier)
+    exchange_code(env, profile, ep, cb, &redirect_uri, &verifier, dpop)
 }
 
 /// `--paste`: the browser flow for a machine whose loopback the browser cannot reach. The
 /// redirect goes to a loopback port nobody listens on; the user copies that URL back to us.
-fn paste_flow(env: &Env, profile: &Profile, ep: &Endpoints) -> anyhow::Result<TokenResponse> {
+fn paste_flow(
+    env: &Env,
+    profile: &Profile,
+    ep: &Endpoints,
+    dpop: Option<&mut Prover<'_>>,
+) -> anyhow::Result<TokenResponse> {
     let p = &env.ctx.printer;
     let auth_url = ep.authorization.as_ref().ok_or_else(|| {
         OAuthError::Discovery(format!(
@@ -415,7 +468,15 @@ fn paste_flow(env: &Env, profile: &Profile, ep: &Endpoints) -> anyhow::Result<To
     let redirect_uri = format!("http://127.0.0.1:{port}/callback");
     let verifier = pkce::verifier();
     let state = pkce::random_urlsafe(16);
-    let url = authorization_url(profile, auth_url, &redirect_uri, &state, &verifier);
+    let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
+    let url = authorization_url(
+        profile,
+        auth_url,
+        &redirect_uri,
+        &state,
+        &verifier,
+        jkt.as_deref(),
+    );
     // Shown even with -q: without it there is nothing to do.
     eprintln!(
         "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at http://127.0.0.1:{port}/callback?...\nCopy that whole address from the address bar and paste it here:"
@@ -448,7 +509,7 @@ fn paste_flow(env: &Env, profile: &Profile, ep: &Endpoints) -> anyhow::Result<To
             .into());
         }
     };
-    exchange_code(env, profile, ep, cb, &redirect_uri, &verifier)
+    exchange_code(env, profile, ep, cb, &redirect_uri, &verifier, dpop)
 }
 
 /// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query.
@@ -472,6 +533,7 @@ fn authorization_url(
     redirect_uri: &str,
     state: &str,
     verifier: &crate::secret::Ephemeral,
+    dpop_jkt: Option<&str>,
 ) -> url::Url {
     let mut url = auth_url.clone();
     {
@@ -488,6 +550,10 @@ fn authorization_url(
         if let Some(a) = &profile.audience {
             q.append_pair("resource", a);
         }
+        if let Some(jkt) = dpop_jkt {
+            // RFC 9449 §10: bind the authorization code to the key.
+            q.append_pair("dpop_jkt", jkt);
+        }
     }
     url
 }
@@ -500,6 +566,7 @@ fn exchange_code(
     cb: Callback,
     redirect_uri: &str,
     verifier: &crate::secret::Ephemeral,
+    dpop: Option<&mut Prover<'_>>,
 ) -> anyhow::Result<TokenResponse> {
     let (code, iss) = match cb {
         Callback::Code { code, iss } => (code, iss),
@@ -543,13 +610,14 @@ fn exchange_code(
     if let Some(a) = &profile.audience {
         form.push(("resource", a));
     }
-    Ok(token::request(
+    Ok(token::request_dpop(
         env.ctx.http()?,
         &ep.token,
         &form,
         &ClientAuth::None {
             client_id: &profile.client_id,
         },
+        dpop,
     )?)
 }
 

@@ -1,6 +1,8 @@
 //! `tok print`: a valid access token on stdout and nothing else (in the `--format` asked for).
 
 use crate::cli::{PrintArgs, PrintFormat};
+use crate::error::{Code, Hinted};
+use crate::oauth::dpop;
 use crate::session::{self, CachedToken, Narrow, Want};
 use crate::time::{now, rfc3339};
 
@@ -16,10 +18,85 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
     };
     let narrow = narrow(&args.scopes, args.audience.as_deref());
     let served = session::access_token_for(&env.ctx, &profile, want, &narrow)?;
+    if args.format == PrintFormat::Dpop {
+        return print_dpop(env, &profile, &served.token, &args);
+    }
+    if served.token.is_dpop() {
+        env.ctx.printer.warn(format!(
+            "the access token of profile `{name}` is DPoP-bound: each request also needs a proof \
+             (use `tok print -p {name} --format dpop --method METHOD --url URL`)"
+        ));
+    }
     // The boundary: the token leaves tok here, on stdout only.
     env.ctx
         .printer
         .stdout(&render(args.format, &served.token, now()))?;
+    Ok(())
+}
+
+/// RFC 9449 §7.1: the `Authorization: DPoP` header and a proof (with `ath`) for one request.
+fn print_dpop(
+    env: &Env,
+    profile: &crate::config::Profile,
+    token: &CachedToken,
+    args: &PrintArgs,
+) -> anyhow::Result<()> {
+    let name = &profile.name;
+    let usage = |m: String, h: &str| Hinted::new(Code::Usage, m, Some(h.to_string()));
+    let (Some(method), Some(url)) = (&args.method, &args.url) else {
+        return Err(usage(
+            "--format dpop needs --method and --url".into(),
+            "name the request the proof is for",
+        )
+        .into());
+    };
+    let method = method.trim().to_ascii_uppercase();
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(usage(
+            format!("invalid --method {:?}", crate::oauth::sanitize(&method)),
+            "pass an HTTP method such as GET or POST",
+        )
+        .into());
+    }
+    let url = url::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some())
+        .ok_or_else(|| {
+            usage(
+                "invalid --url: not an http(s) URL".into(),
+                "pass the full URL of the request, e.g. https://api.example.com/items",
+            )
+        })?;
+    let nonce = args.nonce.as_deref().filter(|n| !n.is_empty());
+    if nonce.is_some_and(|n| n.chars().any(char::is_control)) {
+        return Err(usage(
+            "invalid --nonce".into(),
+            "pass the DPoP-Nonce header value as is",
+        )
+        .into());
+    }
+    let not_bound = || {
+        Hinted::new(
+            Code::LoginRequired,
+            format!("the session of profile `{name}` is not DPoP-bound"),
+            Some(format!("run `tok login -p {name} --dpop`")),
+        )
+    };
+    if !token.is_dpop() {
+        return Err(not_bound().into());
+    }
+    let key = session::dpop_key(&env.ctx, profile)?.ok_or_else(not_bound)?;
+    let proof = key.proof(&method, &url, Some(&token.access_token), nonce, now());
+    env.ctx.printer.verbose(format!(
+        "DPoP proof for {method} {} with key {}",
+        dpop::htu_of(&url),
+        key.thumbprint()
+    ));
+    // The boundary: the token leaves tok here, on stdout only.
+    env.ctx.printer.stdout(&format!(
+        "Authorization: DPoP {}\nDPoP: {proof}\n",
+        token.access_token.expose()
+    ))?;
     Ok(())
 }
 
@@ -40,7 +117,8 @@ pub fn render(format: PrintFormat, token: &CachedToken, now: i64) -> String {
     let expires_at = token.expires_at.map(rfc3339);
     let expires_in = token.expires_at.map(|e| (e - now).max(0));
     match format {
-        PrintFormat::Token => format!("{at}\n"),
+        // `--format dpop` needs the session's key; `run` answers it before rendering.
+        PrintFormat::Token | PrintFormat::Dpop => format!("{at}\n"),
         PrintFormat::Header => format!("Authorization: {} {at}\n", token.token_type),
         PrintFormat::Json => {
             let v = serde_json::json!({

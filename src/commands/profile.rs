@@ -146,6 +146,13 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
     line("docker:", d.docker_username.clone());
     line("store:", d.session.store.map(|s| s.as_str().to_string()));
     line(
+        "dpop:",
+        d.session
+            .dpop_jkt
+            .as_ref()
+            .map(|j| format!("bound to key {j}")),
+    );
+    line(
         "session:",
         Some(match d.session.logged_in_at {
             Some(t) => format!("logged in at {}", rfc3339(t)),

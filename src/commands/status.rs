@@ -28,6 +28,9 @@ struct ProfileStatus {
     rotates: Option<bool>,
     /// The provider's clock minus this machine's, in seconds, when noticeable.
     clock_skew: Option<i64>,
+    /// RFC 7638 thumbprint of the session's DPoP key, for a DPoP-bound session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_jkt: Option<String>,
     config_error: Option<String>,
 }
 
@@ -82,6 +85,7 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         last_refresh: state.last_refresh.clone(),
         rotates: state.rotates,
         clock_skew: state.clock_skew,
+        dpop_jkt: state.dpop_jkt.clone(),
         config_error: None,
     };
     let profile = match config.profile(name) {
@@ -155,6 +159,9 @@ fn print_human(env: &Env, r: &Report) {
             let when = relative(t + left, t);
             let verb = if left >= 0 { "expires" } else { "expired" };
             line("access:", format!("{verb} {when} ({at})"));
+        }
+        if let Some(jkt) = &s.dpop_jkt {
+            line("dpop:", format!("bound to key {jkt}"));
         }
         if let Some(r) = &s.last_refresh {
             let outcome = if r.ok {

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use url::Url;
 
 use super::OAuthError;
+use super::dpop::Prover;
 use super::http::{ClientAuth, Http, endpoint_name};
-use super::token::{TokenResponse, parse_token_response};
+use super::token::TokenResponse;
 use crate::secret::Ephemeral;
 
 /// RFC 8628 §3.2: the polling interval when the server sends none.
@@ -106,19 +107,19 @@ pub fn next_step(
     }
 }
 
-/// One poll of the token endpoint.
+/// One poll of the token endpoint, with a DPoP proof for a DPoP-bound login (RFC 9449 §5).
 pub fn poll(
     http: &Http,
     url: &Url,
     client_id: &str,
     device_code: &Ephemeral,
+    dpop: Option<&mut Prover<'_>>,
 ) -> Result<TokenResponse, OAuthError> {
     let form = [
         ("grant_type", GRANT_TYPE),
         ("device_code", device_code.expose()),
     ];
-    let resp = http.post_form(url, &form, &ClientAuth::None { client_id }, None)?;
-    parse_token_response(url, &resp)
+    super::token::request_dpop(http, url, &form, &ClientAuth::None { client_id }, dpop)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod http;
 pub mod loopback;
 pub mod pkce;
@@ -105,6 +106,11 @@ impl Classify for OAuthError {
             }
             OAuthError::Protocol { error, .. } if error == "invalid_scope" => {
                 Some("check `scopes` in the profile".into())
+            }
+            OAuthError::Protocol { error, .. }
+                if error == "invalid_dpop_proof" || error == "use_dpop_nonce" =>
+            {
+                Some("the provider refused tok's DPoP proof; check the system clock, or log in again".into())
             }
             OAuthError::Expired => Some("run `tok login` again and approve sooner".into()),
             _ => None,

@@ -7,6 +7,7 @@
 use serde::Deserialize;
 use url::Url;
 
+use super::dpop::Prover;
 use super::http::{ClientAuth, Http, Response, endpoint_name};
 use super::{OAuthError, sanitize};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
@@ -184,11 +185,49 @@ pub fn request(
     form: &[(&str, &str)],
     auth: &ClientAuth<'_>,
 ) -> Result<TokenResponse, OAuthError> {
-    let resp = http.post_form(url, form, auth, None)?;
-    parse_token_response(url, &resp)
+    request_dpop(http, url, form, auth, None)
 }
 
-/// RFC 6749 §6: exchange a refresh token. `scope` narrows the grant; `resource` is RFC 8707.
+/// POST to the token endpoint with a DPoP proof when `dpop` is given (RFC 9449 §5). When the
+/// server answers `use_dpop_nonce` with a `DPoP-Nonce` header (§8), retry once with that nonce.
+/// `dpop.nonce` ends holding the server's latest nonce, for the caller to remember.
+pub fn request_dpop(
+    http: &Http,
+    url: &Url,
+    form: &[(&str, &str)],
+    auth: &ClientAuth<'_>,
+    mut dpop: Option<&mut Prover<'_>>,
+) -> Result<TokenResponse, OAuthError> {
+    let mut retried = false;
+    loop {
+        let proof = dpop.as_ref().map(|p| p.proof("POST", url, None));
+        let resp = http.post_form(url, form, auth, proof.as_deref())?;
+        if let Some(p) = dpop.as_mut() {
+            let sent = p.nonce.clone();
+            if let Some(n) = &resp.dpop_nonce {
+                p.nonce = Some(n.clone());
+            }
+            if !retried && wants_nonce(&resp) && p.nonce.is_some() && p.nonce != sent {
+                retried = true;
+                continue;
+            }
+        }
+        return parse_token_response(url, &resp);
+    }
+}
+
+/// RFC 9449 §8: a 400 (token endpoint) or 401 (resource) with error `use_dpop_nonce`.
+pub fn wants_nonce(resp: &Response) -> bool {
+    matches!(resp.status, 400 | 401)
+        && serde_json::from_slice::<RawError>(&resp.body.0)
+            .ok()
+            .and_then(|e| e.error)
+            .as_deref()
+            == Some("use_dpop_nonce")
+}
+
+/// RFC 6749 §6: exchange a refresh token. `scope` narrows the grant; `resource` is RFC 8707;
+/// a DPoP-bound refresh token needs a proof from the same key (RFC 9449 §5).
 pub fn refresh(
     http: &Http,
     url: &Url,
@@ -196,6 +235,7 @@ pub fn refresh(
     refresh_token: &RefreshToken,
     scope: Option<&str>,
     resource: Option<&str>,
+    dpop: Option<&mut Prover<'_>>,
 ) -> Result<TokenResponse, OAuthError> {
     let mut form = vec![
         ("grant_type", "refresh_token"),
@@ -207,7 +247,7 @@ pub fn refresh(
     if let Some(r) = resource {
         form.push(("resource", r));
     }
-    request(http, url, &form, auth)
+    request_dpop(http, url, &form, auth, dpop)
 }
 
 #[cfg(test)]

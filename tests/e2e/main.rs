@@ -8,6 +8,7 @@ mod cargo;
 mod config;
 mod docker;
 mod docs;
+mod dpop;
 mod faults;
 mod fronts;
 mod git;

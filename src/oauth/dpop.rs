@@ -1,0 +1,333 @@
+//! DPoP, proof-of-possession for OAuth tokens (RFC 9449).
+//!
+//! Each DPoP-bound session owns one ES256 (P-256) key pair. Every token request, and every
+//! resource request made with the bound access token, carries a fresh proof: a JWT signed with
+//! the private key whose header holds the public key (`jwk`) and whose claims name the request
+//! (`htm`, `htu`), a unique `jti`, the time (`iat`), the hash of the access token (`ath`, on
+//! resource requests) and the server's `nonce` when it asked for one.
+//!
+//! The private key is a secret like a refresh token: [`DpopKey`] redacts its `Debug`, zeroizes on
+//! drop, and is serialized only into the session blob in the store (keychain item or 0600 file).
+//! Nonces are not secrets: they are remembered per server origin in the state directory.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+use sha2::{Digest, Sha256};
+use url::Url;
+use zeroize::Zeroizing;
+
+use crate::paths::{self, Paths};
+use crate::secret::{AccessToken, Exposed};
+
+/// The only algorithm tok signs proofs with (RFC 9449 §4.2 `alg`; RFC 7518 §3.4).
+pub const ALG: &str = "ES256";
+
+/// A DPoP key pair. `Debug` prints `DpopKey(jkt=…)`: the public thumbprint, never the key.
+pub struct DpopKey {
+    signing: SigningKey,
+    /// The private scalar `d`, base64url: the form kept in the session blob.
+    d: SecretString,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the stored DPoP key is not a valid P-256 private key")]
+pub struct BadKey;
+
+impl DpopKey {
+    /// A fresh key pair from the OS random source.
+    pub fn generate() -> Self {
+        loop {
+            let mut d = Zeroizing::new([0u8; 32]);
+            getrandom::fill(d.as_mut()).expect("the OS random source is available");
+            // Out of range (≥ n, or 0) with probability ~2^-32: draw again.
+            if let Ok(k) = Self::from_scalar(d.as_ref()) {
+                return k;
+            }
+        }
+    }
+
+    fn from_scalar(d: &[u8]) -> Result<Self, BadKey> {
+        let signing = SigningKey::from_slice(d).map_err(|_| BadKey)?;
+        Ok(Self {
+            signing,
+            d: SecretString::from(URL_SAFE_NO_PAD.encode(d)),
+        })
+    }
+
+    /// The key as stored: the private scalar `d`, base64url (the JWK `d` member).
+    pub fn from_stored(d: &str) -> Result<Self, BadKey> {
+        let bytes = Zeroizing::new(URL_SAFE_NO_PAD.decode(d.trim()).map_err(|_| BadKey)?);
+        if bytes.len() != 32 {
+            return Err(BadKey);
+        }
+        Self::from_scalar(&bytes)
+    }
+
+    /// The public coordinates `x`, `y`, base64url.
+    fn coordinates(&self) -> (String, String) {
+        let point = self.signing.verifying_key().to_sec1_point(false);
+        let x = point.x().expect("an uncompressed point has x");
+        let y = point.y().expect("an uncompressed point has y");
+        (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y))
+    }
+
+    /// The public key as a JWK (RFC 7517 / RFC 7518 §6.2.1), for the proof header.
+    pub fn public_jwk(&self) -> serde_json::Value {
+        let (x, y) = self.coordinates();
+        serde_json::json!({"kty": "EC", "crv": "P-256", "x": x, "y": y})
+    }
+
+    /// The JWK SHA-256 thumbprint (RFC 7638) of the public key: what a server puts in `cnf.jkt`
+    /// and what the `dpop_jkt` authorization parameter carries (RFC 9449 §6.1, §10).
+    pub fn thumbprint(&self) -> String {
+        let (x, y) = self.coordinates();
+        jwk_thumbprint(&[("crv", "P-256"), ("kty", "EC"), ("x", &x), ("y", &y)])
+    }
+
+    /// A proof for one request (RFC 9449 §4.2). `htu` loses its query and fragment (§4.3);
+    /// `access_token` adds `ath` for resource requests; `nonce` is the server's `DPoP-Nonce`.
+    pub fn proof(
+        &self,
+        htm: &str,
+        htu: &Url,
+        access_token: Option<&AccessToken>,
+        nonce: Option<&str>,
+        iat: i64,
+    ) -> String {
+        let header = serde_json::json!({
+            "typ": "dpop+jwt",
+            "alg": ALG,
+            "jwk": self.public_jwk(),
+        });
+        let mut claims = serde_json::json!({
+            "jti": crate::oauth::pkce::random_urlsafe(16),
+            "htm": htm,
+            "htu": htu_of(htu),
+            "iat": iat,
+        });
+        if let Some(at) = access_token {
+            claims["ath"] = ath(at).into();
+        }
+        if let Some(n) = nonce {
+            claims["nonce"] = n.into();
+        }
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        // RFC 7518 §3.4: the JWS signature is R || S, 32 bytes each.
+        let sig: Signature = self.signing.sign(signing_input.as_bytes());
+        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    }
+}
+
+impl std::fmt::Debug for DpopKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DpopKey(jkt={})", self.thumbprint())
+    }
+}
+
+impl Exposed for DpopKey {
+    fn raw(&self) -> &str {
+        self.d.expose_secret()
+    }
+}
+
+impl<'de> Deserialize<'de> for DpopKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Zeroizing::new(String::deserialize(d)?);
+        DpopKey::from_stored(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `htu`: the request URI without query and fragment (RFC 9449 §4.2, §4.3).
+pub fn htu_of(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+/// `ath`: base64url(SHA-256(access token)) (RFC 9449 §4.2).
+pub fn ath(token: &AccessToken) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.expose().as_bytes()))
+}
+
+/// RFC 7638: SHA-256 over the required members, lexicographically ordered, no whitespace.
+/// `members` must already be in lexicographic order.
+pub fn jwk_thumbprint(members: &[(&str, &str)]) -> String {
+    let body: Vec<String> = members
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                serde_json::Value::from(*k),
+                serde_json::Value::from(*v)
+            )
+        })
+        .collect();
+    let canonical = format!("{{{}}}", body.join(","));
+    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// One request's prover: the key and the nonce to send, updated from the server's answers.
+pub struct Prover<'a> {
+    pub key: &'a DpopKey,
+    pub nonce: Option<String>,
+}
+
+impl Prover<'_> {
+    pub fn proof(&self, htm: &str, htu: &Url, access_token: Option<&AccessToken>) -> String {
+        self.key.proof(
+            htm,
+            htu,
+            access_token,
+            self.nonce.as_deref(),
+            crate::time::now(),
+        )
+    }
+}
+
+/// The server a nonce belongs to: scheme, host and port of the URL.
+pub fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+fn nonce_file(paths: &Paths) -> std::path::PathBuf {
+    paths.state_dir.join("dpop-nonces.json")
+}
+
+/// The last `DPoP-Nonce` the server of `url` sent, if remembered.
+pub fn load_nonce(paths: &Paths, url: &Url) -> Option<String> {
+    let bytes = std::fs::read(nonce_file(paths)).ok()?;
+    let map: BTreeMap<String, String> = serde_json::from_slice(&bytes).ok()?;
+    map.get(&origin(url)).cloned()
+}
+
+/// Remember the nonce of the server of `url` (best effort: a lost nonce costs one retry).
+pub fn save_nonce(paths: &Paths, url: &Url, nonce: &str) {
+    let path = nonce_file(paths);
+    let mut map: BTreeMap<String, String> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    if map.get(&origin(url)).map(String::as_str) == Some(nonce) {
+        return;
+    }
+    // Nonces are short strings; a server sending anything else is not worth remembering.
+    if nonce.len() > 512 || nonce.chars().any(|c| c.is_control()) {
+        return;
+    }
+    map.insert(origin(url), nonce.to_string());
+    if let Ok(b) = serde_json::to_vec_pretty(&map) {
+        let _ = paths::write_private_atomic(&path, &b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::VerifyingKey;
+    use p256::ecdsa::signature::Verifier;
+
+    fn decode(part: &str) -> serde_json::Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn rfc7638_example_thumbprint() {
+        // RFC 7638 §3.1 (an RSA key: the algorithm is the same for every key type).
+        let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+        assert_eq!(
+            jwk_thumbprint(&[("e", "AQAB"), ("kty", "RSA"), ("n", n)]),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+    }
+
+    #[test]
+    fn rfc9449_example_ath() {
+        // RFC 9449 §7.1 example access token and its `ath`.
+        let at = AccessToken::new("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU");
+        assert_eq!(ath(&at), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
+    }
+
+    #[test]
+    fn proof_shape_and_signature() {
+        let key = DpopKey::generate();
+        let url = Url::parse("https://user:pw@rs.example/api/x?secret=1#frag").unwrap();
+        let at = AccessToken::new("at-value");
+        let jwt = key.proof("GET", &url, Some(&at), Some("n-1"), 1_700_000_000);
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let header = decode(parts[0]);
+        assert_eq!(header["typ"], "dpop+jwt");
+        assert_eq!(header["alg"], "ES256");
+        assert_eq!(header["jwk"]["kty"], "EC");
+        assert_eq!(header["jwk"]["crv"], "P-256");
+        assert!(header["jwk"].get("d").is_none(), "private key in the proof");
+        assert_eq!(header.as_object().unwrap().len(), 3);
+        let claims = decode(parts[1]);
+        assert_eq!(claims["htm"], "GET");
+        assert_eq!(claims["htu"], "https://rs.example/api/x");
+        assert_eq!(claims["iat"], 1_700_000_000);
+        assert_eq!(claims["nonce"], "n-1");
+        assert_eq!(claims["ath"], ath(&at));
+        assert!(claims["jti"].as_str().unwrap().len() >= 16);
+        // The signature verifies with the public key from the header.
+        let x = URL_SAFE_NO_PAD
+            .decode(header["jwk"]["x"].as_str().unwrap())
+            .unwrap();
+        let y = URL_SAFE_NO_PAD
+            .decode(header["jwk"]["y"].as_str().unwrap())
+            .unwrap();
+        let sec1 = [&[4u8][..], &x, &y].concat();
+        let vk = VerifyingKey::from_sec1_bytes(&sec1).unwrap();
+        let sig_bytes = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+        assert_eq!(sig_bytes.len(), 64);
+        let sig = Signature::from_slice(&sig_bytes).unwrap();
+        let input = format!("{}.{}", parts[0], parts[1]);
+        vk.verify(input.as_bytes(), &sig).unwrap();
+        // A token request proof has neither ath nor nonce, and a fresh jti.
+        let plain = key.proof("POST", &url, None, None, 1);
+        let c2 = decode(plain.split('.').nth(1).unwrap());
+        assert!(c2.get("ath").is_none() && c2.get("nonce").is_none());
+        assert_ne!(c2["jti"], claims["jti"]);
+    }
+
+    #[test]
+    fn thumbprint_matches_the_header_jwk() {
+        let key = DpopKey::generate();
+        let jwk = key.public_jwk();
+        let want = jwk_thumbprint(&[
+            ("crv", "P-256"),
+            ("kty", "EC"),
+            ("x", jwk["x"].as_str().unwrap()),
+            ("y", jwk["y"].as_str().unwrap()),
+        ]);
+        assert_eq!(key.thumbprint(), want);
+        assert_eq!(key.thumbprint().len(), 43);
+        assert_ne!(DpopKey::generate().thumbprint(), key.thumbprint());
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_debug_is_redacted() {
+        let key = DpopKey::generate();
+        let d = key.raw().to_string();
+        let back = DpopKey::from_stored(&d).unwrap();
+        assert_eq!(back.thumbprint(), key.thumbprint());
+        let dbg = format!("{key:?}");
+        assert!(!dbg.contains(&d), "{dbg}");
+        assert_eq!(dbg, format!("DpopKey(jkt={})", key.thumbprint()));
+        assert!(DpopKey::from_stored("short").is_err());
+        assert!(DpopKey::from_stored(&URL_SAFE_NO_PAD.encode([0u8; 32])).is_err());
+    }
+}

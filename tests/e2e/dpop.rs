@@ -315,21 +315,6 @@ fn logout_deletes_the_key_with_the_session() {
     assert_eq!(r.code, 3, "{r:?}");
 }
 
-/// The Secret Service item of `account`. keyring-core's Secret Service store names the account
-/// attribute `username` (support's `Keyring::lookup` asks for `account`); accept either.
-fn keychain_item(keyring: &Keyring, account: &str) -> Option<String> {
-    ["username", "account"].iter().find_map(|attr| {
-        let out = std::process::Command::new("secret-tool")
-            .args(["lookup", "service", "tok", attr, account])
-            .env("DBUS_SESSION_BUS_ADDRESS", &keyring.bus)
-            .output()
-            .unwrap();
-        out.status
-            .success()
-            .then(|| String::from_utf8(out.stdout).unwrap())
-    })
-}
-
 #[test]
 fn the_key_lives_in_the_keychain_item_and_leaves_with_it() {
     let provider = Provider::start();
@@ -338,7 +323,7 @@ fn the_key_lives_in_the_keychain_item_and_leaves_with_it() {
         .with_keyring(&keyring)
         .env("TOK_STORE", "keychain");
     login_dpop(&tok, &provider, "work");
-    let item = keychain_item(&keyring, "work").expect("a keychain item");
+    let item = keyring.lookup("work").expect("a keychain item");
     let session: serde_json::Value = serde_json::from_str(&item).unwrap();
     let key = session["dpop_key"].as_str().unwrap().to_string();
     assert!(tok.any_file_contains(&key).is_empty(), "the key is on disk");
@@ -347,7 +332,7 @@ fn the_key_lives_in_the_keychain_item_and_leaves_with_it() {
     assert_eq!(http("GET", &me, &h).0, 200);
     let r = tok.run(&["logout", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
-    assert_eq!(keychain_item(&keyring, "work"), None);
+    assert_eq!(keyring.lookup("work"), None);
     tok.assert_no_leak(&[key]);
 }
 

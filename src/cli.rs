@@ -72,6 +72,7 @@ pub enum Command {
     DockerCredential(DockerCredentialArgs),
     KubectlCredential(KubectlCredentialArgs),
     Setup(SetupArgs),
+    Stats(StatsArgs),
 }
 
 /// The profile to use.
@@ -466,4 +467,28 @@ pub enum SetupTool {
         #[command(flatten)]
         profile: ProfileArg,
     },
+}
+
+/// Refresh and request statistics from the audit log (never a token).
+///
+/// Refresh success rate, p50/p95 refresh latency, failures by error code, rotations, cache hit
+/// rate and requests per consumer, from `$XDG_STATE_HOME/tok/audit.jsonl`.
+///
+/// Examples:
+///   tok stats --since 7d
+///   tok stats -p work --json
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct StatsArgs {
+    /// Only this profile [default: all profiles]
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Only events newer than this (e.g. 1h, 7d)
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub since: Option<std::time::Duration>,
+
+    /// Machine-readable output on stdout
+    #[arg(long)]
+    pub json: bool,
 }

@@ -97,6 +97,8 @@ impl Flow {
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub default_profile: Option<String>,
+    /// `audit = false` turns the audit log off (see `audit`).
+    pub audit: Option<bool>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
 }

@@ -44,6 +44,21 @@ impl Code {
         }
     }
 
+    /// The snake_case name, as in JSON output and the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::Failure => "failure",
+            Code::Usage => "usage",
+            Code::LoginRequired => "login_required",
+            Code::Unavailable => "unavailable",
+            Code::BadResponse => "bad_response",
+            Code::StoreUnavailable => "store_unavailable",
+            Code::Denied => "denied",
+            Code::Config => "config",
+            Code::Busy => "busy",
+        }
+    }
+
     /// Every code with its number and meaning, for `--help`, README and tests.
     pub const ALL: [Code; 9] = [
         Code::Failure,

@@ -4,6 +4,7 @@
 //! fuzz targets reach the same parsers the CLI uses. The path of a token reads straight through:
 //! `commands::print → session → (cache | lock → oauth refresh → store) → stdout`.
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;

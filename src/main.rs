@@ -107,6 +107,7 @@ fn command_name(cli: &Cli) -> &'static str {
         DockerCredential(_) => "docker-credential",
         KubectlCredential(_) => "kubectl-credential",
         Setup(_) => "setup",
+        Stats(_) => "stats",
     }
 }
 

@@ -89,6 +89,18 @@ pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
 /// fsync the directory. Readers see the old or the new content, never a torn file; a crash at
 /// any moment leaves one of the two.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_private(path, bytes, true)
+}
+
+/// Like [`write_private_atomic`] (readers never see a torn file) but without the fsyncs, for
+/// files whose loss in a crash costs nothing but a refresh: the token cache and the profile
+/// state. Each fsync costs milliseconds on a real disk; the refresh token itself (the store)
+/// is always written durably.
+pub fn write_private_replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_private(path, bytes, false)
+}
+
+fn write_private(path: &Path, bytes: &[u8], durable: bool) -> anyhow::Result<()> {
     let dir = path.parent().context("path has no parent directory")?;
     ensure_private_dir(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
@@ -103,10 +115,10 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
             .open(&tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
         f.write_all(bytes)
-            .and_then(|_| f.sync_all())
+            .and_then(|_| if durable { f.sync_all() } else { Ok(()) })
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
-        if let Ok(d) = fs::File::open(dir) {
+        if durable && let Ok(d) = fs::File::open(dir) {
             let _ = d.sync_all();
         }
         Ok(())

@@ -10,13 +10,14 @@
 //! - the **profile state** (no secrets: which store, last refresh, expiry) lets `status` answer
 //!   without touching the keychain.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::fs::File;
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{self, Requester};
 use crate::config::{self, Profile};
 use crate::error::{Classify, Code};
 use crate::oauth::discovery::{self, Endpoints};
@@ -206,7 +207,7 @@ impl Classify for SessionError {
 }
 
 /// Where an access token came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The token cache, no lock, no network.
@@ -278,6 +279,8 @@ pub struct Ctx {
     /// `--store` / `TOK_STORE`, when given.
     pub store_override: Option<StoreKind>,
     http: OnceCell<Http>,
+    /// Who asks for tokens, for the audit log (`print` unless a helper says otherwise).
+    requester: RefCell<Requester>,
 }
 
 impl Ctx {
@@ -287,7 +290,13 @@ impl Ctx {
             printer,
             store_override,
             http: OnceCell::new(),
+            requester: RefCell::default(),
         }
+    }
+
+    /// Name the consumer (and host) of the tokens this process serves, for the audit log.
+    pub fn set_requester(&self, consumer: audit::Consumer, host: Option<String>) {
+        *self.requester.borrow_mut() = Requester { consumer, host };
     }
 
     /// The HTTP client, built on first use.
@@ -339,7 +348,7 @@ pub fn read_state(paths: &Paths, profile: &str) -> ProfileState {
 
 fn write_state(paths: &Paths, profile: &str, state: &ProfileState) {
     if let Ok(b) = serde_json::to_vec_pretty(state) {
-        let _ = paths::write_private_atomic(&paths.profile_state(profile), &b);
+        let _ = paths::write_private_replace(&paths.profile_state(profile), &b);
     }
 }
 
@@ -356,7 +365,7 @@ fn read_cache_key(paths: &Paths, profile: &Profile, key: &str) -> Option<CachedT
 
 fn write_cache(ctx: &Ctx, profile: &str, token: &CachedToken) {
     let bytes = serde_json::to_vec(token).expect("a token serializes");
-    if let Err(e) = paths::write_private_atomic(&ctx.paths.token_cache(profile), &bytes) {
+    if let Err(e) = paths::write_private_replace(&ctx.paths.token_cache(profile), &bytes) {
         ctx.printer
             .verbose(format!("could not write the token cache: {e:#}"));
     }
@@ -500,6 +509,19 @@ pub fn access_token_for(
     want: Want,
     narrow: &Narrow,
 ) -> anyhow::Result<Served> {
+    let served = serve(ctx, profile, want, narrow);
+    audit::record(
+        &ctx.paths,
+        audit::Event::request(
+            &profile.name,
+            &ctx.requester.borrow(),
+            served.as_ref().map(|s| (s.source, &s.token.access_token)),
+        ),
+    );
+    served
+}
+
+fn serve(ctx: &Ctx, profile: &Profile, want: Want, narrow: &Narrow) -> anyhow::Result<Served> {
     let p = &ctx.printer;
     let key = narrow.cache_key(&profile.name);
     if !narrow.is_default() {
@@ -694,10 +716,13 @@ fn refresh_locked(
                 refreshed_at: Some(sent_at),
                 ..session
             };
-            // Persist first: the old refresh token may already be dead on the server. A scoped
-            // refresh that did not rotate changes nothing worth a keychain write.
-            if narrow.is_default() || rotated {
+            // Persist first: the old refresh token may already be dead on the server. Durably
+            // only then: an unrotated refresh token is on disk already. A scoped refresh that
+            // did not rotate changes nothing worth a store write.
+            if rotated {
                 store.save(&profile.name, &new.to_blob())?;
+            } else if narrow.is_default() {
+                store.save_unchanged_refresh_token(&profile.name, &new.to_blob())?;
             }
             drop(deferred);
             p.verbose(format!(
@@ -735,6 +760,13 @@ fn refresh_locked(
                 rotated,
             });
             write_state(&ctx.paths, &profile.name, &state);
+            audit::record(
+                &ctx.paths,
+                audit::Event::refresh(
+                    &profile.name,
+                    state.last_refresh.as_ref().expect("just set"),
+                ),
+            );
             Ok(token)
         }
         Err(e) => {
@@ -754,6 +786,13 @@ fn refresh_locked(
                 rotated: false,
             });
             write_state(&ctx.paths, &profile.name, &state);
+            audit::record(
+                &ctx.paths,
+                audit::Event::refresh(
+                    &profile.name,
+                    state.last_refresh.as_ref().expect("just set"),
+                ),
+            );
             if let OAuthError::InvalidGrant { description, .. } = &e {
                 // Re-read before concluding: a login may have replaced the session meanwhile.
                 if may_retry
@@ -949,6 +988,10 @@ fn save_new_session(
         dpop_jkt,
     };
     write_state(&ctx.paths, &profile.name, &state);
+    audit::record(
+        &ctx.paths,
+        audit::Event::login(&profile.name, store.kind(), &token.access_token),
+    );
     Ok(token)
 }
 
@@ -1010,6 +1053,7 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
     store.delete(&profile.name)?;
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
+    audit::record(&ctx.paths, audit::Event::logout(&profile.name, &report));
     Ok(report)
 }
 

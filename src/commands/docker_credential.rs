@@ -8,6 +8,7 @@ use super::Env;
 use super::credential::SessionTokens;
 
 pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<()> {
+    env.ctx.set_requester(crate::audit::Consumer::Docker, None);
     let p = &env.ctx.printer;
     let config = env.config()?;
     let (targets, problems) = helpers::docker_targets(&config);

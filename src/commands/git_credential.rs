@@ -13,6 +13,7 @@ use super::Env;
 use super::credential::SessionTokens;
 
 pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
+    env.ctx.set_requester(crate::audit::Consumer::Git, None);
     let p = &env.ctx.printer;
     let action = args.action.as_str();
     match action {

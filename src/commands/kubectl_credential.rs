@@ -10,6 +10,7 @@ use crate::time::now;
 use super::Env;
 
 pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
+    env.ctx.set_requester(crate::audit::Consumer::Kubectl, None);
     let config = env.config()?;
     let name = config.select(args.profile.profile.as_deref())?;
     let profile = config.profile(&name)?;

@@ -11,6 +11,7 @@ pub mod logout;
 pub mod print;
 pub mod profile;
 pub mod setup;
+pub mod stats;
 pub mod status;
 
 use crate::cli::{Cli, Command};
@@ -27,7 +28,9 @@ pub struct Env {
 
 impl Env {
     pub fn config(&self) -> anyhow::Result<Config> {
-        Ok(Config::load(&self.config_path)?)
+        let config = Config::load(&self.config_path)?;
+        crate::audit::set_enabled(config.file.audit.unwrap_or(true));
+        Ok(config)
     }
 }
 
@@ -64,5 +67,6 @@ pub fn run(cli: Cli, printer: Printer) -> anyhow::Result<()> {
         Command::DockerCredential(a) => docker_credential::run(&env, a),
         Command::KubectlCredential(a) => kubectl_credential::run(&env, a),
         Command::Setup(a) => setup::run(&env, a),
+        Command::Stats(a) => stats::run(&env, a),
     }
 }

@@ -52,8 +52,14 @@ pub enum ClientAuth<'a> {
     },
 }
 
+/// Two clients, each built on first use: loading the system roots costs milliseconds (hundreds
+/// of certificates), which a plain-http loopback issuer (a test or local provider) never needs.
 pub struct Http {
-    client: reqwest::blocking::Client,
+    total: u64,
+    /// For `https://` URLs: system roots.
+    tls: std::cell::OnceCell<reqwest::blocking::Client>,
+    /// For `http://` URLs (loopback only, see `config::check_url`): no roots loaded.
+    plain: std::cell::OnceCell<reqwest::blocking::Client>,
     timeout: Duration,
     policy: Policy,
     /// Told about each retry (for `-v`); never given a body.
@@ -70,33 +76,48 @@ pub fn set_trace(on: bool) {
 }
 
 impl Http {
-    /// Build the client. This loads the system roots (milliseconds): call it only when a
-    /// request is about to be made, never on `print`'s cached path.
+    /// Prepare a client. The underlying clients (and, for https, the system roots) are built on
+    /// the first request: still, call this only when a request is about to be made, never on
+    /// `print`'s cached path.
     pub fn new() -> Result<Self, OAuthError> {
-        PROVIDER.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
         let total = crate::config::env_secs(crate::config::ENV_HTTP_TIMEOUT, 30);
-        let client = reqwest::blocking::Client::builder()
-            .user_agent(USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10.min(total)))
-            // No idle connection reuse. The device flow waits 5+ s between polls, longer than
-            // many servers keep an idle connection (Node: 5 s); a POST sent on a connection the
-            // server is closing fails mid-flight and, for a refresh, must not be resent. tok
-            // makes a handful of requests per process, so a fresh connection costs little.
-            .pool_max_idle_per_host(0)
-            .build()
-            .map_err(|e| OAuthError::Unavailable {
-                endpoint: "HTTP client".into(),
-                detail: e.to_string(),
-            })?;
         Ok(Self {
-            client,
+            total,
+            tls: std::cell::OnceCell::new(),
+            plain: std::cell::OnceCell::new(),
             timeout: Duration::from_secs(total),
             policy: Policy::from_env(),
             observer: None,
         })
+    }
+
+    fn client(&self, url: &Url) -> Result<&reqwest::blocking::Client, OAuthError> {
+        let plain = url.scheme() == "http";
+        let cell = if plain { &self.plain } else { &self.tls };
+        if let Some(c) = cell.get() {
+            return Ok(c);
+        }
+        PROVIDER.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let mut b = reqwest::blocking::Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10.min(self.total)))
+            // No idle connection reuse. The device flow waits 5+ s between polls, longer than
+            // many servers keep an idle connection (Node: 5 s); a POST sent on a connection the
+            // server is closing fails mid-flight and, for a refresh, must not be resent. tok
+            // makes a handful of requests per process, so a fresh connection costs little.
+            .pool_max_idle_per_host(0);
+        if plain {
+            // No TLS will happen on this client (redirects are off): skip the system roots.
+            b = b.tls_certs_only(std::iter::empty());
+        }
+        let client = b.build().map_err(|e| OAuthError::Unavailable {
+            endpoint: "HTTP client".into(),
+            detail: e.to_string(),
+        })?;
+        Ok(cell.get_or_init(|| client))
     }
 
     /// Report retries through `f` (one line each, no bodies).
@@ -106,10 +127,9 @@ impl Http {
 
     /// GET a document; transient failures are retried (a GET spends nothing).
     pub fn get(&self, url: &Url) -> Result<Response, OAuthError> {
+        let client = self.client(url)?;
         self.send(url, Idempotency::Idempotent, || {
-            self.client
-                .get(url.clone())
-                .header("accept", "application/json")
+            client.get(url.clone()).header("accept", "application/json")
         })
     }
 
@@ -127,9 +147,9 @@ impl Http {
         if let ClientAuth::None { client_id } = auth {
             fields.push(("client_id", client_id));
         }
+        let client = self.client(url)?;
         self.send(url, Idempotency::Once, || {
-            let mut req = self
-                .client
+            let mut req = client
                 .post(url.clone())
                 .header("accept", "application/json");
             if let ClientAuth::Basic { client_id, secret } = auth {

@@ -48,6 +48,14 @@ impl TokenStore for FileStore {
         paths::write_private_atomic(&self.path_for(account), secret.expose_secret().as_bytes())
             .map_err(|e| StoreError::Io(format!("{e:#}")))
     }
+    fn save_unchanged_refresh_token(
+        &self,
+        account: &str,
+        secret: &SecretString,
+    ) -> Result<(), StoreError> {
+        paths::write_private_replace(&self.path_for(account), secret.expose_secret().as_bytes())
+            .map_err(|e| StoreError::Io(format!("{e:#}")))
+    }
     fn delete(&self, account: &str) -> Result<bool, StoreError> {
         paths::remove_optional(&self.path_for(account))
             .map_err(|e| StoreError::Io(format!("{e:#}")))

@@ -94,6 +94,16 @@ pub trait TokenStore {
     fn describe(&self) -> String;
     fn load(&self, account: &str) -> Result<Option<SecretString>, StoreError>;
     fn save(&self, account: &str, secret: &SecretString) -> Result<(), StoreError>;
+    /// Replace a session whose refresh token did not change: a crash may lose this write
+    /// without losing the session (the stored refresh token is still the live one), so a store
+    /// may skip what only durability needs (the file store's fsyncs). Defaults to `save`.
+    fn save_unchanged_refresh_token(
+        &self,
+        account: &str,
+        secret: &SecretString,
+    ) -> Result<(), StoreError> {
+        self.save(account, secret)
+    }
     /// Delete; `Ok(false)` when there was nothing.
     fn delete(&self, account: &str) -> Result<bool, StoreError>;
 

@@ -19,6 +19,7 @@ mod login;
 mod logout;
 mod print;
 mod setup;
+mod stats;
 mod status;
 mod stress;
 mod ux;

@@ -1,0 +1,350 @@
+//! `tok stats`: the service-level indicators of one user's machine, computed from the audit log:
+//! refresh success rate and latency, failures by error code, rotations, cache hit rate and
+//! requests per consumer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::audit::{self, Event, Kind};
+use crate::cli::StatsArgs;
+use crate::config::validate_name;
+use crate::session::Source;
+use crate::time::{now, rfc3339};
+
+use super::Env;
+
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub p50: Option<u64>,
+    pub p95: Option<u64>,
+    pub max: Option<u64>,
+}
+
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct RefreshStats {
+    pub attempts: u64,
+    pub ok: u64,
+    pub failed: u64,
+    /// `ok / attempts`; absent when there was no attempt.
+    pub success_rate: Option<f64>,
+    /// Of successful refreshes (a refused connection fails in no time and says nothing about
+    /// the provider's speed).
+    pub latency_ms: Latency,
+    /// Successful refreshes that returned a new refresh token.
+    pub rotated: u64,
+    /// Failed attempts by error code (`invalid_grant`, `unavailable`, …).
+    pub errors: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct RequestStats {
+    pub total: u64,
+    pub ok: u64,
+    pub failed: u64,
+    /// Served from the token cache / all served; absent when nothing was served.
+    pub cache_hit_rate: Option<f64>,
+    pub by_source: BTreeMap<String, u64>,
+    pub by_consumer: BTreeMap<String, u64>,
+    /// Failed requests by exit-code name (`login_required`, `unavailable`, …).
+    pub errors: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct Stats {
+    pub profile: Option<String>,
+    /// RFC 3339 start of the window, when `--since` was given.
+    pub since: Option<String>,
+    pub events: u64,
+    pub first_event: Option<String>,
+    pub last_event: Option<String>,
+    pub profiles: BTreeSet<String>,
+    pub logins: u64,
+    pub logouts: u64,
+    /// Logouts that revoked the session at the provider.
+    pub revocations: u64,
+    pub refresh: RefreshStats,
+    pub requests: RequestStats,
+}
+
+/// The `q`-quantile of sorted values, nearest-rank method (`q` in 0..=1).
+pub fn percentile(sorted: &[u64], q: f64) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn rate(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 / whole as f64 * 1000.0).round() / 1000.0)
+}
+
+fn source_name(s: Source) -> &'static str {
+    match s {
+        Source::Cache => "cache",
+        Source::Peer => "peer",
+        Source::Store => "store",
+        Source::Refreshed => "refreshed",
+    }
+}
+
+/// Aggregate `events` for `profile` (all when `None`) from unix second `since` on.
+pub fn compute(events: &[Event], profile: Option<&str>, since: Option<i64>) -> Stats {
+    let mut s = Stats {
+        profile: profile.map(str::to_string),
+        since: since.map(rfc3339),
+        ..Default::default()
+    };
+    let mut latencies = vec![];
+    let mut first = None;
+    let mut last = None;
+    for e in events {
+        if profile.is_some_and(|p| p != e.profile) || since.is_some_and(|t| e.ts < t) {
+            continue;
+        }
+        s.events += 1;
+        first = Some(first.map_or(e.ts, |f: i64| f.min(e.ts)));
+        last = Some(last.map_or(e.ts, |l: i64| l.max(e.ts)));
+        s.profiles.insert(e.profile.clone());
+        let code = || e.error.clone().unwrap_or_else(|| "error".into());
+        match e.event {
+            Kind::Login => s.logins += 1,
+            Kind::Logout => {
+                s.logouts += 1;
+                s.revocations += u64::from(e.revoked == Some(true));
+            }
+            Kind::Refresh => {
+                let r = &mut s.refresh;
+                r.attempts += 1;
+                if e.ok {
+                    r.ok += 1;
+                    r.rotated += u64::from(e.rotated == Some(true));
+                    latencies.extend(e.latency_ms);
+                } else {
+                    r.failed += 1;
+                    *r.errors.entry(code()).or_default() += 1;
+                }
+            }
+            Kind::Request => {
+                let r = &mut s.requests;
+                r.total += 1;
+                let consumer = e.consumer.unwrap_or_default().as_str().to_string();
+                *r.by_consumer.entry(consumer).or_default() += 1;
+                match (e.ok, e.source) {
+                    (true, Some(src)) => {
+                        r.ok += 1;
+                        *r.by_source.entry(source_name(src).into()).or_default() += 1;
+                    }
+                    (true, None) => r.ok += 1,
+                    (false, _) => {
+                        r.failed += 1;
+                        *r.errors.entry(code()).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    latencies.sort_unstable();
+    s.refresh.latency_ms = Latency {
+        p50: percentile(&latencies, 0.50),
+        p95: percentile(&latencies, 0.95),
+        max: latencies.last().copied(),
+    };
+    s.refresh.success_rate = rate(s.refresh.ok, s.refresh.attempts);
+    let hits = s.requests.by_source.get("cache").copied().unwrap_or(0);
+    s.requests.cache_hit_rate = rate(hits, s.requests.ok);
+    s.first_event = first.map(rfc3339);
+    s.last_event = last.map(rfc3339);
+    s
+}
+
+pub fn run(env: &Env, args: StatsArgs) -> anyhow::Result<()> {
+    if let Some(p) = &args.profile {
+        validate_name(p)?;
+    }
+    let since = args
+        .since
+        .map(|d| now() - i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2));
+    let events = audit::read(&env.ctx.paths);
+    let stats = compute(&events, args.profile.as_deref(), since);
+    let p = &env.ctx.printer;
+    if args.json {
+        p.stdout(&format!("{}\n", serde_json::to_string_pretty(&stats)?))?;
+        return Ok(());
+    }
+    if stats.events == 0 {
+        p.info(format!(
+            "No events in the audit log ({}){}.",
+            audit::log_path(&env.ctx.paths).display(),
+            if audit::enabled() {
+                ""
+            } else {
+                "; it is turned off by `audit = false`"
+            }
+        ));
+        return Ok(());
+    }
+    p.stdout(&human(&stats))?;
+    Ok(())
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or("-".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn counts(m: &BTreeMap<String, u64>) -> String {
+    if m.is_empty() {
+        return "none".into();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn human(s: &Stats) -> String {
+    let ms = |v: Option<u64>| v.map_or("-".into(), |v| format!("{v} ms"));
+    let r = &s.refresh;
+    let q = &s.requests;
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<18} {v}\n"));
+    line(
+        "window:",
+        format!(
+            "{} .. {} ({} events)",
+            s.since
+                .clone()
+                .or(s.first_event.clone())
+                .unwrap_or_default(),
+            s.last_event.clone().unwrap_or_default(),
+            s.events
+        ),
+    );
+    line(
+        "profiles:",
+        s.profiles.iter().cloned().collect::<Vec<_>>().join(", "),
+    );
+    line(
+        "logins:",
+        format!(
+            "{}; logouts {} ({} revoked)",
+            s.logins, s.logouts, s.revocations
+        ),
+    );
+    line(
+        "refreshes:",
+        format!(
+            "{} ok of {} ({} success)",
+            r.ok,
+            r.attempts,
+            pct(r.success_rate)
+        ),
+    );
+    line(
+        "refresh latency:",
+        format!(
+            "p50 {}, p95 {}, max {}",
+            ms(r.latency_ms.p50),
+            ms(r.latency_ms.p95),
+            ms(r.latency_ms.max)
+        ),
+    );
+    line("refresh failures:", counts(&r.errors));
+    line("rotations:", r.rotated.to_string());
+    line("requests:", format!("{} ({} failed)", q.total, q.failed));
+    line("cache hit rate:", pct(q.cache_hit_rate));
+    line("served from:", counts(&q.by_source));
+    line("by consumer:", counts(&q.by_consumer));
+    line("request failures:", counts(&q.errors));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Consumer;
+
+    fn ev(ts: i64, event: Kind, profile: &str, ok: bool) -> Event {
+        Event {
+            ts,
+            event,
+            profile: profile.into(),
+            ok,
+            error: None,
+            latency_ms: None,
+            rotated: None,
+            source: None,
+            consumer: None,
+            host: None,
+            token_fp: None,
+            store: None,
+            revoked: None,
+            pid: 1,
+        }
+    }
+
+    #[test]
+    fn percentiles_nearest_rank() {
+        let v: Vec<u64> = (1..=20).collect();
+        assert_eq!(percentile(&v, 0.5), Some(10));
+        assert_eq!(percentile(&v, 0.95), Some(19));
+        assert_eq!(percentile(&[7], 0.95), Some(7));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn aggregates_by_profile_and_window() {
+        let mut evs = vec![ev(100, Kind::Login, "a", true)];
+        for (i, ms) in [10u64, 20, 30, 40].iter().enumerate() {
+            let mut e = ev(200 + i as i64, Kind::Refresh, "a", true);
+            e.latency_ms = Some(*ms);
+            e.rotated = Some(i % 2 == 0);
+            evs.push(e);
+        }
+        let mut bad = ev(300, Kind::Refresh, "a", false);
+        bad.error = Some("invalid_grant".into());
+        bad.latency_ms = Some(1);
+        evs.push(bad);
+        for (src, c) in [
+            (Some(Source::Cache), Consumer::Print),
+            (Some(Source::Cache), Consumer::Git),
+            (Some(Source::Refreshed), Consumer::Print),
+            (None, Consumer::Docker),
+        ] {
+            let mut e = ev(400, Kind::Request, "a", src.is_some());
+            e.source = src;
+            e.consumer = Some(c);
+            if src.is_none() {
+                e.error = Some("login_required".into());
+            }
+            evs.push(e);
+        }
+        evs.push(ev(500, Kind::Refresh, "b", true));
+        let s = compute(&evs, Some("a"), None);
+        assert_eq!(s.events, 10);
+        assert_eq!(s.logins, 1);
+        assert_eq!(s.refresh.attempts, 5);
+        assert_eq!(s.refresh.ok, 4);
+        assert_eq!(s.refresh.success_rate, Some(0.8));
+        assert_eq!(
+            s.refresh.latency_ms,
+            Latency {
+                p50: Some(20),
+                p95: Some(40),
+                max: Some(40)
+            }
+        );
+        assert_eq!(s.refresh.rotated, 2);
+        assert_eq!(s.refresh.errors["invalid_grant"], 1);
+        assert_eq!(s.requests.total, 4);
+        assert_eq!(s.requests.failed, 1);
+        assert_eq!(s.requests.cache_hit_rate, Some(0.667));
+        assert_eq!(s.requests.by_consumer["print"], 2);
+        assert_eq!(s.requests.errors["login_required"], 1);
+        let all = compute(&evs, None, Some(300));
+        assert_eq!(all.events, 6);
+        assert_eq!(all.refresh.attempts, 2);
+        assert_eq!(all.profiles.len(), 2);
+    }
+}

@@ -1,0 +1,200 @@
+//! The audit log and `tok stats`: exact counts for a scripted sequence of logins, refreshes and
+//! failures; no token in the log; `audit = false`.
+
+use serde_json::Value;
+
+use crate::support::{Provider, Tok};
+
+fn audit_file(tok: &Tok) -> std::path::PathBuf {
+    tok.path("state/tok/audit.jsonl")
+}
+
+fn stats(tok: &Tok, args: &[&str]) -> Value {
+    let mut a = vec!["stats", "--json"];
+    a.extend_from_slice(args);
+    let r = tok.run(&a);
+    assert!(r.ok(), "{r:?}");
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"))
+}
+
+#[test]
+fn stats_count_a_scripted_sequence_exactly() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    tok.print("work");
+    tok.print("work");
+    for _ in 0..2 {
+        tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    }
+    // The refresh token is revoked behind tok's back: invalid_grant.
+    provider.revoke(&tok.refresh_token("work"));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    tok.login(&provider, "work");
+    tok.login(&provider, "other");
+    tok.print("other");
+    // The provider goes away: the refresh fails as unavailable, the cached token still serves.
+    drop(provider);
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    tok.print("work");
+    let r = tok.run(&["logout", "-p", "work"]);
+    assert!(r.ok(), "{r:?}");
+
+    let s = stats(&tok, &["-p", "work"]);
+    assert_eq!(s["profile"], "work");
+    assert_eq!(s["profiles"], serde_json::json!(["work"]));
+    assert_eq!(s["logins"], 2);
+    assert_eq!(s["logouts"], 1);
+    assert_eq!(s["revocations"], 0, "the provider was down");
+    let r = &s["refresh"];
+    assert_eq!(r["attempts"], 4);
+    assert_eq!(r["ok"], 2);
+    assert_eq!(r["failed"], 2);
+    assert_eq!(r["success_rate"], 0.5);
+    assert_eq!(r["rotated"], 2);
+    assert_eq!(
+        r["errors"],
+        serde_json::json!({"invalid_grant": 1, "unavailable": 1})
+    );
+    assert!(r["latency_ms"]["p50"].as_u64().is_some(), "{s}");
+    assert!(r["latency_ms"]["p95"].as_u64() >= r["latency_ms"]["p50"].as_u64());
+    let q = &s["requests"];
+    assert_eq!(q["total"], 7);
+    assert_eq!(q["ok"], 5);
+    assert_eq!(q["failed"], 2);
+    assert_eq!(
+        q["by_source"],
+        serde_json::json!({"cache": 3, "refreshed": 2})
+    );
+    assert_eq!(q["cache_hit_rate"], 0.6);
+    assert_eq!(q["by_consumer"], serde_json::json!({"print": 7}));
+    assert_eq!(
+        q["errors"],
+        serde_json::json!({"login_required": 1, "unavailable": 1})
+    );
+
+    let all = stats(&tok, &[]);
+    assert_eq!(all["profiles"], serde_json::json!(["other", "work"]));
+    assert_eq!(all["logins"], 3);
+    assert_eq!(all["requests"]["total"], 8);
+    assert_eq!(all["requests"]["by_source"]["cache"], 4);
+
+    // --since drops what is older than the window.
+    let mut log = std::fs::read_to_string(audit_file(&tok)).unwrap();
+    log.insert_str(
+        0,
+        "{\"ts\":1000,\"event\":\"login\",\"profile\":\"work\",\"ok\":true,\"pid\":1}\n",
+    );
+    std::fs::write(audit_file(&tok), log).unwrap();
+    assert_eq!(stats(&tok, &["-p", "work"])["logins"], 3);
+    assert_eq!(stats(&tok, &["-p", "work", "--since", "7d"])["logins"], 2);
+
+    let human = tok.run(&["stats", "-p", "work"]);
+    assert!(human.ok(), "{human:?}");
+    assert!(
+        human.stdout.contains("2 ok of 4 (50.0% success)")
+            && human.stdout.contains("invalid_grant 1, unavailable 1")
+            && human.stdout.contains("cache hit rate:    60.0%"),
+        "{human:?}"
+    );
+}
+
+#[test]
+fn no_token_reaches_the_audit_log() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let mut secrets = vec![tok.refresh_token("work")];
+    secrets.push(tok.print("work"));
+    for _ in 0..3 {
+        secrets.push(tok.run(&["print", "-p", "work", "--force-refresh"]).token());
+        secrets.push(tok.refresh_token("work"));
+    }
+    secrets.push(
+        tok.file_session("work")["access"]["access_token"]
+            .as_str()
+            .unwrap()
+            .into(),
+    );
+    let r = tok.run(&["logout", "-p", "work"]);
+    assert!(r.ok(), "{r:?}");
+
+    let log = std::fs::read_to_string(audit_file(&tok)).unwrap();
+    assert_eq!(log.lines().count(), 1 + 1 + 3 * 2 + 1, "{log}");
+    for s in &secrets {
+        assert!(s.len() > 20);
+        assert!(!log.contains(s.as_str()), "a token is in the audit log");
+        // Nor any long piece of one.
+        assert!(
+            !log.contains(&s[..20]),
+            "a token prefix is in the audit log"
+        );
+    }
+    // Fingerprints are there, so events can be tied to tokens.
+    assert!(
+        log.contains(&tok::secret::fingerprint(&secrets[1])),
+        "{log}"
+    );
+    for line in log.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert!(
+            v["ts"].as_i64().is_some() && v["profile"] == "work",
+            "{line}"
+        );
+    }
+    let mode = tok
+        .files()
+        .into_iter()
+        .find(|(p, _)| *p == audit_file(&tok))
+        .unwrap()
+        .1;
+    assert_eq!(mode, 0o600);
+    tok.assert_no_leak(&secrets);
+}
+
+#[test]
+fn audit_false_writes_nothing() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let config = tok.path("config/tok/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, "audit = false\n").unwrap();
+    tok.login(&provider, "work");
+    tok.print("work");
+    tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    assert!(tok.run(&["logout", "-p", "work"]).ok());
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .starts_with("audit = false\n"),
+        "login keeps the key"
+    );
+    let logs: Vec<_> = tok
+        .files()
+        .into_iter()
+        .filter(|(p, _)| p.to_string_lossy().contains("audit"))
+        .collect();
+    assert!(logs.is_empty(), "{logs:?}");
+    let r = tok.run(&["stats"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stderr.contains("No events"), "{r:?}");
+}
+
+#[test]
+fn status_shows_a_failed_refresh() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    provider.revoke(&tok.refresh_token("work"));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    let r = tok.run(&["status", "--json"]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let last = &v["profiles"][0]["last_refresh"];
+    assert_eq!(last["ok"], false, "{v}");
+    assert_eq!(last["error"], "invalid_grant");
+    let human = tok.run(&["status"]);
+    assert!(human.stdout.contains("failed: invalid_grant"), "{human:?}");
+}

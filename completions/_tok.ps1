@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'docker credential helper: answer docker, skopeo or podman with a fresh access token.')
             [CompletionResult]::new('kubectl-credential', 'kubectl-credential', [CompletionResultType]::ParameterValue, 'kubectl exec plugin: print an ExecCredential with a fresh access token.')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Configure git, docker or kubectl to get their credentials from tok.')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Refresh and request statistics from the audit log (never a token).')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -362,6 +363,24 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
         'tok;setup;help;help' {
             break
         }
+        'tok;stats' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this profile [default: all profiles]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only this profile [default: all profiles]')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events newer than this (e.g. 1h, 7d)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tok;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and store the session in the keychain.')
             [CompletionResult]::new('print', 'print', [CompletionResultType]::ParameterValue, 'Print a valid access token on stdout, refreshing it if needed.')
@@ -373,6 +392,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'docker credential helper: answer docker, skopeo or podman with a fresh access token.')
             [CompletionResult]::new('kubectl-credential', 'kubectl-credential', [CompletionResultType]::ParameterValue, 'kubectl exec plugin: print an ExecCredential with a fresh access token.')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Configure git, docker or kubectl to get their credentials from tok.')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Refresh and request statistics from the audit log (never a token).')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -428,6 +448,9 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             break
         }
         'tok;help;setup;kubectl' {
+            break
+        }
+        'tok;help;stats' {
             break
         }
         'tok;help;help' {

@@ -46,6 +46,9 @@ _tok() {
             tok,setup)
                 cmd="tok__subcmd__setup"
                 ;;
+            tok,stats)
+                cmd="tok__subcmd__stats"
+                ;;
             tok,status)
                 cmd="tok__subcmd__status"
                 ;;
@@ -78,6 +81,9 @@ _tok() {
                 ;;
             tok__subcmd__help,setup)
                 cmd="tok__subcmd__help__subcmd__setup"
+                ;;
+            tok__subcmd__help,stats)
+                cmd="tok__subcmd__help__subcmd__stats"
                 ;;
             tok__subcmd__help,status)
                 cmd="tok__subcmd__help__subcmd__status"
@@ -155,7 +161,7 @@ _tok() {
 
     case "${cmd}" in
         tok)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions git-credential docker-credential kubectl-credential setup help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions git-credential docker-credential kubectl-credential setup stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,7 +249,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help)
-            opts="login print logout status profile completions git-credential docker-credential kubectl-credential setup help"
+            opts="login print logout status profile completions git-credential docker-credential kubectl-credential setup stats help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +475,20 @@ _tok() {
         tok__subcmd__help__subcmd__setup__subcmd__kubectl)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1000,6 +1020,40 @@ _tok() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__stats)
+            opts="-p -v -q -h -V --profile --since --json --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
             cand setup 'Configure git, docker or kubectl to get their credentials from tok.'
+            cand stats 'Refresh and request statistics from the audit log (never a token).'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;login'= {
@@ -332,6 +333,23 @@ set edit:completion:arg-completer[tok] = {|@words|
         }
         &'tok;setup;help;help'= {
         }
+        &'tok;stats'= {
+            cand -p 'Only this profile [default: all profiles]'
+            cand --profile 'Only this profile [default: all profiles]'
+            cand --since 'Only events newer than this (e.g. 1h, 7d)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand --json 'Machine-readable output on stdout'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;help'= {
             cand login 'Log in and store the session in the keychain.'
             cand print 'Print a valid access token on stdout, refreshing it if needed.'
@@ -343,6 +361,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
             cand setup 'Configure git, docker or kubectl to get their credentials from tok.'
+            cand stats 'Refresh and request statistics from the audit log (never a token).'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;help;login'= {
@@ -382,6 +401,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;help;setup;docker'= {
         }
         &'tok;help;setup;kubectl'= {
+        }
+        &'tok;help;stats'= {
         }
         &'tok;help;help'= {
         }

@@ -166,6 +166,9 @@ pub fn run(env: &Env, args: StatsArgs) -> anyhow::Result<()> {
     let since = args
         .since
         .map(|d| now() - i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2));
+    // Only to learn whether `audit = false` is set (for the message below); stats need no
+    // valid config.
+    let _ = env.config();
     let events = audit::read(&env.ctx.paths);
     let stats = compute(&events, args.profile.as_deref(), since);
     let p = &env.ctx.printer;

@@ -198,3 +198,26 @@ fn status_shows_a_failed_refresh() {
     let human = tok.run(&["status"]);
     assert!(human.stdout.contains("failed: invalid_grant"), "{human:?}");
 }
+
+#[test]
+fn helpers_are_counted_per_consumer() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let r = tok.run(&["setup", "git", "-p", "work", "--host", "git.example.com"]);
+    assert!(r.ok(), "{r:?}");
+    let r = tok.run_stdin(
+        &["git-credential", "get"],
+        "protocol=https\nhost=git.example.com\n",
+    );
+    assert!(r.ok() && r.stdout.contains("password="), "{r:?}");
+    let r = tok.run(&["kubectl-credential", "-p", "work"]);
+    assert!(r.ok(), "{r:?}");
+    tok.print("work");
+    let s = stats(&tok, &[]);
+    assert_eq!(
+        s["requests"]["by_consumer"],
+        serde_json::json!({"git": 1, "kubectl": 1, "print": 1})
+    );
+    assert_eq!(s["requests"]["cache_hit_rate"], 1.0);
+}

@@ -29,6 +29,16 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "tok", version, propagate_version = true, after_long_help = EXIT_CODES)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
     /// Config file [default: $XDG_CONFIG_HOME/tok/config.toml]
     #[arg(long, global = true, env = "TOK_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -54,9 +64,29 @@ pub struct Cli {
     /// Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}
     #[arg(long, global = true, env = "TOK_JSON_ERRORS", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     pub json_errors: bool,
+}
 
-    #[command(subcommand)]
-    pub command: Command,
+impl Cli {
+    /// Parse `tok print …` with a parser that knows only `print`: building the parsers of
+    /// every subcommand was a third of the cached path's instructions (callgrind). Anything
+    /// it does not accept plainly (help, errors, other verbs) returns `None`, and the full
+    /// parser answers instead, so behaviour and messages stay those of [`Cli::try_parse_from`].
+    pub fn try_parse_print(args: &[std::ffi::OsString]) -> Option<Cli> {
+        use clap::FromArgMatches as _;
+        if args.get(1).and_then(|a| a.to_str()) != Some("print") {
+            return None;
+        }
+        let cmd = GlobalArgs::augment_args(clap::Command::new("tok"))
+            .subcommand(PrintArgs::augment_args(clap::Command::new("print")));
+        let mut m = cmd.try_get_matches_from(args).ok()?;
+        let global = GlobalArgs::from_arg_matches_mut(&mut m).ok()?;
+        let (_, mut sub) = m.remove_subcommand()?;
+        let print = PrintArgs::from_arg_matches_mut(&mut sub).ok()?;
+        Some(Cli {
+            global,
+            command: Command::Print(print),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -491,4 +521,60 @@ pub struct StatsArgs {
     /// Machine-readable output on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    #[test]
+    fn the_print_fast_path_parses_as_the_full_parser() {
+        let cases: &[&[&str]] = &[
+            &["tok", "print"],
+            &["tok", "print", "-p", "work"],
+            &["tok", "print", "--profile=work", "-q"],
+            &[
+                "tok",
+                "print",
+                "-p",
+                "w",
+                "--min-ttl",
+                "300",
+                "--force-refresh",
+                "-v",
+            ],
+            &[
+                "tok", "print", "--config", "/x.toml", "--store", "file", "-vv",
+            ],
+            &[
+                "tok", "print", "--format", "header", "--scope", "a", "--scope", "b",
+            ],
+            &[
+                "tok",
+                "print",
+                "--audience",
+                "https://api/",
+                "--json-errors",
+            ],
+        ];
+        for c in cases {
+            let args: Vec<std::ffi::OsString> = c.iter().map(Into::into).collect();
+            let fast = Cli::try_parse_print(&args).unwrap_or_else(|| panic!("{c:?}"));
+            let full = Cli::try_parse_from(&args).unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{c:?}");
+        }
+        for c in [
+            &["tok", "print", "--help"][..],
+            &["tok", "print", "--nope"],
+            &["tok", "print", "-v", "-q"],
+            &["tok", "status"],
+            // Options before the verb: the full parser handles them.
+            &["tok", "-v", "print"],
+            &["tok"],
+        ] {
+            let args: Vec<std::ffi::OsString> = c.iter().map(Into::into).collect();
+            assert!(Cli::try_parse_print(&args).is_none(), "{c:?}");
+        }
+    }
 }

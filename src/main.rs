@@ -9,6 +9,9 @@ use tok::error::{Code, classify};
 
 fn main() -> ExitCode {
     let args = tok::helpers::expand_argv0(std::env::args_os().collect());
+    if let Some(cli) = Cli::try_parse_print(&args) {
+        return run(cli);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -35,8 +38,12 @@ fn main() -> ExitCode {
             return ExitCode::from(Code::Usage.exit_code());
         }
     };
+    run(cli)
+}
+
+fn run(cli: Cli) -> ExitCode {
     let verb = command_name(&cli);
-    let json_errors = cli.json_errors;
+    let json_errors = cli.global.json_errors;
     let printer = tok::commands::printer_for(&cli);
     match tok::commands::run(cli, printer) {
         Ok(()) => ExitCode::SUCCESS,

@@ -35,7 +35,7 @@ impl Env {
 }
 
 pub fn printer_for(cli: &Cli) -> Printer {
-    let v = match (cli.quiet, cli.verbose) {
+    let v = match (cli.global.quiet, cli.global.verbose) {
         (true, _) => Verbosity::Quiet,
         (false, 0) => Verbosity::Normal,
         (false, 1) => Verbosity::Verbose,
@@ -48,12 +48,13 @@ pub fn run(cli: Cli, printer: Printer) -> anyhow::Result<()> {
     let paths = Paths::discover()?;
     crate::oauth::http::set_trace(printer.verbosity >= Verbosity::Debug);
     let config_path = cli
+        .global
         .config
         .clone()
         .or_else(|| config::env(config::ENV_CONFIG).map(Into::into))
         .unwrap_or_else(|| paths.config_file());
     let env = Env {
-        ctx: Ctx::new(paths, printer, cli.store),
+        ctx: Ctx::new(paths, printer, cli.global.store),
         config_path,
     };
     match cli.command {

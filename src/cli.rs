@@ -526,7 +526,6 @@ pub struct StatsArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser as _;
 
     #[test]
     fn the_print_fast_path_parses_as_the_full_parser() {

@@ -299,6 +299,11 @@ impl Ctx {
         *self.requester.borrow_mut() = Requester { consumer, host };
     }
 
+    /// Name the host a helper is serving, keeping the consumer already set.
+    pub fn set_requester_host(&self, host: &str) {
+        self.requester.borrow_mut().host = Some(host.to_string());
+    }
+
     /// The HTTP client, built on first use.
     pub fn http(&self) -> Result<&Http, OAuthError> {
         if let Some(h) = self.http.get() {

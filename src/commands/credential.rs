@@ -14,8 +14,9 @@ pub struct SessionTokens<'a> {
 }
 
 impl Tokens for SessionTokens<'_> {
-    fn get(&mut self, profile: &str) -> anyhow::Result<Token> {
+    fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
         let profile = self.config.profile(profile)?;
+        self.env.ctx.set_requester_host(host);
         refuse_dpop(&profile, profile.is_dpop())?;
         // The default --min-ttl is the leeway the helpers subtract from the expiry they report.
         let served = session::access_token(&self.env.ctx, &profile, Want::default())?;

@@ -9,6 +9,16 @@ use crate::time::{now, rfc3339};
 use super::Env;
 
 pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
+    if args.format != PrintFormat::Dpop
+        && (args.method.is_some() || args.url.is_some() || args.nonce.is_some())
+    {
+        return Err(Hinted::new(
+            Code::Usage,
+            "--method, --url and --nonce describe a DPoP proof and need --format dpop",
+            Some("add `--format dpop`, or drop them".into()),
+        )
+        .into());
+    }
     let config = env.config()?;
     let name = config.select(args.profile.profile.as_deref())?;
     let profile = config.profile(&name)?;

@@ -71,7 +71,7 @@ pub fn main(
                     writeln!(out, "{NOT_FOUND}")?;
                     Outcome::fail(None)
                 }
-                Some(t) => match tokens.get(&t.profile) {
+                Some(t) => match tokens.get(&t.profile, &t.registry) {
                     Ok(token) => {
                         let c = Credentials {
                             ServerURL: server,
@@ -143,7 +143,7 @@ mod tests {
     }
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str) -> anyhow::Result<Token> {
+        fn get(&mut self, profile: &str, _host: &str) -> anyhow::Result<Token> {
             if self.logged_out {
                 return Err(crate::session::SessionError::NotLoggedIn {
                     profile: profile.into(),

@@ -206,7 +206,7 @@ pub fn get(
     let Some(target) = best_git_target(targets, &loc) else {
         return Ok(Outcome::NotOurs);
     };
-    let token = match tokens.get(&target.profile) {
+    let token = match tokens.get(&target.profile, &loc.host) {
         Ok(t) => t,
         Err(err) if login_required(&err) => {
             return Ok(Outcome::LoginRequired {
@@ -279,7 +279,7 @@ mod tests {
     }
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str) -> anyhow::Result<Token> {
+        fn get(&mut self, profile: &str, _host: &str) -> anyhow::Result<Token> {
             if !self.logged_in {
                 return Err(crate::session::SessionError::NotLoggedIn {
                     profile: profile.into(),

@@ -27,8 +27,8 @@ pub struct Token {
 
 /// Where helpers get tokens from.
 pub trait Tokens {
-    /// A fresh access token for `profile`.
-    fn get(&mut self, profile: &str) -> anyhow::Result<Token>;
+    /// A fresh access token for `profile`, to be sent to `host` (named in the audit log).
+    fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token>;
     /// The client rejected the token with this fingerprint (or, with `None`, whatever was
     /// served): forget it, keep the refresh token. Returns whether a token was forgotten.
     fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> anyhow::Result<bool>;

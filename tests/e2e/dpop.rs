@@ -383,6 +383,11 @@ fn dpop_format_needs_a_bound_session_and_a_request() {
         assert_eq!(r.code, 2, "{m} {u}: {r:?}");
         assert!(r.stdout.is_empty());
     }
+    // Proof arguments without --format dpop are a usage error, not silently ignored.
+    let r = tok.run(&["print", "-p", "bound", "--url", "https://x.test/"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("need --format dpop"), "{r:?}");
+    assert!(r.stdout.is_empty());
 }
 
 #[test]

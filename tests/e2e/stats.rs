@@ -220,4 +220,12 @@ fn helpers_are_counted_per_consumer() {
         serde_json::json!({"git": 1, "kubectl": 1, "print": 1})
     );
     assert_eq!(s["requests"]["cache_hit_rate"], 1.0);
+    // The audit log names the host a helper served.
+    let log = std::fs::read_to_string(audit_file(&tok)).unwrap();
+    let git = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["consumer"] == "git")
+        .expect("a git request event");
+    assert_eq!(git["host"], "git.example.com", "{git}");
 }

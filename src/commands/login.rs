@@ -110,7 +110,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         let dp = prover.as_mut();
         let resp = match (seed, flow) {
             (Some(rt), _) => seed_refresh_token(env, &profile, &endpoints, rt),
-            (None, _) if args.paste => paste_flow(env, &profile, &endpoints, dp),
+            (None, _) if args.paste => paste_flow(env, &profile, &endpoints, dp, args.timeout),
             (None, Flow::Device) => device_flow(env, &profile, &endpoints, &args, dp),
             (None, _) => browser_flow(env, &profile, &endpoints, &args, dp),
         };
@@ -451,6 +451,7 @@ fn paste_flow(
     profile: &Profile,
     ep: &Endpoints,
     dpop: Option<&mut Prover<'_>>,
+    timeout: Duration,
 ) -> anyhow::Result<TokenResponse> {
     let p = &env.ctx.printer;
     let auth_url = ep.authorization.as_ref().ok_or_else(|| {
@@ -481,8 +482,19 @@ fn paste_flow(
     eprintln!(
         "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at http://127.0.0.1:{port}/callback?...\nCopy that whole address from the address bar and paste it here:"
     );
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)?;
+    // Read on a worker so that --timeout bounds the wait like the other flows.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let r = std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line);
+        let _ = tx.send(r.map(|_| line));
+    });
+    let line = match rx.recv_timeout(timeout) {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(login_error(OAuthError::Expired, &profile.name));
+        }
+    };
     if line.trim().is_empty() {
         return Err(Hinted::new(
             Code::Usage,

@@ -797,3 +797,35 @@ fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
     assert!(after.ok(), "{after:?}");
     assert_eq!(provider.introspect(&scoped[0])["aud"], "https://api.test/");
 }
+
+#[test]
+fn paste_login_times_out_when_nothing_is_pasted() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let mut child = tok
+        .command(&[
+            "login",
+            "-p",
+            "ssh",
+            "--issuer",
+            &provider.issuer,
+            "--client-id",
+            "tok-cli",
+            "--scope",
+            "openid",
+            "--paste",
+            "--timeout",
+            "1s",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Hold stdin open without writing: only --timeout can end the wait.
+    let stdin = child.stdin.take();
+    let r = tok.record(child.wait_with_output().unwrap());
+    drop(stdin);
+    assert_eq!(r.code, 7, "{r:?}");
+    assert!(r.stderr.contains("not approved in time"), "{r:?}");
+}

@@ -1034,20 +1034,33 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
     };
     if let Some(session) = &session {
         report.had_session = true;
-        if let (true, Some(rt)) = (revoke_token, &session.refresh_token) {
+        // A confidential client (client credentials) authenticates; a public one names itself.
+        let auth = match &session.client_secret {
+            Some(secret) => ClientAuth::Basic {
+                client_id: &profile.client_id,
+                secret,
+            },
+            None => ClientAuth::None {
+                client_id: &profile.client_id,
+            },
+        };
+        // Revoke the refresh token (ending the grant); a session without one (client
+        // credentials) revokes its current access token instead.
+        let target = match (&session.refresh_token, &session.access) {
+            (Some(rt), _) => Some(Ok(rt)),
+            (None, Some(at)) => Some(Err(&at.access_token)),
+            (None, None) => None,
+        };
+        if let (true, Some(target)) = (revoke_token, target) {
             let result = ctx.endpoints(profile).and_then(|ep| match ep.revocation {
                 None => Err(OAuthError::Discovery(format!(
                     "{} has no revocation endpoint",
                     profile.issuer
                 ))),
-                Some(url) => revoke::revoke_refresh_token(
-                    ctx.http()?,
-                    &url,
-                    &ClientAuth::None {
-                        client_id: &profile.client_id,
-                    },
-                    rt,
-                ),
+                Some(url) => match target {
+                    Ok(rt) => revoke::revoke_refresh_token(ctx.http()?, &url, &auth, rt),
+                    Err(at) => revoke::revoke_access_token(ctx.http()?, &url, &auth, at),
+                },
             });
             match result {
                 Ok(()) => report.revoked = true,

@@ -22,7 +22,7 @@ pub fn run(env: &Env, args: LogoutArgs) -> anyhow::Result<()> {
             "Logged out of profile `{name}` (not revoked at the provider: --no-revoke)."
         )),
         (_, true, _) => p.info(format!(
-            "Logged out of profile `{name}`; the refresh token was revoked at the provider."
+            "Logged out of profile `{name}`; the session was revoked at the provider."
         )),
         (Some(e), _, _) => {
             p.warn(format!("revocation failed: {e}"));

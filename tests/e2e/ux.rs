@@ -388,7 +388,12 @@ fn client_credentials_login_and_print_mint_tokens() {
     // Secret on stdin; a wrong secret is a clear error.
     let tok2 = Tok::new();
     assert!(cc_login(&tok2, &provider, Some("ci-bot-secret\n")).ok());
-    assert!(provider.active(&tok2.print("ci")));
+    let cc = tok2.print("ci");
+    assert!(provider.active(&cc));
+    // Logout revokes the client-credentials access token (there is no refresh token).
+    let out = tok2.run(&["logout", "-p", "ci"]);
+    assert!(out.ok() && out.stderr.contains("revoked"), "{out:?}");
+    assert!(!provider.active(&cc), "logout revoked the access token");
     let tok3 = Tok::new();
     let bad = cc_login(&tok3, &provider, Some("wrong\n"));
     assert_eq!(

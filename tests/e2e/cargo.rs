@@ -81,6 +81,7 @@ fn real_cargo_gets_its_registry_token_from_tok() {
     );
     assert!(r.stdout.contains("alice"), "{r:?}");
     // cargo sent the token raw in `Authorization`, and the registry found it live.
-    assert_eq!(registry.count("raw", 200), 1, "{:?}", registry.requests());
+    // (At least once: under load cargo may retry a request it considers spuriously failed.)
+    assert!(registry.count("raw", 200) >= 1, "{:?}", registry.requests());
     tok.assert_no_leak(&[tok.print("work")]);
 }

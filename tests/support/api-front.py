@@ -26,6 +26,8 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from resource_guard import introspect
+
 ISSUER = sys.argv[1]
 LOG = sys.argv[sys.argv.index("--log") + 1] if "--log" in sys.argv else None
 TLS_DIR = sys.argv[sys.argv.index("--tls") + 1] if "--tls" in sys.argv else None
@@ -37,13 +39,6 @@ BODY = json.dumps({
 }).encode()
 
 
-def introspect(token):
-    data = urllib.parse.urlencode({"token": token}).encode()
-    req = urllib.request.Request(ISSUER + "/token/introspection", data=data)
-    cred = base64.b64encode(b"introspector:introspector-secret").decode()
-    req.add_header("Authorization", "Basic " + cred)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r).get("active") is True
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -66,7 +61,7 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps({"dl": base + "/dl", "api": base}).encode()
         else:
             allowed = ("raw", "bearer") if cargo else ("bearer",)
-            ok = scheme in allowed and token.strip() and introspect(token.strip())
+            ok = scheme in allowed and token.strip() and introspect(ISSUER, token.strip())
             body = BODY
             if cargo:
                 body = json.dumps({"users": [{"id": 1, "login": "alice", "name": None}]}).encode()

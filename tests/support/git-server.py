@@ -25,12 +25,13 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from resource_guard import RequestLog, credentials, introspect
+
 ISSUER = sys.argv[1]
 ROOT = sys.argv[2]
 BASIC_ONLY = "--basic-only" in sys.argv
 LOG = sys.argv[sys.argv.index("--log") + 1] if "--log" in sys.argv else None
 REVOKED = sys.argv[sys.argv.index("--revoked") + 1] if "--revoked" in sys.argv else None
-LOG_LOCK = threading.Lock()
 
 
 def revoked(token):
@@ -41,64 +42,18 @@ def revoked(token):
         return fp in f.read().split()
 
 
-def introspect(token):
-    data = urllib.parse.urlencode({"token": token}).encode()
-    req = urllib.request.Request(ISSUER + "/token/introspection", data=data)
-    cred = base64.b64encode(b"introspector:introspector-secret").decode()
-    req.add_header("Authorization", "Basic " + cred)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r).get("active") is True
 
 
-def credentials(header):
-    """(scheme, token) from an Authorization header, or (None, None)."""
-    if not header or " " not in header:
-        return None, None
-    scheme, value = header.split(" ", 1)
-    scheme = scheme.lower()
-    if scheme == "bearer":
-        return "bearer", value.strip()
-    if scheme == "basic":
-        try:
-            user, _, password = base64.b64decode(value.strip()).decode().partition(":")
-        except Exception:
-            return "basic", None
-        return "basic", password
-    return scheme, None
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(RequestLog, BaseHTTPRequestHandler):
+    LOG = LOG
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def record(self, scheme, status):
-        if LOG:
-            line = json.dumps(
-                {"method": self.command, "path": self.path, "scheme": scheme, "status": status}
-            )
-            with LOG_LOCK, open(LOG, "a") as f:
-                f.write(line + "\n")
-
-    def body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            out = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return out
-                out += self.rfile.read(size)
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
 
     def handle_any(self):
         body = self.body()
         scheme, token = credentials(self.headers.get("Authorization"))
-        if not token or revoked(token) or not introspect(token):
+        if not token or revoked(token) or not introspect(ISSUER, token):
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="tok-test-git"')
             if not BASIC_ONLY:

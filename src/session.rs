@@ -185,6 +185,7 @@ impl Classify for SessionError {
     fn code(&self) -> Code {
         match self {
             SessionError::Busy { .. } => Code::Busy,
+            SessionError::Missing { .. } => Code::StoreUnavailable,
             _ => Code::LoginRequired,
         }
     }
@@ -502,6 +503,23 @@ fn load_session(store: &dyn TokenStore, profile: &Profile) -> anyhow::Result<Opt
     Ok(Some(s))
 }
 
+/// The error for "the store has no session": a plain "log in" unless the state says a login
+/// stored one there — then it was deleted, or is hidden because the keychain is locked (a locked
+/// Secret Service collection reads as empty), and logging in again would orphan it.
+fn missing(ctx: &Ctx, profile: &Profile, store: &dyn TokenStore) -> SessionError {
+    let state = read_state(&ctx.paths, &profile.name);
+    if state.logged_in_at.is_some() && store.kind() != StoreKind::File {
+        SessionError::Missing {
+            profile: profile.name.clone(),
+            store: store.describe(),
+        }
+    } else {
+        SessionError::NotLoggedIn {
+            profile: profile.name.clone(),
+        }
+    }
+}
+
 /// Serve an access token for `profile`, refreshing if needed. See the module docs.
 pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<Served> {
     access_token_for(ctx, profile, want, &Narrow::default())
@@ -590,10 +608,8 @@ fn serve(ctx: &Ctx, profile: &Profile, want: Want, narrow: &Narrow) -> anyhow::R
     }
 
     let store = ctx.store_for(&profile.name)?;
-    let session =
-        load_session(store.as_ref(), profile)?.ok_or_else(|| SessionError::NotLoggedIn {
-            profile: profile.name.clone(),
-        })?;
+    let session = load_session(store.as_ref(), profile)?
+        .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
     if let Some(t) = session
         .access
         .as_ref()
@@ -1004,10 +1020,8 @@ fn save_new_session(
 /// dpop`). `None` for a bearer session.
 pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Option<DpopKey>> {
     let store = ctx.store_for(&profile.name)?;
-    let session =
-        load_session(store.as_ref(), profile)?.ok_or_else(|| SessionError::NotLoggedIn {
-            profile: profile.name.clone(),
-        })?;
+    let session = load_session(store.as_ref(), profile)?
+        .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
     Ok(session.dpop_key)
 }
 

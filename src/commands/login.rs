@@ -24,6 +24,9 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
     let mut config = env.config()?;
     let update = profile_update(&args)?;
+    // The updated config text, written only once the login succeeded: a failed or cancelled
+    // login must not leave an existing session pointing at another issuer or client.
+    let mut pending = None;
     let name = match config.select(args.profile.profile.as_deref()) {
         Ok(n) => n,
         Err(config::ConfigError::NoProfiles) if !update.is_empty() => "default".to_string(),
@@ -38,15 +41,9 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
             })?;
         }
         let text = config::upsert_profile(&config.text, &config.path, &name, &update)?;
-        // Validate before writing, so a bad flag never leaves a broken file behind.
-        let file = config::parse(&text, &config.path)?;
-        config::save(&config.path, &text)?;
-        p.verbose(format!(
-            "saved profile `{name}` in {}",
-            config.path.display()
-        ));
-        config.file = file;
-        config.text = text;
+        // Validate now, so a bad flag never leaves a broken file behind.
+        config.file = config::parse(&text, &config.path)?;
+        pending = Some(text);
     }
     let profile = config.profile(&name)?;
     let interactive = !(args.client_credentials || args.refresh_token_stdin);
@@ -132,6 +129,13 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         }
         token
     };
+    if let Some(text) = pending {
+        config::save(&config.path, &text)?;
+        p.verbose(format!(
+            "saved profile `{name}` in {}",
+            config.path.display()
+        ));
+    }
     let lifetime = token
         .expires_at
         .map(|e| {
@@ -346,7 +350,7 @@ fn device_flow(
             Err(e) => p.verbose(e),
         }
     }
-    let mut interval = auth.interval.unwrap_or(device::DEFAULT_INTERVAL).max(1);
+    let mut interval = device::initial_interval(auth.interval);
     let pb = spinner(
         p,
         format!(

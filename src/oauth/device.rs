@@ -82,6 +82,15 @@ pub fn parse_device_authorization(
     Ok(d)
 }
 
+/// The longest wait between polls tok accepts from a server (a broken or hostile `interval`
+/// must not overflow a deadline or stall a login for hours).
+pub const MAX_INTERVAL: u64 = 300;
+
+/// The first polling interval: the server's (bounded to 1..=[`MAX_INTERVAL`]), else 5 s.
+pub fn initial_interval(server: Option<u64>) -> u64 {
+    server.unwrap_or(DEFAULT_INTERVAL).clamp(1, MAX_INTERVAL)
+}
+
 /// What to do after one poll.
 #[derive(Debug)]
 pub enum Step {
@@ -100,7 +109,7 @@ pub fn next_step(
         Ok(t) => Ok(Step::Done(Box::new(t))),
         Err(OAuthError::Pending) => Ok(Step::Wait(Duration::from_secs(*interval))),
         Err(OAuthError::SlowDown) => {
-            *interval += 5;
+            *interval = interval.saturating_add(5).min(MAX_INTERVAL);
             Ok(Step::Wait(Duration::from_secs(*interval)))
         }
         Err(e) => Err(e),
@@ -155,7 +164,15 @@ mod tests {
             r#"{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri":"https://x/device","expires_in":600}"#,
         )
         .unwrap();
-        assert_eq!(d.interval.unwrap_or(DEFAULT_INTERVAL), 5);
+        assert_eq!(initial_interval(d.interval), 5);
+        assert_eq!(initial_interval(Some(0)), 1);
+        assert_eq!(initial_interval(Some(u64::MAX)), MAX_INTERVAL);
+        let mut i = u64::MAX;
+        assert!(
+            next_step(Err(OAuthError::SlowDown), &mut i).is_ok(),
+            "no overflow"
+        );
+        assert_eq!(i, MAX_INTERVAL);
         assert!(!format!("{d:?}").contains("\"dc\""));
     }
 }

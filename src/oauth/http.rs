@@ -69,6 +69,20 @@ pub struct Http {
 static PROVIDER: Once = Once::new();
 static TRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+fn trace(url: &Url, n: u32, result: &Result<Response, OAuthError>, took: Duration) {
+    let endpoint = endpoint_name(url);
+    let ms = took.as_millis();
+    match result {
+        Ok(r) => eprintln!(
+            "tok: HTTP {endpoint} (attempt {n}) → {} ({}, {} bytes) in {ms} ms",
+            r.status,
+            r.content_type,
+            r.body.0.len()
+        ),
+        Err(e) => eprintln!("tok: HTTP {endpoint} (attempt {n}) failed in {ms} ms: {e}"),
+    }
+}
+
 /// `-vv`: log each request's method, endpoint, status, content type, size and time on stderr.
 /// Never a body, a query string or a header value.
 pub fn set_trace(on: bool) {
@@ -141,7 +155,7 @@ impl Http {
         url: &Url,
         form: &[(&str, &str)],
         auth: &ClientAuth<'_>,
-        dpop: Option<&str>,
+        dpop: Option<&dyn Fn() -> String>,
     ) -> Result<Response, OAuthError> {
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         if let ClientAuth::None { client_id } = auth {
@@ -159,8 +173,10 @@ impl Http {
                 };
                 req = req.basic_auth(enc(client_id), Some(enc(secret.expose())));
             }
+            // A fresh proof (new `jti`) for every attempt: a retried request must not look
+            // like a replay (RFC 9449 §11.1).
             if let Some(proof) = dpop {
-                req = req.header("DPoP", proof);
+                req = req.header("DPoP", proof());
             }
             req.form(&fields)
         })
@@ -179,7 +195,11 @@ impl Http {
             n += 1;
             let left = self.policy.deadline.saturating_sub(started.elapsed());
             let limit = self.timeout.min(left).max(Duration::from_millis(100));
+            let sent = Instant::now();
             let (attempt, result) = self.send_once(url, build().timeout(limit));
+            if TRACE.load(std::sync::atomic::Ordering::Relaxed) {
+                trace(url, n, &result, sent.elapsed());
+            }
             let elapsed = started.elapsed();
             match retry::decide(&self.policy, kind, n, attempt, elapsed, retry::jitter()) {
                 Decision::Stop => return result,

@@ -200,8 +200,15 @@ pub fn request_dpop(
 ) -> Result<TokenResponse, OAuthError> {
     let mut retried = false;
     loop {
-        let proof = dpop.as_ref().map(|p| p.proof("POST", url, None));
-        let resp = http.post_form(url, form, auth, proof.as_deref())?;
+        let resp = {
+            let make = dpop.as_deref().map(|p| move || p.proof("POST", url, None));
+            http.post_form(
+                url,
+                form,
+                auth,
+                make.as_ref().map(|f| f as &dyn Fn() -> String),
+            )?
+        };
         if let Some(p) = dpop.as_mut() {
             let sent = p.nonce.clone();
             if let Some(n) = &resp.dpop_nonce {

@@ -3,7 +3,8 @@
 //! | what                         | where (Linux)                                   |
 //! |------------------------------|-------------------------------------------------|
 //! | config                       | `$XDG_CONFIG_HOME/tok/config.toml`              |
-//! | access-token cache, locks    | `$XDG_RUNTIME_DIR/tok/` (else the cache dir)    |
+//! | access-token cache           | `$XDG_RUNTIME_DIR/tok/` (else the cache dir)    |
+//! | locks                        | `$XDG_STATE_HOME/tok/locks/`                    |
 //! | discovery cache              | `$XDG_CACHE_HOME/tok/discovery/`                |
 //! | profile state (no secrets)   | `$XDG_STATE_HOME/tok/profiles/`                 |
 //! | file store sessions          | `$XDG_DATA_HOME/tok/sessions/`                  |
@@ -50,10 +51,11 @@ impl Paths {
     pub fn token_cache(&self, key: &str) -> PathBuf {
         self.runtime_dir.join("tokens").join(format!("{key}.json"))
     }
+    /// Locks live beside the profile state, not in the runtime directory: every process that
+    /// can reach the session (cron without XDG_RUNTIME_DIR, a sudo shell, an IDE) must meet on
+    /// the same lock, or two of them could refresh with one refresh token.
     pub fn lock_file(&self, profile: &str) -> PathBuf {
-        self.runtime_dir
-            .join("locks")
-            .join(format!("{profile}.lock"))
+        self.state_dir.join("locks").join(format!("{profile}.lock"))
     }
     pub fn discovery_cache(&self, issuer: &str) -> PathBuf {
         self.cache_dir

@@ -503,6 +503,40 @@ fn load_session(store: &dyn TokenStore, profile: &Profile) -> anyhow::Result<Opt
     Ok(Some(s))
 }
 
+/// Keep a just-rotated refresh token, whatever it takes: the old one is dead at the provider.
+/// If the store refuses (a keychain that locked or hung meanwhile, a full disk), fall back to
+/// the 0600 file store rather than lose the session, and say so loudly. Returns the store kind
+/// the session moved to, if it moved.
+fn save_rotated(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    session: &Session,
+) -> anyhow::Result<Option<StoreKind>> {
+    let blob = session.to_blob();
+    let err = match store.save_rotated(&profile.name, &blob) {
+        Ok(()) => return Ok(None),
+        Err(e) => e,
+    };
+    let file = store::file::FileStore::new(&ctx.paths);
+    if store.kind() != StoreKind::File && file.save_rotated(&profile.name, &blob).is_ok() {
+        ctx.printer.warn(format!(
+            "the {} did not accept the rotated refresh token ({err}); to keep the session it is              now in {} (mode 0600). Run `tok login -p {}` once the keychain works again to move              it back",
+            store.describe(),
+            file.path_for(&profile.name).display(),
+            profile.name
+        ));
+        return Ok(Some(StoreKind::File));
+    }
+    Err(SessionError::Expired {
+        profile: profile.name.clone(),
+        detail: Some(format!(
+            "the provider rotated the refresh token and it could not be stored: {err}"
+        )),
+    }
+    .into())
+}
+
 /// The error for "the store has no session": a plain "log in" unless the state says a login
 /// stored one there — then it was deleted, or is hidden because the keychain is locked (a locked
 /// Secret Service collection reads as empty), and logging in again would orphan it.
@@ -596,7 +630,15 @@ fn serve(ctx: &Ctx, profile: &Profile, want: Want, narrow: &Narrow) -> anyhow::R
         let ttl = t.ttl(now());
         (is_new(t) && ttl > 0) || (!want.force_refresh && t.fresh_for(now(), want.min_ttl))
     };
-    if let Some(t) = read_cache_key(&ctx.paths, profile, &key).filter(|t| usable(t)) {
+    // In the cache, any token that was not there before we waited is a peer's fresh one — also
+    // when there was no cached token at all (after a git `erase`, say).
+    let from_peer = |t: &CachedToken| {
+        let new = before_fp
+            .as_ref()
+            .is_none_or(|fp| *fp != t.access_token.fingerprint());
+        (new && t.ttl(now()) > 0) || usable(t)
+    };
+    if let Some(t) = read_cache_key(&ctx.paths, profile, &key).filter(|t| from_peer(t)) {
         p.verbose(format!(
             "another tok process refreshed: using access token {}",
             t.access_token.fingerprint()
@@ -741,9 +783,17 @@ fn refresh_locked(
             // only then: an unrotated refresh token is on disk already. A scoped refresh that
             // did not rotate changes nothing worth a store write.
             if rotated {
-                store.save(&profile.name, &new.to_blob())?;
-            } else if narrow.is_default() {
-                store.save_unchanged_refresh_token(&profile.name, &new.to_blob())?;
+                if let Some(kind) = save_rotated(ctx, profile, store, &new)? {
+                    state.store = Some(kind);
+                }
+            } else if narrow.is_default()
+                && let Err(e) = store.save_unchanged_refresh_token(&profile.name, &new.to_blob())
+            {
+                // The stored refresh token is still the live one: nothing is lost.
+                p.warn(format!(
+                    "could not update the session in the {}: {e}",
+                    store.describe()
+                ));
             }
             drop(deferred);
             p.verbose(format!(
@@ -1098,6 +1148,74 @@ pub fn has_session(ctx: &Ctx, profile: &Profile) -> anyhow::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A keychain that reads but refuses every write (locked or hung after the read).
+    struct RefusingStore;
+
+    impl TokenStore for RefusingStore {
+        fn kind(&self) -> StoreKind {
+            StoreKind::Keychain
+        }
+        fn describe(&self) -> String {
+            "refusing keychain".into()
+        }
+        fn load(&self, _: &str) -> Result<Option<SecretString>, store::StoreError> {
+            Ok(None)
+        }
+        fn save(&self, _: &str, _: &SecretString) -> Result<(), store::StoreError> {
+            Err(store::StoreError::Timeout {
+                store: "refusing keychain",
+                secs: 1,
+            })
+        }
+        fn delete(&self, _: &str) -> Result<bool, store::StoreError> {
+            Ok(false)
+        }
+    }
+
+    fn test_ctx(dir: &std::path::Path) -> Ctx {
+        let paths = Paths {
+            config_dir: dir.join("config"),
+            cache_dir: dir.join("cache"),
+            runtime_dir: dir.join("run"),
+            state_dir: dir.join("state"),
+            data_dir: dir.join("data"),
+        };
+        Ctx::new(paths, Printer::new(crate::output::Verbosity::Quiet), None)
+    }
+
+    // See: review of issue 4 — a rotated refresh token the keychain refuses must not be lost.
+    #[test]
+    fn a_rotated_refresh_token_the_keychain_refuses_lands_in_the_file_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = test_ctx(dir.path());
+        let config = crate::config::Config {
+            path: dir.path().join("c.toml"),
+            file: crate::config::parse(
+                "[profiles.w]\nissuer = \"https://id.example\"\nclient_id = \"c\"\n",
+                std::path::Path::new("c.toml"),
+            )
+            .unwrap(),
+            text: String::new(),
+        };
+        let profile = config.profile("w").unwrap();
+        let session = Session {
+            version: 1,
+            issuer: profile.issuer.to_string(),
+            client_id: "c".into(),
+            refresh_token: Some(RefreshToken::new("rt-rotated")),
+            access: None,
+            created_at: 0,
+            refreshed_at: None,
+            client_secret: None,
+            dpop_key: None,
+        };
+        let moved = save_rotated(&ctx, &profile, &RefusingStore, &session).unwrap();
+        assert_eq!(moved, Some(StoreKind::File));
+        let file = store::file::FileStore::new(&ctx.paths);
+        let back = Session::from_blob(&file.load("w").unwrap().unwrap(), "w", "file").unwrap();
+        assert_eq!(back.refresh_token.unwrap().expose(), "rt-rotated");
+    }
 
     #[test]
     fn session_debug_has_no_token() {

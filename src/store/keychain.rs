@@ -50,6 +50,9 @@ pub struct Keychain {
     timeout: Duration,
 }
 
+/// How long a rotated refresh token's write may take before tok gives up on the keychain.
+const ROTATED_SAVE_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn timeout() -> Duration {
     Duration::from_secs(crate::config::env_secs(crate::config::ENV_KEYCHAIN_TIMEOUT, 5).max(1))
 }
@@ -181,10 +184,19 @@ impl Keychain {
         account: &str,
         op: impl FnOnce(&Entry) -> Result<T, KError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let deadline = Instant::now() + self.timeout;
+        self.with_entry_within(account, self.timeout, op)
+    }
+
+    fn with_entry_within<T: Send + 'static>(
+        &self,
+        account: &str,
+        limit: Duration,
+        op: impl FnOnce(&Entry) -> Result<T, KError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let deadline = Instant::now() + limit;
         let _guard = lock_until(&self.lock_path, deadline).map_err(|_| StoreError::Timeout {
             store: self.backend.name(),
-            secs: self.timeout.as_secs(),
+            secs: limit.as_secs(),
         })?;
         let store = self.store.clone();
         let backend = self.backend;
@@ -250,6 +262,12 @@ impl TokenStore for Keychain {
     fn save(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
         let value = secret.expose_secret().to_owned();
         self.with_entry(account, move |e| e.set_password(&value))
+    }
+    /// The one write that must not be cut short: give a slow keychain much longer than usual.
+    fn save_rotated(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
+        let value = secret.expose_secret().to_owned();
+        let limit = self.timeout.max(ROTATED_SAVE_TIMEOUT);
+        self.with_entry_within(account, limit, move |e| e.set_password(&value))
     }
     fn delete(&self, account: &str) -> Result<bool, StoreError> {
         self.with_entry(account, |e| match e.delete_credential() {

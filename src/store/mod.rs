@@ -94,6 +94,12 @@ pub trait TokenStore {
     fn describe(&self) -> String;
     fn load(&self, account: &str) -> Result<Option<SecretString>, StoreError>;
     fn save(&self, account: &str, secret: &SecretString) -> Result<(), StoreError>;
+    /// Store a session whose refresh token the provider just rotated: the old one is dead, so
+    /// this write is the session. Stores with deadlines wait much longer here. Defaults to
+    /// `save`.
+    fn save_rotated(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
+        self.save(account, secret)
+    }
     /// Replace a session whose refresh token did not change: a crash may lose this write
     /// without losing the session (the stored refresh token is still the live one), so a store
     /// may skip what only durability needs (the file store's fsyncs). Defaults to `save`.

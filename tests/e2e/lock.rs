@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::support::{Provider, Tok};
 
 fn lock_path(tok: &Tok) -> std::path::PathBuf {
-    tok.path("run/tok/locks/work.lock")
+    tok.path("state/tok/locks/work.lock")
 }
 
 /// Whether some process holds the profile lock right now.

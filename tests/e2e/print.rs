@@ -169,3 +169,33 @@ fn no_session_exits_3() {
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("no session for profile `work`"), "{r:?}");
 }
+
+// See: review of issue 4 — with no cached token before the lock (after an eviction), waiters
+// must still take the peer's fresh token instead of refreshing in turn, even when the provider's
+// tokens live less than --min-ttl.
+#[test]
+fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "30")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    std::fs::remove_file(tok.path("run/tok/tokens/work.json")).unwrap();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            tok.command(&["print", "-p", "work"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let tokens: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let r = tok.record(c.wait_with_output().unwrap());
+            assert!(r.ok(), "{r:?}");
+            r.token()
+        })
+        .collect();
+    assert_eq!(distinct(&tokens).len(), 1, "{tokens:?}");
+    assert_eq!(provider.refreshes(), 1, "one refresh, not one per waiter");
+}

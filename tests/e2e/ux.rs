@@ -256,7 +256,7 @@ fn exit_codes_and_json_errors() {
 
     // 9: another process holds the profile lock.
     tok.login(&provider, "work");
-    let lock = tok.path("run/tok/locks/work.lock");
+    let lock = tok.path("state/tok/locks/work.lock");
     let mut holder = Command::new("/usr/bin/python3")
         .args([
             "-c",

@@ -62,11 +62,17 @@ pub fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Read a numeric environment variable, falling back to `default` when unset or malformed.
+/// The largest value a numeric environment variable may set (one day): a huge timeout must
+/// not overflow a deadline (`Instant + Duration` panics on overflow).
+pub const MAX_ENV_SECS: u64 = 24 * 3600;
+
+/// Read a numeric environment variable, falling back to `default` when unset or malformed,
+/// bounded by [`MAX_ENV_SECS`].
 pub fn env_secs(name: &str, default: u64) -> u64 {
     env(name)
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(default)
+        .min(MAX_ENV_SECS)
 }
 
 /// How `tok login` obtains the first tokens.

@@ -205,11 +205,15 @@ fn read_secret(var: Option<&str>, what: &str) -> anyhow::Result<String> {
     }
     use std::io::{BufRead, IsTerminal};
     let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("{what}: ");
-    }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
+    let line = if stdin.is_terminal() {
+        // Typed at a terminal: no echo, so the secret stays off the screen and out of
+        // scrollback and terminal recordings.
+        rpassword::prompt_password(format!("{what}: "))?
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        line
+    };
     let v = line.trim().to_string();
     if v.is_empty() {
         let from = match var {

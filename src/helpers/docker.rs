@@ -59,6 +59,9 @@ pub fn main(
         Ok(text)
     };
     let find = |server: &str| {
+        if cleartext_remote(server) {
+            return None;
+        }
         let reg = normalize_registry(server).ok()?;
         targets.iter().find(|t| t.registry == reg)
     };
@@ -128,11 +131,30 @@ pub fn main(
     Ok(outcome)
 }
 
+/// `http://` to a host that is not loopback: a token sent there travels in clear text, so the
+/// helper answers "not found" (as the git helper refuses cleartext remotes).
+fn cleartext_remote(server: &str) -> bool {
+    let s = server.trim();
+    s.get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+        && !url::Url::parse(s).is_ok_and(|u| crate::config::is_loopback(&u))
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
 
     use super::*;
+
+    #[test]
+    fn cleartext_registries_are_refused_unless_loopback() {
+        assert!(cleartext_remote("http://reg.example.com"));
+        assert!(cleartext_remote("HTTP://reg.example.com:5000/v2/"));
+        assert!(!cleartext_remote("http://127.0.0.1:5000"));
+        assert!(!cleartext_remote("http://localhost:5000"));
+        assert!(!cleartext_remote("https://reg.example.com"));
+        assert!(!cleartext_remote("reg.example.com"));
+    }
     use crate::helpers::Token;
     use crate::secret::AccessToken;
 

@@ -122,8 +122,7 @@ pub fn parse(input: impl BufRead) -> Result<Request, Error> {
     Ok(req)
 }
 
-/// What `get` answers.
-#[derive(Debug)]
+/// What `get` answers. No `Debug`: it holds the raw token.
 pub struct Answer<'a> {
     pub bearer: bool,
     pub state: bool,

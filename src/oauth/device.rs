@@ -71,13 +71,29 @@ pub fn parse_device_authorization(
             content_type: resp.content_type.clone(),
             what: "not a device authorization response".into(),
         })?;
+    // Everything here is shown on the user's terminal (and opened in a browser): no control
+    // characters (terminal escapes), and the URIs must be http(s) URLs.
+    let bad = |what: &str| OAuthError::BadResponse {
+        endpoint: endpoint_name(url),
+        status: resp.status,
+        content_type: resp.content_type.clone(),
+        what: what.into(),
+    };
     if d.user_code.is_empty() || d.user_code.chars().any(char::is_control) {
-        return Err(OAuthError::BadResponse {
-            endpoint: endpoint_name(url),
-            status: resp.status,
-            content_type: resp.content_type,
-            what: "invalid user_code".into(),
-        });
+        return Err(bad("invalid user_code"));
+    }
+    let web_url = |s: &str| {
+        !s.chars().any(char::is_control)
+            && Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+    };
+    if !web_url(&d.verification_uri) {
+        return Err(bad("invalid verification_uri"));
+    }
+    if d.verification_uri_complete
+        .as_deref()
+        .is_some_and(|u| !web_url(u))
+    {
+        return Err(bad("invalid verification_uri_complete"));
     }
     Ok(d)
 }
@@ -134,6 +150,35 @@ pub fn poll(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(body: &str) -> Result<DeviceAuthorization, OAuthError> {
+        let resp = crate::oauth::http::Response {
+            status: 200,
+            content_type: "application/json".into(),
+            date: None,
+            retry_after: None,
+            dpop_nonce: None,
+            body: crate::oauth::http::Body(body.as_bytes().to_vec()),
+        };
+        parse_device_authorization(&Url::parse("https://id.example/device").unwrap(), resp)
+    }
+
+    #[test]
+    fn terminal_escapes_and_odd_uris_are_refused() {
+        let ok = r#"{"device_code":"d","user_code":"AB-CD","verification_uri":"https://id.example/device"}"#;
+        assert!(answer(ok).is_ok());
+        for bad in [
+            r#"{"device_code":"d","user_code":"AB-CD","verification_uri":"https://id.example/\u001b]8;;evil\u0007"}"#,
+            r#"{"device_code":"d","user_code":"AB-CD","verification_uri":"javascript:alert(1)"}"#,
+            r#"{"device_code":"d","user_code":"AB\u001b[2J","verification_uri":"https://id.example/device"}"#,
+            r#"{"device_code":"d","user_code":"AB-CD","verification_uri":"https://id.example/d","verification_uri_complete":"file:///etc/passwd"}"#,
+        ] {
+            assert!(
+                matches!(answer(bad), Err(OAuthError::BadResponse { .. })),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn polling_rules() {

@@ -834,3 +834,54 @@ fn paste_login_times_out_when_nothing_is_pasted() {
     assert_eq!(r.code, 7, "{r:?}");
     assert!(r.stderr.contains("not approved in time"), "{r:?}");
 }
+
+// See: review of issue 5 — a secret typed at a terminal is not echoed.
+#[test]
+fn a_secret_typed_at_a_terminal_is_not_echoed() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let mut child = tok
+        .tty_command(&[
+            "login",
+            "-p",
+            "ci",
+            "--issuer",
+            &provider.issuer,
+            "--client-id",
+            "ci-bot",
+            "--client-credentials",
+            "--scope",
+            "api:read",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    // Type only once the prompt is up, as a person would (before it, the terminal still echoes).
+    while !String::from_utf8_lossy(&seen).contains("client secret: ") {
+        assert_eq!(
+            out.read(&mut byte).unwrap(),
+            1,
+            "no prompt: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"ci-bot-secret\n").unwrap();
+    out.read_to_end(&mut seen).unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    let screen = String::from_utf8_lossy(&seen);
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("Logged in"), "{screen}");
+    assert!(
+        !screen.contains("ci-bot-secret"),
+        "the secret was echoed: {screen}"
+    );
+    assert!(provider.active(&tok.print("ci")));
+}

@@ -57,7 +57,43 @@ impl TokenStore for FileStore {
             .map_err(|e| StoreError::Io(format!("{e:#}")))
     }
     fn delete(&self, account: &str) -> Result<bool, StoreError> {
+        // Temp files of writes a SIGKILL interrupted hold a session too: forget them as well.
+        let prefix = format!(".{account}.json.");
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(&prefix) && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
         paths::remove_optional(&self.path_for(account))
             .map_err(|e| StoreError::Io(format!("{e:#}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_also_removes_interrupted_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore {
+            dir: dir.path().to_path_buf(),
+        };
+        store
+            .save("work", &SecretString::from("s".to_string()))
+            .unwrap();
+        std::fs::write(dir.path().join(".work.json.a1b2c3.tmp"), "rt").unwrap();
+        std::fs::write(dir.path().join(".other.json.a1b2c3.tmp"), "rt").unwrap();
+        assert!(store.delete("work").unwrap());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left, [std::ffi::OsString::from(".other.json.a1b2c3.tmp")]);
     }
 }

@@ -175,7 +175,12 @@ pub struct Location {
 impl Location {
     /// From git's `protocol`, `host` (maybe with `:port`) and `path`.
     pub fn from_git(protocol: &str, host: &str, path: Option<&str>) -> Option<Self> {
-        if !matches!(protocol, "http" | "https") || host.is_empty() || host.contains(['/', '@']) {
+        // Anything a URL parser would cut the host at (`/?#\\@`) or reject could make the host
+        // we match differ from the one git talks to: refuse it outright.
+        let odd = |c: char| {
+            matches!(c, '/' | '@' | '?' | '#' | '\\') || c.is_whitespace() || c.is_control()
+        };
+        if !matches!(protocol, "http" | "https") || host.is_empty() || host.contains(odd) {
             return None;
         }
         let url = Url::parse(&format!("{protocol}://{host}/")).ok()?;
@@ -316,6 +321,20 @@ pub fn normalize_registry(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_a_url_parser_would_cut_are_refused() {
+        for h in [
+            "git.example.com#x.evil",
+            "git.example.com?x",
+            "evil\\git.example.com",
+            "a b",
+            "u@h",
+        ] {
+            assert!(Location::from_git("https", h, None).is_none(), "{h}");
+        }
+        assert!(Location::from_git("https", "git.example.com:8443", None).is_some());
+    }
 
     fn loc(p: &str, h: &str, path: Option<&str>) -> Location {
         Location::from_git(p, h, path).unwrap()

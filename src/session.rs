@@ -1038,6 +1038,7 @@ fn save_new_session(
         client_secret,
         dpop_key,
     };
+    let previous = read_state(&ctx.paths, &profile.name).store;
     store.save(&profile.name, &session.to_blob())?;
     // Scoped tokens of the previous session must not outlive it.
     evict_cache(&ctx.paths, &profile.name);
@@ -1045,6 +1046,25 @@ fn save_new_session(
         // A file session left by an earlier fallback would shadow nothing but still hold a
         // refresh token on disk: remove it.
         let _ = store::file::FileStore::new(&ctx.paths).delete(&profile.name);
+    }
+    if let Some(old) = previous.filter(|k| *k != store.kind() && *k != StoreKind::File) {
+        // The previous session lived in another store (say, the keychain before `--store
+        // file`): its refresh token must not linger there.
+        let gone = store::open(
+            old,
+            &ctx.paths,
+            &ctx.printer,
+            &profile.name,
+            store::Access::Read,
+        )
+        .and_then(|s| s.delete(&profile.name));
+        if let Err(e) = gone {
+            ctx.printer.warn(format!(
+                "the previous session of profile `{}` may remain in the {}: {e}",
+                profile.name,
+                old.as_str()
+            ));
+        }
     }
     write_cache(ctx, &profile.name, &token);
     let state = ProfileState {

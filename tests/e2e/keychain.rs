@@ -227,3 +227,21 @@ fn no_secret_service_on_the_bus_is_a_clear_error() {
     );
     assert_eq!(r.stderr.lines().count(), 2, "one line and a hint: {r:?}");
 }
+
+#[test]
+fn a_new_login_in_another_store_removes_the_old_keychain_item() {
+    let keyring = Keyring::start();
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .with_keyring(&keyring)
+        .env("TOK_STORE", "keychain");
+    tok.login(&provider, "work");
+    assert!(keyring.lookup("work").is_some());
+    let tok = tok.env("TOK_STORE", "file");
+    tok.login(&provider, "work");
+    assert!(
+        keyring.lookup("work").is_none(),
+        "the old refresh token does not linger"
+    );
+    assert!(provider.active(&tok.print("work")));
+}

@@ -24,8 +24,8 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
     let mut config = env.config()?;
     let update = profile_update(&args)?;
-    // The updated config text, written only once the login succeeded: a failed or cancelled
-    // login must not leave an existing session pointing at another issuer or client.
+    // Changes to an existing profile are written only once the login succeeded: a failed or
+    // cancelled login must not leave its session pointing at another issuer or client.
     let mut pending = None;
     let name = match config.select(args.profile.profile.as_deref()) {
         Ok(n) => n,
@@ -42,8 +42,15 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         }
         let text = config::upsert_profile(&config.text, &config.path, &name, &update)?;
         // Validate now, so a bad flag never leaves a broken file behind.
+        let existed = config.file.profiles.contains_key(&name);
         config.file = config::parse(&text, &config.path)?;
-        pending = Some(text);
+        if existed {
+            pending = Some(text);
+        } else {
+            // A new profile breaks no session: keep it even if this login fails, so that the
+            // next attempt needs only `-p NAME`.
+            config::save(&config.path, &text)?;
+        }
     }
     let profile = config.profile(&name)?;
     let interactive = !(args.client_credentials || args.refresh_token_stdin);

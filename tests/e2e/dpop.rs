@@ -7,26 +7,11 @@ use std::net::TcpStream;
 use crate::support::{Keyring, Provider, Run, Tok};
 
 fn login_dpop(tok: &Tok, provider: &Provider, name: &str) -> Run {
-    let r = tok.run(&[
-        "login",
-        "-p",
+    tok.login_with(
+        provider,
         name,
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--browser",
-        "--timeout",
-        "60s",
-        "--dpop",
-        "-vv",
-    ]);
-    assert!(r.ok(), "login --dpop failed: {r:?}");
-    r
+        &["--browser", "--timeout", "60s", "--dpop", "-vv"],
+    )
 }
 
 /// `dpop_jkt` of `name` in `tok status --json`.
@@ -397,22 +382,7 @@ fn device_login_with_nonces_binds_the_tokens() {
         ("TOK_TEST_DPOP_NONCE", "1"),
     ]);
     let tok = Tok::new();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "dev",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--device",
-        "--dpop",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_with(&provider, "dev", &["--device", "--dpop"]);
     let stats = provider.stats();
     assert_eq!(
         stats["token_success"]["urn:ietf:params:oauth:grant-type:device_code"], 1,

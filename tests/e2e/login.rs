@@ -41,21 +41,7 @@ fn device_login_polls_until_approved() {
     let tok = Tok::new();
     let browser_log = tok.path("browser.log");
     let tok = tok.env("TOK_TEST_BROWSER_LOG", browser_log.to_str().unwrap());
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "dev",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--device",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    let r = tok.login_with(&provider, "dev", &["--device"]);
     assert!(r.stderr.contains("and enter the code: "), "{r:?}");
     assert!(
         r.stderr.contains("Waiting for approval"),

@@ -375,7 +375,13 @@ impl Tok {
 
     /// `tok login` through the browser flow against `provider`, as profile `name`.
     pub fn login(&self, provider: &Provider, name: &str) -> Run {
-        let r = self.run(&[
+        self.login_with(provider, name, &["--browser", "--timeout", "60s"])
+    }
+
+    /// `tok login` as profile `name` of the provider's public client with the usual scopes,
+    /// plus `extra` arguments (the flow, `--dpop`, more scopes…). Asserts success.
+    pub fn login_with(&self, provider: &Provider, name: &str, extra: &[&str]) -> Run {
+        let mut args = vec![
             "login",
             "-p",
             name,
@@ -387,10 +393,9 @@ impl Tok {
             "openid",
             "--scope",
             "offline_access",
-            "--browser",
-            "--timeout",
-            "60s",
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        let r = self.run(&args);
         assert!(r.ok(), "login failed: {r:?}");
         r
     }

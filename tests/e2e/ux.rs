@@ -83,23 +83,7 @@ fn print_formats() {
 fn scoped_token_is_cached_apart_and_rotation_is_kept() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--scope",
-        "api:read",
-        "--browser",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_with(&provider, "work", &["--scope", "api:read", "--browser"]);
     let default = tok.print("work");
     let rt1 = tok.refresh_token("work");
     let args = [
@@ -736,23 +720,7 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
 fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--scope",
-        "api:read",
-        "--browser",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_with(&provider, "work", &["--scope", "api:read", "--browser"]);
     let scoped_args = [
         "print",
         "-p",

@@ -199,3 +199,24 @@ fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
     assert_eq!(distinct(&tokens).len(), 1, "{tokens:?}");
     assert_eq!(provider.refreshes(), 1, "one refresh, not one per waiter");
 }
+
+// The discovery document is cached on disk: a refresh after login does not fetch it again, and
+// `-vv` traces each HTTP request (endpoint and status, never a body).
+#[test]
+fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let r = tok.run(&["print", "-p", "work", "--force-refresh", "-vv"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        r.stderr
+            .contains(&format!("tok: HTTP {}/token", provider.issuer)),
+        "{r:?}"
+    );
+    assert!(
+        !r.stderr.contains(".well-known"),
+        "discovery was fetched again: {r:?}"
+    );
+    assert!(!r.stderr.contains(&r.token()));
+}

@@ -48,29 +48,40 @@ pub fn old_log_path(paths: &Paths) -> PathBuf {
     paths.state_dir.join(format!("{FILE}.1"))
 }
 
-/// Who asked for an access token.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Consumer {
-    /// `tok print` (scripts, cargo, curl).
-    #[default]
-    Print,
-    /// The git credential helper.
-    Git,
-    /// The docker credential helper.
-    Docker,
-    /// The kubectl exec credential plugin.
-    Kubectl,
-}
+/// Who asked for an access token: `print` (scripts, cargo, curl) or a helper protocol, named by
+/// its row of [`crate::helpers::PROTOCOLS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Consumer(&'static str);
 
 impl Consumer {
+    /// `tok print`.
+    pub const PRINT: Consumer = Consumer("print");
+
+    /// The consumer called `name` in the log (a protocol's table row).
+    pub const fn new(name: &'static str) -> Self {
+        Self(name)
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            Consumer::Print => "print",
-            Consumer::Git => "git",
-            Consumer::Docker => "docker",
-            Consumer::Kubectl => "kubectl",
-        }
+        self.0
+    }
+}
+
+impl Default for Consumer {
+    fn default() -> Self {
+        Self::PRINT
+    }
+}
+
+/// Only the names tok writes: `print` and each protocol's.
+impl<'de> Deserialize<'de> for Consumer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        std::iter::once(Consumer::PRINT)
+            .chain(crate::helpers::PROTOCOLS.iter().map(|p| p.consumer))
+            .find(|c| c.0 == name)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&name, &["print", "a helper's"]))
     }
 }
 
@@ -324,7 +335,7 @@ mod tests {
         let at = AccessToken::new("at-canary-1");
         record(&p, Event::login("w", StoreKind::File, &at));
         let who = Requester {
-            consumer: Consumer::Git,
+            consumer: crate::helpers::GIT.consumer,
             host: Some("git.example".into()),
         };
         record(&p, Event::request("w", &who, Ok((Source::Cache, &at))));
@@ -340,7 +351,7 @@ mod tests {
         let ev = read(&p);
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0].event, Kind::Login);
-        assert_eq!(ev[1].consumer, Some(Consumer::Git));
+        assert_eq!(ev[1].consumer, Some(crate::helpers::GIT.consumer));
         assert_eq!(ev[1].source, Some(Source::Cache));
         assert_eq!(ev[1].host.as_deref(), Some("git.example"));
     }

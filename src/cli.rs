@@ -98,11 +98,31 @@ pub enum Command {
     #[command(subcommand)]
     Profile(ProfileCommand),
     Completions(CompletionsArgs),
+    #[command(flatten)]
+    Helper(HelperCommand),
+    Setup(SetupArgs),
+    Stats(StatsArgs),
+}
+
+/// The helper protocols' subcommands: one per row of [`crate::helpers::PROTOCOLS`], each named
+/// as its row's `subcommand` (a test checks both ways).
+#[derive(Debug, Subcommand)]
+pub enum HelperCommand {
     GitCredential(GitCredentialArgs),
     DockerCredential(DockerCredentialArgs),
     KubectlCredential(KubectlCredentialArgs),
-    Setup(SetupArgs),
-    Stats(StatsArgs),
+}
+
+impl HelperCommand {
+    /// The table row of this subcommand's protocol.
+    pub fn protocol(&self) -> &'static crate::helpers::Protocol {
+        use crate::helpers::{DOCKER, GIT, KUBECTL};
+        match self {
+            HelperCommand::GitCredential(_) => &GIT,
+            HelperCommand::DockerCredential(_) => &DOCKER,
+            HelperCommand::KubectlCredential(_) => &KUBECTL,
+        }
+    }
 }
 
 /// The profile to use.
@@ -526,6 +546,32 @@ pub struct StatsArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_protocol_row_is_a_helper_subcommand() {
+        use clap::{CommandFactory, Subcommand as _};
+        let cli = Cli::command();
+        let helpers = HelperCommand::augment_subcommands(clap::Command::new("h"));
+        let names: Vec<&str> = helpers.get_subcommands().map(|c| c.get_name()).collect();
+        let rows: Vec<&str> = crate::helpers::PROTOCOLS
+            .iter()
+            .map(|p| p.subcommand)
+            .collect();
+        assert_eq!(names, rows);
+        for name in names {
+            assert!(cli.find_subcommand(name).is_some(), "{name}");
+            let args = ["tok", name, "get", "-p", "x"];
+            let args = if name == "kubectl-credential" {
+                &["tok", name][..]
+            } else {
+                &args[..3]
+            };
+            match Cli::try_parse_from(args).map(|c| c.command) {
+                Ok(Command::Helper(h)) => assert_eq!(h.protocol().subcommand, name),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn the_print_fast_path_parses_as_the_full_parser() {

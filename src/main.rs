@@ -110,9 +110,7 @@ fn command_name(cli: &Cli) -> &'static str {
         Status(_) => "status",
         Profile(_) => "profile",
         Completions(_) => "completions",
-        GitCredential(_) => "git-credential",
-        DockerCredential(_) => "docker-credential",
-        KubectlCredential(_) => "kubectl-credential",
+        Helper(ref h) => h.protocol().subcommand,
         Setup(_) => "setup",
         Stats(_) => "stats",
     }

@@ -69,3 +69,19 @@ impl Printer {
         }
     }
 }
+
+/// POSIX shell single quoting: safe for `eval` and `sh -c` whatever the value holds (`tok print
+/// --format env`, the git helper command `tok setup git` writes).
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shell_quote() {
+        assert_eq!(super::shell_quote("a'b"), r"'a'\''b'");
+        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+        assert_eq!(super::shell_quote(""), "''");
+    }
+}

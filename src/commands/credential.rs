@@ -1,22 +1,63 @@
-//! The session, as the token source of the credential helpers (`git-credential`,
-//! `docker-credential`): the one place helpers meet `session`.
+//! What the helper commands (`git-credential`, `docker-credential`, `kubectl-credential`) share:
+//! the dispatch from a helper subcommand to its protocol, the set-up every helper starts with
+//! ([`start`]), and the session as their token source ([`SessionTokens`]): the one place helpers
+//! meet `session`.
 
+use crate::cli::HelperCommand;
 use crate::config::{Config, Profile};
 use crate::error::{Code, Hinted};
-use crate::helpers::{Token, Tokens};
+use crate::helpers::{Protocol, Token, Tokens};
 use crate::session::{self, Want};
 
 use super::Env;
 
+/// Run the helper subcommand `cmd`.
+pub fn run(env: &Env, cmd: HelperCommand) -> anyhow::Result<()> {
+    match cmd {
+        HelperCommand::GitCredential(a) => super::git_credential::run(env, a),
+        HelperCommand::DockerCredential(a) => super::docker_credential::run(env, a),
+        HelperCommand::KubectlCredential(a) => super::kubectl_credential::run(env, a),
+    }
+}
+
+/// The set-up of every helper: name the consumer in the audit log, load the config, and return
+/// the session as the protocol's token source.
+pub fn start<'a>(env: &'a Env, protocol: &Protocol) -> anyhow::Result<SessionTokens<'a>> {
+    env.ctx.set_requester(protocol.consumer, None);
+    let config = env.config()?;
+    Ok(SessionTokens { env, config })
+}
+
+/// The session, as helpers see it.
 pub struct SessionTokens<'a> {
     pub env: &'a Env,
-    pub config: &'a Config,
+    pub config: Config,
+}
+
+impl SessionTokens<'_> {
+    /// Warn about the entries of the protocol's config key that could not be used (the targets
+    /// built from the rest still answer).
+    pub fn warn(&self, problems: Vec<String>) {
+        for problem in problems {
+            self.env.ctx.printer.warn(problem);
+        }
+    }
+
+    /// The profile a client named itself (kubectl's `-p`), else the default one; checked, so a
+    /// bad profile is reported before anything else.
+    pub fn select(&self, explicit: Option<&str>) -> anyhow::Result<String> {
+        let name = self.config.select(explicit)?;
+        self.config.profile(&name)?;
+        Ok(name)
+    }
 }
 
 impl Tokens for SessionTokens<'_> {
     fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
         let profile = self.config.profile(profile)?;
-        self.env.ctx.set_requester_host(host);
+        if !host.is_empty() {
+            self.env.ctx.set_requester_host(host);
+        }
         refuse_dpop(&profile, profile.is_dpop())?;
         // The default --min-ttl is the leeway the helpers subtract from the expiry they report.
         let served = session::access_token(&self.env.ctx, &profile, Want::default())?;

@@ -2,23 +2,14 @@
 //! helper, for docker, skopeo, podman and buildah.
 
 use crate::cli::DockerCredentialArgs;
-use crate::helpers::{self, Exit, docker};
+use crate::helpers::{DOCKER, Exit, docker};
 
 use super::Env;
-use super::credential::SessionTokens;
 
 pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<()> {
-    env.ctx.set_requester(crate::audit::Consumer::Docker, None);
-    let p = &env.ctx.printer;
-    let config = env.config()?;
-    let (targets, problems) = helpers::docker_targets(&config);
-    for problem in problems {
-        p.warn(problem);
-    }
-    let mut tokens = SessionTokens {
-        env,
-        config: &config,
-    };
+    let mut tokens = super::credential::start(env, &DOCKER)?;
+    let (targets, problems) = docker::docker_targets(&tokens.config);
+    tokens.warn(problems);
     let outcome = docker::main(
         &args.action,
         std::io::stdin().lock(),
@@ -28,7 +19,7 @@ pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION"),
     )?;
     if let Some(note) = outcome.note {
-        p.info(format!("  hint: {note}"));
+        env.ctx.printer.info(format!("  hint: {note}"));
     }
     match outcome.status {
         0 => Ok(()),

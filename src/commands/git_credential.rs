@@ -6,53 +6,50 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, GitCredentialArgs};
 use crate::config;
-use crate::helpers::{self, git};
+use crate::helpers::{GIT, git};
 use crate::time::now;
 
 use super::Env;
-use super::credential::SessionTokens;
 
 pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
-    env.ctx.set_requester(crate::audit::Consumer::Git, None);
     let p = &env.ctx.printer;
-    let action = args.action.as_str();
-    match action {
-        "capability" => return Ok(git::write_capabilities(&mut std::io::stdout().lock())?),
-        "get" | "erase" | "store" => {}
-        // git's protocol: helpers ignore actions they do not know.
-        _ => return Ok(()),
-    }
-    let req = git::parse(std::io::stdin().lock())?;
-    // tok is the storage: what git asks to store is the token tok served (or another
-    // helper's), never kept.
-    if action == "store" {
+    let mut stdout = std::io::stdout().lock();
+    let stdin = std::io::stdin().lock();
+    // `capability`, `store` and unknown actions need neither the config nor a session, so a
+    // broken config never fails them.
+    if !matches!(
+        git::Action::try_from(args.action.as_str()),
+        Ok(git::Action::Get | git::Action::Erase)
+    ) {
+        env.ctx.set_requester(GIT.consumer, None);
+        git::main(&args.action, stdin, &mut stdout, &[], &mut NoTokens, now())?;
         return Ok(());
     }
-    let config = env.config()?;
-    let (targets, problems) = helpers::git_targets(&config);
-    for problem in problems {
-        p.warn(problem);
-    }
-    let mut tokens = SessionTokens {
-        env,
-        config: &config,
-    };
-    if action == "erase" {
-        if let git::Outcome::Erased { profile, forgot } = git::erase(&req, &targets, &mut tokens)? {
-            p.verbose(format!(
-                "git rejected the token of profile `{profile}`{}",
-                if forgot {
-                    "; forgot it"
-                } else {
-                    " (already replaced)"
-                }
-            ));
-        }
-        return Ok(());
-    }
-    let mut out = std::io::stdout().lock();
-    match git::get(&req, &mut out, &targets, &mut tokens, now())? {
-        git::Outcome::LoginRequired { profile, err } => {
+    let mut tokens = super::credential::start(env, &GIT)?;
+    let (targets, problems) = git::git_targets(&tokens.config);
+    tokens.warn(problems);
+    let outcome = git::main(
+        &args.action,
+        stdin,
+        &mut stdout,
+        &targets,
+        &mut tokens,
+        now(),
+    )?;
+    match outcome {
+        git::Outcome::Erased { profile, forgot } => p.verbose(format!(
+            "git rejected the token of profile `{profile}`{}",
+            if forgot {
+                "; forgot it"
+            } else {
+                " (already replaced)"
+            }
+        )),
+        git::Outcome::LoginRequired {
+            profile,
+            err,
+            request,
+        } => {
             if let Some(why) = prompt_forbidden() {
                 p.info(format!(
                     "tok: {err:#}; run `tok login -p {profile}` ({why}, so tok does not log in here)"
@@ -62,7 +59,7 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
             p.info(format!("tok: {err:#}; logging in for git"));
             login(env, &profile)?;
             if let git::Outcome::LoginRequired { err, .. } =
-                git::get(&req, &mut out, &targets, &mut tokens, now())?
+                git::get(&request, &mut stdout, &targets, &mut tokens, now())?
             {
                 return Err(err);
             }
@@ -75,8 +72,20 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
         git::Outcome::NotOurs => p.verbose("no profile serves this host; nothing to answer"),
         _ => {}
     }
-    out.flush()?;
+    stdout.flush()?;
     Ok(())
+}
+
+/// The token source of the actions that need none (`store`, `capability`, unknown ones).
+struct NoTokens;
+
+impl crate::helpers::Tokens for NoTokens {
+    fn get(&mut self, _: &str, _: &str) -> anyhow::Result<crate::helpers::Token> {
+        unreachable!("git::main asks for tokens only on get")
+    }
+    fn reject(&mut self, _: &str, _: Option<&str>) -> anyhow::Result<bool> {
+        unreachable!("git::main rejects tokens only on erase")
+    }
 }
 
 /// Why an interactive login must not start, if it must not: `GIT_TERMINAL_PROMPT=0`,

@@ -3,17 +3,14 @@
 use crate::cli::KubectlCredentialArgs;
 use crate::config;
 use crate::error::{Code, Hinted};
-use crate::helpers::kubectl;
-use crate::session::{self, Want};
+use crate::helpers::{KUBECTL, kubectl};
 use crate::time::now;
 
 use super::Env;
 
 pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
-    env.ctx.set_requester(crate::audit::Consumer::Kubectl, None);
-    let config = env.config()?;
-    let name = config.select(args.profile.profile.as_deref())?;
-    let profile = config.profile(&name)?;
+    let mut tokens = super::credential::start(env, &KUBECTL)?;
+    let name = tokens.select(args.profile.profile.as_deref())?;
     let api = kubectl::api_version(config::env(config::ENV_KUBERNETES_EXEC_INFO).as_deref())
         .map_err(|m| {
             Hinted::new(
@@ -25,12 +22,11 @@ pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
                 )),
             )
         })?;
-    super::credential::refuse_dpop(&profile, profile.is_dpop())?;
-    let served = session::access_token(&env.ctx, &profile, Want::default())?;
-    super::credential::refuse_dpop(&profile, served.token.is_dpop())?;
-    let t = &served.token;
-    // The boundary: the token leaves tok here, on kubectl's stdout.
-    let json = kubectl::exec_credential(api, t.access_token.expose(), t.expires_at, now());
-    env.ctx.printer.stdout(&format!("{json}\n"))?;
-    Ok(())
+    kubectl::main(
+        api,
+        &name,
+        &mut std::io::stdout().lock(),
+        &mut tokens,
+        now(),
+    )
 }

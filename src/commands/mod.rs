@@ -64,9 +64,7 @@ pub fn run(cli: Cli, printer: Printer) -> anyhow::Result<()> {
         Command::Status(a) => status::run(&env, a),
         Command::Profile(c) => profile::run(&env, c),
         Command::Completions(a) => completions::run(&env, a),
-        Command::GitCredential(a) => git_credential::run(&env, a),
-        Command::DockerCredential(a) => docker_credential::run(&env, a),
-        Command::KubectlCredential(a) => kubectl_credential::run(&env, a),
+        Command::Helper(h) => credential::run(&env, h),
         Command::Setup(a) => setup::run(&env, a),
         Command::Stats(a) => stats::run(&env, a),
     }

@@ -3,6 +3,7 @@
 use crate::cli::{PrintArgs, PrintFormat};
 use crate::error::{Code, Hinted};
 use crate::oauth::dpop;
+use crate::output::shell_quote;
 use crate::session::{self, CachedToken, Narrow, Want};
 use crate::time::{now, rfc3339};
 
@@ -155,11 +156,6 @@ pub fn render(format: PrintFormat, token: &CachedToken, now: i64) -> String {
             out
         }
     }
-}
-
-/// POSIX single quoting: safe for `eval` whatever the value holds.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::cli::{ProfileCommand, ProfileListArgs, ProfileRemoveArgs, ProfileShowArgs};
 use crate::config::{self, Config};
 use crate::error::{Code, Hinted};
+use crate::helpers::{PROTOCOLS, Protocol};
 use crate::session::{self, ProfileState};
 use crate::time::rfc3339;
 
@@ -90,9 +91,37 @@ struct Details {
     audience: Option<String>,
     flow: Option<String>,
     token_endpoint: Option<String>,
-    git_username: Option<String>,
-    docker_username: Option<String>,
+    #[serde(flatten)]
+    usernames: Usernames,
     session: ProfileState,
+}
+
+/// The username each helper protocol sends for this profile, as the helpers resolve it (the
+/// profile's own, else its preset's, else the protocol's default): `git_username`,
+/// `docker_username`, … in the order of the protocol table.
+#[derive(Debug)]
+struct Usernames(Vec<(&'static Protocol, String)>);
+
+impl Usernames {
+    fn of(raw: &crate::config::ProfileConfig) -> Self {
+        Self(
+            PROTOCOLS
+                .iter()
+                .filter_map(|p| Some((*p, p.username(raw)?)))
+                .collect(),
+        )
+    }
+}
+
+impl Serialize for Usernames {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (p, user) in &self.0 {
+            m.serialize_entry(&format!("{}_username", p.consumer.as_str()), user)?;
+        }
+        m.end()
+    }
 }
 
 fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
@@ -106,10 +135,6 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
         .into());
     };
     let default = config.select(None).ok();
-    let preset = raw
-        .preset
-        .as_deref()
-        .and_then(crate::presets::Preset::from_name);
     let d = Details {
         summary: summary(env, &config, &name, default.as_deref()),
         config: config.path.display().to_string(),
@@ -117,8 +142,7 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
         audience: raw.audience.clone(),
         flow: raw.flow.map(|f| f.as_str().to_string()),
         token_endpoint: raw.token_endpoint.clone(),
-        git_username: preset.and_then(|p| p.git_username()).map(str::to_string),
-        docker_username: preset.and_then(|p| p.docker_username()).map(str::to_string),
+        usernames: Usernames::of(&raw),
         session: session::read_state(&env.ctx.paths, &name),
     };
     let p = &env.ctx.printer;
@@ -132,7 +156,7 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
     );
     let mut line = |k: &str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
-            out.push_str(&format!("  {k:<10} {v}\n"));
+            out.push_str(&format!("  {k:<12} {v}\n"));
         }
     };
     line("config:", Some(d.config.clone()));
@@ -142,8 +166,12 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
     line("scopes:", Some(d.scopes.join(" ")));
     line("audience:", d.audience.clone());
     line("flow:", d.flow.clone());
-    line("git user:", d.git_username.clone());
-    line("docker:", d.docker_username.clone());
+    for (protocol, user) in &d.usernames.0 {
+        line(
+            &format!("{} user:", protocol.consumer.as_str()),
+            Some(user.clone()),
+        );
+    }
     line("store:", d.session.store.map(|s| s.as_str().to_string()));
     line(
         "dpop:",

@@ -9,7 +9,8 @@ use anyhow::Context;
 use crate::cli::{ProfileArg, SetupArgs, SetupTool};
 use crate::config::{self, Config};
 use crate::error::{Code, Hinted};
-use crate::helpers::{self, HostPattern, kubectl};
+use crate::helpers::{DOCKER, GIT, HostPattern, Protocol, docker, kubectl};
+use crate::output::shell_quote;
 
 use super::Env;
 
@@ -63,7 +64,7 @@ fn git(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyhow::Res
         edit_profile_list(
             &config,
             &name,
-            "hosts",
+            &GIT,
             |h| HostPattern::parse(h).is_ok_and(|x| x == pattern),
             None,
         )?;
@@ -87,11 +88,11 @@ fn git(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyhow::Res
     edit_profile_list(
         &config,
         &name,
-        "hosts",
+        &GIT,
         |h| HostPattern::parse(h).is_ok_and(|x| x == pattern),
         Some(&url),
     )?;
-    let helper = format!("!{} git-credential", shell_quote(&tok_path()?));
+    let helper = format!("!{} {}", shell_quote(&tok_path()?), GIT.subcommand);
     let key = format!("{section}.helper");
     // An empty value resets the list of helpers for this URL: a stale helper configured for
     // all hosts would otherwise answer first (git-config(1), credential.helper).
@@ -130,20 +131,15 @@ fn git_config(args: &[&str], tolerant: bool) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// POSIX shell single quoting.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
-    let registry = helpers::normalize_registry(registry).map_err(usage)?;
+    let registry = docker::normalize_registry(registry).map_err(usage)?;
     let config = env.config()?;
     let name = config.select(profile.profile.as_deref())?;
-    let same = |r: &str| helpers::normalize_registry(r).is_ok_and(|x| x == registry);
+    let same = |r: &str| docker::normalize_registry(r).is_ok_and(|x| x == registry);
     let path = docker_config_path()?;
     if remove {
-        edit_profile_list(&config, &name, "registries", same, None)?;
+        edit_profile_list(&config, &name, &DOCKER, same, None)?;
         edit_docker_config(&path, &registry, false)?;
         p.info(format!(
             "docker no longer asks tok for {registry} ({}).",
@@ -152,15 +148,16 @@ fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyh
         return Ok(());
     }
     config.profile(&name)?;
-    edit_profile_list(&config, &name, "registries", same, Some(&registry))?;
+    edit_profile_list(&config, &name, &DOCKER, same, Some(&registry))?;
     edit_docker_config(&path, &registry, true)?;
     p.info(format!(
         "docker now asks tok (profile `{name}`) for {registry}: `credHelpers` in {}.",
         path.display()
     ));
-    if !on_path("docker-credential-tok") {
+    let program = DOCKER.argv0.expect("docker runs its helper by name");
+    if !on_path(program) {
         p.warn(format!(
-            "docker runs `docker-credential-tok` from PATH, and there is none: link it, e.g. `ln -s {} ~/.local/bin/docker-credential-tok`",
+            "docker runs `{program}` from PATH, and there is none: link it, e.g. `ln -s {} ~/.local/bin/{program}`",
             tok_path()?
         ));
     }
@@ -224,16 +221,21 @@ fn edit_docker_config(path: &Path, registry: &str, add: bool) -> anyhow::Result<
     crate::paths::write_private_atomic(path, text.as_bytes())
 }
 
-/// Add `value` to (or, with `None`, remove every entry `same` matches from) the list `key` of
-/// `[profiles.NAME]`, keeping the rest of the file as it was.
+/// Add `value` to (or, with `None`, remove every entry `same` matches from) the protocol's list
+/// in `[profiles.NAME]`, keeping the rest of the file as it was.
 fn edit_profile_list(
     config: &Config,
     name: &str,
-    key: &str,
+    protocol: &Protocol,
     same: impl Fn(&str) -> bool,
     value: Option<&str>,
 ) -> anyhow::Result<()> {
     use toml_edit::{Array, DocumentMut, Item, value as v};
+    let key = protocol
+        .config_key
+        .as_ref()
+        .expect("only protocols with a profile key are set up by list")
+        .name;
     let mut doc: DocumentMut = config
         .text
         .parse()
@@ -276,12 +278,4 @@ fn edit_profile_list(
     let text = doc.to_string();
     config::parse(&text, &config.path)?;
     config::save(&config.path, &text)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quoting() {
-        assert_eq!(super::shell_quote("/a b/it's"), r"'/a b/it'\''s'");
-    }
 }

@@ -310,10 +310,10 @@ mod tests {
         bad.latency_ms = Some(1);
         evs.push(bad);
         for (src, c) in [
-            (Some(Source::Cache), Consumer::Print),
-            (Some(Source::Cache), Consumer::Git),
-            (Some(Source::Refreshed), Consumer::Print),
-            (None, Consumer::Docker),
+            (Some(Source::Cache), Consumer::PRINT),
+            (Some(Source::Cache), crate::helpers::GIT.consumer),
+            (Some(Source::Refreshed), Consumer::PRINT),
+            (None, crate::helpers::DOCKER.consumer),
         ] {
             let mut e = ev(400, Kind::Request, "a", src.is_some());
             e.source = src;

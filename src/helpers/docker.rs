@@ -9,11 +9,86 @@ use std::io::{Read, Write};
 
 use serde::Serialize;
 
-use super::{DockerTarget, Tokens, login_required, normalize_registry};
+use super::{DOCKER, Tokens, login_required};
+use crate::config::Config;
 
 /// The sentence docker's clients recognise as "no credentials here, go on anonymously".
 pub const NOT_FOUND: &str = "credentials not found in native keychain";
 const MAX_INPUT: u64 = 64 * 1024;
+
+/// What docker asks the helper to do: its first argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Get,
+    Store,
+    Erase,
+    List,
+    Version,
+}
+
+impl TryFrom<&str> for Action {
+    /// The action docker named, unknown to this protocol.
+    type Error = String;
+
+    fn try_from(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "get" => Action::Get,
+            "store" => Action::Store,
+            "erase" => Action::Erase,
+            "list" => Action::List,
+            "version" => Action::Version,
+            other => return Err(other.to_string()),
+        })
+    }
+}
+
+/// One registry of one profile.
+#[derive(Debug, Clone)]
+pub struct DockerTarget {
+    pub profile: String,
+    /// `host[:port]`, lowercase.
+    pub registry: String,
+    pub username: String,
+}
+
+/// Every registry of every profile. Invalid entries are skipped and described in the second
+/// list.
+pub fn docker_targets(config: &Config) -> (Vec<DockerTarget>, Vec<String>) {
+    let mut targets = vec![];
+    let mut problems = vec![];
+    for e in DOCKER.entries(config) {
+        match normalize_registry(e.value) {
+            Ok(registry) => targets.push(DockerTarget {
+                profile: e.profile.clone(),
+                registry,
+                username: DOCKER
+                    .username(e.config)
+                    .expect("docker has a default username"),
+            }),
+            Err(m) => problems.push(DOCKER.problem(e.profile, &m)),
+        }
+    }
+    (targets, problems)
+}
+
+/// `host[:port]` from what docker sends or the user writes: `reg.example.com`,
+/// `https://reg.example.com:5000/v2/`, `127.0.0.1:5000`. Lowercase, no scheme, no path.
+pub fn normalize_registry(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .unwrap_or(t);
+    let host = rest.split('/').next().unwrap_or("");
+    let ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_'));
+    if !ok {
+        return Err(format!("`{s}` is not a registry host[:port]"));
+    }
+    Ok(host.to_ascii_lowercase())
+}
 
 /// The `get` answer. Field names are the protocol's.
 #[derive(Serialize)]
@@ -43,7 +118,7 @@ impl Outcome {
     }
 }
 
-/// Run `action` with the protocol's streams.
+/// Run `action` (docker's first argument) with the protocol's streams.
 pub fn main(
     action: &str,
     input: impl Read,
@@ -65,8 +140,17 @@ pub fn main(
         let reg = normalize_registry(server).ok()?;
         targets.iter().find(|t| t.registry == reg)
     };
+    let Ok(action) = Action::try_from(action) else {
+        writeln!(
+            out,
+            "unknown action `{}`: use get, store, erase, list or version",
+            action.escape_default()
+        )?;
+        out.flush()?;
+        return Ok(Outcome::fail(None));
+    };
     let outcome = match action {
-        "get" => {
+        Action::Get => {
             let text = read_input()?;
             let server = text.trim();
             match find(server) {
@@ -94,7 +178,7 @@ pub fn main(
                 },
             }
         }
-        "list" => {
+        Action::List => {
             let map: BTreeMap<&str, &str> = targets
                 .iter()
                 .map(|t| (t.registry.as_str(), t.username.as_str()))
@@ -104,27 +188,19 @@ pub fn main(
         }
         // tok is the storage: what `docker login` stores is not kept (the next `get` answers
         // with a fresh token from the session).
-        "store" => {
+        Action::Store => {
             read_input()?;
             Outcome::ok()
         }
-        "erase" => {
+        Action::Erase => {
             if let Some(t) = find(read_input()?.trim()) {
                 tokens.reject(&t.profile, None)?;
             }
             Outcome::ok()
         }
-        "version" => {
+        Action::Version => {
             writeln!(out, "docker-credential-tok (tok) {version}")?;
             Outcome::ok()
-        }
-        other => {
-            writeln!(
-                out,
-                "unknown action `{}`: use get, store, erase, list or version",
-                other.escape_default()
-            )?;
-            Outcome::fail(None)
         }
     };
     out.flush()?;

@@ -7,13 +7,82 @@
 
 use std::io::{BufRead, Write};
 
-use super::{GitTarget, Location, Tokens, best_git_target, login_required, reported_expiry};
+use super::{GIT, HostPattern, Location, Tokens, login_required, reported_expiry};
+use crate::config::Config;
 use crate::secret::fingerprint;
 
 /// The `state[]` prefix identifying a token tok served (followed by its fingerprint).
 const STATE_PREFIX: &str = "tok:at:";
 /// Input larger than this is not a credential description.
 const MAX_INPUT: u64 = 64 * 1024;
+
+/// What git asks the helper to do: the first argument, with the aliases git and gitoxide
+/// accept (`fill`, `approve`, `reject`, as in `git credential fill`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Get,
+    Store,
+    Erase,
+    /// Which capabilities the helper speaks (git ≥ 2.46).
+    Capability,
+}
+
+impl TryFrom<&str> for Action {
+    /// The action git named, which helpers ignore (git's protocol, for forward compatibility).
+    type Error = String;
+
+    fn try_from(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "get" | "fill" => Action::Get,
+            "store" | "approve" => Action::Store,
+            "erase" | "reject" => Action::Erase,
+            "capability" => Action::Capability,
+            other => return Err(other.to_string()),
+        })
+    }
+}
+
+/// One git host of one profile, with how to answer for it.
+#[derive(Debug, Clone)]
+pub struct GitTarget {
+    pub profile: String,
+    pub pattern: HostPattern,
+    pub username: String,
+    pub bearer: Option<bool>,
+}
+
+/// Every git host of every profile. Invalid entries are skipped and described in the second
+/// list, so that one bad entry does not stop git from reaching the others.
+pub fn git_targets(config: &Config) -> (Vec<GitTarget>, Vec<String>) {
+    let mut targets = vec![];
+    let mut problems = vec![];
+    for e in GIT.entries(config) {
+        match HostPattern::parse(e.value) {
+            Ok(pattern) => targets.push(GitTarget {
+                profile: e.profile.clone(),
+                pattern,
+                username: GIT.username(e.config).expect("git has a default username"),
+                bearer: e.config.git_bearer,
+            }),
+            Err(m) => problems.push(GIT.problem(e.profile, &m)),
+        }
+    }
+    (targets, problems)
+}
+
+/// The target that serves `loc`: the longest matching entry wins; among equals, the first
+/// profile in name order.
+pub fn best_git_target<'a>(targets: &'a [GitTarget], loc: &Location) -> Option<&'a GitTarget> {
+    let mut best: Option<(&GitTarget, usize)> = None;
+    for t in targets {
+        if let Some(s) = t.pattern.score(loc)
+            && best.is_none_or(|(_, b)| s > b)
+        {
+            best = Some((t, s));
+        }
+    }
+    best.map(|(t, _)| t)
+}
 
 /// What git told the helper. Secrets in the input (a password git echoes back on `erase`) are
 /// reduced to their fingerprint at once.
@@ -178,12 +247,45 @@ pub enum Outcome {
     NotOurs,
     /// Plain http to a host other than loopback: nothing written.
     Cleartext { host: String },
-    /// The profile has no usable session: nothing written.
-    LoginRequired { profile: String, err: anyhow::Error },
+    /// The profile has no usable session: nothing written. With the request, the caller can
+    /// log in and [`get`] again.
+    LoginRequired {
+        profile: String,
+        err: anyhow::Error,
+        request: Box<Request>,
+    },
     /// `erase`: whether the served token was forgotten.
     Erased { profile: String, forgot: bool },
     /// `store` and unknown actions.
     Ignored,
+}
+
+/// Run `action` (git's first argument) with the protocol's streams: read git's request from
+/// `input` (not for `capability`), answer on `out`. Actions tok does not know are ignored, as
+/// git expects of helpers.
+pub fn main(
+    action: &str,
+    input: impl BufRead,
+    out: &mut impl Write,
+    targets: &[GitTarget],
+    tokens: &mut dyn Tokens,
+    now: i64,
+) -> anyhow::Result<Outcome> {
+    let Ok(action) = Action::try_from(action) else {
+        return Ok(Outcome::Ignored);
+    };
+    if action == Action::Capability {
+        write_capabilities(out)?;
+        return Ok(Outcome::Ignored);
+    }
+    let req = parse(input)?;
+    match action {
+        Action::Get => get(&req, out, targets, tokens, now),
+        Action::Erase => erase(&req, targets, tokens),
+        // tok is the storage: what git asks to store is the token tok served (or another
+        // helper's), never kept.
+        Action::Store | Action::Capability => Ok(Outcome::Ignored),
+    }
 }
 
 /// `get`: answer with a fresh token for a host a profile serves.
@@ -211,6 +313,7 @@ pub fn get(
             return Ok(Outcome::LoginRequired {
                 profile: target.profile.clone(),
                 err,
+                request: Box::new(req.clone()),
             });
         }
         Err(err) => return Err(err),

@@ -1,10 +1,29 @@
 //! kubectl's exec credential plugin format (client.authentication.k8s.io): an `ExecCredential`
 //! on stdout with the token and when kubectl should ask again.
 
+use std::io::Write;
+
 use serde_json::json;
 
-use super::reported_expiry;
+use super::{Tokens, reported_expiry};
 use crate::time::rfc3339;
+
+/// Answer kubectl for `profile` in `api_version` (from [`api_version`]): one `ExecCredential`
+/// line on `out`. kubectl names no host: it chose the profile in the kubeconfig's `args`.
+pub fn main(
+    api_version: &str,
+    profile: &str,
+    out: &mut impl Write,
+    tokens: &mut dyn Tokens,
+    now: i64,
+) -> anyhow::Result<()> {
+    let t = tokens.get(profile, "")?;
+    // The boundary: the token leaves tok here, on kubectl's stdout.
+    let json = exec_credential(api_version, t.access_token.expose(), t.expires_at, now);
+    out.write_all(format!("{json}\n").as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
 
 /// The API version tok answers when kubectl does not say (kubectl ≥ 1.22 speaks v1).
 pub const API_V1: &str = "client.authentication.k8s.io/v1";
@@ -51,9 +70,10 @@ pub fn exec_credential(
 pub fn kubeconfig_user(profile: &str, tok: &str) -> String {
     let q = |s: &str| serde_json::to_string(s).expect("strings serialize");
     format!(
-        "users:\n- name: {name}\n  user:\n    exec:\n      apiVersion: {API_V1}\n      command: {cmd}\n      args: [\"kubectl-credential\", \"-p\", {name}]\n      interactiveMode: Never\n      provideClusterInfo: false\n",
+        "users:\n- name: {name}\n  user:\n    exec:\n      apiVersion: {API_V1}\n      command: {cmd}\n      args: [{sub}, \"-p\", {name}]\n      interactiveMode: Never\n      provideClusterInfo: false\n",
         name = q(profile),
         cmd = q(tok),
+        sub = q(super::KUBECTL.subcommand),
     )
 }
 
@@ -85,6 +105,33 @@ mod tests {
         );
         assert!(api_version(Some(r#"{"apiVersion":"x/v9"}"#)).is_err());
         assert!(api_version(Some("{")).is_err());
+    }
+
+    struct Fake(Vec<String>);
+
+    impl Tokens for Fake {
+        fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<crate::helpers::Token> {
+            self.0.push(format!("{profile}@{host}"));
+            Ok(crate::helpers::Token {
+                access_token: crate::secret::AccessToken::new("t0k"),
+                expires_at: None,
+            })
+        }
+        fn reject(&mut self, _: &str, _: Option<&str>) -> anyhow::Result<bool> {
+            unreachable!("kubectl never rejects")
+        }
+    }
+
+    #[test]
+    fn main_asks_the_token_source_for_the_profile() {
+        let mut fake = Fake(vec![]);
+        let mut out = vec![];
+        main(API_V1, "work", &mut out, &mut fake, 0).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{}\n", exec_credential(API_V1, "t0k", None, 0))
+        );
+        assert_eq!(fake.0, ["work@"]);
     }
 
     #[test]

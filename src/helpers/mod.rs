@@ -1,5 +1,6 @@
 //! The wire formats of the tools tok serves tokens to: git's credential helper protocol, docker's
-//! credential helpers, kubectl's exec plugins.
+//! credential helpers, kubectl's exec plugins — and [`PROTOCOLS`], the one table naming each
+//! protocol's subcommand, argv[0] alias, config key, usernames and audit consumer.
 //!
 //! Everything here is pure: streams come in as parameters (so tests feed `Cursor`s) and tokens
 //! come from a [`Tokens`] implementation (the session, in the binary; a fake, in unit tests).
@@ -13,10 +14,136 @@ use std::ffi::OsString;
 
 use url::Url;
 
+pub use docker::{DockerTarget, normalize_registry};
+pub use git::{GitTarget, best_git_target};
+
+use crate::audit::Consumer;
 use crate::config::{self, Config, ProfileConfig};
 use crate::error::{Code, classify};
 use crate::presets::Preset;
 use crate::secret::AccessToken;
+
+/// One helper protocol: everything outside its own file that names it reads this row.
+#[derive(Debug)]
+pub struct Protocol {
+    /// The tok subcommand that speaks it (`tok git-credential`).
+    pub subcommand: &'static str,
+    /// The program name the client runs, which stands for `tok SUBCOMMAND` (argv[0] dispatch).
+    pub argv0: Option<&'static str>,
+    /// The profile key listing what a profile serves (hosts, registries), and its value.
+    /// `None`: the client names the profile itself (kubectl's `-p`).
+    pub config_key: Option<ConfigKey>,
+    /// The profile key naming the username sent with the token, and its value.
+    pub username_key: Option<ConfigKey<str>>,
+    /// The username a preset prescribes for this protocol.
+    pub preset_username: fn(Preset) -> Option<&'static str>,
+    /// The username when neither the profile nor its preset names one (`None`: the protocol
+    /// sends no username).
+    pub default_username: Option<&'static str>,
+    /// Who asked, in the audit log's `request` events.
+    pub consumer: Consumer,
+}
+
+/// A key of `[profiles.NAME]` and how to read it from the parsed file.
+#[derive(Debug)]
+pub struct ConfigKey<T: ?Sized + 'static = [String]> {
+    pub name: &'static str,
+    pub get: fn(&ProfileConfig) -> Option<&T>,
+}
+
+/// git's credential helper (git-credential(1)).
+pub static GIT: Protocol = Protocol {
+    subcommand: "git-credential",
+    argv0: Some("git-credential-tok"),
+    config_key: Some(ConfigKey {
+        name: "hosts",
+        get: |p| p.hosts.as_deref(),
+    }),
+    username_key: Some(ConfigKey {
+        name: "username",
+        get: |p| p.username.as_deref(),
+    }),
+    preset_username: Preset::git_username,
+    default_username: Some("oauth2"),
+    consumer: Consumer::new("git"),
+};
+
+/// docker's credential helpers (docker, skopeo, podman, buildah).
+pub static DOCKER: Protocol = Protocol {
+    subcommand: "docker-credential",
+    argv0: Some("docker-credential-tok"),
+    config_key: Some(ConfigKey {
+        name: "registries",
+        get: |p| p.registries.as_deref(),
+    }),
+    username_key: Some(ConfigKey {
+        name: "docker_username",
+        get: |p| p.docker_username.as_deref(),
+    }),
+    preset_username: Preset::docker_username,
+    // The convention of registries that take OAuth access tokens as passwords.
+    default_username: Some("oauth2accesstoken"),
+    consumer: Consumer::new("docker"),
+};
+
+/// kubectl's exec credential plugins (client.authentication.k8s.io).
+pub static KUBECTL: Protocol = Protocol {
+    subcommand: "kubectl-credential",
+    argv0: None,
+    config_key: None,
+    username_key: None,
+    preset_username: |_| None,
+    default_username: None,
+    consumer: Consumer::new("kubectl"),
+};
+
+/// Every protocol tok speaks.
+pub static PROTOCOLS: &[&Protocol] = &[&GIT, &DOCKER, &KUBECTL];
+
+impl Protocol {
+    /// The username this protocol sends for profile `p`: the profile's own, else its preset's,
+    /// else the protocol's default. `None` for protocols that send no username.
+    pub fn username(&self, p: &ProfileConfig) -> Option<String> {
+        let own = self.username_key.as_ref().and_then(|k| (k.get)(p));
+        let preset = || {
+            p.preset
+                .as_deref()
+                .and_then(Preset::from_name)
+                .and_then(self.preset_username)
+        };
+        own.map(str::to_string)
+            .or_else(|| preset().map(str::to_string))
+            .or_else(|| self.default_username.map(str::to_string))
+    }
+
+    /// Every entry of this protocol's config key, by profile, in profile-name order.
+    pub fn entries<'c>(&self, config: &'c Config) -> impl Iterator<Item = Entry<'c>> + use<'c> {
+        let get = self.config_key.as_ref().map(|k| k.get);
+        config.file.profiles.iter().flat_map(move |(name, p)| {
+            get.and_then(|get| get(p))
+                .unwrap_or_default()
+                .iter()
+                .map(move |value| Entry {
+                    profile: name,
+                    config: p,
+                    value,
+                })
+        })
+    }
+
+    /// The problem with entry `value`, worded for a warning.
+    pub fn problem(&self, profile: &str, message: &str) -> String {
+        let key = self.config_key.as_ref().map_or("", |k| k.name);
+        format!("profile `{profile}`: {key}: {message}")
+    }
+}
+
+/// One entry (a host, a registry) of a protocol's config key.
+pub struct Entry<'c> {
+    pub profile: &'c String,
+    pub config: &'c ProfileConfig,
+    pub value: &'c String,
+}
 
 /// What a helper is served: an access token and its expiry (unix seconds).
 #[derive(Debug)]
@@ -27,7 +154,8 @@ pub struct Token {
 
 /// Where helpers get tokens from.
 pub trait Tokens {
-    /// A fresh access token for `profile`, to be sent to `host` (named in the audit log).
+    /// A fresh access token for `profile`, to be sent to `host` (named in the audit log; empty
+    /// when the client names no host, as kubectl).
     fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token>;
     /// The client rejected the token with this fingerprint (or, with `None`, whatever was
     /// served): forget it, keep the refresh token. Returns whether a token was forgotten.
@@ -59,8 +187,8 @@ pub fn reported_expiry(expires_at: i64, now: i64) -> i64 {
 #[error("exit status {0}")]
 pub struct Exit(pub u8);
 
-/// Binary names that stand for a tok subcommand: `git-credential-tok get` is
-/// `tok git-credential get`, `docker-credential-tok get` is `tok docker-credential get`.
+/// Binary names that stand for a tok subcommand ([`Protocol::argv0`]): `git-credential-tok get`
+/// is `tok git-credential get`, `docker-credential-tok get` is `tok docker-credential get`.
 pub fn expand_argv0(mut args: Vec<OsString>) -> Vec<OsString> {
     let Some(first) = args.first() else {
         return args;
@@ -70,13 +198,11 @@ pub fn expand_argv0(mut args: Vec<OsString>) -> Vec<OsString> {
         .and_then(|n| n.to_str())
         .unwrap_or("");
     let name = name.strip_suffix(".exe").unwrap_or(name);
-    let sub = match name {
-        "git-credential-tok" => "git-credential",
-        "docker-credential-tok" => "docker-credential",
-        _ => return args,
+    let Some(protocol) = PROTOCOLS.iter().find(|p| p.argv0 == Some(name)) else {
+        return args;
     };
     args[0] = OsString::from("tok");
-    args.insert(1, OsString::from(sub));
+    args.insert(1, OsString::from(protocol.subcommand));
     args
 }
 
@@ -208,118 +334,10 @@ fn bracket(host: &str) -> String {
     }
 }
 
-/// One git host of one profile, with how to answer for it.
-#[derive(Debug, Clone)]
-pub struct GitTarget {
-    pub profile: String,
-    pub pattern: HostPattern,
-    pub username: String,
-    pub bearer: Option<bool>,
-}
-
-/// One registry of one profile.
-#[derive(Debug, Clone)]
-pub struct DockerTarget {
-    pub profile: String,
-    /// `host[:port]`, lowercase.
-    pub registry: String,
-    pub username: String,
-}
-
-/// The git username when neither the profile nor its preset names one.
-pub const DEFAULT_GIT_USERNAME: &str = "oauth2";
-/// The docker username when neither the profile nor its preset names one (the convention of
-/// registries that take OAuth access tokens as passwords).
-pub const DEFAULT_DOCKER_USERNAME: &str = "oauth2accesstoken";
-
-/// The preset a profile was made from: it knows the usernames some providers require.
-fn preset(p: &ProfileConfig) -> Option<Preset> {
-    p.preset.as_deref().and_then(Preset::from_name)
-}
-
-/// Every git host of every profile. Invalid entries are skipped and described in the second
-/// list, so that one bad entry does not stop git from reaching the others.
-pub fn git_targets(config: &Config) -> (Vec<GitTarget>, Vec<String>) {
-    let mut targets = vec![];
-    let mut problems = vec![];
-    for (name, p) in &config.file.profiles {
-        for h in p.hosts.iter().flatten() {
-            match HostPattern::parse(h) {
-                Ok(pattern) => targets.push(GitTarget {
-                    profile: name.clone(),
-                    pattern,
-                    username: p
-                        .username
-                        .clone()
-                        .or_else(|| preset(p).and_then(Preset::git_username).map(Into::into))
-                        .unwrap_or_else(|| DEFAULT_GIT_USERNAME.into()),
-                    bearer: p.git_bearer,
-                }),
-                Err(e) => problems.push(format!("profile `{name}`: hosts: {e}")),
-            }
-        }
-    }
-    (targets, problems)
-}
-
-/// The target that serves `loc`: the longest matching entry wins; among equals, the first
-/// profile in name order.
-pub fn best_git_target<'a>(targets: &'a [GitTarget], loc: &Location) -> Option<&'a GitTarget> {
-    let mut best: Option<(&GitTarget, usize)> = None;
-    for t in targets {
-        if let Some(s) = t.pattern.score(loc)
-            && best.is_none_or(|(_, b)| s > b)
-        {
-            best = Some((t, s));
-        }
-    }
-    best.map(|(t, _)| t)
-}
-
-/// Every registry of every profile.
-pub fn docker_targets(config: &Config) -> (Vec<DockerTarget>, Vec<String>) {
-    let mut targets = vec![];
-    let mut problems = vec![];
-    for (name, p) in &config.file.profiles {
-        for r in p.registries.iter().flatten() {
-            match normalize_registry(r) {
-                Ok(registry) => targets.push(DockerTarget {
-                    profile: name.clone(),
-                    registry,
-                    username: p
-                        .docker_username
-                        .clone()
-                        .or_else(|| preset(p).and_then(Preset::docker_username).map(Into::into))
-                        .unwrap_or_else(|| DEFAULT_DOCKER_USERNAME.into()),
-                }),
-                Err(e) => problems.push(format!("profile `{name}`: registries: {e}")),
-            }
-        }
-    }
-    (targets, problems)
-}
-
-/// `host[:port]` from what docker sends or the user writes: `reg.example.com`,
-/// `https://reg.example.com:5000/v2/`, `127.0.0.1:5000`. Lowercase, no scheme, no path.
-pub fn normalize_registry(s: &str) -> Result<String, String> {
-    let t = s.trim();
-    let rest = t
-        .strip_prefix("https://")
-        .or_else(|| t.strip_prefix("http://"))
-        .unwrap_or(t);
-    let host = rest.split('/').next().unwrap_or("");
-    let ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_'));
-    if !ok {
-        return Err(format!("`{s}` is not a registry host[:port]"));
-    }
-    Ok(host.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::docker::docker_targets;
+    use super::git::git_targets;
     use super::*;
 
     #[test]
@@ -459,6 +477,64 @@ mod tests {
             v(&["tok", "docker-credential", "list"])
         );
         assert_eq!(expand_argv0(v(&["tok", "print"])), v(&["tok", "print"]));
+    }
+
+    #[test]
+    fn every_row_names_a_distinct_subcommand_alias_key_and_consumer() {
+        let distinct = |v: Vec<&str>| {
+            let mut d = v.clone();
+            d.sort();
+            d.dedup();
+            d.len() == v.len()
+        };
+        assert!(distinct(PROTOCOLS.iter().map(|p| p.subcommand).collect()));
+        assert!(distinct(PROTOCOLS.iter().filter_map(|p| p.argv0).collect()));
+        assert!(distinct(
+            PROTOCOLS
+                .iter()
+                .filter_map(|p| p.config_key.as_ref().map(|k| k.name))
+                .collect()
+        ));
+        assert!(distinct(
+            PROTOCOLS
+                .iter()
+                .map(|p| p.consumer.as_str())
+                .chain(["print"])
+                .collect()
+        ));
+        for p in PROTOCOLS {
+            let alias = p.argv0.map(|a| expand_argv0(vec![a.into(), "x".into()]));
+            if let Some(args) = alias {
+                assert_eq!(
+                    args,
+                    [OsString::from("tok"), p.subcommand.into(), "x".into()]
+                );
+            }
+            // A protocol that names its username has a default for it.
+            assert_eq!(p.username_key.is_some(), p.default_username.is_some());
+        }
+    }
+
+    #[test]
+    fn a_profile_key_is_read_through_its_row() {
+        let cfg = Config {
+            path: "/x".into(),
+            file: config::parse(
+                "[profiles.a]\nhosts = [\"h1\", \"h2\"]\nregistries = [\"r\"]\n[profiles.b]\nhosts = [\"h3\"]\n",
+                std::path::Path::new("/x"),
+            )
+            .unwrap(),
+            text: String::new(),
+        };
+        let list = |p: &Protocol| {
+            p.entries(&cfg)
+                .map(|e| format!("{}:{}", e.profile, e.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(list(&GIT), ["a:h1", "a:h2", "b:h3"]);
+        assert_eq!(list(&DOCKER), ["a:r"]);
+        assert!(list(&KUBECTL).is_empty());
+        assert_eq!(GIT.problem("a", "bad"), "profile `a`: hosts: bad");
     }
 
     #[test]

@@ -319,6 +319,26 @@ mod tests {
     }
 
     #[test]
+    fn actions() {
+        for (n, a) in [
+            ("get", Action::Get),
+            ("store", Action::Store),
+            ("erase", Action::Erase),
+            ("list", Action::List),
+            ("version", Action::Version),
+        ] {
+            assert_eq!(Action::try_from(n), Ok(a));
+        }
+        assert!(Action::try_from("fill").is_err());
+        let (out, o) = run("g\u{1b}t", "", &mut Fake::default());
+        assert_eq!(
+            out,
+            "unknown action `g\\u{1b}t`: use get, store, erase, list or version\n"
+        );
+        assert_eq!(o.status, 1);
+    }
+
+    #[test]
     fn list_store_erase_version() {
         let mut f = Fake::default();
         assert_eq!(

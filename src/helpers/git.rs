@@ -559,6 +559,56 @@ mod tests {
     }
 
     #[test]
+    fn actions_with_gits_aliases() {
+        for (names, action) in [
+            (&["get", "fill"][..], Action::Get),
+            (&["store", "approve"], Action::Store),
+            (&["erase", "reject"], Action::Erase),
+            (&["capability"], Action::Capability),
+        ] {
+            for n in names {
+                assert_eq!(Action::try_from(*n), Ok(action), "{n}");
+            }
+        }
+        assert_eq!(Action::try_from("GET"), Err("GET".to_string()));
+    }
+
+    #[test]
+    fn main_dispatches_on_the_action() {
+        let mut f = Fake {
+            logged_in: true,
+            ..Default::default()
+        };
+        let input = "protocol=https\nhost=git.example.com\npassword=pw\n";
+        let run = |action: &str, f: &mut Fake| {
+            let mut out = vec![];
+            let o = main(action, Cursor::new(input), &mut out, &targets(), f, 0).unwrap();
+            (String::from_utf8(out).unwrap(), o)
+        };
+        let (out, o) = run("fill", &mut f);
+        assert!(
+            out.starts_with("username=oauth2\npassword=tok-en\n"),
+            "{out}"
+        );
+        assert!(matches!(o, Outcome::Answered { .. }));
+        for ignored in ["store", "approve", "frobnicate"] {
+            let (out, o) = run(ignored, &mut f);
+            assert_eq!(out, "", "{ignored}");
+            assert!(matches!(o, Outcome::Ignored), "{ignored}");
+        }
+        let (out, _) = run("capability", &mut f);
+        assert_eq!(out, "version 0\ncapability authtype\ncapability state\n");
+        assert!(f.rejected.is_empty());
+        let (_, o) = run("reject", &mut f);
+        assert!(matches!(o, Outcome::Erased { .. }));
+        assert_eq!(f.rejected, [("work".to_string(), Some(fingerprint("pw")))]);
+        // A bad request is refused whatever the action that reads it.
+        let mut out = vec![];
+        let bad = main("store", Cursor::new("x\n"), &mut out, &targets(), &mut f, 0);
+        assert!(bad.is_err());
+    }
+
+    #[test]
     fn capabilities() {
         let mut out = vec![];
         write_capabilities(&mut out).unwrap();

@@ -676,6 +676,43 @@ fn preset_fills_the_profile() {
     assert_eq!(bad.code, 2, "{bad:?}");
 }
 
+/// `tok profile show` reports the usernames the helpers really send: the profile's own, else
+/// the preset's, else the protocol's default (it used to report only the preset's).
+/// See: issue 10.
+#[test]
+fn profile_show_reports_the_usernames_the_helpers_use() {
+    let tok = Tok::new();
+    let path = tok.path("config/tok/config.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        "[profiles.own]\nissuer = \"https://id.example\"\nclient_id = \"c\"\npreset = \"github\"\nusername = \"me\"\ndocker_username = \"robot\"\nregistries = [\"own.example\"]\n\n[profiles.gh]\nissuer = \"https://id.example\"\nclient_id = \"c\"\npreset = \"github\"\nregistries = [\"gh.example\"]\n\n[profiles.plain]\nissuer = \"https://id.example\"\nclient_id = \"c\"\nregistries = [\"plain.example\"]\n",
+    )
+    .unwrap();
+    let listed = tok.run(&["docker-credential", "list"]);
+    assert!(listed.ok(), "{listed:?}");
+    let docker: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    for (profile, git, registry) in [
+        ("own", "me", "own.example"),
+        ("gh", "x-access-token", "gh.example"),
+        ("plain", "oauth2", "plain.example"),
+    ] {
+        let show = tok.run(&["profile", "show", profile, "--json"]);
+        assert!(show.ok(), "{show:?}");
+        let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+        assert_eq!(v["git_username"], git, "{profile}: {v}");
+        // What the docker helper itself answers for the profile's registry.
+        assert_eq!(v["docker_username"], docker[registry], "{profile}: {v}");
+        let human = tok.run(&["profile", "show", profile]);
+        assert!(
+            human.stdout.contains(&format!("git user:    {git}\n")),
+            "{human:?}"
+        );
+    }
+    assert_eq!(docker["own.example"], "robot");
+    assert_eq!(docker["plain.example"], "oauth2accesstoken");
+}
+
 #[test]
 fn completions_command_matches_committed_files() {
     let tok = Tok::new();

@@ -40,7 +40,8 @@ pub struct Protocol {
     /// The username when neither the profile nor its preset names one (`None`: the protocol
     /// sends no username).
     pub default_username: Option<&'static str>,
-    /// Who asked, in the audit log's `request` events.
+    /// Who asked, in the audit log's `request` events; also names the protocol's username in
+    /// `tok profile show --json` (`git_username`).
     pub consumer: Consumer,
 }
 

@@ -28,6 +28,10 @@
 //   TOK_TEST_TLS_CERT, TOK_TEST_TLS_KEY
 //                             PEM paths (tests/support/make-certs.sh): serve HTTPS, issuer
 //                             https://127.0.0.1:<port>. Nothing else changes.
+//   TOK_TEST_PLAIN_DOOR       "1" (with TLS): the same port also answers plain HTTP (told apart
+//                             by the first byte), so that a test's own helpers (stats,
+//                             introspection) need not trust the test CA. Clients that speak
+//                             https:// always get TLS.
 //   TOK_TEST_CI_ISSUER        the CI identity-token issuer trusted for workload identity
 //                             (tests/support/ci-issuer.mjs); its JWKS is fetched from its
 //                             discovery document at the first exchange (over HTTPS: set
@@ -60,6 +64,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import * as querystring from 'node:querystring';
 
 import * as jose from 'jose';
@@ -89,6 +94,7 @@ const PORT = intEnv('PORT', 0);
 const QUIET = env.TOK_TEST_QUIET === '1';
 const TLS_CERT = env.TOK_TEST_TLS_CERT;
 const TLS_KEY = env.TOK_TEST_TLS_KEY;
+const PLAIN_DOOR = env.TOK_TEST_PLAIN_DOOR === '1';
 if (Boolean(TLS_CERT) !== Boolean(TLS_KEY)) {
   console.error('server.mjs: set both TOK_TEST_TLS_CERT and TOK_TEST_TLS_KEY, or neither');
   process.exit(2);
@@ -369,9 +375,21 @@ const configuration = {
 };
 
 // Bind to the loopback port first so that the issuer can carry the real port.
-const server = TLS_CERT
-  ? https.createServer({ cert: fs.readFileSync(TLS_CERT), key: fs.readFileSync(TLS_KEY) })
-  : http.createServer();
+// `apps`: the HTTP(S) servers that run the provider; `server`: the one listening. With the plain
+// door, a net server hands each connection to the TLS or the plain app by its first byte (0x16
+// opens a TLS handshake).
+const apps = [];
+if (TLS_CERT) apps.push(https.createServer({ cert: fs.readFileSync(TLS_CERT), key: fs.readFileSync(TLS_KEY) }));
+if (!TLS_CERT || PLAIN_DOOR) apps.push(http.createServer());
+const server = apps.length === 1 ? apps[0] : net.createServer((socket) => {
+  socket.once('data', (first) => {
+    socket.pause();
+    socket.unshift(first);
+    (first[0] === 0x16 ? apps[0] : apps[1]).emit('connection', socket);
+    process.nextTick(() => socket.resume());
+  });
+  socket.on('error', () => {});
+});
 await new Promise((resolve, reject) => {
   server.once('error', reject);
   server.listen(PORT, '127.0.0.1', resolve);
@@ -745,7 +763,8 @@ provider.use(async (ctx, next) => {
 // ---------------------------------------------------------------------------------------
 // Serve, announce, and arrange to stop
 
-server.on('request', provider.callback());
+const callback = provider.callback();
+for (const app of apps) app.on('request', callback);
 
 let stopping = false;
 function stop(why) {
@@ -753,7 +772,7 @@ function stop(why) {
   stopping = true;
   log(`stopping (${why})`);
   server.close(() => process.exit(0));
-  server.closeAllConnections?.();
+  for (const app of apps) app.closeAllConnections?.();
   setTimeout(() => process.exit(0), 1000).unref();
 }
 

@@ -18,6 +18,7 @@ mod lock;
 mod login;
 mod logout;
 mod print;
+mod rig_net;
 mod setup;
 mod stats;
 mod status;

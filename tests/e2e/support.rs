@@ -36,6 +36,25 @@ impl Provider {
         Self::start_with(&[])
     }
 
+    /// Start over HTTPS with the leaf of a tests/support/make-certs.sh directory (issuer
+    /// `https://127.0.0.1:PORT`, trusting `certs/ca.pem` for its own outgoing requests). The
+    /// helpers below reach it through its plain-HTTP door on the same port.
+    pub fn start_tls(certs: &Path, env: &[(&str, &str)]) -> Self {
+        let (cert, key, ca) = (
+            certs.join("leaf.pem"),
+            certs.join("leaf.key"),
+            certs.join("ca.pem"),
+        );
+        let mut all = vec![
+            ("TOK_TEST_TLS_CERT", cert.to_str().unwrap()),
+            ("TOK_TEST_TLS_KEY", key.to_str().unwrap()),
+            ("TOK_TEST_PLAIN_DOOR", "1"),
+            ("NODE_EXTRA_CA_CERTS", ca.to_str().unwrap()),
+        ];
+        all.extend_from_slice(env);
+        Self::start_with(&all)
+    }
+
     /// Start with the knobs of tests/provider/server.mjs (`TOK_TEST_AT_TTL`, …).
     pub fn start_with(env: &[(&str, &str)]) -> Self {
         let script = root().join("tests/provider/server.mjs");
@@ -79,7 +98,7 @@ impl Provider {
         };
         let issuer = line.trim().to_string();
         assert!(
-            issuer.starts_with("http://127.0.0.1:"),
+            issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://127.0.0.1:"),
             "provider did not start: {:?}\n{}",
             issuer,
             std::fs::read_to_string(&log).unwrap_or_default()
@@ -93,8 +112,11 @@ impl Provider {
         }
     }
 
+    /// A URL for the test's own requests: plain HTTP even for a TLS provider (its plain door,
+    /// see `start_tls`), so that they need not trust the test CA.
     fn url(&self, path: &str) -> Url {
-        Url::parse(&format!("{}{path}", self.issuer)).unwrap()
+        let base = self.issuer.replacen("https://", "http://", 1);
+        Url::parse(&format!("{base}{path}")).unwrap()
     }
 
     /// The provider's own counters (`/__test/stats`).

@@ -25,6 +25,32 @@
 //   TOK_TEST_QUIET            "1": no log lines of ours on stderr (the library still prints its
 //                             "Unsupported runtime" warning on Node 20). stderr is a pipe written
 //                             synchronously: a test that pipes it must drain it (or use this)
+//   TOK_TEST_TLS_CERT, TOK_TEST_TLS_KEY
+//                             PEM paths (tests/support/make-certs.sh): serve HTTPS, issuer
+//                             https://127.0.0.1:<port>. Nothing else changes.
+//   TOK_TEST_PLAIN_DOOR       "1" (with TLS): the same port also answers plain HTTP (told apart
+//                             by the first byte), so that a test's own helpers (stats,
+//                             introspection) need not trust the test CA. Clients that speak
+//                             https:// always get TLS.
+//   TOK_TEST_CI_ISSUER        the CI identity-token issuer trusted for workload identity
+//                             (tests/support/ci-issuer.mjs); its JWKS is fetched from its
+//                             discovery document at the first exchange (over HTTPS: set
+//                             NODE_EXTRA_CA_CERTS to the test CA)
+//   TOK_TEST_WI_AUDIENCES     comma-separated `aud` values accepted in CI tokens (default: this
+//                             issuer's URL and api://AzureADTokenExchange)
+//   TOK_TEST_WI_SUB           glob (`*` = any run of characters) a CI token's `sub` must match
+//                             (default repo:acme/app:ref:refs/heads/*)
+//   TOK_TEST_EXCHANGE_TTL     lifetime of exchanged access tokens, seconds (default AT_TTL)
+//   TOK_TEST_EXCHANGE_REFRESH "1": exchanges also answer a refresh_token (one tok must ignore)
+//
+// Workload identity (client `tok-ci`, public): RFC 8693 token exchange, RFC 7523 jwt-bearer
+// (both registered with provider.registerGrantType) and the Entra-style client assertion
+// (grant_type=client_credentials + client_assertion = the CI token, checked in front of the
+// library, whose private_key_jwt wants iss === client_id). Refusals: invalid_grant (signature,
+// iss, aud, exp), unauthorized_client (sub outside TOK_TEST_WI_SUB), invalid_target (unknown
+// audience/resource), invalid_client (client-assertion variant of invalid_grant). Each exchange
+// is logged ("exchange <method> sub=<sub> -> <outcome>") and counted in stats.exchanges and
+// stats.exchange_log.
 //
 // Per-request deny: an authorization (or device authorization) request with
 // `login_hint=deny`, or a GET /interaction/<uid>?deny=1 (browser.mjs does that with
@@ -35,8 +61,13 @@
 //   POST /__test/reset   zero the counters
 
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as querystring from 'node:querystring';
 
+import * as jose from 'jose';
 import Provider, { errors } from 'oidc-provider';
 
 const env = process.env;
@@ -61,6 +92,17 @@ const DEVICE_INTERVAL = env.TOK_TEST_DEVICE_INTERVAL ? intEnv('TOK_TEST_DEVICE_I
 let slowDownLeft = intEnv('TOK_TEST_SLOW_DOWN', 0);
 const PORT = intEnv('PORT', 0);
 const QUIET = env.TOK_TEST_QUIET === '1';
+const TLS_CERT = env.TOK_TEST_TLS_CERT;
+const TLS_KEY = env.TOK_TEST_TLS_KEY;
+const PLAIN_DOOR = env.TOK_TEST_PLAIN_DOOR === '1';
+if (Boolean(TLS_CERT) !== Boolean(TLS_KEY)) {
+  console.error('server.mjs: set both TOK_TEST_TLS_CERT and TOK_TEST_TLS_KEY, or neither');
+  process.exit(2);
+}
+const CI_ISSUER = env.TOK_TEST_CI_ISSUER || undefined;
+const WI_SUB = env.TOK_TEST_WI_SUB || 'repo:acme/app:ref:refs/heads/*';
+const EXCHANGE_TTL = intEnv('TOK_TEST_EXCHANGE_TTL', AT_TTL);
+const EXCHANGE_REFRESH = env.TOK_TEST_EXCHANGE_REFRESH === '1';
 const log = (...args) => {
   if (!QUIET) console.error('[provider]', ...args);
 };
@@ -71,7 +113,14 @@ process.stderr.on('error', () => {});
 const API_RESOURCE = 'https://api.test/';
 const API_SCOPES = 'api:read api:write';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-const GRANT_TYPES = ['authorization_code', 'refresh_token', DEVICE_GRANT, 'client_credentials'];
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const GRANT_TYPES = ['authorization_code', 'refresh_token', DEVICE_GRANT, 'client_credentials',
+  TOKEN_EXCHANGE, JWT_BEARER];
+// the public client of workload-identity exchanges
+const CI_CLIENT = 'tok-ci';
+const EXCHANGE_METHODS = ['token-exchange', 'jwt-bearer', 'client-assertion'];
 
 // ---------------------------------------------------------------------------------------
 // Counters
@@ -93,6 +142,9 @@ function newStats() {
     authorizations: 0, // authorization.success: code issued, or device code approved
     userinfo: 0, // successful /me calls
     interactions: { login: 0, consent: 0, denied: 0 },
+    // workload identity: successful exchanges by method, and every attempt in order
+    exchanges: Object.fromEntries(EXCHANGE_METHODS.map((m) => [m, 0])),
+    exchange_log: [], // {method, sub, aud, client_id, outcome: "ok" | error code, description?}
   };
 }
 
@@ -213,6 +265,16 @@ const configuration = {
       redirect_uris: [],
     },
     {
+      // Workload identity: no secret; authenticates with a CI identity token only.
+      client_id: CI_CLIENT,
+      client_name: 'tok in CI',
+      token_endpoint_auth_method: 'none',
+      grant_types: [TOKEN_EXCHANGE, JWT_BEARER, 'client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      scope: API_SCOPES,
+    },
+    {
       client_id: 'ci-bot',
       client_secret: 'ci-bot-secret',
       token_endpoint_auth_method: 'client_secret_basic',
@@ -259,16 +321,16 @@ const configuration = {
       // no `resource` (library rule); pass resource=https://api.test/ to get an API token.
       defaultResource: async (_ctx, client, oneOf) => {
         if (oneOf) return oneOf;
-        if (client && ['tok-cli', 'ci-bot'].includes(client.clientId)) return API_RESOURCE;
+        if (client && ['tok-cli', 'ci-bot', CI_CLIENT].includes(client.clientId)) return API_RESOURCE;
         return undefined;
       },
       useGrantedResource: async () => false,
       getResourceServerInfo: async (_ctx, resourceIndicator, client) => {
-        if (resourceIndicator === API_RESOURCE && ['tok-cli', 'ci-bot'].includes(client.clientId)) {
+        if (resourceIndicator === API_RESOURCE && ['tok-cli', 'ci-bot', CI_CLIENT].includes(client.clientId)) {
           return {
             scope: API_SCOPES,
             audience: API_RESOURCE,
-            accessTokenTTL: AT_TTL,
+            accessTokenTTL: client.clientId === CI_CLIENT ? EXCHANGE_TTL : AT_TTL,
             accessTokenFormat: 'opaque',
           };
         }
@@ -286,9 +348,13 @@ const configuration = {
   // the test knob makes it uniform.
   rotateRefreshToken: () => ROTATE,
   expiresWithSession: async () => false,
+  // Exchanged tokens carry the CI identity they were issued for; introspection shows it.
+  extraTokenClaims: async (ctx) => ctx?.state?.workload
+    ? { sub: ctx.state.workload.sub, ci_iss: ctx.state.workload.iss, gty: ctx.state.workload.method }
+    : undefined,
   ttl: {
     AccessToken: AT_TTL,
-    ClientCredentials: AT_TTL,
+    ClientCredentials: (_ctx, _token, client) => (client?.clientId === CI_CLIENT ? EXCHANGE_TTL : AT_TTL),
     IdToken: AT_TTL,
     RefreshToken: RT_TTL,
     DeviceCode: DEVICE_TTL,
@@ -309,13 +375,29 @@ const configuration = {
 };
 
 // Bind to the loopback port first so that the issuer can carry the real port.
-const server = http.createServer();
+// `apps`: the HTTP(S) servers that run the provider; `server`: the one listening. With the plain
+// door, a net server hands each connection to the TLS or the plain app by its first byte (0x16
+// opens a TLS handshake).
+const apps = [];
+if (TLS_CERT) apps.push(https.createServer({ cert: fs.readFileSync(TLS_CERT), key: fs.readFileSync(TLS_KEY) }));
+if (!TLS_CERT || PLAIN_DOOR) apps.push(http.createServer());
+const server = apps.length === 1 ? apps[0] : net.createServer((socket) => {
+  socket.once('data', (first) => {
+    socket.pause();
+    socket.unshift(first);
+    (first[0] === 0x16 ? apps[0] : apps[1]).emit('connection', socket);
+    process.nextTick(() => socket.resume());
+  });
+  socket.on('error', () => {});
+});
 await new Promise((resolve, reject) => {
   server.once('error', reject);
   server.listen(PORT, '127.0.0.1', resolve);
 });
 const { port } = server.address();
-const ISSUER = `http://127.0.0.1:${port}`;
+const ISSUER = `${TLS_CERT ? 'https' : 'http'}://127.0.0.1:${port}`;
+const WI_AUDIENCES = (env.TOK_TEST_WI_AUDIENCES || `${ISSUER},api://AzureADTokenExchange`)
+  .split(',').map((a) => a.trim()).filter(Boolean);
 
 const provider = new Provider(ISSUER, configuration);
 
@@ -339,6 +421,232 @@ provider.on('authorization.success', () => {
 provider.on('authorization.error', (_ctx, err) => {
   log(`authorization.error ${err?.error}: ${err?.error_description ?? ''}`);
 });
+
+// ---------------------------------------------------------------------------------------
+// Workload identity: trust the CI issuer (TOK_TEST_CI_ISSUER), verify its identity tokens
+// with jose against its published JWKS, and issue API access tokens to `tok-ci` for them.
+
+const subPattern = new RegExp(`^${WI_SUB.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+let ciJwks; // jose remote JWKS of CI_ISSUER, made at the first exchange
+
+class WorkloadRefusal extends Error {
+  constructor(error, description, status = 400) {
+    super(description);
+    this.error = error;
+    this.description = description;
+    this.status = status;
+  }
+}
+
+async function ciKeys() {
+  if (!ciJwks) {
+    const r = await fetch(`${CI_ISSUER}/.well-known/openid-configuration`);
+    if (!r.ok) throw new Error(`CI issuer discovery answered ${r.status}`);
+    const { jwks_uri: jwksUri, issuer } = await r.json();
+    if (issuer !== CI_ISSUER) throw new Error(`CI issuer discovery names issuer ${issuer}`);
+    ciJwks = jose.createRemoteJWKSet(new URL(jwksUri));
+  }
+  return ciJwks;
+}
+
+/** Verify a CI identity token; answers its claims or throws a WorkloadRefusal. `bad` is the
+ * error code for a token that does not verify (invalid_grant, or invalid_client when it is
+ * the client's authentication). */
+async function verifyCiToken(token, bad) {
+  if (!CI_ISSUER) throw new WorkloadRefusal(bad, 'no CI issuer is trusted (TOK_TEST_CI_ISSUER is unset)');
+  let claims;
+  try {
+    claims = jose.decodeJwt(token);
+  } catch {
+    throw new WorkloadRefusal(bad, 'the identity token is not a JWT');
+  }
+  if (claims.iss !== CI_ISSUER) {
+    throw new WorkloadRefusal(bad, `identity token issuer ${claims.iss} is not trusted (trusted: ${CI_ISSUER})`);
+  }
+  try {
+    ({ payload: claims } = await jose.jwtVerify(token, await ciKeys(), {
+      issuer: CI_ISSUER,
+      algorithms: ['RS256', 'ES256'],
+      clockTolerance: 0,
+      requiredClaims: ['sub', 'aud', 'exp', 'iat'],
+    }));
+  } catch (e) {
+    if (e.code === 'ERR_JWT_EXPIRED') {
+      throw new WorkloadRefusal(bad, `identity token expired at ${new Date(claims.exp * 1000).toISOString()}`);
+    }
+    if (e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || e.code === 'ERR_JWKS_NO_MATCHING_KEY') {
+      throw new WorkloadRefusal(bad, `identity token signature does not verify with the keys of ${CI_ISSUER}`);
+    }
+    if (e.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+      throw new WorkloadRefusal(bad, `identity token claim ${e.claim} is not acceptable: ${e.message}`);
+    }
+    if (e.code?.startsWith('ERR_J')) throw new WorkloadRefusal(bad, `identity token is invalid: ${e.message}`);
+    throw e;
+  }
+  const auds = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!auds.some((a) => WI_AUDIENCES.includes(a))) {
+    throw new WorkloadRefusal(bad, `identity token audience ${auds.join(',')} is not accepted (accepted: ${WI_AUDIENCES.join(', ')})`);
+  }
+  if (!subPattern.test(claims.sub)) {
+    throw new WorkloadRefusal('unauthorized_client', `identity token subject ${claims.sub} does not match the trusted pattern ${WI_SUB}`);
+  }
+  return claims;
+}
+
+/** The claims of a JWT, unverified (for the log of a refused exchange), or undefined. */
+function decodeOrNothing(token) {
+  try {
+    return token ? jose.decodeJwt(token) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function recordExchange(method, claims, clientId, outcome, description) {
+  const entry = { method, sub: claims?.sub, aud: claims?.aud, client_id: clientId, outcome };
+  if (description) entry.description = description;
+  stats.exchange_log.push(entry);
+  if (outcome === 'ok') stats.exchanges[method] += 1;
+  log(`exchange ${method} client=${clientId} sub=${claims?.sub ?? '?'} -> ${outcome}${description ? `: ${description}` : ''}`);
+}
+
+/** The API resource a token request asks for (`resource` or RFC 8693 `audience`). */
+function requestedResource(params) {
+  for (const name of ['resource', 'audience']) {
+    const v = params[name];
+    if (v === undefined) continue;
+    const values = Array.isArray(v) ? v : [v];
+    for (const value of values) {
+      if (value !== API_RESOURCE) {
+        throw new WorkloadRefusal('invalid_target', `unknown ${name} ${value} (this server knows ${API_RESOURCE})`);
+      }
+    }
+  }
+  return API_RESOURCE;
+}
+
+function requestedScope(params) {
+  const allowed = new Set(API_SCOPES.split(' '));
+  const asked = (params.scope || API_SCOPES).split(' ').filter(Boolean);
+  const unknown = asked.filter((s) => !allowed.has(s));
+  if (unknown.length) throw new WorkloadRefusal('invalid_scope', `scope ${unknown.join(' ')} is not available for ${CI_CLIENT}`);
+  return asked.join(' ');
+}
+
+/** RFC 8693 and RFC 7523 §2.1 grants: issue an opaque API access token for a CI identity. */
+function exchangeGrant(method) {
+  return async function exchangeHandler(ctx) {
+    const { params, client } = ctx.oidc;
+    let claims;
+    let token;
+    try {
+      if (client.clientId !== CI_CLIENT) {
+        throw new WorkloadRefusal('unauthorized_client', `client ${client.clientId} may not use workload identity`);
+      }
+      if (method === 'token-exchange') {
+        const types = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'];
+        if (!params.subject_token) throw new WorkloadRefusal('invalid_request', 'missing required parameter subject_token');
+        if (!params.subject_token_type) throw new WorkloadRefusal('invalid_request', 'missing required parameter subject_token_type');
+        if (!types.includes(params.subject_token_type)) {
+          throw new WorkloadRefusal('invalid_request', `unsupported subject_token_type ${params.subject_token_type} (supported: ${types.join(', ')})`);
+        }
+        const accessType = 'urn:ietf:params:oauth:token-type:access_token';
+        if (params.requested_token_type && params.requested_token_type !== accessType) {
+          throw new WorkloadRefusal('invalid_request', `unsupported requested_token_type ${params.requested_token_type}`);
+        }
+        if (params.actor_token) throw new WorkloadRefusal('invalid_request', 'delegation (actor_token) is not supported');
+        token = params.subject_token;
+      } else {
+        if (!params.assertion) throw new WorkloadRefusal('invalid_request', 'missing required parameter assertion');
+        token = params.assertion;
+      }
+      claims = await verifyCiToken(token, 'invalid_grant');
+      const resource = requestedResource(params);
+      const scope = requestedScope(params);
+
+      ctx.state.workload = { sub: claims.sub, iss: claims.iss, method };
+      const at = new provider.ClientCredentials({ client, scope });
+      at.resourceServer = new provider.ResourceServer(resource, {
+        scope: API_SCOPES, audience: API_RESOURCE, accessTokenTTL: EXCHANGE_TTL, accessTokenFormat: 'opaque',
+      });
+      ctx.oidc.entity('ClientCredentials', at);
+      const value = await at.save();
+      ctx.body = {
+        access_token: value,
+        token_type: 'Bearer',
+        expires_in: at.expiration,
+        scope,
+        ...(method === 'token-exchange' ? { issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' } : {}),
+        // a refresh token a workload-identity client must ignore (it is never valid here)
+        ...(EXCHANGE_REFRESH ? { refresh_token: `wi-rt-${crypto.randomBytes(24).toString('base64url')}` } : {}),
+      };
+      recordExchange(method, claims, client.clientId, 'ok');
+    } catch (e) {
+      if (!(e instanceof WorkloadRefusal)) throw e;
+      recordExchange(method, claims ?? decodeOrNothing(token), client.clientId, e.error, e.description);
+      throw new errors.CustomOIDCProviderError(e.error, e.description);
+    }
+  };
+}
+
+provider.registerGrantType(TOKEN_EXCHANGE, exchangeGrant('token-exchange'), [
+  'audience', 'resource', 'scope', 'requested_token_type', 'subject_token', 'subject_token_type',
+  'actor_token', 'actor_token_type',
+], ['audience', 'resource']);
+provider.registerGrantType(JWT_BEARER, exchangeGrant('jwt-bearer'), ['assertion', 'scope', 'resource', 'audience'],
+  ['audience', 'resource']);
+
+async function readRequestBody(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * RFC 7523 §2.2 as Microsoft Entra's federated credentials use it: grant_type=client_credentials
+ * with the CI token as `client_assertion`. The library's private_key_jwt wants iss === client_id
+ * and aud === this server, so the assertion is checked here, in front of it; a request that
+ * passes goes on to the library's client_credentials grant as the public client `tok-ci`
+ * (the assertion removed), and is refused here otherwise. Answers true when it answered.
+ */
+async function federatedClientAssertion(ctx) {
+  if (ctx.method !== 'POST' || ctx.path !== '/token' || !ctx.is('application/x-www-form-urlencoded')) return false;
+  // Read the body once and hand it back to the library (its body parser accepts req.body).
+  const raw = await readRequestBody(ctx.req);
+  ctx.req.body = raw;
+  const form = querystring.parse(raw.toString());
+  const clientId = form.client_id ?? (form.client_assertion_type === CLIENT_ASSERTION_TYPE ? CI_CLIENT : undefined);
+  const isCi = clientId === CI_CLIENT;
+  if (form.grant_type !== 'client_credentials' || !isCi) return false;
+  const refuse = (error, description, claims) => {
+    recordExchange('client-assertion', claims, clientId, error, description);
+    bump(stats.token_requests, 'client_credentials');
+    bump(stats.token_errors, error);
+    ctx.status = error === 'invalid_client' ? 401 : 400;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error, error_description: description };
+    return true;
+  };
+  if (form.client_assertion_type !== CLIENT_ASSERTION_TYPE || typeof form.client_assertion !== 'string') {
+    return refuse('invalid_client', `client ${CI_CLIENT} authenticates only with a federated client_assertion (client_assertion_type ${CLIENT_ASSERTION_TYPE})`);
+  }
+  let claims;
+  try {
+    claims = await verifyCiToken(form.client_assertion, 'invalid_client');
+    requestedResource(form);
+    requestedScope(form);
+  } catch (e) {
+    if (!(e instanceof WorkloadRefusal)) throw e;
+    return refuse(e.error, e.description, claims ?? decodeOrNothing(form.client_assertion));
+  }
+  delete form.client_assertion;
+  delete form.client_assertion_type;
+  form.client_id = CI_CLIENT;
+  ctx.req.body = Buffer.from(querystring.stringify(form));
+  ctx.state.workload = { sub: claims.sub, iss: claims.iss, method: 'client-assertion' };
+  ctx.state.workloadClaims = claims;
+  return false;
+}
 
 // ---------------------------------------------------------------------------------------
 // Middleware: interactions, test endpoints, counters (runs in front of the provider's router)
@@ -392,6 +700,9 @@ provider.use(async (ctx, next) => {
     return;
   }
 
+  // Entra-style federated client assertion (answers refusals itself)
+  if (await federatedClientAssertion(ctx)) return;
+
   // Auto-approving interactions
   const m = /^\/interaction\/([^/]+)$/.exec(ctx.path);
   if (m && ctx.method === 'GET') {
@@ -418,6 +729,12 @@ provider.use(async (ctx, next) => {
     bump(stats.token_requests, gt);
     if (ok) {
       bump(stats.token_success, gt);
+      if (ctx.state.workloadClaims) {
+        recordExchange('client-assertion', ctx.state.workloadClaims, CI_CLIENT, 'ok');
+        if (EXCHANGE_REFRESH && ctx.body && typeof ctx.body === 'object') {
+          ctx.body = { ...ctx.body, refresh_token: `wi-rt-${crypto.randomBytes(24).toString('base64url')}` };
+        }
+      }
     } else {
       const body = typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {};
       // fault injection: slow_down instead of the first N authorization_pending answers
@@ -446,7 +763,8 @@ provider.use(async (ctx, next) => {
 // ---------------------------------------------------------------------------------------
 // Serve, announce, and arrange to stop
 
-server.on('request', provider.callback());
+const callback = provider.callback();
+for (const app of apps) app.on('request', callback);
 
 let stopping = false;
 function stop(why) {
@@ -454,7 +772,7 @@ function stop(why) {
   stopping = true;
   log(`stopping (${why})`);
   server.close(() => process.exit(0));
-  server.closeAllConnections?.();
+  for (const app of apps) app.closeAllConnections?.();
   setTimeout(() => process.exit(0), 1000).unref();
 }
 

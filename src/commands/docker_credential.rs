@@ -2,12 +2,15 @@
 //! helper, for docker, skopeo, podman and buildah.
 
 use crate::cli::DockerCredentialArgs;
-use crate::helpers::{self, Exit, docker};
+use std::process::ExitCode;
+
+use crate::helpers::{self, docker};
 
 use super::Env;
 use super::credential::SessionTokens;
 
-pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<()> {
+/// docker's protocol defines the exit status: 1 after the not-found sentence on stdout.
+pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<ExitCode> {
     env.ctx.set_requester(crate::audit::Consumer::Docker, None);
     let p = &env.ctx.printer;
     let config = env.config()?;
@@ -30,8 +33,5 @@ pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<()> {
     if let Some(note) = outcome.note {
         p.info(format!("  hint: {note}"));
     }
-    match outcome.status {
-        0 => Ok(()),
-        n => Err(Exit(n).into()),
-    }
+    Ok(ExitCode::from(outcome.status))
 }

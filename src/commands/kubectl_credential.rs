@@ -1,7 +1,6 @@
 //! `tok kubectl-credential -p NAME`: kubectl's exec credential plugin.
 
 use crate::cli::KubectlCredentialArgs;
-use crate::config;
 use crate::error::{Code, Hinted};
 use crate::helpers::kubectl;
 use crate::session::{self, Want};
@@ -14,8 +13,8 @@ pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
     let config = env.config()?;
     let name = config.select(args.profile.profile.as_deref())?;
     let profile = config.profile(&name)?;
-    let api = kubectl::api_version(config::env(config::ENV_KUBERNETES_EXEC_INFO).as_deref())
-        .map_err(|m| {
+    let api =
+        kubectl::api_version(env.ctx.settings.kubernetes_exec_info.as_deref()).map_err(|m| {
             Hinted::new(
                 Code::Usage,
                 m,

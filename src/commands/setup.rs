@@ -10,6 +10,7 @@ use crate::cli::{ProfileArg, SetupArgs, SetupTool};
 use crate::config::{self, Config};
 use crate::error::{Code, Hinted};
 use crate::helpers::{self, HostPattern, kubectl};
+use crate::settings::Settings;
 
 use super::Env;
 
@@ -141,7 +142,7 @@ fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyh
     let config = env.config()?;
     let name = config.select(profile.profile.as_deref())?;
     let same = |r: &str| helpers::normalize_registry(r).is_ok_and(|x| x == registry);
-    let path = docker_config_path()?;
+    let path = docker_config_path(&env.ctx.settings)?;
     if remove {
         edit_profile_list(&config, &name, "registries", same, None)?;
         edit_docker_config(&path, &registry, false)?;
@@ -167,9 +168,9 @@ fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyh
     Ok(())
 }
 
-fn docker_config_path() -> anyhow::Result<PathBuf> {
-    let dir = match config::env(config::ENV_DOCKER_CONFIG) {
-        Some(d) => PathBuf::from(d),
+fn docker_config_path(settings: &Settings) -> anyhow::Result<PathBuf> {
+    let dir = match &settings.docker_config {
+        Some(d) => d.clone(),
         None => directories::BaseDirs::new()
             .context("cannot find a home directory; set HOME or DOCKER_CONFIG")?
             .home_dir()

@@ -44,6 +44,9 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
 
     /// Where sessions are kept [default: the store chosen at login, else auto]
+    ///
+    /// A keychain operation that takes longer than $TOK_KEYCHAIN_TIMEOUT seconds (default 5)
+    /// fails with exit code 6.
     #[arg(
         long,
         global = true,

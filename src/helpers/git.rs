@@ -73,8 +73,10 @@ pub enum Error {
     TooLong,
     #[error("refusing to write a git credential value containing NUL, CR or LF (`{0}`)")]
     BadOutput(&'static str),
-    #[error("cannot read git's input")]
-    Io(#[source] std::io::Error),
+    /// Reading git's input or writing the answer failed. Not a `source`: a closed pipe here is
+    /// reported like any other failure, not taken for a reader that went away.
+    #[error("cannot read git's input: {0}")]
+    Io(std::io::Error),
 }
 
 /// Parse git's input, up to a blank line or EOF.

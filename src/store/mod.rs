@@ -66,8 +66,10 @@ pub enum StoreError {
         profile: String,
         detail: String,
     },
-    /// Reading or writing the file store failed; the chain keeps the `io::Error`.
-    #[error(transparent)]
+    /// Reading or writing the file store failed. The error keeps its chain (the `io::Error`
+    /// downcasts from it) and prints it whole, as one message: it is not a `source`, so a
+    /// warning that prints this error alone still names the cause.
+    #[error("{0:#}")]
     Io(anyhow::Error),
 }
 

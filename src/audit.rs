@@ -7,13 +7,12 @@
 //! - One `write(2)` with `O_APPEND` per event: concurrent tok processes interleave whole lines.
 //! - Size-bounded: when the file would grow past [`MAX_BYTES`] it is renamed to `audit.jsonl.1`
 //!   (replacing the previous generation), so the log never takes more than about twice that.
-//! - `audit = false` at the top of the config file turns it off ([`set_enabled`]).
+//! - `audit = false` at the top of the config file turns it off (`session::Ctx::set_audit`).
 //! - Failing to write the log never fails the command that is being logged.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,17 +25,6 @@ use crate::store::StoreKind;
 pub const FILE: &str = "audit.jsonl";
 /// Rotate when the current file would grow past this many bytes.
 pub const MAX_BYTES: u64 = 1024 * 1024;
-
-static ENABLED: AtomicBool = AtomicBool::new(true);
-
-/// Turn the log on or off for this process (the config's `audit` key).
-pub fn set_enabled(on: bool) {
-    ENABLED.store(on, Ordering::Relaxed);
-}
-
-pub fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
-}
 
 /// The current log file.
 pub fn log_path(paths: &Paths) -> PathBuf {
@@ -213,11 +201,9 @@ impl Event {
     }
 }
 
-/// Append `event` to the log, unless the log is turned off. Never fails the caller.
+/// Append `event` to the log. Never fails the caller. (`session::Ctx::audit` skips this when
+/// the config turns the log off.)
 pub fn record(paths: &Paths, event: Event) {
-    if !enabled() {
-        return;
-    }
     let mut line = serde_json::to_vec(&event).expect("an audit event serializes");
     line.push(b'\n');
     let _ = append(&log_path(paths), &old_log_path(paths), &line, MAX_BYTES);

@@ -40,14 +40,17 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Config file [default: $XDG_CONFIG_HOME/tok/config.toml]
-    #[arg(long, global = true, env = "TOK_CONFIG", value_name = "PATH")]
+    #[arg(long, global = true, env = crate::config::ENV_CONFIG, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
     /// Where sessions are kept [default: the store chosen at login, else auto]
+    ///
+    /// A keychain operation that takes longer than $TOK_KEYCHAIN_TIMEOUT seconds (default 5)
+    /// fails with exit code 6.
     #[arg(
         long,
         global = true,
-        env = "TOK_STORE",
+        env = crate::config::ENV_STORE,
         value_enum,
         value_name = "STORE"
     )]
@@ -62,7 +65,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}
-    #[arg(long, global = true, env = "TOK_JSON_ERRORS", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    #[arg(long, global = true, env = crate::config::ENV_JSON_ERRORS, value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     pub json_errors: bool,
 }
 

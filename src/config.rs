@@ -1,15 +1,13 @@
 //! The config file and the environment, resolved into a validated [`Profile`].
 //!
-//! This is the one module that reads `std::env` for tok's own variables; their names are the
-//! constants below.
+//! The names of tok's environment variables are the constants below; [`crate::settings`] is the
+//! one module that reads them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use url::Url;
-
-use crate::error::{Classify, Code};
 
 /// Overrides the config file path (as `--config` does).
 pub const ENV_CONFIG: &str = "TOK_CONFIG";
@@ -19,7 +17,7 @@ pub const ENV_PROFILE: &str = "TOK_PROFILE";
 pub const ENV_STORE: &str = "TOK_STORE";
 /// Seconds to wait for another tok process holding a profile's lock (default 60).
 pub const ENV_LOCK_TIMEOUT: &str = "TOK_LOCK_TIMEOUT";
-/// Seconds a keychain operation may take before tok gives up (default 10).
+/// Seconds a keychain operation may take before tok gives up (default 5).
 pub const ENV_KEYCHAIN_TIMEOUT: &str = "TOK_KEYCHAIN_TIMEOUT";
 /// Seconds one HTTP attempt may take in all (default 30).
 pub const ENV_HTTP_TIMEOUT: &str = "TOK_HTTP_TIMEOUT";
@@ -42,38 +40,10 @@ pub const ENV_CLIENT_SECRET: &str = "TOK_CLIENT_SECRET";
 /// `1`: never start an interactive login (browser, device, paste); `0`: allow it even when
 /// `CI` is set. Unset: non-interactive when `CI` is set (as CI services do).
 pub const ENV_NONINTERACTIVE: &str = "TOK_NONINTERACTIVE";
-
-/// Whether this run must not wait for a human.
-pub fn non_interactive() -> bool {
-    let truthy = |v: &str| {
-        !matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "0" | "false" | "no" | "off"
-        )
-    };
-    match env(ENV_NONINTERACTIVE) {
-        Some(v) => truthy(&v),
-        None => env("CI").is_some_and(|v| truthy(&v)),
-    }
-}
-
-/// Read one of tok's environment variables; empty counts as unset.
-pub fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// The largest value a numeric environment variable may set (one day): a huge timeout must
-/// not overflow a deadline (`Instant + Duration` panics on overflow).
-pub const MAX_ENV_SECS: u64 = 24 * 3600;
-
-/// Read a numeric environment variable, falling back to `default` when unset or malformed,
-/// bounded by [`MAX_ENV_SECS`].
-pub fn env_secs(name: &str, default: u64) -> u64 {
-    env(name)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-        .min(MAX_ENV_SECS)
-}
+/// Set by CI services; makes the run non-interactive unless `TOK_NONINTERACTIVE=0`.
+pub const ENV_CI: &str = "CI";
+/// Report errors as JSON (as `--json-errors` does).
+pub const ENV_JSON_ERRORS: &str = "TOK_JSON_ERRORS";
 
 /// How `tok login` obtains the first tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
@@ -207,32 +177,6 @@ pub enum ConfigError {
     BadName(String),
 }
 
-impl Classify for ConfigError {
-    fn code(&self) -> Code {
-        Code::Config
-    }
-    fn hint(&self) -> Option<String> {
-        match self {
-            ConfigError::NoProfiles => {
-                Some("run `tok login -p NAME --issuer URL --client-id ID` to create one".into())
-            }
-            ConfigError::Ambiguous { .. } => Some(
-                "pass `-p NAME`, set TOK_PROFILE, or set `default_profile` in the config".into(),
-            ),
-            ConfigError::UnknownProfile { name, .. } => Some(format!(
-                "run `tok login -p {name} --issuer URL --client-id ID` to create it, or `tok status` to list profiles"
-            )),
-            ConfigError::Invalid { profile, key, .. } => Some(format!(
-                "fix `{key}` under [profiles.{profile}], or pass it to `tok login -p {profile}`"
-            )),
-            ConfigError::Parse { .. } => {
-                Some("fix the file, or move it aside to start over".into())
-            }
-            _ => None,
-        }
-    }
-}
-
 /// Check a profile name: it becomes a file name and a keychain account.
 pub fn validate_name(name: &str) -> Result<(), ConfigError> {
     let ok = !name.is_empty()
@@ -278,11 +222,11 @@ impl Config {
         })
     }
 
-    /// Choose the profile name: `-p`, then `TOK_PROFILE`, then `default_profile`, then the only one.
+    /// Choose the profile name: `-p`, then `default_profile` (which `TOK_PROFILE` overrides,
+    /// see `commands::Env::config`), then the only one.
     pub fn select(&self, explicit: Option<&str>) -> Result<String, ConfigError> {
         let name = explicit
             .map(str::to_string)
-            .or_else(|| env(ENV_PROFILE))
             .or_else(|| self.file.default_profile.clone());
         if let Some(name) = name {
             validate_name(&name)?;
@@ -619,9 +563,7 @@ mod tests {
             text: String::new(),
         };
         assert_eq!(c.select(Some("x")).unwrap(), "x");
-        if env(ENV_PROFILE).is_none() {
-            assert_eq!(c.select(None).unwrap(), "only");
-        }
+        assert_eq!(c.select(None).unwrap(), "only");
         assert!(c.select(Some("../etc")).is_err());
     }
 

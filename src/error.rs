@@ -1,7 +1,14 @@
-//! Exit codes and the mapping from typed errors to them.
+//! Exit codes, and the one mapping from tok's typed errors to an exit code and a hint.
 //!
-//! Core modules return thiserror enums whose variants are decisions; `main` walks the anyhow
-//! chain, finds the first typed error and turns it into an exit code and a hint.
+//! Errors flow one way: core modules (`oauth`, `store`, `config`, `session`, `helpers`) return
+//! thiserror enums whose variants say what happened and keep their sources; they know nothing
+//! of exit codes or of the command line. This module, used by `main`, `commands`, the audit
+//! log's outcome names and the helpers' "log in first" test, walks an error's chain, finds the first typed error and maps it in one
+//! exhaustive `match` per type (no wildcard arm: a new variant does not compile until it is
+//! mapped). The set of types is closed by [`known_errors!`] plus a unit test that finds every
+//! error type defined under `src/` and fails when one is missing from the list. (A chain walk
+//! rather than one top-level enum: commands keep anyhow's `.context()` layers, and no command
+//! or core signature had to change for it.)
 
 use serde::Serialize;
 
@@ -73,42 +80,170 @@ impl Code {
     ];
 }
 
-/// Implemented by every typed error that maps to an exit code.
-pub trait Classify {
-    fn code(&self) -> Code;
-    /// What the user should do about it, when tok knows.
-    fn hint(&self) -> Option<String> {
-        None
-    }
-}
-
-/// The first classified error in the chain decides the exit code and the hint.
+/// The exit code and the hint for `err`: the first typed error in its chain decides; an error
+/// with none (a bare I/O error with context, say) is a plain failure.
 pub fn classify(err: &anyhow::Error) -> (Code, Option<String>) {
-    for cause in err.chain() {
-        if let Some(c) = as_classified(cause) {
-            return (c.code(), c.hint());
-        }
-    }
-    (Code::Failure, None)
+    err.chain()
+        .find_map(known)
+        .map(map)
+        .unwrap_or((Code::Failure, None))
 }
 
-fn as_classified<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a dyn Classify> {
-    if let Some(e) = e.downcast_ref::<crate::oauth::OAuthError>() {
-        return Some(e);
+/// Declares [`Known`], the closed list of tok's error types, and the downcast that finds one.
+macro_rules! known_errors {
+    ($($variant:ident($ty:ty),)*) => {
+        /// A typed error found in a chain: one variant per error type defined in this crate.
+        enum Known<'a> {
+            $($variant(&'a $ty),)*
+        }
+
+        fn known<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<Known<'a>> {
+            $(if let Some(e) = e.downcast_ref::<$ty>() {
+                return Some(Known::$variant(e));
+            })*
+            None
+        }
+
+        /// The type names, for the test that every error type in `src/` is listed.
+        #[cfg(test)]
+        const KNOWN_TYPES: &[&str] = &[$(stringify!($ty),)*];
+    };
+}
+
+known_errors! {
+    OAuth(crate::oauth::OAuthError),
+    BadKey(crate::oauth::dpop::BadKey),
+    Store(crate::store::StoreError),
+    Config(crate::config::ConfigError),
+    Session(crate::session::SessionError),
+    Git(crate::helpers::git::Error),
+    Hinted(Hinted),
+}
+
+/// The one mapping from a typed error to an exit code and a hint.
+fn map(e: Known<'_>) -> (Code, Option<String>) {
+    match e {
+        Known::OAuth(e) => oauth(e),
+        Known::BadKey(crate::oauth::dpop::BadKey) => (Code::Failure, None),
+        Known::Store(e) => store(e),
+        Known::Config(e) => (Code::Config, config(e)),
+        Known::Session(e) => session(e),
+        Known::Git(e) => {
+            use crate::helpers::git::Error as G;
+            match e {
+                G::ControlCharacter(_)
+                | G::NoEquals
+                | G::NotUtf8
+                | G::TooLong
+                | G::BadOutput(_)
+                | G::Io(_) => (Code::Failure, None),
+            }
+        }
+        Known::Hinted(h) => (h.code, h.hint.clone()),
     }
-    if let Some(e) = e.downcast_ref::<crate::store::StoreError>() {
-        return Some(e);
+}
+
+fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
+    use crate::oauth::OAuthError as O;
+    let retry = || Some("check the network and the provider's status, then try again".into());
+    match e {
+        O::InvalidGrant { .. } => (Code::LoginRequired, None),
+        O::AccessDenied { .. } => (Code::Denied, None),
+        O::Expired => (
+            Code::Denied,
+            Some("run `tok login` again and approve sooner".into()),
+        ),
+        O::Unavailable { .. } | O::Interrupted { .. } => (Code::Unavailable, retry()),
+        O::BadResponse { .. } => (
+            Code::BadResponse,
+            Some("the provider or a proxy in front of it is misbehaving; try again later or run with -vv".into()),
+        ),
+        O::Discovery(_) => (Code::BadResponse, None),
+        // The OAuth error codes are open-ended strings (RFC 6749 §5.2 and extensions).
+        O::Protocol { error, .. } => match error.as_str() {
+            "invalid_client" => (Code::Config, Some("check `client_id` in the profile".into())),
+            "invalid_scope" => (Code::Config, Some("check `scopes` in the profile".into())),
+            "unauthorized_client" | "unsupported_grant_type" | "invalid_target" => {
+                (Code::Config, None)
+            }
+            "temporarily_unavailable" | "server_error" => (Code::Unavailable, None),
+            "invalid_dpop_proof" | "use_dpop_nonce" => (
+                Code::Failure,
+                Some("the provider refused tok's DPoP proof; check the system clock, or log in again".into()),
+            ),
+            _ => (Code::Failure, None),
+        },
+        O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
     }
-    if let Some(e) = e.downcast_ref::<crate::config::ConfigError>() {
-        return Some(e);
+}
+
+fn store(e: &crate::store::StoreError) -> (Code, Option<String>) {
+    use crate::store::StoreError as S;
+    use crate::store::keychain::Backend;
+    match e {
+        S::Unavailable { backend, .. } => {
+            let hint = match backend {
+                Backend::Native if cfg!(target_os = "linux") => "start and unlock a Secret Service (gnome-keyring, KeePassXC), or choose another store with --store keyutils|file",
+                Backend::Native => "unlock the keychain, or choose another store with --store file",
+                Backend::Keyutils => "run inside a login session with a session keyring (pam_keyinit), or choose --store keychain|file",
+            };
+            (Code::StoreUnavailable, Some(hint.into()))
+        }
+        S::Timeout { .. } => (
+            Code::StoreUnavailable,
+            Some("unlock the keychain (or start its daemon), or choose another store with --store file".into()),
+        ),
+        S::Corrupt { profile, .. } => (
+            Code::LoginRequired,
+            Some(format!("run `tok login -p {profile}`")),
+        ),
+        S::TooLarge { .. } | S::Io(_) => (Code::StoreUnavailable, None),
     }
-    if let Some(e) = e.downcast_ref::<crate::session::SessionError>() {
-        return Some(e);
+}
+
+fn config(e: &crate::config::ConfigError) -> Option<String> {
+    use crate::config::ConfigError as C;
+    match e {
+        C::NoProfiles => {
+            Some("run `tok login -p NAME --issuer URL --client-id ID` to create one".into())
+        }
+        C::Ambiguous { .. } => {
+            Some("pass `-p NAME`, set TOK_PROFILE, or set `default_profile` in the config".into())
+        }
+        C::UnknownProfile { name, .. } => Some(format!(
+            "run `tok login -p {name} --issuer URL --client-id ID` to create it, or `tok status` to list profiles"
+        )),
+        C::Invalid { profile, key, .. } => Some(format!(
+            "fix `{key}` under [profiles.{profile}], or pass it to `tok login -p {profile}`"
+        )),
+        C::Parse { .. } => Some("fix the file, or move it aside to start over".into()),
+        C::Read { .. } | C::BadName(_) => None,
     }
-    if let Some(e) = e.downcast_ref::<Hinted>() {
-        return Some(e);
+}
+
+fn session(e: &crate::session::SessionError) -> (Code, Option<String>) {
+    use crate::session::SessionError as S;
+    match e {
+        S::NotLoggedIn { profile }
+        | S::Expired { profile, .. }
+        | S::OtherIssuer { profile, .. } => (
+            Code::LoginRequired,
+            Some(format!("run `tok login -p {profile}`")),
+        ),
+        S::Missing { profile, .. } => (
+            Code::StoreUnavailable,
+            Some(format!(
+                "unlock the keychain if it is locked, else run `tok login -p {profile}`"
+            )),
+        ),
+        S::Busy { .. } => (
+            Code::Busy,
+            Some(format!(
+                "another tok process may be stuck; retry, or raise {}",
+                crate::config::ENV_LOCK_TIMEOUT
+            )),
+        ),
     }
-    None
 }
 
 /// A plain error with an explicit code and hint, for command-level decisions.
@@ -130,11 +265,187 @@ impl Hinted {
     }
 }
 
-impl Classify for Hinted {
-    fn code(&self) -> Code {
-        self.code
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of the error types defined under `src/`: every `struct`/`enum` that derives
+    /// `thiserror::Error` or implements `std::error::Error` by hand.
+    fn error_types_in_src() -> Vec<String> {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+                let path = entry.expect("src/ is readable").path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("sources are UTF-8");
+                    let mut derived = false;
+                    for line in text.lines().map(str::trim) {
+                        if line.starts_with("#[derive(") && line.contains("Error") {
+                            derived = line.contains("thiserror::Error");
+                        } else if let Some(rest) = line.strip_prefix("impl std::error::Error for ")
+                        {
+                            found.push(ident(rest));
+                        } else if derived {
+                            let item = ["pub(crate) ", "pub "]
+                                .iter()
+                                .fold(line, |l, p| l.strip_prefix(p).unwrap_or(l));
+                            if let Some(rest) = item
+                                .strip_prefix("struct ")
+                                .or_else(|| item.strip_prefix("enum "))
+                            {
+                                found.push(ident(rest));
+                                derived = false;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        fn ident(s: &str) -> String {
+            s.chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        }
+        let mut found = vec![];
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        found.sort();
+        found
     }
-    fn hint(&self) -> Option<String> {
-        self.hint.clone()
+
+    #[test]
+    fn every_error_type_in_the_crate_is_mapped() {
+        let mut listed: Vec<String> = KNOWN_TYPES
+            .iter()
+            .map(|t| t.rsplit("::").next().unwrap_or(t).trim().to_string())
+            .collect();
+        listed.sort();
+        let found = error_types_in_src();
+        assert!(
+            found.len() >= 7,
+            "the scan found too few error types: {found:?}"
+        );
+        assert_eq!(
+            listed, found,
+            "add each new error type to `known_errors!` in src/error.rs and map its variants"
+        );
+    }
+
+    /// The core never reaches for the CLI mapping: errors flow one way.
+    #[test]
+    fn core_modules_do_not_use_the_cli_mapping() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let core = [
+            "oauth",
+            "store",
+            "session",
+            "session.rs",
+            "config.rs",
+            "settings.rs",
+            "paths.rs",
+            "secret.rs",
+            "presets.rs",
+            "time.rs",
+        ];
+        fn collect(path: std::path::PathBuf, files: &mut Vec<std::path::PathBuf>) {
+            if path.is_dir() {
+                for e in std::fs::read_dir(&path).expect("src/ is readable") {
+                    collect(e.expect("src/ is readable").path(), files);
+                }
+            } else if path.exists() {
+                files.push(path);
+            }
+        }
+        let mut files = vec![];
+        for name in core {
+            collect(src.join(name), &mut files);
+        }
+        assert!(files.len() > 10, "{files:?}");
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+        {
+            let text = std::fs::read_to_string(f).expect("sources are UTF-8");
+            assert!(
+                !text.contains(concat!("crate::", "error")),
+                "{} uses the CLI's error mapping; return a typed error instead",
+                f.display()
+            );
+        }
+    }
+
+    fn code_of(e: impl std::error::Error + Send + Sync + 'static) -> (Code, Option<String>) {
+        classify(&anyhow::Error::new(e).context("a command's context"))
+    }
+
+    #[test]
+    fn core_errors_map_to_their_exit_codes_and_hints() {
+        use crate::oauth::OAuthError;
+        let invalid_grant = OAuthError::InvalidGrant {
+            endpoint: "x".into(),
+            description: None,
+        };
+        assert_eq!(code_of(invalid_grant), (Code::LoginRequired, None));
+        let protocol = |error: &str| OAuthError::Protocol {
+            endpoint: "x".into(),
+            status: 400,
+            error: error.into(),
+            description: None,
+        };
+        assert_eq!(code_of(protocol("weird")), (Code::Failure, None));
+        assert_eq!(
+            code_of(protocol("invalid_client")),
+            (
+                Code::Config,
+                Some("check `client_id` in the profile".into())
+            )
+        );
+        assert_eq!(code_of(protocol("server_error")).0, Code::Unavailable);
+        let busy = crate::session::SessionError::Busy {
+            profile: "w".into(),
+            secs: 1,
+        };
+        assert_eq!(
+            code_of(busy),
+            (
+                Code::Busy,
+                Some("another tok process may be stuck; retry, or raise TOK_LOCK_TIMEOUT".into())
+            )
+        );
+        let keyutils = crate::store::StoreError::Unavailable {
+            backend: crate::store::keychain::Backend::Keyutils,
+            detail: "d".into(),
+        };
+        assert_eq!(
+            code_of(keyutils),
+            (
+                Code::StoreUnavailable,
+                Some("run inside a login session with a session keyring (pam_keyinit), or choose --store keychain|file".into())
+            )
+        );
+        assert_eq!(
+            code_of(crate::helpers::git::Error::NoEquals),
+            (Code::Failure, None)
+        );
+        assert_eq!(classify(&anyhow::anyhow!("untyped")), (Code::Failure, None));
+    }
+
+    #[test]
+    fn the_file_store_keeps_the_io_error() {
+        let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let e = anyhow::Error::new(crate::store::StoreError::Io(
+            anyhow::Error::new(io).context("cannot read /x"),
+        ));
+        assert_eq!(classify(&e).0, Code::StoreUnavailable);
+        let Some(crate::store::StoreError::Io(inner)) = e.downcast_ref() else {
+            panic!("a StoreError::Io");
+        };
+        assert!(inner.downcast_ref::<std::io::Error>().is_some());
+        // Printed whole once, as before, whether alone or in a chain.
+        assert_eq!(e.to_string(), "cannot read /x: permission denied");
+        assert_eq!(format!("{e:#}"), "cannot read /x: permission denied");
     }
 }

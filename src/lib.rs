@@ -16,6 +16,7 @@ pub mod paths;
 pub mod presets;
 pub mod secret;
 pub mod session;
+pub mod settings;
 pub mod signals;
 pub mod store;
 pub mod time;

@@ -8,9 +8,10 @@ use tok::cli::Cli;
 use tok::error::{Code, classify};
 
 fn main() -> ExitCode {
+    let settings = tok::settings::Settings::from_env();
     let args = tok::helpers::expand_argv0(std::env::args_os().collect());
     if let Some(cli) = Cli::try_parse_print(&args) {
-        return run(cli);
+        return run(cli, settings);
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            if json_errors_requested() {
+            if json_errors_requested(&settings) {
                 let rendered = e.to_string();
                 let message = rendered
                     .lines()
@@ -38,21 +39,18 @@ fn main() -> ExitCode {
             return ExitCode::from(Code::Usage.exit_code());
         }
     };
-    run(cli)
+    run(cli, settings)
 }
 
-fn run(cli: Cli) -> ExitCode {
+fn run(cli: Cli, settings: tok::settings::Settings) -> ExitCode {
     let verb = command_name(&cli);
     let json_errors = cli.global.json_errors;
     let printer = tok::commands::printer_for(&cli);
-    match tok::commands::run(cli, printer) {
-        Ok(()) => ExitCode::SUCCESS,
+    match tok::commands::run(cli, printer, settings) {
+        Ok(status) => status,
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
-            }
-            if let Some(tok::helpers::Exit(status)) = err.downcast_ref() {
-                return ExitCode::from(*status);
             }
             let (code, hint) = classify(&err);
             if json_errors {
@@ -66,15 +64,8 @@ fn run(cli: Cli) -> ExitCode {
 }
 
 /// `--json-errors` or TOK_JSON_ERRORS, looked for by hand when the command line did not parse.
-fn json_errors_requested() -> bool {
-    let flag = std::env::args_os().skip(1).any(|a| a == "--json-errors");
-    let env = tok::config::env("TOK_JSON_ERRORS").is_some_and(|v| {
-        !matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "0" | "false" | "no" | "off"
-        )
-    });
-    flag || env
+fn json_errors_requested(settings: &tok::settings::Settings) -> bool {
+    std::env::args_os().skip(1).any(|a| a == "--json-errors") || settings.json_errors
 }
 
 /// `{"error":{"code":"login_required","exit_code":3,"message":"…","hint":"…"}}` on stderr.

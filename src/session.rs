@@ -10,7 +10,7 @@
 //! - the **profile state** (no secrets: which store, last refresh, expiry) lets `status` answer
 //!   without touching the keychain.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fs::File;
 use std::time::{Duration, Instant};
 
@@ -18,8 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Requester};
-use crate::config::{self, Profile};
-use crate::error::{Classify, Code};
+use crate::config::Profile;
 use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::http::{ClientAuth, Http};
@@ -28,6 +27,7 @@ use crate::oauth::{OAuthError, revoke};
 use crate::output::Printer;
 use crate::paths::{self, Paths};
 use crate::secret::{self, AccessToken, ClientSecret, RefreshToken};
+use crate::settings::Settings;
 use crate::store::{self, StoreKind, TokenStore};
 use crate::time::now;
 
@@ -181,32 +181,6 @@ pub enum SessionError {
     OtherIssuer { profile: String, issuer: String },
 }
 
-impl Classify for SessionError {
-    fn code(&self) -> Code {
-        match self {
-            SessionError::Busy { .. } => Code::Busy,
-            SessionError::Missing { .. } => Code::StoreUnavailable,
-            _ => Code::LoginRequired,
-        }
-    }
-    fn hint(&self) -> Option<String> {
-        match self {
-            SessionError::NotLoggedIn { profile }
-            | SessionError::Expired { profile, .. }
-            | SessionError::OtherIssuer { profile, .. } => {
-                Some(format!("run `tok login -p {profile}`"))
-            }
-            SessionError::Missing { profile, .. } => Some(format!(
-                "unlock the keychain if it is locked, else run `tok login -p {profile}`"
-            )),
-            SessionError::Busy { .. } => Some(format!(
-                "another tok process may be stuck; retry, or raise {}",
-                config::ENV_LOCK_TIMEOUT
-            )),
-        }
-    }
-}
-
 /// Where an access token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -282,16 +256,43 @@ pub struct Ctx {
     http: OnceCell<Http>,
     /// Who asks for tokens, for the audit log (`print` unless a helper says otherwise).
     requester: RefCell<Requester>,
+    /// The environment, resolved once at start.
+    pub settings: Settings,
+    /// Whether the audit log is written: the config file's `audit` (on until it is loaded).
+    audit_on: Cell<bool>,
 }
 
 impl Ctx {
-    pub fn new(paths: Paths, printer: Printer, store_override: Option<StoreKind>) -> Self {
+    pub fn new(
+        paths: Paths,
+        printer: Printer,
+        store_override: Option<StoreKind>,
+        settings: Settings,
+    ) -> Self {
         Self {
             paths,
             printer,
             store_override,
             http: OnceCell::new(),
             requester: RefCell::default(),
+            settings,
+            audit_on: Cell::new(true),
+        }
+    }
+
+    /// Turn the audit log on or off for this process (the config's `audit` key).
+    pub fn set_audit(&self, on: bool) {
+        self.audit_on.set(on);
+    }
+
+    pub fn audit_enabled(&self) -> bool {
+        self.audit_on.get()
+    }
+
+    /// Append `event` to the audit log, unless it is turned off. Never fails the caller.
+    pub fn audit(&self, event: audit::Event) {
+        if self.audit_on.get() {
+            audit::record(&self.paths, event);
         }
     }
 
@@ -310,7 +311,7 @@ impl Ctx {
         if let Some(h) = self.http.get() {
             return Ok(h);
         }
-        let mut h = Http::new()?;
+        let mut h = Http::new(&self.settings.http)?;
         let printer = self.printer.clone();
         h.set_observer(move |m| printer.verbose(m));
         Ok(self.http.get_or_init(|| h))
@@ -318,12 +319,7 @@ impl Ctx {
 
     /// The endpoints of `profile` (discovery cached on disk).
     pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
-        let mut slot = None;
-        let r = discovery::endpoints(profile, &self.paths, &mut slot, false);
-        if let Some(h) = slot {
-            let _ = self.http.set(h);
-        }
-        r
+        discovery::endpoints(profile, &self.paths, || self.http(), false)
     }
 
     /// The store holding `profile`'s session: the override, else the one recorded at login.
@@ -340,6 +336,7 @@ impl Ctx {
             &self.printer,
             profile,
             store::Access::Read,
+            self.settings.keychain_timeout,
         )
     }
 }
@@ -439,8 +436,7 @@ impl ProfileLock {
         paths::ensure_private_dir(path.parent().expect("lock files live in a directory"))?;
         let file = paths::open_lock_file(&path)
             .map_err(|e| anyhow::anyhow!("cannot open lock file {}: {e}", path.display()))?;
-        let secs = config::env_secs(config::ENV_LOCK_TIMEOUT, 60);
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + ctx.settings.lock_timeout;
         let mut said = false;
         loop {
             match file.try_lock() {
@@ -449,7 +445,7 @@ impl ProfileLock {
                     if Instant::now() >= deadline {
                         return Err(SessionError::Busy {
                             profile: profile.into(),
-                            secs,
+                            secs: ctx.settings.lock_timeout.as_secs(),
                         }
                         .into());
                     }
@@ -567,14 +563,11 @@ pub fn access_token_for(
     narrow: &Narrow,
 ) -> anyhow::Result<Served> {
     let served = serve(ctx, profile, want, narrow);
-    audit::record(
-        &ctx.paths,
-        audit::Event::request(
-            &profile.name,
-            &ctx.requester.borrow(),
-            served.as_ref().map(|s| (s.source, &s.token.access_token)),
-        ),
-    );
+    ctx.audit(audit::Event::request(
+        &profile.name,
+        &ctx.requester.borrow(),
+        served.as_ref().map(|s| (s.source, &s.token.access_token)),
+    ));
     served
 }
 
@@ -754,10 +747,10 @@ fn refresh_locked(
     let previous = state.last_refresh.clone();
     match result {
         Ok(resp) => {
-            let delay = config::env_secs(config::ENV_TEST_DELAY_AFTER_RESPONSE_MS, 0);
-            if delay > 0 {
+            let delay = ctx.settings.test_delay_after_response;
+            if !delay.is_zero() {
                 // Test only: hold the crash window open (see ENV_TEST_DELAY_AFTER_RESPONSE_MS).
-                std::thread::sleep(Duration::from_millis(delay));
+                std::thread::sleep(delay);
             }
             let rotated = resp.refresh_token.as_ref().is_some_and(|n| !n.same_as(rt));
             let old_scope = match &narrow.scope {
@@ -831,13 +824,10 @@ fn refresh_locked(
                 rotated,
             });
             write_state(&ctx.paths, &profile.name, &state);
-            audit::record(
-                &ctx.paths,
-                audit::Event::refresh(
-                    &profile.name,
-                    state.last_refresh.as_ref().expect("just set"),
-                ),
-            );
+            ctx.audit(audit::Event::refresh(
+                &profile.name,
+                state.last_refresh.as_ref().expect("just set"),
+            ));
             Ok(token)
         }
         Err(e) => {
@@ -857,13 +847,10 @@ fn refresh_locked(
                 rotated: false,
             });
             write_state(&ctx.paths, &profile.name, &state);
-            audit::record(
-                &ctx.paths,
-                audit::Event::refresh(
-                    &profile.name,
-                    state.last_refresh.as_ref().expect("just set"),
-                ),
-            );
+            ctx.audit(audit::Event::refresh(
+                &profile.name,
+                state.last_refresh.as_ref().expect("just set"),
+            ));
             if let OAuthError::InvalidGrant { description, .. } = &e {
                 // Re-read before concluding: a login may have replaced the session meanwhile.
                 if may_retry
@@ -1056,6 +1043,7 @@ fn save_new_session(
             &ctx.printer,
             &profile.name,
             store::Access::Read,
+            ctx.settings.keychain_timeout,
         )
         .and_then(|s| s.delete(&profile.name));
         if let Err(e) = gone {
@@ -1079,10 +1067,11 @@ fn save_new_session(
         dpop_jkt,
     };
     write_state(&ctx.paths, &profile.name, &state);
-    audit::record(
-        &ctx.paths,
-        audit::Event::login(&profile.name, store.kind(), &token.access_token),
-    );
+    ctx.audit(audit::Event::login(
+        &profile.name,
+        store.kind(),
+        &token.access_token,
+    ));
     Ok(token)
 }
 
@@ -1155,7 +1144,7 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
     store.delete(&profile.name)?;
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
-    audit::record(&ctx.paths, audit::Event::logout(&profile.name, &report));
+    ctx.audit(audit::Event::logout(&profile.name, &report));
     Ok(report)
 }
 
@@ -1201,7 +1190,12 @@ mod tests {
             state_dir: dir.join("state"),
             data_dir: dir.join("data"),
         };
-        Ctx::new(paths, Printer::new(crate::output::Verbosity::Quiet), None)
+        Ctx::new(
+            paths,
+            Printer::new(crate::output::Verbosity::Quiet),
+            None,
+            Settings::default(),
+        )
     }
 
     // See: review of issue 4 — a rotated refresh token the keychain refuses must not be lost.

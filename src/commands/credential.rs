@@ -3,6 +3,8 @@
 //! ([`start`]), and the session as their token source ([`SessionTokens`]): the one place helpers
 //! meet `session`.
 
+use std::process::ExitCode;
+
 use crate::cli::HelperCommand;
 use crate::config::{Config, Profile};
 use crate::error::{Code, Hinted};
@@ -12,11 +14,13 @@ use crate::session::{self, Want};
 use super::Env;
 
 /// Run the helper subcommand `cmd`.
-pub fn run(env: &Env, cmd: HelperCommand) -> anyhow::Result<()> {
+/// The exit status is the protocol's (docker answers 1 after its not-found sentence).
+pub fn run(env: &Env, cmd: HelperCommand) -> anyhow::Result<ExitCode> {
+    let ok = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
     match cmd {
-        HelperCommand::GitCredential(a) => super::git_credential::run(env, a),
+        HelperCommand::GitCredential(a) => ok(super::git_credential::run(env, a)),
         HelperCommand::DockerCredential(a) => super::docker_credential::run(env, a),
-        HelperCommand::KubectlCredential(a) => super::kubectl_credential::run(env, a),
+        HelperCommand::KubectlCredential(a) => ok(super::kubectl_credential::run(env, a)),
     }
 }
 

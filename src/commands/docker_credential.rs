@@ -2,11 +2,14 @@
 //! helper, for docker, skopeo, podman and buildah.
 
 use crate::cli::DockerCredentialArgs;
-use crate::helpers::{DOCKER, Exit, docker};
+use std::process::ExitCode;
+
+use crate::helpers::{DOCKER, docker};
 
 use super::Env;
 
-pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<()> {
+/// docker's protocol defines the exit status: 1 after the not-found sentence on stdout.
+pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<ExitCode> {
     let mut tokens = super::credential::start(env, &DOCKER)?;
     let (targets, problems) = docker::docker_targets(&tokens.config);
     tokens.warn(problems);
@@ -21,8 +24,5 @@ pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<()> {
     if let Some(note) = outcome.note {
         env.ctx.printer.info(format!("  hint: {note}"));
     }
-    match outcome.status {
-        0 => Ok(()),
-        n => Err(Exit(n).into()),
-    }
+    Ok(ExitCode::from(outcome.status))
 }

@@ -5,8 +5,8 @@ use std::io::Write;
 use clap::Parser;
 
 use crate::cli::{Cli, Command, GitCredentialArgs};
-use crate::config;
 use crate::helpers::{GIT, git};
+use crate::settings::Settings;
 use crate::time::now;
 
 use super::Env;
@@ -50,7 +50,7 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
             err,
             request,
         } => {
-            if let Some(why) = prompt_forbidden() {
+            if let Some(why) = prompt_forbidden(&env.ctx.settings) {
                 p.info(format!(
                     "tok: {err:#}; run `tok login -p {profile}` ({why}, so tok does not log in here)"
                 ));
@@ -90,17 +90,11 @@ impl crate::helpers::Tokens for NoTokens {
 
 /// Why an interactive login must not start, if it must not: `GIT_TERMINAL_PROMPT=0`,
 /// `TOK_NONINTERACTIVE`/`CI`, `credential.interactive=false`, or no terminal.
-fn prompt_forbidden() -> Option<&'static str> {
-    let falsy = |v: &str| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "0" | "false" | "no" | "off" | "never"
-        )
-    };
-    if config::env(config::ENV_GIT_TERMINAL_PROMPT).is_some_and(|v| falsy(&v)) {
+fn prompt_forbidden(settings: &Settings) -> Option<&'static str> {
+    if settings.git_prompts_off {
         return Some("GIT_TERMINAL_PROMPT=0");
     }
-    if config::non_interactive() {
+    if settings.non_interactive {
         return Some("TOK_NONINTERACTIVE or CI is set");
     }
     let interactive = std::process::Command::new("git")
@@ -109,7 +103,7 @@ fn prompt_forbidden() -> Option<&'static str> {
         .stderr(std::process::Stdio::null())
         .output();
     if let Ok(o) = interactive
-        && falsy(&String::from_utf8_lossy(&o.stdout))
+        && crate::settings::git_no(&String::from_utf8_lossy(&o.stdout))
     {
         return Some("credential.interactive=false");
     }

@@ -1,7 +1,6 @@
 //! `tok kubectl-credential -p NAME`: kubectl's exec credential plugin.
 
 use crate::cli::KubectlCredentialArgs;
-use crate::config;
 use crate::error::{Code, Hinted};
 use crate::helpers::{KUBECTL, kubectl};
 use crate::time::now;
@@ -11,8 +10,8 @@ use super::Env;
 pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
     let mut tokens = super::credential::start(env, &KUBECTL)?;
     let name = tokens.select(args.profile.profile.as_deref())?;
-    let api = kubectl::api_version(config::env(config::ENV_KUBERNETES_EXEC_INFO).as_deref())
-        .map_err(|m| {
+    let api =
+        kubectl::api_version(env.ctx.settings.kubernetes_exec_info.as_deref()).map_err(|m| {
             Hinted::new(
                 Code::Usage,
                 m,

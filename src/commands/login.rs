@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::cli::LoginArgs;
 use crate::config::{self, Flow, Profile, ProfileUpdate};
 use crate::error::{Code, Hinted};
@@ -62,7 +64,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         )
         .into());
     }
-    if interactive && config::non_interactive() {
+    if interactive && env.ctx.settings.non_interactive {
         return Err(Hinted::new(
             Code::LoginRequired,
             format!("profile `{name}` needs an interactive login, and this run is non-interactive (CI or TOK_NONINTERACTIVE is set)"),
@@ -73,12 +75,18 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     // Read secrets from stdin before any network call, so a missing one fails fast.
     let secret = args
         .client_credentials
-        .then(|| read_secret(Some(config::ENV_CLIENT_SECRET), "client secret"))
+        .then(|| {
+            read_secret(
+                Some(config::ENV_CLIENT_SECRET),
+                env.ctx.settings.client_secret.as_ref(),
+                "client secret",
+            )
+        })
         .transpose()?
         .map(ClientSecret::new);
     let seed = args
         .refresh_token_stdin
-        .then(|| read_secret(None, "refresh token"))
+        .then(|| read_secret(None, None, "refresh token"))
         .transpose()?
         .map(RefreshToken::new);
     let endpoints = env.ctx.endpoints(&profile)?;
@@ -90,7 +98,14 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let store_kind = env.ctx.store_override.unwrap_or(StoreKind::Auto);
     // Open the store before asking the user to approve anything: a locked keychain should fail
     // now, not after the login.
-    let store = store::open(store_kind, &env.ctx.paths, p, &name, store::Access::Write)?;
+    let store = store::open(
+        store_kind,
+        &env.ctx.paths,
+        p,
+        &name,
+        store::Access::Write,
+        env.ctx.settings.keychain_timeout,
+    )?;
     let sent_at = now();
     let token = if let Some(secret) = secret {
         let resp = session::client_credentials(
@@ -204,11 +219,15 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
     Ok(up)
 }
 
-/// A secret from the environment variable `var` (when named and set), else the first line of
-/// stdin. Never from argv.
-fn read_secret(var: Option<&str>, what: &str) -> anyhow::Result<String> {
-    if let Some(v) = var.and_then(config::env) {
-        return Ok(v.trim().to_string());
+/// A secret from the environment variable `var` (when named and set: its value is
+/// `from_env`), else the first line of stdin. Never from argv.
+fn read_secret(
+    var: Option<&str>,
+    from_env: Option<&SecretString>,
+    what: &str,
+) -> anyhow::Result<String> {
+    if let Some(v) = from_env {
+        return Ok(v.expose_secret().trim().to_string());
     }
     use std::io::{BufRead, IsTerminal};
     let stdin = std::io::stdin();

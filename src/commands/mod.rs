@@ -1,5 +1,7 @@
 //! One file per verb. Each `run` takes its parsed arguments and the shared context and returns
-//! `anyhow::Result`; `main` turns errors into messages and exit codes.
+//! `anyhow::Result`: the exit status when the command ends without an error (only a helper
+//! protocol defines one other than success), else the error `main` turns into a message and an
+//! exit code.
 
 pub mod completions;
 pub mod credential;
@@ -14,11 +16,14 @@ pub mod setup;
 pub mod stats;
 pub mod status;
 
+use std::process::ExitCode;
+
 use crate::cli::{Cli, Command};
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::output::{Printer, Verbosity};
 use crate::paths::Paths;
 use crate::session::Ctx;
+use crate::settings::Settings;
 
 /// Everything a command starts from.
 pub struct Env {
@@ -27,9 +32,15 @@ pub struct Env {
 }
 
 impl Env {
+    /// Load the config file, with `TOK_PROFILE` (when set) as the default profile.
     pub fn config(&self) -> anyhow::Result<Config> {
-        let config = Config::load(&self.config_path)?;
-        crate::audit::set_enabled(config.file.audit.unwrap_or(true));
+        let mut config = Config::load(&self.config_path)?;
+        self.ctx.set_audit(config.file.audit.unwrap_or(true));
+        if let Some(p) = &self.ctx.settings.profile {
+            // `-p` > TOK_PROFILE > `default_profile` (see `Config::select`). Only the parsed
+            // copy changes: edits of the file work on its text.
+            config.file.default_profile = Some(p.clone());
+        }
         Ok(config)
     }
 }
@@ -44,28 +55,30 @@ pub fn printer_for(cli: &Cli) -> Printer {
     Printer::new(v)
 }
 
-pub fn run(cli: Cli, printer: Printer) -> anyhow::Result<()> {
+/// Run the command with the environment resolved in `settings`.
+pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result<ExitCode> {
     let paths = Paths::discover()?;
-    crate::oauth::http::set_trace(printer.verbosity >= Verbosity::Debug);
+    settings.http.trace = printer.verbosity >= Verbosity::Debug;
     let config_path = cli
         .global
         .config
         .clone()
-        .or_else(|| config::env(config::ENV_CONFIG).map(Into::into))
+        .or_else(|| settings.config_path.clone())
         .unwrap_or_else(|| paths.config_file());
     let env = Env {
-        ctx: Ctx::new(paths, printer, cli.global.store),
+        ctx: Ctx::new(paths, printer, cli.global.store, settings),
         config_path,
     };
-    match cli.command {
+    let done = match cli.command {
         Command::Login(a) => login::run(&env, a),
         Command::Print(a) => print::run(&env, a),
         Command::Logout(a) => logout::run(&env, a),
         Command::Status(a) => status::run(&env, a),
         Command::Profile(c) => profile::run(&env, c),
         Command::Completions(a) => completions::run(&env, a),
-        Command::Helper(h) => credential::run(&env, h),
+        Command::Helper(h) => return credential::run(&env, h),
         Command::Setup(a) => setup::run(&env, a),
         Command::Stats(a) => stats::run(&env, a),
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }

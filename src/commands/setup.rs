@@ -11,6 +11,7 @@ use crate::config::{self, Config};
 use crate::error::{Code, Hinted};
 use crate::helpers::{DOCKER, GIT, HostPattern, Protocol, docker, kubectl};
 use crate::output::shell_quote;
+use crate::settings::Settings;
 
 use super::Env;
 
@@ -137,7 +138,7 @@ fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyh
     let config = env.config()?;
     let name = config.select(profile.profile.as_deref())?;
     let same = |r: &str| docker::normalize_registry(r).is_ok_and(|x| x == registry);
-    let path = docker_config_path()?;
+    let path = docker_config_path(&env.ctx.settings)?;
     if remove {
         edit_profile_list(&config, &name, &DOCKER, same, None)?;
         edit_docker_config(&path, &registry, false)?;
@@ -164,9 +165,9 @@ fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyh
     Ok(())
 }
 
-fn docker_config_path() -> anyhow::Result<PathBuf> {
-    let dir = match config::env(config::ENV_DOCKER_CONFIG) {
-        Some(d) => PathBuf::from(d),
+fn docker_config_path(settings: &Settings) -> anyhow::Result<PathBuf> {
+    let dir = match &settings.docker_config {
+        Some(d) => d.clone(),
         None => directories::BaseDirs::new()
             .context("cannot find a home directory; set HOME or DOCKER_CONFIG")?
             .home_dir()

@@ -180,7 +180,7 @@ pub fn run(env: &Env, args: StatsArgs) -> anyhow::Result<()> {
         p.info(format!(
             "No events in the audit log ({}){}.",
             audit::log_path(&env.ctx.paths).display(),
-            if audit::enabled() {
+            if env.ctx.audit_enabled() {
                 ""
             } else {
                 "; it is turned off by `audit = false`"

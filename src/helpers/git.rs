@@ -130,7 +130,7 @@ impl Request {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("refusing git credential input: the value of `{0}` contains a NUL or CR character")]
     ControlCharacter(String),
@@ -142,8 +142,10 @@ pub enum Error {
     TooLong,
     #[error("refusing to write a git credential value containing NUL, CR or LF (`{0}`)")]
     BadOutput(&'static str),
+    /// Reading git's input or writing the answer failed. Not a `source`: a closed pipe here is
+    /// reported like any other failure, not taken for a reader that went away.
     #[error("cannot read git's input: {0}")]
-    Io(String),
+    Io(std::io::Error),
 }
 
 /// Parse git's input, up to a blank line or EOF.
@@ -154,9 +156,7 @@ pub fn parse(input: impl BufRead) -> Result<Request, Error> {
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = input
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::Io(e.to_string()))?;
+        let n = input.read_until(b'\n', &mut line).map_err(Error::Io)?;
         total += n as u64;
         if total > MAX_INPUT {
             return Err(Error::TooLong);
@@ -235,7 +235,7 @@ pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), Error> {
     }
     out.write_all(buf.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| Error::Io(e.to_string()))
+        .map_err(Error::Io)
 }
 
 /// What a `get` or `erase` came to, for the command to report on stderr.
@@ -504,7 +504,10 @@ mod tests {
                 "{input:?}"
             );
         }
-        assert_eq!(parse(Cursor::new("novalue\n")), Err(Error::NoEquals));
+        assert!(matches!(
+            parse(Cursor::new("novalue\n")),
+            Err(Error::NoEquals)
+        ));
         let mut out = vec![];
         let a = Answer {
             bearer: false,
@@ -513,10 +516,10 @@ mod tests {
             token: "t",
             expiry: None,
         };
-        assert_eq!(
+        assert!(matches!(
             write_answer(&mut out, &a),
             Err(Error::BadOutput("username"))
-        );
+        ));
         assert!(out.is_empty());
     }
 

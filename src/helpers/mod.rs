@@ -183,11 +183,6 @@ pub fn reported_expiry(expires_at: i64, now: i64) -> i64 {
     }
 }
 
-/// A silent exit with a protocol-defined status: the helper already wrote its answer.
-#[derive(Debug, thiserror::Error)]
-#[error("exit status {0}")]
-pub struct Exit(pub u8);
-
 /// Binary names that stand for a tok subcommand ([`Protocol::argv0`]): `git-credential-tok get`
 /// is `tok git-credential get`, `docker-credential-tok get` is `tok docker-credential get`.
 pub fn expand_argv0(mut args: Vec<OsString>) -> Vec<OsString> {

@@ -66,10 +66,10 @@ pub fn well_known_urls(issuer: &Url) -> Vec<Url> {
 ///
 /// When the overrides already name the token endpoint, a failed discovery is not an error: some
 /// servers (GitHub OAuth apps) publish none.
-pub fn endpoints(
+pub fn endpoints<'a>(
     profile: &Profile,
     paths: &Paths,
-    http: &mut Option<Http>,
+    http: impl FnOnce() -> Result<&'a Http, OAuthError>,
     refetch: bool,
 ) -> Result<Endpoints, OAuthError> {
     let o = &profile.endpoints;
@@ -84,7 +84,7 @@ pub fn endpoints(
         {
             Some(m) => m,
             None => {
-                let client = get_http(http)?;
+                let client = http()?;
                 let m = fetch(client, &profile.issuer);
                 match m {
                     Ok(m) => {
@@ -101,14 +101,6 @@ pub fn endpoints(
         }
     };
     resolve(profile, &metadata)
-}
-
-/// Build the HTTP client on first use.
-pub fn get_http(http: &mut Option<Http>) -> Result<&Http, OAuthError> {
-    if http.is_none() {
-        *http = Some(Http::new()?);
-    }
-    Ok(http.as_ref().expect("just built"))
 }
 
 fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {

@@ -13,6 +13,7 @@ use url::Url;
 
 use super::OAuthError;
 use super::retry::{self, Attempt, Decision, Idempotency, Policy};
+use crate::settings::HttpSettings;
 
 /// The largest response body tok reads (token responses and discovery documents are small).
 pub const MAX_BODY: u64 = 1024 * 1024;
@@ -62,12 +63,14 @@ pub struct Http {
     plain: std::cell::OnceCell<reqwest::blocking::Client>,
     timeout: Duration,
     policy: Policy,
+    /// `-vv`: log each request's method, endpoint, status, content type, size and time on
+    /// stderr. Never a body, a query string or a header value.
+    trace: bool,
     /// Told about each retry (for `-v`); never given a body.
     observer: Option<Box<dyn Fn(String)>>,
 }
 
 static PROVIDER: Once = Once::new();
-static TRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn trace(url: &Url, n: u32, result: &Result<Response, OAuthError>, took: Duration) {
     let endpoint = endpoint_name(url);
@@ -83,24 +86,18 @@ fn trace(url: &Url, n: u32, result: &Result<Response, OAuthError>, took: Duratio
     }
 }
 
-/// `-vv`: log each request's method, endpoint, status, content type, size and time on stderr.
-/// Never a body, a query string or a header value.
-pub fn set_trace(on: bool) {
-    TRACE.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
 impl Http {
     /// Prepare a client. The underlying clients (and, for https, the system roots) are built on
     /// the first request: still, call this only when a request is about to be made, never on
     /// `print`'s cached path.
-    pub fn new() -> Result<Self, OAuthError> {
-        let total = crate::config::env_secs(crate::config::ENV_HTTP_TIMEOUT, 30);
+    pub fn new(settings: &HttpSettings) -> Result<Self, OAuthError> {
         Ok(Self {
-            total,
+            total: settings.timeout.as_secs(),
             tls: std::cell::OnceCell::new(),
             plain: std::cell::OnceCell::new(),
-            timeout: Duration::from_secs(total),
-            policy: Policy::from_env(),
+            timeout: settings.timeout,
+            policy: Policy::with_deadline(settings.deadline),
+            trace: settings.trace,
             observer: None,
         })
     }
@@ -197,7 +194,7 @@ impl Http {
             let limit = self.timeout.min(left).max(Duration::from_millis(100));
             let sent = Instant::now();
             let (attempt, result) = self.send_once(url, build().timeout(limit));
-            if TRACE.load(std::sync::atomic::Ordering::Relaxed) {
+            if self.trace {
                 trace(url, n, &result, sent.elapsed());
             }
             let elapsed = started.elapsed();

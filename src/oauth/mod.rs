@@ -14,8 +14,6 @@ pub mod retry;
 pub mod revoke;
 pub mod token;
 
-use crate::error::{Classify, Code};
-
 /// What went wrong talking to the authorization server. Variants are decisions for the caller.
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthError {
@@ -71,51 +69,6 @@ pub enum OAuthError {
 
 fn desc(d: &Option<String>) -> String {
     d.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
-}
-
-impl Classify for OAuthError {
-    fn code(&self) -> Code {
-        match self {
-            OAuthError::InvalidGrant { .. } => Code::LoginRequired,
-            OAuthError::AccessDenied { .. } | OAuthError::Expired => Code::Denied,
-            OAuthError::Unavailable { .. } | OAuthError::Interrupted { .. } => Code::Unavailable,
-            OAuthError::BadResponse { .. } | OAuthError::Discovery(_) => Code::BadResponse,
-            OAuthError::Protocol { error, .. } => match error.as_str() {
-                "invalid_client"
-                | "unauthorized_client"
-                | "invalid_scope"
-                | "unsupported_grant_type"
-                | "invalid_target" => Code::Config,
-                "temporarily_unavailable" | "server_error" => Code::Unavailable,
-                _ => Code::Failure,
-            },
-            OAuthError::Pending | OAuthError::SlowDown | OAuthError::Login(_) => Code::Failure,
-        }
-    }
-
-    fn hint(&self) -> Option<String> {
-        match self {
-            OAuthError::Unavailable { .. } | OAuthError::Interrupted { .. } => {
-                Some("check the network and the provider's status, then try again".into())
-            }
-            OAuthError::BadResponse { .. } => Some(
-                "the provider or a proxy in front of it is misbehaving; try again later or run with -vv".into(),
-            ),
-            OAuthError::Protocol { error, .. } if error == "invalid_client" => {
-                Some("check `client_id` in the profile".into())
-            }
-            OAuthError::Protocol { error, .. } if error == "invalid_scope" => {
-                Some("check `scopes` in the profile".into())
-            }
-            OAuthError::Protocol { error, .. }
-                if error == "invalid_dpop_proof" || error == "use_dpop_nonce" =>
-            {
-                Some("the provider refused tok's DPoP proof; check the system clock, or log in again".into())
-            }
-            OAuthError::Expired => Some("run `tok login` again and approve sooner".into()),
-            _ => None,
-        }
-    }
 }
 
 /// Keep a server-provided description printable: one line, no control characters, bounded.

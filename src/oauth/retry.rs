@@ -48,7 +48,7 @@ pub enum Attempt {
     },
 }
 
-/// The retry parameters. [`Policy::from_env`] is what tok uses.
+/// The retry parameters. [`Policy::with_deadline`] is what tok uses.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
     pub deadline: Duration,
@@ -59,12 +59,10 @@ pub struct Policy {
 }
 
 impl Policy {
-    pub fn from_env() -> Self {
+    /// tok's rules within `deadline` (`TOK_HTTP_DEADLINE`, see [`crate::settings`]).
+    pub fn with_deadline(deadline: Duration) -> Self {
         Self {
-            deadline: Duration::from_secs(crate::config::env_secs(
-                crate::config::ENV_HTTP_DEADLINE,
-                DEFAULT_DEADLINE_SECS,
-            )),
+            deadline,
             base: BASE_DELAY,
             max_delay: MAX_DELAY,
             retry_after_cap: RETRY_AFTER_CAP,

@@ -32,7 +32,7 @@ impl TokenStore for FileStore {
     }
     fn load(&self, account: &str) -> Result<Option<SecretString>, StoreError> {
         let path = self.path_for(account);
-        let bytes = paths::read_optional(&path).map_err(|e| StoreError::Io(format!("{e:#}")))?;
+        let bytes = paths::read_optional(&path).map_err(StoreError::Io)?;
         match bytes {
             None => Ok(None),
             Some(b) => String::from_utf8(b)
@@ -46,7 +46,7 @@ impl TokenStore for FileStore {
     }
     fn save(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
         paths::write_private_atomic(&self.path_for(account), secret.expose_secret().as_bytes())
-            .map_err(|e| StoreError::Io(format!("{e:#}")))
+            .map_err(StoreError::Io)
     }
     fn save_unchanged_refresh_token(
         &self,
@@ -54,7 +54,7 @@ impl TokenStore for FileStore {
         secret: &SecretString,
     ) -> Result<(), StoreError> {
         paths::write_private_replace(&self.path_for(account), secret.expose_secret().as_bytes())
-            .map_err(|e| StoreError::Io(format!("{e:#}")))
+            .map_err(StoreError::Io)
     }
     fn delete(&self, account: &str) -> Result<bool, StoreError> {
         // Temp files of writes a SIGKILL interrupted hold a session too: forget them as well.
@@ -68,8 +68,7 @@ impl TokenStore for FileStore {
                 }
             }
         }
-        paths::remove_optional(&self.path_for(account))
-            .map_err(|e| StoreError::Io(format!("{e:#}")))
+        paths::remove_optional(&self.path_for(account)).map_err(StoreError::Io)
     }
 }
 

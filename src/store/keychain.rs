@@ -33,14 +33,6 @@ impl Backend {
             Backend::Keyutils => "kernel keyutils",
         }
     }
-
-    fn hint(self) -> String {
-        match self {
-            Backend::Native if cfg!(target_os = "linux") => "start and unlock a Secret Service (gnome-keyring, KeePassXC), or choose another store with --store keyutils|file".into(),
-            Backend::Native => "unlock the keychain, or choose another store with --store file".into(),
-            Backend::Keyutils => "run inside a login session with a session keyring (pam_keyinit), or choose --store keychain|file".into(),
-        }
-    }
 }
 
 pub struct Keychain {
@@ -52,10 +44,6 @@ pub struct Keychain {
 
 /// How long a rotated refresh token's write may take before tok gives up on the keychain.
 const ROTATED_SAVE_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn timeout() -> Duration {
-    Duration::from_secs(crate::config::env_secs(crate::config::ENV_KEYCHAIN_TIMEOUT, 5).max(1))
-}
 
 /// Run `f` on a worker thread; give up after `limit`.
 fn bounded<T: Send + 'static>(
@@ -81,11 +69,7 @@ fn unavailable(backend: Backend, e: &KError) -> StoreError {
         KError::NoStorageAccess(_) => "it is locked or access was refused".to_string(),
         other => one_line(&other.to_string()),
     };
-    StoreError::Unavailable {
-        store: backend.name(),
-        detail,
-        hint: backend.hint(),
-    }
+    StoreError::Unavailable { backend, detail }
 }
 
 fn one_line(s: &str) -> String {
@@ -159,9 +143,9 @@ fn keyutils_store() -> Result<Arc<CredentialStore>, KError> {
 }
 
 impl Keychain {
-    /// Connect to the backend (bounded by the keychain timeout).
-    pub fn open(backend: Backend, paths: &Paths) -> Result<Self, StoreError> {
-        let limit = timeout();
+    /// Connect to the backend; this and every later operation is bounded by `limit`
+    /// (`TOK_KEYCHAIN_TIMEOUT`, see [`crate::settings`]).
+    pub fn open(backend: Backend, paths: &Paths, limit: Duration) -> Result<Self, StoreError> {
         let store = bounded(backend, limit, move || {
             build_store(backend).map_err(|e| unavailable(backend, &e))
         })?;
@@ -213,10 +197,7 @@ impl Keychain {
                     profile: account.clone(),
                     detail: "not a tok session".into(),
                 },
-                KError::TooLong(..) => StoreError::Io(format!(
-                    "{}: the session is larger than this keychain allows",
-                    backend.name()
-                )),
+                KError::TooLong(..) => StoreError::TooLarge { backend },
                 e => unavailable(backend, &e),
             })
         })

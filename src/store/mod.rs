@@ -9,7 +9,6 @@ pub mod memory;
 
 use secrecy::SecretString;
 
-use crate::error::{Classify, Code};
 use crate::output::Printer;
 use crate::paths::Paths;
 
@@ -50,12 +49,15 @@ impl StoreKind {
 /// A store failure. `Unavailable` means the store cannot be used at all right now.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{store} is unavailable: {detail}")]
+    /// The keychain backend cannot be used at all (absent, locked, access refused).
+    #[error("{} is unavailable: {detail}", .backend.name())]
     Unavailable {
-        store: &'static str,
+        backend: keychain::Backend,
         detail: String,
-        hint: String,
     },
+    /// The keychain backend refused an item this large.
+    #[error("{}: the session is larger than this keychain allows", .backend.name())]
+    TooLarge { backend: keychain::Backend },
     #[error("{store} did not answer within {secs} s")]
     Timeout { store: &'static str, secs: u64 },
     #[error("the {store} entry for profile `{profile}` is damaged: {detail}")]
@@ -64,27 +66,11 @@ pub enum StoreError {
         profile: String,
         detail: String,
     },
-    #[error("{0}")]
-    Io(String),
-}
-
-impl Classify for StoreError {
-    fn code(&self) -> Code {
-        match self {
-            StoreError::Corrupt { .. } => Code::LoginRequired,
-            _ => Code::StoreUnavailable,
-        }
-    }
-    fn hint(&self) -> Option<String> {
-        match self {
-            StoreError::Unavailable { hint, .. } => Some(hint.clone()),
-            StoreError::Timeout { .. } => Some(
-                "unlock the keychain (or start its daemon), or choose another store with --store file".into(),
-            ),
-            StoreError::Corrupt { profile, .. } => Some(format!("run `tok login -p {profile}`")),
-            StoreError::Io(_) => None,
-        }
-    }
+    /// Reading or writing the file store failed. The error keeps its chain (the `io::Error`
+    /// downcasts from it) and prints it whole, as one message: it is not a `source`, so a
+    /// warning that prints this error alone still names the cause.
+    #[error("{0:#}")]
+    Io(anyhow::Error),
 }
 
 /// One store of secret blobs.
@@ -137,6 +123,7 @@ pub fn open(
     printer: &Printer,
     account: &str,
     access: Access,
+    keychain_timeout: std::time::Duration,
 ) -> Result<Box<dyn TokenStore>, StoreError> {
     let checked = |store: Box<dyn TokenStore>| -> Result<Box<dyn TokenStore>, StoreError> {
         if access == Access::Write {
@@ -148,10 +135,12 @@ pub fn open(
         StoreKind::Keychain => checked(Box::new(keychain::Keychain::open(
             keychain::Backend::Native,
             paths,
+            keychain_timeout,
         )?)),
         StoreKind::Keyutils => checked(Box::new(keychain::Keychain::open(
             keychain::Backend::Keyutils,
             paths,
+            keychain_timeout,
         )?)),
         StoreKind::File => Ok(Box::new(file::FileStore::new(paths))),
         StoreKind::Memory => Ok(Box::new(memory::MemoryStore::default())),
@@ -165,7 +154,7 @@ pub fn open(
                     Access::Read => k.probe(account).map(|_| k),
                     Access::Write => k.check_writable().map(|_| k),
                 };
-                match keychain::Keychain::open(backend, paths).and_then(probe) {
+                match keychain::Keychain::open(backend, paths, keychain_timeout).and_then(probe) {
                     Ok(k) => {
                         printer.verbose(format!("store: {}", k.describe()));
                         return Ok(Box::new(k));

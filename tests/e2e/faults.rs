@@ -50,7 +50,7 @@ impl Faults {
 
     /// Requests received per mode.
     pub fn hits(&self, mode: &str) -> u64 {
-        let r = tok::oauth::http::Http::new()
+        let r = tok::oauth::http::Http::new(&Default::default())
             .unwrap()
             .get(&url::Url::parse(&format!("http://127.0.0.1:{}/__hits", self.port)).unwrap())
             .unwrap();

@@ -121,7 +121,7 @@ impl Provider {
 
     /// The provider's own counters (`/__test/stats`).
     pub fn stats(&self) -> serde_json::Value {
-        let r = Http::new()
+        let r = Http::new(&Default::default())
             .unwrap()
             .get(&self.url("/__test/stats"))
             .unwrap();
@@ -141,7 +141,7 @@ impl Provider {
     /// RFC 7662 introspection with the confidential `introspector` client.
     pub fn introspect(&self, token: &str) -> serde_json::Value {
         let secret = ClientSecret::new("introspector-secret");
-        let r = Http::new()
+        let r = Http::new(&Default::default())
             .unwrap()
             .post_form(
                 &self.url("/token/introspection"),
@@ -163,7 +163,7 @@ impl Provider {
     /// POST to the token endpoint as the public client, bypassing tok (to simulate a thief or
     /// another device).
     pub fn token_request(&self, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
-        let r = Http::new()
+        let r = Http::new(&Default::default())
             .unwrap()
             .post_form(
                 &self.url("/token"),
@@ -181,7 +181,7 @@ impl Provider {
     }
 
     pub fn revoke(&self, token: &str) {
-        let r = Http::new()
+        let r = Http::new(&Default::default())
             .unwrap()
             .post_form(
                 &self.url("/token/revocation"),

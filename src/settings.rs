@@ -1,0 +1,201 @@
+//! The environment, read once at start into [`Settings`] and passed down.
+//!
+//! As in ripgrep (low-level args → high-level args): `main` resolves every environment
+//! variable tok reads for itself into one value, and the layers below take what they need from
+//! it (the HTTP client its timeouts, the keychain its deadline, the session its lock timeout).
+//! No other module reads tok's variables, and there are no process-wide switches. The names
+//! are the `ENV_*` constants of [`crate::config`]. Variables read by the crates tok uses
+//! (`NO_COLOR` by anstream, `BROWSER` and `DISPLAY` for the browser, the D-Bus address, the XDG
+//! directories) stay where those crates expect them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::config::{
+    ENV_CI, ENV_CLIENT_SECRET, ENV_CONFIG, ENV_DOCKER_CONFIG, ENV_GIT_TERMINAL_PROMPT,
+    ENV_HTTP_DEADLINE, ENV_HTTP_TIMEOUT, ENV_JSON_ERRORS, ENV_KEYCHAIN_TIMEOUT,
+    ENV_KUBERNETES_EXEC_INFO, ENV_LOCK_TIMEOUT, ENV_NONINTERACTIVE, ENV_PROFILE,
+    ENV_TEST_DELAY_AFTER_RESPONSE_MS,
+};
+
+/// The largest value a numeric environment variable may set (one day): a huge timeout must
+/// not overflow a deadline (`Instant + Duration` panics on overflow).
+pub const MAX_ENV_SECS: u64 = 24 * 3600;
+
+/// Everything tok takes from its environment. `Default` is the environment with nothing set.
+#[derive(Debug)]
+pub struct Settings {
+    /// `TOK_CONFIG`: the config file instead of the default path.
+    pub config_path: Option<PathBuf>,
+    /// `TOK_PROFILE`: the profile when `-p` is not given.
+    pub profile: Option<String>,
+    /// The HTTP client's timeouts and tracing.
+    pub http: HttpSettings,
+    /// `TOK_KEYCHAIN_TIMEOUT` (default 5 s, at least 1 s): how long one keychain operation may
+    /// take.
+    pub keychain_timeout: Duration,
+    /// `TOK_LOCK_TIMEOUT` (default 60 s): how long to wait for a profile's lock.
+    pub lock_timeout: Duration,
+    /// `TOK_NONINTERACTIVE`, else `CI`: this run must not wait for a human.
+    pub non_interactive: bool,
+    /// `GIT_TERMINAL_PROMPT=0`: git forbids prompts, so the credential helper must not log in.
+    pub git_prompts_off: bool,
+    /// `KUBERNETES_EXEC_INFO`: the `ExecCredential` kubectl passes to exec plugins.
+    pub kubernetes_exec_info: Option<String>,
+    /// `TOK_CLIENT_SECRET`: a confidential client's secret for `tok login --client-credentials`.
+    pub client_secret: Option<SecretString>,
+    /// `DOCKER_CONFIG`: docker's config directory.
+    pub docker_config: Option<PathBuf>,
+    /// `TOK_JSON_ERRORS`: errors as JSON (clap reads it too; this copy serves a command line
+    /// that did not parse).
+    pub json_errors: bool,
+    /// Test only (`TOK_TEST_DELAY_AFTER_RESPONSE_MS`): the pause between a refresh response
+    /// and persisting its rotated refresh token.
+    pub test_delay_after_response: Duration,
+}
+
+/// What the HTTP client needs: timeouts, and whether `-vv` traces each request.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// `TOK_HTTP_TIMEOUT` (default 30 s): one attempt in all.
+    pub timeout: Duration,
+    /// `TOK_HTTP_DEADLINE` (default 60 s): one request with all its retries.
+    pub deadline: Duration,
+    /// `-vv`: log each request's method, endpoint, status, content type, size and time.
+    pub trace: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Settings::default().http
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::from_lookup(|_| None)
+    }
+}
+
+impl Settings {
+    /// Read the process environment.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Read settings through `get` (the environment, or a table in tests). Empty counts as
+    /// unset; a malformed number counts as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str| get(name).filter(|v| !v.is_empty());
+        let secs = |name: &str, default: u64| {
+            Duration::from_secs(
+                get(name)
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(default)
+                    .min(MAX_ENV_SECS),
+            )
+        };
+        let non_interactive = match get(ENV_NONINTERACTIVE) {
+            Some(v) => yes(&v),
+            None => get(ENV_CI).is_some_and(|v| yes(&v)),
+        };
+        Self {
+            config_path: get(ENV_CONFIG).map(PathBuf::from),
+            profile: get(ENV_PROFILE),
+            http: HttpSettings {
+                timeout: secs(ENV_HTTP_TIMEOUT, 30),
+                deadline: secs(
+                    ENV_HTTP_DEADLINE,
+                    crate::oauth::retry::DEFAULT_DEADLINE_SECS,
+                ),
+                trace: false,
+            },
+            keychain_timeout: secs(ENV_KEYCHAIN_TIMEOUT, 5).max(Duration::from_secs(1)),
+            lock_timeout: secs(ENV_LOCK_TIMEOUT, 60),
+            non_interactive,
+            git_prompts_off: get(ENV_GIT_TERMINAL_PROMPT).is_some_and(|v| git_no(&v)),
+            kubernetes_exec_info: get(ENV_KUBERNETES_EXEC_INFO),
+            client_secret: get(ENV_CLIENT_SECRET).map(SecretString::from),
+            docker_config: get(ENV_DOCKER_CONFIG).map(PathBuf::from),
+            json_errors: get(ENV_JSON_ERRORS).is_some_and(|v| yes(&v)),
+            // A number of milliseconds, bounded like the others (in seconds' worth).
+            test_delay_after_response: Duration::from_millis(
+                get(ENV_TEST_DELAY_AFTER_RESPONSE_MS)
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0u64)
+                    .min(MAX_ENV_SECS),
+            ),
+        }
+    }
+}
+
+/// A yes/no variable: anything but `0`, `false`, `no` and `off` (any case, trimmed) is yes.
+pub fn yes(value: &str) -> bool {
+    !matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "0" | "false" | "no" | "off"
+    )
+}
+
+/// A git yes/no setting that says no: as [`yes`], and `never` too.
+pub fn git_no(value: &str) -> bool {
+    !yes(value) || value.trim().eq_ignore_ascii_case("never")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Settings {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(move |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let s = Settings::default();
+        assert_eq!(s.keychain_timeout, Duration::from_secs(5));
+        assert_eq!(s.lock_timeout, Duration::from_secs(60));
+        assert_eq!(s.http.timeout, Duration::from_secs(30));
+        assert_eq!(s.http.deadline, Duration::from_secs(60));
+        assert_eq!(s.test_delay_after_response, Duration::ZERO);
+        assert!(!s.non_interactive && !s.git_prompts_off && !s.json_errors);
+    }
+
+    #[test]
+    fn numbers_are_bounded_and_malformed_ones_ignored() {
+        let s = with(&[
+            (ENV_LOCK_TIMEOUT, "99999999999"),
+            (ENV_HTTP_TIMEOUT, "soon"),
+            (ENV_KEYCHAIN_TIMEOUT, "0"),
+            (ENV_TEST_DELAY_AFTER_RESPONSE_MS, " 250 "),
+        ]);
+        assert_eq!(s.lock_timeout, Duration::from_secs(MAX_ENV_SECS));
+        assert_eq!(s.http.timeout, Duration::from_secs(30));
+        assert_eq!(s.keychain_timeout, Duration::from_secs(1));
+        assert_eq!(s.test_delay_after_response, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn yes_no_variables() {
+        for v in ["1", "true", "yes", "on", "anything"] {
+            assert!(yes(v), "{v}");
+        }
+        for v in ["0", "false", " No ", "OFF"] {
+            assert!(!yes(v), "{v}");
+        }
+        assert!(with(&[(ENV_CI, "true")]).non_interactive);
+        assert!(!with(&[(ENV_CI, "true"), (ENV_NONINTERACTIVE, "0")]).non_interactive);
+        assert!(!with(&[(ENV_CI, "")]).non_interactive);
+        assert!(with(&[(ENV_GIT_TERMINAL_PROMPT, "never")]).git_prompts_off);
+        assert!(with(&[(ENV_GIT_TERMINAL_PROMPT, "0")]).git_prompts_off);
+        assert!(!with(&[(ENV_GIT_TERMINAL_PROMPT, "1")]).git_prompts_off);
+    }
+}

@@ -723,7 +723,7 @@ fn refresh_locked(
     p.verbose(format!(
         "refreshing with refresh token {} at {}{}",
         rt.fingerprint(),
-        endpoints.token,
+        crate::oauth::http::endpoint_name(&endpoints.token),
         if session.dpop_key.is_some() {
             " (with a DPoP proof)"
         } else {
@@ -929,7 +929,7 @@ fn client_credentials_locked(
     let started = Instant::now();
     ctx.printer.verbose(format!(
         "minting a client-credentials token at {}",
-        endpoints.token
+        crate::oauth::http::endpoint_name(&endpoints.token)
     ));
     let resp = client_credentials(ctx, profile, &endpoints, secret, narrow)?;
     let scope = narrow.scope.clone().or_else(|| profile.scope_string());

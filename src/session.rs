@@ -103,7 +103,12 @@ pub struct Session {
 
 impl Session {
     fn to_blob(&self) -> SecretString {
-        SecretString::from(serde_json::to_string(self).expect("a session serializes"))
+        // Copied into an exact-size box and the serialized string zeroized: a plain
+        // `SecretString::from(String)` may reallocate and free the first buffer unwiped.
+        let mut text = serde_json::to_string(self).expect("a session serializes");
+        let blob = SecretString::from(text.as_str());
+        zeroize::Zeroize::zeroize(&mut text);
+        blob
     }
 
     fn from_blob(
@@ -364,13 +369,13 @@ pub fn read_cache(paths: &Paths, profile: &Profile) -> Option<CachedToken> {
 }
 
 fn read_cache_key(paths: &Paths, profile: &Profile, key: &str) -> Option<CachedToken> {
-    let bytes = std::fs::read(paths.token_cache(key)).ok()?;
+    let bytes = zeroize::Zeroizing::new(std::fs::read(paths.token_cache(key)).ok()?);
     let t: CachedToken = serde_json::from_slice(&bytes).ok()?;
     t.belongs_to(profile).then_some(t)
 }
 
 fn write_cache(ctx: &Ctx, profile: &str, token: &CachedToken) {
-    let bytes = serde_json::to_vec(token).expect("a token serializes");
+    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(token).expect("a token serializes"));
     if let Err(e) = paths::write_private_replace(&ctx.paths.token_cache(profile), &bytes) {
         ctx.printer
             .verbose(format!("could not write the token cache: {e:#}"));

@@ -212,7 +212,8 @@ fn read_secret(var: Option<&str>, what: &str) -> anyhow::Result<String> {
     }
     use std::io::{BufRead, IsTerminal};
     let stdin = std::io::stdin();
-    let line = if stdin.is_terminal() {
+    // Zeroized on drop: the trimmed copy below lives on only inside a redacting type.
+    let line = zeroize::Zeroizing::new(if stdin.is_terminal() {
         // Typed at a terminal: no echo, so the secret stays off the screen and out of
         // scrollback and terminal recordings.
         rpassword::prompt_password(format!("{what}: "))?
@@ -220,7 +221,7 @@ fn read_secret(var: Option<&str>, what: &str) -> anyhow::Result<String> {
         let mut line = String::new();
         stdin.lock().read_line(&mut line)?;
         line
-    };
+    });
     let v = line.trim().to_string();
     if v.is_empty() {
         let from = match var {

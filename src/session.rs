@@ -351,8 +351,9 @@ impl Ctx {
 
 /// Read the profile state; a missing or unreadable file is an empty state.
 pub fn read_state(paths: &Paths, profile: &str) -> ProfileState {
-    std::fs::read(paths.profile_state(profile))
+    paths::read_private(&paths.profile_state(profile))
         .ok()
+        .flatten()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
 }
@@ -369,7 +370,7 @@ pub fn read_cache(paths: &Paths, profile: &Profile) -> Option<CachedToken> {
 }
 
 fn read_cache_key(paths: &Paths, profile: &Profile, key: &str) -> Option<CachedToken> {
-    let bytes = zeroize::Zeroizing::new(std::fs::read(paths.token_cache(key)).ok()?);
+    let bytes = paths::read_private(&paths.token_cache(key)).ok()??;
     let t: CachedToken = serde_json::from_slice(&bytes).ok()?;
     t.belongs_to(profile).then_some(t)
 }

@@ -66,6 +66,12 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Io(String),
+    /// A directory or file tok keeps secrets in that another user could have written.
+    #[error("refusing {}: {why}", path.display())]
+    Unsafe {
+        path: std::path::PathBuf,
+        why: String,
+    },
 }
 
 impl Classify for StoreError {
@@ -83,6 +89,10 @@ impl Classify for StoreError {
             ),
             StoreError::Corrupt { profile, .. } => Some(format!("run `tok login -p {profile}`")),
             StoreError::Io(_) => None,
+            StoreError::Unsafe { path, .. } => Some(format!(
+                "another user may have planted it: check and remove it (or, if it is yours, `chmod 700 {}`), then retry",
+                path.display()
+            )),
         }
     }
 }

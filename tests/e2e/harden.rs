@@ -64,3 +64,93 @@ fn a_running_tok_is_not_dumpable() {
     let fields: Vec<&str> = core.split_whitespace().collect();
     assert_eq!(fields[4..6], ["0", "0"], "{core}");
 }
+
+fn chmod(p: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// uid/gid `nobody`: stands for another local user (the tests run as root).
+const NOBODY: u32 = 65534;
+
+/// Item 4: another user pre-creates `$XDG_RUNTIME_DIR/tok/` (some CI images point it at
+/// `/tmp`) and plants a cache file: tok refuses the directory (exit 6, naming it) instead of
+/// serving the planted token, and a symlinked cache file is never followed.
+#[test]
+fn a_planted_cache_directory_is_refused() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let real = tok.print("work");
+    let dir = tok.path("run/tok");
+    let cache = dir.join("tokens/work.json");
+    let planted = std::fs::read_to_string(&cache)
+        .unwrap()
+        .replace(&real, "PLANTED-BY-ANOTHER-USER");
+    assert!(planted.contains("PLANTED-BY-ANOTHER-USER"));
+    std::fs::write(&cache, &planted).unwrap();
+
+    // Another user's directory (mode untouched).
+    std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY)).unwrap();
+    let r = tok.run(&["print", "-p", "work"]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+    assert!(
+        r.stderr.contains(&dir.display().to_string()),
+        "names the directory: {r:?}"
+    );
+    std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
+
+    // Ours, but writable by others: anyone could have replaced the file.
+    for (d, mode) in [(&dir, 0o777), (&dir.join("tokens"), 0o770)] {
+        chmod(d, mode);
+        let r = tok.run(&["print", "-p", "work"]);
+        assert_eq!(r.code, 6, "{} {mode:o}: {r:?}", d.display());
+        assert!(r.stdout.is_empty(), "{r:?}");
+        assert!(r.stderr.contains(&d.display().to_string()), "{r:?}");
+        chmod(d, 0o700);
+    }
+
+    // A symlinked cache file (pointing at the planted copy) is not followed.
+    let elsewhere = tok.path("planted.json");
+    std::fs::write(&elsewhere, &planted).unwrap();
+    std::fs::remove_file(&cache).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &cache).unwrap();
+    let served = tok.print("work");
+    assert_ne!(served, "PLANTED-BY-ANOTHER-USER");
+    assert!(provider.active(&served));
+}
+
+/// Item 5: a config file (it decides token endpoints) that another user could have written is
+/// refused with exit 8, naming the file and the fix, as ssh does for its config.
+#[test]
+fn a_config_file_others_could_write_is_refused() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let file = tok.path("config/tok/config.toml");
+    let dir = tok.path("config/tok");
+    let refused = |what: &std::path::Path, fix: &str| {
+        let r = tok.run(&["print", "-p", "work"]);
+        assert_eq!(r.code, 8, "{}: {r:?}", what.display());
+        assert!(r.stdout.is_empty(), "{r:?}");
+        assert!(r.stderr.contains(&what.display().to_string()), "{r:?}");
+        assert!(r.stderr.contains(fix), "{fix}: {r:?}");
+    };
+    chmod(&file, 0o666);
+    refused(&file, &format!("chmod go-w {}", file.display()));
+    chmod(&file, 0o600);
+    chmod(&dir, 0o757);
+    refused(&dir, &format!("chmod go-w {}", dir.display()));
+    chmod(&dir, 0o700);
+    std::os::unix::fs::chown(&file, Some(NOBODY), None).unwrap();
+    refused(&file, "chown");
+    std::os::unix::fs::chown(&file, Some(0), None).unwrap();
+    // Group-writable, group `nogroup` (not this user's own group): others may be in it.
+    std::os::unix::fs::chown(&file, None, Some(NOBODY)).unwrap();
+    chmod(&file, 0o620);
+    refused(&file, "chmod g-w");
+    // Group-writable by the user's own primary group with no other members: accepted.
+    std::os::unix::fs::chown(&file, None, Some(0)).unwrap();
+    assert!(tok.run(&["print", "-p", "work"]).ok());
+}

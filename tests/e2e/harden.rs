@@ -154,3 +154,101 @@ fn a_config_file_others_could_write_is_refused() {
     std::os::unix::fs::chown(&file, None, Some(0)).unwrap();
     assert!(tok.run(&["print", "-p", "work"]).ok());
 }
+
+fn hostile_login(
+    extra_env: &[(&str, &str)],
+) -> (Provider, Tok, crate::support::Run, Vec<serde_json::Value>) {
+    let provider = Provider::start();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut tok = Tok::new()
+        .env(
+            "BROWSER",
+            &crate::support::root()
+                .join("tests/support/hostile-browser.py")
+                .display()
+                .to_string(),
+        )
+        .env("TOK_TEST_HOSTILE_LOG", &log.path().display().to_string());
+    for (k, v) in extra_env {
+        tok = tok.env(k, v);
+    }
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--browser",
+        "--timeout",
+        "30s",
+    ]);
+    let steps = std::fs::read_to_string(log.path())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (provider, tok, r, steps)
+}
+
+fn step(steps: &[serde_json::Value], name: &str) -> serde_json::Value {
+    steps
+        .iter()
+        .find(|s| s["step"] == name)
+        .unwrap_or_else(|| panic!("{name} missing: {steps:?}"))
+        .clone()
+}
+
+/// Item 1: 32 connections that each send a byte a second (more than the old 16 slots) cannot
+/// hold the listener hostage: the real callback, arriving behind them, ends the login, and tok
+/// cut the drippers at their header deadline instead of waiting for them.
+#[test]
+fn slow_drip_connections_do_not_hold_the_listener_hostage() {
+    let (provider, tok, r, steps) = hostile_login(&[("TOK_TEST_HOSTILE_DRIP", "32")]);
+    assert!(r.ok() && r.stderr.contains("Logged in"), "{r:?} {steps:?}");
+    assert_eq!(step(&steps, "drip")["connections"], 32);
+    let real = step(&steps, "real_browser");
+    assert_eq!(real["exit"], 0, "{steps:?}");
+    // Generous: the drippers drip for as long as they are let; the login did not wait for them.
+    assert!(real["seconds"].as_f64().unwrap() < 20.0, "{steps:?}");
+    assert!(provider.active(&tok.print("work")));
+}
+
+/// Item 2: the browser is started on a one-time start link, so the authorization URL (its
+/// `state` and `code_challenge`) is not in any process's argv; the link works once, a second
+/// fetch is refused, and tok warns about it.
+#[test]
+fn the_browser_gets_a_one_time_start_link() {
+    let (provider, tok, r, steps) = hostile_login(&[]);
+    assert!(r.ok() && r.stderr.contains("Logged in"), "{r:?} {steps:?}");
+    let argv = step(&steps, "argv");
+    assert_eq!(argv["has_state"], false, "{steps:?}");
+    assert_eq!(argv["has_challenge"], false, "{steps:?}");
+    let first = step(&steps, "start");
+    assert!(
+        first["status"].as_str().unwrap().starts_with("HTTP/1.1 30"),
+        "{first}"
+    );
+    assert_eq!(first["to_provider"], true, "{first}");
+    // The full URL is still printed for copy-paste.
+    assert!(
+        r.stderr.contains("/auth?") && r.stderr.contains("code_challenge="),
+        "{r:?}"
+    );
+    let second = step(&steps, "second_start");
+    assert!(
+        second["status"].as_str().unwrap().starts_with("HTTP/1.1 4"),
+        "{second}"
+    );
+    assert!(
+        !second["says"].as_str().unwrap().contains("code_challenge"),
+        "{second}"
+    );
+    assert!(r.stderr.contains("start link was used twice"), "{r:?}");
+    assert!(provider.active(&tok.print("work")));
+}

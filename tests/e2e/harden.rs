@@ -252,3 +252,104 @@ fn the_browser_gets_a_one_time_start_link() {
     assert!(r.stderr.contains("start link was used twice"), "{r:?}");
     assert!(provider.active(&tok.print("work")));
 }
+
+/// tests/provider/chromium.mjs, once Debian's Chromium is known to be there.
+fn chromium_browser() -> std::path::PathBuf {
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium is missing: run scripts/setup (Debian package `chromium`)"
+    );
+    crate::support::root().join("tests/provider/chromium.mjs")
+}
+
+/// Item 3, in a real browser: headless Chromium (Debian's package, driven by playwright-core
+/// through tests/provider/chromium.mjs as `$BROWSER`) logs in against the test provider. It
+/// ends on tok's clean `/done` page naming the profile and issuer; no URL it committed carries
+/// the code or state, and no page it loaded contains a token.
+#[test]
+fn a_real_browser_ends_on_a_clean_page() {
+    let provider = Provider::start();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let script = chromium_browser();
+    let tok = Tok::new()
+        .env("BROWSER", &script.display().to_string())
+        .env("TOK_TEST_CHROMIUM_LOG", &log.path().display().to_string());
+    let r = tok.login(&provider, "work");
+    assert!(r.stderr.contains("Logged in"), "{r:?}");
+    let seen: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(log.path()).unwrap()).unwrap();
+    let final_url = seen["final_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{seen}"));
+    assert!(
+        final_url.starts_with("http://127.0.0.1:") && final_url.ends_with("/done"),
+        "{seen}"
+    );
+    let text = seen["text"].as_str().unwrap();
+    assert!(text.contains("Signed in"), "{text}");
+    assert!(
+        text.contains("work") && text.contains(&provider.issuer),
+        "{text}"
+    );
+    let navigated: Vec<&str> = seen["navigated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert!(!navigated.is_empty());
+    let port = &final_url["http://127.0.0.1:".len()..final_url.rfind('/').unwrap()];
+    for u in navigated
+        .iter()
+        .filter(|u| u.contains(&format!("127.0.0.1:{port}/")))
+    {
+        assert!(
+            !u.contains("code=") && !u.contains("state="),
+            "in the history: {u}"
+        );
+    }
+    let at = tok.print("work");
+    let rt = tok.refresh_token("work");
+    let pages = seen["pages"].to_string();
+    assert!(
+        !pages.contains(&at) && !pages.contains(&rt),
+        "a token in a page"
+    );
+    assert!(provider.active(&at));
+}
+
+/// Item 3, the failure page in the real browser: the user denies; Chromium ends on `/failed`,
+/// which says what to run next.
+#[test]
+fn a_real_browser_shows_the_failure_page_on_denial() {
+    let provider = Provider::start_with(&[("TOK_TEST_DENY", "1")]);
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let script = chromium_browser();
+    let tok = Tok::new()
+        .env("BROWSER", &script.display().to_string())
+        .env("TOK_TEST_CHROMIUM_LOG", &log.path().display().to_string());
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-cli",
+        "--browser",
+        "--timeout",
+        "60s",
+    ]);
+    assert_eq!(r.code, 7, "{r:?}");
+    let seen: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(log.path()).unwrap()).unwrap();
+    let final_url = seen["final_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{seen}"));
+    assert!(final_url.ends_with("/failed"), "{seen}");
+    let text = seen["text"].as_str().unwrap();
+    assert!(
+        text.contains("tok login -p work") && text.contains(&provider.issuer),
+        "{text}"
+    );
+}

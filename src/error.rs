@@ -198,6 +198,13 @@ fn store(e: &crate::store::StoreError) -> (Code, Option<String>) {
             Some(format!("run `tok login -p {profile}`")),
         ),
         S::TooLarge { .. } | S::Io(_) => (Code::StoreUnavailable, None),
+        S::Unsafe { path, .. } => (
+            Code::StoreUnavailable,
+            Some(format!(
+                "another user may have planted it: check and remove it (or, if it is yours, `chmod 700 {}`), then retry",
+                path.display()
+            )),
+        ),
     }
 }
 
@@ -217,6 +224,9 @@ fn config(e: &crate::config::ConfigError) -> Option<String> {
             "fix `{key}` under [profiles.{profile}], or pass it to `tok login -p {profile}`"
         )),
         C::Parse { .. } => Some("fix the file, or move it aside to start over".into()),
+        C::Unsafe { fix, .. } => Some(format!(
+            "{fix}, after checking that its content (token endpoints, hosts) is what you wrote"
+        )),
         C::Read { .. } | C::BadName(_) => None,
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod hardening;
 pub mod helpers;
 pub mod oauth;
 pub mod output;

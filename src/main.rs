@@ -8,6 +8,8 @@ use tok::cli::Cli;
 use tok::error::{Code, classify};
 
 fn main() -> ExitCode {
+    // Before anything reads a secret (the environment, stdin, the store).
+    tok::hardening::deny_core_dumps();
     let settings = tok::settings::Settings::from_env();
     let args = tok::helpers::expand_argv0(std::env::args_os().collect());
     if let Some(cli) = Cli::try_parse_print(&args) {

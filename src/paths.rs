@@ -1,9 +1,14 @@
 //! Where tok keeps its files. Every directory tok creates is 0700 and every file 0600.
 //!
+//! A directory tok reuses must be its user's and writable by nobody else (else
+//! [`StoreError::Unsafe`], exit 6): `$XDG_RUNTIME_DIR` may be a shared `/tmp`, where another
+//! user could pre-create `tok/` and plant a token cache. Files are opened without following
+//! symlinks.
+//!
 //! | what                         | where (Linux)                                   |
 //! |------------------------------|-------------------------------------------------|
 //! | config                       | `$XDG_CONFIG_HOME/tok/config.toml`              |
-//! | access-token cache           | `$XDG_RUNTIME_DIR/tok/` (else the cache dir)    |
+//! | access-token cache           | `$XDG_RUNTIME_DIR/tok/`, else `/run/user/UID/tok/` when it is ours, else `$XDG_CACHE_HOME/tok/run/` |
 //! | locks                        | `$XDG_STATE_HOME/tok/locks/`                    |
 //! | discovery cache              | `$XDG_CACHE_HOME/tok/discovery/`                |
 //! | profile state (no secrets)   | `$XDG_STATE_HOME/tok/profiles/`                 |
@@ -14,6 +19,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+
+use crate::store::StoreError;
 
 /// The resolved directories of one tok invocation.
 #[derive(Debug, Clone)]
@@ -30,11 +37,12 @@ impl Paths {
         let dirs = directories::ProjectDirs::from("", "", "tok")
             .context("cannot find a home directory; set HOME")?;
         let cache_dir = dirs.cache_dir().to_path_buf();
-        Ok(Self {
+        let paths = Self {
             config_dir: dirs.config_dir().to_path_buf(),
             runtime_dir: dirs
                 .runtime_dir()
                 .map(Path::to_path_buf)
+                .or_else(user_runtime_dir)
                 .unwrap_or_else(|| cache_dir.join("run")),
             state_dir: dirs
                 .state_dir()
@@ -42,7 +50,28 @@ impl Paths {
                 .unwrap_or_else(|| dirs.data_local_dir().join("state")),
             data_dir: dirs.data_local_dir().to_path_buf(),
             cache_dir,
-        })
+        };
+        paths.check_existing()?;
+        Ok(paths)
+    }
+
+    /// Refuse now, before any file in them is read, the directories tok already has that
+    /// another user could have written.
+    fn check_existing(&self) -> Result<(), StoreError> {
+        for root in [
+            &self.runtime_dir,
+            &self.state_dir,
+            &self.data_dir,
+            &self.cache_dir,
+        ] {
+            for sub in ["", "tokens", "locks", "profiles", "sessions", "discovery"] {
+                let dir = root.join(sub);
+                if fs::symlink_metadata(&dir).is_ok() {
+                    check_private_dir(&dir)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn config_file(&self) -> PathBuf {
@@ -74,7 +103,60 @@ impl Paths {
     }
 }
 
-/// Create `dir` and its missing parents with mode 0700.
+/// Without `$XDG_RUNTIME_DIR`: `/run/user/UID/tok` when `/run/user/UID` exists and is ours
+/// alone (systemd-logind's per-user tmpfs, wiped at logout), else `None`.
+fn user_runtime_dir() -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        let dir = PathBuf::from(format!("/run/user/{uid}"));
+        let m = fs::symlink_metadata(&dir).ok()?;
+        (m.is_dir() && m.uid() == uid && m.mode() & 0o022 == 0).then(|| dir.join("tok"))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// `dir` is a real directory (not a symlink) owned by this user and writable by no one else.
+pub fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let unsafe_dir = |why: String| StoreError::Unsafe {
+        path: dir.to_path_buf(),
+        why,
+    };
+    let m = fs::symlink_metadata(dir)
+        .with_context(|| format!("cannot inspect {}", dir.display()))
+        .map_err(StoreError::Io)?;
+    if !m.is_dir() {
+        return Err(unsafe_dir("not a directory (a symlink?)".into()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        if m.uid() != uid {
+            return Err(unsafe_dir(format!(
+                "it belongs to uid {}, not to you (uid {uid})",
+                m.uid()
+            )));
+        }
+        if m.mode() & 0o022 != 0 {
+            return Err(unsafe_dir(format!(
+                "others can write to it (mode {:o})",
+                m.mode() & 0o7777
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Create `dir` and its missing parents with mode 0700, then check it and its ancestors up to
+/// tok's own directory (the nearest one named `tok`) with [`check_private_dir`]: a directory
+/// that already existed is trusted only if it is ours alone.
 pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
@@ -84,7 +166,40 @@ pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
         b.mode(0o700);
     }
     b.create(dir)
-        .with_context(|| format!("cannot create directory {}", dir.display()))
+        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    for d in dir.ancestors() {
+        check_private_dir(d)?;
+        if d.file_name().is_some_and(|n| n == "tok") || d == dir && !has_tok_ancestor(dir) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn has_tok_ancestor(dir: &Path) -> bool {
+    dir.ancestors()
+        .any(|d| d.file_name().is_some_and(|n| n == "tok"))
+}
+
+/// Read a private file without following a symlink in its last component: `Ok(None)` when it
+/// does not exist.
+pub fn read_private(path: &Path) -> std::io::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    use std::io::Read;
+    let mut o = fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut f = match o.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    f.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// Write `bytes` to `path` atomically: a 0600 temp file in the same directory, fsync, rename,
@@ -150,12 +265,13 @@ pub fn open_lock_file(path: &Path) -> std::io::Result<fs::File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     o.open(path)
 }
 
 /// Read a file that may not exist: `Ok(None)` when it does not.
+/// (Follows symlinks: for the user's own files, such as a dotfile-managed docker config.)
 pub fn read_optional(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
     match fs::read(path) {
         Ok(b) => Ok(Some(b)),

@@ -17,7 +17,9 @@ macro_rules! secret_type {
         impl $name {
             /// Wrap a value received from a server, a store or a user.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(SecretString::from(value.into()))
+                let value = value.into();
+                hold(&value);
+                Self(SecretString::from(value))
             }
 
             /// The raw value. Every call site is a place where the secret leaves tok on purpose.
@@ -75,6 +77,59 @@ impl Clone for AccessToken {
     fn clone(&self) -> Self {
         Self::new(self.expose().to_owned())
     }
+}
+
+/// Hashes of every secret this process has wrapped, by length in bytes: what
+/// [`redact_held`] looks for. Only digests are kept, so the set holds no secret and outlives
+/// none; it is process-wide because a provider's text may echo any token tok holds, whichever
+/// part of tok wrapped it.
+static HELD: std::sync::Mutex<Vec<(usize, [u8; 32])>> = std::sync::Mutex::new(Vec::new());
+
+/// Shorter values are not tokens (codes in tests, user codes): treating them as secrets would
+/// blank ordinary words in messages.
+const MIN_HELD_LEN: usize = 12;
+
+fn hold(value: &str) {
+    if value.len() < MIN_HELD_LEN {
+        return;
+    }
+    let entry = (value.len(), Sha256::digest(value.as_bytes()).into());
+    let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+    if !held.contains(&entry) {
+        held.push(entry);
+    }
+}
+
+/// `text` with every substring equal to a secret this process holds replaced by a marker.
+pub fn redact_held(text: &str) -> String {
+    let held = HELD.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut lens: Vec<usize> = held.iter().map(|(l, _)| *l).collect();
+    lens.sort_unstable_by(|a, b| b.cmp(a));
+    lens.dedup();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    'scan: while i < bytes.len() {
+        // `i` only ever advances by whole characters or whole matches of valid UTF-8.
+        for &len in &lens {
+            let Some(window) = bytes.get(i..i + len) else {
+                continue;
+            };
+            let digest: [u8; 32] = Sha256::digest(window).into();
+            if held.contains(&(len, digest)) {
+                out.push_str("[a token tok holds]");
+                i += len;
+                continue 'scan;
+            }
+        }
+        let c = text[i..]
+            .chars()
+            .next()
+            .expect("i is a char boundary below len");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 /// A short, non-reversible fingerprint of a secret: the first 12 hex digits of its SHA-256.

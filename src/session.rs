@@ -103,7 +103,12 @@ pub struct Session {
 
 impl Session {
     fn to_blob(&self) -> SecretString {
-        SecretString::from(serde_json::to_string(self).expect("a session serializes"))
+        // Copied into an exact-size box and the serialized string zeroized: a plain
+        // `SecretString::from(String)` may reallocate and free the first buffer unwiped.
+        let mut text = serde_json::to_string(self).expect("a session serializes");
+        let blob = SecretString::from(text.as_str());
+        zeroize::Zeroize::zeroize(&mut text);
+        blob
     }
 
     fn from_blob(
@@ -343,8 +348,9 @@ impl Ctx {
 
 /// Read the profile state; a missing or unreadable file is an empty state.
 pub fn read_state(paths: &Paths, profile: &str) -> ProfileState {
-    std::fs::read(paths.profile_state(profile))
+    paths::read_private(&paths.profile_state(profile))
         .ok()
+        .flatten()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
 }
@@ -361,13 +367,13 @@ pub fn read_cache(paths: &Paths, profile: &Profile) -> Option<CachedToken> {
 }
 
 fn read_cache_key(paths: &Paths, profile: &Profile, key: &str) -> Option<CachedToken> {
-    let bytes = std::fs::read(paths.token_cache(key)).ok()?;
+    let bytes = paths::read_private(&paths.token_cache(key)).ok()??;
     let t: CachedToken = serde_json::from_slice(&bytes).ok()?;
     t.belongs_to(profile).then_some(t)
 }
 
 fn write_cache(ctx: &Ctx, profile: &str, token: &CachedToken) {
-    let bytes = serde_json::to_vec(token).expect("a token serializes");
+    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(token).expect("a token serializes"));
     if let Err(e) = paths::write_private_replace(&ctx.paths.token_cache(profile), &bytes) {
         ctx.printer
             .verbose(format!("could not write the token cache: {e:#}"));
@@ -716,7 +722,7 @@ fn refresh_locked(
     p.verbose(format!(
         "refreshing with refresh token {} at {}{}",
         rt.fingerprint(),
-        endpoints.token,
+        crate::oauth::http::endpoint_name(&endpoints.token),
         if session.dpop_key.is_some() {
             " (with a DPoP proof)"
         } else {
@@ -916,7 +922,7 @@ fn client_credentials_locked(
     let started = Instant::now();
     ctx.printer.verbose(format!(
         "minting a client-credentials token at {}",
-        endpoints.token
+        crate::oauth::http::endpoint_name(&endpoints.token)
     ));
     let resp = client_credentials(ctx, profile, &endpoints, secret, narrow)?;
     let scope = narrow.scope.clone().or_else(|| profile.scope_string());

@@ -10,7 +10,7 @@ use crate::error::{Code, Hinted};
 use crate::oauth::discovery::Endpoints;
 use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::http::ClientAuth;
-use crate::oauth::loopback::{Callback, Listener};
+use crate::oauth::loopback::{Callback, Listener, Pages};
 use crate::oauth::loopback::{Outcome, parse_callback};
 use crate::oauth::token::{self, TokenResponse};
 use crate::oauth::{OAuthError, browser, device, pkce};
@@ -231,7 +231,8 @@ fn read_secret(
     }
     use std::io::{BufRead, IsTerminal};
     let stdin = std::io::stdin();
-    let line = if stdin.is_terminal() {
+    // Zeroized on drop: the trimmed copy below lives on only inside a redacting type.
+    let line = zeroize::Zeroizing::new(if stdin.is_terminal() {
         // Typed at a terminal: no echo, so the secret stays off the screen and out of
         // scrollback and terminal recordings.
         rpassword::prompt_password(format!("{what}: "))?
@@ -239,7 +240,7 @@ fn read_secret(
         let mut line = String::new();
         stdin.lock().read_line(&mut line)?;
         line
-    };
+    });
     let v = line.trim().to_string();
     if v.is_empty() {
         let from = match var {
@@ -443,7 +444,12 @@ fn browser_flow(
             profile.issuer
         ))
     })?;
-    let listener = Listener::bind()?;
+    let warn = p.clone();
+    let pages = Pages {
+        profile: profile.name.clone(),
+        issuer: profile.issuer.to_string(),
+    };
+    let listener = Listener::bind(pages, move |m| warn.warn(m))?;
     let redirect_uri = listener.redirect_uri();
     let verifier = pkce::verifier();
     let state = pkce::random_urlsafe(16);
@@ -460,7 +466,8 @@ fn browser_flow(
         "Sign in with your browser. If it does not open, visit:\n  {url}"
     ));
     if !args.no_browser {
-        match browser::open(url.as_str()) {
+        // Not the URL itself: a browser's argv is readable by every local user.
+        match browser::open(&listener.start_link(url.as_str(), &state)) {
             Ok(what) => p.verbose(format!("opened {what}")),
             Err(e) => p.warn(e),
         }
@@ -475,7 +482,9 @@ fn browser_flow(
         pb.finish_and_clear();
     }
     let cb = cb.map_err(|e| login_error(e, &profile.name))?;
-    exchange_code(env, profile, ep, cb, &redirect_uri, &verifier, dpop)
+    let resp = exchange_code(env, profile, ep, cb, &redirect_uri, &verifier, dpop);
+    listener.finish(resp.is_ok());
+    resp
 }
 
 /// `--paste`: the browser flow for a machine whose loopback the browser cannot reach. The

@@ -33,8 +33,15 @@ pub struct Response {
     pub body: Body,
 }
 
-/// A response body; it may hold tokens, so its Debug output is only its length.
+/// A response body; it may hold tokens, so its Debug output is only its length, and it is
+/// zeroized when dropped (a token response's raw bytes would otherwise linger in freed memory).
 pub struct Body(pub Vec<u8>);
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,13 +1,26 @@
-//! The loopback redirect listener of the browser flow (RFC 8252 §7.3).
+//! The loopback listener of the browser flow (RFC 8252 §7.3): the one-time start link, the
+//! redirect callback, and the pages the browser ends on.
 //!
 //! The listener is bound to 127.0.0.1 on an OS-chosen port and held for the whole flow (no
-//! probe-then-rebind race). Requests whose `state` does not match are answered and ignored, so a
-//! forged callback cannot end the login; only the deadline or the real callback does.
+//! probe-then-rebind race); other local users can see the port, so everything here assumes
+//! they will talk to it:
+//! - The browser is started on `/start/<random>`, which redirects to the authorization URL
+//!   exactly once: a browser's argv is readable by every user (`/proc/*/cmdline`), and the
+//!   authorization URL's `state` and `code_challenge` would let one of them deliver their own
+//!   code first (login CSRF). A second fetch gets an error page and tok warns.
+//! - Each connection has one deadline for its whole request line and headers, and the slots for
+//!   connections still sending them are reclaimed from the oldest: slow or silent connections
+//!   cannot keep the real callback out.
+//! - Requests whose `state` does not match are answered and ignored, so a forged callback cannot
+//!   end the login; only the deadline or the real callback does.
+//! - The callback is answered, once the login's outcome is known, with a redirect to `/done` or
+//!   `/failed`, so no code or state stays in the address bar or the history.
 
+use std::collections::VecDeque;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::OAuthError;
@@ -76,14 +89,59 @@ pub fn parse_callback(target: &str, expected_state: &str) -> Outcome {
     }
 }
 
+/// What the browser's closing pages say: which login this was.
+#[derive(Debug, Clone)]
+pub struct Pages {
+    pub profile: String,
+    pub issuer: String,
+}
+
+/// Connections still sending their request line and headers, at most this many at once; a new
+/// one beyond it closes the oldest (a slow or silent one), never itself.
+pub const MAX_READING: usize = 64;
+/// How long one connection may take to send its whole request line and headers.
+pub const HEADER_DEADLINE: Duration = Duration::from_secs(3);
+/// How long the listener outlives the login, for the browser to fetch `/done` or `/failed`.
+const LINGER: Duration = Duration::from_secs(3);
+
+type Warn = Box<dyn Fn(String) + Send + Sync>;
+
 pub struct Listener {
-    listener: TcpListener,
     addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: Option<std::thread::JoinHandle<()>>,
+}
+
+struct Shared {
+    pages: Pages,
+    warn: Warn,
+    stop: AtomicBool,
+    next_id: AtomicU64,
+    /// Connections still reading headers, oldest first (a clone of each, to shut it down).
+    reading: Mutex<VecDeque<(u64, TcpStream)>>,
+    flow: Mutex<Flow>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Flow {
+    /// `/start/<this>` and where it leads; taken by the first fetch.
+    start: Option<(String, Option<String>)>,
+    state: Option<String>,
+    callbacks: Option<mpsc::Sender<Callback>>,
+    /// Set by [`Listener::finish`]: whether the login succeeded.
+    outcome: Option<bool>,
+    /// A closing page was served.
+    page_served: bool,
 }
 
 impl Listener {
-    /// Bind 127.0.0.1:0 and keep it.
-    pub fn bind() -> Result<Self, OAuthError> {
+    /// Bind 127.0.0.1:0, keep it, and serve it on a thread until dropped. `warn` is told about
+    /// what the user should know (the start link fetched twice).
+    pub fn bind(
+        pages: Pages,
+        warn: impl Fn(String) + Send + Sync + 'static,
+    ) -> Result<Self, OAuthError> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| {
             OAuthError::Login(format!(
                 "cannot listen on 127.0.0.1 for the browser redirect: {e}"
@@ -95,63 +153,134 @@ impl Listener {
         listener
             .set_nonblocking(true)
             .map_err(|e| OAuthError::Login(e.to_string()))?;
-        Ok(Self { listener, addr })
+        let shared = Arc::new(Shared {
+            pages,
+            warn: Box::new(warn),
+            stop: AtomicBool::new(false),
+            next_id: AtomicU64::new(0),
+            reading: Mutex::new(VecDeque::new()),
+            flow: Mutex::new(Flow::default()),
+            changed: Condvar::new(),
+        });
+        let s = shared.clone();
+        let server = std::thread::spawn(move || serve(listener, s));
+        Ok(Self {
+            addr,
+            shared,
+            server: Some(server),
+        })
     }
 
     pub fn redirect_uri(&self) -> String {
         format!("http://127.0.0.1:{}/callback", self.addr.port())
     }
 
-    /// Serve requests until the callback with `state` arrives or `deadline` passes.
-    ///
-    /// Each connection is read on its own thread (at most [`MAX_CONNECTIONS`] at once, each
-    /// bounded by [`READ_TIMEOUT`]), so a local process that connects and sends nothing cannot
-    /// hold up the real callback.
+    /// A one-time link on this listener that redirects to `authorization_url`, for the
+    /// browser's argv; `state` is the one the callback must carry.
+    pub fn start_link(&self, authorization_url: &str, state: &str) -> String {
+        let token = super::pkce::random_urlsafe(16);
+        let mut flow = self.shared.lock_flow();
+        flow.start = Some((token.clone(), Some(authorization_url.to_string())));
+        flow.state = Some(state.to_string());
+        format!("http://127.0.0.1:{}/start/{token}", self.addr.port())
+    }
+
+    /// Wait until the callback with `state` arrives or `deadline` passes.
     pub fn wait(&self, state: &str, deadline: Instant) -> Result<Callback, OAuthError> {
         let (tx, rx) = mpsc::channel();
-        let busy = Arc::new(AtomicUsize::new(0));
-        loop {
-            if let Ok(cb) = rx.try_recv() {
-                return Ok(cb);
+        {
+            let mut flow = self.shared.lock_flow();
+            flow.state = Some(state.to_string());
+            flow.callbacks = Some(tx);
+        }
+        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .map_err(|_| OAuthError::Expired)
+    }
+
+    /// Tell the browser how the login ended: its callback request, held until now, is
+    /// redirected to `/done` or `/failed`. The listener then lingers briefly (on drop) so the
+    /// browser can fetch that page.
+    pub fn finish(&self, ok: bool) {
+        let mut flow = self.shared.lock_flow();
+        if flow.outcome.is_none() {
+            flow.outcome = Some(ok);
+        }
+        self.shared.changed.notify_all();
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        {
+            let mut flow = self.shared.lock_flow();
+            if flow.outcome.is_none() {
+                flow.outcome = Some(false);
+                self.shared.changed.notify_all();
             }
-            if Instant::now() >= deadline {
-                return Err(OAuthError::Expired);
-            }
-            match self.listener.accept() {
-                Ok((stream, _)) => {
-                    if busy.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-                        // Too many open requests: drop this one (the browser would retry).
-                        busy.fetch_sub(1, Ordering::SeqCst);
-                        continue;
-                    }
-                    let (tx, busy, state) = (tx.clone(), busy.clone(), state.to_string());
-                    std::thread::spawn(move || {
-                        if let Some(cb) = handle(stream, &state) {
-                            let _ = tx.send(cb);
-                        }
-                        busy.fetch_sub(1, Ordering::SeqCst);
-                    });
+            // A callback was answered: give the browser a moment to fetch its page.
+            if flow
+                .callbacks
+                .as_ref()
+                .is_some_and(|_| flow.state.is_none())
+            {
+                let until = Instant::now() + LINGER;
+                while !flow.page_served && Instant::now() < until {
+                    let left = until.saturating_duration_since(Instant::now());
+                    flow = match self.shared.changed.wait_timeout(flow, left) {
+                        Ok((f, _)) => f,
+                        Err(e) => e.into_inner().0,
+                    };
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(25));
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(25)),
             }
+        }
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.server.take() {
+            let _ = t.join();
         }
     }
 }
 
-/// Requests read at the same time by the loopback listener.
-pub const MAX_CONNECTIONS: usize = 16;
-/// How long one connection may take to send its request line and headers.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+impl Shared {
+    fn lock_flow(&self) -> std::sync::MutexGuard<'_, Flow> {
+        self.flow.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
-fn handle(mut stream: TcpStream, state: &str) -> Option<Callback> {
+fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+                if let Ok(clone) = stream.try_clone() {
+                    let mut reading = shared.reading.lock().unwrap_or_else(|e| e.into_inner());
+                    if reading.len() >= MAX_READING
+                        && let Some((_, oldest)) = reading.pop_front()
+                    {
+                        // Still sending headers after everything newer: the least likely to be
+                        // the browser.
+                        let _ = oldest.shutdown(Shutdown::Both);
+                    }
+                    reading.push_back((id, clone));
+                }
+                let shared = shared.clone();
+                std::thread::spawn(move || handle(stream, id, &shared));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
+
+/// Read one request's target within [`HEADER_DEADLINE`] in total.
+fn read_target(stream: &mut TcpStream) -> Option<String> {
+    let deadline = Instant::now() + HEADER_DEADLINE;
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
     let mut buf = Vec::with_capacity(2048);
     let mut chunk = [0u8; 2048];
-    let target = loop {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return None;
+        }
         let n = stream.read(&mut chunk).ok()?;
         if n == 0 {
             return None;
@@ -160,11 +289,11 @@ fn handle(mut stream: TcpStream, state: &str) -> Option<Callback> {
         let mut headers = [httparse::EMPTY_HEADER; 32];
         let mut req = httparse::Request::new(&mut headers);
         match req.parse(&buf) {
-            Ok(httparse::Status::Complete(_)) => break req.path.map(str::to_string),
+            Ok(httparse::Status::Complete(_)) => return req.path.map(str::to_string),
             Ok(httparse::Status::Partial) if buf.len() < 16 * 1024 => continue,
             _ => {
                 respond(
-                    &mut stream,
+                    stream,
                     400,
                     "Bad request",
                     "tok could not read this request.",
@@ -172,27 +301,115 @@ fn handle(mut stream: TcpStream, state: &str) -> Option<Callback> {
                 return None;
             }
         }
-    }?;
-    match parse_callback(&target, state) {
-        Outcome::Done(cb) => {
-            match &cb {
-                Callback::Code { .. } => respond(
+    }
+}
+
+fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
+    let target = read_target(&mut stream);
+    shared
+        .reading
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|(i, _)| *i != id);
+    let Some(target) = target else { return };
+    let path = target.split('?').next().unwrap_or("");
+    let Pages { profile, issuer } = &shared.pages;
+    let (profile, issuer) = (html_escape(profile), html_escape(issuer));
+    if let Some(token) = path.strip_prefix("/start/") {
+        let mut flow = shared.lock_flow();
+        match &mut flow.start {
+            Some((t, url)) if t == token => match url.take() {
+                Some(url) => {
+                    drop(flow);
+                    redirect(&mut stream, &url);
+                }
+                None => {
+                    drop(flow);
+                    (shared.warn)(
+                        "the sign-in start link was used twice: the second request was refused. If you did not open it twice, another program on this machine may be trying to take over this login; check that the page you approve shows your own account".into(),
+                    );
+                    respond(
+                        &mut stream,
+                        410,
+                        "Link already used",
+                        "This sign-in link works once and was already used. Return to the terminal; if you did not open it yourself, cancel the login (Ctrl-C) and run it again.",
+                    );
+                }
+            },
+            _ => {
+                drop(flow);
+                respond(
                     &mut stream,
-                    200,
-                    "Signed in",
-                    "tok received the authorization. You may close this tab and return to the terminal.",
-                ),
-                Callback::Error { error, .. } => respond(
-                    &mut stream,
-                    200,
-                    "Sign-in failed",
-                    &format!(
-                        "The provider answered `{}`. Return to the terminal for details.",
-                        html_escape(error)
-                    ),
-                ),
+                    404,
+                    "Not this login",
+                    "tok ignored this request: not found.",
+                );
             }
-            Some(cb)
+        }
+        return;
+    }
+    if path == "/done" || path == "/failed" {
+        let ok = path == "/done";
+        {
+            let mut flow = shared.lock_flow();
+            flow.page_served = true;
+            shared.changed.notify_all();
+        }
+        if ok {
+            respond(
+                &mut stream,
+                200,
+                "Signed in",
+                &format!(
+                    "tok signed in profile <b>{profile}</b> at <b>{issuer}</b>. You may close this tab and return to the terminal."
+                ),
+            );
+        } else {
+            respond(
+                &mut stream,
+                200,
+                "Sign-in failed",
+                &format!(
+                    "tok could not sign in profile <b>{profile}</b> at <b>{issuer}</b>. The terminal says why. To try again, run <code>tok login -p {profile}</code> there."
+                ),
+            );
+        }
+        return;
+    }
+    let state = shared.lock_flow().state.clone().unwrap_or_default();
+    match parse_callback(&target, &state) {
+        Outcome::Done(cb) => {
+            let mut flow = shared.lock_flow();
+            let Some(tx) = flow.callbacks.clone().filter(|_| flow.state.is_some()) else {
+                drop(flow);
+                respond(
+                    &mut stream,
+                    400,
+                    "Not this login",
+                    "tok ignored this request: the login already has its callback.",
+                );
+                return;
+            };
+            // One callback per login: a replay of it is ignored.
+            flow.state = None;
+            let _ = tx.send(cb);
+            // Hold the browser's request until the login's outcome is known, then send it to
+            // the page that tells it.
+            let until = Instant::now() + Duration::from_secs(300);
+            while flow.outcome.is_none() && Instant::now() < until {
+                let left = until.saturating_duration_since(Instant::now());
+                flow = match shared.changed.wait_timeout(flow, left) {
+                    Ok((f, _)) => f,
+                    Err(e) => e.into_inner().0,
+                };
+            }
+            let page = if flow.outcome == Some(true) {
+                "/done"
+            } else {
+                "/failed"
+            };
+            drop(flow);
+            redirect(&mut stream, page);
         }
         Outcome::Ignore(why) => {
             let status = if why == "not found" { 404 } else { 400 };
@@ -202,9 +419,16 @@ fn handle(mut stream: TcpStream, state: &str) -> Option<Callback> {
                 "Not this login",
                 &format!("tok ignored this request: {why}."),
             );
-            None
         }
     }
+}
+
+fn redirect(stream: &mut TcpStream, location: &str) {
+    let _ = write!(
+        stream,
+        "HTTP/1.1 303 See Other\r\nlocation: {location}\r\ncontent-length: 0\r\ncache-control: no-store\r\nreferrer-policy: no-referrer\r\nconnection: close\r\n\r\n"
+    );
+    let _ = stream.flush();
 }
 
 fn respond(stream: &mut TcpStream, status: u16, title: &str, text: &str) {
@@ -215,11 +439,12 @@ fn respond(stream: &mut TcpStream, status: u16, title: &str, text: &str) {
     let reason = match status {
         200 => "OK",
         404 => "Not Found",
+        410 => "Gone",
         _ => "Bad Request",
     };
     let _ = write!(
         stream,
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\ncache-control: no-store\r\nreferrer-policy: no-referrer\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.flush();
@@ -229,11 +454,124 @@ fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pages() -> Pages {
+        Pages {
+            profile: "work".into(),
+            issuer: "https://id.example".into(),
+        }
+    }
+
+    fn get(addr: SocketAddr, target: &str) -> String {
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(s, "GET {target} HTTP/1.1\r\nhost: x\r\n\r\n").unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    }
+
+    #[test]
+    fn the_start_link_works_once_and_warns_on_reuse() {
+        let warned = Arc::new(Mutex::new(Vec::new()));
+        let w = warned.clone();
+        let l = Listener::bind(pages(), move |m| w.lock().unwrap().push(m)).unwrap();
+        let link = l.start_link("https://id.example/auth?state=s1&code_challenge=c", "s1");
+        assert!(
+            !link.contains("state") && !link.contains("challenge"),
+            "{link}"
+        );
+        let path = link.split_once(&l.addr.port().to_string()).unwrap().1;
+        assert!(path.starts_with("/start/"), "{path}");
+        let first = get(l.addr, path);
+        assert!(first.starts_with("HTTP/1.1 303"), "{first}");
+        assert!(
+            first.contains("location: https://id.example/auth?state=s1&code_challenge=c\r\n"),
+            "{first}"
+        );
+        assert!(warned.lock().unwrap().is_empty());
+        let second = get(l.addr, path);
+        assert!(second.starts_with("HTTP/1.1 410"), "{second}");
+        assert!(!second.contains("code_challenge"), "{second}");
+        assert!(warned.lock().unwrap()[0].contains("used twice"));
+        // A guessed link is not found, and not counted as a reuse.
+        assert!(get(l.addr, "/start/guess").starts_with("HTTP/1.1 404"));
+        assert_eq!(warned.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn more_slow_drip_connections_than_slots_do_not_keep_the_callback_out() {
+        let l = Listener::bind(pages(), |_| {}).unwrap();
+        let addr = l.addr;
+        let stop = Arc::new(AtomicBool::new(false));
+        let drippers: Vec<_> = (0..MAX_READING + 16)
+            .map(|_| {
+                let mut s = TcpStream::connect(addr).unwrap();
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let _ = s.write_all(b"G");
+                    while !stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(200));
+                        if s.write_all(b"E").is_err() {
+                            return true;
+                        }
+                    }
+                    false
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(200));
+        let t = std::thread::spawn(move || get(addr, "/callback?code=good&state=right"));
+        let cb = l
+            .wait("right", Instant::now() + Duration::from_secs(10))
+            .expect("the callback gets in behind the drippers");
+        assert!(matches!(cb, Callback::Code { ref code, .. } if code.expose() == "good"));
+        l.finish(true);
+        assert!(t.join().unwrap().starts_with("HTTP/1.1 303"));
+        // Every dripper was cut at its header deadline (or evicted), none waited for.
+        std::thread::sleep(HEADER_DEADLINE + Duration::from_millis(500));
+        stop.store(true, Ordering::SeqCst);
+        let cut = drippers
+            .into_iter()
+            .map(|d| d.join().unwrap())
+            .filter(|cut| *cut)
+            .count();
+        assert_eq!(cut, MAX_READING + 16);
+    }
+
+    #[test]
+    fn the_callback_ends_on_a_clean_page_naming_the_login() {
+        for (ok, page, says) in [
+            (true, "/done", "Signed in"),
+            (false, "/failed", "tok login -p work"),
+        ] {
+            let l = Listener::bind(pages(), |_| {}).unwrap();
+            let addr = l.addr;
+            let t = std::thread::spawn(move || get(addr, "/callback?code=good&state=right"));
+            l.wait("right", Instant::now() + Duration::from_secs(10))
+                .unwrap();
+            l.finish(ok);
+            let answer = t.join().unwrap();
+            assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+            assert!(
+                answer.contains(&format!("location: {page}\r\n")),
+                "{answer}"
+            );
+            let shown = get(addr, page);
+            assert!(
+                shown.contains(says) && shown.contains("https://id.example"),
+                "{shown}"
+            );
+            assert!(shown.contains("<b>work</b>"), "{shown}");
+            assert!(!shown.contains("good"), "{shown}");
+            drop(l);
+        }
+    }
 
     #[test]
     fn matches_state_and_reads_code() {
@@ -277,7 +615,7 @@ mod tests {
     #[test]
     fn a_silent_connection_does_not_hold_up_the_callback() {
         // See: issue 4. A local process connects and never sends a byte.
-        let l = Listener::bind().unwrap();
+        let l = Listener::bind(pages(), |_| {}).unwrap();
         let addr = l.addr;
         let silent = TcpStream::connect(addr).unwrap();
         let t = std::thread::spawn(move || {
@@ -292,19 +630,20 @@ mod tests {
             let _ = s.read_to_string(&mut out);
             out
         });
-        // A deadline shorter than READ_TIMEOUT: a listener that waits for the silent
+        // A deadline shorter than HEADER_DEADLINE: a listener that waits for the silent
         // connection first would expire before it reads the callback.
         let cb = l
-            .wait("right", Instant::now() + READ_TIMEOUT / 2)
+            .wait("right", Instant::now() + HEADER_DEADLINE / 2)
             .expect("the callback is read while the silent connection is still open");
         assert!(matches!(cb, Callback::Code { ref code, .. } if code.expose() == "good"));
-        assert!(t.join().unwrap().starts_with("HTTP/1.1 200"));
+        l.finish(true);
+        assert!(t.join().unwrap().starts_with("HTTP/1.1 303"));
         drop(silent);
     }
 
     #[test]
     fn only_loopback_is_bound() {
-        let l = Listener::bind().unwrap();
+        let l = Listener::bind(pages(), |_| {}).unwrap();
         assert_eq!(l.addr.ip(), std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
         // Not reachable through IPv6 loopback or any other local address.
         assert!(TcpStream::connect(("::1", l.addr.port())).is_err());
@@ -319,7 +658,7 @@ mod tests {
 
     #[test]
     fn forged_callback_does_not_end_the_wait() {
-        let l = Listener::bind().unwrap();
+        let l = Listener::bind(pages(), |_| {}).unwrap();
         let port = l.redirect_uri();
         assert!(port.starts_with("http://127.0.0.1:"));
         let addr = l.addr;
@@ -335,7 +674,7 @@ mod tests {
             assert!(forged.starts_with("HTTP/1.1 400"), "{forged}");
             let real = send("code=good&state=right");
             assert!(
-                real.starts_with("HTTP/1.1 200") && real.contains("close this tab"),
+                real.starts_with("HTTP/1.1 303") && real.contains("location: /done"),
                 "{real}"
             );
         });
@@ -343,12 +682,13 @@ mod tests {
             .wait("right", Instant::now() + Duration::from_secs(10))
             .unwrap();
         assert!(matches!(cb, Callback::Code { ref code, .. } if code.expose() == "good"));
+        l.finish(true);
         t.join().unwrap();
     }
 
     #[test]
     fn times_out() {
-        let l = Listener::bind().unwrap();
+        let l = Listener::bind(pages(), |_| {}).unwrap();
         assert!(matches!(
             l.wait("s", Instant::now() + Duration::from_millis(100)),
             Err(OAuthError::Expired)

@@ -32,10 +32,13 @@ impl TokenStore for FileStore {
     }
     fn load(&self, account: &str) -> Result<Option<SecretString>, StoreError> {
         let path = self.path_for(account);
-        let bytes = paths::read_optional(&path).map_err(StoreError::Io)?;
+        // Not following a symlink: a session file is never one, unless someone planted it.
+        let bytes = paths::read_private(&path).map_err(|e| {
+            StoreError::Io(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))
+        })?;
         match bytes {
             None => Ok(None),
-            Some(b) => String::from_utf8(b)
+            Some(b) => std::str::from_utf8(&b)
                 .map(|s| Some(SecretString::from(s)))
                 .map_err(|_| StoreError::Corrupt {
                     store: "file store",

@@ -71,6 +71,12 @@ pub enum StoreError {
     /// warning that prints this error alone still names the cause.
     #[error("{0:#}")]
     Io(anyhow::Error),
+    /// A directory or file tok keeps secrets in that another user could have written.
+    #[error("refusing {}: {why}", path.display())]
+    Unsafe {
+        path: std::path::PathBuf,
+        why: String,
+    },
 }
 
 /// One store of secret blobs.

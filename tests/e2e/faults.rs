@@ -322,3 +322,42 @@ fn an_8_kb_token_round_trips_through_the_secret_service() {
     );
     tok.assert_no_leak(&[big]);
 }
+
+/// Issue 11 item 13: an `error_description` with a right-to-left override, a zero-width space,
+/// the refresh token tok just sent, and a 10 KB tail reaches the terminal as one bounded line
+/// without any of them; at `-vv` no endpoint is printed with its query string.
+#[test]
+fn a_hostile_error_description_is_cleaned_before_the_terminal() {
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+    let url = format!("{}?tenant=QUERY-SECRET", faults.url("hostile_description"));
+    set_token_endpoint(&tok, "work", Some(&url));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh", "-vv"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("weird_error: bad"), "{r:?}");
+    for bad in ['\u{202e}', '\u{200b}'] {
+        assert!(
+            !r.stderr.contains(bad),
+            "format character {bad:?} passed: {r:?}"
+        );
+    }
+    assert!(
+        !r.stderr.contains(&rt),
+        "the refresh token was echoed: {r:?}"
+    );
+    assert!(
+        !r.stderr.contains("QUERY-SECRET"),
+        "an endpoint's query was printed: {r:?}"
+    );
+    assert!(!r.stderr.contains(CANARY), "no length cap: {r:?}");
+    let error_line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("weird_error"))
+        .unwrap();
+    assert!(error_line.chars().count() < 600, "{error_line}");
+    assert_eq!(faults.hits("hostile_description"), 1);
+}

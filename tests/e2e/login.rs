@@ -16,12 +16,16 @@ fn browser_login_stores_a_working_session() {
         "the URL is always printed: {r:?}"
     );
     assert!(r.stderr.contains("Logged in: profile `work`"), "{r:?}");
-    // The browser was launched with the authorization URL (PKCE S256 and state included).
+    // The browser was launched on tok's one-time start link, not the authorization URL: its
+    // argv is readable by every local user (issue 11 item 2).
     let launched = std::fs::read_to_string(&browser_log).unwrap();
+    assert!(launched.starts_with("http://127.0.0.1:"), "{launched}");
+    assert!(launched.contains("/start/"), "{launched}");
     assert!(
-        launched.contains("code_challenge_method=S256") && launched.contains("state="),
+        !launched.contains("code_challenge") && !launched.contains("state="),
         "{launched}"
     );
+    assert!(r.stderr.contains("code_challenge_method=S256"), "{r:?}");
     assert_eq!(provider.stats()["token_success"]["authorization_code"], 1);
     // The profile was written to the config file.
     let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();

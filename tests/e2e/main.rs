@@ -12,6 +12,7 @@ mod dpop;
 mod faults;
 mod fronts;
 mod git;
+mod harden;
 mod keychain;
 mod kubectl;
 mod lock;

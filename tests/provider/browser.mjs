@@ -3,10 +3,11 @@
 // as `node tests/provider/browser.mjs URL`. It drives the test provider (server.mjs) whose
 // interactions approve themselves; it has no JavaScript and no HTML engine.
 //
-//   * Authorization URL: follows redirects (manual cookie jar, at most 20 hops) through the
+//   * Authorization URL, or tok's one-time start link (`http://127.0.0.1:PORT/start/...`, which
+//     redirects to it): follows redirects (manual cookie jar, at most 20 hops) through the
 //     login/consent interactions until the provider redirects to another loopback origin
-//     (the CLI's `http://127.0.0.1:PORT/callback?...`), GETs that once and exits 0. The
-//     callback's HTTP status goes to stderr. A response_mode=form_post page is submitted.
+//     (the CLI's `http://127.0.0.1:PORT/callback?...`), GETs that once (and the CLI's own page
+//     it redirects to) and exits 0. The callback's HTTP status goes to stderr. A response_mode=form_post page is submitted.
 //   * Device verification URL (`.../device` or `.../device?user_code=...`): reads the
 //     user_code from the query (else env TOK_TEST_USER_CODE), scrapes the hidden `xsrf` field,
 //     POSTs `xsrf`, `user_code`, `confirm=yes`, then follows the interactions to the
@@ -191,6 +192,16 @@ async function deliverCallback(url) {
   nextHop();
   const res = await request(url);
   console.error(`[browser] callback answered HTTP ${res.status}`);
+  // tok answers with a redirect to its own closing page (/done or /failed): load it, as a
+  // browser would.
+  if (res.status >= 300 && res.status < 400 && res.location) {
+    const page = new URL(res.location, url);
+    if (page.origin === new URL(url).origin) {
+      nextHop();
+      const shown = await request(page.href);
+      console.error(`[browser] ${page.pathname} answered HTTP ${shown.status}`);
+    }
+  }
   return 0;
 }
 
@@ -234,9 +245,20 @@ async function follow(res, providerOrigin) {
 }
 
 async function authorizationFlow(url) {
-  const providerOrigin = new URL(url).origin;
+  let providerOrigin = new URL(url).origin;
   nextHop();
-  const res = await follow(await request(url), providerOrigin);
+  let first = await request(url);
+  // tok's one-time start link on its own listener redirects to the provider.
+  if (isLoopback(new URL(url).hostname) && new URL(url).pathname.startsWith('/start/')) {
+    if (!(first.status >= 300 && first.status < 400 && first.location)) {
+      throw new Fail(`the start link answered HTTP ${first.status}: ${pageText(first.text)}`);
+    }
+    const target = new URL(first.location, url);
+    providerOrigin = target.origin;
+    nextHop();
+    first = await request(withDeny(target.href));
+  }
+  const res = await follow(first, providerOrigin);
   if (res === null) return 0;
   throw new Fail(`the provider did not redirect to the application; page says: ${pageText(res.text)}`);
 }

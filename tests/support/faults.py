@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,7 +95,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        parts = self.path.strip("/").split("/")
+        parts = self.path.split("?", 1)[0].strip("/").split("/")
         mode = parts[0] if len(parts) == 2 and parts[1] == "token" else "unknown"
         n = hit(mode)
         c = CANARY
@@ -136,6 +137,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, b'{"access_token":"\xff\xfe\xc3\x28' + c.encode() + b'","token_type":"Bearer"}')
         elif mode == "unknown_error":
             self.send(400, '{"error":"weird_error","error_description":"described"}')
+        elif mode == "hostile_description":
+            # A description that reverses the terminal's text (U+202E), hides text (U+200B),
+            # echoes the refresh token it was sent, and goes on for 10 KB.
+            form = urllib.parse.parse_qs(body.decode())
+            rt = form.get("refresh_token", [""])[0]
+            desc = "bad\u202egnp.exe\u200b token " + rt + " tail " + "x" * 10000 + c
+            self.send(400, json.dumps({"error": "weird_error", "error_description": desc}))
         elif mode == "ratelimit_long":
             self.send(429, c, "text/plain", [("Retry-After", "120")])
         elif mode == "ratelimit" and n == 1:

@@ -1,12 +1,19 @@
 #!/usr/bin/python3
 """A $BROWSER that attacks tok's loopback listener before behaving like the real one.
 
-Usage (as tok launches a browser): hostile-browser.py AUTH_URL
-Reads redirect_uri and state from AUTH_URL, then, against the listener: opens a connection that
-never sends a byte, sends a callback with a forged state, one with no state, one on another
-path, and tries the port on ::1 and on this host's non-loopback address. Each result is appended
-as one JSON line to $TOK_TEST_HOSTILE_LOG. Finally runs tests/provider/browser.mjs AUTH_URL, so
-the real approval arrives while the silent connection is still open.
+Usage (as tok launches a browser): hostile-browser.py URL
+URL is tok's one-time start link (http://127.0.0.1:PORT/start/...) or, from an older tok, the
+authorization URL itself. Each result is appended as one JSON line to $TOK_TEST_HOSTILE_LOG:
+
+  argv         whether this program's argv (readable by every local user in /proc/PID/cmdline)
+               carries `state` or `code_challenge`
+  start        the start link's first answer (status, and whether it redirects to the provider)
+  drip         with TOK_TEST_HOSTILE_DRIP=N: N connections that each send one byte per second
+               (a slow-loris holding the listener's slots), opened before the real browser runs;
+               `cut` in `drip_end` is how many of them tok had closed by the end
+  forged_state, no_state, other_path, ipv6_loopback, other_address: forged or foreign requests
+  real_browser tests/provider/browser.mjs run on the authorization URL (its exit status)
+  second_start the start link fetched again at once (must be refused)
 """
 
 import json
@@ -14,12 +21,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 import urllib.parse
 
 url = sys.argv[1]
-q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
-redirect = urllib.parse.urlparse(q["redirect_uri"][0])
-port = redirect.port
 log = open(os.environ["TOK_TEST_HOSTILE_LOG"], "a")
 
 
@@ -28,7 +34,12 @@ def record(**kw):
     log.flush()
 
 
-def get(target):
+record(step="argv", has_state="state=" in url, has_challenge="code_challenge" in url)
+start = urllib.parse.urlparse(url)
+
+
+def request(port, target):
+    """GET target; return (status line, headers dict, body)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     s.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     data = b""
@@ -38,7 +49,31 @@ def get(target):
             break
         data += chunk
     s.close()
-    return data.split(b"\r\n", 1)[0].decode()
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return lines[0], headers, body.decode(errors="replace")
+
+
+if start.path.startswith("/start/"):
+    port = start.port
+    status, headers, _ = request(port, start.path)
+    auth_url = headers.get("location", "")
+    record(step="start", status=status, to_provider="code_challenge=" in auth_url)
+    # The link fetched again while tok waits (another user who read it from argv, a replay).
+    status, _, body = request(port, start.path)
+    record(step="second_start", status=status, says=body[:2000])
+else:
+    auth_url = url
+q = urllib.parse.parse_qs(urllib.parse.urlparse(auth_url).query)
+port = urllib.parse.urlparse(q["redirect_uri"][0]).port
+
+
+def get(target):
+    return request(port, target)[0]
 
 
 def reachable(host):
@@ -49,6 +84,30 @@ def reachable(host):
         return False
 
 
+drippers = []
+cut = []
+stop = threading.Event()
+
+
+def drip(s):
+    s.sendall(b"G")
+    while not stop.is_set():
+        time.sleep(1)
+        try:
+            s.sendall(b"E")
+        except OSError:
+            cut.append(1)
+            return
+    s.close()
+
+
+for _ in range(int(os.environ.get("TOK_TEST_HOSTILE_DRIP", "0"))):
+    s = socket.create_connection(("127.0.0.1", port))
+    t = threading.Thread(target=drip, args=(s,), daemon=True)
+    t.start()
+    drippers.append(t)
+if drippers:
+    record(step="drip", connections=len(drippers))
 silent = socket.create_connection(("127.0.0.1", port))
 record(step="forged_state", status=get("/callback?code=forged&state=not-the-state"))
 record(step="no_state", status=get("/callback?code=forged"))
@@ -63,7 +122,11 @@ except OSError:
 if own and not own.startswith("127."):
     record(step="other_address", address="non-loopback", reachable=reachable(own))
 browser = os.path.join(os.path.dirname(__file__), "..", "provider", "browser.mjs")
-rc = subprocess.call(["node", browser, url])
+began = time.monotonic()
+rc = subprocess.call(["node", browser, auth_url])
+record(step="real_browser", exit=rc, seconds=round(time.monotonic() - began, 1))
 silent.close()
-record(step="real_browser", exit=rc)
+if drippers:
+    stop.set()
+    record(step="drip_end", alive=sum(t.is_alive() for t in drippers), cut=len(cut))
 sys.exit(rc)

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod helpers;
+pub mod lockfile;
 pub mod oauth;
 pub mod output;
 pub mod paths;

@@ -69,3 +69,14 @@ impl Printer {
         }
     }
 }
+
+/// Keep foreign text (a server's error description, a keychain library's message) printable:
+/// one line, no control characters (terminal escapes), at most 200 characters.
+pub fn one_line(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    clean.trim().to_string()
+}

@@ -67,11 +67,6 @@ impl Paths {
             .join("profiles")
             .join(format!("{profile}.json"))
     }
-    pub fn session_file(&self, profile: &str) -> PathBuf {
-        self.data_dir
-            .join("sessions")
-            .join(format!("{profile}.json"))
-    }
 }
 
 /// Create `dir` and its missing parents with mode 0700.

@@ -144,7 +144,7 @@ pub fn render(format: PrintFormat, token: &CachedToken, now: i64) -> String {
             let mut out = format!(
                 "TOK_ACCESS_TOKEN={}\nTOK_TOKEN_TYPE={}\n",
                 shell_quote(at),
-                shell_quote(&token.token_type)
+                shell_quote(token.token_type.as_str())
             );
             if let Some(e) = &expires_at {
                 out.push_str(&format!("TOK_EXPIRES_AT={}\n", shell_quote(e)));
@@ -170,7 +170,7 @@ mod tests {
     fn token() -> CachedToken {
         CachedToken {
             access_token: AccessToken::new("at-1"),
-            token_type: "Bearer".into(),
+            token_type: crate::oauth::TokenType::Bearer,
             expires_at: Some(1_000_300),
             scope: Some("openid api:read".into()),
             obtained_at: 1_000_000,

@@ -22,14 +22,8 @@ pub struct Metadata {
     pub token_endpoint: Option<String>,
     pub device_authorization_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
-    pub introspection_endpoint: Option<String>,
-    pub userinfo_endpoint: Option<String>,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
-    #[serde(default)]
-    pub code_challenge_methods_supported: Vec<String>,
-    #[serde(default)]
-    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -48,7 +42,6 @@ pub struct Endpoints {
     pub revocation: Option<Url>,
     /// RFC 9207: the server puts `iss` in authorization responses, and we check it.
     pub iss_parameter: bool,
-    pub dpop_algs: Vec<String>,
 }
 
 /// The two well-known URLs for an issuer, in the order tried.
@@ -66,26 +59,17 @@ pub fn well_known_urls(issuer: &Url) -> Vec<Url> {
 ///
 /// When the overrides already name the token endpoint, a failed discovery is not an error: some
 /// servers (GitHub OAuth apps) publish none.
-pub fn endpoints(
-    profile: &Profile,
-    paths: &Paths,
-    http: &mut Option<Http>,
-    refetch: bool,
-) -> Result<Endpoints, OAuthError> {
+pub fn endpoints(profile: &Profile, paths: &Paths, http: &Http) -> Result<Endpoints, OAuthError> {
     let o = &profile.endpoints;
     let complete = o.token_endpoint.is_some()
         && (o.authorization_endpoint.is_some() || o.device_authorization_endpoint.is_some());
     let metadata = if complete {
         cached(paths, &profile.issuer, i64::MAX).unwrap_or_default()
     } else {
-        match (!refetch)
-            .then(|| cached(paths, &profile.issuer, CACHE_LIFETIME))
-            .flatten()
-        {
+        match cached(paths, &profile.issuer, CACHE_LIFETIME) {
             Some(m) => m,
             None => {
-                let client = get_http(http)?;
-                let m = fetch(client, &profile.issuer);
+                let m = fetch(http, &profile.issuer);
                 match m {
                     Ok(m) => {
                         store_cache(paths, &profile.issuer, &m);
@@ -101,14 +85,6 @@ pub fn endpoints(
         }
     };
     resolve(profile, &metadata)
-}
-
-/// Build the HTTP client on first use.
-pub fn get_http(http: &mut Option<Http>) -> Result<&Http, OAuthError> {
-    if http.is_none() {
-        *http = Some(Http::new()?);
-    }
-    Ok(http.as_ref().expect("just built"))
 }
 
 fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
@@ -153,7 +129,6 @@ fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
             .map(Some)
             .unwrap_or(parse("revocation_endpoint", &m.revocation_endpoint)?),
         iss_parameter: m.authorization_response_iss_parameter_supported,
-        dpop_algs: m.dpop_signing_alg_values_supported.clone(),
     })
 }
 
@@ -227,11 +202,6 @@ fn store_cache(paths: &Paths, issuer: &Url, m: &Metadata) {
     if let Ok(bytes) = serde_json::to_vec(&c) {
         let _ = crate::paths::write_private_atomic(&paths.discovery_cache(issuer.as_str()), &bytes);
     }
-}
-
-/// Forget the cached document (after logout, or when an endpoint vanished).
-pub fn forget(paths: &Paths, issuer: &Url) {
-    let _ = crate::paths::remove_optional(&paths.discovery_cache(issuer.as_str()));
 }
 
 #[cfg(test)]

@@ -89,20 +89,26 @@ pub fn set_trace(on: bool) {
     TRACE.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
+impl Default for Http {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Http {
     /// Prepare a client. The underlying clients (and, for https, the system roots) are built on
     /// the first request: still, call this only when a request is about to be made, never on
     /// `print`'s cached path.
-    pub fn new() -> Result<Self, OAuthError> {
+    pub fn new() -> Self {
         let total = crate::config::env_secs(crate::config::ENV_HTTP_TIMEOUT, 30);
-        Ok(Self {
+        Self {
             total,
             tls: std::cell::OnceCell::new(),
             plain: std::cell::OnceCell::new(),
             timeout: Duration::from_secs(total),
             policy: Policy::from_env(),
             observer: None,
-        })
+        }
     }
 
     fn client(&self, url: &Url) -> Result<&reqwest::blocking::Client, OAuthError> {

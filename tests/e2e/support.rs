@@ -99,10 +99,7 @@ impl Provider {
 
     /// The provider's own counters (`/__test/stats`).
     pub fn stats(&self) -> serde_json::Value {
-        let r = Http::new()
-            .unwrap()
-            .get(&self.url("/__test/stats"))
-            .unwrap();
+        let r = Http::new().get(&self.url("/__test/stats")).unwrap();
         serde_json::from_slice(&r.body.0).unwrap()
     }
 
@@ -120,7 +117,6 @@ impl Provider {
     pub fn introspect(&self, token: &str) -> serde_json::Value {
         let secret = ClientSecret::new("introspector-secret");
         let r = Http::new()
-            .unwrap()
             .post_form(
                 &self.url("/token/introspection"),
                 &[("token", token)],
@@ -142,7 +138,6 @@ impl Provider {
     /// another device).
     pub fn token_request(&self, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
         let r = Http::new()
-            .unwrap()
             .post_form(
                 &self.url("/token"),
                 form,
@@ -160,7 +155,6 @@ impl Provider {
 
     pub fn revoke(&self, token: &str) {
         let r = Http::new()
-            .unwrap()
             .post_form(
                 &self.url("/token/revocation"),
                 &[("token", token)],

@@ -196,7 +196,11 @@ impl World {
     }
 
     fn stored_session(&self) -> Session {
-        let blob = self.store.load("w").expect("memory loads").expect("a session");
+        let blob = self
+            .store
+            .load("w")
+            .expect("memory loads")
+            .expect("a session");
         Session::from_blob(&blob, "w", "memory").expect("a session")
     }
 
@@ -374,7 +378,10 @@ fn a_rotated_refresh_token_is_stored_before_the_cache_is_written() {
     );
     assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "at-2");
     let stored = w.stored_session();
-    assert_eq!(stored.grant.refresh_token().map(|r| r.expose()), Some("rt-2"));
+    assert_eq!(
+        stored.grant.refresh_token().map(|r| r.expose()),
+        Some("rt-2")
+    );
     assert_eq!(stored.refreshed_at, Some(NOW));
     let state = read_state(&w.ctx.paths, "w");
     assert_eq!(state.rotates, Some(true));
@@ -468,7 +475,9 @@ fn a_refresh_cut_off_in_flight_explains_the_next_invalid_grant() {
         e.downcast_ref::<OAuthError>(),
         Some(OAuthError::Interrupted { .. })
     ));
-    let last = read_state(&w.ctx.paths, "w").last_refresh.expect("recorded");
+    let last = read_state(&w.ctx.paths, "w")
+        .last_refresh
+        .expect("recorded");
     assert_eq!(last.error.as_deref(), Some(refresh::INTERRUPTED));
     w.clock.set(NOW + 10);
     let e = w.serve(60).expect_err("refused");

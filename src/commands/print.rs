@@ -2,7 +2,6 @@
 
 use crate::cli::{PrintArgs, PrintFormat};
 use crate::error::{Code, Hinted};
-use crate::oauth::dpop;
 use crate::session::{self, CachedToken, Narrow, Want};
 use crate::time::{now, rfc3339};
 
@@ -99,7 +98,7 @@ fn print_dpop(
     let proof = key.proof(&method, &url, Some(&token.access_token), nonce, now());
     env.ctx.printer.verbose(format!(
         "DPoP proof for {method} {} with key {}",
-        dpop::htu_of(&url),
+        crate::oauth::http::endpoint_name(&url),
         key.thumbprint()
     ));
     // The boundary: the token leaves tok here, on stdout only.

@@ -329,7 +329,8 @@ impl Http {
     }
 }
 
-/// How errors name an endpoint: scheme, host and path, never a query.
+/// How errors name an endpoint: scheme, host and path, never a query, fragment or credentials.
+/// Also a DPoP proof's `htu` (RFC 9449 §4.3), which is the same cut.
 pub fn endpoint_name(url: &Url) -> String {
     let mut u = url.clone();
     u.set_query(None);

@@ -372,8 +372,9 @@ mod tests {
         Session::from_blob(&SecretString::from(blob.to_string()), "p", "memory").unwrap()
     }
 
-    // Blobs exactly as the flat-struct code (before the Grant enum) wrote them: the key order,
-    // `refresh_token: null` always present, `client_secret`/`dpop_key` only when set.
+    // Blobs printed by the flat-struct code before the Grant enum (`Session::to_blob` at commit
+    // 3798a57): that key order, `refresh_token: null` always present, `client_secret` and
+    // `dpop_key` only when set.
     const OLD_INTERACTIVE: &str = r#"{"version":1,"issuer":"https://i","client_id":"c","refresh_token":"rt-1","access":{"access_token":"at-1","token_type":"Bearer","expires_at":10,"scope":null,"obtained_at":0,"issuer":"https://i","client_id":"c"},"created_at":5,"refreshed_at":7}"#;
     const OLD_CONFIDENTIAL: &str = r#"{"version":1,"issuer":"https://i","client_id":"c","refresh_token":null,"access":null,"created_at":5,"refreshed_at":null,"client_secret":"cs-1"}"#;
     const OLD_NO_REFRESH: &str = r#"{"version":1,"issuer":"https://i","client_id":"c","refresh_token":null,"access":null,"created_at":5,"refreshed_at":null}"#;

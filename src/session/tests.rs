@@ -585,3 +585,75 @@ fn the_warning_of_a_refused_rotated_token_is_one_clean_sentence() {
     );
     assert!(!text.contains("  "), "{text}");
 }
+
+#[test]
+fn force_refresh_replaces_a_valid_token() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
+    w.cache("at-1", 3600);
+    w.stored(interactive("rt-1"), Some(w.token("at-1", 3600)));
+    let s = access_token(
+        &w.ctx,
+        &w.profile,
+        Want {
+            min_ttl: 60,
+            force_refresh: true,
+        },
+    )
+    .expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-2")
+    );
+    assert_eq!(w.log()[0], "refresh with rt-1");
+}
+
+#[test]
+fn an_unavailable_provider_leaves_the_session_as_it_was() {
+    let w = World::new(|_| {
+        Box::new(|_| {
+            Err(OAuthError::Unavailable {
+                endpoint: "https://id.example/token".into(),
+                detail: "HTTP 503".into(),
+            })
+        })
+    });
+    w.stored(interactive("rt-1"), Some(w.token("at-1", -5)));
+    let e = w.serve(60).expect_err("unavailable");
+    assert!(matches!(
+        e.downcast_ref::<OAuthError>(),
+        Some(OAuthError::Unavailable { .. })
+    ));
+    assert_eq!(w.log(), ["refresh with rt-1"], "no store write");
+    let last = read_state(&w.ctx.paths, "w")
+        .last_refresh
+        .expect("recorded");
+    assert_eq!(
+        (last.ok, last.error.as_deref()),
+        (false, Some("unavailable"))
+    );
+}
+
+#[test]
+fn a_narrowed_token_never_replaces_the_sessions_default_token() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-narrow", None))));
+    w.stored(interactive("rt-1"), Some(w.token("at-default", -5)));
+    let narrow = Narrow {
+        scope: Some("api:read".into()),
+        audience: None,
+    };
+    let s = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-narrow");
+    assert_eq!(s.token.scope.as_deref(), Some("api:read"));
+    // Not rotated and narrowed: nothing worth a store write; the default cache is untouched.
+    assert_eq!(w.log(), ["refresh with rt-1"]);
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "none");
+    assert_eq!(
+        cached_at(&w.ctx.paths.token_cache(&narrow.cache_key("w"))),
+        "at-narrow"
+    );
+    let stored = w.stored_session();
+    assert_eq!(
+        stored.access.map(|a| a.access_token.expose().to_string()),
+        Some("at-default".into())
+    );
+}

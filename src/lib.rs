@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod hardening;
 pub mod helpers;
+pub mod lockfile;
 pub mod oauth;
 pub mod output;
 pub mod paths;

@@ -96,11 +96,6 @@ impl Paths {
             .join("profiles")
             .join(format!("{profile}.json"))
     }
-    pub fn session_file(&self, profile: &str) -> PathBuf {
-        self.data_dir
-            .join("sessions")
-            .join(format!("{profile}.json"))
-    }
 }
 
 /// Without `$XDG_RUNTIME_DIR`: `/run/user/UID/tok` when `/run/user/UID` exists and is ours

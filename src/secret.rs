@@ -61,10 +61,6 @@ secret_type!(
     RefreshToken
 );
 secret_type!(
-    /// An OpenID Connect ID token; kept only to pass as `id_token_hint`, never printed.
-    IdToken
-);
-secret_type!(
     /// A confidential client's secret, read from the environment or stdin, never from argv.
     ClientSecret
 );
@@ -160,10 +156,16 @@ pub trait Exposed {
     fn raw(&self) -> &str;
 }
 
+impl<T: Exposed + ?Sized> Exposed for &T {
+    fn raw(&self) -> &str {
+        (**self).raw()
+    }
+}
+
 macro_rules! exposed {
     ($($t:ty),*) => {$(impl Exposed for $t { fn raw(&self) -> &str { self.expose() } })*};
 }
-exposed!(AccessToken, RefreshToken, IdToken, ClientSecret);
+exposed!(AccessToken, RefreshToken, ClientSecret);
 
 #[cfg(test)]
 mod tests {

@@ -28,6 +28,15 @@ pub fn relative(unix: i64, now: i64) -> String {
     }
 }
 
+/// How long ago an event at `unix` happened, as "5m ago"; an event stamped a little in the
+/// future (a clock step) is "0s ago", never "in …".
+pub fn ago(unix: i64, now: i64) -> String {
+    let span = humantime::format_duration(std::time::Duration::from_secs(
+        (now - unix).max(0).unsigned_abs(),
+    ));
+    format!("{span} ago")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -35,5 +44,9 @@ mod tests {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::relative(100, 40), "in 1m");
         assert_eq!(super::relative(40, 100), "1m ago");
+        // See: issue 10 — `status` said "refresh: in 0s" of a refresh that had just happened.
+        assert_eq!(super::ago(100, 100), "0s ago");
+        assert_eq!(super::ago(40, 100), "1m ago");
+        assert_eq!(super::ago(101, 100), "0s ago");
     }
 }

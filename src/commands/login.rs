@@ -1,4 +1,6 @@
-//! `tok login`: create or update the profile, run the device or browser flow, store the session.
+//! `tok login`: the user interface of a login — create or update the profile, show codes,
+//! URLs and progress, read pasted input — around the grants of `oauth::grant`, then store the
+//! session.
 
 use std::time::{Duration, Instant};
 
@@ -9,14 +11,16 @@ use crate::config::{self, Flow, Profile, ProfileUpdate};
 use crate::error::{Code, Hinted};
 use crate::oauth::discovery::Endpoints;
 use crate::oauth::dpop::{self, DpopKey, Prover};
+use crate::oauth::grant::authorization_code::{self, Exchange};
+use crate::oauth::grant::{client_credentials, device, refresh};
 use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::{Callback, Listener, Pages};
 use crate::oauth::loopback::{Outcome, parse_callback};
-use crate::oauth::token::{self, TokenResponse};
-use crate::oauth::{OAuthError, browser, device, pkce};
+use crate::oauth::token::TokenResponse;
+use crate::oauth::{OAuthError, TokenType, browser, pkce};
 use crate::output::Printer;
 use crate::secret::{ClientSecret, RefreshToken};
-use crate::session::{self, Narrow};
+use crate::session;
 use crate::store::{self, StoreKind};
 use crate::time::now;
 
@@ -108,12 +112,13 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     )?;
     let sent_at = now();
     let token = if let Some(secret) = secret {
-        let resp = session::client_credentials(
-            &env.ctx,
-            &profile,
-            &endpoints,
+        let resp = client_credentials::client_credentials(
+            env.ctx.http(),
+            &endpoints.token,
+            &profile.client_id,
             &secret,
-            &Narrow::default(),
+            profile.scope_string().as_deref(),
+            profile.audience.as_deref(),
         )?;
         session::save_client_credentials(&env.ctx, &profile, store.as_ref(), resp, sent_at, secret)?
     } else {
@@ -129,15 +134,16 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         let dp = prover.as_mut();
         let resp = match (seed, flow) {
             (Some(rt), _) => seed_refresh_token(env, &profile, &endpoints, rt),
-            (None, _) if args.paste => paste_flow(env, &profile, &endpoints, dp, args.timeout),
-            (None, Flow::Device) => device_flow(env, &profile, &endpoints, &args, dp),
-            (None, _) => browser_flow(env, &profile, &endpoints, &args, dp),
+            (None, Flow::Device) if !args.paste => {
+                device_flow(env, &profile, &endpoints, &args, dp)
+            }
+            (None, _) => code_flow(env, &profile, &endpoints, &args, dp),
         };
         if let Some(n) = prover.and_then(|p| p.nonce) {
             dpop::save_nonce(&env.ctx.paths, &endpoints.token, &n);
         }
         let resp = resp?;
-        if dpop_key.is_some() && resp.token_type != "DPoP" {
+        if dpop_key.is_some() && resp.token_type != TokenType::DPoP {
             p.warn(format!(
                 "{} ignored the DPoP proof and issued {} tokens: the session is not bound to a key",
                 profile.issuer, resp.token_type
@@ -267,8 +273,8 @@ fn seed_refresh_token(
     ep: &Endpoints,
     rt: RefreshToken,
 ) -> anyhow::Result<TokenResponse> {
-    let mut resp = token::refresh(
-        env.ctx.http()?,
+    let mut resp = refresh::refresh(
+        env.ctx.http(),
         &ep.token,
         &ClientAuth::None {
             client_id: &profile.client_id,
@@ -350,7 +356,7 @@ fn device_flow(
             profile.issuer
         ))
     })?;
-    let http = env.ctx.http()?;
+    let http = env.ctx.http();
     let scope = profile.scope_string();
     let auth = device::start(
         http,
@@ -381,7 +387,7 @@ fn device_flow(
             Err(e) => p.verbose(e),
         }
     }
-    let mut interval = device::initial_interval(auth.interval);
+    let interval = device::initial_interval(auth.interval);
     let pb = spinner(
         p,
         format!(
@@ -389,72 +395,73 @@ fn device_flow(
             remaining(deadline)
         ),
     );
-    let result = loop {
-        let wait = Duration::from_secs(interval);
-        let until = Instant::now() + wait;
-        while Instant::now() < until {
-            if Instant::now() >= deadline {
-                break;
-            }
-            if let Some(pb) = &pb {
-                pb.set_message(format!(
-                    "Waiting for approval (the code expires in {})…",
-                    remaining(deadline)
-                ));
-            }
-            std::thread::sleep(
-                Duration::from_millis(100).min(until.saturating_duration_since(Instant::now())),
-            );
-        }
-        if Instant::now() >= deadline {
-            break Err(OAuthError::Expired);
-        }
-        match device::next_step(
+    let result = device::poll_until(
+        &device::SystemClock,
+        interval,
+        deadline,
+        || {
             device::poll(
                 http,
                 &ep.token,
                 &profile.client_id,
                 &auth.device_code,
                 dpop.as_deref_mut(),
-            ),
-            &mut interval,
-        ) {
-            Ok(device::Step::Done(t)) => break Ok(*t),
-            Ok(device::Step::Wait(_)) => continue,
-            Err(e) => break Err(e),
-        }
-    };
+            )
+        },
+        || {
+            if let Some(pb) = &pb {
+                pb.set_message(format!(
+                    "Waiting for approval (the code expires in {})…",
+                    remaining(deadline)
+                ));
+            }
+        },
+    );
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
     result.map_err(|e| login_error(e, &profile.name))
 }
 
-fn browser_flow(
+/// The authorization code flow, with the browser on this machine (a loopback listener takes
+/// the redirect) or, with `--paste`, on any machine (the user pastes the redirect URL back).
+fn code_flow(
     env: &Env,
     profile: &Profile,
     ep: &Endpoints,
     args: &LoginArgs,
     dpop: Option<&mut Prover<'_>>,
 ) -> anyhow::Result<TokenResponse> {
-    let p = &env.ctx.printer;
     let auth_url = ep.authorization.as_ref().ok_or_else(|| {
         OAuthError::Discovery(format!(
             "{} offers no authorization endpoint; use --device",
             profile.issuer
         ))
     })?;
-    let warn = p.clone();
-    let pages = Pages {
-        profile: profile.name.clone(),
-        issuer: profile.issuer.to_string(),
+    let receiver = if args.paste {
+        // A free port, released at once: the browser's redirect then fails to load, and its
+        // address bar shows the URL to paste.
+        let port = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .map_err(|e| OAuthError::Login(format!("cannot pick a loopback port: {e}")))?;
+        Receiver::Paste { port }
+    } else {
+        let warn = env.ctx.printer.clone();
+        let pages = Pages {
+            profile: profile.name.clone(),
+            issuer: profile.issuer.to_string(),
+        };
+        Receiver::Loopback(Listener::bind(pages, move |m| warn.warn(m))?)
     };
-    let listener = Listener::bind(pages, move |m| warn.warn(m))?;
-    let redirect_uri = listener.redirect_uri();
+    let redirect_uri = match &receiver {
+        Receiver::Loopback(l) => l.redirect_uri(),
+        Receiver::Paste { port } => format!("http://127.0.0.1:{port}/callback"),
+    };
     let verifier = pkce::verifier();
     let state = pkce::random_urlsafe(16);
     let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
-    let url = authorization_url(
+    let url = authorization_code::authorization_url(
         profile,
         auth_url,
         &redirect_uri,
@@ -462,12 +469,55 @@ fn browser_flow(
         &verifier,
         jkt.as_deref(),
     );
+    let cb = match &receiver {
+        Receiver::Loopback(listener) => {
+            browser_callback(env, profile, args, &url, listener, &state)?
+        }
+        Receiver::Paste { port } => pasted_callback(env, profile, args, &url, *port, &state)?,
+    };
+    let exchange = Exchange {
+        token_url: &ep.token,
+        iss_parameter: ep.iss_parameter,
+        redirect_uri: &redirect_uri,
+        verifier: &verifier,
+    };
+    let resp = authorization_code::exchange(env.ctx.http(), profile, &exchange, cb, dpop);
+    // The browser waits on the callback for this outcome: it is sent on to /done or /failed,
+    // so no code or state stays in its address bar or history.
+    if let Receiver::Loopback(listener) = &receiver {
+        listener.finish(resp.is_ok());
+    }
+    resp.map_err(|e| match e {
+        e @ OAuthError::AccessDenied { .. } => login_error(e, &profile.name),
+        e => e.into(),
+    })
+}
+
+/// Where the authorization response arrives.
+enum Receiver {
+    Loopback(Listener),
+    /// `--paste`: the browser's redirect goes to this unused loopback port.
+    Paste {
+        port: u16,
+    },
+}
+
+/// Open the browser at `url` and wait for its redirect on the loopback listener.
+fn browser_callback(
+    env: &Env,
+    profile: &Profile,
+    args: &LoginArgs,
+    url: &url::Url,
+    listener: &Listener,
+    state: &str,
+) -> anyhow::Result<Callback> {
+    let p = &env.ctx.printer;
     p.info(format!(
         "Sign in with your browser. If it does not open, visit:\n  {url}"
     ));
     if !args.no_browser {
         // Not the URL itself: a browser's argv is readable by every local user.
-        match browser::open(&listener.start_link(url.as_str(), &state)) {
+        match browser::open(&listener.start_link(url.as_str(), state)) {
             Ok(what) => p.verbose(format!("opened {what}")),
             Err(e) => p.warn(e),
         }
@@ -477,50 +527,24 @@ fn browser_flow(
         p,
         format!("Waiting for the browser (up to {})…", remaining(deadline)),
     );
-    let cb = listener.wait(&state, deadline);
+    let cb = listener.wait(state, deadline);
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let cb = cb.map_err(|e| login_error(e, &profile.name))?;
-    let resp = exchange_code(env, profile, ep, cb, &redirect_uri, &verifier, dpop);
-    listener.finish(resp.is_ok());
-    resp
+    cb.map_err(|e| login_error(e, &profile.name))
 }
 
-/// `--paste`: the browser flow for a machine whose loopback the browser cannot reach. The
-/// redirect goes to a loopback port nobody listens on; the user copies that URL back to us.
-fn paste_flow(
+/// `--paste`: for a machine whose loopback the browser cannot reach. The user copies the URL
+/// the browser failed to load back to us.
+fn pasted_callback(
     env: &Env,
     profile: &Profile,
-    ep: &Endpoints,
-    dpop: Option<&mut Prover<'_>>,
-    timeout: Duration,
-) -> anyhow::Result<TokenResponse> {
+    args: &LoginArgs,
+    url: &url::Url,
+    port: u16,
+    state: &str,
+) -> anyhow::Result<Callback> {
     let p = &env.ctx.printer;
-    let auth_url = ep.authorization.as_ref().ok_or_else(|| {
-        OAuthError::Discovery(format!(
-            "{} offers no authorization endpoint; use --device",
-            profile.issuer
-        ))
-    })?;
-    // A free port, released at once: the browser's redirect then fails to load, and its
-    // address bar shows the URL to paste.
-    let port = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| OAuthError::Login(format!("cannot pick a loopback port: {e}")))?;
-    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
-    let verifier = pkce::verifier();
-    let state = pkce::random_urlsafe(16);
-    let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
-    let url = authorization_url(
-        profile,
-        auth_url,
-        &redirect_uri,
-        &state,
-        &verifier,
-        jkt.as_deref(),
-    );
     // Shown even with -q: without it there is nothing to do.
     eprintln!(
         "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at http://127.0.0.1:{port}/callback?...\nCopy that whole address from the address bar and paste it here:"
@@ -532,7 +556,7 @@ fn paste_flow(
         let r = std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line);
         let _ = tx.send(r.map(|_| line));
     });
-    let line = match rx.recv_timeout(timeout) {
+    let line = match rx.recv_timeout(args.timeout) {
         Ok(r) => r?,
         Err(_) => {
             return Err(login_error(OAuthError::Expired, &profile.name));
@@ -550,21 +574,18 @@ fn paste_flow(
         .into());
     }
     p.verbose("read the pasted URL");
-    let cb = match parse_callback(&paste_target(&line), &state) {
-        Outcome::Done(cb) => cb,
-        Outcome::Ignore(why) => {
-            return Err(Hinted::new(
-                Code::Usage,
-                format!("the pasted text is not this login's redirect URL ({why})"),
-                Some(format!(
-                    "paste the full address starting with http://127.0.0.1:{port}/callback; run `tok login -p {} --paste` again",
-                    profile.name
-                )),
-            )
-            .into());
-        }
-    };
-    exchange_code(env, profile, ep, cb, &redirect_uri, &verifier, dpop)
+    match parse_callback(&paste_target(&line), state) {
+        Outcome::Done(cb) => Ok(cb),
+        Outcome::Ignore(why) => Err(Hinted::new(
+            Code::Usage,
+            format!("the pasted text is not this login's redirect URL ({why})"),
+            Some(format!(
+                "paste the full address starting with http://127.0.0.1:{port}/callback; run `tok login -p {} --paste` again",
+                profile.name
+            )),
+        )
+        .into()),
+    }
 }
 
 /// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query.
@@ -580,100 +601,6 @@ pub fn paste_target(pasted: &str) -> String {
         return t.to_string();
     }
     format!("/callback?{}", t.trim_start_matches('?'))
-}
-
-fn authorization_url(
-    profile: &Profile,
-    auth_url: &url::Url,
-    redirect_uri: &str,
-    state: &str,
-    verifier: &crate::secret::Ephemeral,
-    dpop_jkt: Option<&str>,
-) -> url::Url {
-    let mut url = auth_url.clone();
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code")
-            .append_pair("client_id", &profile.client_id)
-            .append_pair("redirect_uri", redirect_uri)
-            .append_pair("state", state)
-            .append_pair("code_challenge", &pkce::challenge(verifier))
-            .append_pair("code_challenge_method", "S256");
-        if let Some(s) = profile.scope_string() {
-            q.append_pair("scope", &s);
-        }
-        if let Some(a) = &profile.audience {
-            q.append_pair("resource", a);
-        }
-        if let Some(jkt) = dpop_jkt {
-            // RFC 9449 §10: bind the authorization code to the key.
-            q.append_pair("dpop_jkt", jkt);
-        }
-    }
-    url
-}
-
-/// Check the callback (errors, RFC 9207 `iss`) and exchange its code for tokens.
-fn exchange_code(
-    env: &Env,
-    profile: &Profile,
-    ep: &Endpoints,
-    cb: Callback,
-    redirect_uri: &str,
-    verifier: &crate::secret::Ephemeral,
-    dpop: Option<&mut Prover<'_>>,
-) -> anyhow::Result<TokenResponse> {
-    let (code, iss) = match cb {
-        Callback::Code { code, iss } => (code, iss),
-        Callback::Error { error, description } if error == "access_denied" => {
-            return Err(login_error(
-                OAuthError::AccessDenied { description },
-                &profile.name,
-            ));
-        }
-        Callback::Error { error, description } => {
-            return Err(OAuthError::Protocol {
-                endpoint: "authorization endpoint".into(),
-                status: 302,
-                error,
-                description,
-            }
-            .into());
-        }
-    };
-    // RFC 9207: when the server says it sends `iss`, it must be there and be our issuer.
-    let want_iss = profile.issuer.as_str().trim_end_matches('/');
-    match iss.as_deref() {
-        Some(i) if i.trim_end_matches('/') != want_iss => {
-            return Err(OAuthError::Login(format!(
-                "the authorization response came from issuer {:?}, not {want_iss} (possible mix-up attack); login aborted",
-                crate::oauth::sanitize(i)
-            ))
-            .into());
-        }
-        None if ep.iss_parameter => {
-            return Err(OAuthError::Login("the authorization response lacks the `iss` parameter the server promised (RFC 9207); login aborted".into()).into());
-        }
-        _ => {}
-    }
-    let mut form = vec![
-        ("grant_type", "authorization_code"),
-        ("code", code.expose()),
-        ("redirect_uri", redirect_uri),
-        ("code_verifier", verifier.expose()),
-    ];
-    if let Some(a) = &profile.audience {
-        form.push(("resource", a));
-    }
-    Ok(token::request_dpop(
-        env.ctx.http()?,
-        &ep.token,
-        &form,
-        &ClientAuth::None {
-            client_id: &profile.client_id,
-        },
-        dpop,
-    )?)
 }
 
 /// `url` as a QR code of Unicode half blocks (light modules drawn, for dark terminals).

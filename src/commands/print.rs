@@ -2,7 +2,6 @@
 
 use crate::cli::{PrintArgs, PrintFormat};
 use crate::error::{Code, Hinted};
-use crate::oauth::dpop;
 use crate::output::shell_quote;
 use crate::session::{self, CachedToken, Narrow, Want};
 use crate::time::{now, rfc3339};
@@ -100,7 +99,7 @@ fn print_dpop(
     let proof = key.proof(&method, &url, Some(&token.access_token), nonce, now());
     env.ctx.printer.verbose(format!(
         "DPoP proof for {method} {} with key {}",
-        dpop::htu_of(&url),
+        crate::oauth::http::endpoint_name(&url),
         key.thumbprint()
     ));
     // The boundary: the token leaves tok here, on stdout only.
@@ -145,7 +144,7 @@ pub fn render(format: PrintFormat, token: &CachedToken, now: i64) -> String {
             let mut out = format!(
                 "TOK_ACCESS_TOKEN={}\nTOK_TOKEN_TYPE={}\n",
                 shell_quote(at),
-                shell_quote(&token.token_type)
+                shell_quote(token.token_type.as_str())
             );
             if let Some(e) = &expires_at {
                 out.push_str(&format!("TOK_EXPIRES_AT={}\n", shell_quote(e)));
@@ -166,7 +165,7 @@ mod tests {
     fn token() -> CachedToken {
         CachedToken {
             access_token: AccessToken::new("at-1"),
-            token_type: "Bearer".into(),
+            token_type: crate::oauth::TokenType::Bearer,
             expires_at: Some(1_000_300),
             scope: Some("openid api:read".into()),
             obtained_at: 1_000_000,

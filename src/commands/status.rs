@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::cli::StatusArgs;
 use crate::config::Config;
 use crate::session::{self, RefreshRecord};
-use crate::time::{now, relative, rfc3339};
+use crate::time::{ago, now, relative, rfc3339};
 
 use super::Env;
 
@@ -164,18 +164,48 @@ fn print_human(env: &Env, r: &Report) {
             line("dpop:", format!("bound to key {jkt}"));
         }
         if let Some(r) = &s.last_refresh {
-            let outcome = if r.ok {
-                format!(
-                    "ok in {} ms{}",
-                    r.latency_ms,
-                    if r.rotated { ", rotated" } else { "" }
-                )
-            } else {
-                format!("failed: {}", r.error.clone().unwrap_or_default())
-            };
-            line("refresh:", format!("{} ({outcome})", relative(r.at, t)));
+            line("refresh:", refresh_text(r, t));
         }
     }
     // Human status goes to stdout: it is what the user asked to see, and it holds no secret.
     let _ = p.stdout(&out);
+}
+
+/// The `refresh:` line of a profile: when the last refresh happened and how it went.
+fn refresh_text(r: &RefreshRecord, now: i64) -> String {
+    let outcome = if r.ok {
+        format!(
+            "ok in {} ms{}",
+            r.latency_ms,
+            if r.rotated { ", rotated" } else { "" }
+        )
+    } else {
+        format!("failed: {}", r.error.clone().unwrap_or_default())
+    };
+    format!("{} ({outcome})", ago(r.at, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // See: issue 10 — a refresh that just happened read "refresh: in 0s".
+    #[test]
+    fn the_last_refresh_is_in_the_past() {
+        let r = RefreshRecord {
+            at: 1000,
+            ok: true,
+            error: None,
+            latency_ms: 12,
+            rotated: true,
+        };
+        assert_eq!(refresh_text(&r, 1000), "0s ago (ok in 12 ms, rotated)");
+        let r = RefreshRecord {
+            ok: false,
+            error: Some("invalid_grant".into()),
+            rotated: false,
+            ..r
+        };
+        assert_eq!(refresh_text(&r, 1090), "1m 30s ago (failed: invalid_grant)");
+    }
 }

@@ -22,14 +22,8 @@ pub struct Metadata {
     pub token_endpoint: Option<String>,
     pub device_authorization_endpoint: Option<String>,
     pub revocation_endpoint: Option<String>,
-    pub introspection_endpoint: Option<String>,
-    pub userinfo_endpoint: Option<String>,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
-    #[serde(default)]
-    pub code_challenge_methods_supported: Vec<String>,
-    #[serde(default)]
-    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -48,7 +42,6 @@ pub struct Endpoints {
     pub revocation: Option<Url>,
     /// RFC 9207: the server puts `iss` in authorization responses, and we check it.
     pub iss_parameter: bool,
-    pub dpop_algs: Vec<String>,
 }
 
 /// The two well-known URLs for an issuer, in the order tried.
@@ -69,8 +62,7 @@ pub fn well_known_urls(issuer: &Url) -> Vec<Url> {
 pub fn endpoints<'a>(
     profile: &Profile,
     paths: &Paths,
-    http: impl FnOnce() -> Result<&'a Http, OAuthError>,
-    refetch: bool,
+    http: impl FnOnce() -> &'a Http,
 ) -> Result<Endpoints, OAuthError> {
     let o = &profile.endpoints;
     let complete = o.token_endpoint.is_some()
@@ -78,14 +70,10 @@ pub fn endpoints<'a>(
     let metadata = if complete {
         cached(paths, &profile.issuer, i64::MAX).unwrap_or_default()
     } else {
-        match (!refetch)
-            .then(|| cached(paths, &profile.issuer, CACHE_LIFETIME))
-            .flatten()
-        {
+        match cached(paths, &profile.issuer, CACHE_LIFETIME) {
             Some(m) => m,
             None => {
-                let client = http()?;
-                let m = fetch(client, &profile.issuer);
+                let m = fetch(http(), &profile.issuer);
                 match m {
                     Ok(m) => {
                         store_cache(paths, &profile.issuer, &m);
@@ -145,7 +133,6 @@ fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
             .map(Some)
             .unwrap_or(parse("revocation_endpoint", &m.revocation_endpoint)?),
         iss_parameter: m.authorization_response_iss_parameter_supported,
-        dpop_algs: m.dpop_signing_alg_values_supported.clone(),
     })
 }
 
@@ -219,11 +206,6 @@ fn store_cache(paths: &Paths, issuer: &Url, m: &Metadata) {
     if let Ok(bytes) = serde_json::to_vec(&c) {
         let _ = crate::paths::write_private_atomic(&paths.discovery_cache(issuer.as_str()), &bytes);
     }
-}
-
-/// Forget the cached document (after logout, or when an endpoint vanished).
-pub fn forget(paths: &Paths, issuer: &Url) {
-    let _ = crate::paths::remove_optional(&paths.discovery_cache(issuer.as_str()));
 }
 
 #[cfg(test)]

@@ -108,7 +108,8 @@ impl DpopKey {
         let mut claims = serde_json::json!({
             "jti": crate::oauth::pkce::random_urlsafe(16),
             "htm": htm,
-            "htu": htu_of(htu),
+            // `htu` is the URI without query and fragment (§4.3): what endpoint_name keeps.
+            "htu": super::http::endpoint_name(htu),
             "iat": iat,
         });
         if let Some(at) = access_token {
@@ -145,16 +146,6 @@ impl<'de> Deserialize<'de> for DpopKey {
         let s = Zeroizing::new(String::deserialize(d)?);
         DpopKey::from_stored(&s).map_err(serde::de::Error::custom)
     }
-}
-
-/// `htu`: the request URI without query and fragment (RFC 9449 §4.2, §4.3).
-pub fn htu_of(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    u.to_string()
 }
 
 /// `ath`: base64url(SHA-256(access token)) (RFC 9449 §4.2).

@@ -93,12 +93,18 @@ fn trace(url: &Url, n: u32, result: &Result<Response, OAuthError>, took: Duratio
     }
 }
 
+impl Default for Http {
+    fn default() -> Self {
+        Self::new(&HttpSettings::default())
+    }
+}
+
 impl Http {
     /// Prepare a client. The underlying clients (and, for https, the system roots) are built on
     /// the first request: still, call this only when a request is about to be made, never on
     /// `print`'s cached path.
-    pub fn new(settings: &HttpSettings) -> Result<Self, OAuthError> {
-        Ok(Self {
+    pub fn new(settings: &HttpSettings) -> Self {
+        Self {
             total: settings.timeout.as_secs(),
             tls: std::cell::OnceCell::new(),
             plain: std::cell::OnceCell::new(),
@@ -106,7 +112,7 @@ impl Http {
             policy: Policy::with_deadline(settings.deadline),
             trace: settings.trace,
             observer: None,
-        })
+        }
     }
 
     fn client(&self, url: &Url) -> Result<&reqwest::blocking::Client, OAuthError> {
@@ -327,7 +333,8 @@ impl Http {
     }
 }
 
-/// How errors name an endpoint: scheme, host and path, never a query.
+/// How errors name an endpoint: scheme, host and path, never a query, fragment or credentials.
+/// Also a DPoP proof's `htu` (RFC 9449 §4.3), which is the same cut.
 pub fn endpoint_name(url: &Url) -> String {
     let mut u = url.clone();
     u.set_query(None);

@@ -10,7 +10,117 @@ use url::Url;
 use super::dpop::Prover;
 use super::http::{ClientAuth, Http, Response, endpoint_name};
 use super::{OAuthError, sanitize};
-use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::secret::{AccessToken, RefreshToken};
+
+/// The `token_type` of a token response (RFC 6749 §7.1), compared case-insensitively and
+/// written in the spelling of its specification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenType {
+    Bearer,
+    /// RFC 9449: bound to a key; every use needs a fresh proof.
+    DPoP,
+    /// Anything else, as the server spelled it (tok refuses it in token responses).
+    Other(String),
+}
+
+impl TokenType {
+    pub fn parse(s: &str) -> Self {
+        if s.eq_ignore_ascii_case("bearer") {
+            TokenType::Bearer
+        } else if s.eq_ignore_ascii_case("dpop") {
+            TokenType::DPoP
+        } else {
+            TokenType::Other(s.to_string())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            TokenType::Bearer => "Bearer",
+            TokenType::DPoP => "DPoP",
+            TokenType::Other(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for TokenType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for TokenType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| TokenType::parse(&s))
+    }
+}
+
+/// The OAuth error codes tok acts on (RFC 6749 §5.2, RFC 8628 §3.5, RFC 9449 §8, RFC 8707),
+/// and any other as the server sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    InvalidTarget,
+    AccessDenied,
+    ServerError,
+    TemporarilyUnavailable,
+    AuthorizationPending,
+    SlowDown,
+    ExpiredToken,
+    UseDpopNonce,
+    InvalidDpopProof,
+    Other(String),
+}
+
+impl ErrorCode {
+    const KNOWN: [(ErrorCode, &'static str); 15] = [
+        (ErrorCode::InvalidRequest, "invalid_request"),
+        (ErrorCode::InvalidClient, "invalid_client"),
+        (ErrorCode::InvalidGrant, "invalid_grant"),
+        (ErrorCode::UnauthorizedClient, "unauthorized_client"),
+        (ErrorCode::UnsupportedGrantType, "unsupported_grant_type"),
+        (ErrorCode::InvalidScope, "invalid_scope"),
+        (ErrorCode::InvalidTarget, "invalid_target"),
+        (ErrorCode::AccessDenied, "access_denied"),
+        (ErrorCode::ServerError, "server_error"),
+        (ErrorCode::TemporarilyUnavailable, "temporarily_unavailable"),
+        (ErrorCode::AuthorizationPending, "authorization_pending"),
+        (ErrorCode::SlowDown, "slow_down"),
+        (ErrorCode::ExpiredToken, "expired_token"),
+        (ErrorCode::UseDpopNonce, "use_dpop_nonce"),
+        (ErrorCode::InvalidDpopProof, "invalid_dpop_proof"),
+    ];
+
+    /// Error codes are case-sensitive (RFC 6749 §5.2): `Invalid_Grant` is another code.
+    pub fn parse(s: &str) -> Self {
+        Self::KNOWN
+            .iter()
+            .find(|(_, name)| *name == s)
+            .map_or_else(|| ErrorCode::Other(s.to_string()), |(c, _)| c.clone())
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::Other(s) => s,
+            known => Self::KNOWN
+                .iter()
+                .find(|(c, _)| c == known)
+                .map(|(_, name)| *name)
+                .expect("every named code is in KNOWN"),
+        }
+    }
+}
 
 /// `expires_in` beyond this many seconds (ten years) is treated as a broken server.
 pub const MAX_EXPIRES_IN: i64 = 10 * 365 * 24 * 3600;
@@ -20,11 +130,10 @@ pub const MAX_EXPIRES_IN: i64 = 10 * 365 * 24 * 3600;
 pub struct TokenResponse {
     pub access_token: AccessToken,
     /// `Bearer` or `DPoP`, normalised to that spelling.
-    pub token_type: String,
+    pub token_type: TokenType,
     pub expires_in: Option<i64>,
     pub refresh_token: Option<RefreshToken>,
     pub scope: Option<String>,
-    pub id_token: Option<IdToken>,
     /// The server's clock when it answered (`Date` header), unix seconds.
     pub server_date: Option<i64>,
 }
@@ -36,7 +145,6 @@ struct Raw {
     expires_in: Option<serde_json::Value>,
     refresh_token: Option<RefreshToken>,
     scope: Option<String>,
-    id_token: Option<IdToken>,
     error: Option<String>,
     error_description: Option<String>,
 }
@@ -76,11 +184,12 @@ pub fn parse_token_response(url: &Url, resp: &Response) -> Result<TokenResponse,
     if access_token.expose().is_empty() {
         return Err(bad("empty access_token"));
     }
-    let token_type = match raw.token_type.as_deref() {
-        None => "Bearer".to_string(),
-        Some(t) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_string(),
-        Some(t) if t.eq_ignore_ascii_case("dpop") => "DPoP".to_string(),
-        Some(t) => return Err(bad(&format!("unsupported token_type {:?}", sanitize(t)))),
+    let token_type = match raw.token_type.as_deref().map(TokenType::parse) {
+        None => TokenType::Bearer,
+        Some(TokenType::Other(t)) => {
+            return Err(bad(&format!("unsupported token_type {:?}", sanitize(&t))));
+        }
+        Some(t) => t,
     };
     let expires_in = match raw.expires_in {
         None | Some(serde_json::Value::Null) => None,
@@ -92,7 +201,6 @@ pub fn parse_token_response(url: &Url, resp: &Response) -> Result<TokenResponse,
         expires_in,
         refresh_token: raw.refresh_token.filter(|r| !r.expose().is_empty()),
         scope: raw.scope,
-        id_token: raw.id_token,
         server_date: resp.date,
     })
 }
@@ -146,23 +254,25 @@ pub fn error_response(url: &Url, resp: &Response) -> OAuthError {
 
 fn map_error(endpoint: &str, status: u16, error: &str, description: Option<String>) -> OAuthError {
     let description = description.map(|d| sanitize(&d)).filter(|d| !d.is_empty());
-    match error {
-        "invalid_grant" => OAuthError::InvalidGrant {
+    match ErrorCode::parse(error) {
+        ErrorCode::InvalidGrant => OAuthError::InvalidGrant {
             endpoint: endpoint.into(),
             description,
         },
-        "authorization_pending" => OAuthError::Pending,
-        "slow_down" => OAuthError::SlowDown,
-        "access_denied" => OAuthError::AccessDenied { description },
-        "expired_token" => OAuthError::Expired,
-        "temporarily_unavailable" | "server_error" => OAuthError::Unavailable {
-            endpoint: endpoint.into(),
-            detail: format!("{}{}", sanitize(error), super::desc(&description)),
-        },
+        ErrorCode::AuthorizationPending => OAuthError::Pending,
+        ErrorCode::SlowDown => OAuthError::SlowDown,
+        ErrorCode::AccessDenied => OAuthError::AccessDenied { description },
+        ErrorCode::ExpiredToken => OAuthError::Expired,
+        code @ (ErrorCode::TemporarilyUnavailable | ErrorCode::ServerError) => {
+            OAuthError::Unavailable {
+                endpoint: endpoint.into(),
+                detail: format!("{}{}", code.as_str(), super::desc(&description)),
+            }
+        }
         other => OAuthError::Protocol {
             endpoint: endpoint.into(),
             status,
-            error: sanitize(other),
+            error: sanitize(other.as_str()),
             description,
         },
     }
@@ -229,32 +339,7 @@ pub fn wants_nonce(resp: &Response) -> bool {
         && serde_json::from_slice::<RawError>(&resp.body.0)
             .ok()
             .and_then(|e| e.error)
-            .as_deref()
-            == Some("use_dpop_nonce")
-}
-
-/// RFC 6749 §6: exchange a refresh token. `scope` narrows the grant; `resource` is RFC 8707;
-/// a DPoP-bound refresh token needs a proof from the same key (RFC 9449 §5).
-pub fn refresh(
-    http: &Http,
-    url: &Url,
-    auth: &ClientAuth<'_>,
-    refresh_token: &RefreshToken,
-    scope: Option<&str>,
-    resource: Option<&str>,
-    dpop: Option<&mut Prover<'_>>,
-) -> Result<TokenResponse, OAuthError> {
-    let mut form = vec![
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh_token.expose()),
-    ];
-    if let Some(s) = scope {
-        form.push(("scope", s));
-    }
-    if let Some(r) = resource {
-        form.push(("resource", r));
-    }
-    request_dpop(http, url, &form, auth, dpop)
+            .is_some_and(|e| ErrorCode::parse(&e) == ErrorCode::UseDpopNonce)
 }
 
 #[cfg(test)]
@@ -284,9 +369,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.access_token.expose(), "at");
-        assert_eq!(r.token_type, "Bearer");
+        assert_eq!(r.token_type, TokenType::Bearer);
         assert_eq!(r.expires_in, Some(3600));
         assert_eq!(r.refresh_token.unwrap().expose(), "rt");
+    }
+
+    #[test]
+    fn protocol_values_keep_their_spelling() {
+        for code in ErrorCode::KNOWN.iter().map(|(_, n)| *n) {
+            assert_eq!(ErrorCode::parse(code).as_str(), code);
+            assert!(
+                !matches!(ErrorCode::parse(code), ErrorCode::Other(_)),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            ErrorCode::parse("Invalid_Grant"),
+            ErrorCode::Other("Invalid_Grant".into())
+        );
+        assert_eq!(TokenType::parse("dpop"), TokenType::DPoP);
+        assert_eq!(serde_json::to_string(&TokenType::DPoP).unwrap(), "\"DPoP\"");
+        assert_eq!(
+            serde_json::to_string(&TokenType::Bearer).unwrap(),
+            "\"Bearer\""
+        );
+        let back: TokenType = serde_json::from_str("\"Bearer\"").unwrap();
+        assert_eq!(back, TokenType::Bearer);
     }
 
     #[test]

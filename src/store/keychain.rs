@@ -4,7 +4,6 @@
 //! an unlock prompt forever; a missing one can hang on D-Bus activation) and under an inter-process
 //! lock, because the Secret Service handles concurrent clients poorly.
 
-use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -67,18 +66,9 @@ fn bounded<T: Send + 'static>(
 fn unavailable(backend: Backend, e: &KError) -> StoreError {
     let detail = match e {
         KError::NoStorageAccess(_) => "it is locked or access was refused".to_string(),
-        other => one_line(&other.to_string()),
+        other => crate::output::one_line(&other.to_string()),
     };
     StoreError::Unavailable { backend, detail }
-}
-
-fn one_line(s: &str) -> String {
-    let s: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
-    s.trim().to_string()
 }
 
 fn build_store(backend: Backend) -> Result<Arc<CredentialStore>, KError> {
@@ -178,7 +168,13 @@ impl Keychain {
         op: impl FnOnce(&Entry) -> Result<T, KError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let deadline = Instant::now() + limit;
-        let _guard = lock_until(&self.lock_path, deadline).map_err(|_| StoreError::Timeout {
+        let _guard = crate::lockfile::lock_until(
+            &self.lock_path,
+            deadline,
+            Duration::from_millis(10),
+            || {},
+        )
+        .map_err(|_| StoreError::Timeout {
             store: self.backend.name(),
             secs: limit.as_secs(),
         })?;
@@ -201,25 +197,6 @@ impl Keychain {
                 e => unavailable(backend, &e),
             })
         })
-    }
-}
-
-fn lock_until(path: &std::path::Path, deadline: Instant) -> std::io::Result<File> {
-    if let Some(dir) = path.parent() {
-        let _ = crate::paths::ensure_private_dir(dir);
-    }
-    let f = crate::paths::open_lock_file(path)?;
-    loop {
-        match f.try_lock() {
-            Ok(()) => return Ok(f),
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(std::io::ErrorKind::TimedOut.into());
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(e),
-        }
     }
 }
 

@@ -2,14 +2,16 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{StoreError, StoreKind, TokenStore};
 
-#[derive(Default)]
+/// Clones share their items, so a test can keep a handle on what the code under test stores.
+#[derive(Default, Clone)]
 pub struct MemoryStore {
-    items: RefCell<HashMap<String, SecretString>>,
+    items: Rc<RefCell<HashMap<String, SecretString>>>,
 }
 
 impl TokenStore for MemoryStore {

@@ -230,8 +230,7 @@ impl CiIssuer {
     /// Plain-HTTP issuers only (the test-side client does not trust the test CA).
     pub fn mint(&self, params: &[(&str, &str)]) -> String {
         let url = Url::parse(&format!("{}/__test/mint", self.issuer)).unwrap();
-        let r = Http::new(&Default::default())
-            .unwrap()
+        let r = Http::default()
             .post_form(&url, params, &ClientAuth::None { client_id: "test" }, None)
             .unwrap();
         assert_eq!(r.status, 200, "mint failed");
@@ -242,7 +241,7 @@ impl CiIssuer {
     /// Its counters (`/__test/stats`): token_requests, tokens_issued, refused, minted, ….
     pub fn stats(&self) -> serde_json::Value {
         let url = Url::parse(&format!("{}/__test/stats", self.issuer)).unwrap();
-        let r = Http::new(&Default::default()).unwrap().get(&url).unwrap();
+        let r = Http::default().get(&url).unwrap();
         serde_json::from_slice(&r.body.0).unwrap()
     }
 }
@@ -330,8 +329,7 @@ fn client_credentials_token(provider: &Provider) -> String {
         provider.issuer.replacen("https://", "http://", 1)
     ))
     .unwrap();
-    let r = Http::new(&Default::default())
-        .unwrap()
+    let r = Http::default()
         .post_form(
             &url,
             &[("grant_type", "client_credentials"), ("scope", "api:read")],
@@ -492,8 +490,7 @@ fn ci_issuer_tokens_are_exchanged_by_the_provider() {
     assert_eq!(ci.stats()["tokens_issued"], 1);
 
     let exchange = |subject: &str| {
-        let r = Http::new(&Default::default())
-            .unwrap()
+        let r = Http::default()
             .post_form(
                 &Url::parse(&format!("{}/token", provider.issuer)).unwrap(),
                 &[
@@ -608,8 +605,7 @@ fn terraform_init_fetches_a_module_from_the_private_registry() {
 
     // a revoked token is refused again
     let secret = ClientSecret::new("ci-bot-secret");
-    let r = Http::new(&Default::default())
-        .unwrap()
+    let r = Http::default()
         .post_form(
             &Url::parse(&format!("{}/token/revocation", provider.issuer)).unwrap(),
             &[("token", &token)],

@@ -121,10 +121,7 @@ impl Provider {
 
     /// The provider's own counters (`/__test/stats`).
     pub fn stats(&self) -> serde_json::Value {
-        let r = Http::new(&Default::default())
-            .unwrap()
-            .get(&self.url("/__test/stats"))
-            .unwrap();
+        let r = Http::default().get(&self.url("/__test/stats")).unwrap();
         serde_json::from_slice(&r.body.0).unwrap()
     }
 
@@ -141,8 +138,7 @@ impl Provider {
     /// RFC 7662 introspection with the confidential `introspector` client.
     pub fn introspect(&self, token: &str) -> serde_json::Value {
         let secret = ClientSecret::new("introspector-secret");
-        let r = Http::new(&Default::default())
-            .unwrap()
+        let r = Http::default()
             .post_form(
                 &self.url("/token/introspection"),
                 &[("token", token)],
@@ -163,8 +159,7 @@ impl Provider {
     /// POST to the token endpoint as the public client, bypassing tok (to simulate a thief or
     /// another device).
     pub fn token_request(&self, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
-        let r = Http::new(&Default::default())
-            .unwrap()
+        let r = Http::default()
             .post_form(
                 &self.url("/token"),
                 form,
@@ -181,8 +176,7 @@ impl Provider {
     }
 
     pub fn revoke(&self, token: &str) {
-        let r = Http::new(&Default::default())
-            .unwrap()
+        let r = Http::default()
             .post_form(
                 &self.url("/token/revocation"),
                 &[("token", token)],

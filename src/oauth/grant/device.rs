@@ -1,18 +1,19 @@
 //! Device authorization grant (RFC 8628).
 //!
-//! Polling is a pure decision ([`next_step`]) over the last answer and the current interval, so
-//! the rules — default 5 s, `slow_down` adds 5 s for good, stop at the first success — are tested
-//! without a clock.
+//! Polling is a pure decision ([`next_step`]) over the last answer and the current interval, and
+//! the loop around it ([`poll_until`]) takes its clock and sleep as parameters, so the rules —
+//! default 5 s, `slow_down` adds 5 s for good, stop at the first success, give up at the
+//! deadline — are tested without waiting.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use url::Url;
 
-use super::OAuthError;
-use super::dpop::Prover;
-use super::http::{ClientAuth, Http, endpoint_name};
-use super::token::TokenResponse;
+use crate::oauth::OAuthError;
+use crate::oauth::dpop::Prover;
+use crate::oauth::http::{ClientAuth, Http, endpoint_name};
+use crate::oauth::token::TokenResponse;
 use crate::secret::Ephemeral;
 
 /// RFC 8628 §3.2: the polling interval when the server sends none.
@@ -59,10 +60,10 @@ pub fn start(
 /// Pure, for tests and fuzzing.
 pub fn parse_device_authorization(
     url: &Url,
-    resp: super::http::Response,
+    resp: crate::oauth::http::Response,
 ) -> Result<DeviceAuthorization, OAuthError> {
     if !(200..300).contains(&resp.status) {
-        return Err(super::token::error_response(url, &resp));
+        return Err(crate::oauth::token::error_response(url, &resp));
     }
     let d: DeviceAuthorization =
         serde_json::from_slice(&resp.body.0).map_err(|_| OAuthError::BadResponse {
@@ -144,7 +145,56 @@ pub fn poll(
         ("grant_type", GRANT_TYPE),
         ("device_code", device_code.expose()),
     ];
-    super::token::request_dpop(http, url, &form, &ClientAuth::None { client_id }, dpop)
+    crate::oauth::token::request_dpop(http, url, &form, &ClientAuth::None { client_id }, dpop)
+}
+
+/// The clock of the polling loop: real time in tok, simulated time in tests.
+pub trait Clock {
+    fn now(&self) -> Instant;
+    fn sleep(&self, d: Duration);
+}
+
+/// Real time.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+    fn sleep(&self, d: Duration) {
+        std::thread::sleep(d)
+    }
+}
+
+/// How often the wait between polls wakes up to call `tick` (a spinner's countdown).
+const TICK: Duration = Duration::from_millis(100);
+
+/// Poll with `poll` every `interval` seconds (as [`next_step`] adjusts it) until tokens come,
+/// the server refuses, or `deadline` passes ([`OAuthError::Expired`]). `tick` runs during waits.
+pub fn poll_until(
+    clock: &dyn Clock,
+    mut interval: u64,
+    deadline: Instant,
+    mut poll: impl FnMut() -> Result<TokenResponse, OAuthError>,
+    mut tick: impl FnMut(),
+) -> Result<TokenResponse, OAuthError> {
+    loop {
+        let until = clock.now() + Duration::from_secs(interval);
+        while clock.now() < until {
+            if clock.now() >= deadline {
+                break;
+            }
+            tick();
+            clock.sleep(TICK.min(until.saturating_duration_since(clock.now())));
+        }
+        if clock.now() >= deadline {
+            return Err(OAuthError::Expired);
+        }
+        match next_step(poll(), &mut interval)? {
+            Step::Done(t) => return Ok(*t),
+            Step::Wait(_) => continue,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -201,6 +251,77 @@ mod tests {
             next_step(Err(OAuthError::Expired), &mut i),
             Err(OAuthError::Expired)
         ));
+    }
+
+    /// Simulated time: `sleep` advances it.
+    struct FakeClock(std::cell::Cell<Instant>);
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Instant {
+            self.0.get()
+        }
+        fn sleep(&self, d: Duration) {
+            self.0.set(self.0.get() + d)
+        }
+    }
+
+    fn tokens() -> TokenResponse {
+        TokenResponse {
+            access_token: crate::secret::AccessToken::new("at"),
+            token_type: crate::oauth::TokenType::Bearer,
+            expires_in: None,
+            refresh_token: None,
+            scope: None,
+            server_date: None,
+        }
+    }
+
+    #[test]
+    fn the_loop_waits_the_interval_slows_down_and_stops_at_the_first_tokens() {
+        let start = Instant::now();
+        let clock = FakeClock(std::cell::Cell::new(start));
+        let mut answers = vec![
+            Err(OAuthError::Pending),
+            Err(OAuthError::SlowDown),
+            Err(OAuthError::Pending),
+            Ok(tokens()),
+        ]
+        .into_iter();
+        let mut polled_at = vec![];
+        let r = poll_until(
+            &clock,
+            5,
+            start + Duration::from_secs(600),
+            || {
+                polled_at.push(clock.now().duration_since(start).as_secs());
+                answers.next().expect("no poll after the tokens")
+            },
+            || {},
+        );
+        assert!(r.is_ok());
+        // 5 s, then 5 s, then slow_down: 10 s for good.
+        assert_eq!(polled_at, [5, 10, 20, 30]);
+        assert_eq!(answers.len(), 0);
+    }
+
+    #[test]
+    fn the_loop_gives_up_at_the_deadline_without_polling_past_it() {
+        let start = Instant::now();
+        let clock = FakeClock(std::cell::Cell::new(start));
+        let mut polls = 0;
+        let r = poll_until(
+            &clock,
+            5,
+            start + Duration::from_secs(12),
+            || {
+                polls += 1;
+                Err(OAuthError::Pending)
+            },
+            || {},
+        );
+        assert!(matches!(r, Err(OAuthError::Expired)));
+        assert_eq!(polls, 2, "at 5 s and 10 s; 15 s is past the deadline");
+        assert!(clock.now().duration_since(start) <= Duration::from_secs(13));
     }
 
     #[test]

@@ -1,0 +1,151 @@
+//! The seams of the serve and refresh decisions: the token endpoint and the clock. The real
+//! ones talk HTTP ([`Remote`], over [`crate::oauth::http::Http`]) and read the system clock;
+//! unit tests pass scripted ones, so every decision is tested without a server or a sleep.
+
+use std::cell::OnceCell;
+
+use url::Url;
+
+use crate::config::Profile;
+use crate::oauth::OAuthError;
+use crate::oauth::discovery::{self, Endpoints};
+use crate::oauth::dpop::{self, DpopKey, Prover};
+use crate::oauth::grant;
+use crate::oauth::http::{ClientAuth, Http};
+use crate::oauth::token::TokenResponse;
+use crate::output::Printer;
+use crate::paths::Paths;
+use crate::secret::{ClientSecret, RefreshToken};
+use crate::settings::HttpSettings;
+
+use super::model::Narrow;
+
+/// The token endpoint of a profile's provider, as the session needs it.
+pub trait TokenEndpoint {
+    /// The token endpoint's URL (resolving discovery), for messages and before any request.
+    fn url(&self, profile: &Profile) -> Result<Url, OAuthError>;
+
+    /// RFC 6749 §6: exchange `refresh_token`, narrowed by `narrow`, with a DPoP proof from
+    /// `dpop_key` when the tokens are bound to one.
+    fn refresh(
+        &self,
+        profile: &Profile,
+        url: &Url,
+        refresh_token: &RefreshToken,
+        narrow: &Narrow,
+        dpop_key: Option<&DpopKey>,
+    ) -> Result<TokenResponse, OAuthError>;
+
+    /// RFC 6749 §4.4: a token for the confidential client itself.
+    fn client_credentials(
+        &self,
+        profile: &Profile,
+        url: &Url,
+        secret: &ClientSecret,
+        narrow: &Narrow,
+    ) -> Result<TokenResponse, OAuthError>;
+}
+
+/// Unix seconds, as the session sees them.
+pub trait Clock {
+    fn now(&self) -> i64;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        crate::time::now()
+    }
+}
+
+/// The real token endpoint: discovery (cached on disk), then HTTP, with the DPoP nonce
+/// remembered between runs.
+pub struct Remote {
+    paths: Paths,
+    printer: Printer,
+    settings: HttpSettings,
+    http: OnceCell<Http>,
+}
+
+impl Remote {
+    pub fn new(paths: Paths, printer: Printer, settings: HttpSettings) -> Self {
+        Self {
+            paths,
+            printer,
+            settings,
+            http: OnceCell::new(),
+        }
+    }
+
+    /// The HTTP client, built on first use.
+    pub fn http(&self) -> &Http {
+        self.http.get_or_init(|| {
+            let mut h = Http::new(&self.settings);
+            let printer = self.printer.clone();
+            h.set_observer(move |m| printer.verbose(m));
+            h
+        })
+    }
+
+    /// The endpoints of `profile` (discovery cached on disk).
+    pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
+        discovery::endpoints(profile, &self.paths, || self.http())
+    }
+}
+
+impl TokenEndpoint for Remote {
+    fn url(&self, profile: &Profile) -> Result<Url, OAuthError> {
+        Ok(self.endpoints(profile)?.token)
+    }
+
+    fn refresh(
+        &self,
+        profile: &Profile,
+        url: &Url,
+        refresh_token: &RefreshToken,
+        narrow: &Narrow,
+        dpop_key: Option<&DpopKey>,
+    ) -> Result<TokenResponse, OAuthError> {
+        // A DPoP-bound refresh token is useless without a proof from the session's key.
+        let mut prover = dpop_key.map(|key| Prover {
+            key,
+            nonce: dpop::load_nonce(&self.paths, url),
+        });
+        let result = grant::refresh::refresh(
+            self.http(),
+            url,
+            &ClientAuth::None {
+                client_id: &profile.client_id,
+            },
+            refresh_token,
+            narrow.scope.as_deref(),
+            narrow.audience.as_deref().or(profile.audience.as_deref()),
+            prover.as_mut(),
+        );
+        if let Some(n) = prover.and_then(|p| p.nonce) {
+            dpop::save_nonce(&self.paths, url, &n);
+        }
+        result
+    }
+
+    fn client_credentials(
+        &self,
+        profile: &Profile,
+        url: &Url,
+        secret: &ClientSecret,
+        narrow: &Narrow,
+    ) -> Result<TokenResponse, OAuthError> {
+        let scope = narrow.scope.clone().or_else(|| profile.scope_string());
+        let resource = narrow.audience.as_deref().or(profile.audience.as_deref());
+        grant::client_credentials::client_credentials(
+            self.http(),
+            url,
+            &profile.client_id,
+            secret,
+            scope.as_deref(),
+            resource,
+        )
+    }
+}

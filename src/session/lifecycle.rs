@@ -1,0 +1,231 @@
+//! The start and end of a session: saving a login, logging out, and forgetting an access token
+//! a client reported as rejected.
+
+use serde::Serialize;
+
+use crate::audit;
+use crate::config::Profile;
+use crate::oauth::dpop::DpopKey;
+use crate::oauth::http::ClientAuth;
+use crate::oauth::token::TokenResponse;
+use crate::oauth::{OAuthError, revoke};
+use crate::paths;
+use crate::secret::ClientSecret;
+use crate::store::{self, StoreKind, TokenStore};
+
+use super::files::{evict_cache, read_cache, read_state, write_cache, write_state};
+use super::lock::ProfileLock;
+use super::model::{CachedToken, Grant, ProfileState, Session};
+use super::{Ctx, load_session};
+
+/// A client (git, docker) reports that the access token it was served was rejected. Forget it —
+/// in the cache and in the stored session — so the next request refreshes; the refresh token
+/// stays. With a `fingerprint`, only that token is forgotten: a token another process already
+/// replaced is left alone. Returns whether a token was forgotten.
+pub fn reject_access_token(
+    ctx: &Ctx,
+    profile: &Profile,
+    fingerprint: Option<&str>,
+) -> anyhow::Result<bool> {
+    let matches = |t: &CachedToken| fingerprint.is_none_or(|f| t.access_token.fingerprint() == f);
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let mut forgot = false;
+    if read_cache(&ctx.paths, profile).is_some_and(|t| matches(&t)) {
+        forgot |= evict_cache(&ctx.paths, &profile.name);
+    }
+    let store = ctx.store_for(&profile.name)?;
+    if let Some(mut session) = load_session(store.as_ref(), profile)?
+        && session.access.as_ref().is_some_and(matches)
+    {
+        session.access = None;
+        store.save(&profile.name, &session.to_blob())?;
+        forgot = true;
+    }
+    if forgot {
+        ctx.printer
+            .verbose("forgot the rejected access token; the next request refreshes");
+    }
+    Ok(forgot)
+}
+
+/// Persist the tokens of a fresh interactive login into `store`, replacing any previous session.
+pub fn save_login(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    mut resp: TokenResponse,
+    sent_at: i64,
+    dpop_key: Option<DpopKey>,
+) -> anyhow::Result<CachedToken> {
+    let grant = Grant::interactive(resp.refresh_token.take(), dpop_key);
+    save_new_session(ctx, profile, store, resp, sent_at, grant)
+}
+
+/// [`save_login`] for `--client-credentials`: the session keeps the client secret.
+pub fn save_client_credentials(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    resp: TokenResponse,
+    sent_at: i64,
+    client_secret: ClientSecret,
+) -> anyhow::Result<CachedToken> {
+    save_new_session(
+        ctx,
+        profile,
+        store,
+        resp,
+        sent_at,
+        Grant::Confidential { client_secret },
+    )
+}
+
+fn save_new_session(
+    ctx: &Ctx,
+    profile: &Profile,
+    store: &dyn TokenStore,
+    resp: TokenResponse,
+    sent_at: i64,
+    grant: Grant,
+) -> anyhow::Result<CachedToken> {
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let dpop_jkt = grant.dpop_key().map(DpopKey::thumbprint);
+    let token =
+        CachedToken::from_response(profile, &resp, sent_at, profile.scope_string().as_deref());
+    let session = Session {
+        version: 1,
+        issuer: profile.issuer.to_string(),
+        client_id: profile.client_id.clone(),
+        grant,
+        access: Some(token.clone()),
+        created_at: sent_at,
+        refreshed_at: None,
+    };
+    let previous = read_state(&ctx.paths, &profile.name).store;
+    store.save(&profile.name, &session.to_blob())?;
+    // Scoped tokens of the previous session must not outlive it.
+    evict_cache(&ctx.paths, &profile.name);
+    if store.kind() != StoreKind::File {
+        // A file session left by an earlier fallback would shadow nothing but still hold a
+        // refresh token on disk: remove it.
+        let _ = store::file::FileStore::new(&ctx.paths).delete(&profile.name);
+    }
+    if let Some(old) = previous.filter(|k| *k != store.kind() && *k != StoreKind::File) {
+        // The previous session lived in another store (say, the keychain before `--store
+        // file`): its refresh token must not linger there.
+        let gone = store::open(
+            old,
+            &ctx.paths,
+            &ctx.printer,
+            &profile.name,
+            store::Access::Read,
+            ctx.settings.keychain_timeout,
+        )
+        .and_then(|s| s.delete(&profile.name));
+        if let Err(e) = gone {
+            ctx.printer.warn(format!(
+                "the previous session of profile `{}` may remain in the {}: {e}",
+                profile.name,
+                old.as_str()
+            ));
+        }
+    }
+    write_cache(&ctx.paths, &ctx.printer, &profile.name, &token);
+    let state = ProfileState {
+        store: Some(store.kind()),
+        issuer: Some(profile.issuer.to_string()),
+        logged_in_at: Some(sent_at),
+        access_expires_at: token.expires_at,
+        scope: token.scope.clone(),
+        last_refresh: None,
+        rotates: None,
+        clock_skew: None,
+        dpop_jkt,
+    };
+    write_state(&ctx.paths, &profile.name, &state);
+    ctx.audit(audit::Event::login(
+        &profile.name,
+        store.kind(),
+        &token.access_token,
+    ));
+    Ok(token)
+}
+
+/// What `logout` did.
+#[derive(Debug, Default, Serialize)]
+pub struct LogoutReport {
+    pub had_session: bool,
+    pub revoked: bool,
+    pub revocation_error: Option<String>,
+}
+
+/// Revoke (unless `revoke` is false or the server has no endpoint), then forget everything.
+/// Local data is removed even when revocation fails.
+pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Result<LogoutReport> {
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let store = ctx.store_for(&profile.name)?;
+    let mut report = LogoutReport::default();
+    let session = match load_session(store.as_ref(), profile) {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.printer.warn(format!("{e:#}; removing it anyway"));
+            None
+        }
+    };
+    if let Some(session) = &session {
+        report.had_session = true;
+        if revoke_token && let Some(result) = revoke(ctx, profile, session) {
+            match result {
+                Ok(()) => report.revoked = true,
+                Err(e) => report.revocation_error = Some(e.to_string()),
+            }
+        }
+    }
+    store.delete(&profile.name)?;
+    evict_cache(&ctx.paths, &profile.name);
+    let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
+    ctx.audit(audit::Event::logout(&profile.name, &report));
+    Ok(report)
+}
+
+/// Revoke what ends `session`'s grant (RFC 7009): the refresh token; for a session without one,
+/// its current access token. `None` when there is nothing to revoke.
+fn revoke(ctx: &Ctx, profile: &Profile, session: &Session) -> Option<Result<(), OAuthError>> {
+    let client_id = &profile.client_id;
+    let access = session.access.as_ref().map(|a| &a.access_token);
+    // A confidential client authenticates; a public one names itself.
+    let (auth, refresh_token) = match &session.grant {
+        Grant::Interactive { refresh_token, .. } => {
+            (ClientAuth::None { client_id }, Some(refresh_token))
+        }
+        Grant::Confidential { client_secret } => (
+            ClientAuth::Basic {
+                client_id,
+                secret: client_secret,
+            },
+            None,
+        ),
+        Grant::AccessOnly { .. } => (ClientAuth::None { client_id }, None),
+    };
+    if refresh_token.is_none() && access.is_none() {
+        return None;
+    }
+    let url = match ctx.endpoints(profile) {
+        Err(e) => return Some(Err(e)),
+        Ok(ep) => match ep.revocation {
+            Some(url) => url,
+            None => {
+                return Some(Err(OAuthError::Discovery(format!(
+                    "{} has no revocation endpoint",
+                    profile.issuer
+                ))));
+            }
+        },
+    };
+    let http = ctx.http();
+    Some(match (refresh_token, access) {
+        (Some(rt), _) => revoke::revoke_refresh_token(http, &url, &auth, rt),
+        (None, Some(at)) => revoke::revoke_access_token(http, &url, &auth, at),
+        (None, None) => unreachable!("checked above"),
+    })
+}

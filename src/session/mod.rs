@@ -1,0 +1,271 @@
+//! Sessions: serve the cached access token, or lock, re-read, refresh, persist the rotated
+//! refresh token, and only then hand the new access token out.
+//!
+//! Three records per profile:
+//! - the **session** ([`model::Session`]: what its [`Grant`] holds, plus the last access token)
+//!   lives in the store — the keychain by default — as one JSON blob;
+//! - the **token cache** (access token only, no refresh token) is a 0600 file in the runtime
+//!   directory, so that `print` answers without a keychain round trip, a TLS client or a
+//!   discovery document ([`files`]);
+//! - the **profile state** (no secrets: which store, last refresh, expiry) lets `status` answer
+//!   without touching the keychain ([`files`]).
+//!
+//! The rooms: [`model`] (the data), [`files`], [`lock`], [`serve`] (the decision),
+//! [`refresh`] (send → persist → record), [`lifecycle`] (save a login, logout, reject), and
+//! [`endpoint`] (the token endpoint and clock seams the decisions are tested through).
+
+pub mod endpoint;
+pub mod files;
+pub mod lifecycle;
+pub mod lock;
+pub mod model;
+pub mod refresh;
+pub mod serve;
+
+use std::cell::{Cell, RefCell};
+
+use crate::audit::{self, Requester};
+use crate::config::Profile;
+use crate::oauth::OAuthError;
+use crate::oauth::discovery::Endpoints;
+use crate::oauth::dpop::DpopKey;
+use crate::oauth::http::Http;
+use crate::output::Printer;
+use crate::paths::Paths;
+use crate::settings::Settings;
+use crate::store::{self, StoreKind, TokenStore};
+
+pub use endpoint::{Clock, SystemClock, TokenEndpoint};
+pub use files::{evict_cache, read_cache, read_state};
+pub use lifecycle::{
+    LogoutReport, logout, reject_access_token, save_client_credentials, save_login,
+};
+pub use lock::ProfileLock;
+pub use model::{
+    CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, SKEW_NOISE, Served,
+    Session, Source, Want, clock_skew,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("no session for profile `{profile}`")]
+    NotLoggedIn { profile: String },
+    /// The state says a login happened, but the store has nothing: deleted, or hidden because
+    /// the keychain is locked (a locked Secret Service collection reads as empty).
+    #[error("the session of profile `{profile}` is missing from the {store}")]
+    Missing { profile: String, store: String },
+    #[error("session for profile `{profile}` expired or was revoked{}", detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Expired {
+        profile: String,
+        detail: Option<String>,
+    },
+    #[error("another tok process held the lock of profile `{profile}` for more than {secs} s")]
+    Busy { profile: String, secs: u64 },
+    #[error("the session of profile `{profile}` belongs to {issuer}, not to the configured issuer")]
+    OtherIssuer { profile: String, issuer: String },
+}
+
+/// Opens the store of a profile; replaces [`store::open`] in unit tests.
+type OpenStore = Box<dyn Fn() -> Box<dyn TokenStore>>;
+
+/// Everything a command needs to reach sessions: directories, the printer, the store choice,
+/// the token endpoint (a lazily built HTTP client) and the clock.
+pub struct Ctx {
+    pub paths: Paths,
+    pub printer: Printer,
+    /// `--store` / `TOK_STORE`, when given.
+    pub store_override: Option<StoreKind>,
+    remote: endpoint::Remote,
+    /// Replaces `remote` as the token endpoint (unit tests).
+    endpoint: Option<Box<dyn TokenEndpoint>>,
+    clock: Box<dyn Clock>,
+    open_store: Option<OpenStore>,
+    /// Who asks for tokens, for the audit log (`print` unless a helper says otherwise).
+    requester: RefCell<Requester>,
+    /// The environment, resolved once at start.
+    pub settings: Settings,
+    /// Whether the audit log is written: the config file's `audit` (on until it is loaded).
+    audit_on: Cell<bool>,
+}
+
+impl Ctx {
+    pub fn new(
+        paths: Paths,
+        printer: Printer,
+        store_override: Option<StoreKind>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            remote: endpoint::Remote::new(paths.clone(), printer.clone(), settings.http.clone()),
+            paths,
+            printer,
+            store_override,
+            endpoint: None,
+            clock: Box::new(SystemClock),
+            open_store: None,
+            requester: RefCell::default(),
+            settings,
+            audit_on: Cell::new(true),
+        }
+    }
+
+    /// Turn the audit log on or off for this process (the config's `audit` key).
+    pub fn set_audit(&self, on: bool) {
+        self.audit_on.set(on);
+    }
+
+    pub fn audit_enabled(&self) -> bool {
+        self.audit_on.get()
+    }
+
+    /// Append `event` to the audit log, unless it is turned off. Never fails the caller.
+    pub fn audit(&self, event: audit::Event) {
+        if self.audit_on.get() {
+            audit::record(&self.paths, event);
+        }
+    }
+
+    /// A context whose token endpoint, clock and store are the given ones (unit tests of the
+    /// serve and refresh decisions).
+    pub fn with_seams(
+        paths: Paths,
+        printer: Printer,
+        endpoint: Box<dyn TokenEndpoint>,
+        clock: Box<dyn Clock>,
+        open_store: OpenStore,
+    ) -> Self {
+        Self {
+            endpoint: Some(endpoint),
+            clock,
+            open_store: Some(open_store),
+            ..Self::new(paths, printer, None, Settings::default())
+        }
+    }
+
+    /// Name the consumer (and host) of the tokens this process serves, for the audit log.
+    pub fn set_requester(&self, consumer: audit::Consumer, host: Option<String>) {
+        *self.requester.borrow_mut() = Requester { consumer, host };
+    }
+
+    /// Name the host a helper is serving, keeping the consumer already set.
+    pub fn set_requester_host(&self, host: &str) {
+        self.requester.borrow_mut().host = Some(host.to_string());
+    }
+
+    /// The HTTP client, built on first use.
+    pub fn http(&self) -> &Http {
+        self.remote.http()
+    }
+
+    /// The endpoints of `profile` (discovery cached on disk).
+    pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
+        self.remote.endpoints(profile)
+    }
+
+    /// The token endpoint refreshes and client-credentials tokens go through.
+    pub fn token_endpoint(&self) -> &dyn TokenEndpoint {
+        match &self.endpoint {
+            Some(e) => e.as_ref(),
+            None => &self.remote,
+        }
+    }
+
+    /// Now, in unix seconds, by the context's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The store holding `profile`'s session: the override, else the one recorded at login.
+    pub fn store_for(&self, profile: &str) -> Result<Box<dyn TokenStore>, store::StoreError> {
+        if let Some(open) = &self.open_store {
+            return Ok(open());
+        }
+        // `auto` as an override means "no preference": keep the store chosen at login.
+        let kind = self
+            .store_override
+            .filter(|k| *k != StoreKind::Auto)
+            .or_else(|| read_state(&self.paths, profile).store)
+            .unwrap_or(StoreKind::Auto);
+        store::open(
+            kind,
+            &self.paths,
+            &self.printer,
+            profile,
+            store::Access::Read,
+            self.settings.keychain_timeout,
+        )
+    }
+}
+
+/// Serve an access token for `profile`, refreshing if needed. See the module docs.
+pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<Served> {
+    access_token_for(ctx, profile, want, &Narrow::default())
+}
+
+/// [`access_token`] for a narrowed scope or audience (`print --scope/--audience`).
+pub fn access_token_for(
+    ctx: &Ctx,
+    profile: &Profile,
+    want: Want,
+    narrow: &Narrow,
+) -> anyhow::Result<Served> {
+    let served = serve::serve(ctx, profile, want, narrow);
+    ctx.audit(audit::Event::request(
+        &profile.name,
+        &ctx.requester.borrow(),
+        served.as_ref().map(|s| (s.source, &s.token.access_token)),
+    ));
+    served
+}
+
+/// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format
+/// dpop`). `None` for a bearer session.
+pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Option<DpopKey>> {
+    let store = ctx.store_for(&profile.name)?;
+    let session = load_session(store.as_ref(), profile)?
+        .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
+    Ok(match session.grant {
+        Grant::Interactive { dpop_key, .. } | Grant::AccessOnly { dpop_key } => dpop_key,
+        Grant::Confidential { .. } => None,
+    })
+}
+
+/// The session of `profile` in `store`, if any; one for another issuer or client is an error.
+pub(crate) fn load_session(
+    store: &dyn TokenStore,
+    profile: &Profile,
+) -> anyhow::Result<Option<Session>> {
+    let Some(blob) = store.load(&profile.name)? else {
+        return Ok(None);
+    };
+    let kind = store.kind().as_str();
+    let s = Session::from_blob(&blob, &profile.name, kind)?;
+    if s.issuer != profile.issuer.as_str() || s.client_id != profile.client_id {
+        return Err(SessionError::OtherIssuer {
+            profile: profile.name.clone(),
+            issuer: s.issuer,
+        }
+        .into());
+    }
+    Ok(Some(s))
+}
+
+/// The error for "the store has no session": a plain "log in" unless the state says a login
+/// stored one there — then it was deleted, or is hidden because the keychain is locked (a locked
+/// Secret Service collection reads as empty), and logging in again would orphan it.
+pub(crate) fn missing(ctx: &Ctx, profile: &Profile, store: &dyn TokenStore) -> SessionError {
+    let state = read_state(&ctx.paths, &profile.name);
+    if state.logged_in_at.is_some() && store.kind() != StoreKind::File {
+        SessionError::Missing {
+            profile: profile.name.clone(),
+            store: store.describe(),
+        }
+    } else {
+        SessionError::NotLoggedIn {
+            profile: profile.name.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

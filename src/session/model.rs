@@ -1,0 +1,487 @@
+//! The data of a session: what the store keeps ([`Session`] and its [`Grant`]), the access token
+//! with what is known about it ([`CachedToken`]), and the non-secret profile state.
+//!
+//! The store blob keeps the flat JSON shape written since the first release (`refresh_token`,
+//! `client_secret`, `dpop_key` side by side): [`Session`] reads and writes it through the private
+//! [`Wire`] struct, so sessions already in users' keychains keep loading.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Profile;
+use crate::oauth::TokenType;
+use crate::oauth::dpop::DpopKey;
+use crate::oauth::token::TokenResponse;
+use crate::secret::{self, AccessToken, ClientSecret, RefreshToken};
+use crate::store::{self, StoreKind};
+
+/// The default `--min-ttl`: an access token with less left than this is refreshed first.
+pub const DEFAULT_MIN_TTL: i64 = 60;
+
+/// An access token with what is known about it. Stored in the session and in the token cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedToken {
+    #[serde(serialize_with = "secret::serialize")]
+    pub access_token: AccessToken,
+    pub token_type: TokenType,
+    /// Unix seconds; `None` when the server gave no `expires_in`.
+    pub expires_at: Option<i64>,
+    pub scope: Option<String>,
+    pub obtained_at: i64,
+    pub issuer: String,
+    pub client_id: String,
+}
+
+impl CachedToken {
+    /// Seconds left; `i64::MAX` for tokens without a known expiry.
+    pub fn ttl(&self, now: i64) -> i64 {
+        self.expires_at.map_or(i64::MAX, |e| e - now)
+    }
+
+    /// Whether the token can be handed out with at least `min_ttl` seconds left. Clocks have
+    /// whole-second resolution here, so a token in its last second counts as expired whatever
+    /// `min_ttl` is.
+    pub fn fresh_for(&self, now: i64, min_ttl: i64) -> bool {
+        let ttl = self.ttl(now);
+        ttl > 0 && ttl >= min_ttl
+    }
+
+    /// Whether the token is DPoP-bound (RFC 9449): every request with it needs a fresh proof
+    /// from the session's key, so clients that only send a bearer header cannot use it.
+    pub fn is_dpop(&self) -> bool {
+        self.token_type == TokenType::DPoP
+    }
+
+    pub(crate) fn belongs_to(&self, profile: &Profile) -> bool {
+        self.issuer == profile.issuer.as_str() && self.client_id == profile.client_id
+    }
+
+    /// The token of a token response, counted from `sent_at`. `old_scope` stands in when the
+    /// server does not repeat the granted scope.
+    pub(crate) fn from_response(
+        profile: &Profile,
+        resp: &TokenResponse,
+        sent_at: i64,
+        old_scope: Option<&str>,
+    ) -> Self {
+        CachedToken {
+            access_token: resp.access_token.clone(),
+            token_type: resp.token_type.clone(),
+            // Count from when the request was sent: conservative by the round-trip time.
+            expires_at: resp.expires_in.map(|e| sent_at + e),
+            scope: resp.scope.clone().or_else(|| old_scope.map(str::to_string)),
+            obtained_at: sent_at,
+            issuer: profile.issuer.to_string(),
+            client_id: profile.client_id.clone(),
+        }
+    }
+}
+
+/// How a session obtains its next access token: the one thing that differs between kinds of
+/// session. Adding a way to get tokens (a workload identity, say) is one more variant here and
+/// one more arm in [`super::refresh`].
+#[derive(Debug)]
+pub enum Grant {
+    /// An interactive login (browser, device, `--refresh-token-stdin`): refresh with the
+    /// refresh token, with a proof from `dpop_key` when the tokens are DPoP-bound.
+    Interactive {
+        refresh_token: RefreshToken,
+        dpop_key: Option<DpopKey>,
+    },
+    /// `--client-credentials`: a confidential client mints each token with its secret.
+    Confidential { client_secret: ClientSecret },
+    /// An interactive login whose provider issued no refresh token: the access token is all
+    /// there is, and a new login is needed once it expires.
+    AccessOnly { dpop_key: Option<DpopKey> },
+}
+
+impl Grant {
+    /// The login's grant from the token response that ended it.
+    pub fn interactive(refresh_token: Option<RefreshToken>, dpop_key: Option<DpopKey>) -> Self {
+        match refresh_token {
+            Some(refresh_token) => Grant::Interactive {
+                refresh_token,
+                dpop_key,
+            },
+            None => Grant::AccessOnly { dpop_key },
+        }
+    }
+
+    pub fn dpop_key(&self) -> Option<&DpopKey> {
+        match self {
+            Grant::Interactive { dpop_key, .. } | Grant::AccessOnly { dpop_key } => {
+                dpop_key.as_ref()
+            }
+            Grant::Confidential { .. } => None,
+        }
+    }
+
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        match self {
+            Grant::Interactive { refresh_token, .. } => Some(refresh_token),
+            Grant::Confidential { .. } | Grant::AccessOnly { .. } => None,
+        }
+    }
+}
+
+/// What the store keeps for a profile.
+#[derive(Debug, Deserialize)]
+#[serde(from = "Wire")]
+pub struct Session {
+    pub version: u32,
+    pub issuer: String,
+    pub client_id: String,
+    pub grant: Grant,
+    pub access: Option<CachedToken>,
+    pub created_at: i64,
+    pub refreshed_at: Option<i64>,
+}
+
+impl Session {
+    pub(crate) fn to_blob(&self) -> SecretString {
+        // Copied into an exact-size box and the serialized string zeroized: a plain
+        // `SecretString::from(String)` may reallocate and free the first buffer unwiped.
+        let mut text = serde_json::to_string(&WireRef::from(self)).expect("a session serializes");
+        let blob = SecretString::from(text.as_str());
+        zeroize::Zeroize::zeroize(&mut text);
+        blob
+    }
+
+    pub(crate) fn from_blob(
+        blob: &SecretString,
+        profile: &str,
+        store: &'static str,
+    ) -> Result<Self, store::StoreError> {
+        serde_json::from_str(blob.expose_secret()).map_err(|_| store::StoreError::Corrupt {
+            store,
+            profile: profile.into(),
+            detail: "not a tok session".into(),
+        })
+    }
+}
+
+/// The store blob as written since the first release: one flat object whose optional secrets
+/// say what kind of session it is. Only [`Session`] reads it.
+#[derive(Deserialize)]
+struct Wire {
+    version: u32,
+    issuer: String,
+    client_id: String,
+    #[serde(default)]
+    refresh_token: Option<RefreshToken>,
+    access: Option<CachedToken>,
+    created_at: i64,
+    refreshed_at: Option<i64>,
+    #[serde(default)]
+    client_secret: Option<ClientSecret>,
+    #[serde(default)]
+    dpop_key: Option<DpopKey>,
+}
+
+/// [`Wire`] for writing, borrowing the secrets (refresh tokens are not `Clone`).
+#[derive(Serialize)]
+struct WireRef<'a> {
+    version: u32,
+    issuer: &'a str,
+    client_id: &'a str,
+    #[serde(serialize_with = "secret::serialize_opt")]
+    refresh_token: Option<&'a RefreshToken>,
+    access: Option<&'a CachedToken>,
+    created_at: i64,
+    refreshed_at: Option<i64>,
+    #[serde(
+        serialize_with = "secret::serialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    client_secret: Option<&'a ClientSecret>,
+    #[serde(
+        serialize_with = "secret::serialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    dpop_key: Option<&'a DpopKey>,
+}
+
+impl From<Wire> for Session {
+    fn from(w: Wire) -> Self {
+        // A confidential client mints with its secret even if its provider once sent a refresh
+        // token along (RFC 6749 §4.4.3 says it should not).
+        let grant = match (w.client_secret, w.refresh_token) {
+            (Some(client_secret), _) => Grant::Confidential { client_secret },
+            (None, refresh_token) => Grant::interactive(refresh_token, w.dpop_key),
+        };
+        Session {
+            version: w.version,
+            issuer: w.issuer,
+            client_id: w.client_id,
+            grant,
+            access: w.access,
+            created_at: w.created_at,
+            refreshed_at: w.refreshed_at,
+        }
+    }
+}
+
+impl<'a> From<&'a Session> for WireRef<'a> {
+    fn from(s: &'a Session) -> Self {
+        let client_secret = match &s.grant {
+            Grant::Confidential { client_secret } => Some(client_secret),
+            Grant::Interactive { .. } | Grant::AccessOnly { .. } => None,
+        };
+        WireRef {
+            version: s.version,
+            issuer: &s.issuer,
+            client_id: &s.client_id,
+            refresh_token: s.grant.refresh_token(),
+            access: s.access.as_ref(),
+            created_at: s.created_at,
+            refreshed_at: s.refreshed_at,
+            client_secret,
+            dpop_key: s.grant.dpop_key(),
+        }
+    }
+}
+
+impl Serialize for Session {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        WireRef::from(self).serialize(s)
+    }
+}
+
+/// The outcome of the last refresh, kept in the profile state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub at: i64,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub latency_ms: u64,
+    pub rotated: bool,
+}
+
+/// Non-secret facts about a profile's session.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProfileState {
+    pub store: Option<StoreKind>,
+    pub issuer: Option<String>,
+    pub logged_in_at: Option<i64>,
+    pub access_expires_at: Option<i64>,
+    pub scope: Option<String>,
+    pub last_refresh: Option<RefreshRecord>,
+    /// Whether the server rotates refresh tokens, as observed.
+    pub rotates: Option<bool>,
+    /// The token endpoint's clock minus ours, in seconds, from its `Date` header at the last
+    /// refresh (`None` when it sent none or the difference was within [`SKEW_NOISE`]).
+    #[serde(default)]
+    pub clock_skew: Option<i64>,
+    /// The RFC 7638 thumbprint of the session's DPoP key (public; `cnf.jkt` on the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
+}
+
+/// A `Date` header has one-second resolution and the round trip adds more: differences up to
+/// this many seconds are not skew.
+pub const SKEW_NOISE: i64 = 2;
+
+/// The server's clock minus ours, from its `Date` header and the moment the answer arrived.
+/// Expiry does not depend on it (tok counts `expires_in` from its own send time, which is
+/// skew-free); it is reported by `status` and warned about when it exceeds the refresh margin,
+/// because then the server's `exp`/`iat` checks and tok's disagree by more than the leeway.
+pub fn clock_skew(server_date: Option<i64>, received_at: i64) -> Option<i64> {
+    let skew = server_date? - received_at;
+    (skew.abs() > SKEW_NOISE).then_some(skew)
+}
+
+/// Where an access token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The token cache, no lock, no network.
+    Cache,
+    /// Another process refreshed while this one waited for the lock.
+    Peer,
+    /// The session in the store had a newer token than the cache.
+    Store,
+    /// This process refreshed.
+    Refreshed,
+}
+
+/// An access token handed to a caller.
+#[derive(Debug)]
+pub struct Served {
+    pub token: CachedToken,
+    pub source: Source,
+}
+
+/// What `print` asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Want {
+    pub min_ttl: i64,
+    pub force_refresh: bool,
+}
+
+impl Default for Want {
+    fn default() -> Self {
+        Self {
+            min_ttl: DEFAULT_MIN_TTL,
+            force_refresh: false,
+        }
+    }
+}
+
+/// A token narrower than the profile's default: another `scope` and/or RFC 8707 `resource`.
+/// Served from its own cache file, never stored as the session's access token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Narrow {
+    /// Space-separated scopes, already normalised (sorted, deduplicated) by the caller.
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+}
+
+impl Narrow {
+    pub fn is_default(&self) -> bool {
+        self.scope.is_none() && self.audience.is_none()
+    }
+
+    /// The token-cache key: the profile name, plus a short hash of scope and audience.
+    pub fn cache_key(&self, profile: &str) -> String {
+        if self.is_default() {
+            return profile.to_string();
+        }
+        let h = secret::fingerprint(&format!(
+            "{}\n{}",
+            self.scope.as_deref().unwrap_or(""),
+            self.audience.as_deref().unwrap_or("")
+        ));
+        format!("{profile}+{}", &h[..8])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(at: &str) -> CachedToken {
+        CachedToken {
+            access_token: AccessToken::new(at),
+            token_type: TokenType::Bearer,
+            expires_at: Some(10),
+            scope: None,
+            obtained_at: 0,
+            issuer: "https://i".into(),
+            client_id: "c".into(),
+        }
+    }
+
+    fn back(blob: &str) -> Session {
+        Session::from_blob(&SecretString::from(blob.to_string()), "p", "memory").unwrap()
+    }
+
+    // Blobs printed by the flat-struct code before the Grant enum (`Session::to_blob` at commit
+    // 3798a57): that key order, `refresh_token: null` always present, `client_secret` and
+    // `dpop_key` only when set.
+    const OLD_INTERACTIVE: &str = r#"{"version":1,"issuer":"https://i","client_id":"c","refresh_token":"rt-1","access":{"access_token":"at-1","token_type":"Bearer","expires_at":10,"scope":null,"obtained_at":0,"issuer":"https://i","client_id":"c"},"created_at":5,"refreshed_at":7}"#;
+    const OLD_CONFIDENTIAL: &str = r#"{"version":1,"issuer":"https://i","client_id":"c","refresh_token":null,"access":null,"created_at":5,"refreshed_at":null,"client_secret":"cs-1"}"#;
+    const OLD_NO_REFRESH: &str = r#"{"version":1,"issuer":"https://i","client_id":"c","refresh_token":null,"access":null,"created_at":5,"refreshed_at":null}"#;
+
+    #[test]
+    fn blobs_of_the_flat_format_load_and_are_written_back_byte_for_byte() {
+        for old in [OLD_INTERACTIVE, OLD_CONFIDENTIAL, OLD_NO_REFRESH] {
+            let s = back(old);
+            assert_eq!(s.to_blob().expose_secret(), old);
+        }
+        let s = back(OLD_INTERACTIVE);
+        assert!(
+            matches!(&s.grant, Grant::Interactive { refresh_token, dpop_key: None } if refresh_token.expose() == "rt-1")
+        );
+        assert_eq!(s.access.unwrap().access_token.expose(), "at-1");
+        assert!(
+            matches!(back(OLD_CONFIDENTIAL).grant, Grant::Confidential { client_secret } if client_secret.expose() == "cs-1")
+        );
+        assert!(matches!(
+            back(OLD_NO_REFRESH).grant,
+            Grant::AccessOnly { dpop_key: None }
+        ));
+        // A blob without the optional fields at all (hand-made or older still) loads too.
+        let bare = r#"{"version":1,"issuer":"https://i","client_id":"c","access":null,"created_at":5,"refreshed_at":null}"#;
+        assert!(matches!(back(bare).grant, Grant::AccessOnly { .. }));
+    }
+
+    #[test]
+    fn a_dpop_session_round_trips_its_key() {
+        let key = DpopKey::generate();
+        let jkt = key.thumbprint();
+        let s = Session {
+            version: 1,
+            issuer: "https://i".into(),
+            client_id: "c".into(),
+            grant: Grant::Interactive {
+                refresh_token: RefreshToken::new("rt-2"),
+                dpop_key: Some(key),
+            },
+            access: None,
+            created_at: 0,
+            refreshed_at: None,
+        };
+        let blob = s.to_blob();
+        let raw: serde_json::Value = serde_json::from_str(blob.expose_secret()).unwrap();
+        assert_eq!(raw["refresh_token"], "rt-2");
+        assert!(raw["dpop_key"].is_string());
+        assert!(raw.get("client_secret").is_none());
+        let b = Session::from_blob(&blob, "p", "memory").unwrap();
+        assert_eq!(b.grant.dpop_key().unwrap().thumbprint(), jkt);
+        // `Serialize` writes the same blob as `to_blob`.
+        assert_eq!(serde_json::to_string(&b).unwrap(), *blob.expose_secret());
+    }
+
+    #[test]
+    fn session_debug_has_no_token() {
+        let key = DpopKey::generate();
+        let d = secret::Exposed::raw(&key).to_string();
+        for grant in [
+            Grant::Interactive {
+                refresh_token: RefreshToken::new("rt-canary-123"),
+                dpop_key: Some(key),
+            },
+            Grant::Confidential {
+                client_secret: ClientSecret::new("cs-canary-789"),
+            },
+        ] {
+            let s = Session {
+                version: 1,
+                issuer: "https://i".into(),
+                client_id: "c".into(),
+                grant,
+                access: Some(token("at-canary-456")),
+                created_at: 0,
+                refreshed_at: None,
+            };
+            let dbg = format!("{s:?}");
+            assert!(!dbg.contains(&d), "{dbg}");
+            assert!(!dbg.contains("canary"), "{dbg}");
+        }
+    }
+
+    #[test]
+    fn clock_skew_ignores_date_resolution_noise() {
+        assert_eq!(clock_skew(None, 1000), None);
+        assert_eq!(clock_skew(Some(1002), 1000), None);
+        assert_eq!(clock_skew(Some(998), 1000), None);
+        assert_eq!(clock_skew(Some(1600), 1000), Some(600));
+        assert_eq!(clock_skew(Some(900), 1000), Some(-100));
+    }
+
+    #[test]
+    fn ttl_of_unknown_expiry_is_unbounded() {
+        let t = CachedToken {
+            expires_at: None,
+            ..token("x")
+        };
+        assert_eq!(t.ttl(100), i64::MAX);
+        let t = CachedToken {
+            expires_at: Some(100),
+            ..t
+        };
+        assert!(t.fresh_for(99, 0) && t.fresh_for(40, 60));
+        assert!(!t.fresh_for(100, 0), "the last second counts as expired");
+        assert!(!t.fresh_for(41, 60));
+    }
+}

@@ -1,0 +1,125 @@
+//! The serve decision: the cached token if it lives long enough; else, under the profile lock,
+//! a token a peer refreshed while we waited, a newer one in the store, or a refresh.
+
+use crate::config::Profile;
+
+use super::files::{read_cache_key, write_cache};
+use super::lock::ProfileLock;
+use super::model::{CachedToken, Narrow, Served, Source, Want};
+use super::{Ctx, load_session, missing, refresh};
+
+pub(crate) fn serve(
+    ctx: &Ctx,
+    profile: &Profile,
+    want: Want,
+    narrow: &Narrow,
+) -> anyhow::Result<Served> {
+    let p = &ctx.printer;
+    let key = narrow.cache_key(&profile.name);
+    if !narrow.is_default() {
+        p.verbose(format!(
+            "narrowed token (scope {}, resource {}): cache `{key}`",
+            narrow.scope.as_deref().unwrap_or("as granted"),
+            narrow.audience.as_deref().unwrap_or("default")
+        ));
+    }
+    let before = read_cache_key(&ctx.paths, profile, &key);
+    if let Some(t) = &before
+        && !want.force_refresh
+        && t.fresh_for(ctx.now(), want.min_ttl)
+    {
+        p.verbose(format!(
+            "cache hit: access token {} valid for {}",
+            t.access_token.fingerprint(),
+            ttl_text(t, ctx.now())
+        ));
+        return Ok(Served {
+            token: t.clone(),
+            source: Source::Cache,
+        });
+    }
+    match &before {
+        Some(t) if want.force_refresh => p.verbose(format!(
+            "--force-refresh: replacing access token {}",
+            t.access_token.fingerprint()
+        )),
+        Some(t) => p.verbose(format!(
+            "access token {} has {} left, less than --min-ttl {} s",
+            t.access_token.fingerprint(),
+            ttl_text(t, ctx.now()),
+            want.min_ttl
+        )),
+        None => p.verbose("no cached access token"),
+    }
+    let before_fp = before.as_ref().map(|t| t.access_token.fingerprint());
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+
+    // Another process may have refreshed while we waited: use its token rather than refresh
+    // again, even if it lives less than --min-ttl (see PROTOCOLS: one refresh per expiry).
+    let is_new = |t: &CachedToken| {
+        before_fp
+            .as_ref()
+            .is_some_and(|fp| *fp != t.access_token.fingerprint())
+    };
+    let usable = |t: &CachedToken| {
+        let ttl = t.ttl(ctx.now());
+        (is_new(t) && ttl > 0) || (!want.force_refresh && t.fresh_for(ctx.now(), want.min_ttl))
+    };
+    // In the cache, any token that was not there before we waited is a peer's fresh one — also
+    // when there was no cached token at all (after a git `erase`, say).
+    let from_peer = |t: &CachedToken| {
+        let new = before_fp
+            .as_ref()
+            .is_none_or(|fp| *fp != t.access_token.fingerprint());
+        (new && t.ttl(ctx.now()) > 0) || usable(t)
+    };
+    if let Some(t) = read_cache_key(&ctx.paths, profile, &key).filter(|t| from_peer(t)) {
+        p.verbose(format!(
+            "another tok process refreshed: using access token {}",
+            t.access_token.fingerprint()
+        ));
+        return Ok(Served {
+            token: t,
+            source: Source::Peer,
+        });
+    }
+
+    let store = ctx.store_for(&profile.name)?;
+    let session = load_session(store.as_ref(), profile)?
+        .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
+    if let Some(t) = session
+        .access
+        .as_ref()
+        .filter(|t| narrow.is_default() && usable(t))
+    {
+        p.verbose(format!(
+            "the {} holds a newer access token {}",
+            store.describe(),
+            t.access_token.fingerprint()
+        ));
+        write_cache(&ctx.paths, p, &profile.name, t);
+        return Ok(Served {
+            token: t.clone(),
+            source: Source::Store,
+        });
+    }
+    let token = refresh::refresh_locked(ctx, profile, store.as_ref(), session, true, narrow)?;
+    let ttl = token.ttl(ctx.now());
+    if ttl < want.min_ttl {
+        p.warn(format!(
+            "the provider issued an access token that lives {ttl} s, less than --min-ttl {} s",
+            want.min_ttl
+        ));
+    }
+    Ok(Served {
+        token,
+        source: Source::Refreshed,
+    })
+}
+
+fn ttl_text(t: &CachedToken, now: i64) -> String {
+    match t.expires_at {
+        None => "an unknown time".into(),
+        Some(e) => format!("{} s", e - now),
+    }
+}

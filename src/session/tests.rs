@@ -1,0 +1,659 @@
+//! The serve and refresh decisions, through the seams: a scripted token endpoint, a settable
+//! clock, the memory store and a temporary directory. No server, no sleeping for expiry.
+
+use std::cell::{Cell, RefCell};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::*;
+use crate::oauth::TokenType;
+use crate::oauth::token::TokenResponse;
+use crate::output::Verbosity;
+use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+use crate::store::StoreError;
+use crate::store::memory::MemoryStore;
+
+const NOW: i64 = 1_000_000;
+
+type Log = Rc<RefCell<Vec<String>>>;
+type Answer = Box<dyn FnMut(&str) -> Result<TokenResponse, OAuthError>>;
+
+/// A token endpoint that logs each request and answers from a script.
+struct FakeEndpoint {
+    log: Log,
+    answer: RefCell<Answer>,
+}
+
+impl TokenEndpoint for FakeEndpoint {
+    fn url(&self, _: &Profile) -> Result<Url, OAuthError> {
+        Ok(Url::parse("https://id.example/token").expect("a URL"))
+    }
+    fn refresh(
+        &self,
+        _: &Profile,
+        _: &Url,
+        refresh_token: &crate::secret::RefreshToken,
+        _: &Narrow,
+        _: Option<&DpopKey>,
+    ) -> Result<TokenResponse, OAuthError> {
+        self.log
+            .borrow_mut()
+            .push(format!("refresh with {}", refresh_token.expose()));
+        (self.answer.borrow_mut())(refresh_token.expose())
+    }
+    fn client_credentials(
+        &self,
+        _: &Profile,
+        _: &Url,
+        secret: &ClientSecret,
+        _: &Narrow,
+    ) -> Result<TokenResponse, OAuthError> {
+        self.log
+            .borrow_mut()
+            .push(format!("client credentials with {}", secret.expose()));
+        (self.answer.borrow_mut())("")
+    }
+}
+
+struct FakeClock(Rc<Cell<i64>>);
+
+impl Clock for FakeClock {
+    fn now(&self) -> i64 {
+        self.0.get()
+    }
+}
+
+/// The memory store, logging every write with what the token cache held at that moment.
+struct RecordingStore {
+    inner: MemoryStore,
+    log: Log,
+    cache: PathBuf,
+}
+
+impl RecordingStore {
+    fn note(&self, what: &str, blob: &SecretString) {
+        let s = Session::from_blob(blob, "w", "memory").expect("a session");
+        let rt = s.grant.refresh_token().map_or("none", |r| r.expose());
+        self.log.borrow_mut().push(format!(
+            "{what} refresh token {rt} (cache holds {})",
+            cached_at(&self.cache)
+        ));
+    }
+}
+
+impl TokenStore for RecordingStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Memory
+    }
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+    fn load(&self, account: &str) -> Result<Option<SecretString>, StoreError> {
+        self.inner.load(account)
+    }
+    fn save(&self, account: &str, blob: &SecretString) -> Result<(), StoreError> {
+        self.note("save", blob);
+        self.inner.save(account, blob)
+    }
+    fn save_rotated(&self, account: &str, blob: &SecretString) -> Result<(), StoreError> {
+        self.note("save_rotated", blob);
+        self.inner.save(account, blob)
+    }
+    fn save_unchanged_refresh_token(
+        &self,
+        account: &str,
+        blob: &SecretString,
+    ) -> Result<(), StoreError> {
+        self.note("save_unchanged", blob);
+        self.inner.save(account, blob)
+    }
+    fn delete(&self, account: &str) -> Result<bool, StoreError> {
+        self.inner.delete(account)
+    }
+}
+
+/// The access token in the cache file at `path`, or `none`.
+fn cached_at(path: &Path) -> String {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<CachedToken>(&b).ok())
+        .map_or("none".into(), |t| t.access_token.expose().to_string())
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    ctx: Ctx,
+    store: MemoryStore,
+    log: Log,
+    clock: Rc<Cell<i64>>,
+    profile: Profile,
+}
+
+impl World {
+    /// A world whose token endpoint answers with `answer(store)`'s script.
+    fn new(answer: impl FnOnce(MemoryStore) -> Answer) -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let paths = test_paths(dir.path());
+        let store = MemoryStore::default();
+        let log = Log::default();
+        let clock = Rc::new(Cell::new(NOW));
+        let endpoint = FakeEndpoint {
+            log: log.clone(),
+            answer: RefCell::new(answer(store.clone())),
+        };
+        let (inner, store_log, cache) = (store.clone(), log.clone(), paths.token_cache("w"));
+        let ctx = Ctx::with_seams(
+            paths,
+            Printer::new(Verbosity::Quiet),
+            Box::new(endpoint),
+            Box::new(FakeClock(clock.clone())),
+            Box::new(move || {
+                Box::new(RecordingStore {
+                    inner: inner.clone(),
+                    log: store_log.clone(),
+                    cache: cache.clone(),
+                })
+            }),
+        );
+        World {
+            _dir: dir,
+            ctx,
+            store,
+            log,
+            clock,
+            profile: test_profile(),
+        }
+    }
+
+    fn token(&self, at: &str, ttl: i64) -> CachedToken {
+        CachedToken {
+            access_token: AccessToken::new(at),
+            token_type: TokenType::Bearer,
+            expires_at: Some(self.clock.get() + ttl),
+            scope: None,
+            obtained_at: self.clock.get(),
+            issuer: self.profile.issuer.to_string(),
+            client_id: "c".into(),
+        }
+    }
+
+    fn cache(&self, at: &str, ttl: i64) {
+        files::write_cache(
+            &self.ctx.paths,
+            &self.ctx.printer,
+            "w",
+            &self.token(at, ttl),
+        );
+    }
+
+    fn stored(&self, grant: Grant, access: Option<CachedToken>) {
+        let s = session(grant, access);
+        self.store.save("w", &s.to_blob()).expect("memory saves");
+    }
+
+    fn stored_session(&self) -> Session {
+        let blob = self
+            .store
+            .load("w")
+            .expect("memory loads")
+            .expect("a session");
+        Session::from_blob(&blob, "w", "memory").expect("a session")
+    }
+
+    fn serve(&self, min_ttl: i64) -> anyhow::Result<Served> {
+        access_token(
+            &self.ctx,
+            &self.profile,
+            Want {
+                min_ttl,
+                force_refresh: false,
+            },
+        )
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.borrow().clone()
+    }
+}
+
+fn test_paths(dir: &Path) -> Paths {
+    Paths {
+        config_dir: dir.join("config"),
+        cache_dir: dir.join("cache"),
+        runtime_dir: dir.join("run"),
+        state_dir: dir.join("state"),
+        data_dir: dir.join("data"),
+    }
+}
+
+fn test_profile() -> Profile {
+    let config = crate::config::Config {
+        path: PathBuf::from("c.toml"),
+        file: crate::config::parse(
+            "[profiles.w]\nissuer = \"https://id.example\"\nclient_id = \"c\"\n",
+            Path::new("c.toml"),
+        )
+        .expect("a valid config"),
+        text: String::new(),
+    };
+    config.profile("w").expect("profile w")
+}
+
+fn session(grant: Grant, access: Option<CachedToken>) -> Session {
+    Session {
+        version: 1,
+        issuer: test_profile().issuer.to_string(),
+        client_id: "c".into(),
+        grant,
+        access,
+        created_at: 0,
+        refreshed_at: None,
+    }
+}
+
+fn interactive(rt: &str) -> Grant {
+    Grant::Interactive {
+        refresh_token: RefreshToken::new(rt),
+        dpop_key: None,
+    }
+}
+
+fn tokens(at: &str, rt: Option<&str>) -> TokenResponse {
+    TokenResponse {
+        access_token: AccessToken::new(at),
+        token_type: TokenType::Bearer,
+        expires_in: Some(3600),
+        refresh_token: rt.map(RefreshToken::new),
+        scope: None,
+        server_date: None,
+    }
+}
+
+fn invalid_grant() -> OAuthError {
+    OAuthError::InvalidGrant {
+        endpoint: "https://id.example/token".into(),
+        description: Some("grant request is invalid".into()),
+    }
+}
+
+fn never() -> impl FnOnce(MemoryStore) -> Answer {
+    |_| Box::new(|_| panic!("the token endpoint must not be called"))
+}
+
+#[test]
+fn a_fresh_cached_token_is_served_without_lock_store_or_network() {
+    let w = World::new(never());
+    w.cache("at-1", 3600);
+    let s = w.serve(60).expect("served");
+    assert_eq!(s.source, Source::Cache);
+    assert_eq!(s.token.access_token.expose(), "at-1");
+    assert!(w.log().is_empty());
+}
+
+#[test]
+fn min_ttl_decides_between_the_cache_and_a_refresh() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
+    w.cache("at-1", 30);
+    w.stored(interactive("rt-1"), Some(w.token("at-1", 30)));
+    let s = w.serve(10).expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Cache, "at-1")
+    );
+    let s = w.serve(60).expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-2")
+    );
+    assert_eq!(s.token.expires_at, Some(NOW + 3600));
+    assert_eq!(w.log()[0], "refresh with rt-1");
+    // The token's last second counts as expired, whatever --min-ttl says.
+    w.clock.set(NOW + 3599);
+    assert_eq!(w.serve(0).expect("served").source, Source::Cache);
+    w.clock.set(NOW + 3600);
+    assert_eq!(w.serve(0).expect("served").source, Source::Refreshed);
+}
+
+#[test]
+fn a_token_a_peer_refreshed_while_we_waited_for_the_lock_is_used() {
+    let w = World::new(never());
+    w.cache("at-1", 30);
+    w.stored(interactive("rt-1"), Some(w.token("at-1", 30)));
+    // The peer holds the lock, writes its token (which lives less than --min-ttl), then lets go.
+    let held = crate::lockfile::lock_until(
+        &w.ctx.paths.lock_file("w"),
+        Instant::now(),
+        Duration::from_millis(1),
+        || {},
+    )
+    .map_err(|_| "lock")
+    .expect("the lock is free");
+    let paths = w.ctx.paths.clone();
+    let peer_token = w.token("at-peer", 40);
+    let peer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        files::write_cache(&paths, &Printer::new(Verbosity::Quiet), "w", &peer_token);
+        drop(held);
+    });
+    let s = w.serve(60).expect("served");
+    peer.join().expect("the peer ends");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Peer, "at-peer")
+    );
+    assert!(w.log().is_empty(), "{:?}", w.log());
+}
+
+#[test]
+fn a_newer_token_in_the_store_is_served_and_cached() {
+    let w = World::new(never());
+    w.cache("at-1", -5);
+    w.stored(interactive("rt-1"), Some(w.token("at-store", 3600)));
+    let s = w.serve(60).expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Store, "at-store")
+    );
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "at-store");
+    assert!(w.log().is_empty());
+}
+
+#[test]
+fn a_rotated_refresh_token_is_stored_before_the_cache_is_written() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", Some("rt-2")))));
+    w.cache("at-1", -5);
+    w.stored(interactive("rt-1"), None);
+    let s = w.serve(60).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-2");
+    assert_eq!(
+        w.log(),
+        [
+            "refresh with rt-1",
+            "save_rotated refresh token rt-2 (cache holds at-1)",
+        ]
+    );
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "at-2");
+    let stored = w.stored_session();
+    assert_eq!(
+        stored.grant.refresh_token().map(|r| r.expose()),
+        Some("rt-2")
+    );
+    assert_eq!(stored.refreshed_at, Some(NOW));
+    let state = read_state(&w.ctx.paths, "w");
+    assert_eq!(state.rotates, Some(true));
+    let last = state.last_refresh.expect("recorded");
+    assert!(last.ok && last.rotated && last.at == NOW);
+}
+
+#[test]
+fn an_unrotated_refresh_token_is_kept_and_saved_without_durability() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
+    w.stored(interactive("rt-1"), None);
+    w.serve(60).expect("served");
+    assert_eq!(
+        w.log(),
+        [
+            "refresh with rt-1",
+            "save_unchanged refresh token rt-1 (cache holds none)",
+        ]
+    );
+    assert_eq!(read_state(&w.ctx.paths, "w").rotates, Some(false));
+}
+
+#[test]
+fn invalid_grant_rereads_the_store_and_retries_once_with_the_newer_refresh_token() {
+    let w = World::new(|store| {
+        Box::new(move |rt| match rt {
+            "rt-old" => {
+                // Another process logged in meanwhile: the store now holds a new session.
+                store
+                    .save("w", &session(interactive("rt-new"), None).to_blob())
+                    .expect("memory saves");
+                Err(invalid_grant())
+            }
+            _ => Ok(tokens("at-new", None)),
+        })
+    });
+    w.stored(interactive("rt-old"), None);
+    let s = w.serve(60).expect("served after the retry");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-new")
+    );
+    assert_eq!(w.log()[..2], ["refresh with rt-old", "refresh with rt-new"]);
+}
+
+#[test]
+fn invalid_grant_with_the_same_refresh_token_in_the_store_is_not_retried() {
+    let w = World::new(|_| Box::new(|_| Err(invalid_grant())));
+    w.cache("at-1", -5);
+    w.stored(interactive("rt-1"), None);
+    let e = w.serve(60).expect_err("the session is dead");
+    assert_eq!(
+        e.to_string(),
+        "session for profile `w` expired or was revoked (grant request is invalid)"
+    );
+    assert_eq!(w.log(), ["refresh with rt-1"]);
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "none");
+    // The stored session is left exactly as it was.
+    assert_eq!(
+        w.stored_session().grant.refresh_token().map(|r| r.expose()),
+        Some("rt-1")
+    );
+}
+
+#[test]
+fn a_refresh_cut_off_in_flight_explains_the_next_invalid_grant() {
+    let w = World::new(|_| {
+        let mut first = true;
+        Box::new(move |_| {
+            if std::mem::take(&mut first) {
+                Err(OAuthError::Interrupted {
+                    endpoint: "https://id.example/token".into(),
+                    detail: "connection reset".into(),
+                })
+            } else {
+                Err(invalid_grant())
+            }
+        })
+    });
+    w.stored(interactive("rt-1"), None);
+    files::write_state(
+        &w.ctx.paths,
+        "w",
+        &ProfileState {
+            rotates: Some(true),
+            ..Default::default()
+        },
+    );
+    let e = w.serve(60).expect_err("cut off");
+    assert!(matches!(
+        e.downcast_ref::<OAuthError>(),
+        Some(OAuthError::Interrupted { .. })
+    ));
+    let last = read_state(&w.ctx.paths, "w")
+        .last_refresh
+        .expect("recorded");
+    assert_eq!(last.error.as_deref(), Some(refresh::INTERRUPTED));
+    w.clock.set(NOW + 10);
+    let e = w.serve(60).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "session for profile `w` expired or was revoked (the refresh at 1970-01-12T13:46:40Z \
+         was cut off after it was sent; the provider rotates refresh tokens, so it had probably \
+         spent the old one and refused it again now)"
+    );
+    assert_eq!(w.log(), ["refresh with rt-1", "refresh with rt-1"]);
+}
+
+#[test]
+fn a_session_without_refresh_token_asks_for_a_login() {
+    let w = World::new(never());
+    w.stored(Grant::AccessOnly { dpop_key: None }, None);
+    let e = w.serve(60).expect_err("no refresh token");
+    assert_eq!(
+        e.to_string(),
+        "session for profile `w` expired or was revoked (the provider issued no refresh token)"
+    );
+}
+
+#[test]
+fn a_confidential_client_mints_a_new_token_and_keeps_its_secret() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-cc", None))));
+    w.stored(
+        Grant::Confidential {
+            client_secret: ClientSecret::new("cs-1"),
+        },
+        None,
+    );
+    let s = w.serve(60).expect("minted");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-cc")
+    );
+    assert_eq!(
+        w.log(),
+        [
+            "client credentials with cs-1",
+            "save refresh token none (cache holds none)",
+        ]
+    );
+    assert!(
+        matches!(w.stored_session().grant, Grant::Confidential { client_secret } if client_secret.expose() == "cs-1")
+    );
+}
+
+/// A keychain that reads but refuses every write (locked or hung after the read).
+struct RefusingStore;
+
+impl TokenStore for RefusingStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Keychain
+    }
+    fn describe(&self) -> String {
+        "refusing keychain".into()
+    }
+    fn load(&self, _: &str) -> Result<Option<SecretString>, StoreError> {
+        Ok(None)
+    }
+    fn save(&self, _: &str, _: &SecretString) -> Result<(), StoreError> {
+        Err(StoreError::Timeout {
+            store: "refusing keychain",
+            secs: 1,
+        })
+    }
+    fn delete(&self, _: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+}
+
+// See: review of issue 4 — a rotated refresh token the keychain refuses must not be lost.
+#[test]
+fn a_rotated_refresh_token_the_keychain_refuses_lands_in_the_file_store() {
+    let w = World::new(never());
+    let s = session(interactive("rt-rotated"), None);
+    let moved = refresh::save_rotated(&w.ctx, &w.profile, &RefusingStore, &s).expect("kept");
+    assert_eq!(moved, Some(StoreKind::File));
+    let file = crate::store::file::FileStore::new(&w.ctx.paths);
+    let back = Session::from_blob(&file.load("w").unwrap().unwrap(), "w", "file").unwrap();
+    assert_eq!(back.grant.refresh_token().unwrap().expose(), "rt-rotated");
+}
+
+// See: issue 10 — the warning lost its line continuations and printed runs of spaces.
+#[test]
+fn the_warning_of_a_refused_rotated_token_is_one_clean_sentence() {
+    let err = StoreError::Timeout {
+        store: "Secret Service",
+        secs: 5,
+    };
+    let text = refresh::moved_to_file_warning(
+        "Secret Service",
+        &err,
+        Path::new("/home/u/.local/share/tok/sessions/w.json"),
+        "w",
+    );
+    assert_eq!(
+        text,
+        "the Secret Service did not accept the rotated refresh token (Secret Service did not \
+         answer within 5 s); to keep the session it is now in \
+         /home/u/.local/share/tok/sessions/w.json (mode 0600). Run `tok login -p w` once the \
+         keychain works again to move it back"
+    );
+    assert!(!text.contains("  "), "{text}");
+}
+
+#[test]
+fn force_refresh_replaces_a_valid_token() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
+    w.cache("at-1", 3600);
+    w.stored(interactive("rt-1"), Some(w.token("at-1", 3600)));
+    let s = access_token(
+        &w.ctx,
+        &w.profile,
+        Want {
+            min_ttl: 60,
+            force_refresh: true,
+        },
+    )
+    .expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-2")
+    );
+    assert_eq!(w.log()[0], "refresh with rt-1");
+}
+
+#[test]
+fn an_unavailable_provider_leaves_the_session_as_it_was() {
+    let w = World::new(|_| {
+        Box::new(|_| {
+            Err(OAuthError::Unavailable {
+                endpoint: "https://id.example/token".into(),
+                detail: "HTTP 503".into(),
+            })
+        })
+    });
+    w.stored(interactive("rt-1"), Some(w.token("at-1", -5)));
+    let e = w.serve(60).expect_err("unavailable");
+    assert!(matches!(
+        e.downcast_ref::<OAuthError>(),
+        Some(OAuthError::Unavailable { .. })
+    ));
+    assert_eq!(w.log(), ["refresh with rt-1"], "no store write");
+    let last = read_state(&w.ctx.paths, "w")
+        .last_refresh
+        .expect("recorded");
+    assert_eq!(
+        (last.ok, last.error.as_deref()),
+        (false, Some("unavailable"))
+    );
+}
+
+#[test]
+fn a_narrowed_token_never_replaces_the_sessions_default_token() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-narrow", None))));
+    w.stored(interactive("rt-1"), Some(w.token("at-default", -5)));
+    let narrow = Narrow {
+        scope: Some("api:read".into()),
+        audience: None,
+    };
+    let s = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-narrow");
+    assert_eq!(s.token.scope.as_deref(), Some("api:read"));
+    // Not rotated and narrowed: nothing worth a store write; the default cache is untouched.
+    assert_eq!(w.log(), ["refresh with rt-1"]);
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "none");
+    assert_eq!(
+        cached_at(&w.ctx.paths.token_cache(&narrow.cache_key("w"))),
+        "at-narrow"
+    );
+    let stored = w.stored_session();
+    assert_eq!(
+        stored.access.map(|a| a.access_token.expose().to_string()),
+        Some("at-default".into())
+    );
+}

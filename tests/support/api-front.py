@@ -68,6 +68,11 @@ class Handler(BaseHTTPRequestHandler):
         status = 200 if ok else 401
         if not ok:
             body = b'{"kind":"Status","status":"Failure","code":401}'
+        # Logged before the answer: a test reads the log as soon as its client has the answer.
+        if LOG:
+            line = json.dumps({"method": "GET", "path": self.path, "scheme": scheme, "status": status})
+            with LOG_LOCK, open(LOG, "a") as f:
+                f.write(line + "\n")
         self.send_response(status)
         if not ok:
             self.send_header("WWW-Authenticate", 'Bearer realm="tok-test-api"')
@@ -75,10 +80,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        if LOG:
-            line = json.dumps({"method": "GET", "path": self.path, "scheme": scheme, "status": status})
-            with LOG_LOCK, open(LOG, "a") as f:
-                f.write(line + "\n")
 
 
 def main():

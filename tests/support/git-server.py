@@ -54,13 +54,13 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
         body = self.body()
         scheme, token = credentials(self.headers.get("Authorization"))
         if not token or revoked(token) or not introspect(ISSUER, token):
+            self.record(scheme, 401)
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="tok-test-git"')
             if not BASIC_ONLY:
                 self.send_header("WWW-Authenticate", 'Bearer realm="tok-test-git"')
             self.send_header("Content-Length", "0")
             self.end_headers()
-            self.record(scheme, 401)
             return
         url = urllib.parse.urlsplit(self.path)
         env = {
@@ -93,13 +93,13 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
                 status = int(v.strip().split()[0])
             elif k:
                 headers.append((k, v.strip()))
+        self.record(scheme, status)
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
-        self.record(scheme, status)
 
     do_GET = handle_any
     do_POST = handle_any

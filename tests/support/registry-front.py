@@ -57,6 +57,7 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
         scheme, token = credentials(self.headers.get("Authorization"))
         if not token or not introspect(ISSUER, token):
             payload = b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'
+            self.record(scheme, 401)
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="tok-test-registry"')
             self.send_header("Docker-Distribution-API-Version", "registry/2.0")
@@ -65,7 +66,6 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(payload)
-            self.record(scheme, 401)
             return
         conn = UnixConnection("localhost")
         conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
@@ -79,6 +79,7 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
         conn.endheaders(body)
         resp = conn.getresponse()
         payload = resp.read()
+        self.record(scheme, resp.status)
         self.send_response(resp.status)
         length_sent = False
         for k, v in resp.getheaders():
@@ -95,7 +96,6 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
         conn.close()
-        self.record(scheme, resp.status)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 

@@ -42,7 +42,9 @@ def credentials(header):
 
 
 class RequestLog:
-    """Mixin for BaseHTTPRequestHandler: `record()` a request to the --log file, read `body()`."""
+    """Mixin for BaseHTTPRequestHandler: `record()` a request to the --log file, read `body()`.
+
+    Record before answering: a test reads the log as soon as its client has the answer."""
 
     LOG = None
     _lock = threading.Lock()

@@ -91,6 +91,7 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
 
     def reply(self, status, body=None, headers=(), scheme=None):
         payload = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        self.record(scheme, status)
         self.send_response(status)
         if body is not None and not isinstance(body, bytes):
             self.send_header("Content-Type", "application/json")
@@ -100,7 +101,6 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
-        self.record(scheme, status)
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Provider, Tok};
 
-fn lock_path(tok: &Tok) -> std::path::PathBuf {
+/// The lock file of profile `work`.
+pub fn lock_path(tok: &Tok) -> std::path::PathBuf {
     tok.path("state/tok/locks/work.lock")
 }
 

@@ -179,21 +179,54 @@ fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
     let tok = Tok::new();
     tok.login(&provider, "work");
     std::fs::remove_file(tok.path("run/tok/tokens/work.json")).unwrap();
+    // Hold the lock until every process is waiting for it: all of them have then looked at the
+    // (empty) cache before anyone refreshed. (Without this, a process the loaded machine
+    // started only after the refresh sees a 30 s token below --min-ttl, and rightly refreshes.)
+    let holder = std::fs::File::options()
+        .write(true)
+        .open(crate::lock::lock_path(&tok))
+        .unwrap();
+    holder.lock().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
     let children: Vec<_> = (0..8)
         .map(|_| {
-            tok.command(&["print", "-p", "work"])
+            let mut child = tok
+                .command(&["print", "-p", "work", "-v"])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
-                .unwrap()
+                .unwrap();
+            let stderr = child.stderr.take().unwrap();
+            let tx = tx.clone();
+            let reader = std::thread::spawn(move || {
+                let mut seen = String::new();
+                for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+                    let line = line.unwrap_or_default();
+                    if line.contains("waiting for another tok process") {
+                        let _ = tx.send(());
+                    }
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
+                seen
+            });
+            (child, reader)
         })
         .collect();
+    for _ in 0..8 {
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("every process waits for the lock");
+    }
+    holder.unlock().unwrap();
     let tokens: Vec<String> = children
         .into_iter()
-        .map(|c| {
-            let r = tok.record(c.wait_with_output().unwrap());
-            assert!(r.ok(), "{r:?}");
-            r.token()
+        .map(|(c, reader)| {
+            let out = c.wait_with_output().unwrap();
+            let stderr = reader.join().unwrap();
+            assert!(out.status.success(), "{stderr}");
+            let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+            assert!(!stderr.contains(&token), "{stderr}");
+            token
         })
         .collect();
     assert_eq!(distinct(&tokens).len(), 1, "{tokens:?}");

@@ -876,6 +876,10 @@ fn a_secret_typed_at_a_terminal_is_not_echoed() {
         );
         seen.push(byte[0]);
     }
+    // rpassword turns echo off just after it writes the prompt; a person reads the prompt
+    // before typing, so give it that moment (typing into the gap would be echoed by any
+    // prompt that works this way, and is not what this test is about).
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"ci-bot-secret\n").unwrap();
     out.read_to_end(&mut seen).unwrap();

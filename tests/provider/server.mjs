@@ -93,6 +93,9 @@ function newStats() {
     authorizations: 0, // authorization.success: code issued, or device code approved
     userinfo: 0, // successful /me calls
     interactions: { login: 0, consent: 0, denied: 0 },
+    // every device_code poll: when it arrived (ms since the epoch) and what it was answered
+    // ("ok" or the error code), so tests can measure the intervals a client waits
+    device_polls: [],
   };
 }
 
@@ -416,6 +419,8 @@ provider.use(async (ctx, next) => {
     let gt = ctx.oidc?.params?.grant_type;
     if (!GRANT_TYPES.includes(gt)) gt = 'other';
     bump(stats.token_requests, gt);
+    const poll = gt === DEVICE_GRANT ? { ms: Date.now(), answer: 'ok' } : null;
+    if (poll) stats.device_polls.push(poll);
     if (ok) {
       bump(stats.token_success, gt);
     } else {
@@ -425,8 +430,10 @@ provider.use(async (ctx, next) => {
         slowDownLeft -= 1;
         ctx.body = { error: 'slow_down', error_description: 'test knob TOK_TEST_SLOW_DOWN' };
         bump(stats.token_errors, 'slow_down');
+        poll.answer = 'slow_down';
         return;
       }
+      if (poll) poll.answer = body.error ?? `http_${ctx.status}`;
       bump(stats.token_errors, body.error ?? `http_${ctx.status}`);
     }
   } else if (route === 'revocation' && ok) {

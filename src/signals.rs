@@ -103,6 +103,7 @@ mod imp {
     }
 }
 
+/// Elsewhere (Windows) nothing is deferred: Ctrl-C ends tok at once, as README's "Platforms" says.
 #[cfg(not(unix))]
 mod imp {
     pub struct Deferred;

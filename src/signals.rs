@@ -112,6 +112,11 @@ mod imp {
             Self
         }
     }
+    // The end of the guard is where Unix acts; callers `drop` it explicitly to mark that point,
+    // the same on every platform.
+    impl Drop for Deferred {
+        fn drop(&mut self) {}
+    }
 }
 
 /// While alive, SIGINT, SIGTERM and SIGHUP wait; see the module docs.

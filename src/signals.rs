@@ -5,87 +5,105 @@
 //! be stopped, but the usual ways a process is ended — Ctrl-C (SIGINT), `timeout`/CI cancellation
 //! (SIGTERM), a closed terminal (SIGHUP) — can wait the few milliseconds it takes: while a
 //! [`Deferred`] guard lives, the first such signal is recorded (with a note on stderr) instead of
-//! acted on, and when the guard is dropped the previous handlers are restored and the recorded
-//! signal is raised again. A second signal ends tok at once, so a hung network never traps the
-//! user.
+//! acted on, and when the guard is dropped the recorded signal takes its default action. A second
+//! signal ends tok at once, so a hung network never traps the user. Signals the process was
+//! started with ignored (`nohup`) stay ignored.
 //!
 //! A handler (not a signal mask) is used because masks are per thread, and the HTTP client runs
-//! its own threads.
+//! its own threads. The handlers are signal-hook's; they are installed on the first guard and act
+//! as the default action whenever no guard lives.
 
 #[cfg(unix)]
 mod imp {
-    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use signal_hook::low_level::emulate_default_handler;
+
+    const SIGNALS: [libc::c_int; 3] = [SIGINT, SIGTERM, SIGHUP];
+    /// Whether a [`Deferred`] guard is alive.
+    static ARMED: AtomicBool = AtomicBool::new(false);
+    /// The first signal that arrived while armed (0: none).
     static PENDING: AtomicI32 = AtomicI32::new(0);
+    static REGISTERED: OnceLock<()> = OnceLock::new();
 
     const NOTE: &[u8] = b"tok: finishing the refresh in flight so that the session is not lost; \
         signal again to quit now\n";
 
-    extern "C" fn record(sig: libc::c_int) {
-        // Only async-signal-safe calls here: an atomic, write(2), signal(2), raise(3).
-        if PENDING
-            .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
+    /// Runs in signal context: only atomics, write(2) and signal-hook's async-signal-safe
+    /// emulation of the default action.
+    fn on_signal(sig: libc::c_int) {
+        if ARMED.load(Ordering::SeqCst)
+            && PENDING
+                .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
         {
-            // SAFETY: write(2) of a static buffer to stderr.
+            // SAFETY: write(2) of a static buffer to stderr. signal-hook has no signal-safe
+            // write, and std's stderr takes a lock.
             unsafe {
                 libc::write(2, NOTE.as_ptr().cast(), NOTE.len());
             }
         } else {
-            // A second signal: the user insists. Die now, as they would have without tok's help.
-            // SAFETY: resetting to the default action and raising are async-signal-safe.
-            unsafe {
-                libc::signal(sig, libc::SIG_DFL);
-                libc::raise(sig);
-            }
+            // No guard (it was dropped), or a second signal: the user insists. Die now, as
+            // they would have without tok's help.
+            let _ = emulate_default_handler(sig);
         }
     }
 
-    pub struct Deferred {
-        old: Vec<(libc::c_int, libc::sigaction)>,
+    /// Installs the handlers the first time a guard is made; they stay for the life of the
+    /// process (signal-hook cannot hand back the previous disposition) and act as the default
+    /// action while no guard lives.
+    fn register() {
+        REGISTERED.get_or_init(|| {
+            for sig in SIGNALS {
+                if ignored(sig) {
+                    // `nohup` and shells running background jobs start us with SIGHUP/SIGINT
+                    // ignored; a handler would turn them back into fatal signals.
+                    continue;
+                }
+                // SAFETY: `on_signal` is async-signal-safe (see there). A failure leaves the
+                // signal its default action: the refresh is then simply not protected from it.
+                let _ = unsafe { signal_hook::low_level::register(sig, move || on_signal(sig)) };
+            }
+        });
     }
+
+    /// Whether `sig` is ignored (SIG_IGN). signal-hook offers no way to ask, hence the one
+    /// read-only sigaction call.
+    fn ignored(sig: libc::c_int) -> bool {
+        // SAFETY: with a null new action, sigaction only reads the current one into `old`.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(sig, std::ptr::null(), &mut old) == 0
+                && old.sa_sigaction == libc::SIG_IGN
+        }
+    }
+
+    pub struct Deferred(());
 
     impl Deferred {
         pub fn new() -> Self {
-            let mut old = Vec::with_capacity(SIGNALS.len());
-            for sig in SIGNALS {
-                // SAFETY: plain sigaction calls with zeroed, then filled structs; the handler
-                // only touches an atomic.
-                unsafe {
-                    let mut act: libc::sigaction = std::mem::zeroed();
-                    act.sa_sigaction = record as *const () as libc::sighandler_t;
-                    libc::sigemptyset(&mut act.sa_mask);
-                    act.sa_flags = libc::SA_RESTART;
-                    let mut prev: libc::sigaction = std::mem::zeroed();
-                    if libc::sigaction(sig, &act, &mut prev) == 0 {
-                        old.push((sig, prev));
-                    }
-                }
-            }
-            Self { old }
+            register();
+            PENDING.store(0, Ordering::SeqCst);
+            ARMED.store(true, Ordering::SeqCst);
+            Self(())
         }
     }
 
     impl Drop for Deferred {
         fn drop(&mut self) {
-            for (sig, prev) in &self.old {
-                // SAFETY: restores the action saved in `new`.
-                unsafe {
-                    libc::sigaction(*sig, prev, std::ptr::null_mut());
-                }
-            }
+            ARMED.store(false, Ordering::SeqCst);
             let sig = PENDING.swap(0, Ordering::SeqCst);
             if sig != 0 {
-                // SAFETY: re-raise what arrived meanwhile, now under the original disposition.
-                unsafe {
-                    libc::raise(sig);
-                }
+                // What arrived meanwhile now takes its default action (the process ends).
+                let _ = emulate_default_handler(sig);
             }
         }
     }
 }
 
+/// Elsewhere (Windows) nothing is deferred: Ctrl-C ends tok at once, as README's "Platforms" says.
 #[cfg(not(unix))]
 mod imp {
     pub struct Deferred;
@@ -93,6 +111,11 @@ mod imp {
         pub fn new() -> Self {
             Self
         }
+    }
+    // The end of the guard is where Unix acts; callers `drop` it explicitly to mark that point,
+    // the same on every platform.
+    impl Drop for Deferred {
+        fn drop(&mut self) {}
     }
 }
 

@@ -11,7 +11,7 @@ use tok::secret::AccessToken;
 struct Fixed;
 
 impl Tokens for Fixed {
-    fn get(&mut self, _profile: &str) -> anyhow::Result<Token> {
+    fn get(&mut self, _profile: &str, _host: &str) -> anyhow::Result<Token> {
         Ok(Token {
             access_token: AccessToken::new("fuzz-token"),
             expires_at: None,

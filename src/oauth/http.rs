@@ -285,7 +285,7 @@ impl Http {
             .and_then(|d| {
                 humantime::parse_rfc3339_weak(&d)
                     .ok()
-                    .or_else(|| parse_http_date(&d))
+                    .or_else(|| httpdate::parse_http_date(&d).ok())
             })
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_secs() as i64);
@@ -391,7 +391,8 @@ fn parse_retry_after(v: &str, date: Option<i64>) -> Option<u64> {
     if let Ok(secs) = v.parse::<u64>() {
         return Some(secs);
     }
-    let at = parse_http_date(v)?
+    let at = httpdate::parse_http_date(v)
+        .ok()?
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?
         .as_secs() as i64;
@@ -410,33 +411,20 @@ fn io_kind(e: &std::io::Error) -> String {
     }
 }
 
-/// Parse an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only format servers send today.
-fn parse_http_date(s: &str) -> Option<std::time::SystemTime> {
-    let parts: Vec<&str> = s.split_whitespace().collect();
-    if parts.len() != 6 {
-        return None;
-    }
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| *m == parts[2])?
-        + 1;
-    let iso = format!("{}-{:02}-{:0>2}T{}Z", parts[3], month, parts[1], parts[4]);
-    humantime::parse_rfc3339(&iso).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn http_date() {
-        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(
-            t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
-            784111777
-        );
+    fn retry_after_reads_every_http_date_format() {
+        // IMF-fixdate, and the obsolete RFC 850 and asctime forms RFC 9110 says to accept.
+        for at in [
+            "Sun, 06 Nov 1994 08:49:47 GMT",
+            "Sunday, 06-Nov-94 08:49:47 GMT",
+            "Sun Nov  6 08:49:47 1994",
+        ] {
+            assert_eq!(parse_retry_after(at, Some(784111777)), Some(10), "{at}");
+        }
     }
 
     #[test]

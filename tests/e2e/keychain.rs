@@ -1,6 +1,7 @@
-//! Secret Service mode against a real gnome-keyring on a private D-Bus.
+//! The keychain stores for real: Secret Service against a gnome-keyring on a private D-Bus, and
+//! kernel keyutils with each tok in a session keyring of its own (`keyctl session -`).
 
-use crate::support::{Keyring, Provider, Tok};
+use crate::support::{Keyring, Provider, Tok, keyutils_lookup, keyutils_profile};
 
 #[test]
 fn session_lives_in_the_keychain_and_no_refresh_token_in_any_file() {
@@ -244,4 +245,90 @@ fn a_new_login_in_another_store_removes_the_old_keychain_item() {
         "the old refresh token does not linger"
     );
     assert!(provider.active(&tok.print("work")));
+}
+
+/// The keyutils session JSON's refresh token for `profile`.
+fn keyutils_refresh_token(profile: &str) -> String {
+    let item = keyutils_lookup(profile).expect("a keyutils key keyring:PROFILE@tok");
+    serde_json::from_str::<serde_json::Value>(&item).unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn keyutils_login_refresh_logout() {
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .in_keyutils_session()
+        .env("TOK_STORE", "keyutils");
+    let name = keyutils_profile("ku-cycle");
+    let r = tok.login(&provider, &name);
+    assert!(r.stderr.contains("session in kernel keyutils"), "{r:?}");
+    let rt = keyutils_refresh_token(&name);
+    assert!(
+        tok.any_file_contains(&rt).is_empty(),
+        "refresh token found in a file"
+    );
+    // A later tok, in another session keyring, finds the session.
+    let at = tok.print(&name);
+    assert!(provider.active(&at));
+    let at2 = tok.run(&["print", "-p", &name, "--force-refresh"]).token();
+    assert_ne!(at, at2);
+    let rt2 = keyutils_refresh_token(&name);
+    assert_ne!(rt, rt2, "the rotated refresh token replaced the old one");
+    assert!(tok.any_file_contains(&rt2).is_empty());
+    let status = tok.run(&["status", "--json"]);
+    assert!(
+        status.stdout.contains("\"store\": \"kernel keyutils\""),
+        "{status:?}"
+    );
+    assert!(tok.run(&["logout", "-p", &name]).ok());
+    assert!(keyutils_lookup(&name).is_none(), "logout deletes the key");
+    assert!(!provider.active(&at2));
+    let r = tok.run(&["print", "-p", &name]);
+    assert_eq!(r.code, 3, "{r:?}");
+    tok.assert_no_leak(&[at, at2, rt, rt2]);
+}
+
+#[test]
+fn auto_without_secret_service_picks_keyutils_without_a_warning() {
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .in_keyutils_session()
+        .env("TOK_STORE", "auto")
+        .without("DBUS_SESSION_BUS_ADDRESS")
+        .without("XDG_RUNTIME_DIR");
+    let name = keyutils_profile("ku-auto");
+    let r = tok.login(&provider, &name);
+    assert!(r.stderr.contains("session in kernel keyutils"), "{r:?}");
+    assert!(!r.stderr.contains("warning"), "{r:?}");
+    assert!(keyutils_lookup(&name).is_some());
+    assert!(
+        !tok.path(&format!("data/tok/sessions/{name}.json")).exists(),
+        "no file fallback"
+    );
+    // Later commands use the store chosen at login.
+    let p = tok.run(&["print", "-p", &name, "--force-refresh", "-v"]);
+    assert!(p.ok() && !p.stderr.contains("warning"), "{p:?}");
+    assert!(tok.run(&["logout", "-p", &name]).ok());
+    assert!(keyutils_lookup(&name).is_none());
+}
+
+#[test]
+fn a_new_login_in_another_store_removes_the_old_keyutils_key() {
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .in_keyutils_session()
+        .env("TOK_STORE", "keyutils");
+    let name = keyutils_profile("ku-move");
+    tok.login(&provider, &name);
+    assert!(keyutils_lookup(&name).is_some());
+    let tok = tok.env("TOK_STORE", "file");
+    tok.login(&provider, &name);
+    assert!(
+        keyutils_lookup(&name).is_none(),
+        "the old refresh token does not linger"
+    );
+    assert!(provider.active(&tok.print(&name)));
 }

@@ -90,6 +90,32 @@ fn device_login_honours_slow_down() {
         stats["token_success"]["urn:ietf:params:oauth:grant-type:device_code"],
         1
     );
+    // The waits, as the provider saw them: 1 s until the slow_down, 6 s (1 + 5) after it. A tok
+    // that ignored slow_down would poll again after 1 s; one that restarted at the 5 s default
+    // would wait 10 s. The upper bounds leave room for a loaded machine.
+    let polls = stats["device_polls"].as_array().unwrap();
+    let answers: Vec<&str> = polls
+        .iter()
+        .map(|p| p["answer"].as_str().unwrap())
+        .collect();
+    let slow = answers
+        .iter()
+        .position(|a| *a == "slow_down")
+        .unwrap_or_else(|| panic!("no slow_down sent: {answers:?}"));
+    assert_eq!(answers.last(), Some(&"ok"), "{answers:?}");
+    let ms: Vec<i64> = polls.iter().map(|p| p["ms"].as_i64().unwrap()).collect();
+    for (i, gap) in ms.windows(2).map(|w| w[1] - w[0]).enumerate() {
+        let want = if i < slow { 1000 } else { 6000 };
+        assert!(
+            (want - 100..want + 3500).contains(&gap),
+            "poll {} came {gap} ms after the previous one, want ~{want} ms: {answers:?} {ms:?}",
+            i + 1
+        );
+    }
+    assert!(
+        ms.len() > slow + 1,
+        "a poll after the slow_down: {answers:?}"
+    );
 }
 
 #[test]

@@ -1,5 +1,10 @@
 //! End-to-end tests: the built `tok` binary against the real oidc-provider, a real Secret
 //! Service and (in later modules) real git and docker clients. Modules mirror `src/commands`.
+//!
+//! Unix only: the rig drives Unix tools (dbus-run-session, keyctl, `script`, symlinked helper
+//! names, file modes). On other targets this compiles to an empty suite, so that
+//! `cargo check --all-targets --target x86_64-pc-windows-gnu` checks the rest.
+#![cfg(unix)]
 
 mod support;
 

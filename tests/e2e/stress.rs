@@ -1,5 +1,6 @@
 //! The small variant of scripts/stress: racing refreshes and SIGKILL trials against the real
-//! provider. The full run (50 racers x 5 rounds, 200 kills) is `scripts/stress`. See: issue 4.
+//! provider, with the exact arguments docs/RELIABILITY.md lists. The full run (50 racers x 5
+//! rounds, 200 SIGKILL + 100 SIGTERM trials) is `scripts/stress`. See: issue 4.
 
 use std::process::Command;
 
@@ -14,7 +15,11 @@ fn racing_refreshes_and_kills_keep_one_refresh_per_expiry() {
             "20",
             "--rounds",
             "2",
+            "--helper-rounds",
+            "1",
             "--crash-trials",
+            "10",
+            "--term-trials",
             "10",
             "--json",
         ])
@@ -33,7 +38,12 @@ fn racing_refreshes_and_kills_keep_one_refresh_per_expiry() {
         report["racing"]["refreshes_per_round"],
         serde_json::json!([1, 1])
     );
+    assert_eq!(
+        report["racing_with_helpers"]["refreshes_per_round"],
+        serde_json::json!([1])
+    );
     assert_eq!(report["crash_window"]["stale_lock_blocks"], 0);
+    assert_eq!(report["sigterm"]["trials"], 10);
     assert_eq!(report["sigterm"]["sessions_lost"], 0);
     eprintln!("{stdout}");
 }

@@ -265,6 +265,8 @@ impl Drop for Keyring {
 pub struct Tok {
     pub home: TempDir,
     env: Vec<(String, String)>,
+    /// Run every tok under `keyctl session -` (see [`Tok::in_keyutils_session`]).
+    keyutils: bool,
     /// Every stderr tok printed, to check for leaks at the end.
     stderr_log: Mutex<Vec<String>>,
 }
@@ -303,8 +305,18 @@ impl Tok {
         Self {
             home,
             env,
+            keyutils: false,
             stderr_log: Mutex::new(vec![]),
         }
+    }
+
+    /// Run each tok command inside a session keyring of its own (`keyctl session - tok …`), as
+    /// a login session started by pam_keyinit would provide. Keys outlive that session through
+    /// the user's persistent keyring, which the keyutils store links into it (as they outlive a
+    /// real user's logout): so profile names must be unique per test ([`keyutils_profile`]).
+    pub fn in_keyutils_session(mut self) -> Self {
+        self.keyutils = true;
+        self
     }
 
     pub fn env(mut self, k: &str, v: &str) -> Self {
@@ -332,7 +344,13 @@ impl Tok {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(tok_bin());
+        let mut c = if self.keyutils {
+            let mut c = Command::new("keyctl");
+            c.args(["session", "-"]).arg(tok_bin());
+            c
+        } else {
+            Command::new(tok_bin())
+        };
         c.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -384,7 +402,16 @@ impl Tok {
     }
 
     pub fn record(&self, out: Output) -> Run {
-        let run = Run::from(out);
+        let mut run = Run::from(out);
+        if self.keyutils {
+            // keyctl's own line, printed before it runs tok.
+            run.stderr = run
+                .stderr
+                .lines()
+                .filter(|l| !l.starts_with("Joined session keyring: "))
+                .map(|l| format!("{l}\n"))
+                .collect();
+        }
         self.stderr_log.lock().unwrap().push(run.stderr.clone());
         run
     }
@@ -484,6 +511,30 @@ impl Tok {
             .map(|(p, _)| p)
             .collect()
     }
+}
+
+/// A profile name no other test (nor a concurrent run of this suite) uses: keyutils keys live in
+/// the user's persistent keyring, shared by every process of the user.
+pub fn keyutils_profile(test: &str) -> String {
+    format!("{test}-{}", std::process::id())
+}
+
+/// The keyutils store's key for `profile` (`keyring:PROFILE@tok`), read in a fresh session
+/// keyring with the persistent keyring linked, as tok sees it; `None` when there is none.
+pub fn keyutils_lookup(profile: &str) -> Option<String> {
+    let out = Command::new("keyctl")
+        .args(["session", "-", "sh", "-c"])
+        .arg(
+            "keyctl get_persistent @s >/dev/null && \
+             id=$(keyctl search @s user \"keyring:$0@tok\") && keyctl pipe \"$id\"",
+        )
+        .arg(profile)
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    out.status
+        .success()
+        .then(|| String::from_utf8(out.stdout).unwrap())
 }
 
 /// A finished tok process.

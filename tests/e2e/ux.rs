@@ -584,20 +584,65 @@ fn device_login(tok: &Tok, provider: &Provider, tty: bool) -> Run {
     }
 }
 
+/// Decode the QR code drawn in `out` (Unicode half blocks, light modules inked: two modules per
+/// character, upper and lower) the way a phone would read it from the screen.
+fn scan_qr(out: &str) -> String {
+    let rows: Vec<Vec<char>> = out
+        .lines()
+        .skip_while(|l| !l.contains("scan this code"))
+        .skip(1)
+        .map(|l| l.trim_end_matches('\r'))
+        .take_while(|l| !l.is_empty() && l.chars().all(|c| " █▀▄".contains(c)))
+        .map(|l| l.chars().collect())
+        .collect();
+    assert!(rows.len() > 10, "a QR block: {out}");
+    // Each module becomes SCALE x SCALE pixels; inked (lit on a dark terminal) is white.
+    const SCALE: usize = 4;
+    let width = rows.iter().map(Vec::len).max().unwrap();
+    let lit = |x: usize, y: usize| {
+        let c = rows[y / 2].get(x).copied().unwrap_or(' ');
+        match (c, y % 2) {
+            ('█', _) | ('▀', 0) | ('▄', 1) => 255,
+            _ => 0,
+        }
+    };
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(
+        width * SCALE,
+        rows.len() * 2 * SCALE,
+        |x, y| lit(x / SCALE, y / SCALE),
+    );
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in: {out}");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
 #[test]
 fn device_flow_draws_a_qr_code_on_a_terminal_only() {
     let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
     let tty = Tok::new();
+    let browser_log = tty.path("browser.log");
+    let tty = tty.env("TOK_TEST_BROWSER_LOG", browser_log.to_str().unwrap());
     let r = device_login(&tty, &provider, true);
     assert!(r.ok(), "{r:?}");
     assert!(r.stdout.contains("scan this code"), "{r:?}");
-    assert!(
+    // The code is a real QR code of the provider's verification_uri_complete (the URL the
+    // browser was sent to), for the URI and user code tok printed.
+    let scanned = scan_qr(&r.stdout);
+    let opened = std::fs::read_to_string(&browser_log).unwrap();
+    assert_eq!(Some(scanned.as_str()), opened.lines().next(), "{r:?}");
+    let printed = |label: &str| {
         r.stdout
             .lines()
-            .filter(|l| l.contains('█') || l.contains('▀'))
-            .count()
-            > 10,
-        "a QR block: {r:?}"
+            .find_map(|l| l.trim_end().split_once(label).map(|(_, v)| v.to_string()))
+            .unwrap_or_else(|| panic!("no `{label}` in {r:?}"))
+    };
+    let (uri, code) = (printed("open "), printed("enter the code: "));
+    assert_eq!(
+        scanned,
+        format!(
+            "{uri}?user_code={}",
+            url::form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>()
+        )
     );
     let piped = Tok::new();
     let r = device_login(&piped, &provider, false);

@@ -145,6 +145,9 @@ function newStats() {
     // workload identity: successful exchanges by method, and every attempt in order
     exchanges: Object.fromEntries(EXCHANGE_METHODS.map((m) => [m, 0])),
     exchange_log: [], // {method, sub, aud, client_id, outcome: "ok" | error code, description?}
+    // every device_code poll: when it arrived (ms since the epoch) and what it was answered
+    // ("ok" or the error code), so tests can measure the intervals a client waits
+    device_polls: [],
   };
 }
 
@@ -727,6 +730,8 @@ provider.use(async (ctx, next) => {
     let gt = ctx.oidc?.params?.grant_type;
     if (!GRANT_TYPES.includes(gt)) gt = 'other';
     bump(stats.token_requests, gt);
+    const poll = gt === DEVICE_GRANT ? { ms: Date.now(), answer: 'ok' } : null;
+    if (poll) stats.device_polls.push(poll);
     if (ok) {
       bump(stats.token_success, gt);
       if (ctx.state.workloadClaims) {
@@ -742,8 +747,10 @@ provider.use(async (ctx, next) => {
         slowDownLeft -= 1;
         ctx.body = { error: 'slow_down', error_description: 'test knob TOK_TEST_SLOW_DOWN' };
         bump(stats.token_errors, 'slow_down');
+        poll.answer = 'slow_down';
         return;
       }
+      if (poll) poll.answer = body.error ?? `http_${ctx.status}`;
       bump(stats.token_errors, body.error ?? `http_${ctx.status}`);
     }
   } else if (route === 'revocation' && ok) {

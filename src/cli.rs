@@ -110,6 +110,9 @@ pub enum Command {
 /// The helper protocols' subcommands: one per row of [`crate::helpers::PROTOCOLS`], each named
 /// as its row's `subcommand` (a test checks both ways).
 #[derive(Debug, Subcommand)]
+// The variants are the subcommands: `git-credential`, `docker-credential`, … are the names the
+// clients know.
+#[allow(clippy::enum_variant_names)]
 pub enum HelperCommand {
     GitCredential(GitCredentialArgs),
     DockerCredential(DockerCredentialArgs),

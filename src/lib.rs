@@ -1,24 +1,49 @@
 //! tok: an OAuth 2.0 / OpenID Connect credential helper.
 //!
-//! The binary (`src/main.rs`) is a thin shell over this library so that integration tests and
-//! fuzz targets reach the same parsers the CLI uses. The path of a token reads straight through:
-//! `commands::print → session → (cache | lock → oauth refresh → store) → stdout`.
+//! The binary (`src/main.rs`) only calls [`main`]. Every module is private: the list below is
+//! all that leaves the crate — the parsers of untrusted input the fuzz targets drive, the HTTP
+//! client the end-to-end tests query their peers with, and what the docs test generates the man
+//! page and completions from. So the compiler reports whatever nothing uses. The path of a
+//! token reads straight through: `commands::print → session → (cache | lock → oauth refresh →
+//! store) → stdout` (docs/ARCHITECTURE.md).
 
-pub mod audit;
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod error;
-pub mod hardening;
-pub mod helpers;
-pub mod lockfile;
-pub mod oauth;
-pub mod output;
-pub mod paths;
-pub mod presets;
-pub mod secret;
-pub mod session;
-pub mod settings;
-pub mod signals;
-pub mod store;
-pub mod time;
+mod app;
+mod audit;
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod hardening;
+mod helpers;
+mod lockfile;
+mod oauth;
+mod output;
+mod paths;
+mod presets;
+mod secret;
+mod session;
+mod settings;
+mod signals;
+mod store;
+mod time;
+
+pub use app::main;
+
+// The end-to-end tests' rig and the docs test.
+pub use cli::{Cli, EXIT_CODES};
+pub use commands::completions::script as completion_script;
+pub use error::Code;
+pub use oauth::http::{Body, ClientAuth, Http, Response};
+pub use presets::Preset;
+pub use secret::{AccessToken, ClientSecret, fingerprint};
+pub use time::rfc3339;
+
+// The fuzz targets: every parser of untrusted input.
+pub use config::{Config, parse as parse_config};
+pub use helpers::docker::main as docker_credential;
+pub use helpers::git::{Answer as GitAnswer, parse as parse_git_request, write_answer};
+pub use helpers::{DockerTarget, Token, Tokens};
+pub use oauth::device::parse_device_authorization;
+pub use oauth::discovery::{check_issuer, parse_metadata};
+pub use oauth::loopback::{Outcome as CallbackOutcome, parse_callback};
+pub use oauth::token::parse_token_response;

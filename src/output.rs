@@ -61,13 +61,6 @@ impl Printer {
             eprintln!("tok: {msg}");
         }
     }
-
-    /// `-vv`: HTTP requests and timings (never bodies).
-    pub fn debug(&self, msg: impl std::fmt::Display) {
-        if self.verbosity >= Verbosity::Debug {
-            eprintln!("tok: {msg}");
-        }
-    }
 }
 
 /// POSIX shell single quoting: safe for `eval` and `sh -c` whatever the value holds (`tok print

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::oauth::loopback::{Outcome, parse_callback};
+use tok::{CallbackOutcome as Outcome, parse_callback};
 
 const STATE: &str = "expected-state-Zx8";
 

@@ -8,8 +8,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let path = std::path::Path::new("config.toml");
-    if let Ok(file) = tok::config::parse(text, path) {
-        let config = tok::config::Config {
+    if let Ok(file) = tok::parse_config(text, path) {
+        let config = tok::Config {
             path: path.to_path_buf(),
             file,
             text: text.to_string(),

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::oauth::http::{Body, Response};
+use tok::{Body, Response};
 
 fuzz_target!(|data: &[u8]| {
     let url = url::Url::parse("https://id.example/device").expect("static URL");
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         dpop_nonce: None,
         body: Body(data.to_vec()),
     };
-    if let Ok(d) = tok::oauth::device::parse_device_authorization(&url, resp) {
+    if let Ok(d) = tok::parse_device_authorization(&url, resp) {
         assert!(!d.user_code.is_empty() && !d.user_code.chars().any(char::is_control));
     }
 });

@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::helpers::docker::main;
-use tok::helpers::{DockerTarget, Token, Tokens};
-use tok::secret::AccessToken;
+use tok::docker_credential as main;
+use tok::{DockerTarget, Token, Tokens};
+use tok::AccessToken;
 
 struct Fixed;
 

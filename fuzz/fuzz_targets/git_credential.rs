@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::helpers::git::{Answer, parse, write_answer};
+use tok::{GitAnswer as Answer, parse_git_request as parse, write_answer};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(req) = parse(data) else {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::oauth::http::{Body, Response};
+use tok::{Body, Response};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else {
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         dpop_nonce: None,
         body: Body(body.to_vec()),
     };
-    if let Err(e) = tok::oauth::token::parse_token_response(&url, &resp) {
+    if let Err(e) = tok::parse_token_response(&url, &resp) {
         let msg = e.to_string();
         assert!(!msg.contains('\n'), "one-line errors");
         // A long body must never be echoed back (short ones may coincide with field names).

@@ -70,7 +70,10 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
             ));
         }
         git::Outcome::NotOurs => p.verbose("no profile serves this host; nothing to answer"),
-        _ => {}
+        git::Outcome::Answered { profile } => {
+            p.verbose(format!("answered with the token of profile `{profile}`"))
+        }
+        git::Outcome::Cleartext { .. } | git::Outcome::Ignored => {}
     }
     stdout.flush()?;
     Ok(())

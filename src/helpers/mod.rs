@@ -14,8 +14,7 @@ use std::ffi::OsString;
 
 use url::Url;
 
-pub use docker::{DockerTarget, normalize_registry};
-pub use git::{GitTarget, best_git_target};
+pub use docker::DockerTarget;
 
 use crate::audit::Consumer;
 use crate::config::{self, Config, ProfileConfig};
@@ -332,8 +331,8 @@ fn bracket(host: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::docker::docker_targets;
-    use super::git::git_targets;
+    use super::docker::{docker_targets, normalize_registry};
+    use super::git::{GitTarget, best_git_target, git_targets};
     use super::*;
 
     #[test]

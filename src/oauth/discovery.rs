@@ -35,7 +35,6 @@ struct Cached {
 /// The endpoints of one profile, after overrides.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
-    pub issuer: Url,
     pub authorization: Option<Url>,
     pub token: Url,
     pub device_authorization: Option<Url>,
@@ -112,7 +111,6 @@ fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
         })?,
     };
     Ok(Endpoints {
-        issuer: profile.issuer.clone(),
         authorization: o
             .authorization_endpoint
             .clone()

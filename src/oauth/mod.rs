@@ -16,7 +16,7 @@ pub mod token;
 
 // The device grant's parsers keep their old path for the fuzz targets.
 pub use grant::device;
-pub use token::{ErrorCode, TokenType};
+pub use token::TokenType;
 
 /// What went wrong talking to the authorization server. Variants are decisions for the caller.
 #[derive(Debug, thiserror::Error)]

@@ -40,10 +40,9 @@ pub use files::{evict_cache, read_cache, read_state};
 pub use lifecycle::{
     LogoutReport, logout, reject_access_token, save_client_credentials, save_login,
 };
-pub use lock::ProfileLock;
 pub use model::{
-    CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, SKEW_NOISE, Served,
-    Session, Source, Want, clock_skew,
+    CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, Served, Session,
+    Source, Want,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +126,7 @@ impl Ctx {
 
     /// A context whose token endpoint, clock and store are the given ones (unit tests of the
     /// serve and refresh decisions).
+    #[cfg(test)]
     pub fn with_seams(
         paths: Paths,
         printer: Printer,

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use clap::CommandFactory;
-use tok::cli::{Cli, EXIT_CODES};
-use tok::error::Code;
+use tok::Code;
+use tok::{Cli, EXIT_CODES};
 
 use crate::support::root;
 
@@ -23,7 +23,7 @@ fn generate() -> BTreeMap<String, Vec<u8>> {
     ] {
         out.insert(
             format!("completions/{file}"),
-            tok::commands::completions::script(shell).into_bytes(),
+            tok::completion_script(shell).into_bytes(),
         );
     }
     let mut cmd = Cli::command().disable_help_subcommand(true);
@@ -164,7 +164,7 @@ fn every_flag_is_documented_and_every_command_has_an_example() {
 #[test]
 fn presets_are_documented_with_their_sources() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for p in <tok::presets::Preset as clap::ValueEnum>::value_variants() {
+    for p in <tok::Preset as clap::ValueEnum>::value_variants() {
         assert!(
             readme.contains(&format!("`{}`", p.name())),
             "README: preset {}",

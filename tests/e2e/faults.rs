@@ -50,7 +50,7 @@ impl Faults {
 
     /// Requests received per mode.
     pub fn hits(&self, mode: &str) -> u64 {
-        let r = tok::oauth::http::Http::default()
+        let r = tok::Http::default()
             .get(&url::Url::parse(&format!("http://127.0.0.1:{}/__hits", self.port)).unwrap())
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&r.body.0).unwrap();

@@ -212,7 +212,7 @@ fn revoked_token_is_erased_and_the_next_operation_refreshes() {
         let served = rig.tok.print("work");
         let rt = rig.tok.refresh_token("work");
         // The git server stops accepting this access token; the grant lives on.
-        std::fs::write(revoked.path(), tok::secret::fingerprint(&served)).unwrap();
+        std::fs::write(revoked.path(), tok::fingerprint(&served)).unwrap();
         // git presents the revoked token, gets 401 and calls `erase`: the fetch fails...
         let r = rig.git(&["fetch", "-q"], Some(&work));
         assert!(!r.ok(), "a revoked token was accepted: {r:?}");

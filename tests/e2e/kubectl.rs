@@ -37,11 +37,7 @@ fn exec_credential_matches_the_v1_schema() {
     let expires_at = tok.file_session("work")["access"]["expires_at"]
         .as_i64()
         .unwrap();
-    assert_eq!(
-        ts,
-        tok::time::rfc3339(expires_at - 60),
-        "expiry minus the leeway"
-    );
+    assert_eq!(ts, tok::rfc3339(expires_at - 60), "expiry minus the leeway");
     let parsed = humantime::parse_rfc3339(ts).unwrap();
     assert!(ts.ends_with('Z') && parsed > std::time::SystemTime::now());
 

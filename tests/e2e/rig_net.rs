@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 
 use tempfile::TempDir;
-use tok::oauth::http::{ClientAuth, Http};
-use tok::secret::ClientSecret;
+use tok::ClientSecret;
+use tok::{ClientAuth, Http};
 use url::Url;
 
 use crate::fronts::Front;

@@ -10,8 +10,8 @@ use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::Mutex;
 
 use tempfile::TempDir;
-use tok::oauth::http::{ClientAuth, Http};
-use tok::secret::ClientSecret;
+use tok::ClientSecret;
+use tok::{ClientAuth, Http};
 use url::Url;
 
 pub fn root() -> PathBuf {

@@ -178,8 +178,9 @@ pub fn poll_until(
     mut poll: impl FnMut() -> Result<TokenResponse, OAuthError>,
     mut tick: impl FnMut(),
 ) -> Result<TokenResponse, OAuthError> {
+    let mut wait = Duration::from_secs(interval);
     loop {
-        let until = clock.now() + Duration::from_secs(interval);
+        let until = clock.now() + wait;
         while clock.now() < until {
             if clock.now() >= deadline {
                 break;
@@ -192,7 +193,7 @@ pub fn poll_until(
         }
         match next_step(poll(), &mut interval)? {
             Step::Done(t) => return Ok(*t),
-            Step::Wait(_) => continue,
+            Step::Wait(next) => wait = next,
         }
     }
 }

@@ -1,0 +1,121 @@
+//! The process around the commands: argv[0] dispatch, settings resolved once, and turning
+//! errors into one-line messages (or, with `--json-errors`, one JSON object) and exit codes.
+//! `src/main.rs` only calls [`main`].
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::error::{Code, classify};
+
+/// The whole process: deny core dumps, read the environment once, expand argv[0] aliases,
+/// parse, run, and map the outcome to an exit status.
+pub fn main() -> ExitCode {
+    // Before anything reads a secret (the environment, stdin, the store).
+    crate::hardening::deny_core_dumps();
+    let settings = crate::settings::Settings::from_env();
+    let args = crate::helpers::expand_argv0(std::env::args_os().collect());
+    if let Some(cli) = Cli::try_parse_print(&args) {
+        return run(cli, settings);
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            if !e.use_stderr() {
+                // --help, --version
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            if json_errors_requested(&settings) {
+                let rendered = e.to_string();
+                let message = rendered
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid command line")
+                    .trim_start_matches("error: ");
+                report_json(
+                    Code::Usage,
+                    message,
+                    Some("run `tok --help` (or `tok COMMAND --help`)"),
+                );
+            } else {
+                let _ = e.print();
+            }
+            return ExitCode::from(Code::Usage.exit_code());
+        }
+    };
+    run(cli, settings)
+}
+
+fn run(cli: Cli, settings: crate::settings::Settings) -> ExitCode {
+    let verb = command_name(&cli);
+    let json_errors = cli.global.json_errors;
+    let printer = crate::commands::printer_for(&cli);
+    match crate::commands::run(cli, printer, settings) {
+        Ok(status) => status,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let (code, hint) = classify(&err);
+            if json_errors {
+                report_json(code, &format!("{err:#}"), hint.as_deref());
+            } else {
+                report_human(verb, &format!("{err:#}"), hint.as_deref());
+            }
+            ExitCode::from(code.exit_code())
+        }
+    }
+}
+
+/// `--json-errors` or TOK_JSON_ERRORS, looked for by hand when the command line did not parse.
+fn json_errors_requested(settings: &crate::settings::Settings) -> bool {
+    std::env::args_os().skip(1).any(|a| a == "--json-errors") || settings.json_errors
+}
+
+/// `{"error":{"code":"login_required","exit_code":3,"message":"…","hint":"…"}}` on stderr.
+fn report_json(code: Code, message: &str, hint: Option<&str>) {
+    let v = serde_json::json!({
+        "error": {
+            "code": code,
+            "exit_code": code.exit_code(),
+            "message": message,
+            "hint": hint,
+        }
+    });
+    eprintln!("{v}");
+}
+
+/// `tok VERB: error: …` and `  hint: …`, coloured only on a terminal without NO_COLOR.
+fn report_human(verb: &str, message: &str, hint: Option<&str>) {
+    use anstyle::{AnsiColor, Style};
+    let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+    let cyan = Style::new().fg_color(Some(AnsiColor::Cyan.into()));
+    anstream::eprintln!("tok {verb}: {red}error:{red:#} {message}");
+    if let Some(h) = hint {
+        anstream::eprintln!("  {cyan}hint:{cyan:#} {h}");
+    }
+}
+
+fn command_name(cli: &Cli) -> &'static str {
+    use crate::cli::Command::*;
+    match cli.command {
+        Login(_) => "login",
+        Print(_) => "print",
+        Logout(_) => "logout",
+        Status(_) => "status",
+        Profile(_) => "profile",
+        Completions(_) => "completions",
+        Helper(ref h) => h.protocol().subcommand,
+        Setup(_) => "setup",
+        Stats(_) => "stats",
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -183,7 +183,10 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
     line(
         "session:",
         Some(match d.session.logged_in_at {
-            Some(t) => format!("logged in at {}", rfc3339(t)),
+            Some(t) => match d.session.grant {
+                Some(g) => format!("logged in at {}, {}", rfc3339(t), g.describe()),
+                None => format!("logged in at {}", rfc3339(t)),
+            },
             None => format!("none (run `tok login -p {}`)", d.summary.name),
         }),
     );

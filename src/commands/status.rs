@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::cli::StatusArgs;
 use crate::config::Config;
-use crate::session::{self, RefreshRecord};
+use crate::session::{self, GrantKind, RefreshRecord};
 use crate::time::{ago, now, relative, rfc3339};
 
 use super::Env;
@@ -31,6 +31,8 @@ struct ProfileStatus {
     /// RFC 7638 thumbprint of the session's DPoP key, for a DPoP-bound session.
     #[serde(skip_serializing_if = "Option::is_none")]
     dpop_jkt: Option<String>,
+    /// What kind of session the login stored.
+    grant: Option<GrantKind>,
     config_error: Option<String>,
 }
 
@@ -86,6 +88,7 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         rotates: state.rotates,
         clock_skew: state.clock_skew,
         dpop_jkt: state.dpop_jkt.clone(),
+        grant: state.grant,
         config_error: None,
     };
     let profile = match config.profile(name) {
@@ -149,7 +152,10 @@ fn print_human(env: &Env, r: &Report) {
         line(
             "session:",
             match (s.logged_in, &s.store_error) {
-                (Some(true), _) => "logged in".into(),
+                (Some(true), _) => match s.grant {
+                    Some(g) => format!("logged in, {}", g.describe()),
+                    None => "logged in".into(),
+                },
                 (Some(false), _) => "none (run `tok login`)".into(),
                 (None, Some(e)) => format!("unknown: {e}"),
                 (None, None) => "unknown".into(),

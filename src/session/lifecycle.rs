@@ -141,6 +141,7 @@ fn save_new_session(
         rotates: None,
         clock_skew: None,
         dpop_jkt,
+        grant: Some(session.grant.kind()),
     };
     write_state(&ctx.paths, &profile.name, &state);
     ctx.audit(audit::Event::login(

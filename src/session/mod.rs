@@ -41,8 +41,8 @@ pub use lifecycle::{
     LogoutReport, logout, reject_access_token, save_client_credentials, save_login,
 };
 pub use model::{
-    CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, Served, Session,
-    Source, Want,
+    CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
+    Session, Source, Want,
 };
 
 #[derive(Debug, thiserror::Error)]

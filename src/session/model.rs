@@ -122,6 +122,36 @@ impl Grant {
             Grant::Confidential { .. } | Grant::AccessOnly { .. } => None,
         }
     }
+
+    /// What kind of session this is, without its secrets: recorded in the profile state at
+    /// login, so `status` and `profile show` name it without a keychain round trip.
+    pub fn kind(&self) -> GrantKind {
+        match self {
+            Grant::Interactive { .. } => GrantKind::Interactive,
+            Grant::Confidential { .. } => GrantKind::Confidential,
+            Grant::AccessOnly { .. } => GrantKind::AccessOnly,
+        }
+    }
+}
+
+/// [`Grant`] without what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantKind {
+    Interactive,
+    Confidential,
+    AccessOnly,
+}
+
+impl GrantKind {
+    /// How `status` and `profile show` name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            GrantKind::Interactive => "refreshed with a refresh token",
+            GrantKind::Confidential => "client credentials (a confidential client's secret)",
+            GrantKind::AccessOnly => "access token only (the provider issued no refresh token)",
+        }
+    }
 }
 
 /// What the store keeps for a profile.
@@ -275,6 +305,9 @@ pub struct ProfileState {
     /// The RFC 7638 thumbprint of the session's DPoP key (public; `cnf.jkt` on the server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<String>,
+    /// What kind of session the login stored ([`Grant::kind`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<GrantKind>,
 }
 
 /// A `Date` header has one-second resolution and the round trip adds more: differences up to

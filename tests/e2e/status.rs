@@ -17,6 +17,7 @@ fn status_json_reports_session_and_expiry() {
     assert_eq!(p["default"], true);
     assert_eq!(p["issuer"], provider.issuer.as_str());
     assert_eq!(p["logged_in"], true);
+    assert_eq!(p["grant"], "interactive", "what the login stored");
     assert!(p["store"].as_str().unwrap().starts_with("file store"));
     assert!(p["access_expires_in"].as_i64().unwrap() > 200);
     assert_eq!(p["last_refresh"]["ok"], true);
@@ -24,7 +25,10 @@ fn status_json_reports_session_and_expiry() {
     assert!(!r.stdout.contains(&at));
     let human = tok.run(&["status"]);
     assert!(
-        human.stdout.contains("work (default)") && human.stdout.contains("logged in"),
+        human.stdout.contains("work (default)")
+            && human
+                .stdout
+                .contains("logged in, refreshed with a refresh token"),
         "{human:?}"
     );
     assert!(human.stdout.contains("refresh:"), "{human:?}");

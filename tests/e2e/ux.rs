@@ -361,6 +361,12 @@ fn client_credentials_login_and_print_mint_tokens() {
         .unwrap()
         .1;
     assert_eq!(mode, 0o600);
+    // status and profile show name the kind of session (from the state, no keychain read).
+    let st = tok.run(&["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&st.stdout).unwrap();
+    assert_eq!(v["profiles"][0]["grant"], "confidential", "{st:?}");
+    let show = tok.run(&["profile", "show", "ci"]);
+    assert!(show.stdout.contains("client credentials"), "{show:?}");
 
     // A narrowed client-credentials token is minted apart and leaves the default alone.
     let narrow = tok

@@ -68,6 +68,16 @@ secret_type!(
     /// Random one-time values of a login: PKCE verifier, authorization code, device code.
     Ephemeral
 );
+secret_type!(
+    /// A CI job's identity token (a JWT signed by the CI platform), presented to the token
+    /// endpoint in a workload identity exchange. Never stored: fetched or re-read each time.
+    IdentityToken
+);
+secret_type!(
+    /// The bearer credential a CI platform gives a job to ask for identity tokens
+    /// (GitHub Actions' `ACTIONS_ID_TOKEN_REQUEST_TOKEN`).
+    CiRequestToken
+);
 
 impl Clone for AccessToken {
     fn clone(&self) -> Self {

@@ -25,3 +25,4 @@ mod stats;
 mod status;
 mod stress;
 mod ux;
+mod workload;

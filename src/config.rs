@@ -724,6 +724,55 @@ mod tests {
     }
 
     #[test]
+    fn workload_identity_keys_are_written_and_checked() {
+        let up = ProfileUpdate {
+            issuer: Some("https://a".into()),
+            client_id: Some("ci".into()),
+            extra: vec![
+                ("workload_identity", "env:ID_TOKEN".into()),
+                ("exchange", "jwt-bearer".into()),
+            ],
+            exchange_params: Some(vec![("connector_id".into(), "gh".into())]),
+            ..Default::default()
+        };
+        let out = upsert_profile("", Path::new(P), "ci", &up).unwrap();
+        assert!(
+            out.contains("exchange_params = { connector_id = \"gh\" }"),
+            "{out}"
+        );
+        let c = Config {
+            path: P.into(),
+            file: parse(&out, Path::new(P)).unwrap(),
+            text: out.clone(),
+        };
+        let w = c.profile("ci").unwrap().workload.unwrap();
+        assert_eq!(w.source, wi::Source::Env("ID_TOKEN".into()));
+        assert_eq!(w.method, wi::Method::JwtBearer);
+        assert_eq!(w.params, [("connector_id".to_string(), "gh".to_string())]);
+        let bad = |text: &str| {
+            let c = Config {
+                path: P.into(),
+                file: parse(text, Path::new(P)).unwrap(),
+                text: text.into(),
+            };
+            c.profile("x").unwrap_err().to_string()
+        };
+        let base = "[profiles.x]\nissuer = \"https://a\"\nclient_id = \"c\"\n";
+        let e = bad(&format!("{base}exchange = \"jwt-bearer\"\n"));
+        assert!(e.contains("exchange needs `workload_identity`"), "{e}");
+        let e = bad(&format!("{base}workload_identity = \"gitlab\"\n"));
+        assert!(e.contains("github, env:NAME, file:PATH or auto"), "{e}");
+        let e = bad(&format!(
+            "{base}workload_identity = \"github\"\nexchange = \"magic\"\n"
+        ));
+        assert!(e.contains("is not a method"), "{e}");
+        let e = bad(&format!(
+            "{base}workload_identity = \"github\"\nexchange_params = {{ subject_token = \"x\" }}\n"
+        ));
+        assert!(e.contains("must not set `subject_token`"), "{e}");
+    }
+
+    #[test]
     fn upsert_keeps_comments_and_other_profiles() {
         let text = "# my config\ndefault_profile = \"a\"\n\n[profiles.a] # team\nissuer = \"https://a\" # keep\nclient_id = \"x\"\n";
         let up = ProfileUpdate {

@@ -193,7 +193,7 @@ fn an_env_source_works_with_each_exchange_method() {
         let r = tok.run(&["print", "-p", "ci", "--force-refresh"]);
         assert!(r.ok(), "{method}: {r:?}");
         assert_eq!(exchanges(&provider, method), 2, "{method}");
-        tok.assert_no_leak(&[jwt.clone()]);
+        tok.assert_no_leak(std::slice::from_ref(&jwt));
     }
     // --exchange-param and --subject-token-type are saved and sent.
     let jwt = ci.mint(&[("aud", &provider.issuer)]);

@@ -224,7 +224,8 @@ pub enum WorkloadError {
         method: &'static str,
         error: String,
         description: Option<String>,
-        claims: Claims,
+        /// What the identity claimed, for the hint (boxed: errors travel by value).
+        claims: Box<Claims>,
     },
 }
 
@@ -394,7 +395,7 @@ pub fn refusal(e: OAuthError, method: Method, claims: &Claims) -> anyhow::Error 
             method: method.as_str(),
             error,
             description,
-            claims: claims.clone(),
+            claims: Box::new(claims.clone()),
         })
     };
     match e {

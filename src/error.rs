@@ -169,6 +169,10 @@ fn workload(e: &crate::oauth::grant::workload_identity::WorkloadError) -> (Code,
             Code::LoginRequired,
             Some("the CI platform must issue a new one: GitLab's live until the job's timeout, a mounted file is rewritten by the platform; rerun the job".into()),
         ),
+        W::BadUrl { .. } => (
+            Code::Config,
+            Some("tok asks only https:// endpoints (http:// for loopback hosts); check the job's environment".into()),
+        ),
         W::Ci { status: 401 | 403, .. } => (
             Code::Config,
             Some("the job's ACTIONS_ID_TOKEN_REQUEST_TOKEN was refused; check `permissions: id-token: write`".into()),

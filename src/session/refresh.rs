@@ -135,6 +135,7 @@ fn exchange_failure_code(e: &anyhow::Error) -> String {
                 W::Refused { error, .. } => error.clone(),
                 W::Expired { .. } => "identity_expired".into(),
                 W::CiUnreachable(_) | W::Ci { .. } => "ci_unavailable".into(),
+                W::BadUrl { .. } => "no_identity".into(),
                 W::NoActionsPermission { .. }
                 | W::NoSource
                 | W::VarUnset { .. }

@@ -474,3 +474,74 @@ fn git_clones_through_the_credential_helper_with_a_workload_identity() {
     // The token came from the cache the login filled: no second exchange.
     assert_eq!(exchanges(&provider, "token-exchange"), 1);
 }
+
+#[test]
+fn the_ci_platforms_endpoint_follows_the_tls_and_loopback_rules() {
+    use crate::rig_net::TlsCerts;
+    let certs = TlsCerts::generate();
+    let ci = CiIssuer::start_tls(&certs, &[]);
+    let ca = certs.ca();
+    let provider = Provider::start_with(&[
+        ("TOK_TEST_CI_ISSUER", ci.issuer.as_str()),
+        ("NODE_EXTRA_CA_CERTS", ca.to_str().unwrap()),
+        ("TOK_TEST_QUIET", "1"),
+    ]);
+    // A CA tok does not trust: the identity token cannot be fetched, and nothing is sent on.
+    let tok = in_actions(&ci).env("TOK_HTTP_DEADLINE", "2");
+    let r = login(&tok, &provider, &["--workload-identity", "github"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("asking the CI platform for an identity token failed"),
+        "{r:?}"
+    );
+    assert_eq!(exchange_log(&provider).len(), 0);
+    // Trusted through SSL_CERT_FILE, like every other endpoint.
+    let tok = tok.env("SSL_CERT_FILE", certs.bundle().to_str().unwrap());
+    let r = login(&tok, &provider, &["--workload-identity", "github"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(provider.active(&tok.print("ci")));
+    // Plain http is for loopback only: a job's URL on another host is refused before any request.
+    let tok = Tok::new()
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "http://ci.example.com/token?api-version=2.0",
+        )
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", CiIssuer::REQUEST_TOKEN);
+    let r = login(&tok, &provider, &["--workload-identity", "github"]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("$ACTIONS_ID_TOKEN_REQUEST_URL must use https://"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_client_assertion_for_the_wrong_audience_is_refused_with_the_providers_code() {
+    let (ci, provider) = rig(&[]);
+    // Entra wants `api://AzureADTokenExchange`; a token for the issuer is refused (401).
+    let jwt = ci.mint(&[("aud", "https://wrong.test")]);
+    let tok = Tok::new().env("AZ_TOKEN", &jwt);
+    let r = login(
+        &tok,
+        &provider,
+        &[
+            "--workload-identity",
+            "env:AZ_TOKEN",
+            "--exchange",
+            "client-assertion",
+        ],
+    );
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("refused the client-assertion exchange (invalid_client"),
+        "{r:?}"
+    );
+    assert!(
+        r.stderr.contains("hint: the server's trust configuration"),
+        "{r:?}"
+    );
+    assert_eq!(r.stderr.lines().count(), 2, "{r:?}");
+}

@@ -206,6 +206,9 @@ pub enum WorkloadError {
     NotAJwt { origin: String },
     #[error("the identity token from {origin} expired at {at}")]
     Expired { origin: String, at: String },
+    /// The CI platform's endpoint is no URL tok may use (https, or http to loopback only).
+    #[error("${var} {detail}")]
+    BadUrl { var: &'static str, detail: String },
     /// The CI platform's endpoint answered, but not with a token.
     #[error("{endpoint} gave no identity token (HTTP {status}{})", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     Ci {
@@ -297,10 +300,9 @@ fn github(http: &Http, audience: &str, ci: &CiEnv<'_>) -> Result<IdentityToken, 
             missing: crate::config::ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN,
         })?;
     // The same rules as every other endpoint: https, or http to loopback only.
-    let mut url = crate::config::check_url(url).map_err(|m| WorkloadError::Ci {
-        endpoint: crate::config::ENV_ACTIONS_ID_TOKEN_REQUEST_URL.into(),
-        status: 0,
-        detail: Some(format!("the URL {m}")),
+    let mut url = crate::config::check_url(url).map_err(|m| WorkloadError::BadUrl {
+        var: crate::config::ENV_ACTIONS_ID_TOKEN_REQUEST_URL,
+        detail: m,
     })?;
     // The URL already carries a query (`api-version=…`): append to it.
     url.query_pairs_mut().append_pair("audience", audience);

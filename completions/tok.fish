@@ -60,6 +60,13 @@ bitbucket\t'Bitbucket Cloud: fixed endpoints, browser flow'
 gitea\t'Gitea (self-hosted, --issuer required): OIDC discovery'
 forgejo\t'Forgejo (codeberg.org, or self-hosted with --issuer): OIDC discovery'"
 complete -c tok -n "__fish_tok_using_subcommand login" -l tenant -d 'Directory tenant for --preset entra (a tenant ID or domain)' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l workload-identity -d 'CI without secrets: exchange the job\'s identity token from SOURCE (github, env:NAME, file:PATH or auto) for each access token; nothing is stored; saved in the profile' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l exchange -d 'How the identity token is presented [default: token-exchange]; saved in the profile' -r -f -a "token-exchange\t'RFC 8693: `subject_token` + `subject_token_type` (Keycloak, Dex, Zitadel, Google STS, Auth0, Okta)'
+jwt-bearer\t'RFC 7523 §2.1: the JWT as an authorization grant (`assertion`)'
+client-assertion\t'RFC 7523 §2.2 with `client_credentials`: the JWT as the client\'s assertion (Microsoft Entra federated credentials)'"
+complete -c tok -n "__fish_tok_using_subcommand login" -l ci-audience -d 'The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l subject-token-type -d 'RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l exchange-param -d 'An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'

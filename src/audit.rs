@@ -126,6 +126,10 @@ pub struct Event {
     pub store: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
+    /// How a `refresh` event got its token when it was not a refresh token: a workload
+    /// identity exchange's method (`token-exchange`, `jwt-bearer`, `client-assertion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
     pub pid: u32,
 }
 
@@ -145,6 +149,7 @@ impl Event {
             token_fp: None,
             store: None,
             revoked: None,
+            grant: None,
             pid: std::process::id(),
         }
     }
@@ -165,6 +170,14 @@ impl Event {
             latency_ms: Some(r.latency_ms),
             rotated: Some(r.rotated),
             ..Self::new(Kind::Refresh, profile, r.ok)
+        }
+    }
+
+    /// A workload identity exchange, counted like a refresh and named by its method.
+    pub fn exchange(profile: &str, r: &RefreshRecord, method: &str) -> Self {
+        Self {
+            grant: Some(method.to_string()),
+            ..Self::refresh(profile, r)
         }
     }
 

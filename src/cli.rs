@@ -155,9 +155,13 @@ pub struct ProfileArg {
 ///   TOK_CLIENT_SECRET=... tok login -p ci --issuer https://id.example.com \
 ///       --client-id ci-bot --client-credentials --scope api:read
 ///   printf %s "$REFRESH_TOKEN" | tok login -p ci --refresh-token-stdin
+///   tok login -p ci --issuer https://id.example.com --client-id ci \
+///       --workload-identity github        # GitHub Actions, no secret (README: In CI)
+///   tok login -p ci --workload-identity env:ID_TOKEN --exchange jwt-bearer
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
-/// login: they fail at once with exit code 3. Use --client-credentials or --refresh-token-stdin.
+/// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
+/// --refresh-token-stdin.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct LoginArgs {
@@ -219,6 +223,35 @@ pub struct LoginArgs {
     /// Seed the session from a refresh token read from stdin (e.g. a CI secret)
     #[arg(long, conflicts_with_all = ["device", "browser"])]
     pub refresh_token_stdin: bool,
+
+    /// CI without secrets: exchange the job's identity token from SOURCE (github, env:NAME,
+    /// file:PATH or auto) for each access token; nothing is stored; saved in the profile
+    #[arg(long, value_name = "SOURCE", conflicts_with_all = ["device", "browser", "paste", "client_credentials", "refresh_token_stdin", "dpop"])]
+    pub workload_identity: Option<String>,
+
+    /// How the identity token is presented [default: token-exchange]; saved in the profile
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub exchange: Option<crate::oauth::grant::workload_identity::Method>,
+
+    /// The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved
+    #[arg(long, value_name = "AUD")]
+    pub ci_audience: Option<String>,
+
+    /// RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved
+    #[arg(long, value_name = "URI")]
+    pub subject_token_type: Option<String>,
+
+    /// An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved
+    #[arg(long = "exchange-param", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub exchange_params: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE` of `--exchange-param`.
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{s:?} is not KEY=VALUE")),
+    }
 }
 
 impl LoginArgs {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use url::Url;
 
+use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
+
 /// Overrides the config file path (as `--config` does).
 pub const ENV_CONFIG: &str = "TOK_CONFIG";
 /// Selects the profile when `-p` is not given.
@@ -44,6 +46,11 @@ pub const ENV_NONINTERACTIVE: &str = "TOK_NONINTERACTIVE";
 pub const ENV_CI: &str = "CI";
 /// Report errors as JSON (as `--json-errors` does).
 pub const ENV_JSON_ERRORS: &str = "TOK_JSON_ERRORS";
+/// GitHub Actions: the URL a job asks for its identity token (set only with `permissions:
+/// id-token: write`).
+pub const ENV_ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
+/// GitHub Actions: the bearer token for [`ENV_ACTIONS_ID_TOKEN_REQUEST_URL`].
+pub const ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 
 /// How `tok login` obtains the first tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
@@ -107,6 +114,18 @@ pub struct ProfileConfig {
     pub registries: Option<Vec<String>>,
     /// The docker username (default `oauth2accesstoken`).
     pub docker_username: Option<String>,
+    /// Where a CI job's identity token comes from: `github`, `env:NAME`, `file:PATH`, `auto`.
+    /// Set: the profile logs in with no secret by exchanging it (`--workload-identity`).
+    pub workload_identity: Option<String>,
+    /// How the identity token is presented: `token-exchange` (default), `jwt-bearer`,
+    /// `client-assertion`.
+    pub exchange: Option<String>,
+    /// The audience asked of the CI platform (default: the issuer URL).
+    pub ci_audience: Option<String>,
+    /// RFC 8693 `subject_token_type` (default `urn:ietf:params:oauth:token-type:jwt`).
+    pub subject_token_type: Option<String>,
+    /// Extra form fields of the exchange (Dex: `connector_id`).
+    pub exchange_params: Option<BTreeMap<String, String>>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -123,6 +142,9 @@ pub struct Profile {
     pub dpop: bool,
     pub endpoints: EndpointOverrides,
     pub preset: Option<crate::presets::Preset>,
+    /// Set for a profile that exchanges a CI job's identity token instead of holding a
+    /// session: nothing secret is stored for it.
+    pub workload: Option<WorkloadIdentity>,
 }
 
 /// Endpoints given in the profile for servers without (or with wrong) discovery documents.
@@ -426,6 +448,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     {
         return Err(invalid("scopes", format!("has an invalid scope {bad:?}")));
     }
+    let workload = workload_identity(raw).map_err(|(key, m)| invalid(key, m))?;
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -453,7 +476,71 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
                     .ok_or_else(|| invalid("preset", format!("names no known preset: {p:?}")))?,
             ),
         },
+        workload,
     })
+}
+
+/// The workload identity keys of a profile, checked; `None` without `workload_identity`.
+fn workload_identity(
+    raw: &ProfileConfig,
+) -> Result<Option<WorkloadIdentity>, (&'static str, String)> {
+    let Some(source) = raw.workload_identity.as_deref() else {
+        let stray = [
+            ("exchange", raw.exchange.is_some()),
+            ("ci_audience", raw.ci_audience.is_some()),
+            ("subject_token_type", raw.subject_token_type.is_some()),
+            ("exchange_params", raw.exchange_params.is_some()),
+        ];
+        if let Some((key, _)) = stray.iter().find(|(_, set)| *set) {
+            return Err((key, "needs `workload_identity` in the same profile".into()));
+        }
+        return Ok(None);
+    };
+    let source = wi::Source::parse(source).map_err(|m| ("workload_identity", m))?;
+    let method = match raw.exchange.as_deref() {
+        None => wi::Method::default(),
+        Some(m) => wi::Method::parse(m).ok_or_else(|| {
+            (
+                "exchange",
+                format!(
+                    "{m:?} is not a method: use token-exchange, jwt-bearer or client-assertion"
+                ),
+            )
+        })?,
+    };
+    let params = raw
+        .exchange_params
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect::<Vec<_>>();
+    // tok writes these itself; a duplicate would send two values for one field.
+    const OWN: [&str; 8] = [
+        "grant_type",
+        "client_id",
+        "subject_token",
+        "subject_token_type",
+        "assertion",
+        "client_assertion",
+        "client_assertion_type",
+        "scope",
+    ];
+    if let Some((k, _)) = params
+        .iter()
+        .find(|(k, _)| OWN.contains(&k.as_str()) || k.is_empty())
+    {
+        return Err((
+            "exchange_params",
+            format!("must not set `{k}`: tok sends it (use --subject-token-type, --scope)"),
+        ));
+    }
+    Ok(Some(WorkloadIdentity {
+        source,
+        method,
+        ci_audience: raw.ci_audience.clone(),
+        subject_token_type: raw.subject_token_type.clone(),
+        params,
+    }))
 }
 
 /// Accept `https://` URLs, and `http://` only for loopback hosts (RFC 8252 §8.3, RFC 9700).
@@ -497,8 +584,11 @@ pub struct ProfileUpdate {
     pub flow: Option<Flow>,
     pub audience: Option<String>,
     pub dpop: Option<bool>,
-    /// Endpoint overrides by key (`token_endpoint`, …) and the preset name, from `--preset`.
+    /// Endpoint overrides by key (`token_endpoint`, …) and the preset name, from `--preset`;
+    /// the workload identity keys (`workload_identity`, `exchange`, …).
     pub extra: Vec<(&'static str, String)>,
+    /// `--exchange-param KEY=VALUE`: replaces the profile's `exchange_params` table.
+    pub exchange_params: Option<Vec<(String, String)>>,
 }
 
 impl ProfileUpdate {
@@ -510,6 +600,7 @@ impl ProfileUpdate {
             && self.audience.is_none()
             && self.dpop.is_none()
             && self.extra.is_empty()
+            && self.exchange_params.is_none()
     }
 }
 
@@ -580,6 +671,13 @@ pub fn upsert_profile(
     for (k, v) in &up.extra {
         table[*k] = value(v.as_str());
     }
+    if let Some(params) = &up.exchange_params {
+        let mut t = toml_edit::InlineTable::new();
+        for (k, v) in params {
+            t.insert(k, v.as_str().into());
+        }
+        table["exchange_params"] = value(t);
+    }
     Ok(doc.to_string())
 }
 
@@ -623,6 +721,55 @@ mod tests {
         let e = check_url("http://id.example.com").unwrap_err();
         assert!(e.contains("must use https://"), "{e}");
         assert!(check_url("ftp://x").is_err());
+    }
+
+    #[test]
+    fn workload_identity_keys_are_written_and_checked() {
+        let up = ProfileUpdate {
+            issuer: Some("https://a".into()),
+            client_id: Some("ci".into()),
+            extra: vec![
+                ("workload_identity", "env:ID_TOKEN".into()),
+                ("exchange", "jwt-bearer".into()),
+            ],
+            exchange_params: Some(vec![("connector_id".into(), "gh".into())]),
+            ..Default::default()
+        };
+        let out = upsert_profile("", Path::new(P), "ci", &up).unwrap();
+        assert!(
+            out.contains("exchange_params = { connector_id = \"gh\" }"),
+            "{out}"
+        );
+        let c = Config {
+            path: P.into(),
+            file: parse(&out, Path::new(P)).unwrap(),
+            text: out.clone(),
+        };
+        let w = c.profile("ci").unwrap().workload.unwrap();
+        assert_eq!(w.source, wi::Source::Env("ID_TOKEN".into()));
+        assert_eq!(w.method, wi::Method::JwtBearer);
+        assert_eq!(w.params, [("connector_id".to_string(), "gh".to_string())]);
+        let bad = |text: &str| {
+            let c = Config {
+                path: P.into(),
+                file: parse(text, Path::new(P)).unwrap(),
+                text: text.into(),
+            };
+            c.profile("x").unwrap_err().to_string()
+        };
+        let base = "[profiles.x]\nissuer = \"https://a\"\nclient_id = \"c\"\n";
+        let e = bad(&format!("{base}exchange = \"jwt-bearer\"\n"));
+        assert!(e.contains("exchange needs `workload_identity`"), "{e}");
+        let e = bad(&format!("{base}workload_identity = \"gitlab\"\n"));
+        assert!(e.contains("github, env:NAME, file:PATH or auto"), "{e}");
+        let e = bad(&format!(
+            "{base}workload_identity = \"github\"\nexchange = \"magic\"\n"
+        ));
+        assert!(e.contains("is not a method"), "{e}");
+        let e = bad(&format!(
+            "{base}workload_identity = \"github\"\nexchange_params = {{ subject_token = \"x\" }}\n"
+        ));
+        assert!(e.contains("must not set `subject_token`"), "{e}");
     }
 
     #[test]

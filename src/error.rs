@@ -117,6 +117,7 @@ known_errors! {
     Config(crate::config::ConfigError),
     Session(crate::session::SessionError),
     Git(crate::helpers::git::Error),
+    Workload(crate::oauth::grant::workload_identity::WorkloadError),
     Hinted(Hinted),
 }
 
@@ -139,7 +140,60 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
                 | G::Io(_) => (Code::Failure, None),
             }
         }
+        Known::Workload(e) => workload(e),
         Known::Hinted(h) => (h.code, h.hint.clone()),
+    }
+}
+
+fn workload(e: &crate::oauth::grant::workload_identity::WorkloadError) -> (Code, Option<String>) {
+    use crate::oauth::grant::workload_identity::WorkloadError as W;
+    let sources = "set --workload-identity to github (GitHub Actions), env:NAME (GitLab `id_tokens:`, Buildkite, CircleCI) or file:PATH (Kubernetes, AZURE_FEDERATED_TOKEN_FILE)";
+    match e {
+        W::NoActionsPermission { .. } => (
+            Code::Config,
+            Some("add `permissions: id-token: write` to the workflow (or the job) that runs tok".into()),
+        ),
+        W::NoSource => (Code::Config, Some(sources.into())),
+        W::VarUnset { name } => (
+            Code::Config,
+            Some(format!(
+                "in GitLab CI, declare it in the job: `id_tokens: {name}: aud: …`; or {sources}"
+            )),
+        ),
+        W::File { .. } => (
+            Code::Config,
+            Some("check the path the platform mounts the token at (a projected service account token, AZURE_FEDERATED_TOKEN_FILE)".into()),
+        ),
+        W::NotAJwt { .. } => (Code::Config, Some(sources.into())),
+        W::Expired { .. } => (
+            Code::LoginRequired,
+            Some("the CI platform must issue a new one: GitLab's live until the job's timeout, a mounted file is rewritten by the platform; rerun the job".into()),
+        ),
+        W::BadUrl { .. } => (
+            Code::Config,
+            Some("tok asks only https:// endpoints (http:// for loopback hosts); check the job's environment".into()),
+        ),
+        W::Ci { status: 401 | 403, .. } => (
+            Code::Config,
+            Some("the job's ACTIONS_ID_TOKEN_REQUEST_TOKEN was refused; check `permissions: id-token: write`".into()),
+        ),
+        W::Ci { .. } => (
+            Code::Unavailable,
+            Some("the CI platform's token service failed; rerun the job".into()),
+        ),
+        W::CiUnreachable(inner) => oauth(inner),
+        W::Refused { claims, .. } => {
+            let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+            (
+                Code::Config,
+                Some(format!(
+                    "the server's trust configuration for this workload must match the CI token: issuer {}, audience {} (--ci-audience), subject {}",
+                    or(&claims.iss),
+                    if claims.aud.is_empty() { "?".into() } else { claims.aud.join(" ") },
+                    or(&claims.sub)
+                )),
+            )
+        }
     }
 }
 

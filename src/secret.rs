@@ -28,11 +28,15 @@ macro_rules! secret_type {
             }
 
             /// A short SHA-256 fingerprint, safe to log, store in state files and compare.
+            // Generated for every secret type; a type that is never logged or compared (a CI
+            // identity token) does not use these two.
+            #[allow(dead_code)]
             pub fn fingerprint(&self) -> String {
                 fingerprint(self.expose())
             }
 
             /// Whether two secrets hold the same value, without exposing either to a caller.
+            #[allow(dead_code)]
             pub fn same_as(&self, other: &Self) -> bool {
                 self.expose() == other.expose()
             }
@@ -67,6 +71,16 @@ secret_type!(
 secret_type!(
     /// Random one-time values of a login: PKCE verifier, authorization code, device code.
     Ephemeral
+);
+secret_type!(
+    /// A CI job's identity token (a JWT signed by the CI platform), presented to the token
+    /// endpoint in a workload identity exchange. Never stored: fetched or re-read each time.
+    IdentityToken
+);
+secret_type!(
+    /// The bearer credential a CI platform gives a job to ask for identity tokens
+    /// (GitHub Actions' `ACTIONS_ID_TOKEN_REQUEST_TOKEN`).
+    CiRequestToken
 );
 
 impl Clone for AccessToken {

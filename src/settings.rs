@@ -13,11 +13,13 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use crate::secret::{CiRequestToken, IdentityToken};
+
 use crate::config::{
-    ENV_CI, ENV_CLIENT_SECRET, ENV_CONFIG, ENV_DOCKER_CONFIG, ENV_GIT_TERMINAL_PROMPT,
-    ENV_HTTP_DEADLINE, ENV_HTTP_TIMEOUT, ENV_JSON_ERRORS, ENV_KEYCHAIN_TIMEOUT,
-    ENV_KUBERNETES_EXEC_INFO, ENV_LOCK_TIMEOUT, ENV_NONINTERACTIVE, ENV_PROFILE,
-    ENV_TEST_DELAY_AFTER_RESPONSE_MS,
+    ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN, ENV_ACTIONS_ID_TOKEN_REQUEST_URL, ENV_CI,
+    ENV_CLIENT_SECRET, ENV_CONFIG, ENV_DOCKER_CONFIG, ENV_GIT_TERMINAL_PROMPT, ENV_HTTP_DEADLINE,
+    ENV_HTTP_TIMEOUT, ENV_JSON_ERRORS, ENV_KEYCHAIN_TIMEOUT, ENV_KUBERNETES_EXEC_INFO,
+    ENV_LOCK_TIMEOUT, ENV_NONINTERACTIVE, ENV_PROFILE, ENV_TEST_DELAY_AFTER_RESPONSE_MS,
 };
 
 /// The largest value a numeric environment variable may set (one day): a huge timeout must
@@ -54,6 +56,40 @@ pub struct Settings {
     /// Test only (`TOK_TEST_DELAY_AFTER_RESPONSE_MS`): the pause between a refresh response
     /// and persisting its rotated refresh token.
     pub test_delay_after_response: Duration,
+    /// GitHub Actions' identity-token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`), for
+    /// `--workload-identity github`.
+    pub actions_id_token_url: Option<String>,
+    /// Its bearer credential (`ACTIONS_ID_TOKEN_REQUEST_TOKEN`).
+    pub actions_id_token_request_token: Option<CiRequestToken>,
+    /// The variables a profile names for its identity token (`--workload-identity env:NAME`).
+    pub named_vars: NamedVars,
+}
+
+/// Reads the one kind of variable whose name is the user's, not tok's: the identity token of
+/// `--workload-identity env:NAME` (GitLab's `id_tokens:` puts it in a variable the job names).
+/// Its name is known only once the profile is read, so it cannot be read ahead with the rest;
+/// this is still the only place that reads it. Values come back wrapped as secrets.
+pub struct NamedVars(Option<fn(&str) -> Option<String>>);
+
+impl NamedVars {
+    /// The process environment.
+    pub fn process() -> Self {
+        Self(Some(|name| std::env::var(name).ok()))
+    }
+
+    /// The identity token in variable `name`, if set and not empty.
+    pub fn identity_token(&self, name: &str) -> Option<IdentityToken> {
+        let get = self.0?;
+        get(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| IdentityToken::new(v.trim()))
+    }
+}
+
+impl std::fmt::Debug for NamedVars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NamedVars")
+    }
 }
 
 /// What the HTTP client needs: timeouts, and whether `-vv` traces each request.
@@ -82,7 +118,10 @@ impl Default for Settings {
 impl Settings {
     /// Read the process environment.
     pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self {
+            named_vars: NamedVars::process(),
+            ..Self::from_lookup(|name| std::env::var(name).ok())
+        }
     }
 
     /// Read settings through `get` (the environment, or a table in tests). Empty counts as
@@ -127,6 +166,10 @@ impl Settings {
                     .unwrap_or(0u64)
                     .min(MAX_ENV_SECS),
             ),
+            actions_id_token_url: get(ENV_ACTIONS_ID_TOKEN_REQUEST_URL),
+            actions_id_token_request_token: get(ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+                .map(CiRequestToken::new),
+            named_vars: NamedVars(None),
         }
     }
 }

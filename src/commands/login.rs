@@ -12,6 +12,7 @@ use crate::error::{Code, Hinted};
 use crate::oauth::discovery::Endpoints;
 use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::grant::authorization_code::{self, Exchange};
+use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
 use crate::oauth::grant::{client_credentials, device, refresh};
 use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::{Callback, Listener, Pages};
@@ -59,6 +60,9 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         }
     }
     let profile = config.profile(&name)?;
+    if let Some(wi) = &profile.workload {
+        return workload_login(env, &profile, wi, &config.path, pending);
+    }
     let interactive = !(args.client_credentials || args.refresh_token_stdin);
     if profile.is_dpop() && !interactive {
         return Err(Hinted::new(
@@ -72,7 +76,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         return Err(Hinted::new(
             Code::LoginRequired,
             format!("profile `{name}` needs an interactive login, and this run is non-interactive (CI or TOK_NONINTERACTIVE is set)"),
-            Some(format!("in CI, use `tok login -p {name} --client-credentials` or `--refresh-token-stdin`; set TOK_NONINTERACTIVE=0 to allow a login here")),
+            Some(format!("in CI, use `tok login -p {name} --workload-identity github|env:NAME|file:PATH` (no secret), `--client-credentials` or `--refresh-token-stdin`; set TOK_NONINTERACTIVE=0 to allow a login here")),
         )
         .into());
     }
@@ -191,7 +195,28 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         audience: args.audience.clone(),
         dpop: args.dpop.then_some(true),
         extra: vec![],
+        exchange_params: (!args.exchange_params.is_empty()).then(|| args.exchange_params.clone()),
     };
+    if let Some(source) = &args.workload_identity {
+        // Checked before the profile is written: a new profile is kept even if the login fails.
+        wi::Source::parse(source).map_err(|m| {
+            Hinted::new(
+                Code::Usage,
+                format!("--workload-identity {m}"),
+                Some("e.g. --workload-identity github, env:GITLAB_ID_TOKEN or file:/var/run/secrets/tokens/ci".into()),
+            )
+        })?;
+        up.extra.push(("workload_identity", source.clone()));
+    }
+    for (k, v) in [
+        ("exchange", args.exchange.map(|m| m.as_str().to_string())),
+        ("ci_audience", args.ci_audience.clone()),
+        ("subject_token_type", args.subject_token_type.clone()),
+    ] {
+        if let Some(v) = v {
+            up.extra.push((k, v));
+        }
+    }
     if let Some(preset) = args.preset {
         let s = preset
             .settings(args.issuer.as_deref(), args.tenant.as_deref())
@@ -223,6 +248,66 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         up.extra.push(("preset", preset.name().to_string()));
     }
     Ok(up)
+}
+
+/// `tok login` of a workload-identity profile: one exchange proves the setup works; the
+/// identity token's claims are shown (decoded, not verified: the provider verified them).
+fn workload_login(
+    env: &Env,
+    profile: &Profile,
+    wi: &WorkloadIdentity,
+    config_path: &std::path::Path,
+    pending: Option<String>,
+) -> anyhow::Result<()> {
+    let p = &env.ctx.printer;
+    let name = &profile.name;
+    if profile.is_dpop() {
+        return Err(Hinted::new(
+            Code::Usage,
+            format!("profile `{name}` uses DPoP, which a workload identity does not support"),
+            Some(format!("set `dpop = false` under [profiles.{name}]")),
+        )
+        .into());
+    }
+    let (token, claims) = session::login_workload(&env.ctx, profile, wi)?;
+    if let Some(text) = pending {
+        config::save(config_path, &text)?;
+        p.verbose(format!(
+            "saved profile `{name}` in {}",
+            config_path.display()
+        ));
+    }
+    let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    let t = now();
+    let exp = claims.exp.map_or("(none)".into(), |e| {
+        format!(
+            "{} ({})",
+            crate::time::rfc3339(e),
+            crate::time::relative(e, t)
+        )
+    });
+    p.info(format!(
+        "The CI identity token claims (decoded for display; the provider verified them):\n  iss: {}\n  sub: {}\n  aud: {}\n  exp: {exp}",
+        or(&claims.iss),
+        or(&claims.sub),
+        if claims.aud.is_empty() { "(none)".into() } else { claims.aud.join(" ") },
+    ));
+    let lifetime = token
+        .expires_at
+        .map(|e| {
+            format!(
+                "; the access token is valid for {}",
+                humantime::format_duration(Duration::from_secs((e - t).max(0) as u64))
+            )
+        })
+        .unwrap_or_default();
+    p.info(format!(
+        "Logged in: profile `{name}` at {} with workload identity {} ({}); nothing is stored{lifetime}.",
+        profile.issuer,
+        wi.source,
+        wi.method.as_str()
+    ));
+    Ok(())
 }
 
 /// A secret from the environment variable `var` (when named and set: its value is

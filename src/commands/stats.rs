@@ -35,6 +35,9 @@ pub struct RefreshStats {
     pub rotated: u64,
     /// Failed attempts by error code (`invalid_grant`, `unavailable`, …).
     pub errors: BTreeMap<String, u64>,
+    /// Attempts by grant: `refresh_token`, or a workload identity exchange's method
+    /// (`token-exchange`, `jwt-bearer`, `client-assertion`).
+    pub by_grant: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Default, PartialEq, Serialize)]
@@ -117,6 +120,8 @@ pub fn compute(events: &[Event], profile: Option<&str>, since: Option<i64>) -> S
             Kind::Refresh => {
                 let r = &mut s.refresh;
                 r.attempts += 1;
+                let grant = e.grant.as_deref().unwrap_or("refresh_token");
+                *r.by_grant.entry(grant.to_string()).or_default() += 1;
                 if e.ok {
                     r.ok += 1;
                     r.rotated += u64::from(e.rotated == Some(true));
@@ -254,6 +259,7 @@ fn human(s: &Stats) -> String {
         ),
     );
     line("refresh failures:", counts(&r.errors));
+    line("by grant:", counts(&r.by_grant));
     line("rotations:", r.rotated.to_string());
     line("requests:", format!("{} ({} failed)", q.total, q.failed));
     line("cache hit rate:", pct(q.cache_hit_rate));
@@ -283,8 +289,24 @@ mod tests {
             token_fp: None,
             store: None,
             revoked: None,
+            grant: None,
             pid: 1,
         }
+    }
+
+    #[test]
+    fn exchanges_count_as_refreshes_by_grant() {
+        let mut x = ev(1, Kind::Refresh, "ci", true);
+        x.grant = Some("token-exchange".into());
+        let mut y = ev(2, Kind::Refresh, "ci", false);
+        y.grant = Some("jwt-bearer".into());
+        y.error = Some("invalid_grant".into());
+        let s = compute(&[x, y, ev(3, Kind::Refresh, "w", true)], None, None);
+        assert_eq!(s.refresh.attempts, 3);
+        assert_eq!(s.refresh.by_grant["token-exchange"], 1);
+        assert_eq!(s.refresh.by_grant["jwt-bearer"], 1);
+        assert_eq!(s.refresh.by_grant["refresh_token"], 1);
+        assert_eq!(s.refresh.errors["invalid_grant"], 1);
     }
 
     #[test]

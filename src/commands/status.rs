@@ -33,7 +33,18 @@ struct ProfileStatus {
     dpop_jkt: Option<String>,
     /// What kind of session the login stored.
     grant: Option<GrantKind>,
+    /// For a workload-identity profile: where the identity comes from and how it is exchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workload_identity: Option<WorkloadStatus>,
     config_error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct WorkloadStatus {
+    source: String,
+    method: &'static str,
+    /// The last exchange and its outcome (`last_refresh` stays empty for these profiles).
+    last_exchange: Option<RefreshRecord>,
 }
 
 #[derive(Debug, Serialize)]
@@ -89,6 +100,7 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         clock_skew: state.clock_skew,
         dpop_jkt: state.dpop_jkt.clone(),
         grant: state.grant,
+        workload_identity: None,
         config_error: None,
     };
     let profile = match config.profile(name) {
@@ -98,6 +110,29 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
             return s;
         }
     };
+    if let Some(wi) = &profile.workload {
+        // Nothing is stored: the profile is the session, logged in once an exchange worked.
+        s.store = Some("none (workload identity)".into());
+        s.logged_in = Some(state.logged_in_at.is_some());
+        s.workload_identity = Some(WorkloadStatus {
+            source: wi.source.to_string(),
+            method: wi.method.as_str(),
+            last_exchange: s.last_refresh.take(),
+        });
+    } else {
+        store_status(env, name, &mut s);
+    }
+    let expires = session::read_cache(&env.ctx.paths, &profile)
+        .map(|t| t.expires_at)
+        .unwrap_or(state.access_expires_at);
+    if s.logged_in != Some(false) {
+        s.access_expires_at = expires.map(rfc3339);
+        s.access_expires_in = expires.map(|e| e - now());
+    }
+    s
+}
+
+fn store_status(env: &Env, name: &str, s: &mut ProfileStatus) {
     match env.ctx.store_for(name) {
         Ok(store) => {
             s.store = Some(store.describe());
@@ -108,14 +143,6 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         }
         Err(e) => s.store_error = Some(e.to_string()),
     }
-    let expires = session::read_cache(&env.ctx.paths, &profile)
-        .map(|t| t.expires_at)
-        .unwrap_or(state.access_expires_at);
-    if s.logged_in != Some(false) {
-        s.access_expires_at = expires.map(rfc3339);
-        s.access_expires_in = expires.map(|e| e - now());
-    }
-    s
 }
 
 fn print_human(env: &Env, r: &Report) {
@@ -171,6 +198,15 @@ fn print_human(env: &Env, r: &Report) {
         }
         if let Some(r) = &s.last_refresh {
             line("refresh:", refresh_text(r, t));
+        }
+        if let Some(w) = &s.workload_identity {
+            line("identity:", format!("{} ({})", w.source, w.method));
+            line(
+                "exchange:",
+                w.last_exchange
+                    .as_ref()
+                    .map_or("none yet".into(), |r| refresh_text(r, t)),
+            );
         }
     }
     // Human status goes to stdout: it is what the user asked to see, and it holds no secret.

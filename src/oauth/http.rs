@@ -157,6 +157,18 @@ impl Http {
         })
     }
 
+    /// GET a document with `Authorization: bearer TOKEN` (a CI platform's identity-token
+    /// endpoint); retried like [`Http::get`]: asking for an identity token spends nothing.
+    pub fn get_bearer(&self, url: &Url, token: &str) -> Result<Response, OAuthError> {
+        let client = self.client(url)?;
+        self.send(url, Idempotency::Idempotent, || {
+            client
+                .get(url.clone())
+                .header("accept", "application/json")
+                .header("authorization", format!("bearer {token}"))
+        })
+    }
+
     /// POST an `application/x-www-form-urlencoded` body. Retried only when the server provably
     /// did not process it (see [`super::retry`]): a POST to a token endpoint may spend a code or
     /// a rotating refresh token.

@@ -11,6 +11,7 @@ use crate::oauth::OAuthError;
 use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::grant;
+use crate::oauth::grant::workload_identity::{self as wi, CiEnv, Claims, WorkloadIdentity};
 use crate::oauth::http::{ClientAuth, Http};
 use crate::oauth::token::TokenResponse;
 use crate::output::Printer;
@@ -44,6 +45,19 @@ pub trait TokenEndpoint {
         secret: &ClientSecret,
         narrow: &Narrow,
     ) -> Result<TokenResponse, OAuthError>;
+
+    /// Workload identity: a fresh identity token from the CI platform (`ci`), exchanged as
+    /// `wi` says. The claims come back for display; a refusal is a
+    /// [`WorkloadError::Refused`](crate::oauth::grant::workload_identity::WorkloadError).
+    fn workload_exchange(
+        &self,
+        profile: &Profile,
+        url: &Url,
+        wi: &WorkloadIdentity,
+        ci: &CiEnv<'_>,
+        narrow: &Narrow,
+        now: i64,
+    ) -> anyhow::Result<(TokenResponse, Claims)>;
 }
 
 /// Unix seconds, as the session sees them.
@@ -147,5 +161,44 @@ impl TokenEndpoint for Remote {
             scope.as_deref(),
             resource,
         )
+    }
+
+    fn workload_exchange(
+        &self,
+        profile: &Profile,
+        url: &Url,
+        w: &WorkloadIdentity,
+        ci: &CiEnv<'_>,
+        narrow: &Narrow,
+        now: i64,
+    ) -> anyhow::Result<(TokenResponse, Claims)> {
+        let ci_audience = w
+            .ci_audience
+            .clone()
+            .unwrap_or_else(|| profile.issuer.as_str().trim_end_matches('/').to_string());
+        let fetched = wi::fetch(self.http(), &w.source, &ci_audience, ci, now)?;
+        self.printer.verbose(format!(
+            "identity token {} from {} (sub {})",
+            fetched.token.fingerprint(),
+            fetched.origin,
+            fetched.claims.sub.as_deref().unwrap_or("?")
+        ));
+        let scope = narrow.scope.clone().or_else(|| profile.scope_string());
+        let x = wi::Exchange {
+            method: w.method,
+            client_id: &profile.client_id,
+            identity: &fetched.token,
+            subject_token_type: w
+                .subject_token_type
+                .as_deref()
+                .unwrap_or(wi::JWT_TOKEN_TYPE),
+            scope: scope.as_deref(),
+            resource: narrow.audience.as_deref().or(profile.audience.as_deref()),
+            params: &w.params,
+        };
+        match wi::exchange(self.http(), url, &x) {
+            Ok(resp) => Ok((resp, fetched.claims)),
+            Err(e) => Err(wi::refusal(e, w.method, &fetched.claims)),
+        }
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::audit;
 use crate::config::Profile;
 use crate::oauth::dpop::DpopKey;
+use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
 use crate::oauth::http::ClientAuth;
 use crate::oauth::token::TokenResponse;
 use crate::oauth::{OAuthError, revoke};
@@ -15,7 +16,8 @@ use crate::store::{self, StoreKind, TokenStore};
 
 use super::files::{evict_cache, read_cache, read_state, write_cache, write_state};
 use super::lock::ProfileLock;
-use super::model::{CachedToken, Grant, ProfileState, Session};
+use super::model::{CachedToken, Grant, Narrow, ProfileState, Session};
+use super::refresh::exchange_locked;
 use super::{Ctx, load_session};
 
 /// A client (git, docker) reports that the access token it was served was rejected. Forget it —
@@ -32,6 +34,14 @@ pub fn reject_access_token(
     let mut forgot = false;
     if read_cache(&ctx.paths, profile).is_some_and(|t| matches(&t)) {
         forgot |= evict_cache(&ctx.paths, &profile.name);
+    }
+    if profile.workload.is_some() {
+        // Nothing is stored for a workload identity: the cache was all there was.
+        if forgot {
+            ctx.printer
+                .verbose("forgot the rejected access token; the next request exchanges again");
+        }
+        return Ok(forgot);
     }
     let store = ctx.store_for(&profile.name)?;
     if let Some(mut session) = load_session(store.as_ref(), profile)?
@@ -164,6 +174,9 @@ pub struct LogoutReport {
 /// Local data is removed even when revocation fails.
 pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Result<LogoutReport> {
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    if let Some(wi) = &profile.workload {
+        return logout_workload(ctx, profile, wi, revoke_token);
+    }
     let store = ctx.store_for(&profile.name)?;
     let mut report = LogoutReport::default();
     let session = match load_session(store.as_ref(), profile) {
@@ -189,6 +202,65 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
     Ok(report)
 }
 
+/// Logout of a workload identity: nothing is stored, so forget the token cache and the state;
+/// revoke the cached access token first when the provider has a revocation endpoint (an
+/// exchanged token may be revocable; the CI identity token is not tok's to revoke).
+fn logout_workload(
+    ctx: &Ctx,
+    profile: &Profile,
+    wi: &WorkloadIdentity,
+    revoke_token: bool,
+) -> anyhow::Result<LogoutReport> {
+    let mut report = LogoutReport::default();
+    let cached = read_cache(&ctx.paths, profile).filter(|t| t.ttl(ctx.now()) > 0);
+    report.had_session =
+        cached.is_some() || read_state(&ctx.paths, &profile.name).logged_in_at.is_some();
+    if revoke_token && let Some(token) = cached {
+        let mut session = Session::workload(profile, wi);
+        session.access = Some(token);
+        match ctx.endpoints(profile).map(|ep| ep.revocation) {
+            // No endpoint: the token simply expires; that is not a failure to report.
+            Ok(None) => {}
+            _ => match revoke(ctx, profile, &session) {
+                Some(Ok(())) => report.revoked = true,
+                Some(Err(e)) => report.revocation_error = Some(e.to_string()),
+                None => {}
+            },
+        }
+    }
+    evict_cache(&ctx.paths, &profile.name);
+    let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
+    ctx.audit(audit::Event::logout(&profile.name, &report));
+    Ok(report)
+}
+
+/// The first exchange of a workload-identity profile (`tok login`): proves the setup works,
+/// caches the access token and records the login (no store is involved). Returns the identity
+/// token's claims for display.
+pub fn login_workload(
+    ctx: &Ctx,
+    profile: &Profile,
+    wi: &WorkloadIdentity,
+) -> anyhow::Result<(CachedToken, Claims)> {
+    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    // Tokens of an earlier identity or configuration must not outlive this login.
+    evict_cache(&ctx.paths, &profile.name);
+    let sent_at = ctx.now();
+    let (token, claims) = exchange_locked(ctx, profile, wi, &Narrow::default())?;
+    let mut state = read_state(&ctx.paths, &profile.name);
+    state.store = None;
+    state.issuer = Some(profile.issuer.to_string());
+    state.logged_in_at = Some(sent_at);
+    state.rotates = None;
+    state.dpop_jkt = None;
+    state.grant = Some(Session::workload(profile, wi).grant.kind());
+    write_state(&ctx.paths, &profile.name, &state);
+    let mut event = audit::Event::login(&profile.name, StoreKind::Memory, &token.access_token);
+    event.store = None;
+    ctx.audit(event);
+    Ok((token, claims))
+}
+
 /// Revoke what ends `session`'s grant (RFC 7009): the refresh token; for a session without one,
 /// its current access token. `None` when there is nothing to revoke.
 fn revoke(ctx: &Ctx, profile: &Profile, session: &Session) -> Option<Result<(), OAuthError>> {
@@ -206,7 +278,9 @@ fn revoke(ctx: &Ctx, profile: &Profile, session: &Session) -> Option<Result<(), 
             },
             None,
         ),
-        Grant::AccessOnly { .. } => (ClientAuth::None { client_id }, None),
+        Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => {
+            (ClientAuth::None { client_id }, None)
+        }
     };
     if refresh_token.is_none() && access.is_none() {
         return None;

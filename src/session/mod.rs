@@ -38,7 +38,7 @@ use crate::store::{self, StoreKind, TokenStore};
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};
 pub use files::{evict_cache, read_cache, read_state};
 pub use lifecycle::{
-    LogoutReport, logout, reject_access_token, save_client_credentials, save_login,
+    LogoutReport, login_workload, logout, reject_access_token, save_client_credentials, save_login,
 };
 pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
@@ -221,12 +221,16 @@ pub fn access_token_for(
 /// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format
 /// dpop`). `None` for a bearer session.
 pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Option<DpopKey>> {
+    if profile.workload.is_some() {
+        // Exchanged tokens are bearer tokens, and there is no stored session to ask.
+        return Ok(None);
+    }
     let store = ctx.store_for(&profile.name)?;
     let session = load_session(store.as_ref(), profile)?
         .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
     Ok(match session.grant {
         Grant::Interactive { dpop_key, .. } | Grant::AccessOnly { dpop_key } => dpop_key,
-        Grant::Confidential { .. } => None,
+        Grant::Confidential { .. } | Grant::WorkloadIdentity(_) => None,
     })
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Profile;
 use crate::oauth::TokenType;
 use crate::oauth::dpop::DpopKey;
+use crate::oauth::grant::workload_identity::WorkloadIdentity;
 use crate::oauth::token::TokenResponse;
 use crate::secret::{self, AccessToken, ClientSecret, RefreshToken};
 use crate::store::{self, StoreKind};
@@ -93,6 +94,10 @@ pub enum Grant {
     /// An interactive login whose provider issued no refresh token: the access token is all
     /// there is, and a new login is needed once it expires.
     AccessOnly { dpop_key: Option<DpopKey> },
+    /// A CI job's workload identity: each token is obtained by exchanging a fresh identity
+    /// token from the CI platform. It holds no secret and is never stored: the profile says
+    /// where the identity comes from, and the session is made from it each time.
+    WorkloadIdentity(WorkloadIdentity),
 }
 
 impl Grant {
@@ -112,14 +117,16 @@ impl Grant {
             Grant::Interactive { dpop_key, .. } | Grant::AccessOnly { dpop_key } => {
                 dpop_key.as_ref()
             }
-            Grant::Confidential { .. } => None,
+            Grant::Confidential { .. } | Grant::WorkloadIdentity(_) => None,
         }
     }
 
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
         match self {
             Grant::Interactive { refresh_token, .. } => Some(refresh_token),
-            Grant::Confidential { .. } | Grant::AccessOnly { .. } => None,
+            Grant::Confidential { .. } | Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => {
+                None
+            }
         }
     }
 
@@ -130,6 +137,7 @@ impl Grant {
             Grant::Interactive { .. } => GrantKind::Interactive,
             Grant::Confidential { .. } => GrantKind::Confidential,
             Grant::AccessOnly { .. } => GrantKind::AccessOnly,
+            Grant::WorkloadIdentity(_) => GrantKind::WorkloadIdentity,
         }
     }
 }
@@ -141,6 +149,7 @@ pub enum GrantKind {
     Interactive,
     Confidential,
     AccessOnly,
+    WorkloadIdentity,
 }
 
 impl GrantKind {
@@ -150,6 +159,7 @@ impl GrantKind {
             GrantKind::Interactive => "refreshed with a refresh token",
             GrantKind::Confidential => "client credentials (a confidential client's secret)",
             GrantKind::AccessOnly => "access token only (the provider issued no refresh token)",
+            GrantKind::WorkloadIdentity => "exchanges the CI job's identity token (nothing stored)",
         }
     }
 }
@@ -168,6 +178,19 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session of a workload-identity profile, made from the profile (nothing is stored).
+    pub(crate) fn workload(profile: &Profile, wi: &WorkloadIdentity) -> Self {
+        Session {
+            version: 1,
+            issuer: profile.issuer.to_string(),
+            client_id: profile.client_id.clone(),
+            grant: Grant::WorkloadIdentity(wi.clone()),
+            access: None,
+            created_at: 0,
+            refreshed_at: None,
+        }
+    }
+
     pub(crate) fn to_blob(&self) -> SecretString {
         // Copied into an exact-size box and the serialized string zeroized: a plain
         // `SecretString::from(String)` may reallocate and free the first buffer unwiped.
@@ -255,7 +278,9 @@ impl<'a> From<&'a Session> for WireRef<'a> {
     fn from(s: &'a Session) -> Self {
         let client_secret = match &s.grant {
             Grant::Confidential { client_secret } => Some(client_secret),
-            Grant::Interactive { .. } | Grant::AccessOnly { .. } => None,
+            Grant::Interactive { .. } | Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => {
+                None
+            }
         };
         WireRef {
             version: s.version,

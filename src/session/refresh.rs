@@ -11,6 +11,7 @@ use crate::audit;
 use crate::config::Profile;
 use crate::oauth::OAuthError;
 use crate::oauth::dpop::DpopKey;
+use crate::oauth::grant::workload_identity::{CiEnv, Claims, WorkloadIdentity};
 use crate::oauth::token::TokenResponse;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::store::{self, StoreKind, TokenStore};
@@ -45,7 +46,126 @@ pub(crate) fn refresh_locked(
             detail: Some("the provider issued no refresh token".into()),
         }
         .into()),
+        Grant::WorkloadIdentity(wi) => exchange_locked(ctx, profile, wi, narrow).map(|(t, _)| t),
     }
+}
+
+/// A workload identity exchange with the lock held: a fresh identity token from the CI
+/// platform, presented at the token endpoint; the access token goes to the cache like a
+/// refreshed one, and the attempt is recorded as an exchange (state, audit log). Nothing is
+/// stored: a refresh token in the answer is dropped unread, since the next token comes from the
+/// next identity token. Returns the identity token's claims too, for `login` to show.
+pub(crate) fn exchange_locked(
+    ctx: &Ctx,
+    profile: &Profile,
+    wi: &WorkloadIdentity,
+    narrow: &Narrow,
+) -> anyhow::Result<(CachedToken, Claims)> {
+    let endpoint = ctx.token_endpoint();
+    let url = endpoint.url(profile)?;
+    let ci = CiEnv {
+        actions_url: ctx.settings.actions_id_token_url.as_deref(),
+        actions_request_token: ctx.settings.actions_id_token_request_token.as_ref(),
+        vars: &ctx.settings.named_vars,
+    };
+    let sent_at = ctx.now();
+    let started = Instant::now();
+    ctx.printer.verbose(format!(
+        "exchanging the {} identity ({}) at {}",
+        wi.source,
+        wi.method.as_str(),
+        crate::oauth::http::endpoint_name(&url)
+    ));
+    let result = endpoint.workload_exchange(profile, &url, wi, &ci, narrow, sent_at);
+    let latency_ms = started.elapsed().as_millis() as u64;
+    let mut state = read_state(&ctx.paths, &profile.name);
+    let (mut resp, claims) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let rec = RefreshRecord {
+                at: sent_at,
+                ok: false,
+                error: Some(exchange_failure_code(&e)),
+                latency_ms,
+                rotated: false,
+            };
+            record_exchange(ctx, profile, state, rec, wi);
+            return Err(e);
+        }
+    };
+    if resp.refresh_token.take().is_some() {
+        ctx.printer
+            .verbose("ignored the refresh token in the answer: a workload identity has no refresh");
+    }
+    let scope = narrow.scope.clone().or_else(|| profile.scope_string());
+    let token = CachedToken::from_response(profile, &resp, sent_at, scope.as_deref());
+    ctx.printer.verbose(format!(
+        "exchanged in {latency_ms} ms: access token {}",
+        token.access_token.fingerprint()
+    ));
+    write_cache(
+        &ctx.paths,
+        &ctx.printer,
+        &narrow.cache_key(&profile.name),
+        &token,
+    );
+    if narrow.is_default() {
+        state.access_expires_at = token.expires_at;
+        state.scope = token.scope.clone();
+    }
+    state.clock_skew = clock_skew(resp.server_date, ctx.now());
+    let rec = RefreshRecord {
+        at: sent_at,
+        ok: true,
+        error: None,
+        latency_ms,
+        rotated: false,
+    };
+    record_exchange(ctx, profile, state, rec, wi);
+    Ok((token, claims))
+}
+
+/// The error code of a failed exchange, for the state and the audit log: the provider's
+/// `error`, or what kept tok from asking.
+fn exchange_failure_code(e: &anyhow::Error) -> String {
+    use crate::oauth::grant::workload_identity::WorkloadError as W;
+    for cause in e.chain() {
+        if let Some(w) = cause.downcast_ref::<W>() {
+            return match w {
+                W::Refused { error, .. } => error.clone(),
+                W::Expired { .. } => "identity_expired".into(),
+                W::CiUnreachable(_) | W::Ci { .. } => "ci_unavailable".into(),
+                W::BadUrl { .. } => "no_identity".into(),
+                W::NoActionsPermission { .. }
+                | W::NoSource
+                | W::VarUnset { .. }
+                | W::File { .. }
+                | W::NotAJwt { .. } => "no_identity".into(),
+            };
+        }
+        if let Some(o) = cause.downcast_ref::<OAuthError>() {
+            return oauth_code(o);
+        }
+    }
+    "error".into()
+}
+
+/// The state and audit record of an exchange (the audit line names its method).
+fn record_exchange(
+    ctx: &Ctx,
+    profile: &Profile,
+    mut state: ProfileState,
+    last: RefreshRecord,
+    wi: &WorkloadIdentity,
+) {
+    state.last_refresh = Some(last);
+    write_state(&ctx.paths, &profile.name, &state);
+    let last = state.last_refresh.as_ref().expect("just set");
+    ctx.audit(audit::Event::exchange(
+        &profile.name,
+        last,
+        wi.method.as_str(),
+    ));
 }
 
 /// When and where a request went, and how long its answer took.
@@ -122,7 +242,7 @@ fn persist(
     let token = CachedToken::from_response(profile, &resp, sent_at, old_scope.as_deref());
     let dpop_key = match session.grant {
         Grant::Interactive { dpop_key, .. } => dpop_key,
-        Grant::Confidential { .. } | Grant::AccessOnly { .. } => None,
+        Grant::Confidential { .. } | Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => None,
     };
     let new = Session {
         grant: Grant::Interactive {
@@ -217,14 +337,7 @@ fn record_success(
 
 /// Step 3 after a failure: the profile state and the audit log name what went wrong.
 fn record_failure(ctx: &Ctx, profile: &Profile, sent: &Sent, e: &OAuthError) -> ProfileState {
-    let code = match e {
-        OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
-        OAuthError::Protocol { error, .. } => error.clone(),
-        OAuthError::Unavailable { .. } => "unavailable".into(),
-        OAuthError::Interrupted { .. } => INTERRUPTED.into(),
-        OAuthError::BadResponse { .. } => "bad_response".into(),
-        _ => "error".into(),
-    };
+    let code = oauth_code(e);
     let state = read_state(&ctx.paths, &profile.name);
     record(
         ctx,
@@ -238,6 +351,18 @@ fn record_failure(ctx: &Ctx, profile: &Profile, sent: &Sent, e: &OAuthError) -> 
             rotated: false,
         },
     )
+}
+
+/// The short code of a failed token request, as the state and the audit log keep it.
+fn oauth_code(e: &OAuthError) -> String {
+    match e {
+        OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
+        OAuthError::Protocol { error, .. } => error.clone(),
+        OAuthError::Unavailable { .. } => "unavailable".into(),
+        OAuthError::Interrupted { .. } => INTERRUPTED.into(),
+        OAuthError::BadResponse { .. } => "bad_response".into(),
+        _ => "error".into(),
+    }
 }
 
 /// Write `last` into the state and the audit log; returns the state as it was before.

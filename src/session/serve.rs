@@ -2,10 +2,11 @@
 //! a token a peer refreshed while we waited, a newer one in the store, or a refresh.
 
 use crate::config::Profile;
+use crate::store::memory::MemoryStore;
 
 use super::files::{read_cache_key, write_cache};
 use super::lock::ProfileLock;
-use super::model::{CachedToken, Narrow, Served, Source, Want};
+use super::model::{CachedToken, Narrow, Served, Session, Source, Want};
 use super::{Ctx, load_session, missing, refresh};
 
 pub(crate) fn serve(
@@ -84,26 +85,40 @@ pub(crate) fn serve(
         });
     }
 
-    let store = ctx.store_for(&profile.name)?;
-    let session = load_session(store.as_ref(), profile)?
-        .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
-    if let Some(t) = session
-        .access
-        .as_ref()
-        .filter(|t| narrow.is_default() && usable(t))
-    {
-        p.verbose(format!(
-            "the {} holds a newer access token {}",
-            store.describe(),
-            t.access_token.fingerprint()
-        ));
-        write_cache(&ctx.paths, p, &profile.name, t);
-        return Ok(Served {
-            token: t.clone(),
-            source: Source::Store,
-        });
-    }
-    let token = refresh::refresh_locked(ctx, profile, store.as_ref(), session, true, narrow)?;
+    let token = match &profile.workload {
+        // A workload identity stores nothing: its session is made from the profile, and the
+        // (empty) memory store stands in for the store it does not have.
+        Some(wi) => refresh::refresh_locked(
+            ctx,
+            profile,
+            &MemoryStore::default(),
+            Session::workload(profile, wi),
+            false,
+            narrow,
+        )?,
+        None => {
+            let store = ctx.store_for(&profile.name)?;
+            let session = load_session(store.as_ref(), profile)?
+                .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
+            if let Some(t) = session
+                .access
+                .as_ref()
+                .filter(|t| narrow.is_default() && usable(t))
+            {
+                p.verbose(format!(
+                    "the {} holds a newer access token {}",
+                    store.describe(),
+                    t.access_token.fingerprint()
+                ));
+                write_cache(&ctx.paths, p, &profile.name, t);
+                return Ok(Served {
+                    token: t.clone(),
+                    source: Source::Store,
+                });
+            }
+            refresh::refresh_locked(ctx, profile, store.as_ref(), session, true, narrow)?
+        }
+    };
     let ttl = token.ttl(ctx.now());
     if ttl < want.min_ttl {
         p.warn(format!(

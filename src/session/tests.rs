@@ -57,6 +57,26 @@ impl TokenEndpoint for FakeEndpoint {
             .push(format!("client credentials with {}", secret.expose()));
         (self.answer.borrow_mut())("")
     }
+    fn workload_exchange(
+        &self,
+        _: &Profile,
+        _: &Url,
+        wi: &crate::oauth::grant::workload_identity::WorkloadIdentity,
+        _: &crate::oauth::grant::workload_identity::CiEnv<'_>,
+        _: &Narrow,
+        _: i64,
+    ) -> anyhow::Result<(
+        TokenResponse,
+        crate::oauth::grant::workload_identity::Claims,
+    )> {
+        self.log.borrow_mut().push(format!(
+            "exchange {} from {}",
+            wi.method.as_str(),
+            wi.source
+        ));
+        let resp = (self.answer.borrow_mut())("")?;
+        Ok((resp, Default::default()))
+    }
 }
 
 struct FakeClock(Rc<Cell<i64>>);
@@ -656,4 +676,62 @@ fn a_narrowed_token_never_replaces_the_sessions_default_token() {
         stored.access.map(|a| a.access_token.expose().to_string()),
         Some("at-default".into())
     );
+}
+
+/// A workload-identity profile: `workload_identity` and `exchange` set.
+fn workload_profile() -> Profile {
+    let config = crate::config::Config {
+        path: PathBuf::from("c.toml"),
+        file: crate::config::parse(
+            "[profiles.w]\nissuer = \"https://id.example\"\nclient_id = \"c\"\n\
+             workload_identity = \"file:/ci/token\"\nexchange = \"jwt-bearer\"\n",
+            Path::new("c.toml"),
+        )
+        .expect("a valid config"),
+        text: String::new(),
+    };
+    config.profile("w").expect("profile w")
+}
+
+#[test]
+fn a_workload_identity_exchanges_under_the_lock_and_stores_nothing() {
+    let mut w = World::new(|_| Box::new(|_| Ok(tokens("at-x", Some("rt-ignored")))));
+    w.profile = workload_profile();
+    let s = w.serve(60).expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-x")
+    );
+    assert_eq!(w.log(), ["exchange jwt-bearer from file:/ci/token"]);
+    // Nothing in the store (not even the refresh token of the answer); the cache serves next.
+    assert!(w.store.load("w").expect("memory loads").is_none());
+    assert!(
+        !std::fs::read_to_string(w.ctx.paths.token_cache("w"))
+            .unwrap()
+            .contains("rt-ignored")
+    );
+    assert_eq!(w.serve(60).expect("served").source, Source::Cache);
+    let state = read_state(&w.ctx.paths, "w");
+    let last = state.last_refresh.expect("the exchange is recorded");
+    assert!(last.ok && !last.rotated);
+    // Within --min-ttl of expiry: a new exchange, never a refresh.
+    w.clock.set(NOW + 3590);
+    assert_eq!(w.serve(60).expect("served").source, Source::Refreshed);
+    assert_eq!(w.log().len(), 2);
+    assert!(w.log().iter().all(|l| l.starts_with("exchange ")));
+}
+
+#[test]
+fn a_refused_exchange_is_recorded_with_the_providers_code() {
+    let mut w = World::new(|_| Box::new(|_| Err(invalid_grant())));
+    w.profile = workload_profile();
+    assert!(w.serve(60).is_err());
+    let last = read_state(&w.ctx.paths, "w")
+        .last_refresh
+        .expect("recorded");
+    assert_eq!(
+        (last.ok, last.error.as_deref()),
+        (false, Some("invalid_grant"))
+    );
+    assert!(w.store.load("w").expect("memory loads").is_none());
 }

@@ -288,3 +288,195 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     let text = String::from_utf8_lossy(&cache.1.1);
     assert!(!text.contains("refresh_token"), "{text}");
 }
+
+/// The canary of workload identity (issue 12): the CI identity tokens (minted ones we know,
+/// and the ones GitHub-style requests fetched, which are JWTs: `eyJ…`) and the Actions request
+/// token appear in no output, log, audit line or file; the exchanged access tokens only on the
+/// stdout of `print` and the helpers and in the 0600 token cache; the refresh token a provider
+/// answered with, nowhere.
+#[test]
+fn workload_identity_tokens_appear_nowhere() {
+    use crate::rig_net::{CiIssuer, trusting};
+    const REQUEST_TOKEN: &str = "ci-request-canary-0123456789";
+    let ci = CiIssuer::start_with(&[("TOK_TEST_CI_REQUEST_TOKEN", REQUEST_TOKEN)]);
+    let mut env = trusting(&ci);
+    env.push(("TOK_TEST_EXCHANGE_REFRESH", "1".into()));
+    env.push(("TOK_TEST_QUIET", "1".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let provider = Provider::start_with(&env);
+    let issuer = provider.issuer.clone();
+    let env_jwt = ci.mint(&[("aud", &issuer)]);
+    let file_jwt = ci.mint(&[("aud", "api://AzureADTokenExchange")]);
+    let tok = Tok::new()
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &ci.request_url())
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN)
+        .env("GITLAB_ID_TOKEN", &env_jwt);
+    let file = tok.path("projected");
+    std::fs::write(&file, &file_jwt).unwrap();
+    let source = format!("file:{}", file.display());
+    let mut runs: Vec<(String, Run)> = vec![];
+    let files = std::cell::RefCell::new(BTreeMap::new());
+    let step_in = |args: &[&str], input: &str, runs: &mut Vec<(String, Run)>| {
+        let mut argv = args.to_vec();
+        argv.push("-vv");
+        let r = tok.run_stdin(&argv, input);
+        snapshot(&tok, &mut files.borrow_mut());
+        runs.push((args.join(" "), r));
+    };
+    let step = |args: &[&str], runs: &mut Vec<(String, Run)>| step_in(args, "", runs);
+    let login = |name: &str, extra: &[&str], runs: &mut Vec<(String, Run)>| {
+        let mut args = vec![
+            "login",
+            "-p",
+            name,
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "tok-ci",
+        ];
+        args.extend_from_slice(extra);
+        step(&args, runs);
+    };
+    login("gh", &["--workload-identity", "github"], &mut runs);
+    login(
+        "gl",
+        &[
+            "--workload-identity",
+            "env:GITLAB_ID_TOKEN",
+            "--exchange",
+            "jwt-bearer",
+        ],
+        &mut runs,
+    );
+    login(
+        "k8s",
+        &[
+            "--workload-identity",
+            &source,
+            "--exchange",
+            "client-assertion",
+        ],
+        &mut runs,
+    );
+    for (cmd, r) in &runs {
+        assert!(r.ok(), "{cmd}: {r:?}");
+    }
+    for p in ["gh", "gl", "k8s"] {
+        step(&["print", "-p", p], &mut runs);
+        step(&["print", "-p", p, "--force-refresh"], &mut runs);
+        step(&["print", "-p", p, "--format", "json"], &mut runs);
+    }
+    step(&["status"], &mut runs);
+    step(&["status", "--json"], &mut runs);
+    step(&["stats", "--json"], &mut runs);
+    step(&["profile", "show", "gh"], &mut runs);
+    step(
+        &["setup", "git", "-p", "gh", "--host", "git.example.com"],
+        &mut runs,
+    );
+    step_in(
+        &["git-credential", "get"],
+        "protocol=https\nhost=git.example.com\n\n",
+        &mut runs,
+    );
+    // Refusals: a wrong audience at the provider, an expired token, a missing permission.
+    login(
+        "wrong",
+        &[
+            "--workload-identity",
+            "github",
+            "--ci-audience",
+            "https://wrong.test",
+        ],
+        &mut runs,
+    );
+    std::fs::write(
+        &file,
+        ci.mint(&[("aud", "api://AzureADTokenExchange"), ("ttl", "-5")]),
+    )
+    .unwrap();
+    step(&["print", "-p", "k8s", "--force-refresh"], &mut runs);
+    for p in ["gh", "gl", "k8s"] {
+        step(&["logout", "-p", p], &mut runs);
+    }
+
+    let code = |prefix: &str| {
+        runs.iter()
+            .rev()
+            .find(|(c, _)| c.starts_with(prefix))
+            .unwrap()
+            .1
+            .code
+    };
+    assert_eq!(code("login -p wrong"), 8, "the refusal path ran");
+    assert_eq!(
+        code("print -p k8s --force-refresh"),
+        3,
+        "the expiry path ran"
+    );
+    let files = files.into_inner();
+    let mut access: Vec<String> = vec![];
+    for (cmd, r) in &runs {
+        if cmd.starts_with("print") && !cmd.contains("--format") && r.ok() {
+            access.push(r.token());
+        }
+    }
+    assert!(access.len() >= 6, "{}", access.len());
+    let never = [
+        env_jwt.as_str(),
+        file_jwt.as_str(),
+        REQUEST_TOKEN,
+        "eyJ",
+        "wi-rt-",
+    ];
+    let payload = |cmd: &str| {
+        ["print", "git-credential get"]
+            .iter()
+            .any(|c| cmd.starts_with(c))
+    };
+    for (cmd, r) in &runs {
+        for n in never {
+            assert!(
+                !r.stdout.contains(n) && !r.stderr.contains(n),
+                "`{cmd}` leaked {n}: {r:?}"
+            );
+        }
+        for t in &access {
+            assert!(
+                !r.stderr.contains(t.as_str()),
+                "`{cmd}` stderr leaked: {r:?}"
+            );
+            if !payload(cmd) {
+                assert!(
+                    !r.stdout.contains(t.as_str()),
+                    "`{cmd}` stdout leaked: {r:?}"
+                );
+            }
+        }
+    }
+    let mut audit_seen = false;
+    for (path, (mode, content)) in &files {
+        let text = String::from_utf8_lossy(content);
+        audit_seen |= path.ends_with("audit.jsonl");
+        if *path == file {
+            continue; // the platform's file, not tok's
+        }
+        for n in never {
+            assert!(!text.contains(n), "{} holds {n}", path.display());
+        }
+        if access.iter().any(|t| text.contains(t.as_str())) {
+            assert!(
+                path.parent().unwrap().ends_with("run/tok/tokens"),
+                "{}",
+                path.display()
+            );
+            assert_eq!(*mode, 0o600, "{}", path.display());
+        }
+        assert!(
+            !path.to_string_lossy().contains("sessions/"),
+            "a stored session: {}",
+            path.display()
+        );
+    }
+    assert!(audit_seen, "the audit log was checked too");
+}

@@ -30,3 +30,4 @@ mod stats;
 mod status;
 mod stress;
 mod ux;
+mod workload;

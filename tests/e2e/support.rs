@@ -89,11 +89,14 @@ impl Provider {
             });
             match rx.recv_timeout(std::time::Duration::from_secs(20)) {
                 Ok(line) => break (child, stdin, line),
-                Err(_) if attempt < 3 => {
+                Err(_) => {
+                    // Never leave a stuck node behind, also not after the last attempt.
                     let _ = child.kill();
                     let _ = child.wait();
+                    if attempt == 3 {
+                        break (child, stdin, String::new());
+                    }
                 }
-                Err(_) => break (child, stdin, String::new()),
             }
         };
         let issuer = line.trim().to_string();

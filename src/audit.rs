@@ -45,6 +45,8 @@ pub struct Consumer(&'static str);
 impl Consumer {
     /// `tok print`.
     pub const PRINT: Consumer = Consumer("print");
+    /// `tok exec`: a command run with the token in its environment.
+    pub const EXEC: Consumer = Consumer("exec");
 
     /// The consumer called `name` in the log (a protocol's table row).
     pub const fn new(name: &'static str) -> Self {
@@ -66,7 +68,8 @@ impl Default for Consumer {
 impl<'de> Deserialize<'de> for Consumer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        std::iter::once(Consumer::PRINT)
+        [Consumer::PRINT, Consumer::EXEC]
+            .into_iter()
             .chain(crate::helpers::PROTOCOLS.iter().map(|p| p.consumer))
             .find(|c| c.0 == name)
             .ok_or_else(|| serde::de::Error::unknown_variant(&name, &["print", "a helper's"]))

@@ -21,6 +21,7 @@ pub fn run(env: &Env, cmd: HelperCommand) -> anyhow::Result<ExitCode> {
         HelperCommand::GitCredential(a) => ok(super::git_credential::run(env, a)),
         HelperCommand::DockerCredential(a) => super::docker_credential::run(env, a),
         HelperCommand::KubectlCredential(a) => ok(super::kubectl_credential::run(env, a)),
+        HelperCommand::TerraformCredential(a) => super::terraform_credential::run(env, a),
     }
 }
 

@@ -129,6 +129,9 @@ pub struct Event {
     pub store: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<bool>,
+    /// How long a request waited for another tok process's profile lock, when it waited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_wait_ms: Option<u64>,
     pub pid: u32,
 }
 
@@ -148,6 +151,7 @@ impl Event {
             token_fp: None,
             store: None,
             revoked: None,
+            lock_wait_ms: None,
             pid: std::process::id(),
         }
     }

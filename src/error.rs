@@ -117,6 +117,7 @@ known_errors! {
     Config(crate::config::ConfigError),
     Session(crate::session::SessionError),
     Git(crate::helpers::git::Error),
+    Terraform(crate::helpers::terraform::Error),
     Hinted(Hinted),
 }
 
@@ -137,6 +138,26 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
                 | G::TooLong
                 | G::BadOutput(_)
                 | G::Io(_) => (Code::Failure, None),
+            }
+        }
+        Known::Terraform(e) => {
+            use crate::helpers::terraform::Error as T;
+            match e {
+                T::StoreRefused { profile, .. } => {
+                    let login = profile
+                        .as_deref()
+                        .map_or("tok login -p NAME".into(), |p| format!("tok login -p {p}"));
+                    (
+                        Code::Failure,
+                        Some(format!(
+                            "instead of `terraform login`, run `{login}` (and `tok setup terraform` for the host)"
+                        )),
+                    )
+                }
+                T::UnknownAction(_) | T::NoHost(_) => (
+                    Code::Usage,
+                    Some("Terraform runs `terraform-credentials-tok get|store|forget HOST`".into()),
+                ),
             }
         }
         Known::Hinted(h) => (h.code, h.hint.clone()),

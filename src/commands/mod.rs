@@ -16,7 +16,6 @@ pub mod profile;
 pub mod setup;
 pub mod stats;
 pub mod status;
-pub mod terraform_credential;
 pub mod token_file;
 
 use std::process::ExitCode;

@@ -76,15 +76,22 @@ pub fn normalize_host(s: &str) -> Result<String, String> {
     })
 }
 
-/// How the helper finished: success, or a refusal whose reason goes to stderr.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Done,
-    /// `store`: tok's tokens come from `tok login`, not from Terraform. Names the profile that
-    /// serves the host, when one does.
+/// Why the helper did not do what Terraform asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `store` (what `terraform login` calls): tok's tokens come from its own login. Names the
+    /// profile that serves the host, when one does.
+    #[error(
+        "Terraform asked tok to store a token for {host}; tok's tokens come from its own login"
+    )]
     StoreRefused {
+        host: String,
         profile: Option<String>,
     },
+    #[error("unknown action `{0}`")]
+    UnknownAction(String),
+    #[error("`{0}` needs the host")]
+    NoHost(String),
 }
 
 /// Run `action` for `host` with the protocol's streams.
@@ -95,7 +102,7 @@ pub fn main(
     out: &mut impl Write,
     targets: &[TerraformTarget],
     tokens: &mut dyn Tokens,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<()> {
     let target = normalize_host(host)
         .ok()
         .and_then(|h| targets.iter().find(|t| t.host == h));
@@ -104,7 +111,7 @@ pub fn main(
             let Some(t) = target else {
                 // Not ours: Terraform goes on without credentials for this host.
                 out.write_all(b"{}\n")?;
-                return Ok(Outcome::Done);
+                return Ok(());
             };
             let token = tokens.get(&t.profile, &t.host)?;
             // The boundary: the token leaves tok here, on Terraform's stdout.
@@ -115,9 +122,11 @@ pub fn main(
             // Drain what Terraform sends (its token, from `terraform login`), unread.
             let mut sink = zeroize::Zeroizing::new(Vec::new());
             let _ = input.take(MAX_INPUT).read_to_end(&mut sink);
-            return Ok(Outcome::StoreRefused {
+            return Err(Error::StoreRefused {
+                host: crate::output::one_line(host),
                 profile: target.map(|t| t.profile.clone()),
-            });
+            }
+            .into());
         }
         Action::Forget => {
             if let Some(t) = target {
@@ -126,7 +135,7 @@ pub fn main(
         }
     }
     out.flush()?;
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// The `credentials_helper` block `tok setup terraform` adds to the CLI configuration.
@@ -243,7 +252,7 @@ mod tests {
         ]
     }
 
-    fn run(action: &str, host: &str, input: &str, fake: &mut Fake) -> (Outcome, String) {
+    fn run(action: &str, host: &str, input: &str, fake: &mut Fake) -> (anyhow::Result<()>, String) {
         let mut out = vec![];
         let o = main(
             Action::try_from(action).unwrap(),
@@ -252,8 +261,7 @@ mod tests {
             &mut out,
             &targets(),
             fake,
-        )
-        .unwrap();
+        );
         (o, String::from_utf8(out).unwrap())
     }
 
@@ -261,11 +269,11 @@ mod tests {
     fn get_answers_listed_hosts_exactly_and_nothing_else() {
         let mut f = Fake::default();
         let (o, out) = run("get", "registry.example.com", "", &mut f);
-        assert_eq!(o, Outcome::Done);
+        assert!(o.is_ok());
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v, serde_json::json!({"token": "at-\"tf\""}));
         assert_eq!(run("get", "Registry.Example.com:443", "", &mut f).1, out);
-        assert_eq!(run("get", "127.0.0.1:8443", "", &mut f).0, Outcome::Done);
+        assert!(run("get", "127.0.0.1:8443", "", &mut f).0.is_ok());
         for other in [
             "registry.example.com:8443",
             "127.0.0.1",
@@ -293,12 +301,13 @@ mod tests {
         assert_eq!(run("forget", "other.example", "", &mut f).1, "");
         assert_eq!(f.rejected, ["local"]);
         let (o, out) = run("store", "registry.example.com", r#"{"token":"x"}"#, &mut f);
-        assert_eq!(
-            o,
-            Outcome::StoreRefused {
-                profile: Some("work".into())
+        match o.unwrap_err().downcast::<Error>() {
+            Ok(Error::StoreRefused { host, profile }) => {
+                assert_eq!(host, "registry.example.com");
+                assert_eq!(profile.as_deref(), Some("work"));
             }
-        );
+            other => panic!("{other:?}"),
+        }
         assert_eq!(out, "");
         assert!(f.asked.is_empty());
         assert!(Action::try_from("erase").is_err());

@@ -135,8 +135,7 @@ fn terraform_init_gets_its_registry_token_from_tok_until_logout() {
     );
     assert_eq!(r.code, 1, "{r:?}");
     assert!(
-        r.stderr
-            .contains("tok does not store Terraform credentials"),
+        r.stderr.contains("tok's tokens come from its own login"),
         "{r:?}"
     );
     assert!(r.stderr.contains("tok login -p tf"), "{r:?}");

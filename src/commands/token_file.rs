@@ -119,7 +119,7 @@ fn watch(
                     return Err(e.context(format!("stopped keeping {shown} fresh")));
                 }
                 failures += 1;
-                let left = written.as_ref().and_then(|t| time_left(t));
+                let left = written.as_ref().and_then(time_left);
                 let wait = backoff(failures, left);
                 let state = match (&written, left) {
                     (None, _) => format!("{shown} is not written yet"),

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod background;
 mod canary;
 mod cargo;
 mod config;

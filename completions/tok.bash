@@ -22,6 +22,9 @@ _tok() {
             tok,docker-credential)
                 cmd="tok__subcmd__docker__subcmd__credential"
                 ;;
+            tok,exec)
+                cmd="tok__subcmd__exec"
+                ;;
             tok,git-credential)
                 cmd="tok__subcmd__git__subcmd__credential"
                 ;;
@@ -52,11 +55,17 @@ _tok() {
             tok,status)
                 cmd="tok__subcmd__status"
                 ;;
+            tok,terraform-credential)
+                cmd="tok__subcmd__terraform__subcmd__credential"
+                ;;
             tok__subcmd__help,completions)
                 cmd="tok__subcmd__help__subcmd__completions"
                 ;;
             tok__subcmd__help,docker-credential)
                 cmd="tok__subcmd__help__subcmd__docker__subcmd__credential"
+                ;;
+            tok__subcmd__help,exec)
+                cmd="tok__subcmd__help__subcmd__exec"
                 ;;
             tok__subcmd__help,git-credential)
                 cmd="tok__subcmd__help__subcmd__git__subcmd__credential"
@@ -88,6 +97,9 @@ _tok() {
             tok__subcmd__help,status)
                 cmd="tok__subcmd__help__subcmd__status"
                 ;;
+            tok__subcmd__help,terraform-credential)
+                cmd="tok__subcmd__help__subcmd__terraform__subcmd__credential"
+                ;;
             tok__subcmd__help__subcmd__profile,list)
                 cmd="tok__subcmd__help__subcmd__profile__subcmd__list"
                 ;;
@@ -105,6 +117,9 @@ _tok() {
                 ;;
             tok__subcmd__help__subcmd__setup,kubectl)
                 cmd="tok__subcmd__help__subcmd__setup__subcmd__kubectl"
+                ;;
+            tok__subcmd__help__subcmd__setup,terraform)
+                cmd="tok__subcmd__help__subcmd__setup__subcmd__terraform"
                 ;;
             tok__subcmd__profile,help)
                 cmd="tok__subcmd__profile__subcmd__help"
@@ -142,6 +157,9 @@ _tok() {
             tok__subcmd__setup,kubectl)
                 cmd="tok__subcmd__setup__subcmd__kubectl"
                 ;;
+            tok__subcmd__setup,terraform)
+                cmd="tok__subcmd__setup__subcmd__terraform"
+                ;;
             tok__subcmd__setup__subcmd__help,docker)
                 cmd="tok__subcmd__setup__subcmd__help__subcmd__docker"
                 ;;
@@ -154,6 +172,9 @@ _tok() {
             tok__subcmd__setup__subcmd__help,kubectl)
                 cmd="tok__subcmd__setup__subcmd__help__subcmd__kubectl"
                 ;;
+            tok__subcmd__setup__subcmd__help,terraform)
+                cmd="tok__subcmd__setup__subcmd__help__subcmd__terraform"
+                ;;
             *)
                 ;;
         esac
@@ -161,7 +182,7 @@ _tok() {
 
     case "${cmd}" in
         tok)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions git-credential docker-credential kubectl-credential setup stats help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +247,52 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__exec)
+            opts="-p -v -q -h -V --profile --env --min-ttl --scope --audience --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__git__subcmd__credential)
             opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -249,7 +316,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help)
-            opts="login print logout status profile completions git-credential docker-credential kubectl-credential setup stats help"
+            opts="login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,6 +344,20 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__docker__subcmd__credential)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -431,7 +512,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__setup)
-            opts="git docker kubectl"
+            opts="git docker kubectl terraform"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -486,6 +567,20 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__help__subcmd__setup__subcmd__terraform)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -501,6 +596,20 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__terraform__subcmd__credential)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -653,7 +762,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__print)
-            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --method --url --nonce --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --method --url --nonce --output --watch --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,6 +801,10 @@ _tok() {
                     return 0
                     ;;
                 --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -869,7 +982,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version git docker kubectl help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version git docker kubectl terraform help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -959,7 +1072,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup__subcmd__help)
-            opts="git docker kubectl help"
+            opts="git docker kubectl terraform help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,6 +1141,20 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__setup__subcmd__help__subcmd__terraform)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__setup__subcmd__kubectl)
             opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1058,8 +1185,42 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__setup__subcmd__terraform)
+            opts="-p -v -q -h -V --profile --host --remove --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__stats)
-            opts="-p -v -q -h -V --profile --since --json --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --since --json --format --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,6 +1236,10 @@ _tok() {
                     ;;
                 --since)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1107,6 +1272,28 @@ _tok() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__terraform__subcmd__credential)
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

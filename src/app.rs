@@ -110,6 +110,7 @@ fn command_name(cli: &Cli) -> &'static str {
         Helper(ref h) => h.protocol().subcommand,
         Setup(_) => "setup",
         Stats(_) => "stats",
+        Exec(_) => "exec",
     }
 }
 

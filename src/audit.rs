@@ -45,6 +45,8 @@ pub struct Consumer(&'static str);
 impl Consumer {
     /// `tok print`.
     pub const PRINT: Consumer = Consumer("print");
+    /// `tok exec`: a command run with the token in its environment.
+    pub const EXEC: Consumer = Consumer("exec");
 
     /// The consumer called `name` in the log (a protocol's table row).
     pub const fn new(name: &'static str) -> Self {
@@ -66,7 +68,8 @@ impl Default for Consumer {
 impl<'de> Deserialize<'de> for Consumer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        std::iter::once(Consumer::PRINT)
+        [Consumer::PRINT, Consumer::EXEC]
+            .into_iter()
             .chain(crate::helpers::PROTOCOLS.iter().map(|p| p.consumer))
             .find(|c| c.0 == name)
             .ok_or_else(|| serde::de::Error::unknown_variant(&name, &["print", "a helper's"]))
@@ -130,6 +133,9 @@ pub struct Event {
     /// identity exchange's method (`token-exchange`, `jwt-bearer`, `client-assertion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<String>,
+    /// How long a request waited for another tok process's profile lock, when it waited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_wait_ms: Option<u64>,
     pub pid: u32,
 }
 
@@ -150,6 +156,7 @@ impl Event {
             store: None,
             revoked: None,
             grant: None,
+            lock_wait_ms: None,
             pid: std::process::id(),
         }
     }

@@ -105,6 +105,7 @@ pub enum Command {
     Helper(HelperCommand),
     Setup(SetupArgs),
     Stats(StatsArgs),
+    Exec(ExecArgs),
 }
 
 /// The helper protocols' subcommands: one per row of [`crate::helpers::PROTOCOLS`], each named
@@ -117,16 +118,18 @@ pub enum HelperCommand {
     GitCredential(GitCredentialArgs),
     DockerCredential(DockerCredentialArgs),
     KubectlCredential(KubectlCredentialArgs),
+    TerraformCredential(TerraformCredentialArgs),
 }
 
 impl HelperCommand {
     /// The table row of this subcommand's protocol.
     pub fn protocol(&self) -> &'static crate::helpers::Protocol {
-        use crate::helpers::{DOCKER, GIT, KUBECTL};
+        use crate::helpers::{DOCKER, GIT, KUBECTL, TERRAFORM};
         match self {
             HelperCommand::GitCredential(_) => &GIT,
             HelperCommand::DockerCredential(_) => &DOCKER,
             HelperCommand::KubectlCredential(_) => &KUBECTL,
+            HelperCommand::TerraformCredential(_) => &TERRAFORM,
         }
     }
 }
@@ -279,6 +282,15 @@ impl LoginArgs {
 ///   tok print -p work --min-ttl 300   # a token good for at least 5 more minutes
 ///   tok print -p work --scope api:read --audience https://api.example.com/
 ///   tok print -p work --format dpop --method GET --url https://api.example.com/items
+///   tok print -p work --output /run/user/1000/work.token          # a 0600 file, stdout empty
+///   tok print -p work --output ~/.cache/work.token --watch       # kept fresh until stopped
+///
+/// With --output the token goes to FILE instead, written atomically (a 0600 temporary file in
+/// the same directory, then renamed): readers see the old token or the new one, never half of
+/// one. --watch keeps running and rewrites FILE before the token expires — when less than the
+/// larger of --min-ttl and a third of the token's lifetime is left — with one line on stderr per
+/// rewrite. It rides out provider outages while the token in FILE is still valid, exits 3 when
+/// the session is gone, and exits 0 on SIGTERM or SIGINT (after finishing a write in progress).
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct PrintArgs {
@@ -316,6 +328,14 @@ pub struct PrintArgs {
     /// The resource server's DPoP-Nonce, when it asked for one (with --format dpop)
     #[arg(long, value_name = "NONCE")]
     pub nonce: Option<String>,
+
+    /// Write the token to FILE (atomically, 0600) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Keep FILE fresh: rewrite it before the token expires, until SIGTERM or SIGINT
+    #[arg(long, requires = "output")]
+    pub watch: bool,
 }
 
 /// What `tok print` writes on stdout.
@@ -492,6 +512,27 @@ pub struct KubectlCredentialArgs {
     pub profile: ProfileArg,
 }
 
+/// Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote
+/// backends.
+///
+/// Terraform runs it as `terraform-credentials-tok get|store|forget HOST` (configured by `tok
+/// setup terraform`). Hosts come from the profiles' `terraform_hosts` lists (exact host and
+/// port); for other hosts `get` answers `{}`. `forget` drops the cached access token (never the
+/// session); `store` is refused: tok's tokens come from `tok login`.
+///
+/// Examples:
+///   tok setup terraform -p work --host registry.example.com   # configures terraform to run it
+///   tok terraform-credential get registry.example.com | jq .token
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct TerraformCredentialArgs {
+    /// get, store or forget
+    pub action: String,
+    /// The host Terraform wants a token for (`host` or `host:port`)
+    #[arg(value_name = "HOST")]
+    pub host: Option<String>,
+}
+
 /// Configure git, docker or kubectl to get their credentials from tok.
 ///
 /// Only the keys tok owns change; `--remove` undoes `git` and `docker`.
@@ -556,6 +597,26 @@ pub enum SetupTool {
         #[command(flatten)]
         profile: ProfileArg,
     },
+    /// Serve a Terraform host (module registry, remote backend): add it to the profile's
+    /// `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform's CLI configuration
+    /// ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into
+    /// ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.
+    ///
+    /// Examples:
+    ///   tok setup terraform -p work --host registry.example.com
+    ///   tok setup terraform -p work --host tf.example.com:8443 --remove
+    #[command(verbatim_doc_comment)]
+    Terraform {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// The host as Terraform names it: `host` or `host:port`
+        #[arg(long, value_name = "HOST[:PORT]")]
+        host: String,
+        /// Undo: remove the host from the profile, tok's block from the CLI configuration and
+        /// the link
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 /// Refresh and request statistics from the audit log (never a token).
@@ -566,6 +627,8 @@ pub enum SetupTool {
 /// Examples:
 ///   tok stats --since 7d
 ///   tok stats -p work --json
+///   tok stats --format prometheus > /var/lib/node_exporter/textfile/tok.prom.$$ &&
+///     mv /var/lib/node_exporter/textfile/tok.prom.$$ /var/lib/node_exporter/textfile/tok.prom
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct StatsArgs {
@@ -579,7 +642,71 @@ pub struct StatsArgs {
 
     /// Machine-readable output on stdout
     #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+
+    /// Output format: `text`, `json` (as --json) or `prometheus` (text exposition format, for
+    /// node_exporter's textfile collector)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<StatsFormat>,
+}
+
+/// What `tok stats` writes on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    /// A table for humans
+    Text,
+    /// One JSON object
+    Json,
+    /// Prometheus text exposition format (`# HELP`, `# TYPE`, base units, `_total` counters)
+    Prometheus,
+}
+
+/// The default `tok exec --min-ttl`: a command runs for a while, so its token must last.
+pub const EXEC_MIN_TTL: i64 = 300;
+
+/// Run a command with a fresh access token in its environment (never in its arguments).
+///
+/// tok obtains a token valid for at least --min-ttl seconds, puts it in each --env variable of
+/// the command's environment, and runs the command in its own place (on Unix, exec): the
+/// command's exit status and signals are its own.
+///
+/// Examples:
+///   tok exec -p work -- python3 deploy.py                  # reads os.environ["TOK_ACCESS_TOKEN"]
+///   tok exec -p npm --env NPM_TOKEN -- npm publish          # .npmrc: //registry/:_authToken=${NPM_TOKEN}
+///   tok exec -p gh --env GH_TOKEN -- gh pr list
+///   tok exec -p tf --env TF_TOKEN_app_terraform_io -- terraform plan
+///   tok exec -p pypi --env UV_INDEX_PRIVATE_PASSWORD -- uv sync
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
+    /// Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]
+    #[arg(long = "env", value_name = "VAR")]
+    pub env: Vec<String>,
+
+    /// Refresh unless the token has at least this many seconds left
+    #[arg(long, value_name = "SECONDS", default_value_t = EXEC_MIN_TTL)]
+    pub min_ttl: i64,
+
+    /// A down-scoped token: refresh with this scope (repeat for several); cached apart
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+
+    /// A token for this resource (RFC 8707 `resource`); cached apart from the default token
+    #[arg(long, value_name = "URI")]
+    pub audience: Option<String>,
+
+    /// The command to run and its arguments (after `--`)
+    #[arg(
+        value_name = "CMD",
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_parser = clap::value_parser!(std::ffi::OsString)
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ pub const ENV_GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
 pub const ENV_DOCKER_CONFIG: &str = "DOCKER_CONFIG";
 /// The `ExecCredential` kubectl passes to exec plugins.
 pub const ENV_KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+/// Terraform's CLI configuration file (default `~/.terraformrc`), where `tok setup terraform`
+/// adds its `credentials_helper` block.
+pub const ENV_TF_CLI_CONFIG_FILE: &str = "TF_CLI_CONFIG_FILE";
 /// Seconds one HTTP request may take with all its retries (default 60).
 pub const ENV_HTTP_DEADLINE: &str = "TOK_HTTP_DEADLINE";
 /// Test only: milliseconds to sleep after a refresh response arrives and before the rotated
@@ -126,6 +129,9 @@ pub struct ProfileConfig {
     pub subject_token_type: Option<String>,
     /// Extra form fields of the exchange (Dex: `connector_id`).
     pub exchange_params: Option<BTreeMap<String, String>>,
+    /// Terraform hosts (`host[:port]`: module registries, remote backends) served by `tok
+    /// terraform-credential`.
+    pub terraform_hosts: Option<Vec<String>>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.

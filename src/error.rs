@@ -118,6 +118,7 @@ known_errors! {
     Session(crate::session::SessionError),
     Git(crate::helpers::git::Error),
     Workload(crate::oauth::grant::workload_identity::WorkloadError),
+    Terraform(crate::helpers::terraform::Error),
     Hinted(Hinted),
 }
 
@@ -141,6 +142,26 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
             }
         }
         Known::Workload(e) => workload(e),
+        Known::Terraform(e) => {
+            use crate::helpers::terraform::Error as T;
+            match e {
+                T::StoreRefused { profile, .. } => {
+                    let login = profile
+                        .as_deref()
+                        .map_or("tok login -p NAME".into(), |p| format!("tok login -p {p}"));
+                    (
+                        Code::Failure,
+                        Some(format!(
+                            "instead of `terraform login`, run `{login}` (and `tok setup terraform` for the host)"
+                        )),
+                    )
+                }
+                T::UnknownAction(_) | T::NoHost(_) => (
+                    Code::Usage,
+                    Some("Terraform runs `terraform-credentials-tok get|store|forget HOST`".into()),
+                ),
+            }
+        }
         Known::Hinted(h) => (h.code, h.hint.clone()),
     }
 }

@@ -20,6 +20,7 @@ use crate::config::{
     ENV_CLIENT_SECRET, ENV_CONFIG, ENV_DOCKER_CONFIG, ENV_GIT_TERMINAL_PROMPT, ENV_HTTP_DEADLINE,
     ENV_HTTP_TIMEOUT, ENV_JSON_ERRORS, ENV_KEYCHAIN_TIMEOUT, ENV_KUBERNETES_EXEC_INFO,
     ENV_LOCK_TIMEOUT, ENV_NONINTERACTIVE, ENV_PROFILE, ENV_TEST_DELAY_AFTER_RESPONSE_MS,
+    ENV_TF_CLI_CONFIG_FILE,
 };
 
 /// The largest value a numeric environment variable may set (one day): a huge timeout must
@@ -50,6 +51,8 @@ pub struct Settings {
     pub client_secret: Option<SecretString>,
     /// `DOCKER_CONFIG`: docker's config directory.
     pub docker_config: Option<PathBuf>,
+    /// `TF_CLI_CONFIG_FILE`: Terraform's CLI configuration file.
+    pub tf_cli_config_file: Option<PathBuf>,
     /// `TOK_JSON_ERRORS`: errors as JSON (clap reads it too; this copy serves a command line
     /// that did not parse).
     pub json_errors: bool,
@@ -158,6 +161,7 @@ impl Settings {
             kubernetes_exec_info: get(ENV_KUBERNETES_EXEC_INFO),
             client_secret: get(ENV_CLIENT_SECRET).map(SecretString::from),
             docker_config: get(ENV_DOCKER_CONFIG).map(PathBuf::from),
+            tf_cli_config_file: get(ENV_TF_CLI_CONFIG_FILE).map(PathBuf::from),
             json_errors: get(ENV_JSON_ERRORS).is_some_and(|v| yes(&v)),
             // A number of milliseconds, bounded like the others (in seconds' worth).
             test_delay_after_response: Duration::from_millis(

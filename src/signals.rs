@@ -127,3 +127,47 @@ impl Default for Deferred {
         Self::new()
     }
 }
+
+/// SIGINT and SIGTERM as a request to stop at the next safe point, for long-running commands
+/// (`tok print --watch`): a write in progress is finished first. Installed once; a [`Deferred`]
+/// guard taken meanwhile restores this handler and re-raises what it held back, so a signal that
+/// arrives during a refresh lands here too.
+#[cfg(unix)]
+pub mod stop {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn request(_: libc::c_int) {
+        REQUESTED.store(true, Ordering::SeqCst);
+    }
+
+    /// Route SIGINT and SIGTERM to [`requested`] from now on.
+    pub fn install() {
+        for sig in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: a plain sigaction call with a zeroed, then filled struct; the handler only
+            // stores to an atomic.
+            unsafe {
+                let mut act: libc::sigaction = std::mem::zeroed();
+                act.sa_sigaction = request as *const () as libc::sighandler_t;
+                libc::sigemptyset(&mut act.sa_mask);
+                act.sa_flags = libc::SA_RESTART;
+                libc::sigaction(sig, &act, std::ptr::null_mut());
+            }
+        }
+    }
+
+    /// Whether SIGINT or SIGTERM arrived since [`install`].
+    pub fn requested() -> bool {
+        REQUESTED.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(not(unix))]
+pub mod stop {
+    /// Ctrl-C ends the process as usual where there are no Unix signals.
+    pub fn install() {}
+    pub fn requested() -> bool {
+        false
+    }
+}

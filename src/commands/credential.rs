@@ -1,4 +1,5 @@
-//! What the helper commands (`git-credential`, `docker-credential`, `kubectl-credential`) share:
+//! What the helper commands (`git-credential`, `docker-credential`, `kubectl-credential`,
+//! `terraform-credential`) share:
 //! the dispatch from a helper subcommand to its protocol, the set-up every helper starts with
 //! ([`start`]), and the session as their token source ([`SessionTokens`]): the one place helpers
 //! meet `session`.
@@ -21,7 +22,20 @@ pub fn run(env: &Env, cmd: HelperCommand) -> anyhow::Result<ExitCode> {
         HelperCommand::GitCredential(a) => ok(super::git_credential::run(env, a)),
         HelperCommand::DockerCredential(a) => super::docker_credential::run(env, a),
         HelperCommand::KubectlCredential(a) => ok(super::kubectl_credential::run(env, a)),
+        HelperCommand::TerraformCredential(a) => ok(terraform(env, a)),
     }
+}
+
+/// `tok terraform-credential get|store|forget HOST` (also run as `terraform-credentials-tok`).
+fn terraform(env: &Env, args: crate::cli::TerraformCredentialArgs) -> anyhow::Result<()> {
+    use crate::helpers::terraform::{self, Action, Error};
+    let action = Action::try_from(args.action.as_str()).map_err(Error::UnknownAction)?;
+    let host = args.host.ok_or(Error::NoHost(args.action))?;
+    let mut tokens = start(env, &crate::helpers::TERRAFORM)?;
+    let (targets, problems) = terraform::terraform_targets(&tokens.config);
+    tokens.warn(problems);
+    let (stdin, mut stdout) = (std::io::stdin().lock(), std::io::stdout().lock());
+    terraform::main(action, &host, stdin, &mut stdout, &targets, &mut tokens)
 }
 
 /// The set-up of every helper: name the consumer in the audit log, load the config, and return

@@ -6,6 +6,7 @@
 pub mod completions;
 pub mod credential;
 pub mod docker_credential;
+pub mod exec;
 pub mod git_credential;
 pub mod kubectl_credential;
 pub mod login;
@@ -15,6 +16,7 @@ pub mod profile;
 pub mod setup;
 pub mod stats;
 pub mod status;
+pub mod token_file;
 
 use std::process::ExitCode;
 
@@ -79,6 +81,7 @@ pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result
         Command::Helper(h) => return credential::run(&env, h),
         Command::Setup(a) => setup::run(&env, a),
         Command::Stats(a) => stats::run(&env, a),
+        Command::Exec(a) => return exec::run(&env, a),
     };
     done.map(|()| ExitCode::SUCCESS)
 }

@@ -27,6 +27,9 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
         force_refresh: args.force_refresh,
     };
     let narrow = narrow(&args.scopes, args.audience.as_deref());
+    if let Some(file) = &args.output {
+        return super::token_file::run(env, &profile, &args, file, &narrow);
+    }
     let served = session::access_token_for(&env.ctx, &profile, want, &narrow)?;
     if args.format == PrintFormat::Dpop {
         return print_dpop(env, &profile, &served.token, &args);

@@ -1,5 +1,6 @@
-//! `tok setup git|docker|kubectl`: point a tool at tok, and undo it. Only the keys tok owns
-//! are touched: the rest of the user's git config, docker config and tok config stays as it was.
+//! `tok setup git|docker|kubectl|terraform`: point a tool at tok, and undo it. Only the keys tok
+//! owns are touched: the rest of the user's git config, docker config, Terraform CLI
+//! configuration and tok config stays as it was.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -9,7 +10,7 @@ use anyhow::Context;
 use crate::cli::{ProfileArg, SetupArgs, SetupTool};
 use crate::config::{self, Config};
 use crate::error::{Code, Hinted};
-use crate::helpers::{DOCKER, GIT, HostPattern, Protocol, docker, kubectl};
+use crate::helpers::{DOCKER, GIT, HostPattern, Protocol, TERRAFORM, docker, kubectl, terraform};
 use crate::output::shell_quote;
 use crate::settings::Settings;
 
@@ -38,6 +39,11 @@ pub fn run(env: &Env, args: SetupArgs) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        SetupTool::Terraform {
+            profile,
+            host,
+            remove,
+        } => terraform(env, &profile, &host, remove),
     }
 }
 
@@ -279,4 +285,144 @@ fn edit_profile_list(
     let text = doc.to_string();
     config::parse(&text, &config.path)?;
     config::save(&config.path, &text)
+}
+
+fn home_dir() -> anyhow::Result<PathBuf> {
+    Ok(directories::BaseDirs::new()
+        .context("cannot find a home directory; set HOME")?
+        .home_dir()
+        .to_path_buf())
+}
+
+/// Terraform's CLI configuration: $TF_CLI_CONFIG_FILE, else ~/.terraformrc.
+fn terraform_rc_path(settings: &Settings) -> anyhow::Result<PathBuf> {
+    match &settings.tf_cli_config_file {
+        Some(p) => Ok(p.clone()),
+        None => Ok(home_dir()?.join(".terraformrc")),
+    }
+}
+
+fn terraform(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyhow::Result<()> {
+    let p = &env.ctx.printer;
+    let host = terraform::normalize_host(host).map_err(usage)?;
+    let config = env.config()?;
+    let name = config.select(profile.profile.as_deref())?;
+    let same = |h: &str| terraform::normalize_host(h).is_ok_and(|x| x == host);
+    let rc = terraform_rc_path(&env.ctx.settings)?;
+    let program = TERRAFORM.argv0.expect("terraform runs its helper by name");
+    // Terraform looks for helpers here (and in its OS_ARCH subdirectory).
+    let link = home_dir()?.join(".terraform.d/plugins").join(program);
+    let text = crate::paths::read_optional(&rc)?
+        .map(|b| {
+            String::from_utf8(b).map_err(|_| {
+                Hinted::new(
+                    Code::Config,
+                    format!("{} is not UTF-8 text", rc.display()),
+                    None,
+                )
+            })
+        })
+        .transpose()?;
+    if remove {
+        edit_profile_list(&config, &name, &TERRAFORM, same, None)?;
+        // Another host may still need the helper: only the last one takes it out.
+        let (left, _) = terraform::terraform_targets(&env.config()?);
+        if !left.is_empty() {
+            p.info(format!(
+                "Terraform no longer gets tokens from profile `{name}` for {host}; the helper \
+                 stays for {}.",
+                left.iter()
+                    .map(|t| t.host.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            return Ok(());
+        }
+        match text.as_deref().and_then(terraform::remove_helper) {
+            Some(Some(restored)) => {
+                crate::paths::write_private_atomic(&rc, restored.as_bytes())?;
+            }
+            Some(None) => {
+                crate::paths::remove_optional(&rc)?;
+            }
+            None => {}
+        }
+        if std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+            crate::paths::remove_optional(&link)?;
+        }
+        p.info(format!(
+            "Terraform no longer asks tok for {host} ({}).",
+            rc.display()
+        ));
+        return Ok(());
+    }
+    config.profile(&name)?;
+    match terraform::helper_in(text.as_deref().unwrap_or("")) {
+        terraform::HelperConfig::Tok => {}
+        terraform::HelperConfig::Other(other) => {
+            return Err(Hinted::new(
+                Code::Config,
+                format!(
+                    "{} already names the credentials helper `{}`, and Terraform uses only one",
+                    rc.display(),
+                    crate::output::one_line(&other)
+                ),
+                Some("remove that `credentials_helper` block first, then run `tok setup terraform` again".into()),
+            )
+            .into());
+        }
+        terraform::HelperConfig::None => {
+            let added = terraform::add_helper(text.as_deref());
+            crate::paths::write_private_atomic(&rc, added.as_bytes())?;
+        }
+    }
+    edit_profile_list(&config, &name, &TERRAFORM, same, Some(&host))?;
+    link_helper(&link, &tok_path()?)?;
+    p.info(format!(
+        "Terraform now asks tok (profile `{name}`) for {host}: `credentials_helper \"tok\"` in {}, \
+         {} → tok.",
+        rc.display(),
+        link.display()
+    ));
+    Ok(())
+}
+
+/// Make `link` a symlink to `target`, replacing an older link (a moved tok) but never a file.
+fn link_helper(link: &Path, target: &str) -> anyhow::Result<()> {
+    if let Some(dir) = link.parent() {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(dir)
+            .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    }
+    match std::fs::symlink_metadata(link) {
+        Ok(m) if m.file_type().is_symlink() => {
+            if std::fs::read_link(link).is_ok_and(|t| t == Path::new(target)) {
+                return Ok(());
+            }
+            crate::paths::remove_optional(link)?;
+        }
+        Ok(_) => {
+            return Err(Hinted::new(
+                Code::Config,
+                format!("{} exists and is not a link to tok", link.display()),
+                Some("move it away, then run `tok setup terraform` again".into()),
+            )
+            .into());
+        }
+        Err(_) => {}
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(target, link)
+        .with_context(|| format!("cannot create the link {}", link.display()))?;
+    #[cfg(not(unix))]
+    std::fs::copy(target, link)
+        .map(|_| ())
+        .with_context(|| format!("cannot copy tok to {}", link.display()))?;
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! The wire formats of the tools tok serves tokens to: git's credential helper protocol, docker's
-//! credential helpers, kubectl's exec plugins — and [`PROTOCOLS`], the one table naming each
+//! credential helpers, kubectl's exec plugins, Terraform's credentials helpers — and [`PROTOCOLS`], the one table naming each
 //! protocol's subcommand, argv[0] alias, config key, usernames and audit consumer.
 //!
 //! Everything here is pure: streams come in as parameters (so tests feed `Cursor`s) and tokens
@@ -9,6 +9,7 @@
 pub mod docker;
 pub mod git;
 pub mod kubectl;
+pub mod terraform;
 
 use std::ffi::OsString;
 
@@ -97,8 +98,23 @@ pub static KUBECTL: Protocol = Protocol {
     consumer: Consumer::new("kubectl"),
 };
 
+/// Terraform's (and OpenTofu's) credentials helpers, for module registries and remote backends.
+pub static TERRAFORM: Protocol = Protocol {
+    subcommand: "terraform-credential",
+    argv0: Some("terraform-credentials-tok"),
+    config_key: Some(ConfigKey {
+        name: "terraform_hosts",
+        get: |p| p.terraform_hosts.as_deref(),
+    }),
+    // Terraform sends the token alone, as a bearer token.
+    username_key: None,
+    preset_username: |_| None,
+    default_username: None,
+    consumer: Consumer::new("terraform"),
+};
+
 /// Every protocol tok speaks.
-pub static PROTOCOLS: &[&Protocol] = &[&GIT, &DOCKER, &KUBECTL];
+pub static PROTOCOLS: &[&Protocol] = &[&GIT, &DOCKER, &KUBECTL, &TERRAFORM];
 
 impl Protocol {
     /// The username this protocol sends for profile `p`: the profile's own, else its preset's,
@@ -494,7 +510,7 @@ mod tests {
             PROTOCOLS
                 .iter()
                 .map(|p| p.consumer.as_str())
-                .chain(["print"])
+                .chain(["print", "exec"])
                 .collect()
         ));
         for p in PROTOCOLS {

@@ -17,13 +17,21 @@ impl ProfileLock {
     pub fn acquire(ctx: &Ctx, profile: &str) -> Result<Self, anyhow::Error> {
         let path = ctx.paths.lock_file(profile);
         let secs = ctx.settings.lock_timeout.as_secs();
-        let deadline = Instant::now() + ctx.settings.lock_timeout;
+        let start = Instant::now();
+        let deadline = start + ctx.settings.lock_timeout;
+        let mut waited = false;
         let waiting = || {
+            waited = true;
             ctx.printer.verbose(format!(
                 "waiting for another tok process to finish with profile `{profile}`"
             ))
         };
-        match lock_until(&path, deadline, Duration::from_millis(15), waiting) {
+        let taken = lock_until(&path, deadline, Duration::from_millis(15), waiting);
+        if waited {
+            // For `tok stats`: how long tok processes queue behind each other.
+            ctx.note_lock_wait(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX));
+        }
+        match taken {
             Ok(file) => Ok(Self { _file: file }),
             Err(LockError::Busy) => Err(SessionError::Busy {
                 profile: profile.into(),

@@ -85,6 +85,8 @@ pub struct Ctx {
     pub settings: Settings,
     /// Whether the audit log is written: the config file's `audit` (on until it is loaded).
     audit_on: Cell<bool>,
+    /// Milliseconds the last lock acquisition waited for another process, for the audit log.
+    lock_waited_ms: Cell<Option<u64>>,
 }
 
 impl Ctx {
@@ -105,6 +107,7 @@ impl Ctx {
             requester: RefCell::default(),
             settings,
             audit_on: Cell::new(true),
+            lock_waited_ms: Cell::new(None),
         }
     }
 
@@ -140,6 +143,12 @@ impl Ctx {
             open_store: Some(open_store),
             ..Self::new(paths, printer, None, Settings::default())
         }
+    }
+
+    /// Note that taking a profile lock waited `ms` milliseconds for another process (reported
+    /// with the next `request` event).
+    pub(crate) fn note_lock_wait(&self, ms: u64) {
+        self.lock_waited_ms.set(Some(ms));
     }
 
     /// Name the consumer (and host) of the tokens this process serves, for the audit log.
@@ -210,11 +219,13 @@ pub fn access_token_for(
     narrow: &Narrow,
 ) -> anyhow::Result<Served> {
     let served = serve::serve(ctx, profile, want, narrow);
-    ctx.audit(audit::Event::request(
+    let mut event = audit::Event::request(
         &profile.name,
         &ctx.requester.borrow(),
         served.as_ref().map(|s| (s.source, &s.token.access_token)),
-    ));
+    );
+    event.lock_wait_ms = ctx.lock_waited_ms.take();
+    ctx.audit(event);
     served
 }
 

@@ -126,6 +126,57 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     );
     step_in(&["docker-credential", "get"], "reg.example.com", &mut runs);
     step(&["kubectl-credential", "-p", "work"], &mut runs);
+    // Issue 13's consumers: a token file (the one file outside tok's own that may hold a
+    // token), a command's environment, Terraform's helper, Prometheus metrics.
+    let out_dir = tok.path("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::set_permissions(
+        &out_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let out_file = out_dir.join("token");
+    step(
+        &[
+            "print",
+            "-p",
+            "work",
+            "--output",
+            out_file.to_str().unwrap(),
+        ],
+        &mut runs,
+    );
+    step(
+        &[
+            "exec",
+            "-p",
+            "work",
+            "--",
+            "sh",
+            "-c",
+            "test -n \"$TOK_ACCESS_TOKEN\"",
+        ],
+        &mut runs,
+    );
+    {
+        let cfg = tok.path("config/tok/config.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        let text = text.replacen(
+            "[profiles.work]\n",
+            "[profiles.work]\nterraform_hosts = [\"tf.example.com\"]\n",
+            1,
+        );
+        std::fs::write(&cfg, text).unwrap();
+    }
+    step(
+        &["terraform-credential", "get", "tf.example.com"],
+        &mut runs,
+    );
+    step(
+        &["terraform-credential", "forget", "tf.example.com"],
+        &mut runs,
+    );
+    step(&["stats", "--format", "prometheus"], &mut runs);
     step(&["stats", "--json"], &mut runs);
     step(&["profile", "show", "work"], &mut runs);
     // A confidential client (its secret is a canary too) and a DPoP-bound session.
@@ -209,10 +260,16 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     let files = files.into_inner();
     // Access tokens: whatever print wrote, and whatever the cache held.
     for (cmd, r) in &runs {
-        if cmd.starts_with("print") && !cmd.contains("--format") && r.ok() {
+        if cmd.starts_with("print")
+            && !cmd.contains("--format")
+            && !cmd.contains("--output")
+            && r.ok()
+        {
             tokens.push(r.token());
         }
     }
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    tokens.push(written.trim().to_string());
     for (path, (_, content)) in &files {
         if path.parent().is_some_and(|d| d.ends_with("tok/tokens")) {
             let v: serde_json::Value = serde_json::from_slice(content).unwrap();
@@ -235,6 +292,7 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
             "git-credential get",
             "docker-credential get",
             "kubectl-credential",
+            "terraform-credential get",
         ]
         .iter()
         .any(|c| cmd.starts_with(c))
@@ -253,8 +311,19 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
                 );
             }
         }
-        if cmd.starts_with("print") && !cmd.contains("--format") && r.ok() {
+        if cmd.starts_with("print")
+            && !cmd.contains("--format")
+            && !cmd.contains("--output")
+            && r.ok()
+        {
             assert_eq!(r.stdout.lines().count(), 1, "{cmd}: only the token");
+        }
+        if cmd.contains("--output") || cmd.starts_with("exec") {
+            assert!(r.ok(), "{cmd}: {r:?}");
+            assert_eq!(
+                r.stdout, "",
+                "{cmd}: the token goes to the file or the command only"
+            );
         }
     }
     let mut holders = vec![];
@@ -264,7 +333,9 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
             let name = path.display().to_string();
             let dir = path.parent().unwrap();
             assert!(
-                dir.ends_with("data/tok/sessions") || dir.ends_with("run/tok/tokens"),
+                dir.ends_with("data/tok/sessions")
+                    || dir.ends_with("run/tok/tokens")
+                    || *path == out_file,
                 "a token in {name}"
             );
             assert_eq!(*mode, 0o600, "{name}");
@@ -275,6 +346,10 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
             assert_eq!(*mode & 0o077, 0, "{} is private", path.display());
         }
     }
+    assert!(
+        holders.iter().any(|h| *h == out_file.display().to_string()),
+        "the --output file: {holders:?}"
+    );
     assert!(
         holders.iter().any(|h| h.ends_with("sessions/work.json"))
             && holders.iter().any(|h| h.ends_with("tokens/work.json")),

@@ -8,12 +8,14 @@
 
 mod support;
 
+mod background;
 mod canary;
 mod cargo;
 mod config;
 mod docker;
 mod docs;
 mod dpop;
+mod exec;
 mod faults;
 mod fronts;
 mod git;
@@ -29,5 +31,7 @@ mod setup;
 mod stats;
 mod status;
 mod stress;
+mod terraform;
+mod token_file;
 mod ux;
 mod workload;

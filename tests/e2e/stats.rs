@@ -226,3 +226,168 @@ fn helpers_are_counted_per_consumer() {
         .expect("a git request event");
     assert_eq!(git["host"], "git.example.com", "{git}");
 }
+
+/// `promtool check metrics` on `text`: its exit status and what it said.
+fn promtool(text: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (Debian package `prometheus`; scripts/setup installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+#[test]
+fn prometheus_metrics_pass_promtool_and_count_what_happened() {
+    // See: issue 13.
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    tok.print("work");
+    tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    let r = tok.run(&["exec", "-p", "work", "--", "true"]);
+    assert!(r.ok(), "{r:?}");
+    // Three refreshes at once, each holding the lock for a while: the others wait.
+    let slow = |_| {
+        tok.command(&["print", "-p", "work", "--force-refresh"])
+            .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "1000")
+            .output()
+            .unwrap()
+    };
+    let outs: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..3).map(|i| s.spawn(move || slow(i))).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(outs.iter().all(|o| o.status.success()));
+    provider.revoke(&tok.refresh_token("work"));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+
+    let r = tok.run(&["stats", "--format", "prometheus"]);
+    assert!(r.ok(), "{r:?}");
+    let text = r.stdout;
+    let (ok, said) = promtool(&text);
+    assert!(ok && said.trim().is_empty(), "promtool: {said}\n{text}");
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    let p = r#"profile="work""#;
+    assert_eq!(value(&format!("tok_logins_total{{{p}}}")), 1.0);
+    // The first forced refresh, and for the three at once one refresh each, unless it waited
+    // for a peer and took its token (usually two of them do); the last was refused.
+    let opt = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .map_or(0.0, |v| v.parse().unwrap())
+    };
+    let refreshed = opt(&format!(
+        r#"tok_requests_total{{{p},consumer="print",source="refreshed"}}"#
+    ));
+    // exec asks for 300 s left: with the provider's 300 s tokens it refreshes unless it runs
+    // within the second of the forced refresh.
+    let exec_refreshed = opt(&format!(
+        r#"tok_requests_total{{{p},consumer="exec",source="refreshed"}}"#
+    ));
+    let exec_cached = opt(&format!(
+        r#"tok_requests_total{{{p},consumer="exec",source="cache"}}"#
+    ));
+    assert_eq!(exec_refreshed + exec_cached, 1.0, "{text}");
+    let peer = opt(&format!(
+        r#"tok_requests_total{{{p},consumer="print",source="peer"}}"#
+    ));
+    assert_eq!(refreshed + peer, 4.0, "{text}");
+    assert!(peer >= 1.0, "{text}");
+    let ok_refreshes = value(&format!(r#"tok_refreshes_total{{{p},outcome="ok"}}"#));
+    assert_eq!(ok_refreshes, refreshed + exec_refreshed, "{text}");
+    assert_eq!(
+        value(&format!(
+            r#"tok_refreshes_total{{{p},outcome="invalid_grant"}}"#
+        )),
+        1.0
+    );
+    for series in [
+        format!("tok_refresh_token_rotations_total{{{p}}}"),
+        format!(r#"tok_refresh_duration_seconds_bucket{{{p},le="+Inf"}}"#),
+        format!("tok_refresh_duration_seconds_count{{{p}}}"),
+    ] {
+        assert_eq!(value(&series), ok_refreshes, "{series}");
+    }
+    assert!(value(&format!("tok_refresh_duration_seconds_sum{{{p}}}")) > 0.0);
+    assert_eq!(
+        value(&format!(
+            r#"tok_requests_total{{{p},consumer="print",source="cache"}}"#
+        )),
+        1.0
+    );
+    assert_eq!(
+        value(&format!(
+            r#"tok_request_failures_total{{{p},consumer="print",error="login_required"}}"#
+        )),
+        1.0
+    );
+    assert!(
+        value(&format!("tok_lock_waits_total{{{p}}}")) >= 1.0,
+        "{text}"
+    );
+    assert!(
+        value(&format!("tok_lock_wait_seconds_total{{{p}}}")) >= 0.3,
+        "{text}"
+    );
+    let exp = value(&format!("tok_access_token_expiry_timestamp_seconds{{{p}}}"));
+    assert!(
+        exp > std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as f64,
+        "{text}"
+    );
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let name = line.split(['{', ' ']).next().unwrap();
+        assert!(
+            text.contains(&format!(
+                "# HELP {}",
+                name.trim_end_matches("_bucket")
+                    .trim_end_matches("_sum")
+                    .trim_end_matches("_count")
+            )),
+            "{name} has no HELP"
+        );
+    }
+
+    // The check can fail: promtool refuses a counter without `_total` and a metric without HELP.
+    let (ok, said) = promtool(&text.replace("tok_logins_total", "tok_logins"));
+    assert!(!ok && said.contains("_total"), "{said}");
+    let (ok, _) = promtool(
+        &text
+            .replace(
+                "# HELP tok_logouts_total Sessions forgotten (and maybe revoked) by logout.\n",
+                "",
+            )
+            .replace(
+                "# HELP tok_logins_total Logins that stored a new session.\n",
+                "",
+            ),
+    );
+    assert!(!ok, "a metric without HELP passed");
+}

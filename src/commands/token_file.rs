@@ -1,0 +1,334 @@
+//! `tok print --output FILE [--watch]`: the token in a file instead of on stdout, written
+//! atomically, and with `--watch` kept fresh for programs that read a token file (sidecars,
+//! systemd services, Kubernetes-style token files; Vault Agent's file sinks are the model).
+//!
+//! The watcher asks the session for a token exactly as `print` does — so several watchers and
+//! ordinary `print`s of one profile still share one refresh per expiry — then sleeps until the
+//! token is due ([`margin`]) and asks again.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+
+use crate::cli::{PrintArgs, PrintFormat};
+use crate::config::Profile;
+use crate::error::{Code, Hinted, classify};
+use crate::output::one_line;
+use crate::session::{self, CachedToken, Narrow, Want};
+use crate::signals::stop;
+use crate::time::now;
+
+use super::Env;
+use super::print::render;
+
+/// The longest pause between two attempts while the provider is unavailable.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How often a sleeping watcher looks at its stop flag.
+const TICK: Duration = Duration::from_millis(100);
+/// How long a watcher sleeps when its token has no known expiry (it asks again, cheaply).
+const NO_EXPIRY_RECHECK: i64 = 3600;
+
+pub fn run(
+    env: &Env,
+    profile: &Profile,
+    args: &PrintArgs,
+    file: &Path,
+    narrow: &Narrow,
+) -> anyhow::Result<()> {
+    if args.format == PrintFormat::Dpop {
+        return Err(Hinted::new(
+            Code::Usage,
+            "--format dpop cannot go to a file: a DPoP proof is good for one request only",
+            Some("use --format token, json or header with --output".into()),
+        )
+        .into());
+    }
+    if args.watch {
+        return watch(env, profile, args, file, narrow);
+    }
+    let want = Want {
+        min_ttl: args.min_ttl,
+        force_refresh: args.force_refresh,
+    };
+    let served = session::access_token_for(&env.ctx, profile, want, narrow)?;
+    write(file, args.format, &served.token)?;
+    env.ctx.printer.verbose(format!(
+        "wrote access token {} to {}",
+        served.token.access_token.fingerprint(),
+        file.display()
+    ));
+    Ok(())
+}
+
+/// When to rewrite: the number of seconds before expiry at which a token is replaced — the
+/// larger of `min_ttl` and a third of the token's `lifetime` — and whether `min_ttl` had to be
+/// set aside because it is not shorter than the lifetime (every token would be due at once, and
+/// the watcher would refresh without end).
+pub fn margin(min_ttl: i64, lifetime: Option<i64>) -> (i64, bool) {
+    match lifetime {
+        None => (min_ttl.max(0), false),
+        Some(l) if l <= 0 => (0, false),
+        Some(l) if min_ttl >= l => (l / 3, true),
+        Some(l) => (min_ttl.max(l / 3), false),
+    }
+}
+
+/// The next pause after `failures` failed attempts (1, 2, 4 … 60 s), shortened while the token
+/// in the file is still valid so that a short outage is ridden out before readers see it expire:
+/// at most half of what is left of it (not under half a second).
+pub fn backoff(failures: u32, left: Option<Duration>) -> Duration {
+    let step = Duration::from_secs(1u64 << failures.saturating_sub(1).min(6)).min(MAX_BACKOFF);
+    match left {
+        Some(l) if !l.is_zero() => step.min((l / 2).max(Duration::from_millis(500))),
+        _ => step,
+    }
+}
+
+fn watch(
+    env: &Env,
+    profile: &Profile,
+    args: &PrintArgs,
+    file: &Path,
+    narrow: &Narrow,
+) -> anyhow::Result<()> {
+    stop::install();
+    let p = &env.ctx.printer;
+    let shown = file.display();
+    let name = &profile.name;
+    // Until the first token tells its lifetime, any valid token will do.
+    let mut due_at_margin = 0;
+    let mut warned = false;
+    let mut force = args.force_refresh;
+    let mut written: Option<CachedToken> = None;
+    let mut failures = 0u32;
+    loop {
+        if stop::requested() {
+            return stopped(env, file, written.as_ref());
+        }
+        // "Refresh unless more than the margin is left."
+        let want = Want {
+            min_ttl: due_at_margin + 1,
+            force_refresh: force,
+        };
+        let served = match session::access_token_for(&env.ctx, profile, want, narrow) {
+            Ok(s) => s,
+            Err(e) => {
+                if !transient(classify(&e).0) {
+                    return Err(e.context(format!("stopped keeping {shown} fresh")));
+                }
+                failures += 1;
+                let left = written.as_ref().and_then(time_left);
+                let wait = backoff(failures, left);
+                let state = match (&written, left) {
+                    (None, _) => format!("{shown} is not written yet"),
+                    (Some(_), Some(l)) => {
+                        format!("the token in {shown} is still valid for {} s", l.as_secs())
+                    }
+                    (Some(_), None) => format!("the token in {shown} has expired"),
+                };
+                p.info(format!(
+                    "tok print: could not get a token for profile `{name}` ({}); {state}; trying again in {:.1} s",
+                    one_line(&format!("{e:#}")),
+                    wait.as_secs_f64()
+                ));
+                if sleep_until(SystemTime::now() + wait) {
+                    return stopped(env, file, written.as_ref());
+                }
+                continue;
+            }
+        };
+        force = false;
+        failures = 0;
+        let token = served.token;
+        let (m, too_long) = margin(
+            args.min_ttl,
+            token.expires_at.map(|e| e - token.obtained_at),
+        );
+        if too_long && !warned {
+            warned = true;
+            p.warn(format!(
+                "--min-ttl {} s is not shorter than the token's lifetime ({} s): rewriting {} \
+                 when a third of it is left instead",
+                args.min_ttl,
+                token.expires_at.map_or(0, |e| e - token.obtained_at),
+                shown
+            ));
+        }
+        if m != due_at_margin && !token.fresh_for(now(), m + 1) {
+            // Served under the old margin, and already due under the new one: ask again.
+            due_at_margin = m;
+            continue;
+        }
+        due_at_margin = m;
+        let is_new = written
+            .as_ref()
+            .is_none_or(|w| w.access_token.fingerprint() != token.access_token.fingerprint());
+        let wake = token
+            .expires_at
+            .map_or(now() + NO_EXPIRY_RECHECK, |e| e - m);
+        if is_new {
+            write(file, args.format, &token)?;
+            p.info(format!(
+                "tok print: wrote {shown} (access token {}, {}; next rewrite in {} s)",
+                token.access_token.fingerprint(),
+                token
+                    .expires_at
+                    .map_or("no expiry given".into(), |e| format!(
+                        "expires {}",
+                        crate::time::rfc3339(e)
+                    )),
+                (wake - now()).max(0)
+            ));
+            written = Some(token);
+        }
+        let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(wake).unwrap_or(0));
+        // At least a second between two requests, whatever the provider's clock says.
+        if sleep_until(at.max(SystemTime::now() + Duration::from_secs(1))) {
+            return stopped(env, file, written.as_ref());
+        }
+    }
+}
+
+/// Failures a watcher waits out: the provider or the network, a provider misbehaving, a
+/// keychain that is locked for a while, another tok holding the lock.
+fn transient(code: Code) -> bool {
+    match code {
+        Code::Unavailable | Code::BadResponse | Code::StoreUnavailable | Code::Busy => true,
+        Code::Failure | Code::Usage | Code::LoginRequired | Code::Denied | Code::Config => false,
+    }
+}
+
+fn time_left(t: &CachedToken) -> Option<Duration> {
+    let at = UNIX_EPOCH + Duration::from_secs(u64::try_from(t.expires_at?).ok()?);
+    at.duration_since(SystemTime::now()).ok()
+}
+
+/// Sleep until `at`, or until a stop is requested: returns whether it was.
+fn sleep_until(at: SystemTime) -> bool {
+    loop {
+        if stop::requested() {
+            return true;
+        }
+        match at.duration_since(SystemTime::now()) {
+            Ok(d) if !d.is_zero() => std::thread::sleep(d.min(TICK)),
+            _ => return false,
+        }
+    }
+}
+
+fn stopped(env: &Env, file: &Path, written: Option<&CachedToken>) -> anyhow::Result<()> {
+    let left = written
+        .and_then(time_left)
+        .map_or("no valid token".into(), |l| {
+            format!("a token valid for {} s more", l.as_secs())
+        });
+    env.ctx.printer.info(format!(
+        "tok print: stopped; {} holds {left}",
+        file.display()
+    ));
+    Ok(())
+}
+
+/// Write `token` in `format` to `path` atomically: a 0600 temporary file in the same directory
+/// (so the rename cannot cross file systems), flushed to disk, then renamed over `path`.
+/// Readers see the old content or the new, never a torn one; the file is never readable by
+/// others, not even for a moment.
+pub fn write(path: &Path, format: PrintFormat, token: &CachedToken) -> anyhow::Result<()> {
+    let text = zeroize::Zeroizing::new(render(format, token, now()));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("--output names no file")?;
+    let mut rnd = [0u8; 6];
+    getrandom::fill(&mut rnd).context("no randomness available")?;
+    let tmp = dir.join(format!(
+        ".{name}.{}.tmp",
+        rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    let result = (|| -> anyhow::Result<()> {
+        let mut f = crate::paths::private_file_options()
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_margin_is_the_larger_of_min_ttl_and_a_third_of_the_lifetime() {
+        assert_eq!(margin(60, Some(3600)), (1200, false));
+        assert_eq!(margin(1800, Some(3600)), (1800, false));
+        assert_eq!(margin(5, Some(20)), (6, false));
+        // A --min-ttl as long as the lifetime would make every token due at once.
+        assert_eq!(margin(60, Some(20)), (6, true));
+        assert_eq!(margin(20, Some(20)), (6, true));
+        assert_eq!(margin(60, None), (60, false));
+        assert_eq!(margin(60, Some(0)), (0, false));
+    }
+
+    #[test]
+    fn backoff_doubles_and_stays_inside_the_token_lifetime() {
+        let s = Duration::from_secs;
+        assert_eq!(backoff(1, None), s(1));
+        assert_eq!(backoff(2, None), s(2));
+        assert_eq!(backoff(4, None), s(8));
+        assert_eq!(backoff(40, None), s(60));
+        assert_eq!(backoff(4, Some(s(6))), s(3));
+        assert_eq!(backoff(1, Some(s(6))), s(1));
+        assert_eq!(
+            backoff(9, Some(Duration::from_millis(300))),
+            Duration::from_millis(500)
+        );
+    }
+
+    #[test]
+    fn the_file_is_private_and_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        let mut t = CachedToken {
+            access_token: crate::secret::AccessToken::new("at-one"),
+            token_type: crate::oauth::TokenType::Bearer,
+            expires_at: Some(now() + 60),
+            scope: None,
+            obtained_at: now(),
+            issuer: "https://i".into(),
+            client_id: "c".into(),
+        };
+        write(&path, PrintFormat::Token, &t).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "at-one\n");
+        t.access_token = crate::secret::AccessToken::new("at-two");
+        write(&path, PrintFormat::Header, &t).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "Authorization: Bearer at-two\n"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+        assert!(write(&dir.path().join("missing/token"), PrintFormat::Token, &t).is_err());
+    }
+}

@@ -1,0 +1,356 @@
+//! Terraform's (and OpenTofu's) credentials helper protocol: `terraform-credentials-NAME
+//! [ARGS…] get|store|forget HOST`. `get` prints `{"token":"…"}`, or `{}` when the helper has
+//! none for HOST; `store` receives `{"token":…}` on stdin; `forget` deletes. Terraform reaches
+//! every host it asks about over HTTPS (service discovery at `/.well-known/terraform.json`), and
+//! names it as `host` or `host:port` (its "svchost" form: lowercase, without `:443`).
+
+use std::io::{Read, Write};
+
+use super::{TERRAFORM, Tokens};
+use crate::config::Config;
+
+const MAX_INPUT: u64 = 64 * 1024;
+
+/// What Terraform asks the helper to do: the argument before the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Get,
+    Store,
+    Forget,
+}
+
+impl TryFrom<&str> for Action {
+    /// The action named, unknown to this protocol.
+    type Error = String;
+
+    fn try_from(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "get" => Action::Get,
+            "store" => Action::Store,
+            "forget" => Action::Forget,
+            other => return Err(other.to_string()),
+        })
+    }
+}
+
+/// One Terraform host of one profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerraformTarget {
+    pub profile: String,
+    /// `host` or `host:port`, normalised by [`normalize_host`].
+    pub host: String,
+}
+
+/// Every `terraform_hosts` entry of every profile. Invalid entries are skipped and described in
+/// the second list.
+pub fn terraform_targets(config: &Config) -> (Vec<TerraformTarget>, Vec<String>) {
+    let mut targets = vec![];
+    let mut problems = vec![];
+    for e in TERRAFORM.entries(config) {
+        match normalize_host(e.value) {
+            Ok(host) => targets.push(TerraformTarget {
+                profile: e.profile.clone(),
+                host,
+            }),
+            Err(m) => problems.push(TERRAFORM.problem(e.profile, &m)),
+        }
+    }
+    (targets, problems)
+}
+
+/// A host as Terraform names it: lowercase `host` or `host:port`, `:443` dropped (Terraform
+/// drops it too, since it speaks only HTTPS). No scheme, path, user or whitespace: what is
+/// compared is exactly the host and port Terraform will send the token to.
+pub fn normalize_host(s: &str) -> Result<String, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let bad = || format!("`{s}` is not a Terraform host (`host` or `host:port`)");
+    if t.is_empty() || t.contains("://") || t.contains(['/', '@', '?', '#', '\\']) {
+        return Err(bad());
+    }
+    let url = url::Url::parse(&format!("https://{t}/")).map_err(|_| bad())?;
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+    // `Url` drops the default port 443, as Terraform's svchost does.
+    Ok(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
+}
+
+/// Why the helper did not do what Terraform asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `store` (what `terraform login` calls): tok's tokens come from its own login. Names the
+    /// profile that serves the host, when one does.
+    #[error(
+        "Terraform asked tok to store a token for {host}; tok's tokens come from its own login"
+    )]
+    StoreRefused {
+        host: String,
+        profile: Option<String>,
+    },
+    #[error("unknown action `{0}`")]
+    UnknownAction(String),
+    #[error("`{0}` needs the host")]
+    NoHost(String),
+}
+
+/// Run `action` for `host` with the protocol's streams.
+pub fn main(
+    action: Action,
+    host: &str,
+    input: impl Read,
+    out: &mut impl Write,
+    targets: &[TerraformTarget],
+    tokens: &mut dyn Tokens,
+) -> anyhow::Result<()> {
+    let target = normalize_host(host)
+        .ok()
+        .and_then(|h| targets.iter().find(|t| t.host == h));
+    match action {
+        Action::Get => {
+            let Some(t) = target else {
+                // Not ours: Terraform goes on without credentials for this host.
+                out.write_all(b"{}\n")?;
+                return Ok(());
+            };
+            let token = tokens.get(&t.profile, &t.host)?;
+            // The boundary: the token leaves tok here, on Terraform's stdout.
+            let json = serde_json::json!({ "token": token.access_token.expose() });
+            out.write_all(format!("{json}\n").as_bytes())?;
+        }
+        Action::Store => {
+            // Drain what Terraform sends (its token, from `terraform login`), unread.
+            let mut sink = zeroize::Zeroizing::new(Vec::new());
+            let _ = input.take(MAX_INPUT).read_to_end(&mut sink);
+            return Err(Error::StoreRefused {
+                host: crate::output::one_line(host),
+                profile: target.map(|t| t.profile.clone()),
+            }
+            .into());
+        }
+        Action::Forget => {
+            if let Some(t) = target {
+                tokens.reject(&t.profile, None)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The `credentials_helper` block `tok setup terraform` adds to the CLI configuration.
+pub const HELPER_BLOCK: &str = "credentials_helper \"tok\" {}\n";
+
+/// The comment line before [`HELPER_BLOCK`]; its variant records what else setup changed, so
+/// that `--remove` restores the file byte for byte.
+const MARK: &str = "# Added by `tok setup terraform`; `tok setup terraform --remove` takes it out";
+const MARK_NEWLINE: &str = " (and the line break before it)";
+const MARK_CREATED: &str = " (and the file: it did not exist)";
+
+/// What the CLI configuration holds about credentials helpers.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HelperConfig {
+    /// No `credentials_helper` block.
+    None,
+    /// `credentials_helper "tok"`.
+    Tok,
+    /// Another helper: Terraform uses only one.
+    Other(String),
+}
+
+/// The `credentials_helper` block of a CLI configuration (HCL), found by its first line.
+pub fn helper_in(text: &str) -> HelperConfig {
+    for line in text.lines() {
+        let l = line.trim_start();
+        let Some(rest) = l.strip_prefix("credentials_helper") else {
+            continue;
+        };
+        let name = rest.trim_start().trim_start_matches('"');
+        let name: String = name
+            .chars()
+            .take_while(|c| *c != '"' && *c != ' ')
+            .collect();
+        return if name == "tok" {
+            HelperConfig::Tok
+        } else {
+            HelperConfig::Other(name)
+        };
+    }
+    HelperConfig::None
+}
+
+/// The CLI configuration with tok's block added (`existing`: the file's content, `None` when
+/// it does not exist).
+pub fn add_helper(existing: Option<&str>) -> String {
+    match existing {
+        None => format!("{MARK}{MARK_CREATED}\n{HELPER_BLOCK}"),
+        Some(t) if !t.is_empty() && !t.ends_with('\n') => {
+            format!("{t}\n{MARK}{MARK_NEWLINE}\n{HELPER_BLOCK}")
+        }
+        Some(t) => format!("{t}{MARK}\n{HELPER_BLOCK}"),
+    }
+}
+
+/// The CLI configuration with tok's block taken out again: `Some(None)` when the file should be
+/// deleted (setup created it), `None` when the block tok adds is not there.
+pub fn remove_helper(text: &str) -> Option<Option<String>> {
+    let created = format!("{MARK}{MARK_CREATED}\n{HELPER_BLOCK}");
+    if text == created {
+        return Some(None);
+    }
+    let newline = format!("\n{MARK}{MARK_NEWLINE}\n{HELPER_BLOCK}");
+    if let Some(i) = text.rfind(&newline) {
+        return Some(Some(format!(
+            "{}{}",
+            &text[..i],
+            &text[i + newline.len()..]
+        )));
+    }
+    let plain = format!("{MARK}\n{HELPER_BLOCK}");
+    let i = text.rfind(&plain)?;
+    Some(Some(format!("{}{}", &text[..i], &text[i + plain.len()..])))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::helpers::Token;
+    use crate::secret::AccessToken;
+
+    #[derive(Default)]
+    struct Fake {
+        asked: Vec<(String, String)>,
+        rejected: Vec<String>,
+    }
+
+    impl Tokens for Fake {
+        fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
+            self.asked.push((profile.into(), host.into()));
+            Ok(Token {
+                access_token: AccessToken::new("at-\"tf\""),
+                expires_at: Some(100),
+            })
+        }
+        fn reject(&mut self, profile: &str, _: Option<&str>) -> anyhow::Result<bool> {
+            self.rejected.push(profile.into());
+            Ok(true)
+        }
+    }
+
+    fn targets() -> Vec<TerraformTarget> {
+        vec![
+            TerraformTarget {
+                profile: "work".into(),
+                host: "registry.example.com".into(),
+            },
+            TerraformTarget {
+                profile: "local".into(),
+                host: "127.0.0.1:8443".into(),
+            },
+        ]
+    }
+
+    fn run(action: &str, host: &str, input: &str, fake: &mut Fake) -> (anyhow::Result<()>, String) {
+        let mut out = vec![];
+        let o = main(
+            Action::try_from(action).unwrap(),
+            host,
+            Cursor::new(input.as_bytes()),
+            &mut out,
+            &targets(),
+            fake,
+        );
+        (o, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn get_answers_listed_hosts_exactly_and_nothing_else() {
+        let mut f = Fake::default();
+        let (o, out) = run("get", "registry.example.com", "", &mut f);
+        assert!(o.is_ok());
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v, serde_json::json!({"token": "at-\"tf\""}));
+        assert_eq!(run("get", "Registry.Example.com:443", "", &mut f).1, out);
+        assert!(run("get", "127.0.0.1:8443", "", &mut f).0.is_ok());
+        for other in [
+            "registry.example.com:8443",
+            "127.0.0.1",
+            "127.0.0.1:8444",
+            "evil.example.com",
+            "registry.example.com/x",
+            "",
+        ] {
+            assert_eq!(run("get", other, "", &mut f).1, "{}\n", "{other}");
+        }
+        assert_eq!(
+            f.asked,
+            [
+                ("work".to_string(), "registry.example.com".to_string()),
+                ("work".into(), "registry.example.com".into()),
+                ("local".into(), "127.0.0.1:8443".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn forget_evicts_and_store_refuses() {
+        let mut f = Fake::default();
+        assert_eq!(run("forget", "127.0.0.1:8443", "", &mut f).1, "");
+        assert_eq!(run("forget", "other.example", "", &mut f).1, "");
+        assert_eq!(f.rejected, ["local"]);
+        let (o, out) = run("store", "registry.example.com", r#"{"token":"x"}"#, &mut f);
+        match o.unwrap_err().downcast::<Error>() {
+            Ok(Error::StoreRefused { host, profile }) => {
+                assert_eq!(host, "registry.example.com");
+                assert_eq!(profile.as_deref(), Some("work"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(out, "");
+        assert!(f.asked.is_empty());
+        assert!(Action::try_from("erase").is_err());
+    }
+
+    #[test]
+    fn hosts_normalise_as_terraform_names_them() {
+        assert_eq!(
+            normalize_host(" App.Terraform.IO ").unwrap(),
+            "app.terraform.io"
+        );
+        assert_eq!(normalize_host("h.example:443").unwrap(), "h.example");
+        assert_eq!(normalize_host("127.0.0.1:8443").unwrap(), "127.0.0.1:8443");
+        for bad in ["https://h.example", "h.example/x", "u@h.example", "", "a b"] {
+            assert!(normalize_host(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_helper_block_comes_out_byte_for_byte() {
+        for before in [
+            None,
+            Some(""),
+            Some("plugin_cache_dir = \"/tmp/p\"\n"),
+            Some("disable_checkpoint = true"),
+            Some("# only a comment\n\n"),
+        ] {
+            let added = add_helper(before);
+            assert_eq!(helper_in(&added), HelperConfig::Tok, "{added}");
+            assert_eq!(
+                remove_helper(&added),
+                Some(before.map(str::to_string)),
+                "{before:?}"
+            );
+        }
+        assert_eq!(remove_helper("credentials_helper \"tok\" {}\n"), None);
+        assert_eq!(
+            helper_in("  credentials_helper \"other\" {\n  args = []\n}\n"),
+            HelperConfig::Other("other".into())
+        );
+        assert_eq!(
+            helper_in("# credentials_helper \"x\" {}\n"),
+            HelperConfig::None
+        );
+    }
+}

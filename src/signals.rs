@@ -27,6 +27,8 @@ mod imp {
     /// The first signal that arrived while armed (0: none).
     static PENDING: AtomicI32 = AtomicI32::new(0);
     static REGISTERED: OnceLock<()> = OnceLock::new();
+    static STOP_MODE: AtomicBool = AtomicBool::new(false);
+    static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
 
     const NOTE: &[u8] = b"tok: finishing the refresh in flight so that the session is not lost; \
         signal again to quit now\n";
@@ -34,26 +36,43 @@ mod imp {
     /// Runs in signal context: only atomics, write(2) and signal-hook's async-signal-safe
     /// emulation of the default action.
     fn on_signal(sig: libc::c_int) {
-        if ARMED.load(Ordering::SeqCst)
-            && PENDING
+        if ARMED.load(Ordering::SeqCst) {
+            if PENDING
                 .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
                 .is_ok()
-        {
-            // SAFETY: write(2) of a static buffer to stderr. signal-hook has no signal-safe
-            // write, and std's stderr takes a lock.
-            unsafe {
-                libc::write(2, NOTE.as_ptr().cast(), NOTE.len());
+            {
+                unsafe {
+                    libc::write(2, NOTE.as_ptr().cast(), NOTE.len());
+                }
+                return;
             }
+            // A second signal inside the critical section: quit now, as the note says.
+            let _ = emulate_default_handler(sig);
+            return;
+        }
+        settle(sig);
+    }
+
+    /// What a signal outside the critical section does: stop a process that asked to be
+    /// stopped gracefully (`--watch`, see [`super::stop`]), else the default action.
+    fn settle(sig: libc::c_int) {
+        if STOP_MODE.load(Ordering::SeqCst) && sig != SIGHUP {
+            STOP_REQUESTED.store(true, Ordering::SeqCst);
         } else {
-            // No guard (it was dropped), or a second signal: the user insists. Die now, as
-            // they would have without tok's help.
             let _ = emulate_default_handler(sig);
         }
     }
 
-    /// Installs the handlers the first time a guard is made; they stay for the life of the
-    /// process (signal-hook cannot hand back the previous disposition) and act as the default
-    /// action while no guard lives.
+    /// `stop::install`: SIGINT and SIGTERM set a flag the process polls instead of ending it.
+    pub fn install_stop() {
+        register();
+        STOP_MODE.store(true, Ordering::SeqCst);
+    }
+
+    pub fn stop_requested() -> bool {
+        STOP_REQUESTED.load(Ordering::SeqCst)
+    }
+
     fn register() {
         REGISTERED.get_or_init(|| {
             for sig in SIGNALS {
@@ -96,8 +115,9 @@ mod imp {
             ARMED.store(false, Ordering::SeqCst);
             let sig = PENDING.swap(0, Ordering::SeqCst);
             if sig != 0 {
-                // What arrived meanwhile now takes its default action (the process ends).
-                let _ = emulate_default_handler(sig);
+                // What arrived meanwhile now takes effect: the default action (the process
+                // ends), or a graceful stop where one was asked for.
+                settle(sig);
             }
         }
     }
@@ -132,34 +152,17 @@ impl Default for Deferred {
 /// (`tok print --watch`): a write in progress is finished first. Installed once; a [`Deferred`]
 /// guard taken meanwhile restores this handler and re-raises what it held back, so a signal that
 /// arrives during a refresh lands here too.
+/// For a process that runs until told to stop (`print --watch`): SIGINT and SIGTERM set a flag
+/// it polls, so it finishes a write in progress and exits 0. Inside a refresh the signal waits
+/// for the refresh to be stored first, as everywhere ([`Deferred`]).
 #[cfg(unix)]
 pub mod stop {
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    static REQUESTED: AtomicBool = AtomicBool::new(false);
-
-    extern "C" fn request(_: libc::c_int) {
-        REQUESTED.store(true, Ordering::SeqCst);
-    }
-
-    /// Route SIGINT and SIGTERM to [`requested`] from now on.
     pub fn install() {
-        for sig in [libc::SIGINT, libc::SIGTERM] {
-            // SAFETY: a plain sigaction call with a zeroed, then filled struct; the handler only
-            // stores to an atomic.
-            unsafe {
-                let mut act: libc::sigaction = std::mem::zeroed();
-                act.sa_sigaction = request as *const () as libc::sighandler_t;
-                libc::sigemptyset(&mut act.sa_mask);
-                act.sa_flags = libc::SA_RESTART;
-                libc::sigaction(sig, &act, std::ptr::null_mut());
-            }
-        }
+        super::imp::install_stop();
     }
 
-    /// Whether SIGINT or SIGTERM arrived since [`install`].
     pub fn requested() -> bool {
-        REQUESTED.load(Ordering::SeqCst)
+        super::imp::stop_requested()
     }
 }
 

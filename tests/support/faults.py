@@ -152,7 +152,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send(503, f"<html>{c}</html>", "text/html")
         elif mode == "always503":
             self.send(503, f"<html>{c}</html>", "text/html")
-        elif mode in ("ratelimit", "storm503", "proxy"):
+        elif mode == "storm503ra" and n <= 3:
+            # A server's deliberate overload answer: 503 with Retry-After.
+            self.send(503, f"<html>{c}</html>", "text/html", [("Retry-After", "0")])
+        elif mode == "always503ra":
+            self.send(503, f"<html>{c}</html>", "text/html", [("Retry-After", "1")])
+        elif mode == "proxy503_after_upstream":
+            # A proxy (Envoy, Istio, nginx) that forwarded the refresh, which the provider
+            # processed (and rotated), then answers a bare 503 instead of the response.
+            self.forward(body)
+            self.send(503, f"<html>{c}</html>", "text/html")
+        elif mode in ("ratelimit", "storm503", "storm503ra", "proxy"):
             self.relay(body)
         elif mode == "skew_ahead":
             self.date_offset = 600  # the Date header of this response only

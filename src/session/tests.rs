@@ -103,14 +103,6 @@ impl TokenStore for RecordingStore {
         self.note("save_rotated", blob);
         self.inner.save(account, blob)
     }
-    fn save_unchanged_refresh_token(
-        &self,
-        account: &str,
-        blob: &SecretString,
-    ) -> Result<(), StoreError> {
-        self.note("save_unchanged", blob);
-        self.inner.save(account, blob)
-    }
     fn delete(&self, account: &str) -> Result<bool, StoreError> {
         self.inner.delete(account)
     }
@@ -389,19 +381,77 @@ fn a_rotated_refresh_token_is_stored_before_the_cache_is_written() {
     assert!(last.ok && last.rotated && last.at == NOW);
 }
 
+// See: issue 11 item 8 — a non-rotating refresh rewrote the session (without fsync). The refresh
+// token did not change and the access token lives in the cache: the store is not written at all.
 #[test]
-fn an_unrotated_refresh_token_is_kept_and_saved_without_durability() {
-    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
-    w.stored(interactive("rt-1"), None);
-    w.serve(60).expect("served");
+fn an_unrotated_refresh_does_not_write_the_store() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", Some("rt-1")))));
+    w.stored(interactive("rt-1"), Some(w.token("at-1", -5)));
+    let s = w.serve(60).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-2");
+    // The log holds every store write: there is none.
+    assert_eq!(w.log(), ["refresh with rt-1"]);
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "at-2");
+    let stored = w.stored_session();
     assert_eq!(
-        w.log(),
-        [
-            "refresh with rt-1",
-            "save_unchanged refresh token rt-1 (cache holds none)",
-        ]
+        stored.access.map(|a| a.access_token.expose().to_string()),
+        Some("at-1".into()),
+        "the stored session is untouched"
     );
     assert_eq!(read_state(&w.ctx.paths, "w").rotates, Some(false));
+    // The next print is served from the cache; with the cache gone, the expired stored token is
+    // not served: a refresh is.
+    assert_eq!(w.serve(60).expect("served").source, Source::Cache);
+    files::evict_cache(&w.ctx.paths, "w");
+    assert_eq!(w.serve(60).expect("served").source, Source::Refreshed);
+    assert_eq!(w.log(), ["refresh with rt-1", "refresh with rt-1"]);
+}
+
+// See: issue 11 item 18 — after a narrowed refresh rotated the session, the provider may revoke
+// the access tokens of the old refresh token; tok kept serving the cached default token.
+#[test]
+fn a_rotating_refresh_drops_the_sessions_other_cached_access_tokens() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-narrow", Some("rt-2")))));
+    w.cache("at-default", 3600);
+    w.stored(interactive("rt-1"), Some(w.token("at-default", 3600)));
+    let other = Narrow {
+        scope: Some("api:write".into()),
+        audience: None,
+    };
+    files::write_cache(
+        &w.ctx.paths,
+        &w.ctx.printer,
+        &other.cache_key("w"),
+        &w.token("at-other", 3600),
+    );
+    let narrow = Narrow {
+        scope: Some("api:read".into()),
+        audience: None,
+    };
+    let s = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-narrow");
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "none");
+    assert_eq!(
+        cached_at(&w.ctx.paths.token_cache(&other.cache_key("w"))),
+        "none"
+    );
+    assert_eq!(
+        cached_at(&w.ctx.paths.token_cache(&narrow.cache_key("w"))),
+        "at-narrow"
+    );
+    let stored = w.stored_session();
+    assert_eq!(
+        stored.grant.refresh_token().map(|r| r.expose()),
+        Some("rt-2")
+    );
+    assert!(stored.access.is_none(), "the old default token is not kept");
+    // The next default print refreshes with the rotated token instead of serving at-default.
+    let s = w.serve(60).expect("served");
+    assert_eq!(s.source, Source::Refreshed);
+    assert_eq!(
+        w.log().last().map(String::as_str),
+        Some("refresh with rt-2")
+    );
 }
 
 #[test]

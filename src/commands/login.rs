@@ -94,11 +94,28 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         .transpose()?
         .map(RefreshToken::new);
     let endpoints = env.ctx.endpoints(&profile)?;
-    let flow = choose_flow(
-        args.flow().unwrap_or(profile.flow),
-        &endpoints,
-        args.no_browser,
-    );
+    let wanted = args.flow().unwrap_or(profile.flow);
+    if wanted == Flow::Device
+        && interactive
+        && !args.paste
+        && endpoints.device_authorization.is_none()
+    {
+        // An explicit device flow (`--device`, or `flow = "device"`) is what people ask for over
+        // SSH: running the browser flow instead would only wait out its timeout.
+        return Err(Hinted::new(
+            Code::Config,
+            format!(
+                "{} publishes no device authorization endpoint, so profile `{name}` cannot use the device flow",
+                profile.issuer
+            ),
+            Some(format!(
+                "set `device_authorization_endpoint = \"https://…\"` under [profiles.{name}] in {}, or log in with --browser",
+                config.path.display()
+            )),
+        )
+        .into());
+    }
+    let flow = choose_flow(wanted, &endpoints, args.no_browser);
     let store_kind = env.ctx.store_override.unwrap_or(StoreKind::Auto);
     // Open the store before asking the user to approve anything: a locked keychain should fail
     // now, not after the login.
@@ -305,7 +322,8 @@ fn seed_refresh_token(
 }
 
 /// `auto` picks the browser flow when a display is available and not over SSH, else the device
-/// flow; an explicit choice is kept. A flow the server does not offer falls back to the other.
+/// flow; an explicit choice is kept. A browser flow the server does not offer falls back to the
+/// device flow (`run` refuses an explicit device flow without a device endpoint before this).
 pub fn choose_flow(wanted: Flow, ep: &Endpoints, no_browser: bool) -> Flow {
     let has_browser = ep.authorization.is_some();
     let has_device = ep.device_authorization.is_some();

@@ -219,3 +219,39 @@ fn the_loopback_listener_survives_a_hostile_local_client() {
     assert_eq!(step("real_browser")["exit"], 0);
     assert!(provider.active(&tok.print("work")));
 }
+
+// See: issue 11 item 17 — `--device` against an issuer without a device endpoint silently ran the
+// browser flow (and, over SSH, waited out its timeout).
+#[test]
+fn device_without_a_device_endpoint_fails_at_once_naming_the_key() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let path = tok.path("config/tok/config.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // Endpoints named in the profile, none for the device flow: discovery is not read.
+    let i = &provider.issuer;
+    std::fs::write(
+        &path,
+        format!(
+            "[profiles.nodev]\nissuer = \"{i}\"\nclient_id = \"tok-cli\"\n\
+             scopes = [\"openid\", \"offline_access\"]\n\
+             authorization_endpoint = \"{i}/auth\"\ntoken_endpoint = \"{i}/token\"\n"
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let r = tok.run(&["login", "-p", "nodev", "--device", "--timeout", "60s"]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "at once"
+    );
+    assert!(r.stderr.contains("device_authorization_endpoint"), "{r:?}");
+    assert!(r.stderr.contains("[profiles.nodev]"), "{r:?}");
+    assert!(!r.stderr.contains("Sign in with your browser"), "{r:?}");
+    let codes = &provider.stats()["token_success"]["authorization_code"];
+    assert!(
+        codes.as_u64().unwrap_or(0) == 0,
+        "no browser login ran: {codes}"
+    );
+}

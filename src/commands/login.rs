@@ -50,6 +50,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         // Validate now, so a bad flag never leaves a broken file behind.
         let existed = config.file.profiles.contains_key(&name);
         config.file = config::parse(&text, &config.path)?;
+        config.text = text.clone();
         if existed {
             pending = Some(text);
         } else {
@@ -58,7 +59,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
             config::save(&config.path, &text)?;
         }
     }
-    let profile = config.profile(&name)?;
+    let mut profile = config.profile(&name)?;
     let interactive = !(args.client_credentials || args.refresh_token_stdin);
     if profile.is_dpop() && !interactive {
         return Err(Hinted::new(
@@ -93,7 +94,27 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         .then(|| read_secret(None, None, "refresh token"))
         .transpose()?
         .map(RefreshToken::new);
-    let endpoints = env.ctx.endpoints(&profile)?;
+    let mut endpoints = env.ctx.endpoints_for_login(&profile)?;
+    if let Some(stated) = endpoints.stated_issuer.clone()
+        && stated != profile.issuer_text
+    {
+        // Only a trailing slash differs (discovery checked that): keep the issuer as the
+        // document states it, so that every later comparison can be exact (RFC 8414 §3.3).
+        p.info(format!(
+            "{} states its issuer as {stated}; profile `{name}` keeps it in that form",
+            profile.issuer_text
+        ));
+        let up = ProfileUpdate {
+            issuer: Some(stated),
+            ..ProfileUpdate::default()
+        };
+        let text = config::upsert_profile(&config.text, &config.path, &name, &up)?;
+        config.file = config::parse(&text, &config.path)?;
+        config.text = text.clone();
+        pending = Some(text);
+        profile = config.profile(&name)?;
+        endpoints = env.ctx.endpoints(&profile)?;
+    }
     let wanted = args.flow().unwrap_or(profile.flow);
     if wanted == Flow::Device
         && interactive

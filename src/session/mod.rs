@@ -162,6 +162,11 @@ impl Ctx {
         self.remote.endpoints(profile)
     }
 
+    /// The endpoints of `profile` for a login (see [`endpoint::Remote::endpoints_for_login`]).
+    pub fn endpoints_for_login(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
+        self.remote.endpoints_for_login(profile)
+    }
+
     /// The token endpoint refreshes and client-credentials tokens go through.
     pub fn token_endpoint(&self) -> &dyn TokenEndpoint {
         match &self.endpoint {

@@ -255,3 +255,46 @@ fn device_without_a_device_endpoint_fails_at_once_naming_the_key() {
         "no browser login ran: {codes}"
     );
 }
+
+// See: issue 11 item 14 — a trailing slash was ignored at every issuer comparison. Now a login
+// accepts one slash of difference and keeps the issuer as discovery states it; afterwards the
+// comparison is exact (RFC 8414 §3.3).
+#[test]
+fn the_issuer_is_kept_as_discovery_states_it_then_compared_exactly() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let slashed = format!("{}/", provider.issuer);
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &slashed,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--browser",
+        "--timeout",
+        "60s",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let path = tok.path("config/tok/config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    let stated = format!("issuer = \"{}\"\n", provider.issuer);
+    assert!(config.contains(&stated), "{config}");
+    assert!(provider.active(&tok.print("work")));
+    assert!(tok.run(&["print", "-p", "work", "--force-refresh"]).ok());
+    // Edited back to the other spelling, the profile no longer matches its document exactly.
+    std::fs::write(
+        &path,
+        config.replace(&stated, &format!("issuer = \"{slashed}\"\n")),
+    )
+    .unwrap();
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(r.stderr.contains("names issuer"), "{r:?}");
+    assert!(r.stderr.contains("tok login"), "{r:?}");
+}

@@ -1,4 +1,5 @@
-//! Authorization server metadata: OIDC discovery, then RFC 8414, then the profile's overrides.
+//! Authorization server metadata: OIDC discovery merged with RFC 8414 metadata (endpoints one
+//! lacks are taken from the other, both naming the same issuer), then the profile's overrides.
 //!
 //! The document is cached on disk (`$XDG_CACHE_HOME/tok/discovery/`) for [`CACHE_LIFETIME`] so
 //! that a refresh does not fetch it every time, and `print`'s cached path never reads it at all.
@@ -164,7 +165,8 @@ fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
     })
 }
 
-/// Fetch the metadata from the network: OIDC first, then RFC 8414. `expected` is the issuer as
+/// Fetch the metadata from the network: OIDC first, its gaps filled from RFC 8414 (or RFC 8414
+/// alone when there is no OIDC document). `expected` is the issuer as
 /// configured, which the document must name (as `how` says).
 pub fn fetch(
     http: &Http,
@@ -172,15 +174,49 @@ pub fn fetch(
     expected: &str,
     how: IssuerMatch,
 ) -> Result<Metadata, OAuthError> {
-    let mut last = None;
-    for url in well_known_urls(issuer) {
-        match fetch_one(http, issuer, &url, expected, how) {
-            Ok(m) => return Ok(m),
-            Err(e @ OAuthError::Unavailable { .. }) => return Err(e),
-            Err(e) => last = Some(e),
+    let [oidc, oauth]: [Url; 2] = well_known_urls(issuer)
+        .try_into()
+        .expect("two well-known URLs");
+    let first = match fetch_one(http, issuer, &oidc, expected, how) {
+        Ok(m) => m,
+        Err(e @ OAuthError::Unavailable { .. }) => return Err(e),
+        Err(_) => return fetch_one(http, issuer, &oauth, expected, how),
+    };
+    if first.is_complete() {
+        return Ok(first);
+    }
+    // Some servers list an endpoint (often `revocation_endpoint`) only in their RFC 8414
+    // metadata: fill the gaps from it, best effort, if it names the very same issuer.
+    Ok(match fetch_one(http, issuer, &oauth, expected, how) {
+        Ok(second) if second.issuer == first.issuer => first.merged_with(second),
+        _ => first,
+    })
+}
+
+impl Metadata {
+    /// Whether every endpoint tok may use is named.
+    fn is_complete(&self) -> bool {
+        self.authorization_endpoint.is_some()
+            && self.token_endpoint.is_some()
+            && self.device_authorization_endpoint.is_some()
+            && self.revocation_endpoint.is_some()
+    }
+
+    /// `self`, with the endpoints it lacks taken from `other` (a document of the same issuer).
+    fn merged_with(self, other: Metadata) -> Metadata {
+        Metadata {
+            issuer: self.issuer,
+            authorization_endpoint: self.authorization_endpoint.or(other.authorization_endpoint),
+            token_endpoint: self.token_endpoint.or(other.token_endpoint),
+            device_authorization_endpoint: self
+                .device_authorization_endpoint
+                .or(other.device_authorization_endpoint),
+            revocation_endpoint: self.revocation_endpoint.or(other.revocation_endpoint),
+            authorization_response_iss_parameter_supported: self
+                .authorization_response_iss_parameter_supported
+                || other.authorization_response_iss_parameter_supported,
         }
     }
-    Err(last.expect("two URLs were tried"))
 }
 
 fn fetch_one(

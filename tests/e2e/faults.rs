@@ -48,6 +48,11 @@ impl Faults {
         format!("http://127.0.0.1:{}/{mode}/token", self.port)
     }
 
+    /// The issuer of a metadata mode (`split_metadata`, …).
+    pub fn issuer(&self, mode: &str) -> String {
+        format!("http://127.0.0.1:{}/{mode}", self.port)
+    }
+
     /// Requests received per mode.
     pub fn hits(&self, mode: &str) -> u64 {
         let r = tok::oauth::http::Http::default()

@@ -102,6 +102,7 @@ fn save_new_session(
         refreshed_at: None,
     };
     let previous = read_state(&ctx.paths, &profile.name).store;
+    let replaced = replaced_sessions(ctx, profile, store, previous);
     store.save(&profile.name, &session.to_blob())?;
     // Scoped tokens of the previous session must not outlive it.
     evict_cache(&ctx.paths, &profile.name);
@@ -130,6 +131,7 @@ fn save_new_session(
             ));
         }
     }
+    revoke_replaced(ctx, profile, &session, replaced);
     write_cache(&ctx.paths, &ctx.printer, &profile.name, &token);
     let state = ProfileState {
         store: Some(store.kind()),
@@ -149,6 +151,75 @@ fn save_new_session(
         &token.access_token,
     ));
     Ok(token)
+}
+
+/// The sessions a login is about to replace: the one in the target store, the file store's (an
+/// earlier fallback) and the one in the store the state recorded, if another. Read before the
+/// new session overwrites or deletes them, so their grants can be revoked after. A session that
+/// cannot be read (another issuer, a locked keychain) is skipped with a warning.
+fn replaced_sessions(
+    ctx: &Ctx,
+    profile: &Profile,
+    target: &dyn TokenStore,
+    previous: Option<StoreKind>,
+) -> Vec<Session> {
+    let mut found = vec![];
+    let mut read = |s: &dyn TokenStore| {
+        match load_session(s, profile) {
+        Ok(Some(old)) => found.push(old),
+        Ok(None) => {}
+        Err(e) => ctx.printer.warn(format!(
+            "the previous session of profile `{}` in the {} could not be read, so it is not              revoked at the provider: {e:#}",
+            profile.name,
+            s.describe()
+        )),
+    }
+    };
+    read(target);
+    if target.kind() != StoreKind::File {
+        read(&store::file::FileStore::new(&ctx.paths));
+    }
+    if let Some(old) =
+        previous.filter(|k| *k != target.kind() && *k != StoreKind::File && *k != StoreKind::Auto)
+        && let Ok(s) = store::open(
+            old,
+            &ctx.paths,
+            &ctx.printer,
+            &profile.name,
+            store::Access::Read,
+            ctx.settings.keychain_timeout,
+        )
+    {
+        read(s.as_ref());
+    }
+    found
+}
+
+/// Revoke the grants of the `replaced` sessions (RFC 7009), best effort: a login must not leave
+/// a refresh token alive at the provider that no store holds any more. A failure is a warning.
+fn revoke_replaced(ctx: &Ctx, profile: &Profile, new: &Session, replaced: Vec<Session>) {
+    let mut seen = vec![];
+    for old in replaced {
+        let Some(rt) = old.grant.refresh_token() else {
+            continue;
+        };
+        let fp = rt.fingerprint();
+        if new.grant.refresh_token().is_some_and(|n| n.same_as(rt)) || seen.contains(&fp) {
+            continue;
+        }
+        seen.push(fp);
+        match revoke(ctx, profile, &old) {
+            Some(Ok(())) => ctx.printer.verbose(format!(
+                "revoked the previous session's refresh token {} at the provider",
+                rt.fingerprint()
+            )),
+            Some(Err(e)) => ctx.printer.warn(format!(
+                "the previous session of profile `{}` was NOT revoked at the provider ({e}); its                  refresh token stays valid there until it expires",
+                profile.name
+            )),
+            None => {}
+        }
+    }
 }
 
 /// What `logout` did.

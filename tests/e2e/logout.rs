@@ -125,3 +125,33 @@ fn a_logout_that_could_not_revoke_says_so_plainly_and_in_json() {
     );
     assert!(!tok.path("data/tok/sessions/work.json").exists());
 }
+
+// See: issue 11 item 11 — a second login (or a login into another store) replaced the session
+// without revoking the previous grant at the provider.
+#[test]
+fn a_second_login_revokes_the_previous_grant_in_any_store() {
+    let provider = Provider::start();
+    let keyring = crate::support::Keyring::start();
+    let tok = Tok::new().with_keyring(&keyring);
+    tok.login(&provider, "work");
+    let rt1 = tok.refresh_token("work");
+    let at1 = tok.print("work");
+    // Again, into the same store (the file store).
+    tok.login(&provider, "work");
+    let rt2 = tok.refresh_token("work");
+    assert_ne!(rt1, rt2);
+    assert!(!provider.active(&rt1), "the first grant was revoked");
+    assert!(!provider.active(&at1));
+    assert!(provider.active(&rt2), "the new session is alive");
+    // Again, into the keychain: the file store's session is revoked too.
+    let tok = tok.env("TOK_STORE", "keychain");
+    tok.login(&provider, "work");
+    assert!(!provider.active(&rt2), "the file store's grant was revoked");
+    let blob: serde_json::Value =
+        serde_json::from_str(&keyring.lookup("work").expect("in the keychain")).unwrap();
+    let rt3 = blob["refresh_token"].as_str().unwrap().to_string();
+    assert!(provider.active(&rt3));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    tok.assert_no_leak(&[rt1, rt2, rt3, at1]);
+}

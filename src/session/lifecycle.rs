@@ -143,6 +143,7 @@ fn save_new_session(
         rotates: None,
         clock_skew: None,
         dpop_jkt,
+        moved_from: None,
     };
     write_state(&ctx.paths, &profile.name, &state);
     ctx.audit(audit::Event::login(
@@ -253,6 +254,18 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
         }
     }
     store.delete(&profile.name)?;
+    if let Some(from) = read_state(&ctx.paths, &profile.name).moved_from {
+        // The store that refused a rotated refresh token still holds the spent one.
+        let _ = store::open(
+            from,
+            &ctx.paths,
+            &ctx.printer,
+            &profile.name,
+            store::Access::Read,
+            ctx.settings.keychain_timeout,
+        )
+        .and_then(|s| s.delete(&profile.name));
+    }
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
     ctx.audit(audit::Event::logout(&profile.name, &report));

@@ -15,7 +15,7 @@ use crate::oauth::token::TokenResponse;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::store::{self, StoreKind, TokenStore};
 
-use super::files::{evict_cache, read_state, write_cache, write_state};
+use super::files::{evict_cache, read_state, write_cache, write_state, write_state_durably};
 use super::model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, Session, clock_skew,
 };
@@ -434,6 +434,15 @@ pub(crate) fn save_rotated(
     };
     let file = store::file::FileStore::new(&ctx.paths);
     if store.kind() != StoreKind::File && file.save_rotated(&profile.name, &blob).is_ok() {
+        // Where the live session is, durably, before anything else: the refusing store still
+        // holds the spent refresh token, and the state must send every later run to the file.
+        let mut state = read_state(&ctx.paths, &profile.name);
+        state.store = Some(StoreKind::File);
+        state.moved_from = Some(store.kind());
+        if let Err(e) = write_state_durably(&ctx.paths, &profile.name, &state) {
+            ctx.printer
+                .warn(format!("could not record that the session moved: {e:#}"));
+        }
         ctx.printer.warn(moved_to_file_warning(
             &store.describe(),
             &err,

@@ -613,6 +613,29 @@ fn a_rotated_refresh_token_the_keychain_refuses_lands_in_the_file_store() {
     assert_eq!(back.grant.refresh_token().unwrap().expose(), "rt-rotated");
 }
 
+// See: issue 11 item 7 — after a keychain refused a rotated refresh token, an explicit
+// `--store`/`TOK_STORE` won over the state on the next run and read the keychain's old, spent
+// refresh token. The state (written durably) now wins until a login resolves it.
+#[test]
+fn after_a_fallback_the_file_store_wins_over_a_store_override_until_a_login() {
+    let mut w = World::new(never());
+    let s = session(interactive("rt-rotated"), None);
+    refresh::save_rotated(&w.ctx, &w.profile, &RefusingStore, &s).expect("kept");
+    let state = read_state(&w.ctx.paths, "w");
+    assert_eq!(state.store, Some(StoreKind::File));
+    assert_eq!(state.moved_from, Some(StoreKind::Keychain));
+    for wanted in [StoreKind::Keychain, StoreKind::Keyutils, StoreKind::Auto] {
+        w.ctx.store_override = Some(wanted);
+        assert_eq!(w.ctx.store_kind_for("w"), StoreKind::File, "{wanted:?}");
+    }
+    // A login writes a fresh state: the override counts again.
+    let resp = tokens("at-new", Some("rt-new"));
+    lifecycle::save_login(&w.ctx, &w.profile, &w.store, resp, NOW, None).expect("saved");
+    w.ctx.store_override = Some(StoreKind::Keychain);
+    assert_eq!(w.ctx.store_kind_for("w"), StoreKind::Keychain);
+    assert_eq!(read_state(&w.ctx.paths, "w").moved_from, None);
+}
+
 // See: issue 10 — the warning lost its line continuations and printed runs of spaces.
 #[test]
 fn the_warning_of_a_refused_rotated_token_is_one_clean_sentence() {

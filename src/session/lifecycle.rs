@@ -88,7 +88,7 @@ fn save_new_session(
     sent_at: i64,
     grant: Grant,
 ) -> anyhow::Result<CachedToken> {
-    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let _lock = ProfileLock::acquire_for(ctx, &profile.name, Some(store.kind()))?;
     let dpop_jkt = grant.dpop_key().map(DpopKey::thumbprint);
     let token =
         CachedToken::from_response(profile, &resp, sent_at, profile.scope_string().as_deref());

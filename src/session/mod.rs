@@ -202,6 +202,15 @@ impl Ctx {
     /// resolves it, whatever `--store`/`TOK_STORE` say, with a warning each time), else the
     /// override, else the store recorded at login.
     pub fn store_kind_for(&self, profile: &str) -> StoreKind {
+        let (kind, warning) = self.store_choice(profile);
+        if let Some(w) = warning {
+            self.printer.warn(w);
+        }
+        kind
+    }
+
+    /// [`Ctx::store_kind_for`] without the warning.
+    pub(crate) fn store_choice(&self, profile: &str) -> (StoreKind, Option<String>) {
         let state = read_state(&self.paths, profile);
         // `auto` as an override means "no preference": keep the store chosen at login.
         let wanted = self.store_override.filter(|k| *k != StoreKind::Auto);
@@ -210,15 +219,15 @@ impl Ctx {
                 .filter(|k| *k != StoreKind::File)
                 .map(|k| format!(" (not the {} that --store/TOK_STORE names)", k.as_str()))
                 .unwrap_or_default();
-            self.printer.warn(format!(
+            let warning = format!(
                 "the session of profile `{profile}` is in the file store{ignored}: the {} \
                  refused its rotated refresh token and holds only a spent one. Run `tok login \
                  -p {profile}` to move it back",
                 from.as_str()
-            ));
-            return StoreKind::File;
+            );
+            return (StoreKind::File, Some(warning));
         }
-        wanted.or(state.store).unwrap_or(StoreKind::Auto)
+        (wanted.or(state.store).unwrap_or(StoreKind::Auto), None)
     }
 }
 

@@ -219,6 +219,7 @@ fn test_paths(dir: &Path) -> Paths {
         runtime_dir: dir.join("run"),
         state_dir: dir.join("state"),
         data_dir: dir.join("data"),
+        user_state_dir: dir.join("user-state"),
     }
 }
 

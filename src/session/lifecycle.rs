@@ -30,12 +30,23 @@ pub fn reject_access_token(
     let matches = |t: &CachedToken| fingerprint.is_none_or(|f| t.access_token.fingerprint() == f);
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
     let mut forgot = false;
-    if read_cache(&ctx.paths, profile).is_some_and(|t| matches(&t)) {
+    let rejected = read_cache(&ctx.paths, profile).filter(|t| matches(t));
+    if rejected.is_some() {
         forgot |= evict_cache(&ctx.paths, &profile.name);
     }
+    // The store may hold an older token than the rejected one (a refresh that did not rotate
+    // leaves the store alone): it must not be served in its place.
+    let older = |t: &CachedToken| {
+        rejected
+            .as_ref()
+            .is_some_and(|r| t.obtained_at <= r.obtained_at)
+    };
     let store = ctx.store_for(&profile.name)?;
     if let Some(mut session) = load_session(store.as_ref(), profile)?
-        && session.access.as_ref().is_some_and(matches)
+        && session
+            .access
+            .as_ref()
+            .is_some_and(|t| matches(t) || older(t))
     {
         session.access = None;
         store.save(&profile.name, &session.to_blob())?;

@@ -345,6 +345,8 @@ fn a_token_a_peer_refreshed_while_we_waited_for_the_lock_is_used() {
 fn a_newer_token_in_the_store_is_served_and_cached() {
     let w = World::new(never());
     w.cache("at-1", -5);
+    // A peer refreshed (and rotated) later, but could not write the cache.
+    w.clock.set(NOW + 5);
     w.stored(interactive("rt-1"), Some(w.token("at-store", 3600)));
     let s = w.serve(60).expect("served");
     assert_eq!(
@@ -406,6 +408,34 @@ fn an_unrotated_refresh_does_not_write_the_store() {
     files::evict_cache(&w.ctx.paths, "w");
     assert_eq!(w.serve(60).expect("served").source, Source::Refreshed);
     assert_eq!(w.log(), ["refresh with rt-1", "refresh with rt-1"]);
+}
+
+// With no store write after an unrotated refresh, the store's token (the login's) is older than
+// the cache's: --force-refresh, or a rejected cached token, must not fall back to it.
+#[test]
+fn an_older_stored_token_is_never_served_in_place_of_a_newer_cached_one() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-3", Some("rt-1")))));
+    w.stored(interactive("rt-1"), Some(w.token("at-1", 3600)));
+    w.clock.set(NOW + 10);
+    w.cache("at-2", 3600);
+    let s = access_token(
+        &w.ctx,
+        &w.profile,
+        Want {
+            min_ttl: 60,
+            force_refresh: true,
+        },
+    )
+    .expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-3")
+    );
+    // A client rejects at-3: the cache and the older at-1 in the store are both forgotten.
+    let fp = s.token.access_token.fingerprint();
+    assert!(lifecycle::reject_access_token(&w.ctx, &w.profile, Some(&fp)).expect("forgot"));
+    assert!(w.stored_session().access.is_none());
+    assert_eq!(w.serve(60).expect("served").source, Source::Refreshed);
 }
 
 // See: issue 11 item 18 — after a narrowed refresh rotated the session, the provider may revoke

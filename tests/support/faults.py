@@ -206,7 +206,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send(
                 200,
                 json.dumps(
-                    {"access_token": BIG_TOKEN, "token_type": "Bearer", "expires_in": 3600}
+                    {
+                        "access_token": BIG_TOKEN,
+                        "token_type": "Bearer",
+                        "expires_in": 3600,
+                        # Rotated, so that the session (with this token) is written to the store.
+                        "refresh_token": "big-token-rotated-%d" % n,
+                    }
                 ),
             )
         else:

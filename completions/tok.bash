@@ -732,7 +732,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__logout)
-            opts="-p -v -q -h -V --profile --no-revoke --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --no-revoke --json --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

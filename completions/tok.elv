@@ -109,6 +109,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand --no-revoke 'Forget locally without revoking at the provider'
+            cand --json 'Print what happened as JSON on stdout: `revoked` is false when the grant may still be alive at the provider'
             cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
             cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
             cand -q 'Print nothing on stderr but errors'

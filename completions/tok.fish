@@ -118,6 +118,7 @@ keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential M
 keyutils\t'The Linux kernel key retention service (session keyring)'
 file\t'A 0600 JSON file under the data directory'"
 complete -c tok -n "__fish_tok_using_subcommand logout" -l no-revoke -d 'Forget locally without revoking at the provider'
+complete -c tok -n "__fish_tok_using_subcommand logout" -l json -d 'Print what happened as JSON on stdout: `revoked` is false when the grant may still be alive at the provider'
 complete -c tok -n "__fish_tok_using_subcommand logout" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
 complete -c tok -n "__fish_tok_using_subcommand logout" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c tok -n "__fish_tok_using_subcommand logout" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'

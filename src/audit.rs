@@ -304,6 +304,7 @@ mod tests {
             runtime_dir: dir.join("r"),
             state_dir: dir.join("s/tok"),
             data_dir: dir.join("d"),
+            user_state_dir: dir.join("u"),
         }
     }
 

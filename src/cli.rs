@@ -371,6 +371,11 @@ pub struct LogoutArgs {
     /// Forget locally without revoking at the provider
     #[arg(long)]
     pub no_revoke: bool,
+
+    /// Print what happened as JSON on stdout: `revoked` is false when the grant may still be
+    /// alive at the provider
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Show profiles and their sessions (never a token).

@@ -139,6 +139,10 @@ pub struct ProfileConfig {
 pub struct Profile {
     pub name: String,
     pub issuer: Url,
+    /// The issuer exactly as the config file writes it: what discovery documents and RFC 9207
+    /// `iss` must name, character for character (`Url` would add a slash to a bare host). A
+    /// login adopts the form the discovery document states when only a trailing slash differs.
+    pub issuer_text: String,
     pub client_id: String,
     pub scopes: Vec<String>,
     pub flow: Flow,
@@ -435,6 +439,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         .issuer
         .as_deref()
         .ok_or_else(|| invalid("issuer", "is missing".into()))?;
+    let issuer_text = issuer.to_string();
     let issuer = check_url(issuer).map_err(|m| invalid("issuer", m))?;
     let client_id = raw
         .client_id
@@ -458,6 +463,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     Ok(Profile {
         name: name.to_string(),
         issuer,
+        issuer_text,
         client_id,
         scopes,
         flow: raw.flow.unwrap_or_default(),

@@ -234,6 +234,10 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             Some("the provider or a proxy in front of it is misbehaving; try again later or run with -vv".into()),
         ),
         O::Discovery(_) => (Code::BadResponse, None),
+        O::IssuerMismatch { .. } => (
+            Code::BadResponse,
+            Some("if only a trailing slash differs, `tok login` adopts the issuer as the document states it; otherwise check `issuer` in the profile".into()),
+        ),
         // The OAuth error codes are open-ended strings (RFC 6749 §5.2 and extensions).
         O::Protocol { error, .. } => match error.as_str() {
             "invalid_client" => (Code::Config, Some("check `client_id` in the profile".into())),

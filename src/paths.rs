@@ -10,6 +10,7 @@
 //! | config                       | `$XDG_CONFIG_HOME/tok/config.toml`              |
 //! | access-token cache           | `$XDG_RUNTIME_DIR/tok/`, else `/run/user/UID/tok/` when it is ours, else `$XDG_CACHE_HOME/tok/run/` |
 //! | locks                        | `$XDG_STATE_HOME/tok/locks/`                    |
+//! | locks of per-user stores     | `$HOME/.local/state/tok/locks/` (whatever `XDG_STATE_HOME` says) |
 //! | discovery cache              | `$XDG_CACHE_HOME/tok/discovery/`                |
 //! | profile state (no secrets)   | `$XDG_STATE_HOME/tok/profiles/`                 |
 //! | file store sessions          | `$XDG_DATA_HOME/tok/sessions/`                  |
@@ -30,6 +31,10 @@ pub struct Paths {
     pub runtime_dir: PathBuf,
     pub state_dir: PathBuf,
     pub data_dir: PathBuf,
+    /// Where the locks of per-user stores (keychain, keyutils) live: derived from the home
+    /// directory alone, so that processes with different `XDG_STATE_HOME` (a sandboxed IDE, a
+    /// service unit) that reach the same keychain item meet on the same lock.
+    pub user_state_dir: PathBuf,
 }
 
 impl Paths {
@@ -49,6 +54,7 @@ impl Paths {
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| dirs.data_local_dir().join("state")),
             data_dir: dirs.data_local_dir().to_path_buf(),
+            user_state_dir: user_state_dir().unwrap_or_else(|| dirs.data_local_dir().join("state")),
             cache_dir,
         };
         paths.check_existing()?;
@@ -63,6 +69,7 @@ impl Paths {
             &self.state_dir,
             &self.data_dir,
             &self.cache_dir,
+            &self.user_state_dir,
         ] {
             for sub in ["", "tokens", "locks", "profiles", "sessions", "discovery"] {
                 let dir = root.join(sub);
@@ -86,6 +93,13 @@ impl Paths {
     pub fn lock_file(&self, profile: &str) -> PathBuf {
         self.state_dir.join("locks").join(format!("{profile}.lock"))
     }
+    /// The lock of a session in a per-user store (keychain, keyutils): its scope is the user's,
+    /// like the store's (see [`Paths::user_state_dir`]).
+    pub fn user_lock_file(&self, name: &str) -> PathBuf {
+        self.user_state_dir
+            .join("locks")
+            .join(format!("{name}.lock"))
+    }
     pub fn discovery_cache(&self, issuer: &str) -> PathBuf {
         self.cache_dir
             .join("discovery")
@@ -95,6 +109,18 @@ impl Paths {
         self.state_dir
             .join("profiles")
             .join(format!("{profile}.json"))
+    }
+}
+
+/// `$HOME/.local/state/tok` on Linux: the XDG default, ignoring `XDG_STATE_HOME`, which
+/// sandboxes and service units redirect while the keychain stays the user's one. Elsewhere the
+/// platform's state directory (no `XDG_STATE_HOME` to differ there).
+fn user_state_dir() -> Option<PathBuf> {
+    let base = directories::BaseDirs::new()?;
+    if cfg!(target_os = "linux") {
+        Some(base.home_dir().join(".local/state/tok"))
+    } else {
+        directories::ProjectDirs::from("", "", "tok").map(|d| d.data_local_dir().join("state"))
     }
 }
 

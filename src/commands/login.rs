@@ -51,6 +51,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         // Validate now, so a bad flag never leaves a broken file behind.
         let existed = config.file.profiles.contains_key(&name);
         config.file = config::parse(&text, &config.path)?;
+        config.text = text.clone();
         if existed {
             pending = Some(text);
         } else {
@@ -59,7 +60,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
             config::save(&config.path, &text)?;
         }
     }
-    let profile = config.profile(&name)?;
+    let mut profile = config.profile(&name)?;
     if let Some(wi) = &profile.workload {
         return workload_login(env, &profile, wi, &config.path, pending);
     }
@@ -97,12 +98,49 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         .then(|| read_secret(None, None, "refresh token"))
         .transpose()?
         .map(RefreshToken::new);
-    let endpoints = env.ctx.endpoints(&profile)?;
-    let flow = choose_flow(
-        args.flow().unwrap_or(profile.flow),
-        &endpoints,
-        args.no_browser,
-    );
+    let mut endpoints = env.ctx.endpoints_for_login(&profile)?;
+    if let Some(stated) = endpoints.stated_issuer.clone()
+        && stated != profile.issuer_text
+    {
+        // Only a trailing slash differs (discovery checked that): keep the issuer as the
+        // document states it, so that every later comparison can be exact (RFC 8414 §3.3).
+        p.info(format!(
+            "{} states its issuer as {stated}; profile `{name}` keeps it in that form",
+            profile.issuer_text
+        ));
+        let up = ProfileUpdate {
+            issuer: Some(stated),
+            ..ProfileUpdate::default()
+        };
+        let text = config::upsert_profile(&config.text, &config.path, &name, &up)?;
+        config.file = config::parse(&text, &config.path)?;
+        config.text = text.clone();
+        pending = Some(text);
+        profile = config.profile(&name)?;
+        endpoints = env.ctx.endpoints(&profile)?;
+    }
+    let wanted = args.flow().unwrap_or(profile.flow);
+    if wanted == Flow::Device
+        && interactive
+        && !args.paste
+        && endpoints.device_authorization.is_none()
+    {
+        // An explicit device flow (`--device`, or `flow = "device"`) is what people ask for over
+        // SSH: running the browser flow instead would only wait out its timeout.
+        return Err(Hinted::new(
+            Code::Config,
+            format!(
+                "{} publishes no device authorization endpoint, so profile `{name}` cannot use the device flow",
+                profile.issuer
+            ),
+            Some(format!(
+                "set `device_authorization_endpoint = \"https://…\"` under [profiles.{name}] in {}, or log in with --browser",
+                config.path.display()
+            )),
+        )
+        .into());
+    }
+    let flow = choose_flow(wanted, &endpoints, args.no_browser);
     let store_kind = env.ctx.store_override.unwrap_or(StoreKind::Auto);
     // Open the store before asking the user to approve anything: a locked keychain should fail
     // now, not after the login.
@@ -390,7 +428,8 @@ fn seed_refresh_token(
 }
 
 /// `auto` picks the browser flow when a display is available and not over SSH, else the device
-/// flow; an explicit choice is kept. A flow the server does not offer falls back to the other.
+/// flow; an explicit choice is kept. A browser flow the server does not offer falls back to the
+/// device flow (`run` refuses an explicit device flow without a device endpoint before this).
 pub fn choose_flow(wanted: Flow, ep: &Endpoints, no_browser: bool) -> Flow {
     let has_browser = ep.authorization.is_some();
     let has_device = ep.device_authorization.is_some();

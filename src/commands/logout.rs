@@ -11,6 +11,13 @@ pub fn run(env: &Env, args: LogoutArgs) -> anyhow::Result<()> {
     let profile = config.profile(&name)?;
     let p = &env.ctx.printer;
     let report = session::logout(&env.ctx, &profile, !args.no_revoke)?;
+    if args.json {
+        // For scripts: `revoked` false with `had_session` true means the grant may still be
+        // alive at the provider (see README: tok logout).
+        let mut v = serde_json::to_value(&report).expect("a report serializes");
+        v["profile"] = serde_json::Value::from(name.as_str());
+        p.stdout(&format!("{v}\n"))?;
+    }
     if !report.had_session {
         p.info(format!(
             "No session for profile `{name}`; nothing to revoke. Local data removed."
@@ -26,9 +33,10 @@ pub fn run(env: &Env, args: LogoutArgs) -> anyhow::Result<()> {
         )),
         (Some(e), _, _) => {
             p.warn(format!("revocation failed: {e}"));
-            p.info(format!(
-                "Logged out of profile `{name}` locally. The session may stay valid at the provider until it expires; revoke it in the provider's account settings."
+            p.warn(format!(
+                "the session of profile `{name}` was NOT revoked at the provider: its refresh token stays valid there until it expires. Revoke it in the provider's account settings"
             ));
+            p.info(format!("Logged out of profile `{name}` locally."));
         }
         (None, false, false) => p.info(format!("Logged out of profile `{name}`.")),
     }

@@ -193,6 +193,10 @@ pub fn parse(input: impl BufRead) -> Result<Request, Error> {
 
 /// What `get` answers. No `Debug`: it holds the raw token.
 pub struct Answer<'a> {
+    /// git announced `capability[]=authtype` (2.46+): the answer goes in `authtype` and
+    /// `credential`, marked `ephemeral` so that no other helper stores it (Basic too).
+    pub authtype: bool,
+    /// Bearer rather than Basic (only with `authtype`).
     pub bearer: bool,
     pub state: bool,
     pub username: &'a str,
@@ -203,15 +207,31 @@ pub struct Answer<'a> {
 /// Write an answer. Capability keys come first, and only those git announced.
 pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), Error> {
     let mut lines: Vec<(&'static str, String)> = vec![];
-    if a.bearer {
+    if a.authtype {
         lines.push(("capability[]", "authtype".into()));
     }
     if a.state {
         lines.push(("capability[]", "state".into()));
     }
-    if a.bearer {
-        lines.push(("authtype", "Bearer".into()));
-        lines.push(("credential", a.token.into()));
+    if a.authtype {
+        // `ephemeral` exists only beside `credential`: git ignores it on username/password,
+        // and passes those to every other helper's `store` (plaintext `credential-store`).
+        let (scheme, credential) = if a.bearer {
+            ("Bearer", a.token.to_string())
+        } else {
+            use base64::Engine as _;
+            // RFC 7617: no colon in the user-id; no line breaks hidden inside the encoding.
+            if a.username.contains([':', '\0', '\r', '\n']) {
+                return Err(Error::BadOutput("username"));
+            }
+            let pair = zeroize::Zeroizing::new(format!("{}:{}", a.username, a.token));
+            (
+                "Basic",
+                base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()),
+            )
+        };
+        lines.push(("authtype", scheme.into()));
+        lines.push(("credential", credential));
         lines.push(("ephemeral", "1".into()));
     } else {
         lines.push(("username", a.username.into()));
@@ -321,6 +341,7 @@ pub fn get(
     let bearer = req.has_capability("authtype")
         && target.bearer.unwrap_or_else(|| req.server_offers_bearer());
     let answer = Answer {
+        authtype: req.has_capability("authtype"),
         bearer,
         state: req.has_capability("state"),
         username: req
@@ -457,15 +478,19 @@ mod tests {
             out.starts_with("username=oauth2\npassword=tok-en\n"),
             "{out}"
         );
-        // With the capability but a Basic-only server: Basic, plus state.
+        // With the capability but a Basic-only server: Basic, as an ephemeral credential (issue
+        // 11 item 15), plus state.
         let (out, _) = run_get(
             "capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=git.example.com\nwwwauth[]=Basic realm=x\n",
             &mut f,
         );
         assert!(
-            out.starts_with("capability[]=state\nusername=oauth2\n"),
+            out.starts_with(
+                "capability[]=authtype\ncapability[]=state\nauthtype=Basic\ncredential=b2F1dGgyOnRvay1lbg==\nephemeral=1\n"
+            ),
             "{out}"
         );
+        assert!(!out.contains("password="), "{out}");
     }
 
     #[test]
@@ -509,18 +534,21 @@ mod tests {
             Err(Error::NoEquals)
         ));
         let mut out = vec![];
-        let a = Answer {
-            bearer: false,
-            state: false,
-            username: "u\nhost=evil",
-            token: "t",
-            expiry: None,
-        };
-        assert!(matches!(
-            write_answer(&mut out, &a),
-            Err(Error::BadOutput("username"))
-        ));
-        assert!(out.is_empty());
+        for authtype in [false, true] {
+            let a = Answer {
+                authtype,
+                bearer: false,
+                state: false,
+                username: "u\nhost=evil",
+                token: "t",
+                expiry: None,
+            };
+            assert!(matches!(
+                write_answer(&mut out, &a),
+                Err(Error::BadOutput("username"))
+            ));
+            assert!(out.is_empty());
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Authorization server metadata: OIDC discovery, then RFC 8414, then the profile's overrides.
+//! Authorization server metadata: OIDC discovery merged with RFC 8414 metadata (endpoints one
+//! lacks are taken from the other, both naming the same issuer), then the profile's overrides.
 //!
 //! The document is cached on disk (`$XDG_CACHE_HOME/tok/discovery/`) for [`CACHE_LIFETIME`] so
 //! that a refresh does not fetch it every time, and `print`'s cached path never reads it at all.
@@ -41,6 +42,18 @@ pub struct Endpoints {
     pub revocation: Option<Url>,
     /// RFC 9207: the server puts `iss` in authorization responses, and we check it.
     pub iss_parameter: bool,
+    /// The issuer as the discovery document states it (`None` when none was read).
+    pub stated_issuer: Option<String>,
+}
+
+/// How a discovery document's `issuer` must match the configured one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerMatch {
+    /// RFC 8414 §3.3, OIDC Discovery §4.3: the same string. Every use but a login.
+    Exact,
+    /// At login only: the same modulo one trailing slash, the common typo; the login then
+    /// stores the issuer as the document states it, so every later check is exact.
+    ModuloSlash,
 }
 
 /// The two well-known URLs for an issuer, in the order tried.
@@ -63,16 +76,31 @@ pub fn endpoints<'a>(
     paths: &Paths,
     http: impl FnOnce() -> &'a Http,
 ) -> Result<Endpoints, OAuthError> {
+    endpoints_matching(profile, paths, http, IssuerMatch::Exact)
+}
+
+/// [`endpoints`], with the document's issuer checked as `how` says (a login is lenient once).
+pub fn endpoints_matching<'a>(
+    profile: &Profile,
+    paths: &Paths,
+    http: impl FnOnce() -> &'a Http,
+    how: IssuerMatch,
+) -> Result<Endpoints, OAuthError> {
     let o = &profile.endpoints;
     let complete = o.token_endpoint.is_some()
         && (o.authorization_endpoint.is_some() || o.device_authorization_endpoint.is_some());
+    // The cache is keyed by the parsed URL, which two spellings of the issuer may share: a cached
+    // document is used only if its issuer matches this profile's as well.
+    let matching = |m: &Metadata| check_issuer(&profile.issuer_text, m, how).is_ok();
     let metadata = if complete {
-        cached(paths, &profile.issuer, i64::MAX).unwrap_or_default()
+        cached(paths, &profile.issuer, i64::MAX)
+            .filter(matching)
+            .unwrap_or_default()
     } else {
-        match cached(paths, &profile.issuer, CACHE_LIFETIME) {
+        match cached(paths, &profile.issuer, CACHE_LIFETIME).filter(matching) {
             Some(m) => m,
             None => {
-                let m = fetch(http(), &profile.issuer);
+                let m = fetch(http(), &profile.issuer, &profile.issuer_text, how);
                 match m {
                     Ok(m) => {
                         store_cache(paths, &profile.issuer, &m);
@@ -131,23 +159,71 @@ fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
             .map(Some)
             .unwrap_or(parse("revocation_endpoint", &m.revocation_endpoint)?),
         iss_parameter: m.authorization_response_iss_parameter_supported,
+        stated_issuer: m.issuer.clone(),
     })
 }
 
-/// Fetch the metadata from the network: OIDC first, then RFC 8414.
-pub fn fetch(http: &Http, issuer: &Url) -> Result<Metadata, OAuthError> {
-    let mut last = None;
-    for url in well_known_urls(issuer) {
-        match fetch_one(http, issuer, &url) {
-            Ok(m) => return Ok(m),
-            Err(e @ OAuthError::Unavailable { .. }) => return Err(e),
-            Err(e) => last = Some(e),
-        }
+/// Fetch the metadata from the network: OIDC first, its gaps filled from RFC 8414 (or RFC 8414
+/// alone when there is no OIDC document). `expected` is the issuer as
+/// configured, which the document must name (as `how` says).
+pub fn fetch(
+    http: &Http,
+    issuer: &Url,
+    expected: &str,
+    how: IssuerMatch,
+) -> Result<Metadata, OAuthError> {
+    let [oidc, oauth]: [Url; 2] = well_known_urls(issuer)
+        .try_into()
+        .expect("two well-known URLs");
+    let first = match fetch_one(http, issuer, &oidc, expected, how) {
+        Ok(m) => m,
+        Err(e @ OAuthError::Unavailable { .. }) => return Err(e),
+        Err(_) => return fetch_one(http, issuer, &oauth, expected, how),
+    };
+    if first.is_complete() {
+        return Ok(first);
     }
-    Err(last.expect("two URLs were tried"))
+    // Some servers list an endpoint (often `revocation_endpoint`) only in their RFC 8414
+    // metadata: fill the gaps from it, best effort, if it names the very same issuer.
+    Ok(match fetch_one(http, issuer, &oauth, expected, how) {
+        Ok(second) if second.issuer == first.issuer => first.merged_with(second),
+        _ => first,
+    })
 }
 
-fn fetch_one(http: &Http, issuer: &Url, url: &Url) -> Result<Metadata, OAuthError> {
+impl Metadata {
+    /// Whether every endpoint tok may use is named.
+    fn is_complete(&self) -> bool {
+        self.authorization_endpoint.is_some()
+            && self.token_endpoint.is_some()
+            && self.device_authorization_endpoint.is_some()
+            && self.revocation_endpoint.is_some()
+    }
+
+    /// `self`, with the endpoints it lacks taken from `other` (a document of the same issuer).
+    fn merged_with(self, other: Metadata) -> Metadata {
+        Metadata {
+            issuer: self.issuer,
+            authorization_endpoint: self.authorization_endpoint.or(other.authorization_endpoint),
+            token_endpoint: self.token_endpoint.or(other.token_endpoint),
+            device_authorization_endpoint: self
+                .device_authorization_endpoint
+                .or(other.device_authorization_endpoint),
+            revocation_endpoint: self.revocation_endpoint.or(other.revocation_endpoint),
+            authorization_response_iss_parameter_supported: self
+                .authorization_response_iss_parameter_supported
+                || other.authorization_response_iss_parameter_supported,
+        }
+    }
+}
+
+fn fetch_one(
+    http: &Http,
+    issuer: &Url,
+    url: &Url,
+    expected: &str,
+    how: IssuerMatch,
+) -> Result<Metadata, OAuthError> {
     let resp = http.get(url)?;
     let endpoint = endpoint_name(url);
     if resp.status != 200 {
@@ -168,7 +244,7 @@ fn fetch_one(http: &Http, issuer: &Url, url: &Url) -> Result<Metadata, OAuthErro
         content_type: resp.content_type.clone(),
         what,
     })?;
-    check_issuer(issuer, &m)?;
+    check_issuer(expected, &m, how)?;
     Ok(m)
 }
 
@@ -177,15 +253,22 @@ pub fn parse_metadata(body: &[u8]) -> Result<Metadata, String> {
     serde_json::from_slice(body).map_err(|_| "not a discovery document".to_string())
 }
 
-/// RFC 8414 §3.3 / OIDC Discovery §4.3: the document's `issuer` must be the one we asked for.
-pub fn check_issuer(issuer: &Url, m: &Metadata) -> Result<(), OAuthError> {
-    let want = issuer.as_str().trim_end_matches('/');
+/// RFC 8414 §3.3 / OIDC Discovery §4.3: the document's `issuer` must be the one configured
+/// (`expected`, as written): exactly, or at login modulo one trailing slash.
+pub fn check_issuer(expected: &str, m: &Metadata, how: IssuerMatch) -> Result<(), OAuthError> {
+    let one_slash = |a: &str, b: &str| a.strip_suffix('/') == Some(b);
     match m.issuer.as_deref() {
-        Some(got) if got.trim_end_matches('/') == want => Ok(()),
-        got => Err(OAuthError::Discovery(format!(
-            "discovery document names issuer {:?}, expected {want}",
-            got.map(super::sanitize).unwrap_or_default()
-        ))),
+        Some(got) if got == expected => Ok(()),
+        Some(got)
+            if how == IssuerMatch::ModuloSlash
+                && (one_slash(got, expected) || one_slash(expected, got)) =>
+        {
+            Ok(())
+        }
+        got => Err(OAuthError::IssuerMismatch {
+            expected: super::sanitize(expected),
+            stated: got.map(super::sanitize),
+        }),
     }
 }
 
@@ -229,15 +312,31 @@ mod tests {
         );
     }
 
+    // See: issue 11 item 14 — a trailing slash was ignored at every comparison.
     #[test]
-    fn issuer_must_match() {
-        let u = Url::parse("https://h.example/").unwrap();
-        let mut m = Metadata {
-            issuer: Some("https://h.example".into()),
+    fn issuer_must_match_exactly_except_one_slash_at_login() {
+        use IssuerMatch::*;
+        let m = |i: &str| Metadata {
+            issuer: Some(i.into()),
             ..Default::default()
         };
-        assert!(check_issuer(&u, &m).is_ok());
-        m.issuer = Some("https://evil.example".into());
-        assert!(check_issuer(&u, &m).is_err());
+        assert!(check_issuer("https://h.example", &m("https://h.example"), Exact).is_ok());
+        assert!(check_issuer("https://h.example/", &m("https://h.example"), Exact).is_err());
+        assert!(check_issuer("https://h.example", &m("https://h.example/"), Exact).is_err());
+        assert!(check_issuer("https://h.example/", &m("https://h.example"), ModuloSlash).is_ok());
+        assert!(
+            check_issuer(
+                "https://h.example/t",
+                &m("https://h.example/t/"),
+                ModuloSlash
+            )
+            .is_ok()
+        );
+        // One slash, not any number of them; another host never.
+        assert!(check_issuer("https://h.example//", &m("https://h.example"), ModuloSlash).is_err());
+        assert!(
+            check_issuer("https://h.example", &m("https://evil.example"), ModuloSlash).is_err()
+        );
+        assert!(check_issuer("https://h.example", &Metadata::default(), ModuloSlash).is_err());
     }
 }

@@ -66,6 +66,13 @@ pub enum OAuthError {
     /// Discovery failed or the metadata lacks what we need.
     #[error("{0}")]
     Discovery(String),
+    /// The discovery document names another issuer than the configured one (RFC 8414 §3.3:
+    /// exactly the same string).
+    #[error("the discovery document names issuer {}, but the profile says {expected}", .stated.as_deref().map(|s| format!("{s:?}")).unwrap_or_else(|| "none".into()))]
+    IssuerMismatch {
+        expected: String,
+        stated: Option<String>,
+    },
     /// The login could not proceed (loopback listener, state mismatch, missing endpoint).
     #[error("{0}")]
     Login(String),

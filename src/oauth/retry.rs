@@ -6,7 +6,8 @@
 //! What may be retried depends on the request ([`Idempotency`]). A token request (refresh, code
 //! exchange, device poll) is retried **only when the server provably did not process it**: the
 //! connection was never made (refused, DNS failure, connect timeout), or the server said so with
-//! 429 or 503. After a timeout or a reset while the response was in flight, a rotating server may
+//! 429, or with a 503 that carries `Retry-After` (a bare 503 may be a proxy's answer after the
+//! request reached the server). After a timeout or a reset while the response was in flight, a rotating server may
 //! already have spent the refresh token, and presenting it again to a server with reuse detection
 //! revokes the whole grant (see PROTOCOLS.md, "tok's own refresh rule"). Definitive answers
 //! (`invalid_grant`, `invalid_client`, any 4xx other than 429) are never retried.
@@ -88,7 +89,17 @@ pub fn retryable(kind: Idempotency, attempt: Attempt) -> bool {
         (Attempt::NotSent, _) => true,
         (Attempt::InFlight, Idempotency::Idempotent) => true,
         (Attempt::InFlight, Idempotency::Once) => false,
-        (Attempt::Answered { status, .. }, _) if status == 429 || status == 503 => true,
+        (Attempt::Answered { status: 429, .. }, _) => true,
+        // A bare 503 may come from a proxy (Envoy, Istio, nginx) after the request reached the
+        // server; only with Retry-After is it the server's own "not processed, come back".
+        (Attempt::Answered { status: 503, .. }, Idempotency::Idempotent) => true,
+        (
+            Attempt::Answered {
+                status: 503,
+                retry_after,
+            },
+            Idempotency::Once,
+        ) => retry_after.is_some(),
         (Attempt::Answered { status, .. }, Idempotency::Idempotent) => {
             matches!(status, 500 | 502 | 504)
         }
@@ -168,11 +179,23 @@ mod tests {
 
     #[test]
     fn token_requests_retry_only_what_was_not_processed() {
-        for a in [Attempt::NotSent, answered(429), answered(503)] {
+        let with_retry_after = |status| Attempt::Answered {
+            status,
+            retry_after: Some(1),
+        };
+        for a in [
+            Attempt::NotSent,
+            answered(429),
+            with_retry_after(429),
+            with_retry_after(503),
+        ] {
             assert!(retryable(Once, a), "{a:?}");
         }
         for a in [
             Attempt::InFlight,
+            // A proxy (Envoy, Istio, nginx) answers a bare 503 after the request reached the
+            // server, which may have rotated the refresh token: see issue 11 item 9.
+            answered(503),
             answered(200),
             answered(400),
             answered(401),
@@ -190,6 +213,7 @@ mod tests {
             Attempt::InFlight,
             answered(500),
             answered(502),
+            answered(503),
             answered(504),
         ] {
             assert!(retryable(Idempotent, a), "{a:?}");

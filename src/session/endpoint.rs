@@ -107,6 +107,17 @@ impl Remote {
     pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
         discovery::endpoints(profile, &self.paths, || self.http())
     }
+
+    /// [`Remote::endpoints`] for a login: the document's issuer may differ from the configured
+    /// one by a trailing slash (the login then adopts the document's form).
+    pub fn endpoints_for_login(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
+        discovery::endpoints_matching(
+            profile,
+            &self.paths,
+            || self.http(),
+            discovery::IssuerMatch::ModuloSlash,
+        )
+    }
 }
 
 impl TokenEndpoint for Remote {

@@ -23,6 +23,17 @@ pub(crate) fn write_state(paths: &Paths, profile: &str, state: &ProfileState) {
     }
 }
 
+/// [`write_state`] with fsyncs, for a state that says where the live session is (after a
+/// fallback to the file store): losing it in a crash would send the next run to a spent token.
+pub(crate) fn write_state_durably(
+    paths: &Paths,
+    profile: &str,
+    state: &ProfileState,
+) -> anyhow::Result<()> {
+    let b = serde_json::to_vec_pretty(state)?;
+    paths::write_private_atomic(&paths.profile_state(profile), &b)
+}
+
 /// Read the token cache of `profile`, if it holds a token for the configured issuer and client.
 pub fn read_cache(paths: &Paths, profile: &Profile) -> Option<CachedToken> {
     read_cache_key(paths, profile, &profile.name)

@@ -32,7 +32,8 @@ pub fn reject_access_token(
     let matches = |t: &CachedToken| fingerprint.is_none_or(|f| t.access_token.fingerprint() == f);
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
     let mut forgot = false;
-    if read_cache(&ctx.paths, profile).is_some_and(|t| matches(&t)) {
+    let rejected = read_cache(&ctx.paths, profile).filter(|t| matches(t));
+    if rejected.is_some() {
         forgot |= evict_cache(&ctx.paths, &profile.name);
     }
     if profile.workload.is_some() {
@@ -43,9 +44,19 @@ pub fn reject_access_token(
         }
         return Ok(forgot);
     }
+    // The store may hold an older token than the rejected one (a refresh that did not rotate
+    // leaves the store alone): it must not be served in its place.
+    let older = |t: &CachedToken| {
+        rejected
+            .as_ref()
+            .is_some_and(|r| t.obtained_at <= r.obtained_at)
+    };
     let store = ctx.store_for(&profile.name)?;
     if let Some(mut session) = load_session(store.as_ref(), profile)?
-        && session.access.as_ref().is_some_and(matches)
+        && session
+            .access
+            .as_ref()
+            .is_some_and(|t| matches(t) || older(t))
     {
         session.access = None;
         store.save(&profile.name, &session.to_blob())?;
@@ -98,7 +109,7 @@ fn save_new_session(
     sent_at: i64,
     grant: Grant,
 ) -> anyhow::Result<CachedToken> {
-    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let _lock = ProfileLock::acquire_for(ctx, &profile.name, Some(store.kind()))?;
     let dpop_jkt = grant.dpop_key().map(DpopKey::thumbprint);
     let token =
         CachedToken::from_response(profile, &resp, sent_at, profile.scope_string().as_deref());
@@ -112,6 +123,7 @@ fn save_new_session(
         refreshed_at: None,
     };
     let previous = read_state(&ctx.paths, &profile.name).store;
+    let replaced = replaced_sessions(ctx, profile, store, previous);
     store.save(&profile.name, &session.to_blob())?;
     // Scoped tokens of the previous session must not outlive it.
     evict_cache(&ctx.paths, &profile.name);
@@ -140,6 +152,7 @@ fn save_new_session(
             ));
         }
     }
+    revoke_replaced(ctx, profile, &session, replaced);
     write_cache(&ctx.paths, &ctx.printer, &profile.name, &token);
     let state = ProfileState {
         store: Some(store.kind()),
@@ -152,6 +165,7 @@ fn save_new_session(
         clock_skew: None,
         dpop_jkt,
         grant: Some(session.grant.kind()),
+        moved_from: None,
     };
     write_state(&ctx.paths, &profile.name, &state);
     ctx.audit(audit::Event::login(
@@ -160,6 +174,75 @@ fn save_new_session(
         &token.access_token,
     ));
     Ok(token)
+}
+
+/// The sessions a login is about to replace: the one in the target store, the file store's (an
+/// earlier fallback) and the one in the store the state recorded, if another. Read before the
+/// new session overwrites or deletes them, so their grants can be revoked after. A session that
+/// cannot be read (another issuer, a locked keychain) is skipped with a warning.
+fn replaced_sessions(
+    ctx: &Ctx,
+    profile: &Profile,
+    target: &dyn TokenStore,
+    previous: Option<StoreKind>,
+) -> Vec<Session> {
+    let mut found = vec![];
+    let mut read = |s: &dyn TokenStore| {
+        match load_session(s, profile) {
+        Ok(Some(old)) => found.push(old),
+        Ok(None) => {}
+        Err(e) => ctx.printer.warn(format!(
+            "the previous session of profile `{}` in the {} could not be read, so it is not              revoked at the provider: {e:#}",
+            profile.name,
+            s.describe()
+        )),
+    }
+    };
+    read(target);
+    if target.kind() != StoreKind::File {
+        read(&store::file::FileStore::new(&ctx.paths));
+    }
+    if let Some(old) =
+        previous.filter(|k| *k != target.kind() && *k != StoreKind::File && *k != StoreKind::Auto)
+        && let Ok(s) = store::open(
+            old,
+            &ctx.paths,
+            &ctx.printer,
+            &profile.name,
+            store::Access::Read,
+            ctx.settings.keychain_timeout,
+        )
+    {
+        read(s.as_ref());
+    }
+    found
+}
+
+/// Revoke the grants of the `replaced` sessions (RFC 7009), best effort: a login must not leave
+/// a refresh token alive at the provider that no store holds any more. A failure is a warning.
+fn revoke_replaced(ctx: &Ctx, profile: &Profile, new: &Session, replaced: Vec<Session>) {
+    let mut seen = vec![];
+    for old in replaced {
+        let Some(rt) = old.grant.refresh_token() else {
+            continue;
+        };
+        let fp = rt.fingerprint();
+        if new.grant.refresh_token().is_some_and(|n| n.same_as(rt)) || seen.contains(&fp) {
+            continue;
+        }
+        seen.push(fp);
+        match revoke(ctx, profile, &old) {
+            Some(Ok(())) => ctx.printer.verbose(format!(
+                "revoked the previous session's refresh token {} at the provider",
+                rt.fingerprint()
+            )),
+            Some(Err(e)) => ctx.printer.warn(format!(
+                "the previous session of profile `{}` was NOT revoked at the provider ({e}); its                  refresh token stays valid there until it expires",
+                profile.name
+            )),
+            None => {}
+        }
+    }
 }
 
 /// What `logout` did.
@@ -196,6 +279,18 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
         }
     }
     store.delete(&profile.name)?;
+    if let Some(from) = read_state(&ctx.paths, &profile.name).moved_from {
+        // The store that refused a rotated refresh token still holds the spent one.
+        let _ = store::open(
+            from,
+            &ctx.paths,
+            &ctx.printer,
+            &profile.name,
+            store::Access::Read,
+            ctx.settings.keychain_timeout,
+        )
+        .and_then(|s| s.delete(&profile.name));
+    }
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
     ctx.audit(audit::Event::logout(&profile.name, &report));

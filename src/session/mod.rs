@@ -171,6 +171,11 @@ impl Ctx {
         self.remote.endpoints(profile)
     }
 
+    /// The endpoints of `profile` for a login (see [`endpoint::Remote::endpoints_for_login`]).
+    pub fn endpoints_for_login(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
+        self.remote.endpoints_for_login(profile)
+    }
+
     /// The token endpoint refreshes and client-credentials tokens go through.
     pub fn token_endpoint(&self) -> &dyn TokenEndpoint {
         match &self.endpoint {
@@ -186,15 +191,10 @@ impl Ctx {
 
     /// The store holding `profile`'s session: the override, else the one recorded at login.
     pub fn store_for(&self, profile: &str) -> Result<Box<dyn TokenStore>, store::StoreError> {
+        let kind = self.store_kind_for(profile);
         if let Some(open) = &self.open_store {
             return Ok(open());
         }
-        // `auto` as an override means "no preference": keep the store chosen at login.
-        let kind = self
-            .store_override
-            .filter(|k| *k != StoreKind::Auto)
-            .or_else(|| read_state(&self.paths, profile).store)
-            .unwrap_or(StoreKind::Auto);
         store::open(
             kind,
             &self.paths,
@@ -203,6 +203,40 @@ impl Ctx {
             store::Access::Read,
             self.settings.keychain_timeout,
         )
+    }
+}
+
+impl Ctx {
+    /// Which store holds `profile`'s session: the file store after a fallback (until a login
+    /// resolves it, whatever `--store`/`TOK_STORE` say, with a warning each time), else the
+    /// override, else the store recorded at login.
+    pub fn store_kind_for(&self, profile: &str) -> StoreKind {
+        let (kind, warning) = self.store_choice(profile);
+        if let Some(w) = warning {
+            self.printer.warn(w);
+        }
+        kind
+    }
+
+    /// [`Ctx::store_kind_for`] without the warning.
+    pub(crate) fn store_choice(&self, profile: &str) -> (StoreKind, Option<String>) {
+        let state = read_state(&self.paths, profile);
+        // `auto` as an override means "no preference": keep the store chosen at login.
+        let wanted = self.store_override.filter(|k| *k != StoreKind::Auto);
+        if let (Some(from), Some(StoreKind::File)) = (state.moved_from, state.store) {
+            let ignored = wanted
+                .filter(|k| *k != StoreKind::File)
+                .map(|k| format!(" (not the {} that --store/TOK_STORE names)", k.as_str()))
+                .unwrap_or_default();
+            let warning = format!(
+                "the session of profile `{profile}` is in the file store{ignored}: the {} \
+                 refused its rotated refresh token and holds only a spent one. Run `tok login \
+                 -p {profile}` to move it back",
+                from.as_str()
+            );
+            return (StoreKind::File, Some(warning));
+        }
+        (wanted.or(state.store).unwrap_or(StoreKind::Auto), None)
     }
 }
 

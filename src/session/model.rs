@@ -333,6 +333,11 @@ pub struct ProfileState {
     /// What kind of session the login stored ([`Grant::kind`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<GrantKind>,
+    /// Set when this store refused a rotated refresh token and the session moved to the file
+    /// store (`store` then says `file`). Until a login resolves it, the file store wins over
+    /// `--store`/`TOK_STORE` for reading: the store it came from holds a spent refresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<StoreKind>,
 }
 
 /// A `Date` header has one-second resolution and the round trip adds more: differences up to

@@ -16,7 +16,7 @@ use crate::oauth::token::TokenResponse;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::store::{self, StoreKind, TokenStore};
 
-use super::files::{evict_cache, read_state, write_cache, write_state};
+use super::files::{evict_cache, read_state, write_cache, write_state, write_state_durably};
 use super::model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, Session, clock_skew,
 };
@@ -249,9 +249,12 @@ fn persist(
             refresh_token: next,
             dpop_key,
         },
-        // A narrowed token never replaces the session's default access token.
+        // A narrowed token never replaces the session's default access token; after a rotation
+        // the old default token is dropped (the provider may revoke it with the old grant).
         access: if narrow.is_default() {
             Some(token.clone())
+        } else if rotated {
+            None
         } else {
             session.access
         },
@@ -259,18 +262,11 @@ fn persist(
         ..session
     };
     let mut moved_to = None;
-    // Durably only when rotated: an unrotated refresh token is on disk already. A scoped refresh
-    // that did not rotate changes nothing worth a store write.
+    // The store is written only when the refresh token rotated (durably). Otherwise the stored
+    // refresh token is still the live one and the new access token lives in the token cache: a
+    // rewrite would cost a keychain round trip (or fsyncs) for nothing.
     if rotated {
         moved_to = save_rotated(ctx, profile, store, &new)?;
-    } else if narrow.is_default()
-        && let Err(e) = store.save_unchanged_refresh_token(&profile.name, &new.to_blob())
-    {
-        // The stored refresh token is still the live one: nothing is lost.
-        ctx.printer.warn(format!(
-            "could not update the session in the {}: {e}",
-            store.describe()
-        ));
     }
     Ok(Persisted {
         token,
@@ -299,6 +295,11 @@ fn record_success(
             ""
         }
     ));
+    if done.rotated {
+        // No RFC promises that access tokens outlive the refresh token they came from: after a
+        // rotation, the session's other cached tokens (default or narrowed) are dropped.
+        evict_cache(&ctx.paths, &profile.name);
+    }
     write_cache(&ctx.paths, p, &narrow.cache_key(&profile.name), &done.token);
     let mut state = read_state(&ctx.paths, &profile.name);
     if let Some(kind) = done.moved_to {
@@ -558,6 +559,15 @@ pub(crate) fn save_rotated(
     };
     let file = store::file::FileStore::new(&ctx.paths);
     if store.kind() != StoreKind::File && file.save_rotated(&profile.name, &blob).is_ok() {
+        // Where the live session is, durably, before anything else: the refusing store still
+        // holds the spent refresh token, and the state must send every later run to the file.
+        let mut state = read_state(&ctx.paths, &profile.name);
+        state.store = Some(StoreKind::File);
+        state.moved_from = Some(store.kind());
+        if let Err(e) = write_state_durably(&ctx.paths, &profile.name, &state) {
+            ctx.printer
+                .warn(format!("could not record that the session moved: {e:#}"));
+        }
         ctx.printer.warn(moved_to_file_warning(
             &store.describe(),
             &err,

@@ -100,10 +100,18 @@ pub(crate) fn serve(
             let store = ctx.store_for(&profile.name)?;
             let session = load_session(store.as_ref(), profile)?
                 .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
+            // The store's token is the login's or the last rotation's: a refresh that did not rotate
+            // leaves it behind the cache, so only one obtained strictly later than the cached token is
+            // "newer" (times are whole seconds: a login and a refresh may share one).
+            let not_older = |t: &CachedToken| {
+                before
+                    .as_ref()
+                    .is_none_or(|b| t.obtained_at > b.obtained_at)
+            };
             if let Some(t) = session
                 .access
                 .as_ref()
-                .filter(|t| narrow.is_default() && usable(t))
+                .filter(|t| narrow.is_default() && not_older(t) && usable(t))
             {
                 p.verbose(format!(
                     "the {} holds a newer access token {}",

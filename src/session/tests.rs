@@ -123,14 +123,6 @@ impl TokenStore for RecordingStore {
         self.note("save_rotated", blob);
         self.inner.save(account, blob)
     }
-    fn save_unchanged_refresh_token(
-        &self,
-        account: &str,
-        blob: &SecretString,
-    ) -> Result<(), StoreError> {
-        self.note("save_unchanged", blob);
-        self.inner.save(account, blob)
-    }
     fn delete(&self, account: &str) -> Result<bool, StoreError> {
         self.inner.delete(account)
     }
@@ -247,6 +239,7 @@ fn test_paths(dir: &Path) -> Paths {
         runtime_dir: dir.join("run"),
         state_dir: dir.join("state"),
         data_dir: dir.join("data"),
+        user_state_dir: dir.join("user-state"),
     }
 }
 
@@ -372,6 +365,8 @@ fn a_token_a_peer_refreshed_while_we_waited_for_the_lock_is_used() {
 fn a_newer_token_in_the_store_is_served_and_cached() {
     let w = World::new(never());
     w.cache("at-1", -5);
+    // A peer refreshed (and rotated) later, but could not write the cache.
+    w.clock.set(NOW + 5);
     w.stored(interactive("rt-1"), Some(w.token("at-store", 3600)));
     let s = w.serve(60).expect("served");
     assert_eq!(
@@ -409,19 +404,105 @@ fn a_rotated_refresh_token_is_stored_before_the_cache_is_written() {
     assert!(last.ok && last.rotated && last.at == NOW);
 }
 
+// See: issue 11 item 8 — a non-rotating refresh rewrote the session (without fsync). The refresh
+// token did not change and the access token lives in the cache: the store is not written at all.
 #[test]
-fn an_unrotated_refresh_token_is_kept_and_saved_without_durability() {
-    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
-    w.stored(interactive("rt-1"), None);
-    w.serve(60).expect("served");
+fn an_unrotated_refresh_does_not_write_the_store() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", Some("rt-1")))));
+    w.stored(interactive("rt-1"), Some(w.token("at-1", -5)));
+    let s = w.serve(60).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-2");
+    // The log holds every store write: there is none.
+    assert_eq!(w.log(), ["refresh with rt-1"]);
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "at-2");
+    let stored = w.stored_session();
     assert_eq!(
-        w.log(),
-        [
-            "refresh with rt-1",
-            "save_unchanged refresh token rt-1 (cache holds none)",
-        ]
+        stored.access.map(|a| a.access_token.expose().to_string()),
+        Some("at-1".into()),
+        "the stored session is untouched"
     );
     assert_eq!(read_state(&w.ctx.paths, "w").rotates, Some(false));
+    // The next print is served from the cache; with the cache gone, the expired stored token is
+    // not served: a refresh is.
+    assert_eq!(w.serve(60).expect("served").source, Source::Cache);
+    files::evict_cache(&w.ctx.paths, "w");
+    assert_eq!(w.serve(60).expect("served").source, Source::Refreshed);
+    assert_eq!(w.log(), ["refresh with rt-1", "refresh with rt-1"]);
+}
+
+// With no store write after an unrotated refresh, the store's token (the login's) is older than
+// the cache's: --force-refresh, or a rejected cached token, must not fall back to it.
+#[test]
+fn an_older_stored_token_is_never_served_in_place_of_a_newer_cached_one() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-3", Some("rt-1")))));
+    w.stored(interactive("rt-1"), Some(w.token("at-1", 3600)));
+    w.clock.set(NOW + 10);
+    w.cache("at-2", 3600);
+    let s = access_token(
+        &w.ctx,
+        &w.profile,
+        Want {
+            min_ttl: 60,
+            force_refresh: true,
+        },
+    )
+    .expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-3")
+    );
+    // A client rejects at-3: the cache and the older at-1 in the store are both forgotten.
+    let fp = s.token.access_token.fingerprint();
+    assert!(lifecycle::reject_access_token(&w.ctx, &w.profile, Some(&fp)).expect("forgot"));
+    assert!(w.stored_session().access.is_none());
+    assert_eq!(w.serve(60).expect("served").source, Source::Refreshed);
+}
+
+// See: issue 11 item 18 — after a narrowed refresh rotated the session, the provider may revoke
+// the access tokens of the old refresh token; tok kept serving the cached default token.
+#[test]
+fn a_rotating_refresh_drops_the_sessions_other_cached_access_tokens() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-narrow", Some("rt-2")))));
+    w.cache("at-default", 3600);
+    w.stored(interactive("rt-1"), Some(w.token("at-default", 3600)));
+    let other = Narrow {
+        scope: Some("api:write".into()),
+        audience: None,
+    };
+    files::write_cache(
+        &w.ctx.paths,
+        &w.ctx.printer,
+        &other.cache_key("w"),
+        &w.token("at-other", 3600),
+    );
+    let narrow = Narrow {
+        scope: Some("api:read".into()),
+        audience: None,
+    };
+    let s = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-narrow");
+    assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "none");
+    assert_eq!(
+        cached_at(&w.ctx.paths.token_cache(&other.cache_key("w"))),
+        "none"
+    );
+    assert_eq!(
+        cached_at(&w.ctx.paths.token_cache(&narrow.cache_key("w"))),
+        "at-narrow"
+    );
+    let stored = w.stored_session();
+    assert_eq!(
+        stored.grant.refresh_token().map(|r| r.expose()),
+        Some("rt-2")
+    );
+    assert!(stored.access.is_none(), "the old default token is not kept");
+    // The next default print refreshes with the rotated token instead of serving at-default.
+    let s = w.serve(60).expect("served");
+    assert_eq!(s.source, Source::Refreshed);
+    assert_eq!(
+        w.log().last().map(String::as_str),
+        Some("refresh with rt-2")
+    );
 }
 
 #[test]
@@ -581,6 +662,29 @@ fn a_rotated_refresh_token_the_keychain_refuses_lands_in_the_file_store() {
     let file = crate::store::file::FileStore::new(&w.ctx.paths);
     let back = Session::from_blob(&file.load("w").unwrap().unwrap(), "w", "file").unwrap();
     assert_eq!(back.grant.refresh_token().unwrap().expose(), "rt-rotated");
+}
+
+// See: issue 11 item 7 — after a keychain refused a rotated refresh token, an explicit
+// `--store`/`TOK_STORE` won over the state on the next run and read the keychain's old, spent
+// refresh token. The state (written durably) now wins until a login resolves it.
+#[test]
+fn after_a_fallback_the_file_store_wins_over_a_store_override_until_a_login() {
+    let mut w = World::new(never());
+    let s = session(interactive("rt-rotated"), None);
+    refresh::save_rotated(&w.ctx, &w.profile, &RefusingStore, &s).expect("kept");
+    let state = read_state(&w.ctx.paths, "w");
+    assert_eq!(state.store, Some(StoreKind::File));
+    assert_eq!(state.moved_from, Some(StoreKind::Keychain));
+    for wanted in [StoreKind::Keychain, StoreKind::Keyutils, StoreKind::Auto] {
+        w.ctx.store_override = Some(wanted);
+        assert_eq!(w.ctx.store_kind_for("w"), StoreKind::File, "{wanted:?}");
+    }
+    // A login writes a fresh state: the override counts again.
+    let resp = tokens("at-new", Some("rt-new"));
+    lifecycle::save_login(&w.ctx, &w.profile, &w.store, resp, NOW, None).expect("saved");
+    w.ctx.store_override = Some(StoreKind::Keychain);
+    assert_eq!(w.ctx.store_kind_for("w"), StoreKind::Keychain);
+    assert_eq!(read_state(&w.ctx.paths, "w").moved_from, None);
 }
 
 // See: issue 10 — the warning lost its line continuations and printed runs of spaces.

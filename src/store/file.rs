@@ -51,14 +51,6 @@ impl TokenStore for FileStore {
         paths::write_private_atomic(&self.path_for(account), secret.expose_secret().as_bytes())
             .map_err(StoreError::Io)
     }
-    fn save_unchanged_refresh_token(
-        &self,
-        account: &str,
-        secret: &SecretString,
-    ) -> Result<(), StoreError> {
-        paths::write_private_replace(&self.path_for(account), secret.expose_secret().as_bytes())
-            .map_err(StoreError::Io)
-    }
     fn delete(&self, account: &str) -> Result<bool, StoreError> {
         // Temp files of writes a SIGKILL interrupted hold a session too: forget them as well.
         let prefix = format!(".{account}.json.");

@@ -142,7 +142,8 @@ impl Keychain {
         Ok(Self {
             backend,
             store,
-            lock_path: paths.lock_file(".keychain"),
+            // Per user, like the keychain itself (see `Paths::user_state_dir`).
+            lock_path: paths.user_lock_file(".keychain"),
             timeout: limit,
         })
     }

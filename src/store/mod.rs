@@ -92,16 +92,6 @@ pub trait TokenStore {
     fn save_rotated(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
         self.save(account, secret)
     }
-    /// Replace a session whose refresh token did not change: a crash may lose this write
-    /// without losing the session (the stored refresh token is still the live one), so a store
-    /// may skip what only durability needs (the file store's fsyncs). Defaults to `save`.
-    fn save_unchanged_refresh_token(
-        &self,
-        account: &str,
-        secret: &SecretString,
-    ) -> Result<(), StoreError> {
-        self.save(account, secret)
-    }
     /// Delete; `Ok(false)` when there was nothing.
     fn delete(&self, account: &str) -> Result<bool, StoreError>;
 

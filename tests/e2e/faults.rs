@@ -48,6 +48,11 @@ impl Faults {
         format!("http://127.0.0.1:{}/{mode}/token", self.port)
     }
 
+    /// The issuer of a metadata mode (`split_metadata`, …).
+    pub fn issuer(&self, mode: &str) -> String {
+        format!("http://127.0.0.1:{}/{mode}", self.port)
+    }
+
     /// Requests received per mode.
     pub fn hits(&self, mode: &str) -> u64 {
         let r = tok::Http::default()
@@ -177,10 +182,19 @@ fn retry_after_and_503_storms_are_retried_then_succeed() {
         "Retry-After honoured: {r:?}"
     );
 
-    set_token_endpoint(&tok, "work", Some(&faults.url("storm503")));
+    // 503 with Retry-After is a server's deliberate overload answer: retried.
+    set_token_endpoint(&tok, "work", Some(&faults.url("storm503ra")));
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
     assert!(r.ok(), "{r:?}");
-    assert_eq!(faults.hits("storm503"), 4, "three 503s, then success");
+    assert_eq!(faults.hits("storm503ra"), 4, "three 503s, then success");
+
+    // A bare 503 may come from a proxy after the server processed the refresh: not resent.
+    let before = tok.file_session("work");
+    set_token_endpoint(&tok, "work", Some(&faults.url("storm503")));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert_eq!(faults.hits("storm503"), 1, "a bare 503 is not retried");
+    assert_eq!(tok.file_session("work"), before);
 
     assert_eq!(
         provider.refreshes(),
@@ -203,11 +217,11 @@ fn the_overall_deadline_bounds_retries() {
     let tok = Tok::new().env("TOK_HTTP_DEADLINE", "2");
     tok.login(&provider, "work");
     let before = tok.file_session("work");
-    set_token_endpoint(&tok, "work", Some(&faults.url("always503")));
+    set_token_endpoint(&tok, "work", Some(&faults.url("always503ra")));
     let r = tok.run(&["print", "-p", "work", "--force-refresh", "-v"]);
     assert_eq!(r.code, 4, "{r:?}");
     assert!(r.stderr.contains("giving up on"), "{r:?}");
-    let hits = faults.hits("always503");
+    let hits = faults.hits("always503ra");
     assert!((2..10).contains(&hits), "bounded backoff, {hits} attempts");
     assert_eq!(tok.file_session("work"), before);
 }
@@ -260,6 +274,29 @@ fn a_refresh_cut_off_in_flight_is_not_resent_and_the_loss_is_explained() {
     assert!(r.stderr.contains("was cut off after it was sent"), "{r:?}");
     assert!(r.stderr.contains("rotates refresh tokens"), "{r:?}");
     assert!(r.stderr.contains("hint: run `tok login -p work`"), "{r:?}");
+    tok.assert_no_leak(&[rt]);
+}
+
+// See: issue 11 item 9 — a proxy's 503 after the provider rotated: a retry would replay the
+// spent refresh token and reuse detection would revoke the whole grant.
+#[test]
+fn a_refresh_answered_with_a_bare_503_is_not_resent() {
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let rt = tok.refresh_token("work");
+    set_token_endpoint(&tok, "work", Some(&faults.url("proxy503_after_upstream")));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    assert_eq!(faults.hits("proxy503_after_upstream"), 1, "never resent");
+    assert_eq!(provider.refreshes(), 1, "the provider processed it once");
+    assert_eq!(
+        provider.grants_revoked(),
+        0,
+        "no replay, no reuse detection"
+    );
+    assert_eq!(tok.refresh_token("work"), rt, "nothing arrived to store");
     tok.assert_no_leak(&[rt]);
 }
 

@@ -181,6 +181,40 @@ fn basic_password_when_the_server_offers_only_basic() {
     assert!(!stored.contains(&rig.tok.print("work")), "{stored}");
 }
 
+// See: issue 11 item 15 — a Basic answer was not marked ephemeral, so a plaintext `store`
+// helper configured after tok's (which `tok setup git`'s `helper =` reset cannot reach) saved
+// the access token. With git ≥ 2.46 tok answers Basic as `authtype=Basic` + `ephemeral=1`.
+#[test]
+fn a_basic_answer_is_ephemeral_so_a_later_store_helper_keeps_nothing() {
+    let rig = Rig::start(&[], &["--basic-only"]);
+    let late = rig.path("late-credentials");
+    let gitconfig = rig.path("gitconfig");
+    let mut text = std::fs::read_to_string(&gitconfig).unwrap();
+    assert!(
+        text.contains("helper =\n") || text.contains("helper = \n"),
+        "{text}"
+    );
+    text.push_str(&format!(
+        "[credential \"{}\"]\n\thelper = store --file {}\n",
+        rig.base(),
+        late.display()
+    ));
+    std::fs::write(&gitconfig, text).unwrap();
+    let work = rig.clone("work");
+    assert!(rig.commit_and_push(&work, "e.txt").ok());
+    assert!(
+        rig.server.count("basic", 200) >= 2,
+        "{:?}",
+        rig.server.requests()
+    );
+    let token = rig.tok.print("work");
+    let stored = std::fs::read_to_string(&late).unwrap_or_default();
+    assert!(
+        !stored.contains(&token),
+        "the later store helper saved the access token in plain text"
+    );
+}
+
 #[test]
 fn expired_token_is_refreshed_between_operations() {
     let rig = Rig::start(&[("TOK_TEST_AT_TTL", "2")], &[]);

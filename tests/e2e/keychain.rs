@@ -332,3 +332,72 @@ fn a_new_login_in_another_store_removes_the_old_keyutils_key() {
     );
     assert!(provider.active(&tok.print(&name)));
 }
+
+// See: issue 11 item 7 — the keychain refuses one write (its collection is locked while a
+// refresh is in flight): the rotated refresh token goes to the file store, and later runs read
+// it there even with TOK_STORE=keychain (with a warning each time), instead of the keychain's
+// spent token.
+#[test]
+fn after_the_keychain_refused_a_rotated_token_the_file_store_wins_over_tok_store() {
+    let keyring = Keyring::start();
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .with_keyring(&keyring)
+        .env("TOK_STORE", "keychain");
+    tok.login(&provider, "work");
+    assert!(keyring.lookup("work").is_some());
+    let child = tok
+        .command(&["print", "-p", "work", "--force-refresh"])
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "2500")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The session was read and the refresh sent well before this; the write comes after.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    // (`secret-tool lock` crashes in libsecret 0.20; the Secret Service call itself works.)
+    let locked = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", &keyring.bus)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(locked.success());
+    let r = tok.record(child.wait_with_output().unwrap());
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("did not accept the rotated refresh token"),
+        "{r:?}"
+    );
+    let rt = tok.refresh_token("work");
+    assert!(
+        provider.active(&rt),
+        "the live session is in the file store"
+    );
+    for _ in 0..2 {
+        let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+        assert!(r.ok(), "the file store wins over TOK_STORE=keychain: {r:?}");
+        assert!(
+            r.stderr.contains("is in the file store"),
+            "a warning each time: {r:?}"
+        );
+        assert!(r.stderr.contains("tok login -p work"), "{r:?}");
+    }
+    assert_eq!(provider.grants_revoked(), 0, "no spent token was presented");
+    // A login resolves it: the override counts again, without the warning.
+    let tok = tok.env("TOK_STORE", "file");
+    tok.login(&provider, "work");
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(
+        r.ok() && !r.stderr.contains("is in the file store"),
+        "{r:?}"
+    );
+}

@@ -180,3 +180,43 @@ fn a_second_signal_quits_at_once() {
         "it quit inside the window instead of finishing"
     );
 }
+
+// See: issue 11 item 10 — two processes with different XDG_STATE_HOME (a sandboxed IDE, a
+// service unit) took different locks but refreshed the same keychain item: the second presented
+// the refresh token the first had just spent, and reuse detection revoked the grant. The lock of
+// a per-user store is per user.
+#[test]
+fn racers_with_different_state_homes_share_the_keychain_sessions_lock() {
+    let keyring = crate::support::Keyring::start();
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .with_keyring(&keyring)
+        .env("TOK_STORE", "keychain");
+    tok.login(&provider, "work");
+    let other_state = tok.path("state-ide");
+    std::fs::create_dir_all(&other_state).unwrap();
+    // The first holds the lock across its refresh (the window held open after the response)…
+    let first = tok
+        .command(&["print", "-p", "work", "--force-refresh"])
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "1500")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // …while the second, with its own XDG_STATE_HOME, needs a token too.
+    let second = tok
+        .command(&["print", "-p", "work", "--min-ttl", "100000"])
+        .env("XDG_STATE_HOME", other_state.to_str().unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let a = tok.record(first.wait_with_output().unwrap());
+    let b = tok.record(second.wait_with_output().unwrap());
+    assert!(a.ok(), "{a:?}");
+    assert!(b.ok(), "{b:?}");
+    assert_eq!(a.token(), b.token(), "the second took the first's token");
+    assert_eq!(provider.refreshes(), 1, "one refresh");
+    assert_eq!(provider.grants_revoked(), 0);
+}

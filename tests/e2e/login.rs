@@ -245,3 +245,82 @@ fn the_loopback_listener_survives_a_hostile_local_client() {
     assert_eq!(step("real_browser")["exit"], 0);
     assert!(provider.active(&tok.print("work")));
 }
+
+// See: issue 11 item 17 — `--device` against an issuer without a device endpoint silently ran the
+// browser flow (and, over SSH, waited out its timeout).
+#[test]
+fn device_without_a_device_endpoint_fails_at_once_naming_the_key() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let path = tok.path("config/tok/config.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // Endpoints named in the profile, none for the device flow: discovery is not read.
+    let i = &provider.issuer;
+    std::fs::write(
+        &path,
+        format!(
+            "[profiles.nodev]\nissuer = \"{i}\"\nclient_id = \"tok-cli\"\n\
+             scopes = [\"openid\", \"offline_access\"]\n\
+             authorization_endpoint = \"{i}/auth\"\ntoken_endpoint = \"{i}/token\"\n"
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let r = tok.run(&["login", "-p", "nodev", "--device", "--timeout", "60s"]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "at once"
+    );
+    assert!(r.stderr.contains("device_authorization_endpoint"), "{r:?}");
+    assert!(r.stderr.contains("[profiles.nodev]"), "{r:?}");
+    assert!(!r.stderr.contains("Sign in with your browser"), "{r:?}");
+    let codes = &provider.stats()["token_success"]["authorization_code"];
+    assert!(
+        codes.as_u64().unwrap_or(0) == 0,
+        "no browser login ran: {codes}"
+    );
+}
+
+// See: issue 11 item 14 — a trailing slash was ignored at every issuer comparison. Now a login
+// accepts one slash of difference and keeps the issuer as discovery states it; afterwards the
+// comparison is exact (RFC 8414 §3.3).
+#[test]
+fn the_issuer_is_kept_as_discovery_states_it_then_compared_exactly() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let slashed = format!("{}/", provider.issuer);
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &slashed,
+        "--client-id",
+        "tok-cli",
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--browser",
+        "--timeout",
+        "60s",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let path = tok.path("config/tok/config.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    let stated = format!("issuer = \"{}\"\n", provider.issuer);
+    assert!(config.contains(&stated), "{config}");
+    assert!(provider.active(&tok.print("work")));
+    assert!(tok.run(&["print", "-p", "work", "--force-refresh"]).ok());
+    // Edited back to the other spelling, the profile no longer matches its document exactly.
+    std::fs::write(
+        &path,
+        config.replace(&stated, &format!("issuer = \"{slashed}\"\n")),
+    )
+    .unwrap();
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(r.stderr.contains("names issuer"), "{r:?}");
+    assert!(r.stderr.contains("tok login"), "{r:?}");
+}

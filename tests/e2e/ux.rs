@@ -107,21 +107,32 @@ fn scoped_token_is_cached_apart_and_rotation_is_kept() {
     // The rotated refresh token of the scoped refresh was persisted ...
     let rt2 = tok.refresh_token("work");
     assert_ne!(rt1, rt2, "the provider rotates on every refresh");
-    // ... the default token was not replaced, and each is served from its own cache.
-    assert_eq!(tok.print("work"), default);
+    // ... and the default token of the spent refresh token is not served again (issue 11 item
+    // 18: a provider may revoke it with the rotation); the scoped one stays in its own cache.
     assert_eq!(tok.run(&args).token(), scoped);
     assert_eq!(provider.refreshes(), 1);
-    // The persisted refresh token works (a lost rotation would be invalid_grant here).
-    let forced = tok.run(&["print", "-p", "work", "--force-refresh"]);
-    assert!(forced.ok(), "{forced:?}");
+    let default2 = tok.print("work");
+    assert_ne!(default2, default);
+    assert_eq!(provider.refreshes(), 2);
+    // The persisted refresh token worked (a lost rotation would be invalid_grant there).
     assert_eq!(provider.grants_revoked(), 0);
-    let caches = std::fs::read_dir(tok.path("run/tok/tokens"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".json"))
-        .count();
-    assert_eq!(caches, 2, "default and scoped caches");
+    let caches = || {
+        std::fs::read_dir(tok.path("run/tok/tokens"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".json"))
+            .count()
+    };
+    assert_eq!(
+        caches(),
+        1,
+        "that rotation dropped the scoped token in turn"
+    );
+    assert_eq!(tok.print("work"), default2, "served from its cache");
+    let scoped2 = tok.run(&args).token();
+    assert_ne!(scoped2, scoped);
+    assert_eq!(caches(), 1, "and that one dropped the default token");
     assert!(tok.run(&["logout", "-p", "work"]).ok());
     let left = std::fs::read_dir(tok.path("run/tok/tokens"))
         .unwrap()
@@ -129,7 +140,7 @@ fn scoped_token_is_cached_apart_and_rotation_is_kept() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
         .count();
     assert_eq!(left, 0, "logout evicts scoped caches too");
-    tok.assert_no_leak(&[default, scoped, rt1, rt2]);
+    tok.assert_no_leak(&[default, default2, scoped, scoped2, rt1, rt2]);
 }
 
 #[test]
@@ -840,10 +851,12 @@ fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
             scoped.push(r.token());
         }
     }
-    assert_eq!(
-        crate::support::distinct(&scoped).len(),
-        1,
-        "one scoped refresh, shared by every waiter"
+    // Waiters share a scoped refresh; only a rotating default refresh in between drops the
+    // scoped token (issue 11 item 18), so there are at most one more scoped tokens than
+    // default racers.
+    assert!(
+        crate::support::distinct(&scoped).len() <= 1 + 5,
+        "scoped waiters share refreshes: {scoped:?}"
     );
     assert_eq!(
         provider.grants_revoked(),

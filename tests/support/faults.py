@@ -10,6 +10,11 @@ so rotation and reuse detection stay real. Every body this server invents contai
 FAULT-BODY-CANARY, which must never appear in tok's output.
 
 GET /__hits returns {"MODE": number of requests} as JSON.
+
+Metadata modes (GET): issuer http://127.0.0.1:PORT/split_metadata publishes its revocation
+endpoint only in its RFC 8414 document, not in its OIDC discovery document (endpoints: the real
+provider's); split_metadata_other_issuer does the same with an RFC 8414 document naming another
+issuer.
 """
 
 import json
@@ -62,11 +67,37 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        oidc_suffix = "/.well-known/openid-configuration"
+        rfc8414_prefix = "/.well-known/oauth-authorization-server/"
         if self.path == "/__hits":
             with LOCK:
                 self.send(200, json.dumps(HITS))
+        elif path.endswith(oidc_suffix) and path.startswith("/split_metadata"):
+            # Metadata split as some servers publish it: OIDC discovery without the revocation
+            # endpoint, which only the RFC 8414 document lists. Issuer: this server + /MODE.
+            mode = path[1 : -len(oidc_suffix)]
+            hit(mode + ":oidc")
+            self.send(200, json.dumps(self.metadata(mode, oidc=True)))
+        elif path.startswith(rfc8414_prefix + "split_metadata"):
+            mode = path[len(rfc8414_prefix) :]
+            hit(mode + ":rfc8414")
+            doc = self.metadata(mode, oidc=False)
+            if mode == "split_metadata_other_issuer":
+                doc["issuer"] = "https://other.example"
+            self.send(200, json.dumps(doc))
         else:
             self.send(404, "{}")
+
+    def metadata(self, mode, oidc):
+        doc = {
+            "issuer": "http://127.0.0.1:%d/%s" % (self.server.server_address[1], mode),
+            "authorization_endpoint": UPSTREAM + "/auth",
+            "token_endpoint": UPSTREAM + "/token",
+        }
+        if not oidc:
+            doc["revocation_endpoint"] = UPSTREAM + "/token/revocation"
+        return doc
 
     def forward(self, body):
         """POST the same form to the real provider; return (status, headers, body)."""
@@ -152,7 +183,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send(503, f"<html>{c}</html>", "text/html")
         elif mode == "always503":
             self.send(503, f"<html>{c}</html>", "text/html")
-        elif mode in ("ratelimit", "storm503", "proxy"):
+        elif mode == "storm503ra" and n <= 3:
+            # A server's deliberate overload answer: 503 with Retry-After.
+            self.send(503, f"<html>{c}</html>", "text/html", [("Retry-After", "0")])
+        elif mode == "always503ra":
+            self.send(503, f"<html>{c}</html>", "text/html", [("Retry-After", "1")])
+        elif mode == "proxy503_after_upstream":
+            # A proxy (Envoy, Istio, nginx) that forwarded the refresh, which the provider
+            # processed (and rotated), then answers a bare 503 instead of the response.
+            self.forward(body)
+            self.send(503, f"<html>{c}</html>", "text/html")
+        elif mode in ("ratelimit", "storm503", "storm503ra", "proxy"):
             self.relay(body)
         elif mode == "skew_ahead":
             self.date_offset = 600  # the Date header of this response only
@@ -165,7 +206,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send(
                 200,
                 json.dumps(
-                    {"access_token": BIG_TOKEN, "token_type": "Bearer", "expires_in": 3600}
+                    {
+                        "access_token": BIG_TOKEN,
+                        "token_type": "Bearer",
+                        "expires_in": 3600,
+                        # Rotated, so that the session (with this token) is written to the store.
+                        "refresh_token": "big-token-rotated-%d" % n,
+                    }
                 ),
             )
         else:

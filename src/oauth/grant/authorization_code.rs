@@ -76,10 +76,11 @@ pub fn exchange(
             });
         }
     };
-    // RFC 9207: when the server says it sends `iss`, it must be there and be our issuer.
-    let want_iss = profile.issuer.as_str().trim_end_matches('/');
+    // RFC 9207: when the server says it sends `iss`, it must be there and be our issuer, exactly
+    // (the login adopted the discovery document's form of it before this flow started).
+    let want_iss = profile.issuer_text.as_str();
     match iss.as_deref() {
-        Some(i) if i.trim_end_matches('/') != want_iss => {
+        Some(i) if i != want_iss => {
             return Err(OAuthError::Login(format!(
                 "the authorization response came from issuer {:?}, not {want_iss} (possible mix-up attack); login aborted",
                 sanitize(i)

@@ -152,6 +152,8 @@ pub struct ProfileArg {
 ///   TOK_CLIENT_SECRET=... tok login -p ci --issuer https://id.example.com \
 ///       --client-id ci-bot --client-credentials --scope api:read
 ///   printf %s "$REFRESH_TOKEN" | tok login -p ci --refresh-token-stdin
+///   tok login -p corp --issuer https://sso.corp.internal --client-id tok \
+///       --ca-file /etc/corp/root-ca.pem   # a provider behind a private CA
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --client-credentials or --refresh-token-stdin.
@@ -216,6 +218,11 @@ pub struct LoginArgs {
     /// Seed the session from a refresh token read from stdin (e.g. a CI secret)
     #[arg(long, conflicts_with_all = ["device", "browser"])]
     pub refresh_token_stdin: bool,
+
+    /// Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved
+    /// in the profile as `ca_file`
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl LoginArgs {

@@ -63,8 +63,11 @@ pub struct HttpSettings {
     pub timeout: Duration,
     /// `TOK_HTTP_DEADLINE` (default 60 s): one request with all its retries.
     pub deadline: Duration,
-    /// `-vv`: log each request's method, endpoint, status, content type, size and time.
+    /// `-vv`: log each request's method, endpoint, route, status, content type, size and time.
     pub trace: bool,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` (either case; the names are in
+    /// [`crate::oauth::proxy`], which decides each request's route).
+    pub proxy_env: crate::oauth::proxy::ProxyEnv,
 }
 
 impl Default for HttpSettings {
@@ -111,6 +114,7 @@ impl Settings {
                     crate::oauth::retry::DEFAULT_DEADLINE_SECS,
                 ),
                 trace: false,
+                proxy_env: crate::oauth::proxy::ProxyEnv::from_lookup(&get),
             },
             keychain_timeout: secs(ENV_KEYCHAIN_TIMEOUT, 5).max(Duration::from_secs(1)),
             lock_timeout: secs(ENV_LOCK_TIMEOUT, 60),

@@ -200,7 +200,10 @@ fn certificate_hint(host: &str, problem: &crate::oauth::tls::CertProblem, proxie
         P::UnknownIssuer | P::SelfSigned if proxied => format!(
             "{trust}; a TLS-inspecting proxy re-signs with its own CA: trust that one; {see}"
         ),
-        P::UnknownIssuer | P::SelfSigned => format!("{trust}; {see}"),
+        P::UnknownIssuer => format!("{trust}; {see}"),
+        P::SelfSigned => format!(
+            "if you trust this server, save its certificate (from the chain below) and pass it with `tok login -p NAME --ca-file cert.pem` (or `ca_file` in the profile); {see}"
+        ),
         P::Expired | P::NotYetValid => format!(
             "check the system clock; else the server's certificate must be renewed by its operator; {see}"
         ),

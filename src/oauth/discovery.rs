@@ -153,7 +153,13 @@ pub fn fetch(http: &Http, issuer: &Url) -> Result<Metadata, OAuthError> {
     for url in well_known_urls(issuer) {
         match fetch_one(http, issuer, &url) {
             Ok(m) => return Ok(m),
-            Err(e @ OAuthError::Unavailable { .. }) => return Err(e),
+            // The network, TLS or proxy failed: the other URL would fail the same way.
+            Err(
+                e @ (OAuthError::Unavailable { .. }
+                | OAuthError::Certificate { .. }
+                | OAuthError::Proxy { .. }
+                | OAuthError::CaFile { .. }),
+            ) => return Err(e),
             Err(e) => last = Some(e),
         }
     }

@@ -499,6 +499,10 @@ fn describe(e: &reqwest::Error) -> String {
     if e.is_connect() {
         let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
         while let Some(s) = src {
+            // hyper-util's resolver error ("dns error: …") hides the kind behind "other".
+            if s.to_string().starts_with("dns error") {
+                return "cannot connect (the host name does not resolve)".into();
+            }
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
                 return format!("cannot connect ({})", io_kind(io));
             }

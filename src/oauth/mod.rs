@@ -120,7 +120,7 @@ impl std::fmt::Display for ProxyProblem {
                 f.write_str("requires authentication (407 Proxy Authentication Required)")
             }
             ProxyProblem::Refused(d) => write!(f, "refused to carry the request ({d})"),
-            ProxyProblem::BadSetting(name, why) => write!(f, "set in {name} {why}"),
+            ProxyProblem::BadSetting(name, why) => write!(f, "{name} {why}"),
         }
     }
 }

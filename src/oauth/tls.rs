@@ -71,10 +71,8 @@ pub fn problem_in(err: &(dyn std::error::Error + 'static)) -> Option<CertProblem
         if let Some(io) = e.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
         {
-            if let Some(r) = inner.downcast_ref::<rustls::Error>() {
-                return classify(r);
-            }
-            next = inner.source();
+            // The payload may be another I/O error (hyper-util wraps tokio-rustls's).
+            next = Some(inner);
             continue;
         }
         next = e.source();
@@ -94,7 +92,8 @@ fn classify(e: &rustls::Error) -> Option<CertProblem> {
         C::NotValidYet | C::NotValidYetContext { .. } => CertProblem::NotYetValid,
         C::NotValidForName | C::NotValidForNameContext { .. } => CertProblem::WrongHost,
         C::Revoked => CertProblem::Revoked,
-        other => CertProblem::Other(format!("{other}")),
+        C::Other(o) => CertProblem::Other(format!("it is invalid ({})", o.0)),
+        other => CertProblem::Other(format!("it is invalid ({other})")),
     })
 }
 
@@ -236,9 +235,11 @@ impl ServerCertVerifier for Naming {
             ocsp_response,
             now,
         ) {
-            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
-                if intermediates.is_empty() && self.self_signed(end_entity, server_name, now) =>
-            {
+            // webpki says "unknown issuer" for a self-signed leaf, or "CA used as end
+            // entity" when it is marked as a CA (as `openssl req -x509` makes them).
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer | CertificateError::Other(_),
+            )) if intermediates.is_empty() && self.self_signed(end_entity, server_name, now) => {
                 Err(rustls::Error::InvalidCertificate(CertificateError::Other(
                     rustls::OtherError(Arc::new(SelfSigned)),
                 )))
@@ -286,6 +287,7 @@ mod tests {
     fn the_problem_is_found_behind_an_io_error() {
         let rustls = rustls::Error::InvalidCertificate(CertificateError::Expired);
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls);
+        let io = std::io::Error::other(io);
         let outer = anyhow::Error::new(io).context("outer");
         assert_eq!(problem_in(&*outer), Some(CertProblem::Expired));
         let plain = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);

@@ -114,7 +114,7 @@ impl Settings {
                     crate::oauth::retry::DEFAULT_DEADLINE_SECS,
                 ),
                 trace: false,
-                proxy_env: crate::oauth::proxy::ProxyEnv::from_lookup(&get),
+                proxy_env: crate::oauth::proxy::ProxyEnv::from_lookup(get),
             },
             keychain_timeout: secs(ENV_KEYCHAIN_TIMEOUT, 5).max(Duration::from_secs(1)),
             lock_timeout: secs(ENV_LOCK_TIMEOUT, 60),

@@ -6,6 +6,7 @@ mod support;
 mod canary;
 mod cargo;
 mod config;
+mod corp;
 mod docker;
 mod docs;
 mod dpop;

@@ -384,6 +384,9 @@ const configuration = {
 const apps = [];
 if (TLS_CERT) apps.push(https.createServer({ cert: fs.readFileSync(TLS_CERT), key: fs.readFileSync(TLS_KEY) }));
 if (!TLS_CERT || PLAIN_DOOR) apps.push(http.createServer());
+// One line per handshake a client gave up on (it refused our certificate): tests count them
+// to prove a certificate error is not retried.
+if (TLS_CERT) apps[0].on('tlsClientError', (err) => log(`TLS handshake failed: ${err.code || err.message}`));
 const server = apps.length === 1 ? apps[0] : net.createServer((socket) => {
   socket.once('data', (first) => {
     socket.pause();

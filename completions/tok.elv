@@ -52,6 +52,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --timeout 'Give up after this long waiting for approval (e.g. 90s, 5m)'
             cand --preset 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)'
             cand --tenant 'Directory tenant for --preset entra (a tenant ID or domain)'
+            cand --ca-file 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand --device 'Use the device flow: a code to enter on another device (RFC 8628)'

@@ -60,6 +60,7 @@ bitbucket\t'Bitbucket Cloud: fixed endpoints, browser flow'
 gitea\t'Gitea (self-hosted, --issuer required): OIDC discovery'
 forgejo\t'Forgejo (codeberg.org, or self-hosted with --issuer): OIDC discovery'"
 complete -c tok -n "__fish_tok_using_subcommand login" -l tenant -d 'Directory tenant for --preset entra (a tenant ID or domain)' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l ca-file -d 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'

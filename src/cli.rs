@@ -19,7 +19,8 @@ Exit codes:
   6  keychain or store unavailable
   7  login denied, cancelled or timed out
   8  invalid configuration
-  9  another tok process held the profile lock too long";
+  9  another tok process held the profile lock too long
+  10  the server's TLS certificate was refused (unknown issuer, expired, wrong host…)";
 
 /// Log in once with OAuth 2.0 / OpenID Connect, then print fresh access tokens for scripts, git
 /// and docker.

@@ -4,9 +4,11 @@
 //! variable tok reads for itself into one value, and the layers below take what they need from
 //! it (the HTTP client its timeouts, the keychain its deadline, the session its lock timeout).
 //! No other module reads tok's variables, and there are no process-wide switches. The names
-//! are the `ENV_*` constants of [`crate::config`]. Variables read by the crates tok uses
+//! are the `ENV_*` constants of [`crate::config`] (the proxy variables' names, with their
+//! precedence, are in [`crate::oauth::proxy`]). Variables read by the crates tok uses
 //! (`NO_COLOR` by anstream, `BROWSER` and `DISPLAY` for the browser, the D-Bus address, the XDG
-//! directories) stay where those crates expect them.
+//! directories, `SSL_CERT_FILE`/`SSL_CERT_DIR` by the system roots loader) stay where those
+//! crates expect them.
 
 use std::path::PathBuf;
 use std::time::Duration;

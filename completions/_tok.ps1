@@ -63,6 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--ci-audience', '--ci-audience', [CompletionResultType]::ParameterName, 'The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved')
             [CompletionResult]::new('--subject-token-type', '--subject-token-type', [CompletionResultType]::ParameterName, 'RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved')
             [CompletionResult]::new('--exchange-param', '--exchange-param', [CompletionResultType]::ParameterName, 'An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Use the device flow: a code to enter on another device (RFC 8628)')

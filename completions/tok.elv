@@ -59,6 +59,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --ci-audience 'The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved'
             cand --subject-token-type 'RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved'
             cand --exchange-param 'An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved'
+            cand --ca-file 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand --device 'Use the device flow: a code to enter on another device (RFC 8628)'

@@ -69,6 +69,7 @@ client-assertion\t'RFC 7523 §2.2 with `client_credentials`: the JWT as the clie
 complete -c tok -n "__fish_tok_using_subcommand login" -l ci-audience -d 'The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l subject-token-type -d 'RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l exchange-param -d 'An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l ca-file -d 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'

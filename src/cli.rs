@@ -19,7 +19,8 @@ Exit codes:
   6  keychain or store unavailable
   7  login denied, cancelled or timed out
   8  invalid configuration
-  9  another tok process held the profile lock too long";
+  9  another tok process held the profile lock too long
+  10  the server's TLS certificate was refused (unknown issuer, expired, wrong host…)";
 
 /// Log in once with OAuth 2.0 / OpenID Connect, then print fresh access tokens for scripts, git
 /// and docker.
@@ -161,6 +162,8 @@ pub struct ProfileArg {
 ///   tok login -p ci --issuer https://id.example.com --client-id ci \
 ///       --workload-identity github        # GitHub Actions, no secret (README: In CI)
 ///   tok login -p ci --workload-identity env:ID_TOKEN --exchange jwt-bearer
+///   tok login -p corp --issuer https://sso.corp.internal --client-id tok \
+///       --ca-file /etc/corp/root-ca.pem   # a provider behind a private CA
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
@@ -247,6 +250,11 @@ pub struct LoginArgs {
     /// An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved
     #[arg(long = "exchange-param", value_name = "KEY=VALUE", value_parser = key_value)]
     pub exchange_params: Vec<(String, String)>,
+
+    /// Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved
+    /// in the profile as `ca_file`
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// `KEY=VALUE` of `--exchange-param`.

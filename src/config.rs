@@ -132,6 +132,12 @@ pub struct ProfileConfig {
     /// Terraform hosts (`host[:port]`: module registries, remote backends) served by `tok
     /// terraform-credential`.
     pub terraform_hosts: Option<Vec<String>>,
+    /// A PEM bundle of CA certificates trusted besides the system roots (absolute path).
+    pub ca_file: Option<PathBuf>,
+    /// `true`: trust only `ca_file`, not the system roots.
+    pub ca_only: Option<bool>,
+    /// The proxy for this profile's requests, over `HTTPS_PROXY` and friends; `"none"`: direct.
+    pub proxy: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -155,6 +161,8 @@ pub struct Profile {
     /// Set for a profile that exchanges a CI job's identity token instead of holding a
     /// session: nothing secret is stored for it.
     pub workload: Option<WorkloadIdentity>,
+    /// `ca_file`, `ca_only` and `proxy`: how requests reach the provider.
+    pub network: crate::oauth::http::Network,
 }
 
 /// Endpoints given in the profile for servers without (or with wrong) discovery documents.
@@ -460,6 +468,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         return Err(invalid("scopes", format!("has an invalid scope {bad:?}")));
     }
     let workload = workload_identity(raw).map_err(|(key, m)| invalid(key, m))?;
+    let network = network(raw).map_err(|(key, m)| invalid(key, m))?;
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -489,6 +498,37 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
             ),
         },
         workload,
+        network,
+    })
+}
+
+/// The profile's `ca_file`, `ca_only` and `proxy`. The CA file itself is not read here: only
+/// when a request is about to be made (`print`'s cached path never pays for it).
+fn network(raw: &ProfileConfig) -> Result<crate::oauth::http::Network, (&'static str, String)> {
+    use crate::oauth::proxy::{ProfileProxy, parse_proxy};
+    if let Some(p) = &raw.ca_file
+        && !p.is_absolute()
+    {
+        return Err((
+            "ca_file",
+            format!("must be an absolute path: {}", p.display()),
+        ));
+    }
+    let ca_only = raw.ca_only.unwrap_or(false);
+    if ca_only && raw.ca_file.is_none() {
+        return Err(("ca_only", "needs `ca_file`".into()));
+    }
+    let proxy = match raw.proxy.as_deref().map(str::trim) {
+        None => None,
+        Some("none") => Some(ProfileProxy::None),
+        Some(v) => Some(ProfileProxy::Url(parse_proxy(v).map_err(|m| ("proxy", m))?)),
+    };
+    Ok(crate::oauth::http::Network {
+        trust: crate::oauth::tls::Trust {
+            ca_file: raw.ca_file.clone(),
+            ca_only,
+        },
+        proxy,
     })
 }
 

@@ -34,6 +34,9 @@ pub enum Code {
     Config,
     /// 9: another tok process held the profile's lock for too long.
     Busy,
+    /// 10: the server's TLS certificate was refused (unknown issuer, self-signed, expired,
+    /// wrong host, revoked). Not transient: not retried.
+    Tls,
 }
 
 impl Code {
@@ -48,6 +51,7 @@ impl Code {
             Code::Denied => 7,
             Code::Config => 8,
             Code::Busy => 9,
+            Code::Tls => 10,
         }
     }
 
@@ -63,11 +67,12 @@ impl Code {
             Code::Denied => "denied",
             Code::Config => "config",
             Code::Busy => "busy",
+            Code::Tls => "tls",
         }
     }
 
     /// Every code with its number and meaning, for `--help`, README and tests.
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 10] = [
         Code::Failure,
         Code::Usage,
         Code::LoginRequired,
@@ -77,6 +82,7 @@ impl Code {
         Code::Denied,
         Code::Config,
         Code::Busy,
+        Code::Tls,
     ];
 }
 
@@ -113,6 +119,7 @@ macro_rules! known_errors {
 known_errors! {
     OAuth(crate::oauth::OAuthError),
     BadKey(crate::oauth::dpop::BadKey),
+    SelfSigned(crate::oauth::tls::SelfSigned),
     Store(crate::store::StoreError),
     Config(crate::config::ConfigError),
     Session(crate::session::SessionError),
@@ -127,6 +134,8 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
     match e {
         Known::OAuth(e) => oauth(e),
         Known::BadKey(crate::oauth::dpop::BadKey) => (Code::Failure, None),
+        // Only ever inside a rustls error, found first as `OAuthError::Certificate`.
+        Known::SelfSigned(crate::oauth::tls::SelfSigned) => (Code::Tls, None),
         Known::Store(e) => store(e),
         Known::Config(e) => (Code::Config, config(e)),
         Known::Session(e) => session(e),
@@ -238,6 +247,12 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             Code::BadResponse,
             Some("if only a trailing slash differs, `tok login` adopts the issuer as the document states it; otherwise check `issuer` in the profile".into()),
         ),
+        O::Certificate { host, problem, proxy } => (Code::Tls, Some(certificate_hint(host, problem, proxy.is_some()))),
+        O::Proxy { problem, .. } => proxy_hint(problem),
+        O::CaFile { .. } => (
+            Code::Config,
+            Some("fix `ca_file` in the profile (a PEM bundle of CA certificates, `-----BEGIN CERTIFICATE-----`), or give another with `tok login -p NAME --ca-file PATH`".into()),
+        ),
         // The OAuth error codes are open-ended strings (RFC 6749 §5.2 and extensions).
         O::Protocol { error, .. } => match error.as_str() {
             "invalid_client" => (Code::Config, Some("check `client_id` in the profile".into())),
@@ -253,6 +268,53 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             _ => (Code::Failure, None),
         },
         O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
+    }
+}
+
+fn certificate_hint(host: &str, problem: &crate::oauth::tls::CertProblem, proxied: bool) -> String {
+    use crate::oauth::tls::CertProblem as P;
+    let see = format!("see the chain with `openssl s_client -showcerts -connect {host}`");
+    let trust = "if it is signed by a private CA, trust that CA: `tok login -p NAME --ca-file ca.pem` (or `ca_file` in the profile, or SSL_CERT_FILE)";
+    match problem {
+        P::UnknownIssuer | P::SelfSigned if proxied => format!(
+            "{trust}; a TLS-inspecting proxy re-signs with its own CA: trust that one; {see}"
+        ),
+        P::UnknownIssuer => format!("{trust}; {see}"),
+        P::SelfSigned => format!(
+            "if you trust this server, save its certificate (from the chain below) and pass it with `tok login -p NAME --ca-file cert.pem` (or `ca_file` in the profile); {see}"
+        ),
+        P::Expired | P::NotYetValid => format!(
+            "check the system clock; else the server's certificate must be renewed by its operator; {see}"
+        ),
+        P::WrongHost => format!(
+            "use the host name the certificate is issued for (check `issuer` and the endpoints in the profile); {see}"
+        ),
+        P::Revoked | P::Other(_) => {
+            format!("the server's certificate must be replaced by its operator; {see}")
+        }
+    }
+}
+
+fn proxy_hint(problem: &crate::oauth::ProxyProblem) -> (Code, Option<String>) {
+    use crate::oauth::ProxyProblem as P;
+    let vars = "HTTPS_PROXY / HTTP_PROXY / ALL_PROXY (or the profile's `proxy`)";
+    match problem {
+        P::Unreachable(_) => (
+            Code::Unavailable,
+            Some(format!("check that the proxy is running and that {vars} name it; exempt hosts that need no proxy with NO_PROXY")),
+        ),
+        P::AuthRequired => (
+            Code::Config,
+            Some(format!("give the proxy's credentials in its URL (http://USER:PASSWORD@HOST:PORT) in {vars}, or exempt the host with NO_PROXY")),
+        ),
+        P::Refused(_) => (
+            Code::Unavailable,
+            Some("check that the proxy may reach the provider (its allow list), or exempt the host with NO_PROXY".into()),
+        ),
+        P::BadSetting(..) => (
+            Code::Config,
+            Some("use http://[USER:PASSWORD@]HOST:PORT (or https://…)".into()),
+        ),
     }
 }
 

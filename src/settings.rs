@@ -4,9 +4,11 @@
 //! variable tok reads for itself into one value, and the layers below take what they need from
 //! it (the HTTP client its timeouts, the keychain its deadline, the session its lock timeout).
 //! No other module reads tok's variables, and there are no process-wide switches. The names
-//! are the `ENV_*` constants of [`crate::config`]. Variables read by the crates tok uses
+//! are the `ENV_*` constants of [`crate::config`] (the proxy variables' names, with their
+//! precedence, are in [`crate::oauth::proxy`]). Variables read by the crates tok uses
 //! (`NO_COLOR` by anstream, `BROWSER` and `DISPLAY` for the browser, the D-Bus address, the XDG
-//! directories) stay where those crates expect them.
+//! directories, `SSL_CERT_FILE`/`SSL_CERT_DIR` by the system roots loader) stay where those
+//! crates expect them.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -102,8 +104,11 @@ pub struct HttpSettings {
     pub timeout: Duration,
     /// `TOK_HTTP_DEADLINE` (default 60 s): one request with all its retries.
     pub deadline: Duration,
-    /// `-vv`: log each request's method, endpoint, status, content type, size and time.
+    /// `-vv`: log each request's method, endpoint, route, status, content type, size and time.
     pub trace: bool,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` (either case; the names are in
+    /// [`crate::oauth::proxy`], which decides each request's route).
+    pub proxy_env: crate::oauth::proxy::ProxyEnv,
 }
 
 impl Default for HttpSettings {
@@ -153,6 +158,7 @@ impl Settings {
                     crate::oauth::retry::DEFAULT_DEADLINE_SECS,
                 ),
                 trace: false,
+                proxy_env: crate::oauth::proxy::ProxyEnv::from_lookup(get),
             },
             keychain_timeout: secs(ENV_KEYCHAIN_TIMEOUT, 5).max(Duration::from_secs(1)),
             lock_timeout: secs(ENV_LOCK_TIMEOUT, 60),

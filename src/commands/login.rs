@@ -285,6 +285,12 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         }
         up.extra.push(("preset", preset.name().to_string()));
     }
+    if let Some(path) = &args.ca_file {
+        // Saved absolute: later runs start from other directories. Not read here: a missing
+        // or unusable file is reported, naming it, by the first request.
+        let abs = std::path::absolute(path)?;
+        up.extra.push(("ca_file", abs.display().to_string()));
+    }
     Ok(up)
 }
 

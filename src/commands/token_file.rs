@@ -196,7 +196,13 @@ fn watch(
 fn transient(code: Code) -> bool {
     match code {
         Code::Unavailable | Code::BadResponse | Code::StoreUnavailable | Code::Busy => true,
-        Code::Failure | Code::Usage | Code::LoginRequired | Code::Denied | Code::Config => false,
+        // A refused certificate is not transient: it needs a person (and a CA file).
+        Code::Failure
+        | Code::Usage
+        | Code::LoginRequired
+        | Code::Denied
+        | Code::Config
+        | Code::Tls => false,
     }
 }
 

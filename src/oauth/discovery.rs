@@ -9,7 +9,7 @@ use url::Url;
 
 use super::OAuthError;
 use super::http::{Http, endpoint_name};
-use crate::config::{Profile, check_url};
+use crate::config::{Profile, check_url, is_loopback};
 use crate::paths::Paths;
 
 /// How long a fetched discovery document is trusted.
@@ -123,12 +123,23 @@ fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
     let parse = |name: &str, v: &Option<String>| -> Result<Option<Url>, OAuthError> {
         v.as_deref()
             .map(|s| {
-                check_url(s).map_err(|e| {
+                let url = check_url(s).map_err(|e| {
                     OAuthError::Discovery(format!(
                         "discovery document of {}: {name} {e}",
                         profile.issuer
                     ))
-                })
+                })?;
+                // A remote document must not send tok to this machine (plain http is allowed
+                // for loopback, and loopback is never proxied): only a loopback issuer may
+                // name loopback endpoints. The profile's own overrides are the user's choice.
+                if is_loopback(&url) && !is_loopback(&profile.issuer) {
+                    return Err(OAuthError::Discovery(format!(
+                        "discovery document of {}: {name} points at this machine ({}), which only a loopback issuer may",
+                        profile.issuer,
+                        endpoint_name(&url)
+                    )));
+                }
+                Ok(url)
             })
             .transpose()
     };
@@ -177,7 +188,13 @@ pub fn fetch(
         .expect("two well-known URLs");
     let first = match fetch_one(http, issuer, &oidc, expected, how) {
         Ok(m) => m,
-        Err(e @ OAuthError::Unavailable { .. }) => return Err(e),
+        // The network, TLS or proxy failed: the other URL would fail the same way.
+        Err(
+            e @ (OAuthError::Unavailable { .. }
+            | OAuthError::Certificate { .. }
+            | OAuthError::Proxy { .. }
+            | OAuthError::CaFile { .. }),
+        ) => return Err(e),
         Err(_) => return fetch_one(http, issuer, &oauth, expected, how),
     };
     if first.is_complete() {
@@ -338,5 +355,35 @@ mod tests {
             check_issuer("https://h.example", &m("https://evil.example"), ModuloSlash).is_err()
         );
         assert!(check_issuer("https://h.example", &Metadata::default(), ModuloSlash).is_err());
+    }
+
+    fn profile(issuer: &str) -> Profile {
+        let text = format!("[profiles.p]\nissuer = \"{issuer}\"\nclient_id = \"c\"\n");
+        let path = std::path::Path::new("/dev/null");
+        let config = crate::config::Config {
+            path: path.into(),
+            file: crate::config::parse(&text, path).unwrap(),
+            text,
+        };
+        config.profile("p").unwrap()
+    }
+
+    /// Issue 11 item 12: a remote document cannot point tok at this machine, where plain http
+    /// is allowed and no proxy is used.
+    #[test]
+    fn only_a_loopback_issuer_may_name_loopback_endpoints() {
+        let m = Metadata {
+            token_endpoint: Some("http://127.0.0.1:8080/token".into()),
+            ..Default::default()
+        };
+        let e = resolve(&profile("https://id.example"), &m).unwrap_err();
+        assert!(e.to_string().contains("points at this machine"), "{e}");
+        let ok = resolve(&profile("http://127.0.0.1:9000"), &m).unwrap();
+        assert_eq!(ok.token.as_str(), "http://127.0.0.1:8080/token");
+        let m = Metadata {
+            token_endpoint: Some("https://localhost/token".into()),
+            ..Default::default()
+        };
+        assert!(resolve(&profile("https://id.example"), &m).is_err());
     }
 }

@@ -5,14 +5,17 @@
 //! error message: only status and content type. Failed attempts are retried under
 //! [`super::retry`]'s rules within one overall deadline (`TOK_HTTP_DEADLINE`).
 
+use std::cell::RefCell;
 use std::io::Read;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::OAuthError;
+use super::proxy::{self, ProfileProxy, ProxyEnv, Route};
 use super::retry::{self, Attempt, Decision, Idempotency, Policy};
+use super::tls::{self, Trust};
+use super::{OAuthError, ProxyProblem};
 use crate::settings::HttpSettings;
 
 /// The largest response body tok reads (token responses and discovery documents are small).
@@ -60,36 +63,52 @@ pub enum ClientAuth<'a> {
     },
 }
 
-/// Two clients, each built on first use: loading the system roots costs milliseconds (hundreds
+/// The clients, each built on first use: loading the system roots costs milliseconds (hundreds
 /// of certificates), which a plain-http loopback issuer (a test or local provider) never needs.
+/// One client per (TLS or not, proxy) pair, since the route is decided per destination.
 pub struct Http {
     total: u64,
-    /// For `https://` URLs: system roots.
-    tls: std::cell::OnceCell<reqwest::blocking::Client>,
-    /// For `http://` URLs (loopback only, see `config::check_url`): no roots loaded.
-    plain: std::cell::OnceCell<reqwest::blocking::Client>,
+    clients: RefCell<Vec<(ClientKey, reqwest::blocking::Client)>>,
+    /// The profile's trust and proxy ([`Http::set_network`]).
+    network: RefCell<Network>,
+    /// `HTTPS_PROXY` and friends, from [`crate::settings`].
+    proxy_env: ProxyEnv,
     timeout: Duration,
     policy: Policy,
-    /// `-vv`: log each request's method, endpoint, status, content type, size and time on
-    /// stderr. Never a body, a query string or a header value.
+    /// `-vv`: log each request's method, endpoint, route, status, content type, size and time
+    /// on stderr. Never a body, a query string, a header value or a proxy's credentials.
     trace: bool,
     /// Told about each retry (for `-v`); never given a body.
     observer: Option<Box<dyn Fn(String)>>,
 }
 
+/// What a profile says about reaching its provider: whom to trust, which proxy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Network {
+    pub trust: Trust,
+    /// The profile's `proxy` key (over the environment's).
+    pub proxy: Option<ProfileProxy>,
+}
+
+/// `https` or not, and the proxy a client sends through.
+type ClientKey = (bool, Option<Url>);
+
 static PROVIDER: Once = Once::new();
 
-fn trace(url: &Url, n: u32, result: &Result<Response, OAuthError>, took: Duration) {
+fn trace(url: &Url, route: &Route, n: u32, result: &Result<Response, OAuthError>, took: Duration) {
     let endpoint = endpoint_name(url);
+    let route = route.describe();
     let ms = took.as_millis();
     match result {
         Ok(r) => eprintln!(
-            "tok: HTTP {endpoint} (attempt {n}) → {} ({}, {} bytes) in {ms} ms",
+            "tok: HTTP {endpoint} (attempt {n}, {route}) → {} ({}, {} bytes) in {ms} ms",
             r.status,
             r.content_type,
             r.body.0.len()
         ),
-        Err(e) => eprintln!("tok: HTTP {endpoint} (attempt {n}) failed in {ms} ms: {e}"),
+        Err(e) => {
+            eprintln!("tok: HTTP {endpoint} (attempt {n}, {route}) failed in {ms} ms: {e}")
+        }
     }
 }
 
@@ -106,8 +125,9 @@ impl Http {
     pub fn new(settings: &HttpSettings) -> Self {
         Self {
             total: settings.timeout.as_secs(),
-            tls: std::cell::OnceCell::new(),
-            plain: std::cell::OnceCell::new(),
+            clients: RefCell::new(vec![]),
+            network: RefCell::default(),
+            proxy_env: settings.proxy_env.clone(),
             timeout: settings.timeout,
             policy: Policy::with_deadline(settings.deadline),
             trace: settings.trace,
@@ -115,11 +135,34 @@ impl Http {
         }
     }
 
-    fn client(&self, url: &Url) -> Result<&reqwest::blocking::Client, OAuthError> {
-        let plain = url.scheme() == "http";
-        let cell = if plain { &self.plain } else { &self.tls };
-        if let Some(c) = cell.get() {
-            return Ok(c);
+    /// Use `network` (a profile's trust and proxy) for the requests from now on. Reads nothing:
+    /// the CA file is read when the first HTTPS client is built.
+    pub fn set_network(&self, network: &Network) {
+        if *self.network.borrow() != *network {
+            *self.network.borrow_mut() = network.clone();
+            self.clients.borrow_mut().clear();
+        }
+    }
+
+    /// The way to `url`, and a client that takes it.
+    fn client(&self, url: &Url) -> Result<(reqwest::blocking::Client, Route), OAuthError> {
+        let network = self.network.borrow().clone();
+        let route =
+            proxy::route(url, network.proxy.as_ref(), &self.proxy_env).map_err(|(name, why)| {
+                OAuthError::Proxy {
+                    proxy: "setting".into(),
+                    endpoint: endpoint_name(url),
+                    problem: ProxyProblem::BadSetting(name, why),
+                }
+            })?;
+        let tls = url.scheme() != "http";
+        let via = match &route {
+            Route::Proxy { url, .. } => Some(url.clone()),
+            Route::Direct(_) => None,
+        };
+        let key = (tls, via.clone());
+        if let Some((_, c)) = self.clients.borrow().iter().find(|(k, _)| *k == key) {
+            return Ok((c.clone(), route));
         }
         PROVIDER.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
@@ -132,8 +175,20 @@ impl Http {
             // many servers keep an idle connection (Node: 5 s); a POST sent on a connection the
             // server is closing fails mid-flight and, for a refresh, must not be resent. tok
             // makes a handful of requests per process, so a fresh connection costs little.
-            .pool_max_idle_per_host(0);
-        if plain {
+            .pool_max_idle_per_host(0)
+            // The route is decided above (`proxy::route`), never by the crate's own lookup.
+            .no_proxy();
+        if let Some(p) = &via {
+            let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| OAuthError::Proxy {
+                proxy: proxy::display(p),
+                endpoint: endpoint_name(url),
+                problem: ProxyProblem::BadSetting("its URL", format!("is unusable ({e})")),
+            })?;
+            b = b.proxy(proxy);
+        }
+        if tls || via.as_ref().is_some_and(|p| p.scheme() == "https") {
+            b = b.tls_backend_preconfigured(tls::client_config(&network.trust)?);
+        } else {
             // No TLS will happen on this client (redirects are off): skip the system roots.
             b = b.tls_certs_only(std::iter::empty());
         }
@@ -141,7 +196,8 @@ impl Http {
             endpoint: "HTTP client".into(),
             detail: e.to_string(),
         })?;
-        Ok(cell.get_or_init(|| client))
+        self.clients.borrow_mut().push((key, client.clone()));
+        Ok((client, route))
     }
 
     /// Report retries through `f` (one line each, no bodies).
@@ -151,8 +207,8 @@ impl Http {
 
     /// GET a document; transient failures are retried (a GET spends nothing).
     pub fn get(&self, url: &Url) -> Result<Response, OAuthError> {
-        let client = self.client(url)?;
-        self.send(url, Idempotency::Idempotent, || {
+        let (client, route) = self.client(url)?;
+        self.send(url, &route, Idempotency::Idempotent, || {
             client.get(url.clone()).header("accept", "application/json")
         })
     }
@@ -160,8 +216,8 @@ impl Http {
     /// GET a document with `Authorization: bearer TOKEN` (a CI platform's identity-token
     /// endpoint); retried like [`Http::get`]: asking for an identity token spends nothing.
     pub fn get_bearer(&self, url: &Url, token: &str) -> Result<Response, OAuthError> {
-        let client = self.client(url)?;
-        self.send(url, Idempotency::Idempotent, || {
+        let (client, route) = self.client(url)?;
+        self.send(url, &route, Idempotency::Idempotent, || {
             client
                 .get(url.clone())
                 .header("accept", "application/json")
@@ -183,8 +239,8 @@ impl Http {
         if let ClientAuth::None { client_id } = auth {
             fields.push(("client_id", client_id));
         }
-        let client = self.client(url)?;
-        self.send(url, Idempotency::Once, || {
+        let (client, route) = self.client(url)?;
+        self.send(url, &route, Idempotency::Once, || {
             let mut req = client
                 .post(url.clone())
                 .header("accept", "application/json");
@@ -208,6 +264,7 @@ impl Http {
     fn send(
         &self,
         url: &Url,
+        route: &Route,
         kind: Idempotency,
         build: impl Fn() -> reqwest::blocking::RequestBuilder,
     ) -> Result<Response, OAuthError> {
@@ -218,9 +275,21 @@ impl Http {
             let left = self.policy.deadline.saturating_sub(started.elapsed());
             let limit = self.timeout.min(left).max(Duration::from_millis(100));
             let sent = Instant::now();
-            let (attempt, result) = self.send_once(url, build().timeout(limit));
+            let (attempt, result) = self.send_once(url, route, build().timeout(limit));
             if self.trace {
-                trace(url, n, &result, sent.elapsed());
+                trace(url, route, n, &result, sent.elapsed());
+            }
+            // A refused certificate or a proxy asking for credentials gives the same answer
+            // every time: say so at once rather than after the retries.
+            if let Err(
+                OAuthError::Certificate { .. }
+                | OAuthError::Proxy {
+                    problem: ProxyProblem::AuthRequired | ProxyProblem::BadSetting(..),
+                    ..
+                },
+            ) = &result
+            {
+                return result;
             }
             let elapsed = started.elapsed();
             match retry::decide(&self.policy, kind, n, attempt, elapsed, retry::jitter()) {
@@ -259,11 +328,38 @@ impl Http {
     fn send_once(
         &self,
         url: &Url,
+        route: &Route,
         req: reqwest::blocking::RequestBuilder,
     ) -> (Attempt, Result<Response, OAuthError>) {
         let endpoint = endpoint_name(url);
+        let via = match route {
+            Route::Proxy { url, from } => Some(format!("{} ({from})", proxy::display(url))),
+            Route::Direct(_) => None,
+        };
         let resp = match req.send() {
             Ok(r) => r,
+            Err(e) if tls::problem_in(&e).is_some() => {
+                let problem = tls::problem_in(&e).expect("checked in the guard");
+                return (
+                    Attempt::NotSent,
+                    Err(OAuthError::Certificate {
+                        host: host_port(url),
+                        problem,
+                        proxy: via,
+                    }),
+                );
+            }
+            // Through a proxy, a failed connection is the proxy's: name it.
+            Err(e) if e.is_connect() && via.is_some() => {
+                return (
+                    Attempt::NotSent,
+                    Err(OAuthError::Proxy {
+                        proxy: via.unwrap_or_default(),
+                        endpoint,
+                        problem: proxy_problem(&e),
+                    }),
+                );
+            }
             // The connection was never made (refused, DNS, connect timeout): nothing was sent.
             Err(e) if e.is_connect() => {
                 return (
@@ -316,6 +412,22 @@ impl Http {
                 }),
             );
         }
+        // A plain-http request through a proxy gets the proxy's 407 as its answer.
+        if status == 407
+            && let Some(proxy) = via
+        {
+            return (
+                Attempt::Answered {
+                    status,
+                    retry_after: None,
+                },
+                Err(OAuthError::Proxy {
+                    proxy,
+                    endpoint,
+                    problem: ProxyProblem::AuthRequired,
+                }),
+            );
+        }
         let attempt = Attempt::Answered {
             status,
             retry_after,
@@ -356,6 +468,42 @@ pub fn endpoint_name(url: &Url) -> String {
     u.to_string()
 }
 
+/// `host:port` of a URL, as `openssl s_client -connect` takes it.
+fn host_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    let port = url.port_or_known_default().unwrap_or(443);
+    format!("{host}:{port}")
+}
+
+/// What went wrong on the way through a proxy: its CONNECT answer (hyper-util's tunnel errors
+/// are not public types; their messages are stable), or the connection to it.
+fn proxy_problem(e: &reqwest::Error) -> ProxyProblem {
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        let msg = s.to_string();
+        if msg.contains("proxy authorization required") {
+            return ProxyProblem::AuthRequired;
+        }
+        if msg.contains("tunnel error: unsuccessful") {
+            return ProxyProblem::Refused(
+                "it answered the CONNECT with an error: it could not reach the host, or its policy forbids it".into(),
+            );
+        }
+        if msg.contains("tunnel error: unexpected end of file")
+            || msg.contains("tunnel error: io error")
+        {
+            return ProxyProblem::Refused("it closed the connection without an answer".into());
+        }
+        src = s.source();
+    }
+    ProxyProblem::Unreachable(
+        describe(e)
+            .trim_start_matches("cannot connect (")
+            .trim_end_matches(')')
+            .to_string(),
+    )
+}
+
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         return "timed out".into();
@@ -363,6 +511,10 @@ fn describe(e: &reqwest::Error) -> String {
     if e.is_connect() {
         let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
         while let Some(s) = src {
+            // hyper-util's resolver error ("dns error: …") hides the kind behind "other".
+            if s.to_string().starts_with("dns error") {
+                return "cannot connect (the host name does not resolve)".into();
+            }
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
                 return format!("cannot connect ({})", io_kind(io));
             }

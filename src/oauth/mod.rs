@@ -10,8 +10,10 @@ pub mod grant;
 pub mod http;
 pub mod loopback;
 pub mod pkce;
+pub mod proxy;
 pub mod retry;
 pub mod revoke;
+pub mod tls;
 pub mod token;
 
 // The device grant's parsers keep their old path for the fuzz targets.
@@ -63,6 +65,30 @@ pub enum OAuthError {
         content_type: String,
         what: String,
     },
+    /// The server's TLS certificate was refused. Not transient: never retried.
+    #[error("the TLS certificate of {host} was refused: {problem}{}", via(.proxy))]
+    Certificate {
+        /// `host:port`, for the `openssl s_client -connect` hint.
+        host: String,
+        problem: tls::CertProblem,
+        /// The proxy the connection went through (it may be the one inspecting TLS).
+        proxy: Option<String>,
+    },
+    /// A proxy could not carry the request to `endpoint`. Names the proxy, never its
+    /// credentials.
+    #[error("proxy {proxy} {problem} (for {endpoint})")]
+    Proxy {
+        /// Scheme, host and port, and where it was configured.
+        proxy: String,
+        endpoint: String,
+        problem: ProxyProblem,
+    },
+    /// The profile's `ca_file` cannot be used.
+    #[error("cannot use the CA file {}: {problem}", path.display())]
+    CaFile {
+        path: std::path::PathBuf,
+        problem: String,
+    },
     /// Discovery failed or the metadata lacks what we need.
     #[error("{0}")]
     Discovery(String),
@@ -76,6 +102,41 @@ pub enum OAuthError {
     /// The login could not proceed (loopback listener, state mismatch, missing endpoint).
     #[error("{0}")]
     Login(String),
+}
+
+/// What went wrong with a proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyProblem {
+    /// The connection to the proxy itself failed (refused, DNS, timeout): it is down or
+    /// misnamed.
+    Unreachable(String),
+    /// `407 Proxy Authentication Required`: not retried.
+    AuthRequired,
+    /// The proxy answered the CONNECT with another refusal (it could not reach the host, or
+    /// its policy forbids it), or closed the connection.
+    Refused(String),
+    /// A proxy variable or the profile's `proxy` key cannot be used (`name`, why).
+    BadSetting(&'static str, String),
+}
+
+impl std::fmt::Display for ProxyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxyProblem::Unreachable(d) => write!(f, "cannot be reached ({d})"),
+            ProxyProblem::AuthRequired => {
+                f.write_str("requires authentication (407 Proxy Authentication Required)")
+            }
+            ProxyProblem::Refused(d) => write!(f, "refused to carry the request ({d})"),
+            ProxyProblem::BadSetting(name, why) => write!(f, "{name} {why}"),
+        }
+    }
+}
+
+fn via(proxy: &Option<String>) -> String {
+    proxy
+        .as_deref()
+        .map(|p| format!(" (through proxy {p})"))
+        .unwrap_or_default()
 }
 
 fn desc(d: &Option<String>) -> String {

@@ -103,9 +103,19 @@ impl Remote {
         })
     }
 
-    /// The endpoints of `profile` (discovery cached on disk).
+    /// The HTTP client, set up for `profile`'s trust (`ca_file`) and proxy. Builds nothing
+    /// and reads no file until a request is made.
+    pub fn http_for(&self, profile: &Profile) -> &Http {
+        let http = self.http();
+        http.set_network(&profile.network);
+        http
+    }
+
+    /// The endpoints of `profile` (discovery cached on disk). Every flow resolves them before
+    /// its first request, so this is where the client takes on the profile's network.
     pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
-        discovery::endpoints(profile, &self.paths, || self.http())
+        let http = self.http_for(profile);
+        discovery::endpoints(profile, &self.paths, || http)
     }
 
     /// [`Remote::endpoints`] for a login: the document's issuer may differ from the configured
@@ -139,7 +149,7 @@ impl TokenEndpoint for Remote {
             nonce: dpop::load_nonce(&self.paths, url),
         });
         let result = grant::refresh::refresh(
-            self.http(),
+            self.http_for(profile),
             url,
             &ClientAuth::None {
                 client_id: &profile.client_id,
@@ -165,7 +175,7 @@ impl TokenEndpoint for Remote {
         let scope = narrow.scope.clone().or_else(|| profile.scope_string());
         let resource = narrow.audience.as_deref().or(profile.audience.as_deref());
         grant::client_credentials::client_credentials(
-            self.http(),
+            self.http_for(profile),
             url,
             &profile.client_id,
             secret,

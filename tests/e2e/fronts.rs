@@ -32,6 +32,9 @@ impl Front {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(dir.path().join("stderr")).unwrap())
+            // Under `over_https`, a front reaching the provider (introspection) trusts the
+            // test CA through OpenSSL's default paths.
+            .envs(crate::support::https_certs().map(|c| ("SSL_CERT_FILE", c.bundle())))
             .spawn()
             .expect("/usr/bin/python3 runs");
         let stdin = child.stdin.take().unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 use crate::fronts::Front;
-use crate::support::{Provider, Run, Tok, tok_bin};
+use crate::support::{Provider, Run, Tok, over_https, tok_bin};
 
 /// A provider, a logged-in tok set up for the git server, a bare repository with one commit.
 struct Rig {
@@ -168,6 +168,12 @@ fn clone_and_push_with_bearer_after_one_login() {
     rig.tok.assert_no_leak(&[at, rig.tok.refresh_token("work")]);
 }
 
+/// The same over HTTPS with a private CA (issue 14).
+#[test]
+fn clone_and_push_with_bearer_after_one_login_over_https() {
+    over_https(clone_and_push_with_bearer_after_one_login);
+}
+
 #[test]
 fn basic_password_when_the_server_offers_only_basic() {
     let rig = Rig::start(&[], &["--basic-only"]);
@@ -231,6 +237,12 @@ fn expired_token_is_refreshed_between_operations() {
     assert!(rig.provider.refreshes() > refreshes);
     assert_eq!(rig.provider.grants_revoked(), 0);
     rig.tok.assert_no_leak(&[first]);
+}
+
+/// The same over HTTPS with a private CA (issue 14).
+#[test]
+fn expired_token_is_refreshed_between_operations_over_https() {
+    over_https(expired_token_is_refreshed_between_operations);
 }
 
 #[test]

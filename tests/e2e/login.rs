@@ -1,6 +1,6 @@
 //! `tok login`: browser and device flows against the real provider.
 
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, over_https};
 
 #[test]
 fn browser_login_stores_a_working_session() {
@@ -39,6 +39,12 @@ fn browser_login_stores_a_working_session() {
     tok.assert_no_leak(&[token, tok.refresh_token("work")]);
 }
 
+/// The same over HTTPS with a private CA (issue 14).
+#[test]
+fn browser_login_stores_a_working_session_over_https() {
+    over_https(browser_login_stores_a_working_session);
+}
+
 #[test]
 fn device_login_polls_until_approved() {
     let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
@@ -62,6 +68,12 @@ fn device_login_polls_until_approved() {
     );
     assert_eq!(stats["grants_revoked"], 0);
     assert!(provider.active(&tok.print("dev")));
+}
+
+/// The same over HTTPS with a private CA (issue 14).
+#[test]
+fn device_login_polls_until_approved_over_https() {
+    over_https(device_login_polls_until_approved);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `tok logout`: revocation at the provider, local forgetting.
 
 use crate::faults::Faults;
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, over_https};
 
 #[test]
 fn logout_revokes_and_forgets() {
@@ -32,6 +32,12 @@ fn logout_revokes_and_forgets() {
     assert!(p.stdout.is_empty());
     assert!(p.stderr.contains("tok login -p work"), "{p:?}");
     tok.assert_no_leak(&[at, rt]);
+}
+
+/// The same over HTTPS with a private CA (issue 14).
+#[test]
+fn logout_revokes_and_forgets_over_https() {
+    over_https(logout_revokes_and_forgets);
 }
 
 #[test]

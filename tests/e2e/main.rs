@@ -12,6 +12,7 @@ mod background;
 mod canary;
 mod cargo;
 mod config;
+mod corp;
 mod docker;
 mod docs;
 mod dpop;

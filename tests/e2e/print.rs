@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Provider, Tok, distinct};
+use crate::support::{Provider, Tok, distinct, over_https};
 
 #[test]
 fn cached_token_is_served_without_a_refresh() {
@@ -42,6 +42,12 @@ fn expiry_causes_exactly_one_refresh_and_rotation_is_kept() {
     assert!(provider.active(&rt2));
     assert_eq!(provider.grants_revoked(), 0);
     tok.assert_no_leak(&[first, second, rt1, rt2]);
+}
+
+/// The same over HTTPS with a private CA (issue 14).
+#[test]
+fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_over_https() {
+    over_https(expiry_causes_exactly_one_refresh_and_rotation_is_kept);
 }
 
 #[test]
@@ -113,6 +119,12 @@ fn concurrent_prints_share_one_refresh() {
     assert_eq!(provider.refreshes(), 1);
     assert_eq!(provider.grants_revoked(), 0);
     assert!(provider.active(&tokens[0]));
+}
+
+/// The same over HTTPS with a private CA (issue 14).
+#[test]
+fn concurrent_prints_share_one_refresh_over_https() {
+    over_https(concurrent_prints_share_one_refresh);
 }
 
 #[test]
@@ -252,4 +264,10 @@ fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http() {
         "discovery was fetched again: {r:?}"
     );
     assert!(!r.stderr.contains(&r.token()));
+}
+
+/// The same over HTTPS with a private CA (issue 14).
+#[test]
+fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_over_https() {
+    over_https(a_refresh_uses_the_cached_discovery_document_and_vv_traces_http);
 }

@@ -112,6 +112,10 @@ impl Proxy {
                 vec!["--auth", &auth]
             }
         };
+        // idp.corp.test: the provider under a corporate name (TOK_TEST_ISSUER_HOST), which
+        // nothing resolves; only the proxy reaches it.
+        let mut args = args;
+        args.extend_from_slice(&["--map", "idp.corp.test=127.0.0.1"]);
         Self {
             front: Front::start("proxy.py", &args),
         }

@@ -22,6 +22,28 @@ pub fn tok_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tok"))
 }
 
+thread_local! {
+    /// The test PKI while a test body runs under [`over_https`] (each test has its own thread).
+    static HTTPS: std::cell::RefCell<Option<std::rc::Rc<crate::rig_net::TlsCerts>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Run a test body over HTTPS (issue 14): every provider it starts serves TLS with a leaf of a
+/// CA made for this run, `Tok::login_with` trusts that CA with `--ca-file` (the profile's
+/// `ca_file`), the fake browser (Node) with `NODE_EXTRA_CA_CERTS`, and the Python fronts with
+/// `SSL_CERT_FILE`. The same body runs over plain loopback http in its own test.
+pub fn over_https(body: fn()) {
+    let certs = std::rc::Rc::new(crate::rig_net::TlsCerts::generate());
+    HTTPS.with(|h| *h.borrow_mut() = Some(certs));
+    body();
+    HTTPS.with(|h| *h.borrow_mut() = None);
+}
+
+/// The test PKI when the running test is under [`over_https`].
+pub fn https_certs() -> Option<std::rc::Rc<crate::rig_net::TlsCerts>> {
+    HTTPS.with(|h| h.borrow().clone())
+}
+
 /// The real authorization server, on 127.0.0.1 with an OS-chosen port.
 pub struct Provider {
     child: Child,
@@ -52,11 +74,19 @@ impl Provider {
             ("NODE_EXTRA_CA_CERTS", ca.to_str().unwrap()),
         ];
         all.extend_from_slice(env);
-        Self::start_with(&all)
+        Self::spawn(&all)
     }
 
-    /// Start with the knobs of tests/provider/server.mjs (`TOK_TEST_AT_TTL`, …).
+    /// Start with the knobs of tests/provider/server.mjs (`TOK_TEST_AT_TTL`, …); over HTTPS
+    /// under [`over_https`].
     pub fn start_with(env: &[(&str, &str)]) -> Self {
+        match https_certs() {
+            Some(certs) => Self::start_tls(certs.dir(), env),
+            None => Self::spawn(env),
+        }
+    }
+
+    fn spawn(env: &[(&str, &str)]) -> Self {
         let script = root().join("tests/provider/server.mjs");
         assert!(
             root()
@@ -101,7 +131,7 @@ impl Provider {
         };
         let issuer = line.trim().to_string();
         assert!(
-            issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://127.0.0.1:"),
+            issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://"),
             "provider did not start: {:?}\n{}",
             issuer,
             std::fs::read_to_string(&log).unwrap_or_default()
@@ -118,8 +148,11 @@ impl Provider {
     /// A URL for the test's own requests: plain HTTP even for a TLS provider (its plain door,
     /// see `start_tls`), so that they need not trust the test CA.
     fn url(&self, path: &str) -> Url {
-        let base = self.issuer.replacen("https://", "http://", 1);
-        Url::parse(&format!("{base}{path}")).unwrap()
+        let mut url = Url::parse(&format!("{}{path}", self.issuer)).unwrap();
+        url.set_scheme("http").unwrap();
+        // An issuer named like a corporate host (TOK_TEST_ISSUER_HOST) still listens here.
+        url.set_host(Some("127.0.0.1")).unwrap();
+        url
     }
 
     /// The provider's own counters (`/__test/stats`).
@@ -305,6 +338,13 @@ impl Tok {
         ));
         env.push(("TOK_TEST_BROWSER_QUIET".into(), "1".into()));
         env.push(("TOK_STORE".into(), "file".into()));
+        if let Some(certs) = https_certs() {
+            // The fake browser is Node: it trusts the test CA through this, not through tok.
+            env.push((
+                "NODE_EXTRA_CA_CERTS".into(),
+                certs.ca().display().to_string(),
+            ));
+        }
         Self {
             home,
             env,
@@ -441,6 +481,10 @@ impl Tok {
             "offline_access",
         ];
         args.extend_from_slice(extra);
+        let ca = https_certs().map(|c| c.ca().display().to_string());
+        if let Some(ca) = &ca {
+            args.extend_from_slice(&["--ca-file", ca]);
+        }
         let r = self.run(&args);
         assert!(r.ok(), "login failed: {r:?}");
         r

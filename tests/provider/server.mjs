@@ -28,6 +28,9 @@
 //   TOK_TEST_TLS_CERT, TOK_TEST_TLS_KEY
 //                             PEM paths (tests/support/make-certs.sh): serve HTTPS, issuer
 //                             https://127.0.0.1:<port>. Nothing else changes.
+//   TOK_TEST_ISSUER_HOST      a host name for the issuer instead of 127.0.0.1 (still listening
+//                             on 127.0.0.1): e.g. idp.corp.test, which only a proxy started
+//                             with `--map idp.corp.test=127.0.0.1` reaches (proxy tests)
 //   TOK_TEST_PLAIN_DOOR       "1" (with TLS): the same port also answers plain HTTP (told apart
 //                             by the first byte), so that a test's own helpers (stats,
 //                             introspection) need not trust the test CA. Clients that speak
@@ -384,6 +387,9 @@ const configuration = {
 const apps = [];
 if (TLS_CERT) apps.push(https.createServer({ cert: fs.readFileSync(TLS_CERT), key: fs.readFileSync(TLS_KEY) }));
 if (!TLS_CERT || PLAIN_DOOR) apps.push(http.createServer());
+// One line per handshake a client gave up on (it refused our certificate): tests count them
+// to prove a certificate error is not retried.
+if (TLS_CERT) apps[0].on('tlsClientError', (err) => log(`TLS handshake failed: ${err.code || err.message}`));
 const server = apps.length === 1 ? apps[0] : net.createServer((socket) => {
   socket.once('data', (first) => {
     socket.pause();
@@ -398,7 +404,7 @@ await new Promise((resolve, reject) => {
   server.listen(PORT, '127.0.0.1', resolve);
 });
 const { port } = server.address();
-const ISSUER = `${TLS_CERT ? 'https' : 'http'}://127.0.0.1:${port}`;
+const ISSUER = `${TLS_CERT ? 'https' : 'http'}://${env.TOK_TEST_ISSUER_HOST || '127.0.0.1'}:${port}`;
 const WI_AUDIENCES = (env.TOK_TEST_WI_AUDIENCES || `${ISSUER},api://AzureADTokenExchange`)
   .split(',').map((a) => a.trim()).filter(Boolean);
 

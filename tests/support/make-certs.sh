@@ -5,7 +5,8 @@
 #
 # writes into DIR (created if missing; keys 0600, EC P-256 for speed):
 #   ca.pem, ca.key                 a private root CA ("tok test CA")
-#   leaf.pem, leaf.key             server leaf for IP 127.0.0.1 and DNS localhost, signed by ca
+#   leaf.pem, leaf.key             server leaf for IP 127.0.0.1, DNS localhost and DNS
+#                                  idp.corp.test (proxy tests), signed by ca
 #   chain.pem                      leaf.pem followed by ca.pem
 #   expired.pem, expired.key       same names, signed by ca, valid from 2 days ago to 1 day ago
 #   wrong-host.pem, wrong-host.key signed by ca, for DNS wrong-host.example.test only
@@ -60,7 +61,9 @@ mkleaf() { # name ca.pem ca.key SAN cn
 LOOPBACK="IP:127.0.0.1,DNS:localhost"
 
 mkca ca.pem ca.key "tok test CA"
-mkleaf leaf ca.pem ca.key "$LOOPBACK" 127.0.0.1
+# idp.corp.test: the "corporate" name of the provider in the proxy tests (reached only through
+# the proxy's --map, never resolved by the client)
+mkleaf leaf ca.pem ca.key "$LOOPBACK,DNS:idp.corp.test" 127.0.0.1
 cat leaf.pem ca.pem > chain.pem
 mkleaf wrong-host ca.pem ca.key "DNS:wrong-host.example.test" wrong-host.example.test
 

@@ -89,8 +89,9 @@ class Handler(BaseHTTPRequestHandler):
         if not self.authorized():
             return self.refuse_407()
         host, _, port = self.path.rpartition(":")
+        host = host.strip("[]")
         try:
-            upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=10)
+            upstream = socket.create_connection((MAP.get(host, host), int(port)), timeout=10)
         except (OSError, ValueError) as e:
             return self.error(502, "Bad Gateway", f"cannot connect to {self.path}: {e}")
         log("CONNECT", self.path, 200)
@@ -177,13 +178,22 @@ class Server(ThreadingHTTPServer):
         return True
 
 
+MAP = {}
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--log")
     p.add_argument("--mode", choices=["forward", "407", "close"], default="forward")
     p.add_argument("--auth", help="USER:PASS required in Proxy-Authorization (Basic)")
+    p.add_argument("--map", action="append", default=[],
+                   help="NAME=ADDR: reach CONNECT host NAME at ADDR (a corporate host name the "
+                        "client never resolves itself, served on loopback)")
     ARGS = p.parse_args()
+    for m in ARGS.map:
+        name, _, addr = m.partition("=")
+        MAP[name] = addr
     server = Server(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -121,10 +121,11 @@ impl Remote {
     /// [`Remote::endpoints`] for a login: the document's issuer may differ from the configured
     /// one by a trailing slash (the login then adopts the document's form).
     pub fn endpoints_for_login(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
+        let http = self.http_for(profile);
         discovery::endpoints_matching(
             profile,
             &self.paths,
-            || self.http(),
+            || http,
             discovery::IssuerMatch::ModuloSlash,
         )
     }

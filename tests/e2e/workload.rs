@@ -488,12 +488,14 @@ fn the_ci_platforms_endpoint_follows_the_tls_and_loopback_rules() {
         ("TOK_TEST_QUIET", "1"),
     ]);
     // A CA tok does not trust: the identity token cannot be fetched, and nothing is sent on.
+    // A refused certificate is named and not retried (exit 10, as for any endpoint).
     let tok = in_actions(&ci).env("TOK_HTTP_DEADLINE", "2");
     let r = login(&tok, &provider, &["--workload-identity", "github"]);
-    assert_eq!(r.code, 4, "{r:?}");
+    assert_eq!(r.code, 10, "{r:?}");
     assert!(
         r.stderr
-            .contains("asking the CI platform for an identity token failed"),
+            .contains("asking the CI platform for an identity token failed")
+            && r.stderr.contains("signed by an unknown issuer"),
         "{r:?}"
     );
     assert_eq!(exchange_log(&provider).len(), 0);

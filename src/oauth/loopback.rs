@@ -101,8 +101,15 @@ pub struct Pages {
 pub const MAX_READING: usize = 64;
 /// How long one connection may take to send its whole request line and headers.
 pub const HEADER_DEADLINE: Duration = Duration::from_secs(3);
-/// How long the listener outlives the login, for the browser to fetch `/done` or `/failed`.
-const LINGER: Duration = Duration::from_secs(3);
+/// How long the listener outlives the login, at most, for the browser to fetch `/done` or
+/// `/failed` (it stops as soon as the page is served). A browser on a loaded machine was seen
+/// taking more than 3 s, and then showed no page at all.
+/// (Unit tests that never fetch the page need not wait that long.)
+const LINGER: Duration = if cfg!(test) {
+    Duration::from_millis(300)
+} else {
+    Duration::from_secs(10)
+};
 
 type Warn = Box<dyn Fn(String) + Send + Sync>;
 
@@ -350,11 +357,6 @@ fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
     }
     if path == "/done" || path == "/failed" {
         let ok = path == "/done";
-        {
-            let mut flow = shared.lock_flow();
-            flow.page_served = true;
-            shared.changed.notify_all();
-        }
         if ok {
             respond(
                 &mut stream,
@@ -374,6 +376,11 @@ fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
                 ),
             );
         }
+        // Only now may the process end: an exit while the page was being written left the
+        // browser with no page at all.
+        let mut flow = shared.lock_flow();
+        flow.page_served = true;
+        shared.changed.notify_all();
         return;
     }
     let state = shared.lock_flow().state.clone().unwrap_or_default();

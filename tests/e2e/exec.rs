@@ -5,7 +5,9 @@ use crate::support::{Provider, Tok};
 
 #[test]
 fn the_child_reads_the_token_from_its_environment_and_its_status_is_tok_s() {
-    let provider = Provider::start();
+    // Tokens that outlive exec's default --min-ttl (300 s) by far: with the provider's default
+    // 300 s, each exec would rightly refresh, and the runs below could not share one token.
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
     let tok = Tok::new();
     tok.login(&provider, "work");
     let out = tok.path("seen");

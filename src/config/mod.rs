@@ -11,6 +11,12 @@ use url::Url;
 
 use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
 
+mod edit;
+mod writers;
+
+pub use edit::{ProfileUpdate, save, upsert_profile};
+pub use writers::check_writers;
+
 /// Overrides the config file path (as `--config` does).
 pub const ENV_CONFIG: &str = "TOK_CONFIG";
 /// Selects the profile when `-p` is not given.
@@ -222,108 +228,6 @@ pub enum ConfigError {
         why: String,
         fix: String,
     },
-}
-
-/// Refuse a config file (it decides token endpoints and which hosts get tokens), or its
-/// directory, that another user could have written, with OpenSSH's rule for its own config:
-/// owned by this user or root; not writable by others; group-writable only when the group is
-/// the owner's own primary group with no other members. A missing file passes.
-pub fn check_writers(file: &Path) -> Result<(), ConfigError> {
-    #[cfg(unix)]
-    {
-        if std::fs::metadata(file).is_err() {
-            return Ok(());
-        }
-        let dir = file
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        for path in [dir, file] {
-            check_one_writer(path)?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn check_one_writer(path: &Path) -> Result<(), ConfigError> {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(m) = std::fs::metadata(path) else {
-        return Ok(());
-    };
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
-    let refuse = |why: String, fix: String| ConfigError::Unsafe {
-        path: path.to_path_buf(),
-        why,
-        fix,
-    };
-    if m.uid() != uid && m.uid() != 0 {
-        return Err(refuse(
-            format!(
-                "it belongs to uid {}, not to you (uid {uid}) or root",
-                m.uid()
-            ),
-            format!(
-                "move it aside, or have it given to you (`chown {uid} {}`)",
-                path.display()
-            ),
-        ));
-    }
-    if m.mode() & 0o002 != 0 {
-        return Err(refuse(
-            format!("any user can write to it (mode {:o})", m.mode() & 0o7777),
-            format!("run `chmod go-w {}`", path.display()),
-        ));
-    }
-    if m.mode() & 0o020 != 0 && !group_is_only(m.gid(), m.uid()) {
-        return Err(refuse(
-            format!(
-                "group {} can write to it (mode {:o}) and may have other members",
-                m.gid(),
-                m.mode() & 0o7777
-            ),
-            format!("run `chmod g-w {}`", path.display()),
-        ));
-    }
-    Ok(())
-}
-
-/// Whether `gid` is the primary group of `uid` and lists no other member (OpenSSH's test for
-/// a group-writable file that is still private).
-#[cfg(unix)]
-fn group_is_only(gid: u32, uid: u32) -> bool {
-    use std::ffi::CStr;
-    let mut buf = vec![0 as libc::c_char; 64 * 1024];
-    // SAFETY: both calls write only into the structs and the buffer passed with its length;
-    // the returned pointers point into `buf`, which outlives their use below.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut found = std::ptr::null_mut();
-        if libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) != 0
-            || found.is_null()
-            || pwd.pw_gid != gid
-        {
-            return false;
-        }
-        let owner = CStr::from_ptr(pwd.pw_name).to_bytes().to_vec();
-        let mut gbuf = vec![0 as libc::c_char; 64 * 1024];
-        let mut grp: libc::group = std::mem::zeroed();
-        let mut gfound = std::ptr::null_mut();
-        if libc::getgrgid_r(gid, &mut grp, gbuf.as_mut_ptr(), gbuf.len(), &mut gfound) != 0
-            || gfound.is_null()
-        {
-            return false;
-        }
-        let mut member = grp.gr_mem;
-        while !member.is_null() && !(*member).is_null() {
-            if CStr::from_ptr(*member).to_bytes() != owner.as_slice() {
-                return false;
-            }
-            member = member.add(1);
-        }
-        true
-    }
 }
 
 /// Check a profile name: it becomes a file name and a keychain account.
@@ -625,117 +529,6 @@ pub fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
-}
-
-/// Fields `tok login` may write into a profile.
-#[derive(Debug, Default)]
-pub struct ProfileUpdate {
-    pub issuer: Option<String>,
-    pub client_id: Option<String>,
-    pub scopes: Option<Vec<String>>,
-    pub flow: Option<Flow>,
-    pub audience: Option<String>,
-    pub dpop: Option<bool>,
-    /// Endpoint overrides by key (`token_endpoint`, …) and the preset name, from `--preset`;
-    /// the workload identity keys (`workload_identity`, `exchange`, …).
-    pub extra: Vec<(&'static str, String)>,
-    /// `--exchange-param KEY=VALUE`: replaces the profile's `exchange_params` table.
-    pub exchange_params: Option<Vec<(String, String)>>,
-}
-
-impl ProfileUpdate {
-    pub fn is_empty(&self) -> bool {
-        self.issuer.is_none()
-            && self.client_id.is_none()
-            && self.scopes.is_none()
-            && self.flow.is_none()
-            && self.audience.is_none()
-            && self.dpop.is_none()
-            && self.extra.is_empty()
-            && self.exchange_params.is_none()
-    }
-}
-
-/// Create or update `[profiles.NAME]`, keeping the rest of the user's file (comments,
-/// formatting, other keys) as it was. Returns the new text.
-pub fn upsert_profile(
-    text: &str,
-    path: &Path,
-    name: &str,
-    up: &ProfileUpdate,
-) -> Result<String, ConfigError> {
-    use toml_edit::{Array, DocumentMut, Item, Table, value};
-    validate_name(name)?;
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-            .unwrap_or(0);
-        ConfigError::Parse {
-            path: path.to_path_buf(),
-            line,
-            key: String::new(),
-            message: e.message().to_string(),
-        }
-    })?;
-    let profiles = doc
-        .entry("profiles")
-        .or_insert_with(|| {
-            let mut t = Table::new();
-            t.set_implicit(true);
-            Item::Table(t)
-        })
-        .as_table_mut()
-        .ok_or_else(|| ConfigError::Parse {
-            path: path.to_path_buf(),
-            line: 0,
-            key: "`profiles`: ".into(),
-            message: "must be a table".into(),
-        })?;
-    let table = profiles
-        .entry(name)
-        .or_insert_with(|| Item::Table(Table::new()))
-        .as_table_mut()
-        .ok_or_else(|| ConfigError::Parse {
-            path: path.to_path_buf(),
-            line: 0,
-            key: format!("`profiles.{name}`: "),
-            message: "must be a table".into(),
-        })?;
-    if let Some(v) = &up.issuer {
-        table["issuer"] = value(v.as_str());
-    }
-    if let Some(v) = &up.client_id {
-        table["client_id"] = value(v.as_str());
-    }
-    if let Some(v) = &up.scopes {
-        table["scopes"] = value(v.iter().map(String::as_str).collect::<Array>());
-    }
-    if let Some(v) = up.flow {
-        table["flow"] = value(v.as_str());
-    }
-    if let Some(v) = &up.audience {
-        table["audience"] = value(v.as_str());
-    }
-    if let Some(v) = up.dpop {
-        table["dpop"] = value(v);
-    }
-    for (k, v) in &up.extra {
-        table[*k] = value(v.as_str());
-    }
-    if let Some(params) = &up.exchange_params {
-        let mut t = toml_edit::InlineTable::new();
-        for (k, v) in params {
-            t.insert(k, v.as_str().into());
-        }
-        table["exchange_params"] = value(t);
-    }
-    Ok(doc.to_string())
-}
-
-/// Write the config file (0600, atomically).
-pub fn save(path: &Path, text: &str) -> anyhow::Result<()> {
-    crate::paths::write_private_atomic(path, text.as_bytes())
 }
 
 #[cfg(test)]

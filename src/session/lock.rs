@@ -43,7 +43,12 @@ impl ProfileLock {
         let start = Instant::now();
         let deadline = start + ctx.settings.lock_timeout;
         let mut waited = false;
-        let user = if per_user(ctx.store_choice(profile).0) || target.is_some_and(per_user) {
+        // Without XDG_STATE_HOME both locks are one file: flock it once (a second open file
+        // description of the same file would wait for the first, held by this very process).
+        let distinct = ctx.paths.user_lock_file(profile) != ctx.paths.lock_file(profile);
+        let user = if distinct
+            && (per_user(ctx.store_choice(profile).0) || target.is_some_and(per_user))
+        {
             Some(take(
                 ctx,
                 profile,

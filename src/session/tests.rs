@@ -839,3 +839,28 @@ fn a_refused_exchange_is_recorded_with_the_providers_code() {
     );
     assert!(w.store.load("w").expect("memory loads").is_none());
 }
+
+// See: the demo under `.ci/run`. With XDG_STATE_HOME unset, the per-user lock of a keychain
+// session and the profile lock are the same file: taking it twice (two open file descriptions)
+// left the process waiting on itself until the lock timeout, on every keychain login.
+#[test]
+fn a_per_user_lock_that_is_the_profile_lock_is_taken_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = test_paths(dir.path());
+    paths.user_state_dir = paths.state_dir.clone();
+    assert_eq!(paths.user_lock_file("w"), paths.lock_file("w"));
+    let settings = crate::settings::Settings {
+        lock_timeout: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let ctx = Ctx::new(
+        paths,
+        Printer::new(Verbosity::Quiet),
+        Some(crate::store::StoreKind::Keychain),
+        settings,
+    );
+    let started = Instant::now();
+    let lock = lock::ProfileLock::acquire_for(&ctx, "w", Some(crate::store::StoreKind::Keychain));
+    assert!(lock.is_ok(), "{:?}", lock.err());
+    assert!(started.elapsed() < Duration::from_millis(300));
+}

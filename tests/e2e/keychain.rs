@@ -401,3 +401,26 @@ fn after_the_keychain_refused_a_rotated_token_the_file_store_wins_over_tok_store
         "{r:?}"
     );
 }
+
+// See: the demo under `.ci/run`. Most users set no XDG_STATE_HOME: then the per-user lock of a
+// keychain session and the profile lock are one file, and a tok that took it twice waited on
+// itself until TOK_LOCK_TIMEOUT (exit 9) on every keychain login and refresh.
+#[test]
+fn a_keychain_session_works_with_the_default_state_directory() {
+    let keyring = Keyring::start();
+    let provider = Provider::start();
+    let tok = Tok::new()
+        .with_keyring(&keyring)
+        .env("TOK_STORE", "keychain")
+        .env("TOK_LOCK_TIMEOUT", "5")
+        .without("XDG_STATE_HOME");
+    let r = tok.login(&provider, "work");
+    assert!(r.stderr.contains("session in Secret Service"), "{r:?}");
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(provider.active(&r.token()));
+    assert!(
+        tok.path(".local/state/tok/locks/work.lock").exists(),
+        "the lock lives in the default state directory"
+    );
+}

@@ -44,6 +44,6 @@ pub use helpers::docker::main as docker_credential;
 pub use helpers::git::{Answer as GitAnswer, parse as parse_git_request, write_answer};
 pub use helpers::{DockerTarget, Token, Tokens};
 pub use oauth::device::parse_device_authorization;
-pub use oauth::discovery::{check_issuer, parse_metadata};
+pub use oauth::discovery::{IssuerMatch, check_issuer, parse_metadata};
 pub use oauth::loopback::{Outcome as CallbackOutcome, parse_callback};
 pub use oauth::token::parse_token_response;

@@ -15,9 +15,11 @@ fuzz_target!(|data: &[u8]| {
     let Some(value) = req.username.as_deref() else {
         return;
     };
-    for bearer in [false, true] {
+    // Plain username/password, Basic through `authtype` (git 2.46+), and Bearer.
+    for (authtype, bearer) in [(false, false), (true, false), (true, true)] {
         let mut out = Vec::new();
         let answer = Answer {
+            authtype,
             bearer,
             state: true,
             username: value,
@@ -29,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let back = parse(&out[..]).expect("tok's own output parses");
-        if !bearer {
+        if !authtype {
             assert_eq!(back.username.as_deref(), Some(value), "round trip");
         }
     }

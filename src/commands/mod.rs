@@ -4,11 +4,8 @@
 //! exit code.
 
 pub mod completions;
-pub mod credential;
-pub mod docker_credential;
 pub mod exec;
-pub mod git_credential;
-pub mod kubectl_credential;
+pub mod helper;
 pub mod login;
 pub mod logout;
 pub mod print;
@@ -16,7 +13,6 @@ pub mod profile;
 pub mod setup;
 pub mod stats;
 pub mod status;
-pub mod token_file;
 
 use std::process::ExitCode;
 
@@ -78,7 +74,7 @@ pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result
         Command::Status(a) => status::run(&env, a),
         Command::Profile(c) => profile::run(&env, c),
         Command::Completions(a) => completions::run(&env, a),
-        Command::Helper(h) => return credential::run(&env, h),
+        Command::Helper(h) => return helper::run(&env, h),
         Command::Setup(a) => setup::run(&env, a),
         Command::Stats(a) => stats::run(&env, a),
         Command::Exec(a) => return exec::run(&env, a),

@@ -9,7 +9,7 @@ use crate::helpers::{GIT, git};
 use crate::settings::Settings;
 use crate::time::now;
 
-use super::Env;
+use crate::commands::Env;
 
 pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
@@ -25,7 +25,7 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
         git::main(&args.action, stdin, &mut stdout, &[], &mut NoTokens, now())?;
         return Ok(());
     }
-    let mut tokens = super::credential::start(env, &GIT)?;
+    let mut tokens = super::start(env, &GIT)?;
     let (targets, problems) = git::git_targets(&tokens.config);
     tokens.warn(problems);
     let outcome = git::main(
@@ -124,7 +124,7 @@ fn prompt_forbidden(settings: &Settings) -> Option<&'static str> {
 fn login(env: &Env, profile: &str) -> anyhow::Result<()> {
     let cli = Cli::try_parse_from(["tok", "login", "-p", profile])?;
     match cli.command {
-        Command::Login(a) => super::login::run(env, a),
+        Command::Login(a) => crate::commands::login::run(env, a),
         _ => unreachable!("parsed a login command"),
     }
 }

@@ -8,6 +8,8 @@ use crate::time::{now, rfc3339};
 
 use super::Env;
 
+mod token_file;
+
 pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
     if args.format != PrintFormat::Dpop
         && (args.method.is_some() || args.url.is_some() || args.nonce.is_some())
@@ -28,7 +30,7 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
     };
     let narrow = narrow(&args.scopes, args.audience.as_deref());
     if let Some(file) = &args.output {
-        return super::token_file::run(env, &profile, &args, file, &narrow);
+        return token_file::run(env, &profile, &args, file, &narrow);
     }
     let served = session::access_token_for(&env.ctx, &profile, want, &narrow)?;
     if args.format == PrintFormat::Dpop {

@@ -20,8 +20,8 @@ use crate::session::{self, CachedToken, Narrow, Want};
 use crate::signals::stop;
 use crate::time::now;
 
-use super::Env;
-use super::print::render;
+use super::render;
+use crate::commands::Env;
 
 /// The longest pause between two attempts while the provider is unavailable.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);

@@ -14,14 +14,18 @@ use crate::session::{self, Want};
 
 use super::Env;
 
+mod docker;
+mod git;
+mod kubectl;
+
 /// Run the helper subcommand `cmd`.
 /// The exit status is the protocol's (docker answers 1 after its not-found sentence).
 pub fn run(env: &Env, cmd: HelperCommand) -> anyhow::Result<ExitCode> {
     let ok = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
     match cmd {
-        HelperCommand::GitCredential(a) => ok(super::git_credential::run(env, a)),
-        HelperCommand::DockerCredential(a) => super::docker_credential::run(env, a),
-        HelperCommand::KubectlCredential(a) => ok(super::kubectl_credential::run(env, a)),
+        HelperCommand::GitCredential(a) => ok(git::run(env, a)),
+        HelperCommand::DockerCredential(a) => docker::run(env, a),
+        HelperCommand::KubectlCredential(a) => ok(kubectl::run(env, a)),
         HelperCommand::TerraformCredential(a) => ok(terraform(env, a)),
     }
 }

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use crate::helpers::{DOCKER, docker};
 
-use super::Env;
+use crate::commands::Env;
 
 /// docker's protocol defines the exit status: 1 after the not-found sentence on stdout.
 pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<ExitCode> {
-    let mut tokens = super::credential::start(env, &DOCKER)?;
+    let mut tokens = super::start(env, &DOCKER)?;
     let (targets, problems) = docker::docker_targets(&tokens.config);
     tokens.warn(problems);
     let outcome = docker::main(

@@ -5,10 +5,10 @@ use crate::error::{Code, Hinted};
 use crate::helpers::{KUBECTL, kubectl};
 use crate::time::now;
 
-use super::Env;
+use crate::commands::Env;
 
 pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
-    let mut tokens = super::credential::start(env, &KUBECTL)?;
+    let mut tokens = super::start(env, &KUBECTL)?;
     let name = tokens.select(args.profile.profile.as_deref())?;
     let api =
         kubectl::api_version(env.ctx.settings.kubernetes_exec_info.as_deref()).map_err(|m| {

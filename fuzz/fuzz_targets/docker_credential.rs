@@ -4,20 +4,19 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::docker_credential as main;
-use tok::{DockerTarget, Token, Tokens};
+use tok::{Docker, DockerTarget, HelperOutcome, Token, TokenError, Tokens, serve_helper};
 use tok::AccessToken;
 
 struct Fixed;
 
 impl Tokens for Fixed {
-    fn get(&mut self, _profile: &str, _host: &str) -> anyhow::Result<Token> {
+    fn get(&mut self, _profile: &str, _host: &str) -> Result<Token, TokenError> {
         Ok(Token {
             access_token: AccessToken::new("fuzz-token"),
             expires_at: None,
         })
     }
-    fn reject(&mut self, _profile: &str, _fp: Option<&str>) -> anyhow::Result<bool> {
+    fn reject(&mut self, _profile: &str, _fp: Option<&str>) -> Result<bool, TokenError> {
         Ok(true)
     }
 }
@@ -27,15 +26,18 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let action = ["get", "store", "erase", "list", "version", "bogus"][selector as usize % 6];
-    let targets = [DockerTarget {
-        profile: "work".into(),
-        registry: "registry.test".into(),
-        username: "oauth2accesstoken".into(),
-    }];
+    let docker = Docker {
+        targets: vec![DockerTarget {
+            profile: "work".into(),
+            registry: "registry.test".into(),
+            username: "oauth2accesstoken".into(),
+        }],
+        version: "0",
+    };
     let mut out = Vec::new();
-    if let Ok(outcome) = main(action, input, &mut out, &targets, &mut Fixed, "0") {
+    if let Ok(outcome) = serve_helper(&docker, action, input, &mut out, &mut Fixed, 0) {
         let text = String::from_utf8_lossy(&out);
-        if action == "get" && outcome.status == 0 {
+        if action == "get" && matches!(outcome, HelperOutcome::Answered { .. }) {
             let v: serde_json::Value = serde_json::from_str(&text).expect("get answers JSON");
             assert_eq!(v["Secret"], "fuzz-token");
         }

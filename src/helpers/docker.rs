@@ -5,11 +5,11 @@
 //! the reason from. "Not found" must be exactly [`NOT_FOUND`]: clients compare the string.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 
 use serde::Serialize;
 
-use super::{DOCKER, Tokens, login_required};
+use super::{DOCKER, Helper, Outcome, TokenError, Tokens};
 use crate::config::Config;
 
 /// The sentence docker's clients recognise as "no credentials here, go on anonymously".
@@ -99,66 +99,67 @@ struct Credentials<'a> {
     Secret: &'a str,
 }
 
-/// How the helper finished: the exit status and, for humans, an optional stderr line.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Outcome {
-    pub status: u8,
-    pub note: Option<String>,
+/// docker's helper: the registries every profile serves, and tok's version for `version`.
+pub struct Docker {
+    pub targets: Vec<DockerTarget>,
+    pub version: &'static str,
 }
 
-impl Outcome {
-    fn ok() -> Self {
-        Self {
-            status: 0,
-            note: None,
-        }
-    }
-    fn fail(note: Option<String>) -> Self {
-        Self { status: 1, note }
-    }
-}
-
-/// Run `action` (docker's first argument) with the protocol's streams.
-pub fn main(
-    action: &str,
-    input: impl Read,
-    out: &mut impl Write,
-    targets: &[DockerTarget],
-    tokens: &mut dyn Tokens,
-    version: &str,
-) -> anyhow::Result<Outcome> {
-    let mut input = input.take(MAX_INPUT);
-    let mut read_input = || -> std::io::Result<String> {
-        let mut text = String::new();
-        input.read_to_string(&mut text)?;
-        Ok(text)
-    };
-    let find = |server: &str| {
+impl Docker {
+    fn find(&self, server: &str) -> Option<&DockerTarget> {
         if cleartext_remote(server) {
             return None;
         }
         let reg = normalize_registry(server).ok()?;
-        targets.iter().find(|t| t.registry == reg)
-    };
-    let Ok(action) = Action::try_from(action) else {
-        writeln!(
-            out,
+        self.targets.iter().find(|t| t.registry == reg)
+    }
+}
+
+/// docker's answer to anything it cannot use: the reason on stdout, exit status 1.
+fn failed(out: &mut impl Write, line: &str, note: Option<String>) -> Result<Outcome, super::Error> {
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(Outcome::Failed { note })
+}
+
+impl Helper for Docker {
+    type Action = Action;
+
+    fn uses_tokens(action: Action) -> bool {
+        matches!(action, Action::Get | Action::Erase)
+    }
+
+    fn unknown(action: &str, out: &mut impl Write) -> Result<Outcome, super::Error> {
+        let line = format!(
             "unknown action `{}`: use get, store, erase, list or version",
             action.escape_default()
-        )?;
-        out.flush()?;
-        return Ok(Outcome::fail(None));
-    };
-    let outcome = match action {
-        Action::Get => {
-            let text = read_input()?;
-            let server = text.trim();
-            match find(server) {
-                None => {
-                    writeln!(out, "{NOT_FOUND}")?;
-                    Outcome::fail(None)
-                }
-                Some(t) => match tokens.get(&t.profile, &t.registry) {
+        );
+        failed(out, &line, None)
+    }
+
+    /// Read the server URL (or `store`'s JSON) from `input`, answer on `out`.
+    fn serve(
+        &self,
+        action: Action,
+        input: impl BufRead,
+        out: &mut impl Write,
+        tokens: &mut impl Tokens,
+        _now: i64,
+    ) -> Result<Outcome, super::Error> {
+        let mut input = input.take(MAX_INPUT);
+        let mut read_input = || -> std::io::Result<String> {
+            let mut text = String::new();
+            input.read_to_string(&mut text)?;
+            Ok(text)
+        };
+        let outcome = match action {
+            Action::Get => {
+                let text = read_input()?;
+                let server = text.trim();
+                let Some(t) = self.find(server) else {
+                    return failed(out, NOT_FOUND, None);
+                };
+                match tokens.get(&t.profile, &t.registry) {
                     Ok(token) => {
                         let c = Credentials {
                             ServerURL: server,
@@ -166,45 +167,50 @@ pub fn main(
                             // The boundary: the token leaves tok here, on docker's stdout.
                             Secret: token.access_token.expose(),
                         };
-                        writeln!(out, "{}", serde_json::to_string(&c)?)?;
-                        Outcome::ok()
+                        let json = serde_json::to_string(&c).expect("strings serialize");
+                        writeln!(out, "{json}")?;
+                        Outcome::Answered {
+                            profile: t.profile.clone(),
+                        }
                     }
                     Err(e) => {
-                        let hint =
-                            login_required(&e).then(|| format!("run `tok login -p {}`", t.profile));
-                        writeln!(out, "tok: {e:#}")?;
-                        Outcome::fail(hint)
+                        let hint = matches!(e, TokenError::LoginRequired(_))
+                            .then(|| format!("run `tok login -p {}`", t.profile));
+                        return failed(out, &format!("tok: {e}"), hint);
                     }
+                }
+            }
+            Action::List => {
+                let map: BTreeMap<&str, &str> = self
+                    .targets
+                    .iter()
+                    .map(|t| (t.registry.as_str(), t.username.as_str()))
+                    .collect();
+                let json = serde_json::to_string(&map).expect("strings serialize");
+                writeln!(out, "{json}")?;
+                Outcome::Ignored
+            }
+            // tok is the storage: what `docker login` stores is not kept (the next `get`
+            // answers with a fresh token from the session).
+            Action::Store => {
+                read_input()?;
+                Outcome::Ignored
+            }
+            Action::Erase => match self.find(read_input()?.trim()) {
+                Some(t) => Outcome::Erased {
+                    profile: t.profile.clone(),
+                    forgot: tokens.reject(&t.profile, None)?,
                 },
+                None => Outcome::NotOurs,
+            },
+            Action::Version => {
+                writeln!(out, "docker-credential-tok (tok) {}", self.version)?;
+                Outcome::Ignored
             }
-        }
-        Action::List => {
-            let map: BTreeMap<&str, &str> = targets
-                .iter()
-                .map(|t| (t.registry.as_str(), t.username.as_str()))
-                .collect();
-            writeln!(out, "{}", serde_json::to_string(&map)?)?;
-            Outcome::ok()
-        }
-        // tok is the storage: what `docker login` stores is not kept (the next `get` answers
-        // with a fresh token from the session).
-        Action::Store => {
-            read_input()?;
-            Outcome::ok()
-        }
-        Action::Erase => {
-            if let Some(t) = find(read_input()?.trim()) {
-                tokens.reject(&t.profile, None)?;
-            }
-            Outcome::ok()
-        }
-        Action::Version => {
-            writeln!(out, "docker-credential-tok (tok) {version}")?;
-            Outcome::ok()
-        }
-    };
-    out.flush()?;
-    Ok(outcome)
+        };
+        out.flush()?;
+        Ok(outcome)
+    }
 }
 
 /// `http://` to a host that is not loopback: a token sent there travels in clear text, so the
@@ -241,19 +247,18 @@ mod tests {
     }
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str, _host: &str) -> anyhow::Result<Token> {
+        fn get(&mut self, profile: &str, _host: &str) -> Result<Token, TokenError> {
             if self.logged_out {
-                return Err(crate::session::SessionError::NotLoggedIn {
-                    profile: profile.into(),
-                }
-                .into());
+                return Err(TokenError::LoginRequired(format!(
+                    "no session for profile `{profile}`"
+                )));
             }
             Ok(Token {
                 access_token: AccessToken::new("s3cr\"et"),
                 expires_at: None,
             })
         }
-        fn reject(&mut self, profile: &str, fp: Option<&str>) -> anyhow::Result<bool> {
+        fn reject(&mut self, profile: &str, fp: Option<&str>) -> Result<bool, TokenError> {
             assert!(fp.is_none());
             self.rejected.push(profile.into());
             Ok(true)
@@ -270,15 +275,12 @@ mod tests {
 
     fn run(action: &str, input: &str, fake: &mut Fake) -> (String, Outcome) {
         let mut out = vec![];
-        let o = main(
-            action,
-            Cursor::new(input),
-            &mut out,
-            &targets(),
-            fake,
-            "1.0",
-        )
-        .unwrap();
+        let docker = Docker {
+            targets: targets(),
+            version: "1.0",
+        };
+        let o =
+            crate::helpers::serve(&docker, action, Cursor::new(input), &mut out, fake, 0).unwrap();
         (String::from_utf8(out).unwrap(), o)
     }
 
@@ -287,7 +289,7 @@ mod tests {
         let mut f = Fake::default();
         for server in ["reg.example.com:5000", "https://reg.example.com:5000/v2/\n"] {
             let (out, o) = run("get", server, &mut f);
-            assert_eq!(o, Outcome::ok());
+            assert!(matches!(o, Outcome::Answered { .. }), "{o:?}");
             assert_eq!(
                 out,
                 format!(
@@ -303,7 +305,7 @@ mod tests {
         let mut f = Fake::default();
         let (out, o) = run("get", "docker.io", &mut f);
         assert_eq!(out, "credentials not found in native keychain\n");
-        assert_eq!(o.status, 1);
+        assert_eq!(o.status(), 1);
     }
 
     #[test]
@@ -314,8 +316,8 @@ mod tests {
         };
         let (out, o) = run("get", "reg.example.com:5000", &mut f);
         assert_eq!(out, "tok: no session for profile `work`\n");
-        assert_eq!(o.status, 1);
-        assert_eq!(o.note.as_deref(), Some("run `tok login -p work`"));
+        assert_eq!(o.status(), 1);
+        assert!(matches!(o, Outcome::Failed { note: Some(n) } if n == "run `tok login -p work`"));
     }
 
     #[test]
@@ -335,7 +337,7 @@ mod tests {
             out,
             "unknown action `g\\u{1b}t`: use get, store, erase, list or version\n"
         );
-        assert_eq!(o.status, 1);
+        assert_eq!(o.status(), 1);
     }
 
     #[test]
@@ -350,15 +352,15 @@ mod tests {
             r#"{"ServerURL":"reg.example.com:5000","Username":"u","Secret":"x"}"#,
             &mut f,
         );
-        assert_eq!((out.as_str(), o.status), ("", 0));
+        assert_eq!((out.as_str(), o.status()), ("", 0));
         let (out, o) = run("erase", "reg.example.com:5000", &mut f);
-        assert_eq!((out.as_str(), o.status), ("", 0));
+        assert_eq!((out.as_str(), o.status()), ("", 0));
         run("erase", "other.example.com", &mut f);
         assert_eq!(f.rejected, vec!["work".to_string()]);
         assert_eq!(
             run("version", "", &mut f).0,
             "docker-credential-tok (tok) 1.0\n"
         );
-        assert_eq!(run("nope", "", &mut f).1.status, 1);
+        assert_eq!(run("nope", "", &mut f).1.status(), 1);
     }
 }

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, Write};
 
-use super::{GIT, HostPattern, Location, Tokens, login_required, reported_expiry};
+use super::{GIT, Helper, HostPattern, Location, Outcome, TokenError, Tokens, reported_expiry};
 use crate::config::Config;
 use crate::secret::fingerprint;
 
@@ -258,53 +258,44 @@ pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), Error> {
         .map_err(Error::Io)
 }
 
-/// What a `get` or `erase` came to, for the command to report on stderr.
-#[derive(Debug)]
-pub enum Outcome {
-    /// A token was written for this profile.
-    Answered { profile: String },
-    /// No profile serves this host (or the input named none): nothing written.
-    NotOurs,
-    /// Plain http to a host other than loopback: nothing written.
-    Cleartext { host: String },
-    /// The profile has no usable session: nothing written. With the request, the caller can
-    /// log in and [`get`] again.
-    LoginRequired {
-        profile: String,
-        err: anyhow::Error,
-        request: Box<Request>,
-    },
-    /// `erase`: whether the served token was forgotten.
-    Erased { profile: String, forgot: bool },
-    /// `store` and unknown actions.
-    Ignored,
+/// git's helper: the hosts every profile serves.
+pub struct Git {
+    pub targets: Vec<GitTarget>,
 }
 
-/// Run `action` (git's first argument) with the protocol's streams: read git's request from
-/// `input` (not for `capability`), answer on `out`. Actions tok does not know are ignored, as
-/// git expects of helpers.
-pub fn main(
-    action: &str,
-    input: impl BufRead,
-    out: &mut impl Write,
-    targets: &[GitTarget],
-    tokens: &mut dyn Tokens,
-    now: i64,
-) -> anyhow::Result<Outcome> {
-    let Ok(action) = Action::try_from(action) else {
-        return Ok(Outcome::Ignored);
-    };
-    if action == Action::Capability {
-        write_capabilities(out)?;
-        return Ok(Outcome::Ignored);
+impl Helper for Git {
+    type Action = Action;
+
+    fn uses_tokens(action: Action) -> bool {
+        matches!(action, Action::Get | Action::Erase)
     }
-    let req = parse(input)?;
-    match action {
-        Action::Get => get(&req, out, targets, tokens, now),
-        Action::Erase => erase(&req, targets, tokens),
-        // tok is the storage: what git asks to store is the token tok served (or another
-        // helper's), never kept.
-        Action::Store | Action::Capability => Ok(Outcome::Ignored),
+
+    /// Actions tok does not know are ignored, as git expects of helpers.
+    fn unknown(_action: &str, _out: &mut impl Write) -> Result<Outcome, super::Error> {
+        Ok(Outcome::Ignored)
+    }
+
+    /// Read git's request from `input` (not for `capability`), answer on `out`.
+    fn serve(
+        &self,
+        action: Action,
+        input: impl BufRead,
+        out: &mut impl Write,
+        tokens: &mut impl Tokens,
+        now: i64,
+    ) -> Result<Outcome, super::Error> {
+        if action == Action::Capability {
+            write_capabilities(out)?;
+            return Ok(Outcome::Ignored);
+        }
+        let req = parse(input)?;
+        match action {
+            Action::Get => get(&req, out, &self.targets, tokens, now),
+            Action::Erase => erase(&req, &self.targets, tokens),
+            // tok is the storage: what git asks to store is the token tok served (or another
+            // helper's), never kept.
+            Action::Store | Action::Capability => Ok(Outcome::Ignored),
+        }
     }
 }
 
@@ -313,30 +304,33 @@ pub fn get(
     req: &Request,
     out: &mut impl Write,
     targets: &[GitTarget],
-    tokens: &mut dyn Tokens,
+    tokens: &mut impl Tokens,
     now: i64,
-) -> anyhow::Result<Outcome> {
+) -> Result<Outcome, super::Error> {
     let Some(loc) = req.location() else {
         return Ok(Outcome::NotOurs);
     };
     if loc.is_cleartext_remote() {
-        return Ok(Outcome::Cleartext {
-            host: loc.host.clone(),
-        });
+        // Worth a warning only when a profile serves that host (over https).
+        if targets.iter().any(|t| t.pattern.host == loc.host) {
+            return Ok(Outcome::Cleartext {
+                host: loc.host.clone(),
+            });
+        }
+        return Ok(Outcome::NotOurs);
     }
     let Some(target) = best_git_target(targets, &loc) else {
         return Ok(Outcome::NotOurs);
     };
     let token = match tokens.get(&target.profile, &loc.host) {
         Ok(t) => t,
-        Err(err) if login_required(&err) => {
+        Err(err @ TokenError::LoginRequired(_)) => {
             return Ok(Outcome::LoginRequired {
                 profile: target.profile.clone(),
                 err,
-                request: Box::new(req.clone()),
             });
         }
-        Err(err) => return Err(err),
+        Err(err) => return Err(err.into()),
     };
     let bearer = req.has_capability("authtype")
         && target.bearer.unwrap_or_else(|| req.server_offers_bearer());
@@ -364,8 +358,8 @@ pub fn get(
 pub fn erase(
     req: &Request,
     targets: &[GitTarget],
-    tokens: &mut dyn Tokens,
-) -> anyhow::Result<Outcome> {
+    tokens: &mut impl Tokens,
+) -> Result<Outcome, super::Error> {
     let Some(target) = req.location().and_then(|l| best_git_target(targets, &l)) else {
         return Ok(Outcome::NotOurs);
     };
@@ -402,19 +396,18 @@ mod tests {
     }
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str, _host: &str) -> anyhow::Result<Token> {
+        fn get(&mut self, profile: &str, _host: &str) -> Result<Token, TokenError> {
             if !self.logged_in {
-                return Err(crate::session::SessionError::NotLoggedIn {
-                    profile: profile.into(),
-                }
-                .into());
+                return Err(TokenError::LoginRequired(format!(
+                    "no session for profile `{profile}`"
+                )));
             }
             Ok(Token {
                 access_token: AccessToken::new("tok-en"),
                 expires_at: Some(10_000),
             })
         }
-        fn reject(&mut self, profile: &str, fp: Option<&str>) -> anyhow::Result<bool> {
+        fn reject(&mut self, profile: &str, fp: Option<&str>) -> Result<bool, TokenError> {
             self.rejected.push((profile.into(), fp.map(Into::into)));
             Ok(true)
         }
@@ -427,6 +420,20 @@ mod tests {
             username: "oauth2".into(),
             bearer: None,
         }]
+    }
+
+    fn main(
+        action: &str,
+        input: impl BufRead,
+        out: &mut Vec<u8>,
+        targets: &[GitTarget],
+        tokens: &mut Fake,
+        now: i64,
+    ) -> Result<Outcome, crate::helpers::Error> {
+        let git = Git {
+            targets: targets.to_vec(),
+        };
+        crate::helpers::serve(&git, action, input, out, tokens, now)
     }
 
     fn run_get(input: &str, fake: &mut Fake) -> (String, Outcome) {

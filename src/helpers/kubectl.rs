@@ -1,28 +1,66 @@
 //! kubectl's exec credential plugin format (client.authentication.k8s.io): an `ExecCredential`
 //! on stdout with the token and when kubectl should ask again.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 
 use serde_json::json;
 
-use super::{Tokens, reported_expiry};
+use super::{Helper, Outcome, Tokens, reported_expiry};
 use crate::time::rfc3339;
 
-/// Answer kubectl for `profile` in `api_version` (from [`api_version`]): one `ExecCredential`
-/// line on `out`. kubectl names no host: it chose the profile in the kubeconfig's `args`.
-pub fn main(
-    api_version: &str,
-    profile: &str,
-    out: &mut impl Write,
-    tokens: &mut dyn Tokens,
-    now: i64,
-) -> anyhow::Result<()> {
-    let t = tokens.get(profile, "")?;
-    // The boundary: the token leaves tok here, on kubectl's stdout.
-    let json = exec_credential(api_version, t.access_token.expose(), t.expires_at, now);
-    out.write_all(format!("{json}\n").as_bytes())?;
-    out.flush()?;
-    Ok(())
+/// What kubectl asks of an exec plugin: always a credential (it names no action).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Get,
+}
+
+impl TryFrom<&str> for Action {
+    type Error = String;
+
+    fn try_from(s: &str) -> Result<Self, String> {
+        match s {
+            "get" => Ok(Action::Get),
+            other => Err(other.to_string()),
+        }
+    }
+}
+
+/// kubectl's exec plugin for one profile (kubectl names no host: the kubeconfig's `args` chose
+/// the profile), answering in `api_version` (from [`api_version`]).
+pub struct Kubectl {
+    pub profile: String,
+    pub api_version: &'static str,
+}
+
+impl Helper for Kubectl {
+    type Action = Action;
+
+    fn uses_tokens(_: Action) -> bool {
+        true
+    }
+
+    fn unknown(action: &str, _out: &mut impl Write) -> Result<Outcome, super::Error> {
+        unreachable!("kubectl names no action; the command passes Get, not {action:?}")
+    }
+
+    /// One `ExecCredential` line on `out`; kubectl sends nothing on `input`.
+    fn serve(
+        &self,
+        Action::Get: Action,
+        _input: impl BufRead,
+        out: &mut impl Write,
+        tokens: &mut impl Tokens,
+        now: i64,
+    ) -> Result<Outcome, super::Error> {
+        let t = tokens.get(&self.profile, "")?;
+        // The boundary: the token leaves tok here, on kubectl's stdout.
+        let json = exec_credential(self.api_version, t.access_token.expose(), t.expires_at, now);
+        out.write_all(format!("{json}\n").as_bytes())?;
+        out.flush()?;
+        Ok(Outcome::Answered {
+            profile: self.profile.clone(),
+        })
+    }
 }
 
 /// The API version tok answers when kubectl does not say (kubectl ≥ 1.22 speaks v1).
@@ -110,14 +148,18 @@ mod tests {
     struct Fake(Vec<String>);
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<crate::helpers::Token> {
+        fn get(
+            &mut self,
+            profile: &str,
+            host: &str,
+        ) -> Result<crate::helpers::Token, crate::helpers::TokenError> {
             self.0.push(format!("{profile}@{host}"));
             Ok(crate::helpers::Token {
                 access_token: crate::secret::AccessToken::new("t0k"),
                 expires_at: None,
             })
         }
-        fn reject(&mut self, _: &str, _: Option<&str>) -> anyhow::Result<bool> {
+        fn reject(&mut self, _: &str, _: Option<&str>) -> Result<bool, crate::helpers::TokenError> {
             unreachable!("kubectl never rejects")
         }
     }
@@ -126,7 +168,14 @@ mod tests {
     fn main_asks_the_token_source_for_the_profile() {
         let mut fake = Fake(vec![]);
         let mut out = vec![];
-        main(API_V1, "work", &mut out, &mut fake, 0).unwrap();
+        let k = Kubectl {
+            profile: "work".into(),
+            api_version: API_V1,
+        };
+        let o = k
+            .serve(Action::Get, std::io::empty(), &mut out, &mut fake, 0)
+            .unwrap();
+        assert!(matches!(o, Outcome::Answered { profile } if profile == "work"));
         assert_eq!(
             String::from_utf8(out).unwrap(),
             format!("{}\n", exec_credential(API_V1, "t0k", None, 0))

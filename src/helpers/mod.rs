@@ -12,6 +12,7 @@ pub mod kubectl;
 pub mod terraform;
 
 use std::ffi::OsString;
+use std::io::{BufRead, Write};
 
 use url::Url;
 
@@ -19,7 +20,6 @@ pub use docker::DockerTarget;
 
 use crate::audit::Consumer;
 use crate::config::{self, Config, ProfileConfig};
-use crate::error::{Code, classify};
 use crate::presets::Preset;
 use crate::secret::AccessToken;
 
@@ -168,19 +168,125 @@ pub struct Token {
     pub expires_at: Option<i64>,
 }
 
+/// Why a token source gave no token, in the terms a protocol acts on (as cargo-credential's
+/// `Error::NotFound`/`UrlNotSupported`): helpers branch on the variant, never on the CLI's
+/// exit-code mapping. Each variant carries the whole explanation, token-free, as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// No usable session (none, or its refresh token was rejected): the user must log in.
+    #[error("{0}")]
+    LoginRequired(String),
+    /// The profile's tokens cannot be used by this client (DPoP-bound tokens need a proof per
+    /// request, which git, docker, kubectl and Terraform cannot make).
+    #[error("{0}")]
+    NotSupported(String),
+    /// Anything else kept the source from answering (network, keychain, configuration).
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// Where helpers get tokens from.
 pub trait Tokens {
     /// A fresh access token for `profile`, to be sent to `host` (named in the audit log; empty
     /// when the client names no host, as kubectl).
-    fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token>;
+    fn get(&mut self, profile: &str, host: &str) -> Result<Token, TokenError>;
     /// The client rejected the token with this fingerprint (or, with `None`, whatever was
     /// served): forget it, keep the refresh token. Returns whether a token was forgotten.
-    fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> anyhow::Result<bool>;
+    fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> Result<bool, TokenError>;
 }
 
-/// Whether `err` means "log in first" (no session, or the refresh token was rejected).
-pub fn login_required(err: &anyhow::Error) -> bool {
-    classify(err).0 == Code::LoginRequired
+/// Why a helper could not answer at all (what the protocol answers itself is an [`Outcome`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Tokens(#[from] TokenError),
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error(transparent)]
+    Terraform(#[from] terraform::Error),
+    /// Reading the client's request or writing the answer failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// How one `serve` ended, for the command to report on stderr and to exit with.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A token was written for this profile.
+    Answered { profile: String },
+    /// No profile serves what the client asked about: the protocol's "nothing here" was
+    /// answered (git: nothing written; Terraform: `{}`).
+    NotOurs,
+    /// Plain http to a host other than loopback: nothing written.
+    Cleartext { host: String },
+    /// The profile has no usable session and the protocol lets the caller deal with it (git:
+    /// nothing written, so the command may log in and serve the same request again).
+    LoginRequired { profile: String, err: TokenError },
+    /// The client was told it failed, on stdout as its protocol wants (docker's sentences);
+    /// the exit status is 1, with an optional hint for humans on stderr.
+    Failed { note: Option<String> },
+    /// `erase`/`forget`: whether the served token was forgotten (`None`: the protocol does
+    /// not tell which profile's token it was).
+    Erased { profile: String, forgot: bool },
+    /// What tok does not act on (`store` of git and docker, `capability`, `list`, `version`,
+    /// git's unknown actions).
+    Ignored,
+}
+
+impl Outcome {
+    /// The exit status the protocol expects.
+    pub fn status(&self) -> u8 {
+        match self {
+            Outcome::Failed { .. } => 1,
+            Outcome::Answered { .. }
+            | Outcome::NotOurs
+            | Outcome::Cleartext { .. }
+            | Outcome::LoginRequired { .. }
+            | Outcome::Erased { .. }
+            | Outcome::Ignored => 0,
+        }
+    }
+}
+
+/// The one shape of every helper protocol: a value holding what the protocol serves (its
+/// targets, read from the config through the [`Protocol`] row) answers one typed `Action`
+/// over passed-in streams, with tokens from a [`Tokens`] source and the time `now`.
+pub trait Helper {
+    /// The protocol's actions, named as its client names them.
+    type Action: Copy + for<'a> TryFrom<&'a str, Error = String>;
+
+    /// Whether `action` needs tokens (and so the config and a session); `capability`,
+    /// `store` and the like need neither, so a broken config never fails them.
+    fn uses_tokens(action: Self::Action) -> bool;
+
+    /// Answer an action the protocol does not define, as its client expects.
+    fn unknown(action: &str, out: &mut impl Write) -> Result<Outcome, Error>;
+
+    /// Serve `action`: read the client's request from `input`, answer on `out`.
+    fn serve(
+        &self,
+        action: Self::Action,
+        input: impl BufRead,
+        out: &mut impl Write,
+        tokens: &mut impl Tokens,
+        now: i64,
+    ) -> Result<Outcome, Error>;
+}
+
+/// Serve the action its client named `action`; one the protocol does not define is answered
+/// by [`Helper::unknown`].
+pub fn serve<H: Helper>(
+    helper: &H,
+    action: &str,
+    input: impl BufRead,
+    out: &mut impl Write,
+    tokens: &mut impl Tokens,
+    now: i64,
+) -> Result<Outcome, Error> {
+    match H::Action::try_from(action) {
+        Ok(a) => helper.serve(a, input, out, tokens, now),
+        Err(name) => H::unknown(&name, out),
+    }
 }
 
 /// Seconds subtracted from a token's expiry before it is reported to a client that caches it

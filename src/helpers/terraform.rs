@@ -4,9 +4,9 @@
 //! every host it asks about over HTTPS (service discovery at `/.well-known/terraform.json`), and
 //! names it as `host` or `host:port` (its "svchost" form: lowercase, without `:443`).
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 
-use super::{TERRAFORM, Tokens};
+use super::{Helper, Outcome, TERRAFORM, Tokens};
 use crate::config::Config;
 
 const MAX_INPUT: u64 = 64 * 1024;
@@ -94,48 +94,74 @@ pub enum Error {
     NoHost(String),
 }
 
-/// Run `action` for `host` with the protocol's streams.
-pub fn main(
-    action: Action,
-    host: &str,
-    input: impl Read,
-    out: &mut impl Write,
-    targets: &[TerraformTarget],
-    tokens: &mut dyn Tokens,
-) -> anyhow::Result<()> {
-    let target = normalize_host(host)
-        .ok()
-        .and_then(|h| targets.iter().find(|t| t.host == h));
-    match action {
-        Action::Get => {
-            let Some(t) = target else {
-                // Not ours: Terraform goes on without credentials for this host.
-                out.write_all(b"{}\n")?;
-                return Ok(());
-            };
-            let token = tokens.get(&t.profile, &t.host)?;
-            // The boundary: the token leaves tok here, on Terraform's stdout.
-            let json = serde_json::json!({ "token": token.access_token.expose() });
-            out.write_all(format!("{json}\n").as_bytes())?;
-        }
-        Action::Store => {
-            // Drain what Terraform sends (its token, from `terraform login`), unread.
-            let mut sink = zeroize::Zeroizing::new(Vec::new());
-            let _ = input.take(MAX_INPUT).read_to_end(&mut sink);
-            return Err(Error::StoreRefused {
-                host: crate::output::one_line(host),
-                profile: target.map(|t| t.profile.clone()),
-            }
-            .into());
-        }
-        Action::Forget => {
-            if let Some(t) = target {
-                tokens.reject(&t.profile, None)?;
-            }
-        }
+/// Terraform's helper for the one host it asks about: the hosts every profile serves.
+pub struct Terraform {
+    pub targets: Vec<TerraformTarget>,
+    /// The host as Terraform named it.
+    pub host: String,
+}
+
+impl Helper for Terraform {
+    type Action = Action;
+
+    fn uses_tokens(_: Action) -> bool {
+        true
     }
-    out.flush()?;
-    Ok(())
+
+    fn unknown(action: &str, _out: &mut impl Write) -> Result<Outcome, super::Error> {
+        Err(Error::UnknownAction(action.to_string()).into())
+    }
+
+    /// `get` answers on `out`; `store` drains `input` and refuses.
+    fn serve(
+        &self,
+        action: Action,
+        input: impl BufRead,
+        out: &mut impl Write,
+        tokens: &mut impl Tokens,
+        _now: i64,
+    ) -> Result<Outcome, super::Error> {
+        let host = &self.host;
+        let target = normalize_host(host)
+            .ok()
+            .and_then(|h| self.targets.iter().find(|t| t.host == h));
+        let outcome = match action {
+            Action::Get => {
+                let Some(t) = target else {
+                    // Not ours: Terraform goes on without credentials for this host.
+                    out.write_all(b"{}\n")?;
+                    out.flush()?;
+                    return Ok(Outcome::NotOurs);
+                };
+                let token = tokens.get(&t.profile, &t.host)?;
+                // The boundary: the token leaves tok here, on Terraform's stdout.
+                let json = serde_json::json!({ "token": token.access_token.expose() });
+                out.write_all(format!("{json}\n").as_bytes())?;
+                Outcome::Answered {
+                    profile: t.profile.clone(),
+                }
+            }
+            Action::Store => {
+                // Drain what Terraform sends (its token, from `terraform login`), unread.
+                let mut sink = zeroize::Zeroizing::new(Vec::new());
+                let _ = input.take(MAX_INPUT).read_to_end(&mut sink);
+                return Err(Error::StoreRefused {
+                    host: crate::output::one_line(host),
+                    profile: target.map(|t| t.profile.clone()),
+                }
+                .into());
+            }
+            Action::Forget => match target {
+                Some(t) => Outcome::Erased {
+                    profile: t.profile.clone(),
+                    forgot: tokens.reject(&t.profile, None)?,
+                },
+                None => Outcome::NotOurs,
+            },
+        };
+        out.flush()?;
+        Ok(outcome)
+    }
 }
 
 /// The `credentials_helper` block `tok setup terraform` adds to the CLI configuration.
@@ -226,14 +252,18 @@ mod tests {
     }
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
+        fn get(&mut self, profile: &str, host: &str) -> Result<Token, crate::helpers::TokenError> {
             self.asked.push((profile.into(), host.into()));
             Ok(Token {
                 access_token: AccessToken::new("at-\"tf\""),
                 expires_at: Some(100),
             })
         }
-        fn reject(&mut self, profile: &str, _: Option<&str>) -> anyhow::Result<bool> {
+        fn reject(
+            &mut self,
+            profile: &str,
+            _: Option<&str>,
+        ) -> Result<bool, crate::helpers::TokenError> {
             self.rejected.push(profile.into());
             Ok(true)
         }
@@ -252,15 +282,24 @@ mod tests {
         ]
     }
 
-    fn run(action: &str, host: &str, input: &str, fake: &mut Fake) -> (anyhow::Result<()>, String) {
+    fn run(
+        action: &str,
+        host: &str,
+        input: &str,
+        fake: &mut Fake,
+    ) -> (Result<Outcome, crate::helpers::Error>, String) {
         let mut out = vec![];
-        let o = main(
-            Action::try_from(action).unwrap(),
-            host,
+        let tf = Terraform {
+            targets: targets(),
+            host: host.into(),
+        };
+        let o = crate::helpers::serve(
+            &tf,
+            action,
             Cursor::new(input.as_bytes()),
             &mut out,
-            &targets(),
             fake,
+            0,
         );
         (o, String::from_utf8(out).unwrap())
     }
@@ -301,8 +340,8 @@ mod tests {
         assert_eq!(run("forget", "other.example", "", &mut f).1, "");
         assert_eq!(f.rejected, ["local"]);
         let (o, out) = run("store", "registry.example.com", r#"{"token":"x"}"#, &mut f);
-        match o.unwrap_err().downcast::<Error>() {
-            Ok(Error::StoreRefused { host, profile }) => {
+        match o.unwrap_err() {
+            crate::helpers::Error::Terraform(Error::StoreRefused { host, profile }) => {
                 assert_eq!(host, "registry.example.com");
                 assert_eq!(profile.as_deref(), Some("work"));
             }
@@ -311,6 +350,10 @@ mod tests {
         assert_eq!(out, "");
         assert!(f.asked.is_empty());
         assert!(Action::try_from("erase").is_err());
+        assert!(matches!(
+            run("erase", "registry.example.com", "", &mut f).0,
+            Err(crate::helpers::Error::Terraform(Error::UnknownAction(a))) if a == "erase"
+        ));
     }
 
     #[test]

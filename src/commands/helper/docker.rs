@@ -2,27 +2,19 @@
 //! helper, for docker, skopeo, podman and buildah.
 
 use crate::cli::DockerCredentialArgs;
-use std::process::ExitCode;
+use crate::helpers::docker::{Docker, docker_targets};
+use crate::helpers::{DOCKER, Outcome};
 
-use crate::helpers::{DOCKER, docker};
-
-use crate::commands::Env;
+use super::Env;
 
 /// docker's protocol defines the exit status: 1 after the not-found sentence on stdout.
-pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<ExitCode> {
+pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<Outcome> {
     let mut tokens = super::start(env, &DOCKER)?;
-    let (targets, problems) = docker::docker_targets(&tokens.config);
+    let (targets, problems) = docker_targets(&tokens.config);
     tokens.warn(problems);
-    let outcome = docker::main(
-        &args.action,
-        std::io::stdin().lock(),
-        &mut std::io::stdout().lock(),
-        &targets,
-        &mut tokens,
-        env!("CARGO_PKG_VERSION"),
-    )?;
-    if let Some(note) = outcome.note {
-        env.ctx.printer.info(format!("  hint: {note}"));
-    }
-    Ok(ExitCode::from(outcome.status))
+    let docker = Docker {
+        targets,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    super::serve(&mut tokens, &docker, &args.action, std::io::stdin().lock())
 }

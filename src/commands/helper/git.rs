@@ -1,93 +1,103 @@
 //! `tok git-credential <action>` (also run as `git-credential-tok`): git's credential helper.
+//! Beyond the generic glue: `capability`, `store` and unknown actions run without the config,
+//! and a `get` for a profile without a session may log in (when git lets it prompt) and then
+//! answer the same request.
 
-use std::io::Write;
+use std::io::{BufRead, Read};
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command, GitCredentialArgs};
-use crate::helpers::{GIT, git};
+use crate::helpers::git::{Git, git_targets};
+use crate::helpers::{self, GIT, Helper, Outcome, Token, TokenError, Tokens};
 use crate::settings::Settings;
 use crate::time::now;
 
-use crate::commands::Env;
+use super::Env;
 
-pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
+pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<Outcome> {
     let p = &env.ctx.printer;
-    let mut stdout = std::io::stdout().lock();
-    let stdin = std::io::stdin().lock();
-    // `capability`, `store` and unknown actions need neither the config nor a session, so a
-    // broken config never fails them.
-    if !matches!(
-        git::Action::try_from(args.action.as_str()),
-        Ok(git::Action::Get | git::Action::Erase)
-    ) {
+    let needs_tokens =
+        helpers::git::Action::try_from(args.action.as_str()).is_ok_and(Git::uses_tokens);
+    if !needs_tokens {
         env.ctx.set_requester(GIT.consumer, None);
-        git::main(&args.action, stdin, &mut stdout, &[], &mut NoTokens, now())?;
-        return Ok(());
+        let git = Git { targets: vec![] };
+        let mut stdout = std::io::stdout().lock();
+        let stdin = std::io::stdin().lock();
+        return helpers::serve(&git, &args.action, stdin, &mut stdout, &mut NoTokens, now())
+            .map_err(|e| super::into_anyhow(e, None));
     }
     let mut tokens = super::start(env, &GIT)?;
-    let (targets, problems) = git::git_targets(&tokens.config);
+    let (targets, problems) = git_targets(&tokens.config);
     tokens.warn(problems);
-    let outcome = git::main(
-        &args.action,
-        stdin,
-        &mut stdout,
-        &targets,
-        &mut tokens,
-        now(),
-    )?;
-    match outcome {
-        git::Outcome::Erased { profile, forgot } => p.verbose(format!(
-            "git rejected the token of profile `{profile}`{}",
-            if forgot {
-                "; forgot it"
-            } else {
-                " (already replaced)"
-            }
-        )),
-        git::Outcome::LoginRequired {
-            profile,
-            err,
-            request,
-        } => {
-            if let Some(why) = prompt_forbidden(&env.ctx.settings) {
-                p.info(format!(
-                    "tok: {err:#}; run `tok login -p {profile}` ({why}, so tok does not log in here)"
-                ));
-                return Ok(());
-            }
-            p.info(format!("tok: {err:#}; logging in for git"));
-            login(env, &profile)?;
-            if let git::Outcome::LoginRequired { err, .. } =
-                git::get(&request, &mut stdout, &targets, &mut tokens, now())?
-            {
-                return Err(err);
-            }
-        }
-        git::Outcome::Cleartext { host } if targets.iter().any(|t| t.pattern.host == host) => {
-            p.warn(format!(
-                "not sending a token to http://{host}: plain http is allowed only for loopback hosts; use https://"
-            ));
-        }
-        git::Outcome::NotOurs => p.verbose("no profile serves this host; nothing to answer"),
-        git::Outcome::Answered { profile } => {
-            p.verbose(format!("answered with the token of profile `{profile}`"))
-        }
-        git::Outcome::Cleartext { .. } | git::Outcome::Ignored => {}
+    let git = Git { targets };
+    let mut input = Recorder::new(std::io::stdin().lock());
+    let outcome = super::serve(&mut tokens, &git, &args.action, &mut input)?;
+    let Outcome::LoginRequired { profile, err } = outcome else {
+        return Ok(outcome);
+    };
+    if let Some(why) = prompt_forbidden(&env.ctx.settings) {
+        p.info(format!(
+            "tok: {err}; run `tok login -p {profile}` ({why}, so tok does not log in here)"
+        ));
+        return Ok(Outcome::Ignored);
     }
-    stdout.flush()?;
-    Ok(())
+    p.info(format!("tok: {err}; logging in for git"));
+    login(env, &profile)?;
+    // The same request again, now that a session exists.
+    let request = std::io::Cursor::new(input.seen);
+    match super::serve(&mut tokens, &git, &args.action, request)? {
+        Outcome::LoginRequired { err, .. } => Err(tokens.failure(err.into())),
+        outcome => Ok(outcome),
+    }
 }
 
 /// The token source of the actions that need none (`store`, `capability`, unknown ones).
 struct NoTokens;
 
-impl crate::helpers::Tokens for NoTokens {
-    fn get(&mut self, _: &str, _: &str) -> anyhow::Result<crate::helpers::Token> {
-        unreachable!("git::main asks for tokens only on get")
+impl Tokens for NoTokens {
+    fn get(&mut self, _: &str, _: &str) -> Result<Token, TokenError> {
+        unreachable!("git asks for tokens only on get")
     }
-    fn reject(&mut self, _: &str, _: Option<&str>) -> anyhow::Result<bool> {
-        unreachable!("git::main rejects tokens only on erase")
+    fn reject(&mut self, _: &str, _: Option<&str>) -> Result<bool, TokenError> {
+        unreachable!("git rejects tokens only on erase")
+    }
+}
+
+/// A reader that keeps what was read from it, so a request can be served twice.
+struct Recorder<R> {
+    inner: R,
+    /// git's request (it may hold a password another helper filled in): wiped when dropped.
+    seen: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl<R> Recorder<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            seen: zeroize::Zeroizing::new(vec![]),
+        }
+    }
+}
+
+impl<R: BufRead> Read for Recorder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Recorder<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let n = amt.min(buf.len());
+            self.seen.extend_from_slice(&buf[..n]);
+        }
+        self.inner.consume(amt);
     }
 }
 
@@ -126,5 +136,21 @@ fn login(env: &Env, profile: &str) -> anyhow::Result<()> {
     match cli.command {
         Command::Login(a) => crate::commands::login::run(env, a),
         _ => unreachable!("parsed a login command"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recorder_keeps_what_the_request_parser_consumed() {
+        let text = "protocol=https\nhost=git.example.com\n\nleft over";
+        let mut r = Recorder::new(std::io::Cursor::new(text.as_bytes()));
+        let req = helpers::git::parse(&mut r).unwrap();
+        assert_eq!(req.host.as_deref(), Some("git.example.com"));
+        let again = helpers::git::parse(std::io::Cursor::new(r.seen.to_vec())).unwrap();
+        assert_eq!(again.host, req.host);
+        assert!(!r.seen.ends_with(b"left over"));
     }
 }

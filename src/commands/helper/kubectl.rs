@@ -2,16 +2,16 @@
 
 use crate::cli::KubectlCredentialArgs;
 use crate::error::{Code, Hinted};
-use crate::helpers::{KUBECTL, kubectl};
-use crate::time::now;
+use crate::helpers::kubectl::{self, Kubectl};
+use crate::helpers::{KUBECTL, Outcome};
 
-use crate::commands::Env;
+use super::Env;
 
-pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
+pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<Outcome> {
     let mut tokens = super::start(env, &KUBECTL)?;
-    let name = tokens.select(args.profile.profile.as_deref())?;
-    let api =
-        kubectl::api_version(env.ctx.settings.kubernetes_exec_info.as_deref()).map_err(|m| {
+    let profile = tokens.select(args.profile.profile.as_deref())?;
+    let api_version = kubectl::api_version(env.ctx.settings.kubernetes_exec_info.as_deref())
+        .map_err(|m| {
             Hinted::new(
                 Code::Usage,
                 m,
@@ -21,11 +21,10 @@ pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<()> {
                 )),
             )
         })?;
-    kubectl::main(
-        api,
-        &name,
-        &mut std::io::stdout().lock(),
-        &mut tokens,
-        now(),
-    )
+    let kubectl = Kubectl {
+        profile,
+        api_version,
+    };
+    // kubectl names no action and sends nothing on stdin.
+    super::serve(&mut tokens, &kubectl, "get", std::io::empty())
 }

@@ -1,0 +1,26 @@
+//! `tok terraform-credential get|store|forget HOST` (also run as `terraform-credentials-tok`):
+//! Terraform's (and OpenTofu's) credentials helper.
+
+use crate::cli::TerraformCredentialArgs;
+use crate::helpers::terraform::{Action, Error, Terraform, terraform_targets};
+use crate::helpers::{Outcome, TERRAFORM};
+
+use super::Env;
+
+pub fn run(env: &Env, args: TerraformCredentialArgs) -> anyhow::Result<Outcome> {
+    // Checked before the config is read: a wrong command line says so whatever the config.
+    Action::try_from(args.action.as_str()).map_err(Error::UnknownAction)?;
+    let host = args
+        .host
+        .ok_or_else(|| Error::NoHost(args.action.clone()))?;
+    let mut tokens = super::start(env, &TERRAFORM)?;
+    let (targets, problems) = terraform_targets(&tokens.config);
+    tokens.warn(problems);
+    let terraform = Terraform { targets, host };
+    super::serve(
+        &mut tokens,
+        &terraform,
+        &args.action,
+        std::io::stdin().lock(),
+    )
+}

@@ -405,7 +405,7 @@ fn seed_refresh_token(
     let mut resp = refresh::refresh(
         env.ctx.http(),
         &ep.token,
-        &ClientAuth::None {
+        ClientAuth::None {
             client_id: &profile.client_id,
         },
         &rt,

@@ -288,16 +288,6 @@ fn json_problem(e: &serde_json::Error) -> String {
     }
 }
 
-/// POST to the token endpoint and parse the answer.
-pub fn request(
-    http: &Http,
-    url: &Url,
-    form: &[(&str, &str)],
-    auth: &ClientAuth<'_>,
-) -> Result<TokenResponse, OAuthError> {
-    request_dpop(http, url, form, auth, None)
-}
-
 /// POST to the token endpoint with a DPoP proof when `dpop` is given (RFC 9449 §5). When the
 /// server answers `use_dpop_nonce` with a `DPoP-Nonce` header (§8), retry once with that nonce.
 /// `dpop.nonce` ends holding the server's latest nonce, for the caller to remember.

@@ -152,7 +152,7 @@ impl TokenEndpoint for Remote {
         let result = grant::refresh::refresh(
             self.http_for(profile),
             url,
-            &ClientAuth::None {
+            ClientAuth::None {
                 client_id: &profile.client_id,
             },
             refresh_token,

@@ -4,11 +4,12 @@
 
 use url::Url;
 
+use super::{Client, Request};
 use crate::config::Profile;
 use crate::oauth::dpop::Prover;
-use crate::oauth::http::{ClientAuth, Http};
+use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::Callback;
-use crate::oauth::token::{self, ErrorCode, TokenResponse};
+use crate::oauth::token::{ErrorCode, TokenResponse};
 use crate::oauth::{OAuthError, pkce, sanitize};
 use crate::secret::Ephemeral;
 
@@ -54,9 +55,30 @@ pub struct Exchange<'a> {
     pub verifier: &'a Ephemeral,
 }
 
+/// RFC 6749 §4.1.3 with RFC 7636 §4.5: the request exchanging `code`.
+pub fn exchange_request<'a>(
+    profile: &'a Profile,
+    x: &'a Exchange<'a>,
+    code: &'a Ephemeral,
+) -> Request<'a> {
+    let mut req = Request::grant(
+        x.token_url,
+        "authorization_code",
+        ClientAuth::None {
+            client_id: &profile.client_id,
+        },
+    );
+    req.form.extend([
+        ("code", code.expose()),
+        ("redirect_uri", x.redirect_uri),
+        ("code_verifier", x.verifier.expose()),
+    ]);
+    req.optional("resource", profile.audience.as_deref())
+}
+
 /// Check the callback (errors, RFC 9207 `iss`) and exchange its code for tokens.
 pub fn exchange(
-    http: &Http,
+    client: &impl Client,
     profile: &Profile,
     x: &Exchange<'_>,
     cb: Callback,
@@ -91,22 +113,63 @@ pub fn exchange(
         }
         _ => {}
     }
-    let mut form = vec![
-        ("grant_type", "authorization_code"),
-        ("code", code.expose()),
-        ("redirect_uri", x.redirect_uri),
-        ("code_verifier", x.verifier.expose()),
-    ];
-    if let Some(a) = &profile.audience {
-        form.push(("resource", a));
+    client.token(&exchange_request(profile, x, &code), dpop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::{Recorder, TOKENS, pairs};
+    use super::*;
+
+    fn profile(extra: &str) -> Profile {
+        let text =
+            format!("[profiles.w]\nissuer = \"https://id.example\"\nclient_id = \"c\"\n{extra}");
+        let config = crate::config::Config {
+            path: "c.toml".into(),
+            file: crate::config::parse(&text, std::path::Path::new("c.toml")).unwrap(),
+            text: String::new(),
+        };
+        config.profile("w").unwrap()
     }
-    token::request_dpop(
-        http,
-        x.token_url,
-        &form,
-        &ClientAuth::None {
-            client_id: &profile.client_id,
-        },
-        dpop,
-    )
+
+    fn code(iss: Option<&str>) -> Callback {
+        Callback::Code {
+            code: Ephemeral::new("the-code"),
+            iss: iss.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_code_is_exchanged_with_its_verifier_and_redirect_uri() {
+        let p = profile("audience = \"https://api.example/\"\n");
+        let url = Url::parse("https://id.example/token").unwrap();
+        let verifier = Ephemeral::new("v".repeat(43));
+        let x = Exchange {
+            token_url: &url,
+            iss_parameter: true,
+            redirect_uri: "http://127.0.0.1:9/callback",
+            verifier: &verifier,
+        };
+        let client = Recorder::answering(TOKENS);
+        exchange(&client, &p, &x, code(Some(&p.issuer_text)), None).unwrap();
+        let sent = client.only();
+        assert_eq!(sent.url, "https://id.example/token");
+        assert_eq!(
+            sent.form,
+            pairs(&[
+                ("grant_type", "authorization_code"),
+                ("code", "the-code"),
+                ("redirect_uri", "http://127.0.0.1:9/callback"),
+                ("code_verifier", &"v".repeat(43)),
+                ("resource", "https://api.example/"),
+            ])
+        );
+        assert_eq!((sent.basic, sent.client_id.as_str()), (None, "c"));
+        // RFC 9207: a promised `iss` that is missing or another issuer's sends nothing.
+        for iss in [None, Some("https://evil.example")] {
+            let e = exchange(&client, &p, &x, code(iss), None).unwrap_err();
+            assert!(matches!(e, OAuthError::Login(_)), "{e}");
+        }
+        assert!(client.sent.borrow().is_empty());
+    }
 }

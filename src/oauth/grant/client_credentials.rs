@@ -3,26 +3,61 @@
 
 use url::Url;
 
+use super::{Client, Request};
 use crate::oauth::OAuthError;
-use crate::oauth::http::{ClientAuth, Http};
-use crate::oauth::token::{self, TokenResponse};
+use crate::oauth::http::ClientAuth;
+use crate::oauth::token::TokenResponse;
 use crate::secret::ClientSecret;
 
 /// One token request with `scope` and RFC 8707 `resource`, authenticated by HTTP Basic.
+pub fn request<'a>(
+    url: &'a Url,
+    client_id: &'a str,
+    secret: &'a ClientSecret,
+    scope: Option<&'a str>,
+    resource: Option<&'a str>,
+) -> Request<'a> {
+    Request::grant(
+        url,
+        "client_credentials",
+        ClientAuth::Basic { client_id, secret },
+    )
+    .optional("scope", scope)
+    .optional("resource", resource)
+}
+
+/// Send [`request`].
 pub fn client_credentials(
-    http: &Http,
+    client: &impl Client,
     url: &Url,
     client_id: &str,
     secret: &ClientSecret,
     scope: Option<&str>,
     resource: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
-    let mut form = vec![("grant_type", "client_credentials")];
-    if let Some(s) = scope {
-        form.push(("scope", s));
+    client.token(&request(url, client_id, secret, scope, resource), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::{Recorder, TOKENS, pairs};
+    use super::*;
+
+    #[test]
+    fn the_client_authenticates_with_basic_and_the_secret_stays_out_of_the_form() {
+        let url = Url::parse("https://id.example/token").unwrap();
+        let secret = ClientSecret::new("s3cret");
+        let client = Recorder::answering(TOKENS);
+        client_credentials(&client, &url, "svc", &secret, Some("api"), None).unwrap();
+        let sent = client.only();
+        assert_eq!(
+            sent.form,
+            pairs(&[("grant_type", "client_credentials"), ("scope", "api")])
+        );
+        assert_eq!(sent.basic.as_deref(), Some("svc"));
+        assert!(!format!("{sent:?}").contains("s3cret"));
+        let req = request(&url, "svc", &secret, None, Some("https://api/"));
+        assert_eq!(req.field("resource"), Some("https://api/"));
+        assert!(matches!(req.auth, ClientAuth::Basic { secret: s, .. } if s.expose() == "s3cret"));
     }
-    if let Some(r) = resource {
-        form.push(("resource", r));
-    }
-    token::request(http, url, &form, &ClientAuth::Basic { client_id, secret })
 }

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use url::Url;
 
+use super::{Client, Request};
 use crate::oauth::OAuthError;
 use crate::oauth::dpop::Prover;
-use crate::oauth::http::{ClientAuth, Http, endpoint_name};
+use crate::oauth::http::{ClientAuth, endpoint_name};
 use crate::oauth::token::TokenResponse;
 use crate::secret::Ephemeral;
 
@@ -37,22 +38,31 @@ fn default_expiry() -> u64 {
     600
 }
 
+/// RFC 8628 §3.1: the request for a device code (no `grant_type`: it is not a token request).
+pub fn start_request<'a>(
+    url: &'a Url,
+    client_id: &'a str,
+    scope: Option<&'a str>,
+    resource: Option<&'a str>,
+) -> Request<'a> {
+    Request {
+        url,
+        form: vec![],
+        auth: ClientAuth::None { client_id },
+    }
+    .optional("scope", scope)
+    .optional("resource", resource)
+}
+
 /// Ask for a device code.
 pub fn start(
-    http: &Http,
+    client: &impl Client,
     url: &Url,
     client_id: &str,
     scope: Option<&str>,
     resource: Option<&str>,
 ) -> Result<DeviceAuthorization, OAuthError> {
-    let mut form = vec![];
-    if let Some(s) = scope {
-        form.push(("scope", s));
-    }
-    if let Some(r) = resource {
-        form.push(("resource", r));
-    }
-    let resp = http.post_form(url, &form, &ClientAuth::None { client_id }, None)?;
+    let resp = client.post(&start_request(url, client_id, scope, resource))?;
     parse_device_authorization(url, resp)
 }
 
@@ -133,19 +143,26 @@ pub fn next_step(
     }
 }
 
+/// RFC 8628 §3.4: one poll's request.
+pub fn poll_request<'a>(
+    url: &'a Url,
+    client_id: &'a str,
+    device_code: &'a Ephemeral,
+) -> Request<'a> {
+    let mut req = Request::grant(url, GRANT_TYPE, ClientAuth::None { client_id });
+    req.form.push(("device_code", device_code.expose()));
+    req
+}
+
 /// One poll of the token endpoint, with a DPoP proof for a DPoP-bound login (RFC 9449 §5).
 pub fn poll(
-    http: &Http,
+    client: &impl Client,
     url: &Url,
     client_id: &str,
     device_code: &Ephemeral,
     dpop: Option<&mut Prover<'_>>,
 ) -> Result<TokenResponse, OAuthError> {
-    let form = [
-        ("grant_type", GRANT_TYPE),
-        ("device_code", device_code.expose()),
-    ];
-    crate::oauth::token::request_dpop(http, url, &form, &ClientAuth::None { client_id }, dpop)
+    client.token(&poll_request(url, client_id, device_code), dpop)
 }
 
 /// The clock of the polling loop: real time in tok, simulated time in tests.
@@ -323,6 +340,28 @@ mod tests {
         assert!(matches!(r, Err(OAuthError::Expired)));
         assert_eq!(polls, 2, "at 5 s and 10 s; 15 s is past the deadline");
         assert!(clock.now().duration_since(start) <= Duration::from_secs(13));
+    }
+
+    #[test]
+    fn the_start_and_poll_forms() {
+        use super::super::fake::{Recorder, TOKENS, pairs};
+        let url = Url::parse("https://id.example/device").unwrap();
+        let client = Recorder::answering(
+            r#"{"device_code":"dc","user_code":"U","verification_uri":"https://id.example/d"}"#,
+        );
+        let auth = start(&client, &url, "cli", Some("openid"), Some("https://api/")).unwrap();
+        let sent = client.only();
+        assert_eq!(
+            sent.form,
+            pairs(&[("scope", "openid"), ("resource", "https://api/")])
+        );
+        assert_eq!((sent.basic, sent.client_id.as_str()), (None, "cli"));
+        let client = Recorder::answering(TOKENS);
+        poll(&client, &url, "cli", &auth.device_code, None).unwrap();
+        assert_eq!(
+            client.only().form,
+            pairs(&[("grant_type", GRANT_TYPE), ("device_code", "dc")])
+        );
     }
 
     #[test]

@@ -2,32 +2,81 @@
 
 use url::Url;
 
+use super::{Client, Request};
 use crate::oauth::OAuthError;
 use crate::oauth::dpop::Prover;
-use crate::oauth::http::{ClientAuth, Http};
-use crate::oauth::token::{TokenResponse, request_dpop};
+use crate::oauth::http::ClientAuth;
+use crate::oauth::token::TokenResponse;
 use crate::secret::RefreshToken;
 
-/// RFC 6749 §6: exchange a refresh token. `scope` narrows the grant; `resource` is RFC 8707;
-/// a DPoP-bound refresh token needs a proof from the same key (RFC 9449 §5).
+/// RFC 6749 §6: the request exchanging a refresh token. `scope` narrows the grant; `resource`
+/// is RFC 8707.
+pub fn request<'a>(
+    url: &'a Url,
+    auth: ClientAuth<'a>,
+    refresh_token: &'a RefreshToken,
+    scope: Option<&'a str>,
+    resource: Option<&'a str>,
+) -> Request<'a> {
+    let mut req = Request::grant(url, "refresh_token", auth);
+    req.form.push(("refresh_token", refresh_token.expose()));
+    req.optional("scope", scope).optional("resource", resource)
+}
+
+/// Send [`request`]; a DPoP-bound refresh token needs a proof from the same key (RFC 9449 §5).
 pub fn refresh(
-    http: &Http,
+    client: &impl Client,
     url: &Url,
-    auth: &ClientAuth<'_>,
+    auth: ClientAuth<'_>,
     refresh_token: &RefreshToken,
     scope: Option<&str>,
     resource: Option<&str>,
     dpop: Option<&mut Prover<'_>>,
 ) -> Result<TokenResponse, OAuthError> {
-    let mut form = vec![
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh_token.expose()),
-    ];
-    if let Some(s) = scope {
-        form.push(("scope", s));
+    client.token(&request(url, auth, refresh_token, scope, resource), dpop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::{Recorder, TOKENS, pairs};
+    use super::*;
+
+    #[test]
+    fn the_form_names_the_refresh_token_then_the_narrowing() {
+        let url = Url::parse("https://id.example/token").unwrap();
+        let rt = RefreshToken::new("rt-1");
+        let client = Recorder::answering(TOKENS);
+        let auth = ClientAuth::None { client_id: "cli" };
+        let resp = refresh(
+            &client,
+            &url,
+            auth,
+            &rt,
+            Some("a b"),
+            Some("https://api/"),
+            None,
+        );
+        assert_eq!(resp.unwrap().access_token.expose(), "at");
+        let sent = client.only();
+        assert_eq!(sent.url, "https://id.example/token");
+        assert_eq!(
+            sent.form,
+            pairs(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "rt-1"),
+                ("scope", "a b"),
+                ("resource", "https://api/"),
+            ])
+        );
+        assert_eq!(
+            (sent.basic, sent.client_id.as_str(), sent.dpop),
+            (None, "cli", false)
+        );
+        let auth = ClientAuth::None { client_id: "cli" };
+        refresh(&client, &url, auth, &rt, None, None, None).unwrap();
+        assert_eq!(
+            client.only().form,
+            pairs(&[("grant_type", "refresh_token"), ("refresh_token", "rt-1")])
+        );
     }
-    if let Some(r) = resource {
-        form.push(("resource", r));
-    }
-    request_dpop(http, url, &form, auth, dpop)
 }

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::oauth::OAuthError;
 use crate::oauth::http::{ClientAuth, Http, endpoint_name};
-use crate::oauth::token::{self, TokenResponse};
+use crate::oauth::token::TokenResponse;
 use crate::secret::{CiRequestToken, IdentityToken};
 use crate::settings::NamedVars;
 
@@ -377,15 +377,19 @@ pub fn form<'a>(x: &'a Exchange<'a>) -> Vec<(&'a str, &'a str)> {
 
 /// Present the identity token at the token endpoint `url`. A public client names itself with
 /// `client_id` in the form (no `Authorization` header).
-pub fn exchange(http: &Http, url: &Url, x: &Exchange<'_>) -> Result<TokenResponse, OAuthError> {
-    token::request(
-        http,
+pub fn exchange(
+    client: &impl super::Client,
+    url: &Url,
+    x: &Exchange<'_>,
+) -> Result<TokenResponse, OAuthError> {
+    let req = super::Request {
         url,
-        &form(x),
-        &ClientAuth::None {
+        form: form(x),
+        auth: ClientAuth::None {
             client_id: x.client_id,
         },
-    )
+    };
+    client.token(&req, None)
 }
 
 /// The provider's refusals of an identity (its trust configuration does not match) as

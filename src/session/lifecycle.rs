@@ -16,8 +16,8 @@ use crate::store::{self, StoreKind, TokenStore};
 
 use super::files::{evict_cache, read_cache, read_state, write_cache, write_state};
 use super::lock::ProfileLock;
+use super::mint::exchange_locked;
 use super::model::{CachedToken, Grant, Narrow, ProfileState, Session};
-use super::refresh::exchange_locked;
 use super::{Ctx, load_session};
 
 /// A client (git, docker) reports that the access token it was served was rejected. Forget it —

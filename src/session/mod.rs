@@ -11,13 +11,14 @@
 //!   without touching the keychain ([`files`]).
 //!
 //! The rooms: [`model`] (the data), [`files`], [`lock`], [`serve`] (the decision),
-//! [`refresh`] (send → persist → record), [`lifecycle`] (save a login, logout, reject), and
+//! [`refresh`] (send → persist → record; `mint` for the grants other than the refresh token), [`lifecycle`] (save a login, logout, reject), and
 //! [`endpoint`] (the token endpoint and clock seams the decisions are tested through).
 
 pub mod endpoint;
 pub mod files;
 pub mod lifecycle;
 pub mod lock;
+mod mint;
 pub mod model;
 pub mod refresh;
 pub mod serve;

@@ -11,16 +11,15 @@ use crate::audit;
 use crate::config::Profile;
 use crate::oauth::OAuthError;
 use crate::oauth::dpop::DpopKey;
-use crate::oauth::grant::workload_identity::{CiEnv, Claims, WorkloadIdentity};
 use crate::oauth::token::TokenResponse;
-use crate::secret::{ClientSecret, RefreshToken};
+use crate::secret::RefreshToken;
 use crate::store::{self, StoreKind, TokenStore};
 
 use super::files::{evict_cache, read_state, write_cache, write_state, write_state_durably};
 use super::model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, Session, clock_skew,
 };
-use super::{Ctx, SessionError, load_session};
+use super::{Ctx, SessionError, load_session, mint};
 
 /// `RefreshRecord::error` of a refresh whose request was sent but whose answer never arrived.
 pub(crate) const INTERRUPTED: &str = "interrupted";
@@ -39,140 +38,37 @@ pub(crate) fn refresh_locked(
             refresh_interactive(ctx, profile, store, session, may_retry, narrow)
         }
         Grant::Confidential { client_secret } => {
-            client_credentials_locked(ctx, profile, store, &session, client_secret, narrow)
+            mint::client_credentials_locked(ctx, profile, store, &session, client_secret, narrow)
         }
         Grant::AccessOnly { .. } => Err(SessionError::Expired {
             profile: profile.name.clone(),
             detail: Some("the provider issued no refresh token".into()),
         }
         .into()),
-        Grant::WorkloadIdentity(wi) => exchange_locked(ctx, profile, wi, narrow).map(|(t, _)| t),
-    }
-}
-
-/// A workload identity exchange with the lock held: a fresh identity token from the CI
-/// platform, presented at the token endpoint; the access token goes to the cache like a
-/// refreshed one, and the attempt is recorded as an exchange (state, audit log). Nothing is
-/// stored: a refresh token in the answer is dropped unread, since the next token comes from the
-/// next identity token. Returns the identity token's claims too, for `login` to show.
-pub(crate) fn exchange_locked(
-    ctx: &Ctx,
-    profile: &Profile,
-    wi: &WorkloadIdentity,
-    narrow: &Narrow,
-) -> anyhow::Result<(CachedToken, Claims)> {
-    let endpoint = ctx.token_endpoint();
-    let url = endpoint.url(profile)?;
-    let ci = CiEnv {
-        actions_url: ctx.settings.actions_id_token_url.as_deref(),
-        actions_request_token: ctx.settings.actions_id_token_request_token.as_ref(),
-        vars: &ctx.settings.named_vars,
-    };
-    let sent_at = ctx.now();
-    let started = Instant::now();
-    ctx.printer.verbose(format!(
-        "exchanging the {} identity ({}) at {}",
-        wi.source,
-        wi.method.as_str(),
-        crate::oauth::http::endpoint_name(&url)
-    ));
-    let result = endpoint.workload_exchange(profile, &url, wi, &ci, narrow, sent_at);
-    let latency_ms = started.elapsed().as_millis() as u64;
-    let mut state = read_state(&ctx.paths, &profile.name);
-    let (mut resp, claims) = match result {
-        Ok(r) => r,
-        Err(e) => {
-            let rec = RefreshRecord {
-                at: sent_at,
-                ok: false,
-                error: Some(exchange_failure_code(&e)),
-                latency_ms,
-                rotated: false,
-            };
-            record_exchange(ctx, profile, state, rec, wi);
-            return Err(e);
-        }
-    };
-    if resp.refresh_token.take().is_some() {
-        ctx.printer
-            .verbose("ignored the refresh token in the answer: a workload identity has no refresh");
-    }
-    let scope = narrow.scope.clone().or_else(|| profile.scope_string());
-    let token = CachedToken::from_response(profile, &resp, sent_at, scope.as_deref());
-    ctx.printer.verbose(format!(
-        "exchanged in {latency_ms} ms: access token {}",
-        token.access_token.fingerprint()
-    ));
-    write_cache(
-        &ctx.paths,
-        &ctx.printer,
-        &narrow.cache_key(&profile.name),
-        &token,
-    );
-    if narrow.is_default() {
-        state.access_expires_at = token.expires_at;
-        state.scope = token.scope.clone();
-    }
-    state.clock_skew = clock_skew(resp.server_date, ctx.now());
-    let rec = RefreshRecord {
-        at: sent_at,
-        ok: true,
-        error: None,
-        latency_ms,
-        rotated: false,
-    };
-    record_exchange(ctx, profile, state, rec, wi);
-    Ok((token, claims))
-}
-
-/// The error code of a failed exchange, for the state and the audit log: the provider's
-/// `error`, or what kept tok from asking.
-fn exchange_failure_code(e: &anyhow::Error) -> String {
-    use crate::oauth::grant::workload_identity::WorkloadError as W;
-    for cause in e.chain() {
-        if let Some(w) = cause.downcast_ref::<W>() {
-            return match w {
-                W::Refused { error, .. } => error.clone(),
-                W::Expired { .. } => "identity_expired".into(),
-                W::CiUnreachable(_) | W::Ci { .. } => "ci_unavailable".into(),
-                W::BadUrl { .. } => "no_identity".into(),
-                W::NoActionsPermission { .. }
-                | W::NoSource
-                | W::VarUnset { .. }
-                | W::File { .. }
-                | W::NotAJwt { .. } => "no_identity".into(),
-            };
-        }
-        if let Some(o) = cause.downcast_ref::<OAuthError>() {
-            return oauth_code(o);
+        Grant::WorkloadIdentity(wi) => {
+            mint::exchange_locked(ctx, profile, wi, narrow).map(|(t, _)| t)
         }
     }
-    "error".into()
-}
-
-/// The state and audit record of an exchange (the audit line names its method).
-fn record_exchange(
-    ctx: &Ctx,
-    profile: &Profile,
-    mut state: ProfileState,
-    last: RefreshRecord,
-    wi: &WorkloadIdentity,
-) {
-    state.last_refresh = Some(last);
-    write_state(&ctx.paths, &profile.name, &state);
-    let last = state.last_refresh.as_ref().expect("just set");
-    ctx.audit(audit::Event::exchange(
-        &profile.name,
-        last,
-        wi.method.as_str(),
-    ));
 }
 
 /// When and where a request went, and how long its answer took.
-struct Sent {
-    url: Url,
-    sent_at: i64,
-    latency_ms: u64,
+pub(super) struct Sent {
+    pub url: Url,
+    pub sent_at: i64,
+    pub latency_ms: u64,
+}
+
+/// Step 1 of every way to the next token: send by `f`, timed.
+pub(super) fn timed<T>(ctx: &Ctx, url: Url, f: impl FnOnce(&Url) -> T) -> (T, Sent) {
+    let sent_at = ctx.now();
+    let started = Instant::now();
+    let result = f(&url);
+    let sent = Sent {
+        url,
+        sent_at,
+        latency_ms: started.elapsed().as_millis() as u64,
+    };
+    (result, sent)
 }
 
 /// Step 1: send the refresh request.
@@ -184,8 +80,6 @@ fn send(
     dpop_key: Option<&DpopKey>,
     narrow: &Narrow,
 ) -> (Result<TokenResponse, OAuthError>, Sent) {
-    let sent_at = ctx.now();
-    let started = Instant::now();
     ctx.printer.verbose(format!(
         "refreshing with refresh token {} at {}{}",
         refresh_token.fingerprint(),
@@ -196,15 +90,10 @@ fn send(
             ""
         }
     ));
-    let result = ctx
-        .token_endpoint()
-        .refresh(profile, &url, refresh_token, narrow, dpop_key);
-    let sent = Sent {
-        url,
-        sent_at,
-        latency_ms: started.elapsed().as_millis() as u64,
-    };
-    (result, sent)
+    timed(ctx, url, |url| {
+        ctx.token_endpoint()
+            .refresh(profile, url, refresh_token, narrow, dpop_key)
+    })
 }
 
 /// What step 2 stored.
@@ -355,7 +244,7 @@ fn record_failure(ctx: &Ctx, profile: &Profile, sent: &Sent, e: &OAuthError) -> 
 }
 
 /// The short code of a failed token request, as the state and the audit log keep it.
-fn oauth_code(e: &OAuthError) -> String {
+pub(super) fn oauth_code(e: &OAuthError) -> String {
     match e {
         OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
         OAuthError::Protocol { error, .. } => error.clone(),
@@ -367,17 +256,27 @@ fn oauth_code(e: &OAuthError) -> String {
 }
 
 /// Write `last` into the state and the audit log; returns the state as it was before.
-fn record(
+fn record(ctx: &Ctx, profile: &Profile, state: ProfileState, last: RefreshRecord) -> ProfileState {
+    record_attempt(ctx, profile, state, last, None)
+}
+
+/// Step 3 of every way to the next token: `last` into the profile state and the audit log,
+/// naming the grant unless it is the refresh token's. Returns the state as it was before.
+pub(super) fn record_attempt(
     ctx: &Ctx,
     profile: &Profile,
     mut state: ProfileState,
     last: RefreshRecord,
+    grant: Option<&str>,
 ) -> ProfileState {
     let before = state.clone();
     state.last_refresh = Some(last);
     write_state(&ctx.paths, &profile.name, &state);
     let last = state.last_refresh.as_ref().expect("just set");
-    ctx.audit(audit::Event::refresh(&profile.name, last));
+    ctx.audit(match grant {
+        None => audit::Event::refresh(&profile.name, last),
+        Some(g) => audit::Event::exchange(&profile.name, last, g),
+    });
     before
 }
 
@@ -485,61 +384,6 @@ fn explain_failure(
         ));
     }
     Err(e.into())
-}
-
-/// The client credentials grant (RFC 6749 §4.4) with the lock held: a new token for the
-/// session's confidential client. The default token is kept in the session like a refreshed one.
-fn client_credentials_locked(
-    ctx: &Ctx,
-    profile: &Profile,
-    store: &dyn TokenStore,
-    session: &Session,
-    secret: &ClientSecret,
-    narrow: &Narrow,
-) -> anyhow::Result<CachedToken> {
-    let endpoint = ctx.token_endpoint();
-    let url = endpoint.url(profile)?;
-    let sent_at = ctx.now();
-    let started = Instant::now();
-    ctx.printer.verbose(format!(
-        "minting a client-credentials token at {}",
-        crate::oauth::http::endpoint_name(&url)
-    ));
-    let resp = endpoint.client_credentials(profile, &url, secret, narrow)?;
-    let scope = narrow.scope.clone().or_else(|| profile.scope_string());
-    let token = CachedToken::from_response(profile, &resp, sent_at, scope.as_deref());
-    if narrow.is_default() {
-        let new = Session {
-            version: session.version,
-            issuer: session.issuer.clone(),
-            client_id: session.client_id.clone(),
-            grant: Grant::Confidential {
-                client_secret: ClientSecret::new(secret.expose()),
-            },
-            access: Some(token.clone()),
-            created_at: session.created_at,
-            refreshed_at: Some(sent_at),
-        };
-        store.save(&profile.name, &new.to_blob())?;
-    }
-    ctx.printer.verbose(format!(
-        "minted in {} ms: access token {}",
-        started.elapsed().as_millis(),
-        token.access_token.fingerprint()
-    ));
-    write_cache(
-        &ctx.paths,
-        &ctx.printer,
-        &narrow.cache_key(&profile.name),
-        &token,
-    );
-    if narrow.is_default() {
-        let mut state = read_state(&ctx.paths, &profile.name);
-        state.access_expires_at = token.expires_at;
-        state.scope = token.scope.clone();
-        write_state(&ctx.paths, &profile.name, &state);
-    }
-    Ok(token)
 }
 
 /// Keep a just-rotated refresh token, whatever it takes: the old one is dead at the provider.

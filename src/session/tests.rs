@@ -628,6 +628,47 @@ fn a_confidential_client_mints_a_new_token_and_keeps_its_secret() {
     );
 }
 
+// See: issue 18 — the client credentials grant never recorded its failures.
+#[test]
+fn a_client_credentials_attempt_is_recorded_failed_or_not() {
+    let mut answers = vec![Ok(tokens("at-cc", None)), Err(invalid_grant())];
+    let w = World::new(|_| Box::new(move |_| answers.pop().expect("two answers")));
+    w.stored(
+        Grant::Confidential {
+            client_secret: ClientSecret::new("cs-1"),
+        },
+        None,
+    );
+    assert!(w.serve(60).is_err());
+    let last = read_state(&w.ctx.paths, "w")
+        .last_refresh
+        .expect("recorded");
+    assert_eq!(
+        (last.ok, last.error.as_deref()),
+        (false, Some("invalid_grant"))
+    );
+    assert!(w.stored_session().access.is_none(), "a failure stores nothing");
+    w.serve(60).expect("minted");
+    let state = read_state(&w.ctx.paths, "w");
+    assert_eq!(
+        state.last_refresh.map(|r| (r.ok, r.error)),
+        Some((true, None))
+    );
+    let audit: Vec<_> = crate::audit::read(&w.ctx.paths)
+        .into_iter()
+        .filter(|e| e.event == crate::audit::Kind::Refresh)
+        .map(|e| (e.ok, e.grant, e.error))
+        .collect();
+    let cc = Some("client_credentials".to_string());
+    assert_eq!(
+        audit,
+        [
+            (false, cc.clone(), Some("invalid_grant".into())),
+            (true, cc, None)
+        ]
+    );
+}
+
 /// A keychain that reads but refuses every write (locked or hung after the read).
 struct RefusingStore;
 

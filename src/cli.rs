@@ -18,7 +18,7 @@ Exit codes:
   5  the provider sent an unusable response
   6  keychain or store unavailable
   7  login denied, cancelled or timed out
-  8  invalid configuration
+  8  invalid configuration, or a config file or tok directory others could write
   9  another tok process held the profile lock too long
   10  the server's TLS certificate was refused (unknown issuer, expired, wrong host…)";
 

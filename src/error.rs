@@ -30,7 +30,8 @@ pub enum Code {
     StoreUnavailable,
     /// 7: the user denied, cancelled, or let a login time out.
     Denied,
-    /// 8: the configuration file or a profile is invalid.
+    /// 8: the configuration file or a profile is invalid, or a config file or a directory of
+    /// tok's could be written by others.
     Config,
     /// 9: another tok process held the profile's lock for too long.
     Busy,
@@ -121,6 +122,7 @@ known_errors! {
     BadKey(crate::oauth::dpop::BadKey),
     SelfSigned(crate::oauth::tls::SelfSigned),
     Store(crate::store::StoreError),
+    Path(crate::paths::PathError),
     Config(crate::config::ConfigError),
     Session(crate::session::SessionError),
     Git(crate::helpers::git::Error),
@@ -137,6 +139,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         // Only ever inside a rustls error, found first as `OAuthError::Certificate`.
         Known::SelfSigned(crate::oauth::tls::SelfSigned) => (Code::Tls, None),
         Known::Store(e) => store(e),
+        Known::Path(e) => path(e, Code::Failure),
         Known::Config(e) => (Code::Config, config(e)),
         Known::Session(e) => session(e),
         Known::Git(e) => {
@@ -338,14 +341,25 @@ fn store(e: &crate::store::StoreError) -> (Code, Option<String>) {
             Code::LoginRequired,
             Some(format!("run `tok login -p {profile}`")),
         ),
-        S::TooLarge { .. } | S::Io(_) => (Code::StoreUnavailable, None),
-        S::Unsafe { path, .. } => (
-            Code::StoreUnavailable,
+        S::TooLarge { .. } => (Code::StoreUnavailable, None),
+        S::Path(e) => path(e, Code::StoreUnavailable),
+    }
+}
+
+/// A directory or private file; `io` is the class of an I/O failure where it happened.
+fn path(e: &crate::paths::PathError, io: Code) -> (Code, Option<String>) {
+    use crate::paths::PathError as P;
+    match e {
+        // The class of a config file others could write: a setup problem, not an outage.
+        P::Unsafe { path, .. } => (
+            Code::Config,
             Some(format!(
                 "another user may have planted it: check and remove it (or, if it is yours, `chmod 700 {}`), then retry",
                 path.display()
             )),
         ),
+        P::NoHome => (Code::Config, None),
+        P::Io { .. } | P::Random(_) => (io, None),
     }
 }
 
@@ -587,14 +601,15 @@ mod tests {
     #[test]
     fn the_file_store_keeps_the_io_error() {
         let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
-        let e = anyhow::Error::new(crate::store::StoreError::Io(
-            anyhow::Error::new(io).context("cannot read /x"),
-        ));
+        let p = crate::paths::PathError::io("read", std::path::Path::new("/x"))(io);
+        let e = anyhow::Error::new(crate::store::StoreError::from(p));
         assert_eq!(classify(&e).0, Code::StoreUnavailable);
-        let Some(crate::store::StoreError::Io(inner)) = e.downcast_ref() else {
-            panic!("a StoreError::Io");
+        let Some(crate::store::StoreError::Path(crate::paths::PathError::Io { err, .. })) =
+            e.downcast_ref()
+        else {
+            panic!("a StoreError::Path with its io::Error");
         };
-        assert!(inner.downcast_ref::<std::io::Error>().is_some());
+        assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
         // Printed whole once, as before, whether alone or in a chain.
         assert_eq!(e.to_string(), "cannot read /x: permission denied");
         assert_eq!(format!("{e:#}"), "cannot read /x: permission denied");

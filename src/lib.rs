@@ -25,6 +25,8 @@ mod session;
 mod settings;
 mod signals;
 mod store;
+#[cfg(test)]
+mod tidy;
 mod time;
 
 pub use app::main;

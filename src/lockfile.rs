@@ -15,7 +15,7 @@ pub enum LockError {
     /// Another process held it until the deadline.
     Busy,
     /// The directory of the lock file could not be made.
-    Dir(anyhow::Error),
+    Dir(crate::paths::PathError),
     /// The lock file could not be opened.
     Open(std::io::Error),
     /// The lock file could not be locked.

@@ -1,7 +1,7 @@
 //! Where tok keeps its files. Every directory tok creates is 0700 and every file 0600.
 //!
 //! A directory tok reuses must be its user's and writable by nobody else (else
-//! [`StoreError::Unsafe`], exit 6): `$XDG_RUNTIME_DIR` may be a shared `/tmp`, where another
+//! [`PathError::Unsafe`], exit 8 like a config file others could write): `$XDG_RUNTIME_DIR` may be a shared `/tmp`, where another
 //! user could pre-create `tok/` and plant a token cache. Files are opened without following
 //! symlinks.
 //!
@@ -19,9 +19,35 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+/// What can go wrong with tok's directories and private files.
+#[derive(Debug, thiserror::Error)]
+pub enum PathError {
+    /// A directory tok keeps files in that another user could have written.
+    #[error("refusing {}: {why}", path.display())]
+    Unsafe { path: PathBuf, why: String },
+    #[error("cannot find a home directory; set HOME")]
+    NoHome,
+    /// An I/O failure on `path`. The `io::Error` is printed in the message, not kept as a
+    /// `source`, so a warning that prints this error alone still names the cause.
+    #[error("cannot {doing} {}: {err}", path.display())]
+    Io {
+        doing: &'static str,
+        path: PathBuf,
+        err: std::io::Error,
+    },
+    #[error("no randomness available: {0}")]
+    Random(getrandom::Error),
+}
 
-use crate::store::StoreError;
+impl PathError {
+    pub fn io(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        move |err| Self::Io {
+            doing,
+            path: path.to_path_buf(),
+            err,
+        }
+    }
+}
 
 /// The resolved directories of one tok invocation.
 #[derive(Debug, Clone)]
@@ -38,9 +64,8 @@ pub struct Paths {
 }
 
 impl Paths {
-    pub fn discover() -> anyhow::Result<Self> {
-        let dirs = directories::ProjectDirs::from("", "", "tok")
-            .context("cannot find a home directory; set HOME")?;
+    pub fn discover() -> Result<Self, PathError> {
+        let dirs = directories::ProjectDirs::from("", "", "tok").ok_or(PathError::NoHome)?;
         let cache_dir = dirs.cache_dir().to_path_buf();
         let paths = Self {
             config_dir: dirs.config_dir().to_path_buf(),
@@ -63,7 +88,7 @@ impl Paths {
 
     /// Refuse now, before any file in them is read, the directories tok already has that
     /// another user could have written.
-    fn check_existing(&self) -> Result<(), StoreError> {
+    fn check_existing(&self) -> Result<(), PathError> {
         for root in [
             &self.runtime_dir,
             &self.state_dir,
@@ -143,14 +168,12 @@ fn user_runtime_dir() -> Option<PathBuf> {
 }
 
 /// `dir` is a real directory (not a symlink) owned by this user and writable by no one else.
-pub fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
-    let unsafe_dir = |why: String| StoreError::Unsafe {
+pub fn check_private_dir(dir: &Path) -> Result<(), PathError> {
+    let unsafe_dir = |why: String| PathError::Unsafe {
         path: dir.to_path_buf(),
         why,
     };
-    let m = fs::symlink_metadata(dir)
-        .with_context(|| format!("cannot inspect {}", dir.display()))
-        .map_err(StoreError::Io)?;
+    let m = fs::symlink_metadata(dir).map_err(PathError::io("inspect", dir))?;
     if !m.is_dir() {
         return Err(unsafe_dir("not a directory (a symlink?)".into()));
     }
@@ -178,7 +201,7 @@ pub fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
 /// Create `dir` and its missing parents with mode 0700, then check it and its ancestors up to
 /// tok's own directory (the nearest one named `tok`) with [`check_private_dir`]: a directory
 /// that already existed is trusted only if it is ours alone.
-pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
+pub fn ensure_private_dir(dir: &Path) -> Result<(), PathError> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
@@ -187,7 +210,7 @@ pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
         b.mode(0o700);
     }
     b.create(dir)
-        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        .map_err(PathError::io("create directory", dir))?;
     for d in dir.ancestors() {
         check_private_dir(d)?;
         if d.file_name().is_some_and(|n| n == "tok") || d == dir && !has_tok_ancestor(dir) {
@@ -226,7 +249,7 @@ pub fn read_private(path: &Path) -> std::io::Result<Option<zeroize::Zeroizing<Ve
 /// Write `bytes` to `path` atomically: a 0600 temp file in the same directory, fsync, rename,
 /// fsync the directory. Readers see the old or the new content, never a torn file; a crash at
 /// any moment leaves one of the two.
-pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
     write_private(path, bytes, true)
 }
 
@@ -234,28 +257,28 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// files whose loss in a crash costs nothing but a refresh: the token cache and the profile
 /// state. Each fsync costs milliseconds on a real disk; the refresh token itself (the store)
 /// is always written durably.
-pub fn write_private_replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_private_replace(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
     write_private(path, bytes, false)
 }
 
-fn write_private(path: &Path, bytes: &[u8], durable: bool) -> anyhow::Result<()> {
-    let dir = path.parent().context("path has no parent directory")?;
+fn write_private(path: &Path, bytes: &[u8], durable: bool) -> Result<(), PathError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
     ensure_private_dir(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let mut rnd = [0u8; 6];
-    getrandom::fill(&mut rnd).context("no randomness available")?;
+    getrandom::fill(&mut rnd).map_err(PathError::Random)?;
     let tmp = dir.join(format!(
         ".{name}.{}.tmp",
         rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
     ));
-    let result = (|| -> anyhow::Result<()> {
+    let result = (|| -> Result<(), PathError> {
         let mut f = private_file_options()
             .open(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
+            .map_err(PathError::io("create", &tmp))?;
         f.write_all(bytes)
             .and_then(|_| if durable { f.sync_all() } else { Ok(()) })
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+            .map_err(PathError::io("write", &tmp))?;
+        fs::rename(&tmp, path).map_err(PathError::io("replace", path))?;
         if durable && let Ok(d) = fs::File::open(dir) {
             let _ = d.sync_all();
         }
@@ -293,20 +316,20 @@ pub fn open_lock_file(path: &Path) -> std::io::Result<fs::File> {
 
 /// Read a file that may not exist: `Ok(None)` when it does not.
 /// (Follows symlinks: for the user's own files, such as a dotfile-managed docker config.)
-pub fn read_optional(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, PathError> {
     match fs::read(path) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => Err(PathError::io("read", path)(e)),
     }
 }
 
 /// Remove a file that may not exist.
-pub fn remove_optional(path: &Path) -> anyhow::Result<bool> {
+pub fn remove_optional(path: &Path) -> Result<bool, PathError> {
     match fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        Err(e) => Err(PathError::io("remove", path)(e)),
     }
 }
 

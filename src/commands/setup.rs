@@ -225,7 +225,7 @@ fn edit_docker_config(path: &Path, registry: &str, add: bool) -> anyhow::Result<
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
     // docker's config may hold `auths` secrets: keep it private, write atomically.
-    crate::paths::write_private_atomic(path, text.as_bytes())
+    Ok(crate::paths::write_private_atomic(path, text.as_bytes())?)
 }
 
 /// Add `value` to (or, with `None`, remove every entry `same` matches from) the protocol's list
@@ -284,7 +284,7 @@ fn edit_profile_list(
     }
     let text = doc.to_string();
     config::parse(&text, &config.path)?;
-    config::save(&config.path, &text)
+    Ok(config::save(&config.path, &text)?)
 }
 
 fn home_dir() -> anyhow::Result<PathBuf> {

@@ -112,6 +112,6 @@ pub fn upsert_profile(
 }
 
 /// Write the config file (0600, atomically).
-pub fn save(path: &Path, text: &str) -> anyhow::Result<()> {
+pub fn save(path: &Path, text: &str) -> Result<(), crate::paths::PathError> {
     crate::paths::write_private_atomic(path, text.as_bytes())
 }

@@ -31,7 +31,10 @@ pub(crate) fn write_state_durably(
     state: &ProfileState,
 ) -> anyhow::Result<()> {
     let b = serde_json::to_vec_pretty(state)?;
-    paths::write_private_atomic(&paths.profile_state(profile), &b)
+    Ok(paths::write_private_atomic(
+        &paths.profile_state(profile),
+        &b,
+    )?)
 }
 
 /// Read the token cache of `profile`, if it holds a token for the configured issuer and client.

@@ -99,7 +99,7 @@ fn take(
             secs,
         }
         .into()),
-        Err(LockError::Dir(e)) => Err(e),
+        Err(LockError::Dir(e)) => Err(e.into()),
         Err(LockError::Open(e)) => Err(anyhow::anyhow!(
             "cannot open lock file {}: {e}",
             path.display()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{StoreError, StoreKind, TokenStore};
-use crate::paths::{self, Paths};
+use crate::paths::{self, PathError, Paths};
 
 pub struct FileStore {
     dir: PathBuf,
@@ -33,9 +33,7 @@ impl TokenStore for FileStore {
     fn load(&self, account: &str) -> Result<Option<SecretString>, StoreError> {
         let path = self.path_for(account);
         // Not following a symlink: a session file is never one, unless someone planted it.
-        let bytes = paths::read_private(&path).map_err(|e| {
-            StoreError::Io(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))
-        })?;
+        let bytes = paths::read_private(&path).map_err(PathError::io("read", &path))?;
         match bytes {
             None => Ok(None),
             Some(b) => std::str::from_utf8(&b)
@@ -48,8 +46,10 @@ impl TokenStore for FileStore {
         }
     }
     fn save(&self, account: &str, secret: &SecretString) -> Result<(), StoreError> {
-        paths::write_private_atomic(&self.path_for(account), secret.expose_secret().as_bytes())
-            .map_err(StoreError::Io)
+        Ok(paths::write_private_atomic(
+            &self.path_for(account),
+            secret.expose_secret().as_bytes(),
+        )?)
     }
     fn delete(&self, account: &str) -> Result<bool, StoreError> {
         // Temp files of writes a SIGKILL interrupted hold a session too: forget them as well.
@@ -63,7 +63,7 @@ impl TokenStore for FileStore {
                 }
             }
         }
-        paths::remove_optional(&self.path_for(account)).map_err(StoreError::Io)
+        Ok(paths::remove_optional(&self.path_for(account))?)
     }
 }
 

@@ -10,7 +10,7 @@ pub mod memory;
 use secrecy::SecretString;
 
 use crate::output::Printer;
-use crate::paths::Paths;
+use crate::paths::{PathError, Paths};
 
 /// Keychain items use this service name; the account is the profile name.
 pub const SERVICE: &str = "tok";
@@ -66,17 +66,10 @@ pub enum StoreError {
         profile: String,
         detail: String,
     },
-    /// Reading or writing the file store failed. The error keeps its chain (the `io::Error`
-    /// downcasts from it) and prints it whole, as one message: it is not a `source`, so a
-    /// warning that prints this error alone still names the cause.
-    #[error("{0:#}")]
-    Io(anyhow::Error),
-    /// A directory or file tok keeps secrets in that another user could have written.
-    #[error("refusing {}: {why}", path.display())]
-    Unsafe {
-        path: std::path::PathBuf,
-        why: String,
-    },
+    /// Reading or writing the file store failed, or its directory is one another user could
+    /// have written ([`PathError::Unsafe`]).
+    #[error(transparent)]
+    Path(#[from] PathError),
 }
 
 /// One store of secret blobs.

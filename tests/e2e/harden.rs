@@ -74,8 +74,8 @@ fn chmod(p: &std::path::Path, mode: u32) {
 const NOBODY: u32 = 65534;
 
 /// Item 4: another user pre-creates `$XDG_RUNTIME_DIR/tok/` (some CI images point it at
-/// `/tmp`) and plants a cache file: tok refuses the directory (exit 6, naming it) instead of
-/// serving the planted token, and a symlinked cache file is never followed.
+/// `/tmp`) and plants a cache file: tok refuses the directory (exit 8, the class of a config
+/// file others could write; naming it) instead of serving the planted token, and a symlinked cache file is never followed.
 #[test]
 fn a_planted_cache_directory_is_refused() {
     let provider = Provider::start();
@@ -93,7 +93,7 @@ fn a_planted_cache_directory_is_refused() {
     // Another user's directory (mode untouched).
     std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY)).unwrap();
     let r = tok.run(&["print", "-p", "work"]);
-    assert_eq!(r.code, 6, "{r:?}");
+    assert_eq!(r.code, 8, "{r:?}");
     assert!(r.stdout.is_empty(), "{r:?}");
     assert!(
         r.stderr.contains(&dir.display().to_string()),
@@ -105,7 +105,7 @@ fn a_planted_cache_directory_is_refused() {
     for (d, mode) in [(&dir, 0o777), (&dir.join("tokens"), 0o770)] {
         chmod(d, mode);
         let r = tok.run(&["print", "-p", "work"]);
-        assert_eq!(r.code, 6, "{} {mode:o}: {r:?}", d.display());
+        assert_eq!(r.code, 8, "{} {mode:o}: {r:?}", d.display());
         assert!(r.stdout.is_empty(), "{r:?}");
         assert!(r.stderr.contains(&d.display().to_string()), "{r:?}");
         chmod(d, 0o700);

@@ -1,0 +1,944 @@
+//! The code base's own rules, checked by reading the files of `src/` (as rust-analyzer's
+//! `tidy` tests do): the layer order and no import circle between files, where `anyhow`,
+//! `std::env::var`, the HTTP crate and the keychain crates may be named, where a secret may
+//! be exposed, and how long a file may grow. Each rule is named in docs/ARCHITECTURE.md.
+//!
+//! The reading is lexical, not a compiler's: comments, string literals and `#[cfg(test)]`
+//! items are removed first, then every `use` tree and every `crate::`/`super::`/`self::` path
+//! is resolved to the file that defines (or, through a `pub use`, re-exports) the name.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The layers, top first. An arrow between files of two different entries must point down
+/// (to a later layer); inside one layer, modules may use each other as long as no circle
+/// forms. Every top-level module of `src/` must be listed.
+const LAYERS: &[&[&str]] = &[
+    &["app"],
+    &["commands", "cli", "error"],
+    &["helpers", "session"],
+    &["oauth", "store", "config", "audit"],
+    &[
+        "paths",
+        "secret",
+        "settings",
+        "url_policy",
+        "output",
+        "time",
+        "presets",
+        "lockfile",
+        "signals",
+        "hardening",
+    ],
+];
+
+/// Arrows against the rules that the rest of issue 18 removes, each `(from, to)`. The test
+/// fails when one of them is gone, so that this list only shrinks.
+const NOT_YET_UNTANGLED: &[(&str, &str)] = &[
+    ("audit.rs", "error.rs"),
+    ("audit.rs", "helpers/mod.rs"),
+    ("audit.rs", "session/lifecycle.rs"),
+    ("audit.rs", "session/mod.rs"),
+    ("audit.rs", "session/model.rs"),
+    ("helpers/mod.rs", "error.rs"),
+    ("presets.rs", "config/mod.rs"),
+    ("settings.rs", "config/mod.rs"),
+    ("settings.rs", "oauth/proxy.rs"),
+    ("settings.rs", "oauth/retry.rs"),
+    ("oauth/proxy.rs", "config/mod.rs"),
+    ("oauth/grant/workload_identity.rs", "config/mod.rs"),
+    ("commands/docker_credential.rs", "commands/credential.rs"),
+    ("commands/git_credential.rs", "commands/credential.rs"),
+    ("commands/kubectl_credential.rs", "commands/credential.rs"),
+    ("commands/token_file.rs", "commands/print.rs"),
+];
+
+/// Files that still name `anyhow` outside `commands/` and `app.rs` (the list only shrinks).
+const NOT_YET_TYPED: &[&str] = &[
+    "audit.rs",
+    "error.rs",
+    "helpers/docker.rs",
+    "helpers/git.rs",
+    "helpers/kubectl.rs",
+    "helpers/mod.rs",
+    "helpers/terraform.rs",
+    "oauth/grant/workload_identity.rs",
+    "session/endpoint.rs",
+    "session/files.rs",
+    "session/lifecycle.rs",
+    "session/lock.rs",
+    "session/mod.rs",
+    "session/refresh.rs",
+    "session/serve.rs",
+];
+
+/// Files over 600 lines still to split (the list only shrinks).
+const NOT_YET_SPLIT: &[&str] = &["cli.rs", "commands/login.rs"];
+
+/// A file of `src/`, read.
+struct File {
+    /// Relative to `src/`, with `/`.
+    path: String,
+    /// Its module path: `session/serve.rs` is `["session", "serve"]`.
+    module: Vec<String>,
+    /// The text without comments, string literals and `#[cfg(test)]` items.
+    code: String,
+}
+
+fn src_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every `.rs` file of `src/` as it will be compiled into the library (not `main.rs`, not
+/// files that only exist under `#[cfg(test)]`).
+fn read_src(src: &Path) -> Vec<File> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+            let path = entry.expect("src/ is readable").path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path
+                    .strip_prefix(root)
+                    .expect("under src/")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text = std::fs::read_to_string(&path).expect("sources are UTF-8");
+                out.push((rel, text));
+            }
+        }
+    }
+    let mut raw = vec![];
+    walk(src, src, &mut raw);
+    raw.sort();
+    let mut test_only = BTreeSet::new();
+    let mut files = vec![];
+    for (path, text) in raw {
+        if path == "main.rs" {
+            continue;
+        }
+        let (code, test_mods) = strip(&text);
+        let module = module_of(&path);
+        for m in test_mods {
+            let mut child = module.clone();
+            child.push(m);
+            test_only.insert(child);
+        }
+        files.push(File { path, module, code });
+    }
+    files.retain(|f| !test_only.iter().any(|t| f.module.starts_with(t)));
+    files
+}
+
+fn module_of(path: &str) -> Vec<String> {
+    let mut parts: Vec<String> = path
+        .trim_end_matches(".rs")
+        .split('/')
+        .map(String::from)
+        .collect();
+    if matches!(parts.last().map(String::as_str), Some("mod" | "lib")) {
+        parts.pop();
+    }
+    parts
+}
+
+/// The text without comments, string and char literals, and without the items under
+/// `#[cfg(test)]`; plus the names of child modules declared under `#[cfg(test)]` (`mod x;`).
+fn strip(text: &str) -> (String, Vec<String>) {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            let mut depth = 0;
+            while i < b.len() {
+                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            out.push(' ');
+        } else if c == b'r'
+            && matches!(b.get(i + 1), Some(b'"' | b'#'))
+            && (i == 0 || !is_ident(b[i - 1]))
+            && raw_string_end(b, i).is_some()
+        {
+            i = raw_string_end(b, i).expect("checked");
+            out.push_str("\"\"");
+        } else if c == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push_str("\"\"");
+        } else if c == b'\'' {
+            // A char literal ('x', '\n', '\'') or a lifetime ('a).
+            if b.get(i + 1) == Some(&b'\\') {
+                i += 3;
+                while i < b.len() && b[i] != b'\'' {
+                    i += 1;
+                }
+                i += 1;
+                out.push_str("' '");
+            } else if let Some(len) = text[i + 1..].chars().next().map(char::len_utf8)
+                && b.get(i + 1 + len) == Some(&b'\'')
+            {
+                i += len + 2;
+                out.push_str("' '");
+            } else {
+                out.push('\'');
+                i += 1;
+            }
+        } else {
+            let ch = text[i..].chars().next().expect("in bounds");
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    remove_test_items(&out)
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Where the raw string literal starting at `i` (`r"…"`, `r#"…"#`) ends.
+fn raw_string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    let mut hashes = 0;
+    while b.get(j) == Some(&b'#') {
+        hashes += 1;
+        j += 1;
+    }
+    if b.get(j) != Some(&b'"') {
+        return None;
+    }
+    j += 1;
+    while j < b.len() {
+        if b[j] == b'"' && (1..=hashes).all(|k| b.get(j + k) == Some(&b'#')) {
+            return Some(j + 1 + hashes);
+        }
+        j += 1;
+    }
+    None
+}
+
+fn remove_test_items(code: &str) -> (String, Vec<String>) {
+    const ATTR: &str = "#[cfg(test)]";
+    let mut out = String::with_capacity(code.len());
+    let mut test_mods = vec![];
+    let mut rest = code;
+    while let Some(at) = rest.find(ATTR) {
+        out.push_str(&rest[..at]);
+        let item = &rest[at + ATTR.len()..];
+        let b = item.as_bytes();
+        // The item ends at its first `;` outside braces, or at the brace closing its body.
+        let mut depth = 0;
+        let mut end = b.len();
+        for (k, &c) in b.iter().enumerate() {
+            match c {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = k + 1;
+                        break;
+                    }
+                }
+                b';' if depth == 0 => {
+                    end = k + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let words: Vec<&str> = item[..end]
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ';'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if let [.., "mod", name] = words.as_slice()
+            && let Some(name) = name.strip_suffix(';')
+        {
+            test_mods.push(name.to_string());
+        }
+        rest = &item[end..];
+    }
+    out.push_str(rest);
+    (out, test_mods)
+}
+
+/// One name a file refers to: a path as written, relative to the file's module.
+struct Use {
+    /// Where it is written, for the inline module it is in.
+    at: usize,
+    path: Vec<String>,
+    /// The name it is bound to (`as`, or the last segment), for `use` items.
+    name: String,
+    /// A `pub`/`pub(crate)` re-export.
+    public: bool,
+}
+
+/// Every `use` item of `code`, its trees expanded.
+fn use_items(code: &str) -> Vec<Use> {
+    let mut out = vec![];
+    let b = code.as_bytes();
+    let mut i = 0;
+    while let Some(at) = code[i..].find("use ") {
+        let start = i + at;
+        i = start + 4;
+        if start > 0 && is_ident(b[start - 1]) {
+            continue;
+        }
+        let Some(len) = code[i..].find(';') else {
+            break;
+        };
+        let mut tree = code[i..i + len]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (from, to) in [(" ::", "::"), (":: ", "::"), ("{ ", "{"), (" {", "{")] {
+            tree = tree.replace(from, to);
+        }
+        for (from, to) in [(" }", "}"), (", ", ","), (" ,", ",")] {
+            tree = tree.replace(from, to);
+        }
+        let before = code[..start].trim_end();
+        let public = ["pub", "pub(crate)", "pub(super)"]
+            .iter()
+            .any(|p| before.ends_with(p));
+        let from = out.len();
+        expand(&tree, &mut vec![], public, &mut out);
+        for u in &mut out[from..] {
+            u.at = start;
+        }
+        i += len;
+    }
+    out
+}
+
+/// Expand a use tree with single spaces only around `as` (`crate::a::{b,c::d as e}`) into
+/// its paths.
+fn expand(tree: &str, prefix: &mut Vec<String>, public: bool, out: &mut Vec<Use>) {
+    if let Some(open) = tree.find('{')
+        && tree.ends_with('}')
+        && !tree[..open].contains(',')
+    {
+        let head: Vec<String> = tree[..open]
+            .split("::")
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        let depth = prefix.len();
+        prefix.extend(head);
+        for part in split_top(&tree[open + 1..tree.len() - 1]) {
+            expand(part, prefix, public, out);
+        }
+        prefix.truncate(depth);
+        return;
+    }
+    if tree.is_empty() || tree.ends_with('*') {
+        return;
+    }
+    let (path, alias) = match tree.split_once(" as ") {
+        Some((p, a)) => (p, Some(a)),
+        None => (tree, None),
+    };
+    let mut full = prefix.clone();
+    full.extend(path.split("::").map(String::from));
+    if full.last().is_some_and(|s| s == "self") {
+        full.pop();
+    }
+    let name = alias
+        .map(String::from)
+        .or_else(|| full.last().cloned())
+        .unwrap_or_default();
+    out.push(Use {
+        at: 0,
+        path: full,
+        name,
+        public,
+    });
+}
+
+/// Split `a,b::{c,d},e` at its top-level commas.
+fn split_top(s: &str) -> Vec<&str> {
+    let mut parts = vec![];
+    let mut depth = 0;
+    let mut from = 0;
+    for (k, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&s[from..k]);
+                from = k + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[from..]);
+    parts
+}
+
+/// Every `crate::…`, `super::…` and `self::…` path written outside `use` items, with where.
+fn inline_paths(code: &str) -> Vec<(usize, Vec<String>)> {
+    let mut out = vec![];
+    let b = code.as_bytes();
+    for root in ["crate::", "super::", "self::"] {
+        let mut i = 0;
+        while let Some(at) = code[i..].find(root) {
+            let start = i + at;
+            i = start + root.len();
+            if start > 0 && (is_ident(b[start - 1]) || b[start - 1] == b':') {
+                continue;
+            }
+            let mut end = start;
+            while end < b.len() && (is_ident(b[end]) || b[end] == b':') {
+                end += 1;
+            }
+            out.push((
+                start,
+                code[start..end]
+                    .split("::")
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+            ));
+        }
+    }
+    out
+}
+
+/// The inline modules of `code` (`mod imp { … }`): their names and byte ranges.
+fn inline_modules(code: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let b = code.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    while let Some(at) = code[i..].find("mod ") {
+        let start = i + at;
+        i = start + 4;
+        if start > 0 && is_ident(b[start - 1]) {
+            continue;
+        }
+        let rest = &code[i..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let after = rest[name.len()..].trim_start();
+        if name.is_empty() || !after.starts_with('{') {
+            continue;
+        }
+        let open = i + name.len() + (rest.len() - name.len() - after.len());
+        let mut depth = 0;
+        let mut end = b.len();
+        for (k, &c) in b.iter().enumerate().skip(open) {
+            match c {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = k;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push((name, open..end));
+    }
+    out
+}
+
+/// The module a reference at `at` is written in: the file's, or an inline one inside it.
+fn module_at(
+    file: &[String],
+    inline: &[(String, std::ops::Range<usize>)],
+    at: usize,
+) -> Vec<String> {
+    let mut m = file.to_vec();
+    m.extend(
+        inline
+            .iter()
+            .filter(|(_, r)| r.contains(&at))
+            .map(|(n, _)| n.clone()),
+    );
+    m
+}
+
+/// The files of `src/` and the arrows between them: `from` uses a name `to` defines.
+struct Graph {
+    files: Vec<String>,
+    arrows: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn graph(files: &[File]) -> Graph {
+    let by_module: BTreeMap<Vec<String>, &File> =
+        files.iter().map(|f| (f.module.clone(), f)).collect();
+    let uses: BTreeMap<Vec<String>, Vec<Use>> = files
+        .iter()
+        .map(|f| (f.module.clone(), use_items(&f.code)))
+        .collect();
+    let children = |m: &[String]| -> BTreeSet<String> {
+        by_module
+            .keys()
+            .filter(|k| k.len() == m.len() + 1 && k.starts_with(m))
+            .map(|k| k[m.len()].clone())
+            .collect()
+    };
+    // Make a path absolute from the crate root; `None` for other crates.
+    let absolute = |module: &[String], path: &[String]| -> Option<Vec<String>> {
+        let (first, rest) = path.split_first()?;
+        match first.as_str() {
+            "crate" => Some(rest.to_vec()),
+            "self" => Some([module, rest].concat()),
+            "super" => {
+                let mut base = module.to_vec();
+                let mut rest = path;
+                while rest.first().is_some_and(|s| s == "super") {
+                    base.pop();
+                    rest = &rest[1..];
+                }
+                Some([&base[..], rest].concat())
+            }
+            _ if children(module).contains(first) => Some([module, path].concat()),
+            _ => None,
+        }
+    };
+    // Follow a path to the file defining its item, through `pub use` re-exports.
+    let resolve = |path: Vec<String>| -> Option<String> {
+        let mut path = path;
+        for _ in 0..16 {
+            let mut module: Vec<String> = vec![];
+            let mut redirected = None;
+            for (k, seg) in path.iter().enumerate() {
+                let mut next = module.clone();
+                next.push(seg.clone());
+                if by_module.contains_key(&next) {
+                    module = next;
+                    continue;
+                }
+                let reexport = uses
+                    .get(&module)
+                    .into_iter()
+                    .flatten()
+                    .find(|u| u.public && &u.name == seg)
+                    .and_then(|u| absolute(&module, &u.path));
+                if let Some(target) = reexport {
+                    redirected = Some([&target[..], &path[k + 1..]].concat());
+                }
+                break;
+            }
+            match redirected {
+                Some(p) if p != path => path = p,
+                _ => return by_module.get(&module).map(|f| f.path.clone()),
+            }
+        }
+        None
+    };
+    let mut arrows: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in files {
+        let inline = inline_modules(&f.code);
+        let mut paths: Vec<Vec<String>> = uses[&f.module]
+            .iter()
+            .filter_map(|u| absolute(&module_at(&f.module, &inline, u.at), &u.path))
+            .collect();
+        paths.extend(
+            inline_paths(&f.code)
+                .iter()
+                .filter_map(|(at, p)| absolute(&module_at(&f.module, &inline, *at), p)),
+        );
+        for p in paths {
+            let Some(to) = resolve(p) else { continue };
+            let target = &by_module
+                .values()
+                .find(|g| g.path == to)
+                .expect("resolved to a file")
+                .module;
+            // A folder's `mod.rs` (and `lib.rs`) is the folder's face: it declares its
+            // children and re-exports the names the rest may use; those arrows are not
+            // dependencies of the folder on itself.
+            let face = f.path.ends_with("mod.rs") || f.path == "lib.rs";
+            if to == f.path || face && target.starts_with(&f.module) {
+                continue;
+            }
+            arrows.entry(f.path.clone()).or_default().insert(to);
+        }
+    }
+    Graph {
+        files: files.iter().map(|f| f.path.clone()).collect(),
+        arrows,
+    }
+}
+
+/// The top-level module a file belongs to (`session/serve.rs` → `session`).
+fn top(path: &str) -> &str {
+    path.split('/')
+        .next()
+        .expect("a path")
+        .trim_end_matches(".rs")
+}
+
+fn layer(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&module))
+}
+
+/// Arrows against the layer order, as `from → to` lines.
+fn upward_arrows(g: &Graph) -> Vec<String> {
+    let mut bad = vec![];
+    for (from, tos) in &g.arrows {
+        for to in tos {
+            let (a, b) = (top(from), top(to));
+            if a == b || from == "lib.rs" {
+                continue;
+            }
+            match (layer(a), layer(b)) {
+                (Some(x), Some(y)) if x <= y => {}
+                (Some(_), Some(_)) => bad.push(format!("{from} → {to} (`{a}` is below `{b}`)")),
+                _ => bad.push(format!("{from} → {to} (a module missing from LAYERS)")),
+            }
+        }
+    }
+    bad
+}
+
+/// The import circles between files: each strongly connected component of more than one
+/// file, with one circle through it.
+fn circles(g: &Graph) -> Vec<Vec<String>> {
+    // Tarjan's algorithm, iteratively small enough to recurse: src/ has under 100 files.
+    struct State<'a> {
+        g: &'a Graph,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        on_stack: BTreeSet<&'a str>,
+        out: Vec<Vec<String>>,
+    }
+    fn visit<'a>(s: &mut State<'a>, v: &'a str) {
+        let n = s.index.len();
+        s.index.insert(v, n);
+        s.low.insert(v, n);
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        let g = s.g;
+        for w in g.arrows.get(v).into_iter().flatten() {
+            let w = w.as_str();
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let lw = s.low[w];
+                let lv = s.low.get_mut(v).expect("visited");
+                *lv = (*lv).min(lw);
+            } else if s.on_stack.contains(w) {
+                let iw = s.index[w];
+                let lv = s.low.get_mut(v).expect("visited");
+                *lv = (*lv).min(iw);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut comp = vec![];
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(w);
+                comp.push(w.to_string());
+                if w == v {
+                    break;
+                }
+            }
+            if comp.len() > 1 {
+                comp.sort();
+                s.out.push(comp);
+            }
+        }
+    }
+    let mut s = State {
+        g,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: vec![],
+        on_stack: BTreeSet::new(),
+        out: vec![],
+    };
+    for f in &g.files {
+        if !s.index.contains_key(f.as_str()) {
+            visit(&mut s, f);
+        }
+    }
+    s.out
+}
+
+/// One circle through the component: the shortest path from its first file back to itself.
+fn one_circle(g: &Graph, comp: &[String]) -> String {
+    let start = &comp[0];
+    let inside: BTreeSet<&String> = comp.iter().collect();
+    let mut prev: BTreeMap<&String, &String> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for w in g.arrows.get(v).into_iter().flatten() {
+            if !inside.contains(w) {
+                continue;
+            }
+            if w == start {
+                let mut path = vec![v.clone()];
+                let mut at = v;
+                while let Some(p) = prev.get(at) {
+                    path.push((*p).clone());
+                    at = p;
+                }
+                if at != start {
+                    path.push(start.clone());
+                }
+                path.reverse();
+                path.push(start.clone());
+                return path.join(" → ");
+            }
+            if !prev.contains_key(w) && w != start {
+                prev.insert(w, v);
+                queue.push_back(w);
+            }
+        }
+    }
+    comp.join(", ")
+}
+
+/// The files (relative to `src/`) whose compiled code contains `word`, outside `allowed`
+/// (paths, or folders ending in `/`).
+fn files_naming(files: &[File], word: &str, allowed: &[&str]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| {
+            !allowed
+                .iter()
+                .any(|a| f.path == *a || a.ends_with('/') && f.path.starts_with(a))
+        })
+        .filter(|f| contains_word(&f.code, word))
+        .map(|f| f.path.clone())
+        .collect()
+}
+
+fn contains_word(code: &str, word: &str) -> bool {
+    let b = code.as_bytes();
+    code.match_indices(word).any(|(at, _)| {
+        let before = at == 0 || !is_ident(b[at - 1]);
+        let after = b.get(at + word.len()).is_none_or(|&c| !is_ident(c));
+        before && after
+    })
+}
+
+#[test]
+fn imports_point_down_the_layers_and_never_circle() {
+    let files = read_src(&src_dir());
+    assert!(files.len() > 50, "the scan found too few files");
+    let mut g = graph(&files);
+    let arrows: usize = g.arrows.values().map(BTreeSet::len).sum();
+    assert!(arrows > 150, "the scan found too few arrows: {arrows}");
+    for (from, to) in NOT_YET_UNTANGLED {
+        let gone = !g.arrows.get_mut(*from).is_some_and(|t| t.remove(*to));
+        assert!(
+            !gone,
+            "{from} → {to} is gone: take it off NOT_YET_UNTANGLED"
+        );
+    }
+    for f in &files {
+        if f.path != "lib.rs" {
+            assert!(
+                layer(top(&f.path)).is_some(),
+                "{}: add its module to LAYERS in src/tidy.rs",
+                f.path
+            );
+        }
+    }
+    let up = upward_arrows(&g);
+    let circles: Vec<String> = circles(&g)
+        .iter()
+        .map(|c| match c.len() {
+            2 => one_circle(&g, c),
+            n => format!(
+                "{} (one of {n} files in a knot: {})",
+                one_circle(&g, c),
+                c.join(", ")
+            ),
+        })
+        .collect();
+    assert!(
+        up.is_empty() && circles.is_empty(),
+        "the layer order is `{}` (docs/ARCHITECTURE.md).\narrows against it:\n  {}\nimport circles between files:\n  {}",
+        LAYERS
+            .iter()
+            .map(|l| l.join(", "))
+            .collect::<Vec<_>>()
+            .join(" → "),
+        up.join("\n  "),
+        circles.join("\n  ")
+    );
+}
+
+#[test]
+fn anyhow_only_in_commands_and_app() {
+    let files = read_src(&src_dir());
+    let found = files_naming(&files, "anyhow", &["commands/", "app.rs"]);
+    for f in NOT_YET_TYPED {
+        assert!(
+            found.contains(&f.to_string()),
+            "{f} is typed now: take it off NOT_YET_TYPED"
+        );
+    }
+    assert_eq!(
+        found
+            .iter()
+            .filter(|f| !NOT_YET_TYPED.contains(&f.as_str()))
+            .collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "core modules return typed errors (thiserror); anyhow belongs to commands/ and app.rs"
+    );
+}
+
+#[test]
+fn only_settings_reads_the_environment() {
+    let files = read_src(&src_dir());
+    let found: Vec<&str> = files
+        .iter()
+        .filter(|f| f.code.contains("env::var"))
+        .map(|f| f.path.as_str())
+        .collect();
+    // `exec` and `setup` look a command up on PATH as `execvp` would: the command's PATH,
+    // not a setting of tok's. Still to move into settings.rs (issue 18): the browser's
+    // display and SSH variables, the keychain's D-Bus session probe.
+    assert_eq!(
+        found,
+        [
+            "commands/exec.rs",
+            "commands/setup.rs",
+            "oauth/browser.rs",
+            "settings.rs",
+            "store/keychain.rs"
+        ],
+        "read the variable in settings.rs"
+    );
+}
+
+#[test]
+fn only_http_names_the_http_crate() {
+    let files = read_src(&src_dir());
+    assert_eq!(
+        files_naming(&files, "reqwest", &["oauth/http.rs"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn only_the_keychain_store_names_the_keychain_crates() {
+    let files = read_src(&src_dir());
+    for word in [
+        "keyring_core",
+        "zbus_secret_service_keyring_store",
+        "linux_keyutils_keyring_store",
+        "apple_native_keyring_store",
+        "windows_native_keyring_store",
+    ] {
+        assert_eq!(
+            files_naming(&files, word, &["store/keychain.rs"]),
+            Vec::<String>::new(),
+            "{word}"
+        );
+    }
+}
+
+#[test]
+fn no_file_is_over_600_lines() {
+    let src = src_dir();
+    let long: Vec<String> = read_src(&src)
+        .iter()
+        .filter_map(|f| {
+            let lines = std::fs::read_to_string(src.join(&f.path))
+                .expect("readable")
+                .lines()
+                .count();
+            // Unit tests at the end of a file do not count.
+            let code = f.code.lines().count().min(lines);
+            (code > 600).then(|| f.path.clone())
+        })
+        .collect();
+    assert_eq!(long, NOT_YET_SPLIT, "split the file");
+}
+
+#[cfg(test)]
+mod self_tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> File {
+        File {
+            path: path.into(),
+            module: module_of(path),
+            code: strip(text).0,
+        }
+    }
+
+    #[test]
+    fn use_trees_expand_to_each_path() {
+        let u = use_items("pub use crate::a::{b, c::{d as e, self}};\nuse super::f;");
+        let got: Vec<(String, String, bool)> = u
+            .iter()
+            .map(|u| (u.path.join("::"), u.name.clone(), u.public))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("crate::a::b".into(), "b".into(), true),
+                ("crate::a::c::d".into(), "e".into(), true),
+                ("crate::a::c".into(), "c".into(), true),
+                ("super::f".into(), "f".into(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn comments_strings_and_test_items_are_not_read() {
+        let (code, test_mods) = strip(
+            "// crate::a\nlet s = \"crate::b\"; let c = '\"';\n#[cfg(test)]\nmod tests { use crate::c; }\n#[cfg(test)]\nmod more;\nfn f<'a>() { crate::d::x(); }",
+        );
+        let paths: Vec<Vec<String>> = inline_paths(&code).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(paths, vec![vec!["crate", "d", "x"]]);
+        assert_eq!(test_mods, ["more"]);
+    }
+
+    /// A circle through a re-export, and an arrow up the layers, are both found.
+    #[test]
+    fn a_circle_and_an_upward_arrow_are_found() {
+        let files = [
+            file("lib.rs", "mod session; mod paths; mod oauth;"),
+            file("session/mod.rs", "mod refresh; pub use refresh::Refresh;"),
+            file("session/refresh.rs", "use crate::paths::Paths;"),
+            file("paths.rs", "pub struct Paths;"),
+            file("oauth/mod.rs", "mod a; mod b;"),
+            file("oauth/a.rs", "use super::b::B; pub struct A;"),
+            file(
+                "oauth/b.rs",
+                "pub struct B(crate::oauth::a::A, crate::session::Refresh);",
+            ),
+        ];
+        let g = graph(&files);
+        assert_eq!(
+            upward_arrows(&g),
+            ["oauth/b.rs → session/refresh.rs (`oauth` is below `session`)"]
+        );
+        let c = circles(&g);
+        assert_eq!(c, [vec!["oauth/a.rs".to_string(), "oauth/b.rs".into()]]);
+        assert_eq!(
+            one_circle(&g, &c[0]),
+            "oauth/a.rs → oauth/b.rs → oauth/a.rs"
+        );
+    }
+}

@@ -128,6 +128,8 @@ known_errors! {
     Git(crate::helpers::git::Error),
     Workload(crate::oauth::grant::workload_identity::WorkloadError),
     Terraform(crate::helpers::terraform::Error),
+    Helper(crate::helpers::Error),
+    Tokens(crate::helpers::TokenError),
     Hinted(Hinted),
 }
 
@@ -174,6 +176,18 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
                 ),
             }
         }
+        // The helper glue hands the session's own error on; these are the fallbacks.
+        Known::Helper(e) => match e {
+            crate::helpers::Error::Tokens(t) => map(Known::Tokens(t)),
+            crate::helpers::Error::Git(g) => map(Known::Git(g)),
+            crate::helpers::Error::Terraform(t) => map(Known::Terraform(t)),
+            crate::helpers::Error::Io(_) => (Code::Failure, None),
+        },
+        Known::Tokens(e) => match e {
+            crate::helpers::TokenError::LoginRequired(_) => (Code::LoginRequired, None),
+            crate::helpers::TokenError::NotSupported(_) => (Code::Config, None),
+            crate::helpers::TokenError::Failed(_) => (Code::Failure, None),
+        },
         Known::Hinted(h) => (h.code, h.hint.clone()),
     }
 }

@@ -1,5 +1,5 @@
 //! The ways to the next token other than a refresh token, with the profile lock held, in the
-//! same three steps as [`super::refresh`]: **send** the grant's request, **persist** what must
+//! same three steps as `super::refresh`: **send** the grant's request, **persist** what must
 //! outlive the process, **record** the attempt (token cache, profile state, audit log) —
 //! successes and failures alike. The client credentials grant keeps its token in the session;
 //! a workload identity stores nothing.
@@ -13,7 +13,7 @@ use crate::store::TokenStore;
 use super::Ctx;
 use super::files::{read_state, write_cache};
 use super::model::{CachedToken, Grant, Narrow, RefreshRecord, Session, clock_skew};
-use super::refresh::{oauth_code, record_attempt, timed};
+use super::steps::{oauth_code, record_attempt, timed};
 
 /// The `grant` the audit log and `tok stats` name a client credentials attempt by.
 pub(crate) const CLIENT_CREDENTIALS: &str = "client_credentials";

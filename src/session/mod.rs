@@ -22,6 +22,7 @@ mod mint;
 pub mod model;
 pub mod refresh;
 pub mod serve;
+mod steps;
 
 use std::cell::{Cell, RefCell};
 

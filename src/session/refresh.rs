@@ -3,11 +3,8 @@
 //! before anything else), then **record** it (token cache, profile state, audit log). On failure
 //! the stored session is left exactly as it was.
 
-use std::time::Instant;
-
 use url::Url;
 
-use crate::audit;
 use crate::config::Profile;
 use crate::oauth::OAuthError;
 use crate::oauth::dpop::DpopKey;
@@ -15,14 +12,14 @@ use crate::oauth::token::TokenResponse;
 use crate::secret::RefreshToken;
 use crate::store::{self, StoreKind, TokenStore};
 
-use super::files::{evict_cache, read_state, write_cache, write_state, write_state_durably};
+use super::files::{evict_cache, read_state, write_cache, write_state_durably};
 use super::model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, Session, clock_skew,
 };
+use super::steps::{Sent, oauth_code, record_attempt, timed};
 use super::{Ctx, SessionError, load_session, mint};
 
-/// `RefreshRecord::error` of a refresh whose request was sent but whose answer never arrived.
-pub(crate) const INTERRUPTED: &str = "interrupted";
+pub(crate) use super::steps::INTERRUPTED;
 
 /// A new access token for `session`, by the one match on what the session holds.
 pub(crate) fn refresh_locked(
@@ -49,26 +46,6 @@ pub(crate) fn refresh_locked(
             mint::exchange_locked(ctx, profile, wi, narrow).map(|(t, _)| t)
         }
     }
-}
-
-/// When and where a request went, and how long its answer took.
-pub(super) struct Sent {
-    pub url: Url,
-    pub sent_at: i64,
-    pub latency_ms: u64,
-}
-
-/// Step 1 of every way to the next token: send by `f`, timed.
-pub(super) fn timed<T>(ctx: &Ctx, url: Url, f: impl FnOnce(&Url) -> T) -> (T, Sent) {
-    let sent_at = ctx.now();
-    let started = Instant::now();
-    let result = f(&url);
-    let sent = Sent {
-        url,
-        sent_at,
-        latency_ms: started.elapsed().as_millis() as u64,
-    };
-    (result, sent)
 }
 
 /// Step 1: send the refresh request.
@@ -243,41 +220,9 @@ fn record_failure(ctx: &Ctx, profile: &Profile, sent: &Sent, e: &OAuthError) -> 
     )
 }
 
-/// The short code of a failed token request, as the state and the audit log keep it.
-pub(super) fn oauth_code(e: &OAuthError) -> String {
-    match e {
-        OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
-        OAuthError::Protocol { error, .. } => error.clone(),
-        OAuthError::Unavailable { .. } => "unavailable".into(),
-        OAuthError::Interrupted { .. } => INTERRUPTED.into(),
-        OAuthError::BadResponse { .. } => "bad_response".into(),
-        _ => "error".into(),
-    }
-}
-
 /// Write `last` into the state and the audit log; returns the state as it was before.
 fn record(ctx: &Ctx, profile: &Profile, state: ProfileState, last: RefreshRecord) -> ProfileState {
     record_attempt(ctx, profile, state, last, None)
-}
-
-/// Step 3 of every way to the next token: `last` into the profile state and the audit log,
-/// naming the grant unless it is the refresh token's. Returns the state as it was before.
-pub(super) fn record_attempt(
-    ctx: &Ctx,
-    profile: &Profile,
-    mut state: ProfileState,
-    last: RefreshRecord,
-    grant: Option<&str>,
-) -> ProfileState {
-    let before = state.clone();
-    state.last_refresh = Some(last);
-    write_state(&ctx.paths, &profile.name, &state);
-    let last = state.last_refresh.as_ref().expect("just set");
-    ctx.audit(match grant {
-        None => audit::Event::refresh(&profile.name, last),
-        Some(g) => audit::Event::exchange(&profile.name, last, g),
-    });
-    before
 }
 
 fn refresh_interactive(

@@ -647,7 +647,10 @@ fn a_client_credentials_attempt_is_recorded_failed_or_not() {
         (last.ok, last.error.as_deref()),
         (false, Some("invalid_grant"))
     );
-    assert!(w.stored_session().access.is_none(), "a failure stores nothing");
+    assert!(
+        w.stored_session().access.is_none(),
+        "a failure stores nothing"
+    );
     w.serve(60).expect("minted");
     let state = read_state(&w.ctx.paths, "w");
     assert_eq!(

@@ -262,8 +262,22 @@ pub fn write_private_replace(path: &Path, bytes: &[u8]) -> Result<(), PathError>
 }
 
 fn write_private(path: &Path, bytes: &[u8], durable: bool) -> Result<(), PathError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    ensure_private_dir(dir)?;
+    ensure_private_dir(path.parent().unwrap_or(Path::new(".")))?;
+    replace_private(path, bytes, durable)
+}
+
+/// [`write_private_atomic`] into a directory the user named (`print --output`): it is theirs,
+/// so it is neither created nor checked; the file itself is 0600 from its first byte.
+pub fn write_user_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
+    replace_private(path, bytes, true)
+}
+
+/// Temp file (0600) beside `path`, write, (fsync), rename, (fsync the directory).
+fn replace_private(path: &Path, bytes: &[u8], durable: bool) -> Result<(), PathError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let mut rnd = [0u8; 6];
     getrandom::fill(&mut rnd).map_err(PathError::Random)?;

@@ -6,11 +6,8 @@
 //! ordinary `print`s of one profile still share one refresh per expiry — then sleeps until the
 //! token is due ([`margin`]) and asks again.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use anyhow::Context as _;
 
 use crate::cli::{PrintArgs, PrintFormat};
 use crate::config::Profile;
@@ -237,39 +234,15 @@ fn stopped(env: &Env, file: &Path, written: Option<&CachedToken>) -> anyhow::Res
     Ok(())
 }
 
-/// Write `token` in `format` to `path` atomically: a 0600 temporary file in the same directory
-/// (so the rename cannot cross file systems), flushed to disk, then renamed over `path`.
-/// Readers see the old content or the new, never a torn one; the file is never readable by
-/// others, not even for a moment.
+/// Write `token` in `format` to `path` atomically, with the writer of `paths.rs`: a 0600
+/// temporary file in the same directory (so the rename cannot cross file systems), flushed to
+/// disk, then renamed over `path`. Readers see the old content or the new, never a torn one;
+/// the file is never readable by others, not even for a moment.
 pub fn write(path: &Path, format: PrintFormat, token: &CachedToken) -> anyhow::Result<()> {
     let text = zeroize::Zeroizing::new(render(format, token, now()));
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .context("--output names no file")?;
-    let mut rnd = [0u8; 6];
-    getrandom::fill(&mut rnd).context("no randomness available")?;
-    let tmp = dir.join(format!(
-        ".{name}.{}.tmp",
-        rnd.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ));
-    let result = (|| -> anyhow::Result<()> {
-        let mut f = crate::paths::private_file_options()
-            .open(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(text.as_bytes())
-            .and_then(|()| f.sync_all())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    anyhow::ensure!(path.file_name().is_some(), "--output names no file");
+    crate::paths::write_user_file_atomic(path, text.as_bytes())?;
+    Ok(())
 }
 
 #[cfg(test)]

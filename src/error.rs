@@ -128,6 +128,7 @@ known_errors! {
     Git(crate::helpers::git::Error),
     Workload(crate::oauth::grant::workload_identity::WorkloadError),
     Terraform(crate::helpers::terraform::Error),
+    Login(crate::session::login::LoginError),
     Helper(crate::helpers::Error),
     Tokens(crate::helpers::TokenError),
     Hinted(Hinted),
@@ -176,6 +177,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
                 ),
             }
         }
+        Known::Login(e) => login(e),
         // The helper glue hands the session's own error on; these are the fallbacks.
         Known::Helper(e) => match e {
             crate::helpers::Error::Tokens(t) => map(Known::Tokens(t)),
@@ -189,6 +191,42 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
             crate::helpers::TokenError::Failed(_) => (Code::Failure, None),
         },
         Known::Hinted(h) => (h.code, h.hint.clone()),
+    }
+}
+
+fn login(e: &crate::session::login::LoginError) -> (Code, Option<String>) {
+    use crate::session::login::LoginError as L;
+    match e {
+        L::TimedOut { profile } => (
+            Code::Denied,
+            Some(format!(
+                "run `tok login -p {profile}` again (--timeout sets the wait)"
+            )),
+        ),
+        L::Denied { profile, .. } => (
+            Code::Denied,
+            Some(format!(
+                "run `tok login -p {profile}` and approve the request"
+            )),
+        ),
+        L::SeedRejected { profile, .. } => (
+            Code::LoginRequired,
+            Some(format!(
+                "mint a new one with an interactive `tok login -p {profile}`"
+            )),
+        ),
+        L::NothingPasted { profile } => (
+            Code::Usage,
+            Some(format!(
+                "run `tok login -p {profile} --paste` on a terminal, or pipe the URL into it"
+            )),
+        ),
+        L::NotTheRedirect { profile, port, .. } => (
+            Code::Usage,
+            Some(format!(
+                "paste the full address starting with http://127.0.0.1:{port}/callback; run `tok login -p {profile} --paste` again"
+            )),
+        ),
     }
 }
 

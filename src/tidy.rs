@@ -57,6 +57,7 @@ const NOT_YET_TYPED: &[&str] = &[
     "session/files.rs",
     "session/lifecycle.rs",
     "session/lock.rs",
+    "session/login.rs",
     "session/mint.rs",
     "session/mod.rs",
     "session/refresh.rs",
@@ -64,7 +65,7 @@ const NOT_YET_TYPED: &[&str] = &[
 ];
 
 /// Files over 600 lines still to split (the list only shrinks).
-const NOT_YET_SPLIT: &[&str] = &["cli.rs", "commands/login.rs"];
+const NOT_YET_SPLIT: &[&str] = &["cli.rs"];
 
 /// A file of `src/`, read.
 struct File {

@@ -1,28 +1,25 @@
-//! `tok login`: the user interface of a login — create or update the profile, show codes,
-//! URLs and progress, read pasted input — around the grants of `oauth::grant`, then store the
-//! session.
+//! `tok login`: the user interface of a login — create or update the profile, choose the
+//! [`LoginMethod`], show codes, URLs and progress, read pasted input — around
+//! [`session::login`](crate::session::login::login), which opens the store, drives the grant
+//! and saves the session.
 
+use std::cell::RefCell;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
+use url::Url;
 
 use crate::cli::LoginArgs;
-use crate::config::{self, Flow, Profile, ProfileUpdate};
+use crate::config::{self, Config, Flow, Profile, ProfileUpdate};
 use crate::error::{Code, Hinted};
+use crate::oauth::browser;
 use crate::oauth::discovery::Endpoints;
-use crate::oauth::dpop::{self, DpopKey, Prover};
-use crate::oauth::grant::authorization_code::{self, Exchange};
-use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
-use crate::oauth::grant::{client_credentials, device, refresh};
-use crate::oauth::http::ClientAuth;
-use crate::oauth::loopback::{Callback, Listener, Pages};
-use crate::oauth::loopback::{Outcome, parse_callback};
-use crate::oauth::token::TokenResponse;
-use crate::oauth::{OAuthError, TokenType, browser, pkce};
+use crate::oauth::grant::device::DeviceAuthorization;
+use crate::oauth::grant::workload_identity::{self as wi, Claims};
 use crate::output::Printer;
 use crate::secret::{ClientSecret, RefreshToken};
-use crate::session;
-use crate::store::{self, StoreKind};
+use crate::session::login::{LoggedIn, LoginMethod, LoginUi, Wait};
 use crate::time::now;
 
 use super::Env;
@@ -30,40 +27,90 @@ use super::Env;
 pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
     let mut config = env.config()?;
-    let update = profile_update(&args)?;
-    // Changes to an existing profile are written only once the login succeeded: a failed or
-    // cancelled login must not leave its session pointing at another issuer or client.
-    let mut pending = None;
+    let (name, mut pending) = update_profile(&mut config, &args)?;
+    let mut profile = config.profile(&name)?;
+    if let Some(w) = profile.workload.clone() {
+        if profile.is_dpop() {
+            return Err(Hinted::new(
+                Code::Usage,
+                format!("profile `{name}` uses DPoP, which a workload identity does not support"),
+                Some(format!("set `dpop = false` under [profiles.{name}]")),
+            )
+            .into());
+        }
+        let method = LoginMethod::WorkloadIdentity(w);
+        let ui = TerminalUi::new(p, &args);
+        let done =
+            crate::session::login::login(&env.ctx, &profile, None, method, &ui, args.timeout)?;
+        save_pending(p, &name, &config.path, pending)?;
+        return report(p, &profile, &done);
+    }
+    check_interactive(env, &args, &profile)?;
+    // Read secrets from stdin before any network call, so a missing one fails fast.
+    let method = secret_method(env, &args)?;
+    let mut endpoints = env.ctx.endpoints_for_login(&profile)?;
+    if let Some(text) = adopt_stated_issuer(p, &mut config, &profile, &endpoints)? {
+        pending = Some(text);
+        profile = config.profile(&name)?;
+        endpoints = env.ctx.endpoints(&profile)?;
+    }
+    let method = match method {
+        Some(m) => m,
+        None => interactive_method(&args, &profile, &endpoints, &config.path)?,
+    };
+    let ui = TerminalUi::new(p, &args);
+    let done = crate::session::login::login(
+        &env.ctx,
+        &profile,
+        Some(&endpoints),
+        method,
+        &ui,
+        args.timeout,
+    )?;
+    save_pending(p, &name, &config.path, pending)?;
+    report(p, &profile, &done)
+}
+
+/// Apply the command line's profile fields. Returns the profile's name and, for an existing
+/// profile, the new config text to save once the login succeeded: a failed or cancelled login
+/// must not leave its session pointing at another issuer or client.
+fn update_profile(
+    config: &mut Config,
+    args: &LoginArgs,
+) -> anyhow::Result<(String, Option<String>)> {
+    let update = profile_update(args)?;
     let name = match config.select(args.profile.profile.as_deref()) {
         Ok(n) => n,
         Err(config::ConfigError::NoProfiles) if !update.is_empty() => "default".to_string(),
         Err(e) => return Err(e.into()),
     };
-    if !update.is_empty() {
-        if let Some(i) = &update.issuer {
-            config::check_url(i).map_err(|m| config::ConfigError::Invalid {
-                profile: name.clone(),
-                key: "issuer",
-                message: m,
-            })?;
-        }
-        let text = config::upsert_profile(&config.text, &config.path, &name, &update)?;
-        // Validate now, so a bad flag never leaves a broken file behind.
-        let existed = config.file.profiles.contains_key(&name);
-        config.file = config::parse(&text, &config.path)?;
-        config.text = text.clone();
-        if existed {
-            pending = Some(text);
-        } else {
-            // A new profile breaks no session: keep it even if this login fails, so that the
-            // next attempt needs only `-p NAME`.
-            config::save(&config.path, &text)?;
-        }
+    if update.is_empty() {
+        return Ok((name, None));
     }
-    let mut profile = config.profile(&name)?;
-    if let Some(wi) = &profile.workload {
-        return workload_login(env, &profile, wi, &config.path, pending);
+    if let Some(i) = &update.issuer {
+        config::check_url(i).map_err(|m| config::ConfigError::Invalid {
+            profile: name.clone(),
+            key: "issuer",
+            message: m,
+        })?;
     }
+    let text = config::upsert_profile(&config.text, &config.path, &name, &update)?;
+    // Validate now, so a bad flag never leaves a broken file behind.
+    let existed = config.file.profiles.contains_key(&name);
+    config.file = config::parse(&text, &config.path)?;
+    config.text = text.clone();
+    if existed {
+        return Ok((name, Some(text)));
+    }
+    // A new profile breaks no session: keep it even if this login fails, so that the next
+    // attempt needs only `-p NAME`.
+    config::save(&config.path, &text)?;
+    Ok((name, None))
+}
+
+/// Refuse what this login cannot do before anything is asked of anyone.
+fn check_interactive(env: &Env, args: &LoginArgs, profile: &Profile) -> anyhow::Result<()> {
+    let name = &profile.name;
     let interactive = !(args.client_credentials || args.refresh_token_stdin);
     if profile.is_dpop() && !interactive {
         return Err(Hinted::new(
@@ -81,52 +128,70 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         )
         .into());
     }
-    // Read secrets from stdin before any network call, so a missing one fails fast.
-    let secret = args
-        .client_credentials
-        .then(|| {
-            read_secret(
-                Some(config::ENV_CLIENT_SECRET),
-                env.ctx.settings.client_secret.as_ref(),
-                "client secret",
-            )
-        })
-        .transpose()?
-        .map(ClientSecret::new);
-    let seed = args
-        .refresh_token_stdin
-        .then(|| read_secret(None, None, "refresh token"))
-        .transpose()?
-        .map(RefreshToken::new);
-    let mut endpoints = env.ctx.endpoints_for_login(&profile)?;
-    if let Some(stated) = endpoints.stated_issuer.clone()
-        && stated != profile.issuer_text
-    {
-        // Only a trailing slash differs (discovery checked that): keep the issuer as the
-        // document states it, so that every later comparison can be exact (RFC 8414 §3.3).
-        p.info(format!(
-            "{} states its issuer as {stated}; profile `{name}` keeps it in that form",
-            profile.issuer_text
-        ));
-        let up = ProfileUpdate {
-            issuer: Some(stated),
-            ..ProfileUpdate::default()
-        };
-        let text = config::upsert_profile(&config.text, &config.path, &name, &up)?;
-        config.file = config::parse(&text, &config.path)?;
-        config.text = text.clone();
-        pending = Some(text);
-        profile = config.profile(&name)?;
-        endpoints = env.ctx.endpoints(&profile)?;
+    Ok(())
+}
+
+/// `--client-credentials` or `--refresh-token-stdin`, with the secret read now.
+fn secret_method(env: &Env, args: &LoginArgs) -> anyhow::Result<Option<LoginMethod>> {
+    if args.client_credentials {
+        let secret = read_secret(
+            Some(config::ENV_CLIENT_SECRET),
+            env.ctx.settings.client_secret.as_ref(),
+            "client secret",
+        )?;
+        return Ok(Some(LoginMethod::ClientCredentials(ClientSecret::new(
+            secret,
+        ))));
     }
+    if args.refresh_token_stdin {
+        let rt = read_secret(None, None, "refresh token")?;
+        return Ok(Some(LoginMethod::RefreshToken(RefreshToken::new(rt))));
+    }
+    Ok(None)
+}
+
+/// When the discovery document states the issuer with a trailing slash the profile lacks (or
+/// the other way round; discovery checked that only the slash differs), keep the document's
+/// form, so that every later comparison can be exact (RFC 8414 §3.3). Returns the config text
+/// to save after the login.
+fn adopt_stated_issuer(
+    p: &Printer,
+    config: &mut Config,
+    profile: &Profile,
+    endpoints: &Endpoints,
+) -> anyhow::Result<Option<String>> {
+    let Some(stated) = endpoints.stated_issuer.clone() else {
+        return Ok(None);
+    };
+    if stated == profile.issuer_text {
+        return Ok(None);
+    }
+    p.info(format!(
+        "{} states its issuer as {stated}; profile `{}` keeps it in that form",
+        profile.issuer_text, profile.name
+    ));
+    let up = ProfileUpdate {
+        issuer: Some(stated),
+        ..ProfileUpdate::default()
+    };
+    let text = config::upsert_profile(&config.text, &config.path, &profile.name, &up)?;
+    config.file = config::parse(&text, &config.path)?;
+    config.text = text.clone();
+    Ok(Some(text))
+}
+
+/// The interactive method: `--paste`, else the flow asked for (or chosen, see [`choose_flow`]).
+fn interactive_method(
+    args: &LoginArgs,
+    profile: &Profile,
+    endpoints: &Endpoints,
+    config_path: &Path,
+) -> anyhow::Result<LoginMethod> {
+    let name = &profile.name;
     let wanted = args.flow().unwrap_or(profile.flow);
-    if wanted == Flow::Device
-        && interactive
-        && !args.paste
-        && endpoints.device_authorization.is_none()
-    {
-        // An explicit device flow (`--device`, or `flow = "device"`) is what people ask for over
-        // SSH: running the browser flow instead would only wait out its timeout.
+    if wanted == Flow::Device && !args.paste && endpoints.device_authorization.is_none() {
+        // An explicit device flow (`--device`, or `flow = "device"`) is what people ask for
+        // over SSH: running the browser flow instead would only wait out its timeout.
         return Err(Hinted::new(
             Code::Config,
             format!(
@@ -135,92 +200,94 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
             ),
             Some(format!(
                 "set `device_authorization_endpoint = \"https://…\"` under [profiles.{name}] in {}, or log in with --browser",
-                config.path.display()
+                config_path.display()
             )),
         )
         .into());
     }
-    let flow = choose_flow(wanted, &endpoints, args.no_browser);
-    let store_kind = env.ctx.store_override.unwrap_or(StoreKind::Auto);
-    // Open the store before asking the user to approve anything: a locked keychain should fail
-    // now, not after the login.
-    let store = store::open(
-        store_kind,
-        &env.ctx.paths,
-        p,
-        &name,
-        store::Access::Write,
-        env.ctx.settings.keychain_timeout,
-    )?;
-    let sent_at = now();
-    let token = if let Some(secret) = secret {
-        let resp = client_credentials::client_credentials(
-            env.ctx.http(),
-            &endpoints.token,
-            &profile.client_id,
-            &secret,
-            profile.scope_string().as_deref(),
-            profile.audience.as_deref(),
-        )?;
-        session::save_client_credentials(&env.ctx, &profile, store.as_ref(), resp, sent_at, secret)?
-    } else {
-        // A DPoP profile gets a fresh key with every login; it lives only in the new session.
-        let dpop_key = profile.is_dpop().then(DpopKey::generate);
-        let mut prover = dpop_key.as_ref().map(|key| Prover {
-            key,
-            nonce: dpop::load_nonce(&env.ctx.paths, &endpoints.token),
-        });
-        if let Some(k) = &dpop_key {
-            p.verbose(format!("DPoP key {}", k.thumbprint()));
-        }
-        let dp = prover.as_mut();
-        let resp = match (seed, flow) {
-            (Some(rt), _) => seed_refresh_token(env, &profile, &endpoints, rt),
-            (None, Flow::Device) if !args.paste => {
-                device_flow(env, &profile, &endpoints, &args, dp)
-            }
-            (None, _) => code_flow(env, &profile, &endpoints, &args, dp),
-        };
-        if let Some(n) = prover.and_then(|p| p.nonce) {
-            dpop::save_nonce(&env.ctx.paths, &endpoints.token, &n);
-        }
-        let resp = resp?;
-        if dpop_key.is_some() && resp.token_type != TokenType::DPoP {
-            p.warn(format!(
-                "{} ignored the DPoP proof and issued {} tokens: the session is not bound to a key",
-                profile.issuer, resp.token_type
-            ));
-        }
-        let has_refresh = resp.refresh_token.is_some();
-        let token =
-            session::save_login(&env.ctx, &profile, store.as_ref(), resp, sent_at, dpop_key)?;
-        if !has_refresh {
-            p.warn("the provider issued no refresh token, so `tok print` will need a new login when the access token expires; request the offline_access scope (--scope offline_access) if the provider supports it");
-        }
-        token
-    };
+    Ok(match choose_flow(wanted, endpoints, args.no_browser) {
+        _ if args.paste => LoginMethod::Paste,
+        Flow::Device => LoginMethod::Device,
+        Flow::Browser | Flow::Auto => LoginMethod::Browser,
+    })
+}
+
+/// Save the profile changes a login waited for.
+fn save_pending(
+    p: &Printer,
+    name: &str,
+    path: &Path,
+    pending: Option<String>,
+) -> anyhow::Result<()> {
     if let Some(text) = pending {
-        config::save(&config.path, &text)?;
-        p.verbose(format!(
-            "saved profile `{name}` in {}",
-            config.path.display()
+        config::save(path, &text)?;
+        p.verbose(format!("saved profile `{name}` in {}", path.display()));
+    }
+    Ok(())
+}
+
+/// The closing lines of a login.
+fn report(p: &Printer, profile: &Profile, done: &LoggedIn) -> anyhow::Result<()> {
+    let name = &profile.name;
+    if let Some(t) = &done.unbound {
+        p.warn(format!(
+            "{} ignored the DPoP proof and issued {t} tokens: the session is not bound to a key",
+            profile.issuer
         ));
     }
-    let lifetime = token
+    if done.no_refresh_token {
+        p.warn("the provider issued no refresh token, so `tok print` will need a new login when the access token expires; request the offline_access scope (--scope offline_access) if the provider supports it");
+    }
+    let t = now();
+    let lifetime = done
+        .token
         .expires_at
         .map(|e| {
             format!(
                 "; the access token is valid for {}",
-                humantime::format_duration(Duration::from_secs((e - now()).max(0) as u64))
+                humantime::format_duration(Duration::from_secs((e - t).max(0) as u64))
             )
         })
         .unwrap_or_default();
-    p.info(format!(
-        "Logged in: profile `{name}` at {} (session in {}){lifetime}.",
-        profile.issuer,
-        store.describe()
-    ));
+    match (&done.store, &done.claims, &profile.workload) {
+        (None, Some(claims), Some(w)) => {
+            p.info(claims_text(claims, t));
+            p.info(format!(
+                "Logged in: profile `{name}` at {} with workload identity {} ({}); nothing is stored{lifetime}.",
+                profile.issuer,
+                w.source,
+                w.method.as_str()
+            ));
+        }
+        (store, _, _) => p.info(format!(
+            "Logged in: profile `{name}` at {} (session in {}){lifetime}.",
+            profile.issuer,
+            store.as_deref().unwrap_or("memory")
+        )),
+    }
     Ok(())
+}
+
+/// A workload identity token's claims, decoded for display (the provider verified them).
+fn claims_text(claims: &Claims, t: i64) -> String {
+    let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    let exp = claims.exp.map_or("(none)".into(), |e| {
+        format!(
+            "{} ({})",
+            crate::time::rfc3339(e),
+            crate::time::relative(e, t)
+        )
+    });
+    format!(
+        "The CI identity token claims (decoded for display; the provider verified them):\n  iss: {}\n  sub: {}\n  aud: {}\n  exp: {exp}",
+        or(&claims.iss),
+        or(&claims.sub),
+        if claims.aud.is_empty() {
+            "(none)".into()
+        } else {
+            claims.aud.join(" ")
+        },
+    )
 }
 
 /// The profile fields given on the command line, `--preset` first, explicit flags over it.
@@ -294,66 +361,6 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
     Ok(up)
 }
 
-/// `tok login` of a workload-identity profile: one exchange proves the setup works; the
-/// identity token's claims are shown (decoded, not verified: the provider verified them).
-fn workload_login(
-    env: &Env,
-    profile: &Profile,
-    wi: &WorkloadIdentity,
-    config_path: &std::path::Path,
-    pending: Option<String>,
-) -> anyhow::Result<()> {
-    let p = &env.ctx.printer;
-    let name = &profile.name;
-    if profile.is_dpop() {
-        return Err(Hinted::new(
-            Code::Usage,
-            format!("profile `{name}` uses DPoP, which a workload identity does not support"),
-            Some(format!("set `dpop = false` under [profiles.{name}]")),
-        )
-        .into());
-    }
-    let (token, claims) = session::login_workload(&env.ctx, profile, wi)?;
-    if let Some(text) = pending {
-        config::save(config_path, &text)?;
-        p.verbose(format!(
-            "saved profile `{name}` in {}",
-            config_path.display()
-        ));
-    }
-    let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
-    let t = now();
-    let exp = claims.exp.map_or("(none)".into(), |e| {
-        format!(
-            "{} ({})",
-            crate::time::rfc3339(e),
-            crate::time::relative(e, t)
-        )
-    });
-    p.info(format!(
-        "The CI identity token claims (decoded for display; the provider verified them):\n  iss: {}\n  sub: {}\n  aud: {}\n  exp: {exp}",
-        or(&claims.iss),
-        or(&claims.sub),
-        if claims.aud.is_empty() { "(none)".into() } else { claims.aud.join(" ") },
-    ));
-    let lifetime = token
-        .expires_at
-        .map(|e| {
-            format!(
-                "; the access token is valid for {}",
-                humantime::format_duration(Duration::from_secs((e - t).max(0) as u64))
-            )
-        })
-        .unwrap_or_default();
-    p.info(format!(
-        "Logged in: profile `{name}` at {} with workload identity {} ({}); nothing is stored{lifetime}.",
-        profile.issuer,
-        wi.source,
-        wi.method.as_str()
-    ));
-    Ok(())
-}
-
 /// A secret from the environment variable `var` (when named and set: its value is
 /// `from_env`), else the first line of stdin. Never from argv.
 fn read_secret(
@@ -394,45 +401,6 @@ fn read_secret(
     Ok(v)
 }
 
-/// `--refresh-token-stdin`: prove the refresh token works (and take the rotated one) before
-/// storing it.
-fn seed_refresh_token(
-    env: &Env,
-    profile: &Profile,
-    ep: &Endpoints,
-    rt: RefreshToken,
-) -> anyhow::Result<TokenResponse> {
-    let mut resp = refresh::refresh(
-        env.ctx.http(),
-        &ep.token,
-        ClientAuth::None {
-            client_id: &profile.client_id,
-        },
-        &rt,
-        None,
-        profile.audience.as_deref(),
-        None,
-    )
-    .map_err(|e| match e {
-        OAuthError::InvalidGrant { description, .. } => anyhow::Error::from(Hinted::new(
-            Code::LoginRequired,
-            format!(
-                "the refresh token on stdin was rejected (invalid_grant{})",
-                description.map(|d| format!(": {d}")).unwrap_or_default()
-            ),
-            Some(format!(
-                "mint a new one with an interactive `tok login -p {}`",
-                profile.name
-            )),
-        )),
-        e => e.into(),
-    })?;
-    if resp.refresh_token.is_none() {
-        resp.refresh_token = Some(rt);
-    }
-    Ok(resp)
-}
-
 /// `auto` picks the browser flow when a display is available and not over SSH, else the device
 /// flow; an explicit choice is kept. A browser flow the server does not offer falls back to the
 /// device flow (`run` refuses an explicit device flow without a device endpoint before this).
@@ -455,7 +423,102 @@ pub fn choose_flow(wanted: Flow, ep: &Endpoints, no_browser: bool) -> Flow {
     }
 }
 
-fn spinner(p: &Printer, msg: String) -> Option<indicatif::ProgressBar> {
+/// The terminal as a login's user interface: codes and URLs on stderr, a spinner while
+/// waiting (when stderr is a terminal), the browser opened unless `--no-browser`.
+struct TerminalUi<'a> {
+    p: &'a Printer,
+    no_browser: bool,
+    spinner: RefCell<Option<indicatif::ProgressBar>>,
+}
+
+impl<'a> TerminalUi<'a> {
+    fn new(p: &'a Printer, args: &LoginArgs) -> Self {
+        Self {
+            p,
+            no_browser: args.no_browser,
+            spinner: RefCell::default(),
+        }
+    }
+}
+
+impl LoginUi for TerminalUi<'_> {
+    fn device_code(&self, auth: &DeviceAuthorization) {
+        let p = self.p;
+        p.info(format!(
+            "To sign in, open {}\nand enter the code: {}",
+            auth.verification_uri, auth.user_code
+        ));
+        if p.interactive()
+            && let Some(block) = auth.verification_uri_complete.as_deref().and_then(qr_block)
+        {
+            p.info(format!("or scan this code with a phone:\n{block}"));
+        }
+        let open_url = auth
+            .verification_uri_complete
+            .as_deref()
+            .unwrap_or(&auth.verification_uri);
+        if !self.no_browser && browser::display_available() {
+            match browser::open(open_url) {
+                Ok(what) => p.verbose(format!("opened {what}")),
+                Err(e) => p.verbose(e),
+            }
+        }
+    }
+
+    fn browser(&self, url: &Url, start_link: &str) {
+        let p = self.p;
+        p.info(format!(
+            "Sign in with your browser. If it does not open, visit:\n  {url}"
+        ));
+        if !self.no_browser {
+            match browser::open(start_link) {
+                Ok(what) => p.verbose(format!("opened {what}")),
+                Err(e) => p.warn(e),
+            }
+        }
+    }
+
+    fn paste(&self, url: &Url, port: u16, timeout: Duration) -> std::io::Result<Option<String>> {
+        // Shown even with -q: without it there is nothing to do.
+        eprintln!(
+            "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at http://127.0.0.1:{port}/callback?...\nCopy that whole address from the address bar and paste it here:"
+        );
+        // Read on a worker so that --timeout bounds the wait like the other flows.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let r = std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line);
+            let _ = tx.send(r.map(|_| line));
+        });
+        match rx.recv_timeout(timeout) {
+            Ok(r) => r.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn waiting(&self, what: Wait, deadline: Instant) {
+        let msg = match what {
+            Wait::Approval => format!(
+                "Waiting for approval (the code expires in {})…",
+                remaining(deadline)
+            ),
+            Wait::Browser => format!("Waiting for the browser (up to {})…", remaining(deadline)),
+        };
+        let mut spinner = self.spinner.borrow_mut();
+        match spinner.as_ref() {
+            Some(pb) => pb.set_message(msg),
+            None => *spinner = spinner_for(self.p, msg),
+        }
+    }
+
+    fn done_waiting(&self) {
+        if let Some(pb) = self.spinner.borrow_mut().take() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+fn spinner_for(p: &Printer, msg: String) -> Option<indicatif::ProgressBar> {
     if !p.interactive() {
         p.info(msg);
         return None;
@@ -472,267 +535,6 @@ fn remaining(deadline: Instant) -> String {
     humantime::format_duration(Duration::from_secs(left)).to_string()
 }
 
-fn device_flow(
-    env: &Env,
-    profile: &Profile,
-    ep: &Endpoints,
-    args: &LoginArgs,
-    mut dpop: Option<&mut Prover<'_>>,
-) -> anyhow::Result<TokenResponse> {
-    let p = &env.ctx.printer;
-    let url = ep.device_authorization.as_ref().ok_or_else(|| {
-        OAuthError::Discovery(format!(
-            "{} offers no device authorization endpoint; use --browser",
-            profile.issuer
-        ))
-    })?;
-    let http = env.ctx.http();
-    let scope = profile.scope_string();
-    let auth = device::start(
-        http,
-        url,
-        &profile.client_id,
-        scope.as_deref(),
-        profile.audience.as_deref(),
-    )?;
-    let lifetime =
-        Duration::from_secs(auth.expires_in).min(args.timeout.max(Duration::from_secs(1)));
-    let deadline = Instant::now() + lifetime;
-    p.info(format!(
-        "To sign in, open {}\nand enter the code: {}",
-        auth.verification_uri, auth.user_code
-    ));
-    if p.interactive()
-        && let Some(block) = auth.verification_uri_complete.as_deref().and_then(qr_block)
-    {
-        p.info(format!("or scan this code with a phone:\n{block}"));
-    }
-    let open_url = auth
-        .verification_uri_complete
-        .as_deref()
-        .unwrap_or(&auth.verification_uri);
-    if !args.no_browser && browser::display_available() {
-        match browser::open(open_url) {
-            Ok(what) => p.verbose(format!("opened {what}")),
-            Err(e) => p.verbose(e),
-        }
-    }
-    let interval = device::initial_interval(auth.interval);
-    let pb = spinner(
-        p,
-        format!(
-            "Waiting for approval (the code expires in {})…",
-            remaining(deadline)
-        ),
-    );
-    let result = device::poll_until(
-        &device::SystemClock,
-        interval,
-        deadline,
-        || {
-            device::poll(
-                http,
-                &ep.token,
-                &profile.client_id,
-                &auth.device_code,
-                dpop.as_deref_mut(),
-            )
-        },
-        || {
-            if let Some(pb) = &pb {
-                pb.set_message(format!(
-                    "Waiting for approval (the code expires in {})…",
-                    remaining(deadline)
-                ));
-            }
-        },
-    );
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
-    result.map_err(|e| login_error(e, &profile.name))
-}
-
-/// The authorization code flow, with the browser on this machine (a loopback listener takes
-/// the redirect) or, with `--paste`, on any machine (the user pastes the redirect URL back).
-fn code_flow(
-    env: &Env,
-    profile: &Profile,
-    ep: &Endpoints,
-    args: &LoginArgs,
-    dpop: Option<&mut Prover<'_>>,
-) -> anyhow::Result<TokenResponse> {
-    let auth_url = ep.authorization.as_ref().ok_or_else(|| {
-        OAuthError::Discovery(format!(
-            "{} offers no authorization endpoint; use --device",
-            profile.issuer
-        ))
-    })?;
-    let receiver = if args.paste {
-        // A free port, released at once: the browser's redirect then fails to load, and its
-        // address bar shows the URL to paste.
-        let port = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .map_err(|e| OAuthError::Login(format!("cannot pick a loopback port: {e}")))?;
-        Receiver::Paste { port }
-    } else {
-        let warn = env.ctx.printer.clone();
-        let pages = Pages {
-            profile: profile.name.clone(),
-            issuer: profile.issuer.to_string(),
-        };
-        Receiver::Loopback(Listener::bind(pages, move |m| warn.warn(m))?)
-    };
-    let redirect_uri = match &receiver {
-        Receiver::Loopback(l) => l.redirect_uri(),
-        Receiver::Paste { port } => format!("http://127.0.0.1:{port}/callback"),
-    };
-    let verifier = pkce::verifier();
-    let state = pkce::random_urlsafe(16);
-    let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
-    let url = authorization_code::authorization_url(
-        profile,
-        auth_url,
-        &redirect_uri,
-        &state,
-        &verifier,
-        jkt.as_deref(),
-    );
-    let cb = match &receiver {
-        Receiver::Loopback(listener) => {
-            browser_callback(env, profile, args, &url, listener, &state)?
-        }
-        Receiver::Paste { port } => pasted_callback(env, profile, args, &url, *port, &state)?,
-    };
-    let exchange = Exchange {
-        token_url: &ep.token,
-        iss_parameter: ep.iss_parameter,
-        redirect_uri: &redirect_uri,
-        verifier: &verifier,
-    };
-    let resp = authorization_code::exchange(env.ctx.http(), profile, &exchange, cb, dpop);
-    // The browser waits on the callback for this outcome: it is sent on to /done or /failed,
-    // so no code or state stays in its address bar or history.
-    if let Receiver::Loopback(listener) = &receiver {
-        listener.finish(resp.is_ok());
-    }
-    resp.map_err(|e| match e {
-        e @ OAuthError::AccessDenied { .. } => login_error(e, &profile.name),
-        e => e.into(),
-    })
-}
-
-/// Where the authorization response arrives.
-enum Receiver {
-    Loopback(Listener),
-    /// `--paste`: the browser's redirect goes to this unused loopback port.
-    Paste {
-        port: u16,
-    },
-}
-
-/// Open the browser at `url` and wait for its redirect on the loopback listener.
-fn browser_callback(
-    env: &Env,
-    profile: &Profile,
-    args: &LoginArgs,
-    url: &url::Url,
-    listener: &Listener,
-    state: &str,
-) -> anyhow::Result<Callback> {
-    let p = &env.ctx.printer;
-    p.info(format!(
-        "Sign in with your browser. If it does not open, visit:\n  {url}"
-    ));
-    if !args.no_browser {
-        // Not the URL itself: a browser's argv is readable by every local user.
-        match browser::open(&listener.start_link(url.as_str(), state)) {
-            Ok(what) => p.verbose(format!("opened {what}")),
-            Err(e) => p.warn(e),
-        }
-    }
-    let deadline = Instant::now() + args.timeout;
-    let pb = spinner(
-        p,
-        format!("Waiting for the browser (up to {})…", remaining(deadline)),
-    );
-    let cb = listener.wait(state, deadline);
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
-    cb.map_err(|e| login_error(e, &profile.name))
-}
-
-/// `--paste`: for a machine whose loopback the browser cannot reach. The user copies the URL
-/// the browser failed to load back to us.
-fn pasted_callback(
-    env: &Env,
-    profile: &Profile,
-    args: &LoginArgs,
-    url: &url::Url,
-    port: u16,
-    state: &str,
-) -> anyhow::Result<Callback> {
-    let p = &env.ctx.printer;
-    // Shown even with -q: without it there is nothing to do.
-    eprintln!(
-        "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at http://127.0.0.1:{port}/callback?...\nCopy that whole address from the address bar and paste it here:"
-    );
-    // Read on a worker so that --timeout bounds the wait like the other flows.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let r = std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line);
-        let _ = tx.send(r.map(|_| line));
-    });
-    let line = match rx.recv_timeout(args.timeout) {
-        Ok(r) => r?,
-        Err(_) => {
-            return Err(login_error(OAuthError::Expired, &profile.name));
-        }
-    };
-    if line.trim().is_empty() {
-        return Err(Hinted::new(
-            Code::Usage,
-            "no redirect URL was pasted (end of input)",
-            Some(format!(
-                "run `tok login -p {} --paste` on a terminal, or pipe the URL into it",
-                profile.name
-            )),
-        )
-        .into());
-    }
-    p.verbose("read the pasted URL");
-    match parse_callback(&paste_target(&line), state) {
-        Outcome::Done(cb) => Ok(cb),
-        Outcome::Ignore(why) => Err(Hinted::new(
-            Code::Usage,
-            format!("the pasted text is not this login's redirect URL ({why})"),
-            Some(format!(
-                "paste the full address starting with http://127.0.0.1:{port}/callback; run `tok login -p {} --paste` again",
-                profile.name
-            )),
-        )
-        .into()),
-    }
-}
-
-/// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query.
-pub fn paste_target(pasted: &str) -> String {
-    let t = pasted.trim();
-    if let Ok(u) = url::Url::parse(t) {
-        return match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        };
-    }
-    if t.starts_with('/') {
-        return t.to_string();
-    }
-    format!("/callback?{}", t.trim_start_matches('?'))
-}
-
 /// `url` as a QR code of Unicode half blocks (light modules drawn, for dark terminals).
 pub fn qr_block(url: &str) -> Option<String> {
     use qrcode::render::unicode::Dense1x2;
@@ -746,58 +548,9 @@ pub fn qr_block(url: &str) -> Option<String> {
     )
 }
 
-fn login_error(e: OAuthError, profile: &str) -> anyhow::Error {
-    match e {
-        OAuthError::Expired => Hinted::new(
-            Code::Denied,
-            "the login was not approved in time",
-            Some(format!(
-                "run `tok login -p {profile}` again (--timeout sets the wait)"
-            )),
-        )
-        .into(),
-        OAuthError::AccessDenied { description } => Hinted::new(
-            Code::Denied,
-            format!(
-                "the login was denied{}",
-                description.map(|d| format!(" ({d})")).unwrap_or_default()
-            ),
-            Some(format!(
-                "run `tok login -p {profile}` and approve the request"
-            )),
-        )
-        .into(),
-        e => e.into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paste_targets() {
-        assert_eq!(
-            paste_target("http://127.0.0.1:5/callback?code=c&state=s\n"),
-            "/callback?code=c&state=s"
-        );
-        assert_eq!(paste_target("/callback?code=c"), "/callback?code=c");
-        assert_eq!(paste_target("?code=c&state=s"), "/callback?code=c&state=s");
-        assert!(matches!(
-            parse_callback(
-                &paste_target("http://127.0.0.1:5/callback?code=c&state=s"),
-                "s"
-            ),
-            Outcome::Done(Callback::Code { .. })
-        ));
-        assert!(matches!(
-            parse_callback(
-                &paste_target("http://127.0.0.1:5/callback?code=c&state=x"),
-                "s"
-            ),
-            Outcome::Ignore(_)
-        ));
-    }
 
     #[test]
     fn qr_is_drawn_with_blocks() {

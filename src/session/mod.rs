@@ -18,6 +18,7 @@ pub mod endpoint;
 pub mod files;
 pub mod lifecycle;
 pub mod lock;
+pub mod login;
 mod mint;
 pub mod model;
 pub mod refresh;
@@ -39,9 +40,7 @@ use crate::store::{self, StoreKind, TokenStore};
 
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};
 pub use files::{evict_cache, read_cache, read_state};
-pub use lifecycle::{
-    LogoutReport, login_workload, logout, reject_access_token, save_client_credentials, save_login,
-};
+pub use lifecycle::{LogoutReport, logout, reject_access_token};
 pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
     Session, Source, Want,

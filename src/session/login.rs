@@ -1,0 +1,474 @@
+//! The login-time flows: a [`LoginMethod`] names how the first tokens are obtained, and
+//! [`login`] opens the store (before anyone approves anything: a locked keychain fails first),
+//! drives the grant, and saves the new session. What the user sees and types — codes, the
+//! browser, a pasted URL, progress — goes through a [`LoginUi`] the command implements, so no
+//! command opens a store or drives a grant itself.
+
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use crate::config::Profile;
+use crate::oauth::OAuthError;
+use crate::oauth::discovery::Endpoints;
+use crate::oauth::dpop::{self, DpopKey, Prover};
+use crate::oauth::grant::authorization_code::{self, Exchange};
+use crate::oauth::grant::device::{self, DeviceAuthorization};
+use crate::oauth::grant::refresh;
+use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
+use crate::oauth::grant::{Client, client_credentials};
+use crate::oauth::http::ClientAuth;
+use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, parse_callback};
+use crate::oauth::token::TokenResponse;
+use crate::oauth::{TokenType, pkce};
+use crate::secret::{ClientSecret, Ephemeral, RefreshToken};
+use crate::store::{self, StoreKind};
+
+use super::Ctx;
+use super::lifecycle::{login_workload, save_client_credentials, save_login};
+use super::model::CachedToken;
+
+/// How a login obtains its first tokens.
+pub enum LoginMethod {
+    /// Authorization code with PKCE; the browser's redirect lands on a loopback listener.
+    Browser,
+    /// Authorization code with PKCE; the user pastes the redirect URL the browser failed to
+    /// load (`--paste`: the browser runs on another machine).
+    Paste,
+    /// The device authorization grant (RFC 8628).
+    Device,
+    /// The client credentials grant; the session keeps the secret.
+    ClientCredentials(ClientSecret),
+    /// A refresh token minted elsewhere (`--refresh-token-stdin`): proven by one refresh.
+    RefreshToken(RefreshToken),
+    /// A CI job's identity exchanged for an access token; nothing is stored.
+    WorkloadIdentity(WorkloadIdentity),
+}
+
+/// What a login waits for.
+#[derive(Debug, Clone, Copy)]
+pub enum Wait {
+    /// The device code's approval.
+    Approval,
+    /// The browser's redirect.
+    Browser,
+}
+
+/// The user interface of a login, implemented by the command.
+pub trait LoginUi {
+    /// RFC 8628: show the user code and where to enter it (and open a browser there, if
+    /// allowed).
+    fn device_code(&self, auth: &DeviceAuthorization);
+    /// Say where to sign in (`url`) and open the browser at `start_link` (a one-time link to
+    /// it: a browser's argv is readable by every local user), if allowed.
+    fn browser(&self, url: &Url, start_link: &str);
+    /// Show `url`, then read the redirect URL the browser failed to load at `port`, waiting up
+    /// to `timeout`. `Ok(None)` when the time is up; an empty line at the end of input.
+    fn paste(&self, url: &Url, port: u16, timeout: Duration) -> std::io::Result<Option<String>>;
+    /// Show that the login waits for `what` until `deadline`; called again at each poll.
+    fn waiting(&self, what: Wait, deadline: Instant);
+    /// The wait is over.
+    fn done_waiting(&self);
+}
+
+/// Why a login did not happen, in the user's terms (the token endpoint's own errors stay
+/// [`OAuthError`]s).
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("the login was not approved in time")]
+    TimedOut { profile: String },
+    #[error("the login was denied{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Denied {
+        profile: String,
+        description: Option<String>,
+    },
+    #[error("the refresh token on stdin was rejected (invalid_grant{})", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    SeedRejected {
+        profile: String,
+        description: Option<String>,
+    },
+    #[error("no redirect URL was pasted (end of input)")]
+    NothingPasted { profile: String },
+    #[error("the pasted text is not this login's redirect URL ({why})")]
+    NotTheRedirect {
+        profile: String,
+        port: u16,
+        why: &'static str,
+    },
+}
+
+/// A login that happened.
+pub struct LoggedIn {
+    pub token: CachedToken,
+    /// Where the session is kept (`None`: nothing is stored, a workload identity).
+    pub store: Option<String>,
+    /// A workload identity's claims, for display.
+    pub claims: Option<Claims>,
+    /// The provider ignored the DPoP proof and issued tokens of this type.
+    pub unbound: Option<TokenType>,
+    /// The provider issued no refresh token.
+    pub no_refresh_token: bool,
+}
+
+/// Log in to `profile` by `method` at `endpoints` (resolved by the caller: a login may adopt
+/// the issuer's spelling first), waiting for a person up to `timeout`.
+pub fn login(
+    ctx: &Ctx,
+    profile: &Profile,
+    endpoints: Option<&Endpoints>,
+    method: LoginMethod,
+    ui: &dyn LoginUi,
+    timeout: Duration,
+) -> anyhow::Result<LoggedIn> {
+    if let LoginMethod::WorkloadIdentity(wi) = &method {
+        let (token, claims) = login_workload(ctx, profile, wi)?;
+        return Ok(LoggedIn {
+            token,
+            store: None,
+            claims: Some(claims),
+            unbound: None,
+            no_refresh_token: false,
+        });
+    }
+    let resolved;
+    let ep = match endpoints {
+        Some(ep) => ep,
+        None => {
+            resolved = ctx.endpoints(profile)?;
+            &resolved
+        }
+    };
+    let kind = ctx.store_override.unwrap_or(StoreKind::Auto);
+    // Open the store before asking the user to approve anything: a locked keychain should fail
+    // now, not after the login.
+    let store = store::open(
+        kind,
+        &ctx.paths,
+        &ctx.printer,
+        &profile.name,
+        store::Access::Write,
+        ctx.settings.keychain_timeout,
+    )?;
+    let sent_at = crate::time::now();
+    let http = ctx.http();
+    if let LoginMethod::ClientCredentials(secret) = method {
+        let scope = profile.scope_string();
+        let resp = client_credentials::client_credentials(
+            http,
+            &ep.token,
+            &profile.client_id,
+            &secret,
+            scope.as_deref(),
+            profile.audience.as_deref(),
+        )?;
+        let token = save_client_credentials(ctx, profile, store.as_ref(), resp, sent_at, secret)?;
+        return Ok(LoggedIn {
+            token,
+            store: Some(store.describe()),
+            claims: None,
+            unbound: None,
+            no_refresh_token: false,
+        });
+    }
+    // A DPoP profile gets a fresh key with every login; it lives only in the new session.
+    let dpop_key = profile.is_dpop().then(DpopKey::generate);
+    let mut prover = dpop_key.as_ref().map(|key| Prover {
+        key,
+        nonce: dpop::load_nonce(&ctx.paths, &ep.token),
+    });
+    if let Some(k) = &dpop_key {
+        ctx.printer.verbose(format!("DPoP key {}", k.thumbprint()));
+    }
+    let flow = Flow {
+        ctx,
+        profile,
+        ep,
+        ui,
+        timeout,
+        client: http,
+    };
+    let dp = prover.as_mut();
+    let resp = match method {
+        LoginMethod::RefreshToken(rt) => flow.seeded(rt),
+        LoginMethod::Device => flow.device(dp),
+        LoginMethod::Browser => flow.code(false, dp),
+        LoginMethod::Paste => flow.code(true, dp),
+        LoginMethod::ClientCredentials(_) | LoginMethod::WorkloadIdentity(_) => {
+            unreachable!("answered above")
+        }
+    };
+    if let Some(n) = prover.and_then(|p| p.nonce) {
+        dpop::save_nonce(&ctx.paths, &ep.token, &n);
+    }
+    let resp = resp?;
+    let unbound =
+        (dpop_key.is_some() && resp.token_type != TokenType::DPoP).then(|| resp.token_type.clone());
+    let no_refresh_token = resp.refresh_token.is_none();
+    let token = save_login(ctx, profile, store.as_ref(), resp, sent_at, dpop_key)?;
+    Ok(LoggedIn {
+        token,
+        store: Some(store.describe()),
+        claims: None,
+        unbound,
+        no_refresh_token,
+    })
+}
+
+/// One interactive or seeded flow's inputs.
+struct Flow<'a, C> {
+    ctx: &'a Ctx,
+    profile: &'a Profile,
+    ep: &'a Endpoints,
+    ui: &'a dyn LoginUi,
+    timeout: Duration,
+    client: &'a C,
+}
+
+impl<C: Client> Flow<'_, C> {
+    fn profile_name(&self) -> String {
+        self.profile.name.clone()
+    }
+
+    /// `--refresh-token-stdin`: prove the refresh token works (and take the rotated one)
+    /// before storing it.
+    fn seeded(&self, rt: RefreshToken) -> anyhow::Result<TokenResponse> {
+        let auth = ClientAuth::None {
+            client_id: &self.profile.client_id,
+        };
+        let audience = self.profile.audience.as_deref();
+        let sent = refresh::refresh(self.client, &self.ep.token, auth, &rt, None, audience, None);
+        let mut resp = sent.map_err(|e| match e {
+            OAuthError::InvalidGrant { description, .. } => {
+                anyhow::Error::from(LoginError::SeedRejected {
+                    profile: self.profile_name(),
+                    description,
+                })
+            }
+            e => e.into(),
+        })?;
+        if resp.refresh_token.is_none() {
+            resp.refresh_token = Some(rt);
+        }
+        Ok(resp)
+    }
+
+    fn device(&self, mut dpop: Option<&mut Prover<'_>>) -> anyhow::Result<TokenResponse> {
+        let profile = self.profile;
+        let url = self.ep.device_authorization.as_ref().ok_or_else(|| {
+            OAuthError::Discovery(format!(
+                "{} offers no device authorization endpoint; use --browser",
+                profile.issuer
+            ))
+        })?;
+        let scope = profile.scope_string();
+        let auth = device::start(
+            self.client,
+            url,
+            &profile.client_id,
+            scope.as_deref(),
+            profile.audience.as_deref(),
+        )?;
+        let lifetime =
+            Duration::from_secs(auth.expires_in).min(self.timeout.max(Duration::from_secs(1)));
+        let deadline = Instant::now() + lifetime;
+        self.ui.device_code(&auth);
+        let interval = device::initial_interval(auth.interval);
+        self.ui.waiting(Wait::Approval, deadline);
+        let result = device::poll_until(
+            &device::SystemClock,
+            interval,
+            deadline,
+            || {
+                device::poll(
+                    self.client,
+                    &self.ep.token,
+                    &profile.client_id,
+                    &auth.device_code,
+                    dpop.as_deref_mut(),
+                )
+            },
+            || self.ui.waiting(Wait::Approval, deadline),
+        );
+        self.ui.done_waiting();
+        result.map_err(|e| self.login_error(e))
+    }
+
+    /// The authorization code flow, with the browser on this machine (a loopback listener
+    /// takes the redirect) or, `pasted`, on any machine (the user pastes the redirect URL).
+    fn code(&self, pasted: bool, dpop: Option<&mut Prover<'_>>) -> anyhow::Result<TokenResponse> {
+        let profile = self.profile;
+        let auth_url = self.ep.authorization.as_ref().ok_or_else(|| {
+            OAuthError::Discovery(format!(
+                "{} offers no authorization endpoint; use --device",
+                profile.issuer
+            ))
+        })?;
+        let receiver = if pasted {
+            // A free port, released at once: the browser's redirect then fails to load, and
+            // its address bar shows the URL to paste.
+            let port = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .map_err(|e| OAuthError::Login(format!("cannot pick a loopback port: {e}")))?;
+            Receiver::Paste { port }
+        } else {
+            let warn = self.ctx.printer.clone();
+            let pages = Pages {
+                profile: profile.name.clone(),
+                issuer: profile.issuer.to_string(),
+            };
+            Receiver::Loopback(Listener::bind(pages, move |m| warn.warn(m))?)
+        };
+        let redirect_uri = match &receiver {
+            Receiver::Loopback(l) => l.redirect_uri(),
+            Receiver::Paste { port } => format!("http://127.0.0.1:{port}/callback"),
+        };
+        let verifier = pkce::verifier();
+        let state = pkce::random_urlsafe(16);
+        let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
+        let url = authorization_code::authorization_url(
+            profile,
+            auth_url,
+            &redirect_uri,
+            &state,
+            &verifier,
+            jkt.as_deref(),
+        );
+        let cb = match &receiver {
+            Receiver::Loopback(listener) => self.browser_callback(&url, listener, &state)?,
+            Receiver::Paste { port } => self.pasted_callback(&url, *port, &state)?,
+        };
+        self.exchange(&receiver, &redirect_uri, &verifier, cb, dpop)
+    }
+
+    fn exchange(
+        &self,
+        receiver: &Receiver,
+        redirect_uri: &str,
+        verifier: &Ephemeral,
+        cb: Callback,
+        dpop: Option<&mut Prover<'_>>,
+    ) -> anyhow::Result<TokenResponse> {
+        let exchange = Exchange {
+            token_url: &self.ep.token,
+            iss_parameter: self.ep.iss_parameter,
+            redirect_uri,
+            verifier,
+        };
+        let resp = authorization_code::exchange(self.client, self.profile, &exchange, cb, dpop);
+        // The browser waits on the callback for this outcome: it is sent on to /done or
+        // /failed, so no code or state stays in its address bar or history.
+        if let Receiver::Loopback(listener) = receiver {
+            listener.finish(resp.is_ok());
+        }
+        resp.map_err(|e| match e {
+            e @ OAuthError::AccessDenied { .. } => self.login_error(e),
+            e => e.into(),
+        })
+    }
+
+    /// Open the browser at `url` and wait for its redirect on the loopback listener.
+    fn browser_callback(
+        &self,
+        url: &Url,
+        listener: &Listener,
+        state: &str,
+    ) -> anyhow::Result<Callback> {
+        self.ui
+            .browser(url, &listener.start_link(url.as_str(), state));
+        let deadline = Instant::now() + self.timeout;
+        self.ui.waiting(Wait::Browser, deadline);
+        let cb = listener.wait(state, deadline);
+        self.ui.done_waiting();
+        cb.map_err(|e| self.login_error(e))
+    }
+
+    /// `--paste`: for a machine whose loopback the browser cannot reach.
+    fn pasted_callback(&self, url: &Url, port: u16, state: &str) -> anyhow::Result<Callback> {
+        let Some(line) = self.ui.paste(url, port, self.timeout)? else {
+            return Err(self.login_error(OAuthError::Expired));
+        };
+        if line.trim().is_empty() {
+            return Err(LoginError::NothingPasted {
+                profile: self.profile_name(),
+            }
+            .into());
+        }
+        self.ctx.printer.verbose("read the pasted URL");
+        match parse_callback(&paste_target(&line), state) {
+            Outcome::Done(cb) => Ok(cb),
+            Outcome::Ignore(why) => Err(LoginError::NotTheRedirect {
+                profile: self.profile_name(),
+                port,
+                why,
+            }
+            .into()),
+        }
+    }
+
+    fn login_error(&self, e: OAuthError) -> anyhow::Error {
+        let profile = self.profile_name();
+        match e {
+            OAuthError::Expired => LoginError::TimedOut { profile }.into(),
+            OAuthError::AccessDenied { description } => LoginError::Denied {
+                profile,
+                description,
+            }
+            .into(),
+            e => e.into(),
+        }
+    }
+}
+
+/// Where the authorization response arrives.
+enum Receiver {
+    Loopback(Listener),
+    /// `--paste`: the browser's redirect goes to this unused loopback port.
+    Paste {
+        port: u16,
+    },
+}
+
+/// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query.
+pub fn paste_target(pasted: &str) -> String {
+    let t = pasted.trim();
+    if let Ok(u) = Url::parse(t) {
+        return match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        };
+    }
+    if t.starts_with('/') {
+        return t.to_string();
+    }
+    format!("/callback?{}", t.trim_start_matches('?'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paste_targets() {
+        assert_eq!(
+            paste_target("http://127.0.0.1:5/callback?code=c&state=s\n"),
+            "/callback?code=c&state=s"
+        );
+        assert_eq!(paste_target("/callback?code=c"), "/callback?code=c");
+        assert_eq!(paste_target("?code=c&state=s"), "/callback?code=c&state=s");
+        assert!(matches!(
+            parse_callback(
+                &paste_target("http://127.0.0.1:5/callback?code=c&state=s"),
+                "s"
+            ),
+            Outcome::Done(Callback::Code { .. })
+        ));
+        assert!(matches!(
+            parse_callback(
+                &paste_target("http://127.0.0.1:5/callback?code=c&state=x"),
+                "s"
+            ),
+            Outcome::Ignore(_)
+        ));
+    }
+}

@@ -150,68 +150,66 @@ pub fn login(
         ctx.settings.keychain_timeout,
     )?;
     let sent_at = crate::time::now();
-    let http = ctx.http();
-    if let LoginMethod::ClientCredentials(secret) = method {
-        let scope = profile.scope_string();
-        let resp = client_credentials::client_credentials(
-            http,
-            &ep.token,
-            &profile.client_id,
-            &secret,
-            scope.as_deref(),
-            profile.audience.as_deref(),
-        )?;
-        let token = save_client_credentials(ctx, profile, store.as_ref(), resp, sent_at, secret)?;
-        return Ok(LoggedIn {
-            token,
-            store: Some(store.describe()),
-            claims: None,
-            unbound: None,
-            no_refresh_token: false,
-        });
-    }
-    // A DPoP profile gets a fresh key with every login; it lives only in the new session.
-    let dpop_key = profile.is_dpop().then(DpopKey::generate);
-    let mut prover = dpop_key.as_ref().map(|key| Prover {
-        key,
-        nonce: dpop::load_nonce(&ctx.paths, &ep.token),
-    });
-    if let Some(k) = &dpop_key {
-        ctx.printer.verbose(format!("DPoP key {}", k.thumbprint()));
-    }
-    let flow = Flow {
-        ctx,
-        profile,
-        ep,
-        ui,
-        timeout,
-        client: http,
-    };
-    let dp = prover.as_mut();
-    let resp = match method {
-        LoginMethod::RefreshToken(rt) => flow.seeded(rt),
-        LoginMethod::Device => flow.device(dp),
-        LoginMethod::Browser => flow.code(false, dp),
-        LoginMethod::Paste => flow.code(true, dp),
-        LoginMethod::ClientCredentials(_) | LoginMethod::WorkloadIdentity(_) => {
-            unreachable!("answered above")
+    let store_name = store.describe();
+    let done = match method {
+        LoginMethod::ClientCredentials(secret) => {
+            let token = confidential(ctx, profile, ep, store.as_ref(), sent_at, secret)?;
+            LoggedIn {
+                token,
+                store: None,
+                claims: None,
+                unbound: None,
+                no_refresh_token: false,
+            }
+        }
+        method => {
+            let flow = Flow {
+                ctx,
+                profile,
+                ep,
+                ui,
+                timeout,
+                client: ctx.http(),
+            };
+            let (resp, dpop_key) = flow.run(method)?;
+            let unbound = (dpop_key.is_some() && resp.token_type != TokenType::DPoP)
+                .then(|| resp.token_type.clone());
+            let no_refresh_token = resp.refresh_token.is_none();
+            let token = save_login(ctx, profile, store.as_ref(), resp, sent_at, dpop_key)?;
+            LoggedIn {
+                token,
+                store: None,
+                claims: None,
+                unbound,
+                no_refresh_token,
+            }
         }
     };
-    if let Some(n) = prover.and_then(|p| p.nonce) {
-        dpop::save_nonce(&ctx.paths, &ep.token, &n);
-    }
-    let resp = resp?;
-    let unbound =
-        (dpop_key.is_some() && resp.token_type != TokenType::DPoP).then(|| resp.token_type.clone());
-    let no_refresh_token = resp.refresh_token.is_none();
-    let token = save_login(ctx, profile, store.as_ref(), resp, sent_at, dpop_key)?;
     Ok(LoggedIn {
-        token,
-        store: Some(store.describe()),
-        claims: None,
-        unbound,
-        no_refresh_token,
+        store: Some(store_name),
+        ..done
     })
+}
+
+/// `--client-credentials`: one token request, and a session that keeps the secret.
+fn confidential(
+    ctx: &Ctx,
+    profile: &Profile,
+    ep: &Endpoints,
+    store: &dyn store::TokenStore,
+    sent_at: i64,
+    secret: ClientSecret,
+) -> anyhow::Result<CachedToken> {
+    let scope = profile.scope_string();
+    let resp = client_credentials::client_credentials(
+        ctx.http(),
+        &ep.token,
+        &profile.client_id,
+        &secret,
+        scope.as_deref(),
+        profile.audience.as_deref(),
+    )?;
+    save_client_credentials(ctx, profile, store, resp, sent_at, secret)
 }
 
 /// One interactive or seeded flow's inputs.
@@ -225,6 +223,35 @@ struct Flow<'a, C> {
 }
 
 impl<C: Client> Flow<'_, C> {
+    /// Obtain the first tokens by `method` (an interactive or seeded one), with a fresh DPoP
+    /// key for a DPoP profile; the key comes back for the session.
+    fn run(&self, method: LoginMethod) -> anyhow::Result<(TokenResponse, Option<DpopKey>)> {
+        let (ctx, ep) = (self.ctx, self.ep);
+        // A DPoP profile gets a fresh key with every login; it lives only in the new session.
+        let dpop_key = self.profile.is_dpop().then(DpopKey::generate);
+        let mut prover = dpop_key.as_ref().map(|key| Prover {
+            key,
+            nonce: dpop::load_nonce(&ctx.paths, &ep.token),
+        });
+        if let Some(k) = &dpop_key {
+            ctx.printer.verbose(format!("DPoP key {}", k.thumbprint()));
+        }
+        let dp = prover.as_mut();
+        let resp = match method {
+            LoginMethod::RefreshToken(rt) => self.seeded(rt),
+            LoginMethod::Device => self.device(dp),
+            LoginMethod::Browser => self.code(false, dp),
+            LoginMethod::Paste => self.code(true, dp),
+            LoginMethod::ClientCredentials(_) | LoginMethod::WorkloadIdentity(_) => {
+                unreachable!("`login` answers them itself")
+            }
+        };
+        if let Some(n) = prover.and_then(|p| p.nonce) {
+            dpop::save_nonce(&ctx.paths, &ep.token, &n);
+        }
+        Ok((resp?, dpop_key))
+    }
+
     fn profile_name(&self) -> String {
         self.profile.name.clone()
     }

@@ -2,6 +2,7 @@
 //! a token a peer refreshed while we waited, a newer one in the store, or a refresh.
 
 use crate::config::Profile;
+use crate::oauth::grant::workload_identity::WorkloadIdentity;
 use crate::store::memory::MemoryStore;
 
 use super::files::{read_cache_key, write_cache};
@@ -17,13 +18,7 @@ pub(crate) fn serve(
 ) -> anyhow::Result<Served> {
     let p = &ctx.printer;
     let key = narrow.cache_key(&profile.name);
-    if !narrow.is_default() {
-        p.verbose(format!(
-            "narrowed token (scope {}, resource {}): cache `{key}`",
-            narrow.scope.as_deref().unwrap_or("as granted"),
-            narrow.audience.as_deref().unwrap_or("default")
-        ));
-    }
+    explain_narrow(ctx, narrow, &key);
     let before = read_cache_key(&ctx.paths, profile, &key);
     if let Some(t) = &before
         && !want.force_refresh
@@ -39,19 +34,7 @@ pub(crate) fn serve(
             source: Source::Cache,
         });
     }
-    match &before {
-        Some(t) if want.force_refresh => p.verbose(format!(
-            "--force-refresh: replacing access token {}",
-            t.access_token.fingerprint()
-        )),
-        Some(t) => p.verbose(format!(
-            "access token {} has {} left, less than --min-ttl {} s",
-            t.access_token.fingerprint(),
-            ttl_text(t, ctx.now()),
-            want.min_ttl
-        )),
-        None => p.verbose("no cached access token"),
-    }
+    explain_miss(ctx, before.as_ref(), want);
     let before_fp = before.as_ref().map(|t| t.access_token.fingerprint());
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
 
@@ -85,55 +68,102 @@ pub(crate) fn serve(
         });
     }
 
-    let token = match &profile.workload {
-        // A workload identity stores nothing: its session is made from the profile, and the
-        // (empty) memory store stands in for the store it does not have.
-        Some(wi) => refresh::refresh_locked(
-            ctx,
-            profile,
-            &MemoryStore::default(),
-            Session::workload(profile, wi),
-            false,
-            narrow,
-        )?,
-        None => {
-            let store = ctx.store_for(&profile.name)?;
-            let session = load_session(store.as_ref(), profile)?
-                .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
-            // The store's token is the login's or the last rotation's: a refresh that did not rotate
-            // leaves it behind the cache, so only one obtained strictly later than the cached token is
-            // "newer" (times are whole seconds: a login and a refresh may share one).
-            let not_older = |t: &CachedToken| {
-                before
-                    .as_ref()
-                    .is_none_or(|b| t.obtained_at > b.obtained_at)
-            };
-            if let Some(t) = session
-                .access
-                .as_ref()
-                .filter(|t| narrow.is_default() && not_older(t) && usable(t))
-            {
-                p.verbose(format!(
-                    "the {} holds a newer access token {}",
-                    store.describe(),
-                    t.access_token.fingerprint()
-                ));
-                write_cache(&ctx.paths, p, &profile.name, t);
-                return Ok(Served {
-                    token: t.clone(),
-                    source: Source::Store,
-                });
-            }
-            refresh::refresh_locked(ctx, profile, store.as_ref(), session, true, narrow)?
-        }
+    let served = match &profile.workload {
+        Some(wi) => exchanged(ctx, profile, wi, narrow)?,
+        None => stored_or_refreshed(ctx, profile, narrow, before.as_ref(), &usable)?,
     };
-    let ttl = token.ttl(ctx.now());
+    if served.source != Source::Refreshed {
+        return Ok(served);
+    }
+    let ttl = served.token.ttl(ctx.now());
     if ttl < want.min_ttl {
         p.warn(format!(
             "the provider issued an access token that lives {ttl} s, less than --min-ttl {} s",
             want.min_ttl
         ));
     }
+    Ok(served)
+}
+
+/// With the lock held, for a workload identity: it stores nothing, so its session is made
+/// from the profile, and the (empty) memory store stands in for the store it does not have.
+fn exchanged(
+    ctx: &Ctx,
+    profile: &Profile,
+    wi: &WorkloadIdentity,
+    narrow: &Narrow,
+) -> anyhow::Result<Served> {
+    let session = Session::workload(profile, wi);
+    let store = MemoryStore::default();
+    Ok(Served {
+        token: refresh::refresh_locked(ctx, profile, &store, session, false, narrow)?,
+        source: Source::Refreshed,
+    })
+}
+
+/// Which cache a narrowed request uses (`-v`).
+fn explain_narrow(ctx: &Ctx, narrow: &Narrow, key: &str) {
+    if !narrow.is_default() {
+        ctx.printer.verbose(format!(
+            "narrowed token (scope {}, resource {}): cache `{key}`",
+            narrow.scope.as_deref().unwrap_or("as granted"),
+            narrow.audience.as_deref().unwrap_or("default")
+        ));
+    }
+}
+
+/// Why the cached token will not do (`-v`).
+fn explain_miss(ctx: &Ctx, before: Option<&CachedToken>, want: Want) {
+    let p = &ctx.printer;
+    match before {
+        Some(t) if want.force_refresh => p.verbose(format!(
+            "--force-refresh: replacing access token {}",
+            t.access_token.fingerprint()
+        )),
+        Some(t) => p.verbose(format!(
+            "access token {} has {} left, less than --min-ttl {} s",
+            t.access_token.fingerprint(),
+            ttl_text(t, ctx.now()),
+            want.min_ttl
+        )),
+        None => p.verbose("no cached access token"),
+    }
+}
+
+/// With the lock held, for a stored session: a newer access token in the store if it will do
+/// (it is cached on the way), else a refresh.
+fn stored_or_refreshed(
+    ctx: &Ctx,
+    profile: &Profile,
+    narrow: &Narrow,
+    before: Option<&CachedToken>,
+    usable: &dyn Fn(&CachedToken) -> bool,
+) -> anyhow::Result<Served> {
+    let p = &ctx.printer;
+    let store = ctx.store_for(&profile.name)?;
+    let session = load_session(store.as_ref(), profile)?
+        .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
+    // The store's token is the login's or the last rotation's: a refresh that did not rotate
+    // leaves it behind the cache, so only one obtained strictly later than the cached token is
+    // "newer" (times are whole seconds: a login and a refresh may share one).
+    let not_older = |t: &CachedToken| before.is_none_or(|b| t.obtained_at > b.obtained_at);
+    if let Some(t) = session
+        .access
+        .as_ref()
+        .filter(|t| narrow.is_default() && not_older(t) && usable(t))
+    {
+        p.verbose(format!(
+            "the {} holds a newer access token {}",
+            store.describe(),
+            t.access_token.fingerprint()
+        ));
+        write_cache(&ctx.paths, p, &profile.name, t);
+        return Ok(Served {
+            token: t.clone(),
+            source: Source::Store,
+        });
+    }
+    let token = refresh::refresh_locked(ctx, profile, store.as_ref(), session, true, narrow)?;
     Ok(Served {
         token,
         source: Source::Refreshed,

@@ -116,21 +116,7 @@ fn watch(
                     return Err(e.context(format!("stopped keeping {shown} fresh")));
                 }
                 failures += 1;
-                let left = written.as_ref().and_then(time_left);
-                let wait = backoff(failures, left);
-                let state = match (&written, left) {
-                    (None, _) => format!("{shown} is not written yet"),
-                    (Some(_), Some(l)) => {
-                        format!("the token in {shown} is still valid for {} s", l.as_secs())
-                    }
-                    (Some(_), None) => format!("the token in {shown} has expired"),
-                };
-                p.info(format!(
-                    "tok print: could not get a token for profile `{name}` ({}); {state}; trying again in {:.1} s",
-                    one_line(&format!("{e:#}")),
-                    wait.as_secs_f64()
-                ));
-                if sleep_until(SystemTime::now() + wait) {
+                if wait_out(p, name, file, written.as_ref(), failures, &e) {
                     return stopped(env, file, written.as_ref());
                 }
                 continue;
@@ -145,13 +131,7 @@ fn watch(
         );
         if too_long && !warned {
             warned = true;
-            p.warn(format!(
-                "--min-ttl {} s is not shorter than the token's lifetime ({} s): rewriting {} \
-                 when a third of it is left instead",
-                args.min_ttl,
-                token.expires_at.map_or(0, |e| e - token.obtained_at),
-                shown
-            ));
+            warn_min_ttl(p, args.min_ttl, &token, file);
         }
         if m != due_at_margin && !token.fresh_for(now(), m + 1) {
             // Served under the old margin, and already due under the new one: ask again.
@@ -170,12 +150,7 @@ fn watch(
             p.info(format!(
                 "tok print: wrote {shown} (access token {}, {}; next rewrite in {} s)",
                 token.access_token.fingerprint(),
-                token
-                    .expires_at
-                    .map_or("no expiry given".into(), |e| format!(
-                        "expires {}",
-                        crate::time::rfc3339(e)
-                    )),
+                expiry(&token),
                 (wake - now()).max(0)
             ));
             written = Some(token);
@@ -186,6 +161,51 @@ fn watch(
             return stopped(env, file, written.as_ref());
         }
     }
+}
+
+/// `--min-ttl` as long as the token lives would make every token due at once.
+fn warn_min_ttl(p: &crate::output::Printer, min_ttl: i64, token: &CachedToken, file: &Path) {
+    p.warn(format!(
+        "--min-ttl {} s is not shorter than the token's lifetime ({} s): rewriting {} \
+         when a third of it is left instead",
+        min_ttl,
+        token.expires_at.map_or(0, |e| e - token.obtained_at),
+        file.display()
+    ));
+}
+
+/// `expires …` of `token`, for the watcher's log lines.
+fn expiry(token: &CachedToken) -> String {
+    token.expires_at.map_or("no expiry given".into(), |e| {
+        format!("expires {}", crate::time::rfc3339(e))
+    })
+}
+
+/// After the `failures`-th failure `e` in a row: say so, and wait before the next attempt
+/// (backing off, but trying again while the written token still lives). Returns whether a
+/// stop was requested meanwhile.
+fn wait_out(
+    p: &crate::output::Printer,
+    name: &str,
+    file: &Path,
+    written: Option<&CachedToken>,
+    failures: u32,
+    e: &anyhow::Error,
+) -> bool {
+    let shown = file.display();
+    let left = written.and_then(time_left);
+    let wait = backoff(failures, left);
+    let state = match (written, left) {
+        (None, _) => format!("{shown} is not written yet"),
+        (Some(_), Some(l)) => format!("the token in {shown} is still valid for {} s", l.as_secs()),
+        (Some(_), None) => format!("the token in {shown} has expired"),
+    };
+    p.info(format!(
+        "tok print: could not get a token for profile `{name}` ({}); {state}; trying again in {:.1} s",
+        one_line(&format!("{e:#}")),
+        wait.as_secs_f64()
+    ));
+    sleep_until(SystemTime::now() + wait)
 }
 
 /// Failures a watcher waits out: the provider or the network, a provider misbehaving, a

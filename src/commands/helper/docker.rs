@@ -5,16 +5,17 @@ use crate::cli::DockerCredentialArgs;
 use crate::helpers::docker::{Docker, docker_targets};
 use crate::helpers::{DOCKER, Outcome};
 
-use super::Env;
+use super::glue;
+use crate::commands::Env;
 
 /// docker's protocol defines the exit status: 1 after the not-found sentence on stdout.
 pub fn run(env: &Env, args: DockerCredentialArgs) -> anyhow::Result<Outcome> {
-    let mut tokens = super::start(env, &DOCKER)?;
+    let mut tokens = glue::start(env, &DOCKER)?;
     let (targets, problems) = docker_targets(&tokens.config);
     tokens.warn(problems);
     let docker = Docker {
         targets,
         version: env!("CARGO_PKG_VERSION"),
     };
-    super::serve(&mut tokens, &docker, &args.action, std::io::stdin().lock())
+    glue::serve(&mut tokens, &docker, &args.action, std::io::stdin().lock())
 }

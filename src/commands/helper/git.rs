@@ -13,7 +13,8 @@ use crate::helpers::{self, GIT, Helper, Outcome, Token, TokenError, Tokens};
 use crate::settings::Settings;
 use crate::time::now;
 
-use super::Env;
+use super::glue;
+use crate::commands::Env;
 
 pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<Outcome> {
     let p = &env.ctx.printer;
@@ -25,14 +26,14 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<Outcome> {
         let mut stdout = std::io::stdout().lock();
         let stdin = std::io::stdin().lock();
         return helpers::serve(&git, &args.action, stdin, &mut stdout, &mut NoTokens, now())
-            .map_err(|e| super::into_anyhow(e, None));
+            .map_err(|e| glue::into_anyhow(e, None));
     }
-    let mut tokens = super::start(env, &GIT)?;
+    let mut tokens = glue::start(env, &GIT)?;
     let (targets, problems) = git_targets(&tokens.config);
     tokens.warn(problems);
     let git = Git { targets };
     let mut input = Recorder::new(std::io::stdin().lock());
-    let outcome = super::serve(&mut tokens, &git, &args.action, &mut input)?;
+    let outcome = glue::serve(&mut tokens, &git, &args.action, &mut input)?;
     let Outcome::LoginRequired { profile, err } = outcome else {
         return Ok(outcome);
     };
@@ -46,7 +47,7 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<Outcome> {
     login(env, &profile)?;
     // The same request again, now that a session exists.
     let request = std::io::Cursor::new(input.seen);
-    match super::serve(&mut tokens, &git, &args.action, request)? {
+    match glue::serve(&mut tokens, &git, &args.action, request)? {
         Outcome::LoginRequired { err, .. } => Err(tokens.failure(err.into())),
         outcome => Ok(outcome),
     }

@@ -5,10 +5,11 @@ use crate::error::{Code, Hinted};
 use crate::helpers::kubectl::{self, Kubectl};
 use crate::helpers::{KUBECTL, Outcome};
 
-use super::Env;
+use super::glue;
+use crate::commands::Env;
 
 pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<Outcome> {
-    let mut tokens = super::start(env, &KUBECTL)?;
+    let mut tokens = glue::start(env, &KUBECTL)?;
     let profile = tokens.select(args.profile.profile.as_deref())?;
     let api_version = kubectl::api_version(env.ctx.settings.kubernetes_exec_info.as_deref())
         .map_err(|m| {
@@ -26,5 +27,5 @@ pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<Outcome> {
         api_version,
     };
     // kubectl names no action and sends nothing on stdin.
-    super::serve(&mut tokens, &kubectl, "get", std::io::empty())
+    glue::serve(&mut tokens, &kubectl, "get", std::io::empty())
 }

@@ -5,7 +5,8 @@ use crate::cli::TerraformCredentialArgs;
 use crate::helpers::terraform::{Action, Error, Terraform, terraform_targets};
 use crate::helpers::{Outcome, TERRAFORM};
 
-use super::Env;
+use super::glue;
+use crate::commands::Env;
 
 pub fn run(env: &Env, args: TerraformCredentialArgs) -> anyhow::Result<Outcome> {
     // Checked before the config is read: a wrong command line says so whatever the config.
@@ -13,11 +14,11 @@ pub fn run(env: &Env, args: TerraformCredentialArgs) -> anyhow::Result<Outcome> 
     let host = args
         .host
         .ok_or_else(|| Error::NoHost(args.action.clone()))?;
-    let mut tokens = super::start(env, &TERRAFORM)?;
+    let mut tokens = glue::start(env, &TERRAFORM)?;
     let (targets, problems) = terraform_targets(&tokens.config);
     tokens.warn(problems);
     let terraform = Terraform { targets, host };
-    super::serve(
+    glue::serve(
         &mut tokens,
         &terraform,
         &args.action,

@@ -17,7 +17,7 @@ use crate::session::{self, CachedToken, Narrow, Want};
 use crate::signals::stop;
 use crate::time::now;
 
-use super::render;
+use super::render::render;
 use crate::commands::Env;
 
 /// The longest pause between two attempts while the provider is unavailable.

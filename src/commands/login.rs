@@ -428,7 +428,8 @@ pub fn choose_flow(wanted: Flow, ep: &Endpoints, no_browser: bool) -> Flow {
 struct TerminalUi<'a> {
     p: &'a Printer,
     no_browser: bool,
-    spinner: RefCell<Option<indicatif::ProgressBar>>,
+    /// `None` until a wait starts; then the spinner, if stderr is a terminal.
+    spinner: RefCell<Option<Option<indicatif::ProgressBar>>>,
 }
 
 impl<'a> TerminalUi<'a> {
@@ -506,13 +507,15 @@ impl LoginUi for TerminalUi<'_> {
         };
         let mut spinner = self.spinner.borrow_mut();
         match spinner.as_ref() {
-            Some(pb) => pb.set_message(msg),
-            None => *spinner = spinner_for(self.p, msg),
+            // Without a terminal the wait was announced once, when it started.
+            Some(None) => {}
+            Some(Some(pb)) => pb.set_message(msg),
+            None => *spinner = Some(spinner_for(self.p, msg)),
         }
     }
 
     fn done_waiting(&self) {
-        if let Some(pb) = self.spinner.borrow_mut().take() {
+        if let Some(Some(pb)) = self.spinner.borrow_mut().take() {
             pb.finish_and_clear();
         }
     }

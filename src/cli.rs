@@ -41,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Config file [default: $XDG_CONFIG_HOME/tok/config.toml]
-    #[arg(long, global = true, env = crate::config::ENV_CONFIG, value_name = "PATH")]
+    #[arg(long, global = true, env = crate::settings::ENV_CONFIG, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
     /// Where sessions are kept [default: the store chosen at login, else auto]
@@ -51,7 +51,7 @@ pub struct GlobalArgs {
     #[arg(
         long,
         global = true,
-        env = crate::config::ENV_STORE,
+        env = crate::settings::ENV_STORE,
         value_enum,
         value_name = "STORE"
     )]
@@ -66,7 +66,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}
-    #[arg(long, global = true, env = crate::config::ENV_JSON_ERRORS, value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    #[arg(long, global = true, env = crate::settings::ENV_JSON_ERRORS, value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     pub json_errors: bool,
 }
 
@@ -216,7 +216,7 @@ pub struct LoginArgs {
 
     /// Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)
     #[arg(long, value_enum, value_name = "NAME")]
-    pub preset: Option<crate::presets::Preset>,
+    pub preset: Option<crate::config::Preset>,
 
     /// Directory tenant for --preset entra (a tenant ID or domain)
     #[arg(long, value_name = "TENANT", requires = "preset")]

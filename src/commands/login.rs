@@ -41,7 +41,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     };
     if !update.is_empty() {
         if let Some(i) = &update.issuer {
-            config::check_url(i).map_err(|m| config::ConfigError::Invalid {
+            crate::url_policy::check_url(i).map_err(|m| config::ConfigError::Invalid {
                 profile: name.clone(),
                 key: "issuer",
                 message: m,
@@ -86,7 +86,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         .client_credentials
         .then(|| {
             read_secret(
-                Some(config::ENV_CLIENT_SECRET),
+                Some(crate::settings::ENV_CLIENT_SECRET),
                 env.ctx.settings.client_secret.as_ref(),
                 "client secret",
             )

@@ -213,7 +213,7 @@ fn cleartext_remote(server: &str) -> bool {
     let s = server.trim();
     s.get(..7)
         .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
-        && !url::Url::parse(s).is_ok_and(|u| crate::config::is_loopback(&u))
+        && !url::Url::parse(s).is_ok_and(|u| crate::url_policy::is_loopback(&u))
 }
 
 #[cfg(test)]

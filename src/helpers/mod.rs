@@ -18,9 +18,8 @@ use url::Url;
 pub use docker::DockerTarget;
 
 use crate::audit::Consumer;
-use crate::config::{self, Config, ProfileConfig};
+use crate::config::{Config, Preset, ProfileConfig};
 use crate::error::{Code, classify};
-use crate::presets::Preset;
 use crate::secret::AccessToken;
 
 /// One helper protocol: everything outside its own file that names it reads this row.
@@ -240,7 +239,7 @@ impl HostPattern {
         let url = Url::parse(&text).map_err(|e| format!("`{s}` is not a host or URL ({e})"))?;
         match url.scheme() {
             "https" => {}
-            "http" if config::is_loopback(&url) => {}
+            "http" if crate::url_policy::is_loopback(&url) => {}
             "http" => {
                 return Err(format!(
                     "`{s}`: plain http is allowed only for 127.0.0.1, localhost and [::1]; use https://"
@@ -333,7 +332,7 @@ impl Location {
     pub fn is_cleartext_remote(&self) -> bool {
         self.scheme == "http"
             && !Url::parse(&format!("http://{}/", bracket(&self.host)))
-                .is_ok_and(|u| config::is_loopback(&u))
+                .is_ok_and(|u| crate::url_policy::is_loopback(&u))
     }
 }
 
@@ -445,7 +444,7 @@ mod tests {
     fn usernames_come_from_the_profile_then_the_preset() {
         let c = |text: &str| Config {
             path: "/x".into(),
-            file: config::parse(text, std::path::Path::new("/x")).unwrap(),
+            file: crate::config::parse(text, std::path::Path::new("/x")).unwrap(),
             text: String::new(),
         };
         let cfg = c(
@@ -530,7 +529,7 @@ mod tests {
     fn a_profile_key_is_read_through_its_row() {
         let cfg = Config {
             path: "/x".into(),
-            file: config::parse(
+            file: crate::config::parse(
                 "[profiles.a]\nhosts = [\"h1\", \"h2\"]\nregistries = [\"r\"]\n[profiles.b]\nhosts = [\"h3\"]\n",
                 std::path::Path::new("/x"),
             )

@@ -140,7 +140,7 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
                 // A remote document must not send tok to this machine (plain http is allowed
                 // for loopback, and loopback is never proxied): only a loopback issuer may
                 // name loopback endpoints. The profile's own overrides are the user's choice.
-                if is_loopback(&url) && !is_loopback(&issuer) {
+                if is_loopback(&url) && !is_loopback(issuer) {
                     return Err(OAuthError::Discovery(format!(
                         "discovery document of {}: {name} points at this machine ({}), which only a loopback issuer may",
                         issuer,

@@ -6,11 +6,12 @@
 
 use std::process::ExitCode;
 
+use crate::audit::{Consumer, Requester};
 use crate::cli::HelperCommand;
 use crate::config::{Config, Profile};
 use crate::error::{Code, Hinted};
 use crate::helpers::{Protocol, Token, Tokens};
-use crate::session::{self, Want};
+use crate::session::{self, Narrow, Want};
 
 use super::Env;
 
@@ -38,18 +39,23 @@ fn terraform(env: &Env, args: crate::cli::TerraformCredentialArgs) -> anyhow::Re
     terraform::main(action, &host, stdin, &mut stdout, &targets, &mut tokens)
 }
 
-/// The set-up of every helper: name the consumer in the audit log, load the config, and return
-/// the session as the protocol's token source.
+/// The set-up of every helper: load the config, and return the session as the protocol's
+/// token source (naming the protocol in the audit log's requests).
 pub fn start<'a>(env: &'a Env, protocol: &Protocol) -> anyhow::Result<SessionTokens<'a>> {
-    env.ctx.set_requester(protocol.consumer, None);
     let config = env.config()?;
-    Ok(SessionTokens { env, config })
+    Ok(SessionTokens {
+        env,
+        config,
+        consumer: protocol.consumer.clone(),
+    })
 }
 
 /// The session, as helpers see it.
 pub struct SessionTokens<'a> {
     pub env: &'a Env,
     pub config: Config,
+    /// The protocol's name in the audit log.
+    consumer: Consumer,
 }
 
 impl SessionTokens<'_> {
@@ -73,12 +79,19 @@ impl SessionTokens<'_> {
 impl Tokens for SessionTokens<'_> {
     fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
         let profile = self.config.profile(profile)?;
-        if !host.is_empty() {
-            self.env.ctx.set_requester_host(host);
-        }
+        let who = Requester {
+            consumer: self.consumer.clone(),
+            host: (!host.is_empty()).then(|| host.to_string()),
+        };
         refuse_dpop(&profile, profile.is_dpop())?;
         // The default --min-ttl is the leeway the helpers subtract from the expiry they report.
-        let served = session::access_token(&self.env.ctx, &profile, Want::default())?;
+        let served = super::request::token(
+            &self.env.ctx,
+            &profile,
+            Want::default(),
+            &Narrow::default(),
+            &who,
+        )?;
         refuse_dpop(&profile, served.token.is_dpop())?;
         Ok(Token {
             access_token: served.token.access_token,

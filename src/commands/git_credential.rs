@@ -21,7 +21,6 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
         git::Action::try_from(args.action.as_str()),
         Ok(git::Action::Get | git::Action::Erase)
     ) {
-        env.ctx.set_requester(GIT.consumer, None);
         git::main(&args.action, stdin, &mut stdout, &[], &mut NoTokens, now())?;
         return Ok(());
     }

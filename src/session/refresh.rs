@@ -163,7 +163,7 @@ fn record_exchange(
     let last = state.last_refresh.as_ref().expect("just set");
     ctx.audit(audit::Event::exchange(
         &profile.name,
-        last,
+        &last.into(),
         wi.method.as_str(),
     ));
 }
@@ -377,7 +377,7 @@ fn record(
     state.last_refresh = Some(last);
     write_state(&ctx.paths, &profile.name, &state);
     let last = state.last_refresh.as_ref().expect("just set");
-    ctx.audit(audit::Event::refresh(&profile.name, last));
+    ctx.audit(audit::Event::refresh(&profile.name, &last.into()));
     before
 }
 

@@ -128,6 +128,7 @@ known_errors! {
     Git(crate::helpers::git::Error),
     Workload(crate::oauth::grant::workload_identity::WorkloadError),
     Terraform(crate::helpers::terraform::Error),
+    Token(crate::helpers::TokenError),
     Hinted(Hinted),
 }
 
@@ -174,6 +175,8 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
                 ),
             }
         }
+        // The token source sorted the failure for the helper; its class is the failure's own.
+        Known::Token(e) => classify(e.cause()),
         Known::Hinted(h) => (h.code, h.hint.clone()),
     }
 }

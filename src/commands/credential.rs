@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use crate::audit::{Consumer, Requester};
 use crate::cli::HelperCommand;
 use crate::config::{Config, Profile};
-use crate::error::{Code, Hinted};
-use crate::helpers::{Protocol, Token, Tokens};
+use crate::error::{Code, Hinted, classify};
+use crate::helpers::{Protocol, Token, TokenError, Tokens};
 use crate::session::{self, Narrow, Want};
 
 use super::Env;
@@ -77,7 +77,22 @@ impl SessionTokens<'_> {
 }
 
 impl Tokens for SessionTokens<'_> {
-    fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
+    fn get(&mut self, profile: &str, host: &str) -> Result<Token, TokenError> {
+        self.token(profile, host).map_err(|e| match classify(&e).0 {
+            Code::LoginRequired => TokenError::LoginRequired(e),
+            _ => TokenError::Other(e),
+        })
+    }
+
+    fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> anyhow::Result<bool> {
+        let profile = self.config.profile(profile)?;
+        session::reject_access_token(&self.env.ctx, &profile, fingerprint)
+    }
+}
+
+impl SessionTokens<'_> {
+    /// [`Tokens::get`], its failure not yet sorted by what the protocol does about it.
+    fn token(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
         let profile = self.config.profile(profile)?;
         let who = Requester {
             consumer: self.consumer.clone(),
@@ -97,11 +112,6 @@ impl Tokens for SessionTokens<'_> {
             access_token: served.token.access_token,
             expires_at: served.token.expires_at,
         })
-    }
-
-    fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> anyhow::Result<bool> {
-        let profile = self.config.profile(profile)?;
-        session::reject_access_token(&self.env.ctx, &profile, fingerprint)
     }
 }
 

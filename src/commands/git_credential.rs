@@ -82,7 +82,11 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<()> {
 struct NoTokens;
 
 impl crate::helpers::Tokens for NoTokens {
-    fn get(&mut self, _: &str, _: &str) -> anyhow::Result<crate::helpers::Token> {
+    fn get(
+        &mut self,
+        _: &str,
+        _: &str,
+    ) -> Result<crate::helpers::Token, crate::helpers::TokenError> {
         unreachable!("git::main asks for tokens only on get")
     }
     fn reject(&mut self, _: &str, _: Option<&str>) -> anyhow::Result<bool> {

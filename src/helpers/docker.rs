@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 
 use serde::Serialize;
 
-use super::{DOCKER, Tokens, login_required};
+use super::{DOCKER, Tokens};
 use crate::config::Config;
 
 /// The sentence docker's clients recognise as "no credentials here, go on anonymously".
@@ -170,8 +170,9 @@ pub fn main(
                         Outcome::ok()
                     }
                     Err(e) => {
-                        let hint =
-                            login_required(&e).then(|| format!("run `tok login -p {}`", t.profile));
+                        let hint = e
+                            .is_login_required()
+                            .then(|| format!("run `tok login -p {}`", t.profile));
                         writeln!(out, "tok: {e:#}")?;
                         Outcome::fail(hint)
                     }
@@ -241,12 +242,14 @@ mod tests {
     }
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str, _host: &str) -> anyhow::Result<Token> {
+        fn get(&mut self, profile: &str, _host: &str) -> Result<Token, crate::helpers::TokenError> {
             if self.logged_out {
-                return Err(crate::session::SessionError::NotLoggedIn {
-                    profile: profile.into(),
-                }
-                .into());
+                return Err(crate::helpers::TokenError::LoginRequired(
+                    crate::session::SessionError::NotLoggedIn {
+                        profile: profile.into(),
+                    }
+                    .into(),
+                ));
             }
             Ok(Token {
                 access_token: AccessToken::new("s3cr\"et"),

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, Write};
 
-use super::{GIT, HostPattern, Location, Tokens, login_required, reported_expiry};
+use super::{GIT, HostPattern, Location, Tokens, reported_expiry};
 use crate::config::Config;
 use crate::secret::fingerprint;
 
@@ -329,14 +329,14 @@ pub fn get(
     };
     let token = match tokens.get(&target.profile, &loc.host) {
         Ok(t) => t,
-        Err(err) if login_required(&err) => {
+        Err(err) if err.is_login_required() => {
             return Ok(Outcome::LoginRequired {
                 profile: target.profile.clone(),
-                err,
+                err: err.into(),
                 request: Box::new(req.clone()),
             });
         }
-        Err(err) => return Err(err),
+        Err(err) => return Err(err.into()),
     };
     let bearer = req.has_capability("authtype")
         && target.bearer.unwrap_or_else(|| req.server_offers_bearer());
@@ -402,12 +402,14 @@ mod tests {
     }
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str, _host: &str) -> anyhow::Result<Token> {
+        fn get(&mut self, profile: &str, _host: &str) -> Result<Token, crate::helpers::TokenError> {
             if !self.logged_in {
-                return Err(crate::session::SessionError::NotLoggedIn {
-                    profile: profile.into(),
-                }
-                .into());
+                return Err(crate::helpers::TokenError::LoginRequired(
+                    crate::session::SessionError::NotLoggedIn {
+                        profile: profile.into(),
+                    }
+                    .into(),
+                ));
             }
             Ok(Token {
                 access_token: AccessToken::new("tok-en"),

@@ -110,7 +110,11 @@ mod tests {
     struct Fake(Vec<String>);
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<crate::helpers::Token> {
+        fn get(
+            &mut self,
+            profile: &str,
+            host: &str,
+        ) -> Result<crate::helpers::Token, crate::helpers::TokenError> {
             self.0.push(format!("{profile}@{host}"));
             Ok(crate::helpers::Token {
                 access_token: crate::secret::AccessToken::new("t0k"),

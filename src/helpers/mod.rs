@@ -19,7 +19,6 @@ pub use docker::DockerTarget;
 
 use crate::audit::Consumer;
 use crate::config::{Config, Preset, ProfileConfig};
-use crate::error::{Code, classify};
 use crate::secret::AccessToken;
 
 /// One helper protocol: everything outside its own file that names it reads this row.
@@ -171,15 +170,37 @@ pub struct Token {
 pub trait Tokens {
     /// A fresh access token for `profile`, to be sent to `host` (named in the audit log; empty
     /// when the client names no host, as kubectl).
-    fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token>;
+    fn get(&mut self, profile: &str, host: &str) -> Result<Token, TokenError>;
     /// The client rejected the token with this fingerprint (or, with `None`, whatever was
     /// served): forget it, keep the refresh token. Returns whether a token was forgotten.
     fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> anyhow::Result<bool>;
 }
 
-/// Whether `err` means "log in first" (no session, or the refresh token was rejected).
-pub fn login_required(err: &anyhow::Error) -> bool {
-    classify(err).0 == Code::LoginRequired
+/// Why a token source gave no token, in the terms a helper protocol acts on (as
+/// cargo-credential's `Error::NotFound`): the token source decides, so a helper never needs
+/// the command line's exit-code mapping. The failure inside is printed whole and keeps its
+/// exit code and hint.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// "Log in first": no session, or its refresh token was rejected.
+    #[error("{0:#}")]
+    LoginRequired(anyhow::Error),
+    /// Anything else: the network, the store, the configuration.
+    #[error("{0:#}")]
+    Other(anyhow::Error),
+}
+
+impl TokenError {
+    pub fn is_login_required(&self) -> bool {
+        matches!(self, TokenError::LoginRequired(_))
+    }
+
+    /// The failure inside.
+    pub fn cause(&self) -> &anyhow::Error {
+        match self {
+            TokenError::LoginRequired(e) | TokenError::Other(e) => e,
+        }
+    }
 }
 
 /// Seconds subtracted from a token's expiry before it is reported to a client that caches it

@@ -226,7 +226,7 @@ mod tests {
     }
 
     impl Tokens for Fake {
-        fn get(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
+        fn get(&mut self, profile: &str, host: &str) -> Result<Token, crate::helpers::TokenError> {
             self.asked.push((profile.into(), host.into()));
             Ok(Token {
                 access_token: AccessToken::new("at-\"tf\""),

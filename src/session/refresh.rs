@@ -358,7 +358,7 @@ fn record_failure(ctx: &Ctx, profile: &Profile, sent: &Sent, e: &OAuthError) -> 
 fn oauth_code(e: &OAuthError) -> String {
     match e {
         OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
-        OAuthError::Protocol { error, .. } => error.clone(),
+        OAuthError::Protocol { error, .. } => error.as_str().to_string(),
         OAuthError::Unavailable { .. } => "unavailable".into(),
         OAuthError::Interrupted { .. } => INTERRUPTED.into(),
         OAuthError::BadResponse { .. } => "bad_response".into(),

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::oauth::OAuthError;
 use crate::oauth::http::{ClientAuth, Http, endpoint_name};
-use crate::oauth::token::{self, TokenResponse};
+use crate::oauth::token::{self, ErrorCode, TokenResponse};
 use crate::secret::{CiRequestToken, IdentityToken};
 use crate::settings::NamedVars;
 
@@ -411,17 +411,17 @@ pub fn refusal(e: OAuthError, method: Method, claims: &Claims) -> anyhow::Error 
             description,
             ..
         } if matches!(
-            error.as_str(),
-            "invalid_target"
-                | "unauthorized_client"
-                | "invalid_client"
-                | "invalid_request"
-                | "unsupported_grant_type"
-                | "invalid_scope"
-                | "access_denied"
+            error,
+            ErrorCode::InvalidTarget
+                | ErrorCode::UnauthorizedClient
+                | ErrorCode::InvalidClient
+                | ErrorCode::InvalidRequest
+                | ErrorCode::UnsupportedGrantType
+                | ErrorCode::InvalidScope
+                | ErrorCode::AccessDenied
         ) =>
         {
-            refused(endpoint, error, description)
+            refused(endpoint, error.as_str().to_string(), description)
         }
         OAuthError::AccessDenied { description } => refused(
             "the token endpoint".into(),

@@ -32,7 +32,7 @@ mod url_policy;
 pub use app::main;
 
 // The end-to-end tests' rig and the docs test.
-pub use cli::{Cli, EXIT_CODES};
+pub use cli::{Cli, EXIT_CODES, command};
 pub use commands::completions::script as completion_script;
 pub use config::Preset;
 pub use error::Code;

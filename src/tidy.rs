@@ -58,7 +58,7 @@ const NOT_YET_TYPED: &[&str] = &[
 ];
 
 /// Files over 600 lines still to split (the list only shrinks).
-const NOT_YET_SPLIT: &[&str] = &["cli.rs", "commands/login.rs", "session/refresh.rs"];
+const NOT_YET_SPLIT: &[&str] = &["commands/login.rs", "session/refresh.rs"];
 
 /// A file of `src/`, read.
 struct File {

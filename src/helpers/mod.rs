@@ -26,6 +26,10 @@ use crate::secret::AccessToken;
 pub struct Protocol {
     /// The tok subcommand that speaks it (`tok git-credential`).
     pub subcommand: &'static str,
+    /// The tool as the help names it (`Terraform`); in lower case, its `tok setup` subcommand.
+    pub tool: &'static str,
+    /// The subcommand's one-line summary in `tok --help`.
+    pub summary: &'static str,
     /// The program name the client runs, which stands for `tok SUBCOMMAND` (argv[0] dispatch).
     pub argv0: Option<&'static str>,
     /// The profile key listing what a profile serves (hosts, registries), and its value.
@@ -53,6 +57,8 @@ pub struct ConfigKey<T: ?Sized + 'static = [String]> {
 /// git's credential helper (git-credential(1)).
 pub static GIT: Protocol = Protocol {
     subcommand: "git-credential",
+    tool: "git",
+    summary: "git credential helper: answer git with a fresh access token (see `tok setup git`).",
     argv0: Some("git-credential-tok"),
     config_key: Some(ConfigKey {
         name: "hosts",
@@ -70,6 +76,8 @@ pub static GIT: Protocol = Protocol {
 /// docker's credential helpers (docker, skopeo, podman, buildah).
 pub static DOCKER: Protocol = Protocol {
     subcommand: "docker-credential",
+    tool: "docker",
+    summary: "docker credential helper: answer docker, skopeo or podman with a fresh access token.",
     argv0: Some("docker-credential-tok"),
     config_key: Some(ConfigKey {
         name: "registries",
@@ -88,6 +96,8 @@ pub static DOCKER: Protocol = Protocol {
 /// kubectl's exec credential plugins (client.authentication.k8s.io).
 pub static KUBECTL: Protocol = Protocol {
     subcommand: "kubectl-credential",
+    tool: "kubectl",
+    summary: "kubectl exec plugin: print an ExecCredential with a fresh access token.",
     argv0: None,
     config_key: None,
     username_key: None,
@@ -99,6 +109,8 @@ pub static KUBECTL: Protocol = Protocol {
 /// Terraform's (and OpenTofu's) credentials helpers, for module registries and remote backends.
 pub static TERRAFORM: Protocol = Protocol {
     subcommand: "terraform-credential",
+    tool: "Terraform",
+    summary: "Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.",
     argv0: Some("terraform-credentials-tok"),
     config_key: Some(ConfigKey {
         name: "terraform_hosts",

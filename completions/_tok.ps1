@@ -38,13 +38,13 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show profiles and their sessions (never a token).')
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'See and manage profiles without editing the config file by hand.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script on stdout.')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Refresh and request statistics from the audit log (never a token).')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a fresh access token in its environment (never in its arguments).')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: answer git with a fresh access token (see `tok setup git`).')
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'docker credential helper: answer docker, skopeo or podman with a fresh access token.')
             [CompletionResult]::new('kubectl-credential', 'kubectl-credential', [CompletionResultType]::ParameterValue, 'kubectl exec plugin: print an ExecCredential with a fresh access token.')
             [CompletionResult]::new('terraform-credential', 'terraform-credential', [CompletionResultType]::ParameterValue, 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.')
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Configure git, docker or kubectl to get their credentials from tok.')
-            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Refresh and request statistics from the audit log (never a token).')
-            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a fresh access token in its environment (never in its arguments).')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Configure git, docker, kubectl or Terraform to get their credentials from tok.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -241,6 +241,45 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tok;stats' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this profile [default: all profiles]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only this profile [default: all profiles]')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events newer than this (e.g. 1h, 7d)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `text`, `json` (as --json) or `prometheus` (text exposition format, for node_exporter''s textfile collector)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tok;exec' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh unless the token has at least this many seconds left')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A down-scoped token: refresh with this scope (repeat for several); cached apart')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'A token for this resource (RFC 8707 `resource`); cached apart from the default token')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tok;git-credential' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
@@ -311,10 +350,10 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).')
-            [CompletionResult]::new('docker', 'docker', [CompletionResultType]::ParameterValue, 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.')
+            [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Serve a git host from a profile, through git''s global config.')
+            [CompletionResult]::new('docker', 'docker', [CompletionResultType]::ParameterValue, 'Serve a registry from a profile, through docker''s `credHelpers`.')
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
-            [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend): add it to the profile''s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform''s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.')
+            [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -389,10 +428,10 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             break
         }
         'tok;setup;help' {
-            [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).')
-            [CompletionResult]::new('docker', 'docker', [CompletionResultType]::ParameterValue, 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.')
+            [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Serve a git host from a profile, through git''s global config.')
+            [CompletionResult]::new('docker', 'docker', [CompletionResultType]::ParameterValue, 'Serve a registry from a profile, through docker''s `credHelpers`.')
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
-            [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend): add it to the profile''s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform''s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.')
+            [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -411,45 +450,6 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
         'tok;setup;help;help' {
             break
         }
-        'tok;stats' {
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this profile [default: all profiles]')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Only this profile [default: all profiles]')
-            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events newer than this (e.g. 1h, 7d)')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: `text`, `json` (as --json) or `prometheus` (text exposition format, for node_exporter''s textfile collector)')
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output on stdout')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
-            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'tok;exec' {
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
-            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]')
-            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh unless the token has at least this many seconds left')
-            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A down-scoped token: refresh with this scope (repeat for several); cached apart')
-            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'A token for this resource (RFC 8707 `resource`); cached apart from the default token')
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
-            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
         'tok;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and store the session in the keychain.')
             [CompletionResult]::new('print', 'print', [CompletionResultType]::ParameterValue, 'Print a valid access token on stdout, refreshing it if needed.')
@@ -457,13 +457,13 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show profiles and their sessions (never a token).')
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'See and manage profiles without editing the config file by hand.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script on stdout.')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Refresh and request statistics from the audit log (never a token).')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a fresh access token in its environment (never in its arguments).')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: answer git with a fresh access token (see `tok setup git`).')
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'docker credential helper: answer docker, skopeo or podman with a fresh access token.')
             [CompletionResult]::new('kubectl-credential', 'kubectl-credential', [CompletionResultType]::ParameterValue, 'kubectl exec plugin: print an ExecCredential with a fresh access token.')
             [CompletionResult]::new('terraform-credential', 'terraform-credential', [CompletionResultType]::ParameterValue, 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.')
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Configure git, docker or kubectl to get their credentials from tok.')
-            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Refresh and request statistics from the audit log (never a token).')
-            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a fresh access token in its environment (never in its arguments).')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Configure git, docker, kubectl or Terraform to get their credentials from tok.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -497,6 +497,12 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
         'tok;help;completions' {
             break
         }
+        'tok;help;stats' {
+            break
+        }
+        'tok;help;exec' {
+            break
+        }
         'tok;help;git-credential' {
             break
         }
@@ -510,10 +516,10 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             break
         }
         'tok;help;setup' {
-            [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).')
-            [CompletionResult]::new('docker', 'docker', [CompletionResultType]::ParameterValue, 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.')
+            [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Serve a git host from a profile, through git''s global config.')
+            [CompletionResult]::new('docker', 'docker', [CompletionResultType]::ParameterValue, 'Serve a registry from a profile, through docker''s `credHelpers`.')
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
-            [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend): add it to the profile''s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform''s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.')
+            [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             break
         }
         'tok;help;setup;git' {
@@ -526,12 +532,6 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             break
         }
         'tok;help;setup;terraform' {
-            break
-        }
-        'tok;help;stats' {
-            break
-        }
-        'tok;help;exec' {
             break
         }
         'tok;help;help' {

@@ -182,7 +182,7 @@ _tok() {
 
     case "${cmd}" in
         tok)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -316,7 +316,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help)
-            opts="login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help"
+            opts="login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -35,13 +35,13 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand status 'Show profiles and their sessions (never a token).'
             cand profile 'See and manage profiles without editing the config file by hand.'
             cand completions 'Print a shell completion script on stdout.'
+            cand stats 'Refresh and request statistics from the audit log (never a token).'
+            cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
             cand terraform-credential 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.'
-            cand setup 'Configure git, docker or kubectl to get their credentials from tok.'
-            cand stats 'Refresh and request statistics from the audit log (never a token).'
-            cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
+            cand setup 'Configure git, docker, kubectl or Terraform to get their credentials from tok.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;login'= {
@@ -223,6 +223,43 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;stats'= {
+            cand -p 'Only this profile [default: all profiles]'
+            cand --profile 'Only this profile [default: all profiles]'
+            cand --since 'Only events newer than this (e.g. 1h, 7d)'
+            cand --format 'Output format: `text`, `json` (as --json) or `prometheus` (text exposition format, for node_exporter''s textfile collector)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand --json 'Machine-readable output on stdout'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;exec'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --env 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]'
+            cand --min-ttl 'Refresh unless the token has at least this many seconds left'
+            cand --scope 'A down-scoped token: refresh with this scope (repeat for several); cached apart'
+            cand --audience 'A token for this resource (RFC 8707 `resource`); cached apart from the default token'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;git-credential'= {
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
@@ -289,10 +326,10 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand git 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).'
-            cand docker 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+            cand git 'Serve a git host from a profile, through git''s global config.'
+            cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
-            cand terraform 'Serve a Terraform host (module registry, remote backend): add it to the profile''s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform''s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.'
+            cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;git'= {
@@ -362,10 +399,10 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --version 'Print version'
         }
         &'tok;setup;help'= {
-            cand git 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).'
-            cand docker 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+            cand git 'Serve a git host from a profile, through git''s global config.'
+            cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
-            cand terraform 'Serve a Terraform host (module registry, remote backend): add it to the profile''s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform''s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.'
+            cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;help;git'= {
@@ -378,43 +415,6 @@ set edit:completion:arg-completer[tok] = {|@words|
         }
         &'tok;setup;help;help'= {
         }
-        &'tok;stats'= {
-            cand -p 'Only this profile [default: all profiles]'
-            cand --profile 'Only this profile [default: all profiles]'
-            cand --since 'Only events newer than this (e.g. 1h, 7d)'
-            cand --format 'Output format: `text`, `json` (as --json) or `prometheus` (text exposition format, for node_exporter''s textfile collector)'
-            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
-            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
-            cand --json 'Machine-readable output on stdout'
-            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
-            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
-            cand -q 'Print nothing on stderr but errors'
-            cand --quiet 'Print nothing on stderr but errors'
-            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'tok;exec'= {
-            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
-            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
-            cand --env 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]'
-            cand --min-ttl 'Refresh unless the token has at least this many seconds left'
-            cand --scope 'A down-scoped token: refresh with this scope (repeat for several); cached apart'
-            cand --audience 'A token for this resource (RFC 8707 `resource`); cached apart from the default token'
-            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
-            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
-            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
-            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
-            cand -q 'Print nothing on stderr but errors'
-            cand --quiet 'Print nothing on stderr but errors'
-            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'tok;help'= {
             cand login 'Log in and store the session in the keychain.'
             cand print 'Print a valid access token on stdout, refreshing it if needed.'
@@ -422,13 +422,13 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand status 'Show profiles and their sessions (never a token).'
             cand profile 'See and manage profiles without editing the config file by hand.'
             cand completions 'Print a shell completion script on stdout.'
+            cand stats 'Refresh and request statistics from the audit log (never a token).'
+            cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
             cand terraform-credential 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.'
-            cand setup 'Configure git, docker or kubectl to get their credentials from tok.'
-            cand stats 'Refresh and request statistics from the audit log (never a token).'
-            cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
+            cand setup 'Configure git, docker, kubectl or Terraform to get their credentials from tok.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;help;login'= {
@@ -452,6 +452,10 @@ set edit:completion:arg-completer[tok] = {|@words|
         }
         &'tok;help;completions'= {
         }
+        &'tok;help;stats'= {
+        }
+        &'tok;help;exec'= {
+        }
         &'tok;help;git-credential'= {
         }
         &'tok;help;docker-credential'= {
@@ -461,10 +465,10 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;help;terraform-credential'= {
         }
         &'tok;help;setup'= {
-            cand git 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git''s global config (after an empty `helper =` so that other helpers do not answer first).'
-            cand docker 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+            cand git 'Serve a git host from a profile, through git''s global config.'
+            cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
-            cand terraform 'Serve a Terraform host (module registry, remote backend): add it to the profile''s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform''s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.'
+            cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
         }
         &'tok;help;setup;git'= {
         }
@@ -473,10 +477,6 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;help;setup;kubectl'= {
         }
         &'tok;help;setup;terraform'= {
-        }
-        &'tok;help;stats'= {
-        }
-        &'tok;help;exec'= {
         }
         &'tok;help;help'= {
         }

@@ -40,13 +40,13 @@ complete -c tok -n "__fish_tok_needs_command" -f -a "logout" -d 'Revoke the sess
 complete -c tok -n "__fish_tok_needs_command" -f -a "status" -d 'Show profiles and their sessions (never a token).'
 complete -c tok -n "__fish_tok_needs_command" -f -a "profile" -d 'See and manage profiles without editing the config file by hand.'
 complete -c tok -n "__fish_tok_needs_command" -f -a "completions" -d 'Print a shell completion script on stdout.'
+complete -c tok -n "__fish_tok_needs_command" -f -a "stats" -d 'Refresh and request statistics from the audit log (never a token).'
+complete -c tok -n "__fish_tok_needs_command" -f -a "exec" -d 'Run a command with a fresh access token in its environment (never in its arguments).'
 complete -c tok -n "__fish_tok_needs_command" -f -a "git-credential" -d 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
 complete -c tok -n "__fish_tok_needs_command" -f -a "docker-credential" -d 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
 complete -c tok -n "__fish_tok_needs_command" -f -a "kubectl-credential" -d 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
 complete -c tok -n "__fish_tok_needs_command" -f -a "terraform-credential" -d 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.'
-complete -c tok -n "__fish_tok_needs_command" -f -a "setup" -d 'Configure git, docker or kubectl to get their credentials from tok.'
-complete -c tok -n "__fish_tok_needs_command" -f -a "stats" -d 'Refresh and request statistics from the audit log (never a token).'
-complete -c tok -n "__fish_tok_needs_command" -f -a "exec" -d 'Run a command with a fresh access token in its environment (never in its arguments).'
+complete -c tok -n "__fish_tok_needs_command" -f -a "setup" -d 'Configure git, docker, kubectl or Terraform to get their credentials from tok.'
 complete -c tok -n "__fish_tok_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tok -n "__fish_tok_using_subcommand login" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l issuer -d 'Issuer URL (https://, or http:// for loopback hosts); saved in the profile' -r
@@ -198,6 +198,37 @@ complete -c tok -n "__fish_tok_using_subcommand completions" -s q -l quiet -d 'P
 complete -c tok -n "__fish_tok_using_subcommand completions" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
 complete -c tok -n "__fish_tok_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand stats" -s p -l profile -d 'Only this profile [default: all profiles]' -r
+complete -c tok -n "__fish_tok_using_subcommand stats" -l since -d 'Only events newer than this (e.g. 1h, 7d)' -r
+complete -c tok -n "__fish_tok_using_subcommand stats" -l format -d 'Output format: `text`, `json` (as --json) or `prometheus` (text exposition format, for node_exporter\'s textfile collector)' -r -f -a "text\t'A table for humans'
+json\t'One JSON object'
+prometheus\t'Prometheus text exposition format (`# HELP`, `# TYPE`, base units, `_total` counters)'"
+complete -c tok -n "__fish_tok_using_subcommand stats" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand stats" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand stats" -l json -d 'Machine-readable output on stdout'
+complete -c tok -n "__fish_tok_using_subcommand stats" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand stats" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand stats" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand exec" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l env -d 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l min-ttl -d 'Refresh unless the token has at least this many seconds left' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand exec" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand exec" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand exec" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand exec" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand git-credential" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand git-credential" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -249,10 +280,10 @@ complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subco
 complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
 complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -s V -l version -d 'Print version'
-complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -f -a "git" -d 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git\'s global config (after an empty `helper =` so that other helpers do not answer first).'
-complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -f -a "docker" -d 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -f -a "git" -d 'Serve a git host from a profile, through git\'s global config.'
+complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -f -a "docker" -d 'Serve a registry from a profile, through docker\'s `credHelpers`.'
 complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -f -a "kubectl" -d 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
-complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -f -a "terraform" -d 'Serve a Terraform host (module registry, remote backend): add it to the profile\'s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform\'s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.'
+complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -f -a "terraform" -d 'Serve a Terraform host (module registry, remote backend) from a profile.'
 complete -c tok -n "__fish_tok_using_subcommand setup; and not __fish_seen_subcommand_from git docker kubectl terraform help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from git" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from git" -l host -d 'A host (https) or a URL with scheme, port and path prefix' -r
@@ -304,60 +335,29 @@ complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcomman
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from terraform" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from terraform" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from terraform" -s V -l version -d 'Print version'
-complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "git" -d 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git\'s global config (after an empty `helper =` so that other helpers do not answer first).'
-complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "docker" -d 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "git" -d 'Serve a git host from a profile, through git\'s global config.'
+complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "docker" -d 'Serve a registry from a profile, through docker\'s `credHelpers`.'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "kubectl" -d 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
-complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "terraform" -d 'Serve a Terraform host (module registry, remote backend): add it to the profile\'s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform\'s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.'
+complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "terraform" -d 'Serve a Terraform host (module registry, remote backend) from a profile.'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tok -n "__fish_tok_using_subcommand stats" -s p -l profile -d 'Only this profile [default: all profiles]' -r
-complete -c tok -n "__fish_tok_using_subcommand stats" -l since -d 'Only events newer than this (e.g. 1h, 7d)' -r
-complete -c tok -n "__fish_tok_using_subcommand stats" -l format -d 'Output format: `text`, `json` (as --json) or `prometheus` (text exposition format, for node_exporter\'s textfile collector)' -r -f -a "text\t'A table for humans'
-json\t'One JSON object'
-prometheus\t'Prometheus text exposition format (`# HELP`, `# TYPE`, base units, `_total` counters)'"
-complete -c tok -n "__fish_tok_using_subcommand stats" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
-complete -c tok -n "__fish_tok_using_subcommand stats" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
-keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
-keyutils\t'The Linux kernel key retention service (session keyring)'
-file\t'A 0600 JSON file under the data directory'"
-complete -c tok -n "__fish_tok_using_subcommand stats" -l json -d 'Machine-readable output on stdout'
-complete -c tok -n "__fish_tok_using_subcommand stats" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
-complete -c tok -n "__fish_tok_using_subcommand stats" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c tok -n "__fish_tok_using_subcommand stats" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
-complete -c tok -n "__fish_tok_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tok -n "__fish_tok_using_subcommand stats" -s V -l version -d 'Print version'
-complete -c tok -n "__fish_tok_using_subcommand exec" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
-complete -c tok -n "__fish_tok_using_subcommand exec" -l env -d 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]' -r
-complete -c tok -n "__fish_tok_using_subcommand exec" -l min-ttl -d 'Refresh unless the token has at least this many seconds left' -r
-complete -c tok -n "__fish_tok_using_subcommand exec" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
-complete -c tok -n "__fish_tok_using_subcommand exec" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r
-complete -c tok -n "__fish_tok_using_subcommand exec" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
-complete -c tok -n "__fish_tok_using_subcommand exec" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
-keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
-keyutils\t'The Linux kernel key retention service (session keyring)'
-file\t'A 0600 JSON file under the data directory'"
-complete -c tok -n "__fish_tok_using_subcommand exec" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
-complete -c tok -n "__fish_tok_using_subcommand exec" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c tok -n "__fish_tok_using_subcommand exec" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
-complete -c tok -n "__fish_tok_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tok -n "__fish_tok_using_subcommand exec" -s V -l version -d 'Print version'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "login" -d 'Log in and store the session in the keychain.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "print" -d 'Print a valid access token on stdout, refreshing it if needed.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "logout" -d 'Revoke the session at the provider and forget it locally.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "status" -d 'Show profiles and their sessions (never a token).'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "profile" -d 'See and manage profiles without editing the config file by hand.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "completions" -d 'Print a shell completion script on stdout.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "git-credential" -d 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "docker-credential" -d 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "kubectl-credential" -d 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "terraform-credential" -d 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "setup" -d 'Configure git, docker or kubectl to get their credentials from tok.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "stats" -d 'Refresh and request statistics from the audit log (never a token).'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "exec" -d 'Run a command with a fresh access token in its environment (never in its arguments).'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions git-credential docker-credential kubectl-credential terraform-credential setup stats exec help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "login" -d 'Log in and store the session in the keychain.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "print" -d 'Print a valid access token on stdout, refreshing it if needed.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "logout" -d 'Revoke the session at the provider and forget it locally.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "status" -d 'Show profiles and their sessions (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "profile" -d 'See and manage profiles without editing the config file by hand.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "completions" -d 'Print a shell completion script on stdout.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "stats" -d 'Refresh and request statistics from the audit log (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "exec" -d 'Run a command with a fresh access token in its environment (never in its arguments).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "git-credential" -d 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "docker-credential" -d 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "kubectl-credential" -d 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "terraform-credential" -d 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "setup" -d 'Configure git, docker, kubectl or Terraform to get their credentials from tok.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'
-complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "git" -d 'Serve a git host: add it to the profile and set `credential.<url>.helper` in git\'s global config (after an empty `helper =` so that other helpers do not answer first).'
-complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "docker" -d 'Serve a registry: add it to the profile and set `credHelpers` in $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.'
+complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "git" -d 'Serve a git host from a profile, through git\'s global config.'
+complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "docker" -d 'Serve a registry from a profile, through docker\'s `credHelpers`.'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "kubectl" -d 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
-complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "terraform" -d 'Serve a Terraform host (module registry, remote backend): add it to the profile\'s `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform\'s CLI configuration ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.'
+complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "terraform" -d 'Serve a Terraform host (module registry, remote backend) from a profile.'

@@ -4,8 +4,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::cli::Cli;
 use crate::error::{Code, classify};
 
@@ -19,7 +17,7 @@ pub fn main() -> ExitCode {
     if let Some(cli) = Cli::try_parse_print(&args) {
         return run(cli, settings);
     }
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::parse_args(args) {
         Ok(c) => c,
         Err(e) => {
             if !e.use_stderr() {

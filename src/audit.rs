@@ -9,7 +9,11 @@
 //!   (replacing the previous generation), so the log never takes more than about twice that.
 //! - `audit = false` at the top of the config file turns it off (`session::Ctx::set_audit`).
 //! - Failing to write the log never fails the command that is being logged.
+//! - The log owns its record types: the session converts into them, so its format never pins
+//!   the core's types, and a line a newer tok wrote (a new consumer, grant, event or source
+//!   name) is read and counted under its name, or as `other`, never dropped.
 
+use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -18,7 +22,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::paths::{self, Paths};
 use crate::secret::AccessToken;
-use crate::session::{LogoutReport, RefreshRecord, Source};
 use crate::store::StoreKind;
 
 /// The file name under the state directory.
@@ -36,25 +39,26 @@ pub fn old_log_path(paths: &Paths) -> PathBuf {
     paths.state_dir.join(format!("{FILE}.1"))
 }
 
-/// Who asked for an access token: `print` (scripts, cargo, curl) or a helper protocol, named by
-/// its row of [`crate::helpers::PROTOCOLS`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// Who asked for an access token: `print` (scripts, cargo, curl), `exec`, or a helper
+/// protocol, named by its row of the protocol table. Any name reads back: a newer tok's
+/// consumer is counted under its own name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Consumer(&'static str);
+pub struct Consumer(Cow<'static, str>);
 
 impl Consumer {
     /// `tok print`.
-    pub const PRINT: Consumer = Consumer("print");
+    pub const PRINT: Consumer = Consumer::new("print");
     /// `tok exec`: a command run with the token in its environment.
-    pub const EXEC: Consumer = Consumer("exec");
+    pub const EXEC: Consumer = Consumer::new("exec");
 
     /// The consumer called `name` in the log (a protocol's table row).
     pub const fn new(name: &'static str) -> Self {
-        Self(name)
+        Self(Cow::Borrowed(name))
     }
 
-    pub fn as_str(self) -> &'static str {
-        self.0
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -64,25 +68,63 @@ impl Default for Consumer {
     }
 }
 
-/// Only the names tok writes: `print` and each protocol's.
-impl<'de> Deserialize<'de> for Consumer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        [Consumer::PRINT, Consumer::EXEC]
-            .into_iter()
-            .chain(crate::helpers::PROTOCOLS.iter().map(|p| p.consumer))
-            .find(|c| c.0 == name)
-            .ok_or_else(|| serde::de::Error::unknown_variant(&name, &["print", "a helper's"]))
-    }
-}
-
-/// The caller of `session::access_token`, as recorded in `request` events. Helpers set it with
-/// [`crate::session::Ctx::set_requester`] before asking for a token.
+/// Who asked for an access token, as recorded in `request` events: known to the command that
+/// serves it (`print`, `exec`, a helper and the host it names).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Requester {
     pub consumer: Consumer,
     /// The host the token is for (git/docker), when known.
     pub host: Option<String>,
+}
+
+impl Requester {
+    pub fn new(consumer: Consumer) -> Self {
+        Self {
+            consumer,
+            host: None,
+        }
+    }
+}
+
+/// Where a served access token came from (the session's answer, in the log's words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The token cache, no lock, no network.
+    Cache,
+    /// Another process refreshed while this one waited for the lock.
+    Peer,
+    /// The session in the store had a newer token than the cache.
+    Store,
+    /// This process refreshed.
+    Refreshed,
+    /// A source a newer tok names.
+    #[serde(other)]
+    Other,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Cache => "cache",
+            Source::Peer => "peer",
+            Source::Store => "store",
+            Source::Refreshed => "refreshed",
+            Source::Other => "other",
+        }
+    }
+}
+
+/// One attempt at the next token (a refresh or an exchange), as the log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// Unix seconds.
+    pub at: i64,
+    pub ok: bool,
+    /// The OAuth `error` (or tok's short code) of a failure.
+    pub error: Option<String>,
+    pub latency_ms: u64,
+    pub rotated: bool,
 }
 
 /// What happened.
@@ -98,6 +140,9 @@ pub enum Kind {
     Request,
     /// The session was forgotten (and maybe revoked at the provider).
     Logout,
+    /// An event a newer tok writes: counted among the events, never dropped.
+    #[serde(other)]
+    Other,
 }
 
 /// One line of the audit log. Fields that do not apply to an event are absent.
@@ -169,8 +214,8 @@ impl Event {
         }
     }
 
-    /// A refresh attempt, from the record kept in the profile state.
-    pub fn refresh(profile: &str, r: &RefreshRecord) -> Self {
+    /// A refresh attempt.
+    pub fn refresh(profile: &str, r: &Attempt) -> Self {
         Self {
             ts: r.at,
             error: r.error.clone(),
@@ -181,21 +226,22 @@ impl Event {
     }
 
     /// A workload identity exchange, counted like a refresh and named by its method.
-    pub fn exchange(profile: &str, r: &RefreshRecord, method: &str) -> Self {
+    pub fn exchange(profile: &str, r: &Attempt, method: &str) -> Self {
         Self {
             grant: Some(method.to_string()),
             ..Self::refresh(profile, r)
         }
     }
 
-    /// A token request and its outcome.
+    /// A token request and its outcome: where the token came from, or the name of the
+    /// failure's class (the exit code's name, `login_required`, …).
     pub fn request(
         profile: &str,
         who: &Requester,
-        result: Result<(Source, &AccessToken), &anyhow::Error>,
+        result: Result<(Source, &AccessToken), &str>,
     ) -> Self {
         let mut e = Self {
-            consumer: Some(who.consumer),
+            consumer: Some(who.consumer.clone()),
             host: who.host.clone(),
             ..Self::new(Kind::Request, profile, result.is_ok())
         };
@@ -204,18 +250,16 @@ impl Event {
                 e.source = Some(source);
                 e.token_fp = Some(token.fingerprint());
             }
-            Err(err) => e.error = Some(crate::error::classify(err).0.name().to_string()),
+            Err(code) => e.error = Some(code.to_string()),
         }
         e
     }
 
-    pub fn logout(profile: &str, r: &LogoutReport) -> Self {
+    /// A logout: whether the provider revoked the session, and whether revoking failed.
+    pub fn logout(profile: &str, revoked: bool, revocation_failed: bool) -> Self {
         Self {
-            revoked: Some(r.revoked),
-            error: r
-                .revocation_error
-                .as_ref()
-                .map(|_| "revocation_failed".into()),
+            revoked: Some(revoked),
+            error: revocation_failed.then(|| "revocation_failed".into()),
             ..Self::new(Kind::Logout, profile, true)
         }
     }
@@ -342,7 +386,7 @@ mod tests {
         let at = AccessToken::new("at-canary-1");
         record(&p, Event::login("w", StoreKind::File, &at));
         let who = Requester {
-            consumer: crate::helpers::GIT.consumer,
+            consumer: Consumer::new("git"),
             host: Some("git.example".into()),
         };
         record(&p, Event::request("w", &who, Ok((Source::Cache, &at))));
@@ -358,21 +402,39 @@ mod tests {
         let ev = read(&p);
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0].event, Kind::Login);
-        assert_eq!(ev[1].consumer, Some(crate::helpers::GIT.consumer));
+        assert_eq!(ev[1].consumer, Some(Consumer::new("git")));
         assert_eq!(ev[1].source, Some(Source::Cache));
         assert_eq!(ev[1].host.as_deref(), Some("git.example"));
     }
 
     #[test]
-    fn request_failure_is_named_by_exit_code() {
-        let err = anyhow::Error::new(crate::session::SessionError::NotLoggedIn {
-            profile: "w".into(),
-        });
-        let e = Event::request("w", &Requester::default(), Err(&err));
+    fn request_failure_is_named_by_its_code() {
+        let e = Event::request("w", &Requester::default(), Err("login_required"));
         let line = serde_json::to_string(&e).unwrap();
         assert!(
             line.contains(r#""event":"request","profile":"w","ok":false,"error":"login_required","consumer":"print""#),
             "{line}"
         );
+    }
+
+    /// Issue 18 item 8: a line a newer tok wrote, with a consumer, grant, event and source this
+    /// tok does not know, is read, not dropped.
+    #[test]
+    fn a_newer_toks_names_are_read_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        std::fs::create_dir_all(&p.state_dir).unwrap();
+        let lines = [
+            r#"{"ts":1,"event":"request","profile":"w","ok":true,"source":"mirror","consumer":"aws","pid":1}"#,
+            r#"{"ts":2,"event":"refresh","profile":"w","ok":true,"latency_ms":3,"rotated":false,"grant":"ciba","pid":1}"#,
+            r#"{"ts":3,"event":"rotate_key","profile":"w","ok":true,"pid":1,"key_id":"k1"}"#,
+        ];
+        std::fs::write(log_path(&p), lines.join("\n") + "\n").unwrap();
+        let ev = read(&p);
+        assert_eq!(ev.len(), 3, "{ev:?}");
+        assert_eq!(ev[0].consumer.as_ref().map(Consumer::as_str), Some("aws"));
+        assert_eq!(ev[0].source, Some(Source::Other));
+        assert_eq!(ev[1].grant.as_deref(), Some("ciba"));
+        assert_eq!(ev[2].event, Kind::Other);
     }
 }

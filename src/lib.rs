@@ -19,7 +19,6 @@ mod lockfile;
 mod oauth;
 mod output;
 mod paths;
-mod presets;
 mod secret;
 mod session;
 mod settings;
@@ -28,15 +27,16 @@ mod store;
 #[cfg(test)]
 mod tidy;
 mod time;
+mod url_policy;
 
 pub use app::main;
 
 // The end-to-end tests' rig and the docs test.
-pub use cli::{Cli, EXIT_CODES};
+pub use cli::{Cli, EXIT_CODES, command};
 pub use commands::completions::script as completion_script;
+pub use config::Preset;
 pub use error::Code;
 pub use oauth::http::{Body, ClientAuth, Http, Response};
-pub use presets::Preset;
 pub use secret::{AccessToken, ClientSecret, fingerprint};
 pub use time::rfc3339;
 

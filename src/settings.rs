@@ -4,8 +4,8 @@
 //! variable tok reads for itself into one value, and the layers below take what they need from
 //! it (the HTTP client its timeouts, the keychain its deadline, the session its lock timeout).
 //! No other module reads tok's variables, and there are no process-wide switches. The names
-//! are the `ENV_*` constants of [`crate::config`] (the proxy variables' names, with their
-//! precedence, are in [`crate::oauth::proxy`]). Variables read by the crates tok uses
+//! are the `ENV_*` constants below and [`ProxyEnv`] (the proxy variables, with their
+//! precedence; `oauth::proxy` decides each request's route from them). Variables read by the crates tok uses
 //! (`NO_COLOR` by anstream, `BROWSER` and `DISPLAY` for the browser, the D-Bus address, the XDG
 //! directories, `SSL_CERT_FILE`/`SSL_CERT_DIR` by the system roots loader) stay where those
 //! crates expect them.
@@ -17,13 +17,76 @@ use secrecy::SecretString;
 
 use crate::secret::{CiRequestToken, IdentityToken};
 
-use crate::config::{
-    ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN, ENV_ACTIONS_ID_TOKEN_REQUEST_URL, ENV_CI,
-    ENV_CLIENT_SECRET, ENV_CONFIG, ENV_DOCKER_CONFIG, ENV_GIT_TERMINAL_PROMPT, ENV_HTTP_DEADLINE,
-    ENV_HTTP_TIMEOUT, ENV_JSON_ERRORS, ENV_KEYCHAIN_TIMEOUT, ENV_KUBERNETES_EXEC_INFO,
-    ENV_LOCK_TIMEOUT, ENV_NONINTERACTIVE, ENV_PROFILE, ENV_TEST_DELAY_AFTER_RESPONSE_MS,
-    ENV_TF_CLI_CONFIG_FILE,
-};
+/// Overrides the config file path (as `--config` does).
+pub const ENV_CONFIG: &str = "TOK_CONFIG";
+/// Selects the profile when `-p` is not given.
+pub const ENV_PROFILE: &str = "TOK_PROFILE";
+/// Selects the store: `auto`, `keychain`, `keyutils` or `file`.
+pub const ENV_STORE: &str = "TOK_STORE";
+/// Seconds to wait for another tok process holding a profile's lock (default 60).
+pub const ENV_LOCK_TIMEOUT: &str = "TOK_LOCK_TIMEOUT";
+/// Seconds a keychain operation may take before tok gives up (default 5).
+pub const ENV_KEYCHAIN_TIMEOUT: &str = "TOK_KEYCHAIN_TIMEOUT";
+/// Seconds one HTTP attempt may take in all (default 30).
+pub const ENV_HTTP_TIMEOUT: &str = "TOK_HTTP_TIMEOUT";
+/// git's switch for prompts; `0` forbids the credential helper's interactive login.
+pub const ENV_GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
+/// docker's config directory (default `~/.docker`), where `tok setup docker` writes `credHelpers`.
+pub const ENV_DOCKER_CONFIG: &str = "DOCKER_CONFIG";
+/// The `ExecCredential` kubectl passes to exec plugins.
+pub const ENV_KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+/// Terraform's CLI configuration file (default `~/.terraformrc`), where `tok setup terraform`
+/// adds its `credentials_helper` block.
+pub const ENV_TF_CLI_CONFIG_FILE: &str = "TF_CLI_CONFIG_FILE";
+/// Seconds one HTTP request may take with all its retries (default 60).
+pub const ENV_HTTP_DEADLINE: &str = "TOK_HTTP_DEADLINE";
+/// Test only: milliseconds to sleep after a refresh response arrives and before the rotated
+/// refresh token is persisted — widens the crash window so stress tests can kill tok inside it.
+/// Never set it in real use.
+pub const ENV_TEST_DELAY_AFTER_RESPONSE_MS: &str = "TOK_TEST_DELAY_AFTER_RESPONSE_MS";
+
+/// A confidential client's secret for `tok login --client-credentials` (never a flag: argv is
+/// visible to every user of the machine).
+pub const ENV_CLIENT_SECRET: &str = "TOK_CLIENT_SECRET";
+/// `1`: never start an interactive login (browser, device, paste); `0`: allow it even when
+/// `CI` is set. Unset: non-interactive when `CI` is set (as CI services do).
+pub const ENV_NONINTERACTIVE: &str = "TOK_NONINTERACTIVE";
+/// Set by CI services; makes the run non-interactive unless `TOK_NONINTERACTIVE=0`.
+pub const ENV_CI: &str = "CI";
+/// Report errors as JSON (as `--json-errors` does).
+pub const ENV_JSON_ERRORS: &str = "TOK_JSON_ERRORS";
+/// GitHub Actions: the URL a job asks for its identity token (set only with `permissions:
+/// id-token: write`).
+pub const ENV_ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
+/// GitHub Actions: the bearer token for [`ENV_ACTIONS_ID_TOKEN_REQUEST_URL`].
+pub const ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
+
+/// The proxy variables of the environment (their use is `oauth::proxy`'s).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxyEnv {
+    pub https: Option<(&'static str, String)>,
+    pub http: Option<(&'static str, String)>,
+    pub all: Option<(&'static str, String)>,
+    pub no_proxy: Option<String>,
+}
+
+impl ProxyEnv {
+    /// The variables, read through `get` (lower case first).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let pick = |lower: &'static str, upper: &'static str| {
+            get(lower)
+                .map(|v| (lower, v))
+                .or_else(|| get(upper).map(|v| (upper, v)))
+                .filter(|(_, v)| !v.trim().is_empty())
+        };
+        Self {
+            https: pick("https_proxy", "HTTPS_PROXY"),
+            http: pick("http_proxy", "HTTP_PROXY"),
+            all: pick("all_proxy", "ALL_PROXY"),
+            no_proxy: pick("no_proxy", "NO_PROXY").map(|(_, v)| v),
+        }
+    }
+}
 
 /// The largest value a numeric environment variable may set (one day): a huge timeout must
 /// not overflow a deadline (`Instant + Duration` panics on overflow).
@@ -108,7 +171,7 @@ pub struct HttpSettings {
     pub trace: bool,
     /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` (either case; the names are in
     /// [`crate::oauth::proxy`], which decides each request's route).
-    pub proxy_env: crate::oauth::proxy::ProxyEnv,
+    pub proxy_env: ProxyEnv,
 }
 
 impl Default for HttpSettings {
@@ -153,12 +216,9 @@ impl Settings {
             profile: get(ENV_PROFILE),
             http: HttpSettings {
                 timeout: secs(ENV_HTTP_TIMEOUT, 30),
-                deadline: secs(
-                    ENV_HTTP_DEADLINE,
-                    crate::oauth::retry::DEFAULT_DEADLINE_SECS,
-                ),
+                deadline: secs(ENV_HTTP_DEADLINE, 60),
                 trace: false,
-                proxy_env: crate::oauth::proxy::ProxyEnv::from_lookup(get),
+                proxy_env: ProxyEnv::from_lookup(get),
             },
             keychain_timeout: secs(ENV_KEYCHAIN_TIMEOUT, 5).max(Duration::from_secs(1)),
             lock_timeout: secs(ENV_LOCK_TIMEOUT, 60),

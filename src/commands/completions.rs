@@ -1,9 +1,7 @@
 //! `tok completions SHELL`: the completion script, generated from the same clap definition as
 //! the committed files under `completions/`.
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::CompletionsArgs;
 
 use super::Env;
 
@@ -15,6 +13,6 @@ pub fn run(env: &Env, args: CompletionsArgs) -> anyhow::Result<()> {
 /// The completion script for `shell`.
 pub fn script(shell: clap_complete::Shell) -> String {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "tok", &mut out);
+    clap_complete::generate(shell, &mut crate::cli::command(), "tok", &mut out);
     String::from_utf8(out).expect("completion scripts are UTF-8")
 }

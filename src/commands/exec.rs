@@ -7,10 +7,10 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::audit::Consumer;
+use crate::audit::{Consumer, Requester};
 use crate::cli::ExecArgs;
 use crate::error::{Code, Hinted};
-use crate::session::{self, Want};
+use crate::session::Want;
 
 use super::Env;
 use super::print::narrow;
@@ -54,7 +54,6 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
             "check its spelling and PATH, or give its full path",
         ));
     }
-    env.ctx.set_requester(Consumer::EXEC, None);
     let config = env.config()?;
     let name = config.select(args.profile.profile.as_deref())?;
     let profile = config.profile(&name)?;
@@ -62,11 +61,12 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
         min_ttl: args.min_ttl,
         force_refresh: false,
     };
-    let served = session::access_token_for(
+    let served = super::request::token(
         &env.ctx,
         &profile,
         want,
         &narrow(&args.scopes, args.audience.as_deref()),
+        &Requester::new(Consumer::EXEC),
     )?;
     if served.token.is_dpop() {
         env.ctx.printer.warn(format!(

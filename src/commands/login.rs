@@ -88,7 +88,7 @@ fn update_profile(
         return Ok((name, None));
     }
     if let Some(i) = &update.issuer {
-        config::check_url(i).map_err(|m| config::ConfigError::Invalid {
+        crate::url_policy::check_url(i).map_err(|m| config::ConfigError::Invalid {
             profile: name.clone(),
             key: "issuer",
             message: m,
@@ -135,7 +135,7 @@ fn check_interactive(env: &Env, args: &LoginArgs, profile: &Profile) -> anyhow::
 fn secret_method(env: &Env, args: &LoginArgs) -> anyhow::Result<Option<LoginMethod>> {
     if args.client_credentials {
         let secret = read_secret(
-            Some(config::ENV_CLIENT_SECRET),
+            Some(crate::settings::ENV_CLIENT_SECRET),
             env.ctx.settings.client_secret.as_ref(),
             "client secret",
         )?;

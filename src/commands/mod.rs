@@ -10,6 +10,7 @@ pub mod login;
 pub mod logout;
 pub mod print;
 pub mod profile;
+pub mod request;
 pub mod setup;
 pub mod stats;
 pub mod status;

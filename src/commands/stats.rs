@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::audit::{self, Event, Kind};
+use crate::audit::{self, Event, Kind, Source};
 use crate::cli::{StatsArgs, StatsFormat};
 use crate::config::validate_name;
-use crate::session::Source;
 use crate::time::{now, rfc3339};
 
 use super::Env;
@@ -83,15 +82,6 @@ fn rate(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 / whole as f64 * 1000.0).round() / 1000.0)
 }
 
-fn source_name(s: Source) -> &'static str {
-    match s {
-        Source::Cache => "cache",
-        Source::Peer => "peer",
-        Source::Store => "store",
-        Source::Refreshed => "refreshed",
-    }
-}
-
 /// Aggregate `events` for `profile` (all when `None`) from unix second `since` on.
 pub fn compute(events: &[Event], profile: Option<&str>, since: Option<i64>) -> Stats {
     let mut s = Stats {
@@ -113,6 +103,8 @@ pub fn compute(events: &[Event], profile: Option<&str>, since: Option<i64>) -> S
         let code = || e.error.clone().unwrap_or_else(|| "error".into());
         match e.event {
             Kind::Login => s.logins += 1,
+            // A newer tok's event: counted among the events only.
+            Kind::Other => {}
             Kind::Logout => {
                 s.logouts += 1;
                 s.revocations += u64::from(e.revoked == Some(true));
@@ -134,12 +126,12 @@ pub fn compute(events: &[Event], profile: Option<&str>, since: Option<i64>) -> S
             Kind::Request => {
                 let r = &mut s.requests;
                 r.total += 1;
-                let consumer = e.consumer.unwrap_or_default().as_str().to_string();
+                let consumer = e.consumer.clone().unwrap_or_default().as_str().to_string();
                 *r.by_consumer.entry(consumer).or_default() += 1;
                 match (e.ok, e.source) {
                     (true, Some(src)) => {
                         r.ok += 1;
-                        *r.by_source.entry(source_name(src).into()).or_default() += 1;
+                        *r.by_source.entry(src.as_str().into()).or_default() += 1;
                     }
                     (true, None) => r.ok += 1,
                     (false, _) => {
@@ -331,6 +323,8 @@ pub fn prometheus(
         match e.event {
             Kind::Login => *logins.entry(p()).or_default() += 1,
             Kind::Logout => *logouts.entry(p()).or_default() += 1,
+            // A newer tok's event: no family to count it in.
+            Kind::Other => {}
             Kind::Refresh => {
                 let outcome = if e.ok { "ok".to_string() } else { code() };
                 let mut l = p();
@@ -345,7 +339,7 @@ pub fn prometheus(
                 }
             }
             Kind::Request => {
-                let consumer = e.consumer.unwrap_or_default().as_str().to_string();
+                let consumer = e.consumer.clone().unwrap_or_default().as_str().to_string();
                 let mut l = p();
                 l.push(("consumer", consumer));
                 if let Some(ms) = e.lock_wait_ms {
@@ -354,7 +348,7 @@ pub fn prometheus(
                 }
                 match (e.ok, e.source) {
                     (true, src) => {
-                        l.push(("source", src.map_or("unknown", source_name).to_string()));
+                        l.push(("source", src.map_or("unknown", Source::as_str).to_string()));
                         *requests.entry(l).or_default() += 1;
                     }
                     (false, _) => {
@@ -535,6 +529,22 @@ mod tests {
         }
     }
 
+    /// Issue 18 item 8: what a newer tok names (consumer, grant, source, event) is counted
+    /// under its name, or as `other`.
+    #[test]
+    fn a_newer_toks_names_are_counted() {
+        let mut r = ev(1, Kind::Request, "w", true);
+        r.consumer = Some(Consumer::new("aws"));
+        r.source = Some(Source::Other);
+        let mut x = ev(2, Kind::Refresh, "w", true);
+        x.grant = Some("ciba".into());
+        let s = compute(&[r, x, ev(3, Kind::Other, "w", true)], None, None);
+        assert_eq!(s.events, 3);
+        assert_eq!(s.requests.by_consumer["aws"], 1);
+        assert_eq!(s.requests.by_source["other"], 1);
+        assert_eq!(s.refresh.by_grant["ciba"], 1);
+    }
+
     #[test]
     fn exchanges_count_as_refreshes_by_grant() {
         let mut x = ev(1, Kind::Refresh, "ci", true);
@@ -574,9 +584,9 @@ mod tests {
         evs.push(bad);
         for (src, c) in [
             (Some(Source::Cache), Consumer::PRINT),
-            (Some(Source::Cache), crate::helpers::GIT.consumer),
+            (Some(Source::Cache), crate::helpers::GIT.consumer.clone()),
             (Some(Source::Refreshed), Consumer::PRINT),
-            (None, crate::helpers::DOCKER.consumer),
+            (None, crate::helpers::DOCKER.consumer.clone()),
         ] {
             let mut e = ev(400, Kind::Request, "a", src.is_some());
             e.source = src;
@@ -628,7 +638,7 @@ mod tests {
         evs.push(bad);
         let mut r = ev(202, Kind::Request, "w\"x", true);
         r.source = Some(Source::Cache);
-        r.consumer = Some(crate::helpers::TERRAFORM.consumer);
+        r.consumer = Some(crate::helpers::TERRAFORM.consumer.clone());
         r.lock_wait_ms = Some(1500);
         evs.push(r);
         let mut f = ev(203, Kind::Request, "w\"x", false);

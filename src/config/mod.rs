@@ -1,7 +1,5 @@
-//! The config file and the environment, resolved into a validated [`Profile`].
-//!
-//! The names of tok's environment variables are the constants below; [`crate::settings`] is the
-//! one module that reads them.
+//! The config file, resolved into a validated [`Profile`] (the environment is
+//! [`crate::settings`]'s).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,57 +7,17 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use url::Url;
 
+use crate::oauth::discovery::EndpointOverrides;
 use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
+use crate::url_policy::check_url;
 
 mod edit;
+mod presets;
 mod writers;
 
 pub use edit::{ProfileUpdate, save, upsert_profile};
+pub use presets::Preset;
 pub use writers::check_writers;
-
-/// Overrides the config file path (as `--config` does).
-pub const ENV_CONFIG: &str = "TOK_CONFIG";
-/// Selects the profile when `-p` is not given.
-pub const ENV_PROFILE: &str = "TOK_PROFILE";
-/// Selects the store: `auto`, `keychain`, `keyutils` or `file`.
-pub const ENV_STORE: &str = "TOK_STORE";
-/// Seconds to wait for another tok process holding a profile's lock (default 60).
-pub const ENV_LOCK_TIMEOUT: &str = "TOK_LOCK_TIMEOUT";
-/// Seconds a keychain operation may take before tok gives up (default 5).
-pub const ENV_KEYCHAIN_TIMEOUT: &str = "TOK_KEYCHAIN_TIMEOUT";
-/// Seconds one HTTP attempt may take in all (default 30).
-pub const ENV_HTTP_TIMEOUT: &str = "TOK_HTTP_TIMEOUT";
-/// git's switch for prompts; `0` forbids the credential helper's interactive login.
-pub const ENV_GIT_TERMINAL_PROMPT: &str = "GIT_TERMINAL_PROMPT";
-/// docker's config directory (default `~/.docker`), where `tok setup docker` writes `credHelpers`.
-pub const ENV_DOCKER_CONFIG: &str = "DOCKER_CONFIG";
-/// The `ExecCredential` kubectl passes to exec plugins.
-pub const ENV_KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
-/// Terraform's CLI configuration file (default `~/.terraformrc`), where `tok setup terraform`
-/// adds its `credentials_helper` block.
-pub const ENV_TF_CLI_CONFIG_FILE: &str = "TF_CLI_CONFIG_FILE";
-/// Seconds one HTTP request may take with all its retries (default 60).
-pub const ENV_HTTP_DEADLINE: &str = "TOK_HTTP_DEADLINE";
-/// Test only: milliseconds to sleep after a refresh response arrives and before the rotated
-/// refresh token is persisted — widens the crash window so stress tests can kill tok inside it.
-/// Never set it in real use.
-pub const ENV_TEST_DELAY_AFTER_RESPONSE_MS: &str = "TOK_TEST_DELAY_AFTER_RESPONSE_MS";
-
-/// A confidential client's secret for `tok login --client-credentials` (never a flag: argv is
-/// visible to every user of the machine).
-pub const ENV_CLIENT_SECRET: &str = "TOK_CLIENT_SECRET";
-/// `1`: never start an interactive login (browser, device, paste); `0`: allow it even when
-/// `CI` is set. Unset: non-interactive when `CI` is set (as CI services do).
-pub const ENV_NONINTERACTIVE: &str = "TOK_NONINTERACTIVE";
-/// Set by CI services; makes the run non-interactive unless `TOK_NONINTERACTIVE=0`.
-pub const ENV_CI: &str = "CI";
-/// Report errors as JSON (as `--json-errors` does).
-pub const ENV_JSON_ERRORS: &str = "TOK_JSON_ERRORS";
-/// GitHub Actions: the URL a job asks for its identity token (set only with `permissions:
-/// id-token: write`).
-pub const ENV_ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL";
-/// GitHub Actions: the bearer token for [`ENV_ACTIONS_ID_TOKEN_REQUEST_URL`].
-pub const ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 
 /// How `tok login` obtains the first tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, clap::ValueEnum)]
@@ -163,21 +121,12 @@ pub struct Profile {
     /// Sender-constrained tokens: every token request carries a DPoP proof (RFC 9449).
     pub dpop: bool,
     pub endpoints: EndpointOverrides,
-    pub preset: Option<crate::presets::Preset>,
+    pub preset: Option<Preset>,
     /// Set for a profile that exchanges a CI job's identity token instead of holding a
     /// session: nothing secret is stored for it.
     pub workload: Option<WorkloadIdentity>,
     /// `ca_file`, `ca_only` and `proxy`: how requests reach the provider.
     pub network: crate::oauth::http::Network,
-}
-
-/// Endpoints given in the profile for servers without (or with wrong) discovery documents.
-#[derive(Debug, Clone, Default)]
-pub struct EndpointOverrides {
-    pub authorization_endpoint: Option<Url>,
-    pub token_endpoint: Option<Url>,
-    pub device_authorization_endpoint: Option<Url>,
-    pub revocation_endpoint: Option<Url>,
 }
 
 impl Profile {
@@ -397,7 +346,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         preset: match raw.preset.as_deref() {
             None => None,
             Some(p) => Some(
-                crate::presets::Preset::from_name(p)
+                Preset::from_name(p)
                     .ok_or_else(|| invalid("preset", format!("names no known preset: {p:?}")))?,
             ),
         },
@@ -499,38 +448,6 @@ fn workload_identity(
     }))
 }
 
-/// Accept `https://` URLs, and `http://` only for loopback hosts (RFC 8252 §8.3, RFC 9700).
-pub fn check_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s).map_err(|e| format!("is not a URL ({e}): {s}"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(format!(
-                "must use https:// (plain http is allowed only for 127.0.0.1, localhost and [::1]): {s}"
-            ));
-        }
-        other => return Err(format!("has unsupported scheme `{other}`: {s}")),
-    }
-    if url.host().is_none() {
-        return Err(format!("has no host: {s}"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("must not contain credentials".into());
-    }
-    Ok(url)
-}
-
-/// Whether the URL's host is a loopback address.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,17 +472,6 @@ mod tests {
             err.contains(":3:") && err.contains("unknown field `client`"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn http_only_for_loopback() {
-        assert!(check_url("https://id.example.com").is_ok());
-        assert!(check_url("http://127.0.0.1:8080").is_ok());
-        assert!(check_url("http://localhost/x").is_ok());
-        assert!(check_url("http://[::1]:9/").is_ok());
-        let e = check_url("http://id.example.com").unwrap_err();
-        assert!(e.contains("must use https://"), "{e}");
-        assert!(check_url("ftp://x").is_err());
     }
 
     #[test]

@@ -219,7 +219,7 @@ fn cleartext_remote(server: &str) -> bool {
     let s = server.trim();
     s.get(..7)
         .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
-        && !url::Url::parse(s).is_ok_and(|u| crate::config::is_loopback(&u))
+        && !url::Url::parse(s).is_ok_and(|u| crate::url_policy::is_loopback(&u))
 }
 
 #[cfg(test)]
@@ -249,7 +249,7 @@ mod tests {
     impl Tokens for Fake {
         fn get(&mut self, profile: &str, _host: &str) -> Result<Token, TokenError> {
             if self.logged_out {
-                return Err(TokenError::LoginRequired(format!(
+                return Err(TokenError::LoginRequired(anyhow::anyhow!(
                     "no session for profile `{profile}`"
                 )));
             }

@@ -398,7 +398,7 @@ mod tests {
     impl Tokens for Fake {
         fn get(&mut self, profile: &str, _host: &str) -> Result<Token, TokenError> {
             if !self.logged_in {
-                return Err(TokenError::LoginRequired(format!(
+                return Err(TokenError::LoginRequired(anyhow::anyhow!(
                     "no session for profile `{profile}`"
                 )));
             }

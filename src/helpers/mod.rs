@@ -19,8 +19,7 @@ use url::Url;
 pub use docker::DockerTarget;
 
 use crate::audit::Consumer;
-use crate::config::{self, Config, ProfileConfig};
-use crate::presets::Preset;
+use crate::config::{Config, Preset, ProfileConfig};
 use crate::secret::AccessToken;
 
 /// One helper protocol: everything outside its own file that names it reads this row.
@@ -28,6 +27,10 @@ use crate::secret::AccessToken;
 pub struct Protocol {
     /// The tok subcommand that speaks it (`tok git-credential`).
     pub subcommand: &'static str,
+    /// The tool as the help names it (`Terraform`); in lower case, its `tok setup` subcommand.
+    pub tool: &'static str,
+    /// The subcommand's one-line summary in `tok --help`.
+    pub summary: &'static str,
     /// The program name the client runs, which stands for `tok SUBCOMMAND` (argv[0] dispatch).
     pub argv0: Option<&'static str>,
     /// The profile key listing what a profile serves (hosts, registries), and its value.
@@ -55,6 +58,8 @@ pub struct ConfigKey<T: ?Sized + 'static = [String]> {
 /// git's credential helper (git-credential(1)).
 pub static GIT: Protocol = Protocol {
     subcommand: "git-credential",
+    tool: "git",
+    summary: "git credential helper: answer git with a fresh access token (see `tok setup git`).",
     argv0: Some("git-credential-tok"),
     config_key: Some(ConfigKey {
         name: "hosts",
@@ -72,6 +77,8 @@ pub static GIT: Protocol = Protocol {
 /// docker's credential helpers (docker, skopeo, podman, buildah).
 pub static DOCKER: Protocol = Protocol {
     subcommand: "docker-credential",
+    tool: "docker",
+    summary: "docker credential helper: answer docker, skopeo or podman with a fresh access token.",
     argv0: Some("docker-credential-tok"),
     config_key: Some(ConfigKey {
         name: "registries",
@@ -90,6 +97,8 @@ pub static DOCKER: Protocol = Protocol {
 /// kubectl's exec credential plugins (client.authentication.k8s.io).
 pub static KUBECTL: Protocol = Protocol {
     subcommand: "kubectl-credential",
+    tool: "kubectl",
+    summary: "kubectl exec plugin: print an ExecCredential with a fresh access token.",
     argv0: None,
     config_key: None,
     username_key: None,
@@ -101,6 +110,8 @@ pub static KUBECTL: Protocol = Protocol {
 /// Terraform's (and OpenTofu's) credentials helpers, for module registries and remote backends.
 pub static TERRAFORM: Protocol = Protocol {
     subcommand: "terraform-credential",
+    tool: "Terraform",
+    summary: "Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.",
     argv0: Some("terraform-credentials-tok"),
     config_key: Some(ConfigKey {
         name: "terraform_hosts",
@@ -168,23 +179,6 @@ pub struct Token {
     pub expires_at: Option<i64>,
 }
 
-/// Why a token source gave no token, in the terms a protocol acts on (as cargo-credential's
-/// `Error::NotFound`/`UrlNotSupported`): helpers branch on the variant, never on the CLI's
-/// exit-code mapping. Each variant carries the whole explanation, token-free, as one line.
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    /// No usable session (none, or its refresh token was rejected): the user must log in.
-    #[error("{0}")]
-    LoginRequired(String),
-    /// The profile's tokens cannot be used by this client (DPoP-bound tokens need a proof per
-    /// request, which git, docker, kubectl and Terraform cannot make).
-    #[error("{0}")]
-    NotSupported(String),
-    /// Anything else kept the source from answering (network, keychain, configuration).
-    #[error("{0}")]
-    Failed(String),
-}
-
 /// Where helpers get tokens from.
 pub trait Tokens {
     /// A fresh access token for `profile`, to be sent to `host` (named in the audit log; empty
@@ -193,6 +187,33 @@ pub trait Tokens {
     /// The client rejected the token with this fingerprint (or, with `None`, whatever was
     /// served): forget it, keep the refresh token. Returns whether a token was forgotten.
     fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> Result<bool, TokenError>;
+}
+
+/// Why a token source gave no token, in the terms a helper protocol acts on (as
+/// cargo-credential's `Error::NotFound`): the token source decides, so a helper never needs
+/// the command line's exit-code mapping. The failure inside is printed whole and keeps its
+/// exit code and hint.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// "Log in first": no session, or its refresh token was rejected.
+    #[error("{0:#}")]
+    LoginRequired(anyhow::Error),
+    /// Anything else: the network, the store, the configuration.
+    #[error("{0:#}")]
+    Other(anyhow::Error),
+}
+
+impl TokenError {
+    pub fn is_login_required(&self) -> bool {
+        matches!(self, TokenError::LoginRequired(_))
+    }
+
+    /// The failure inside.
+    pub fn cause(&self) -> &anyhow::Error {
+        match self {
+            TokenError::LoginRequired(e) | TokenError::Other(e) => e,
+        }
+    }
 }
 
 /// Why a helper could not answer at all (what the protocol answers itself is an [`Outcome`]).
@@ -346,7 +367,7 @@ impl HostPattern {
         let url = Url::parse(&text).map_err(|e| format!("`{s}` is not a host or URL ({e})"))?;
         match url.scheme() {
             "https" => {}
-            "http" if config::is_loopback(&url) => {}
+            "http" if crate::url_policy::is_loopback(&url) => {}
             "http" => {
                 return Err(format!(
                     "`{s}`: plain http is allowed only for 127.0.0.1, localhost and [::1]; use https://"
@@ -439,7 +460,7 @@ impl Location {
     pub fn is_cleartext_remote(&self) -> bool {
         self.scheme == "http"
             && !Url::parse(&format!("http://{}/", bracket(&self.host)))
-                .is_ok_and(|u| config::is_loopback(&u))
+                .is_ok_and(|u| crate::url_policy::is_loopback(&u))
     }
 }
 
@@ -551,7 +572,7 @@ mod tests {
     fn usernames_come_from_the_profile_then_the_preset() {
         let c = |text: &str| Config {
             path: "/x".into(),
-            file: config::parse(text, std::path::Path::new("/x")).unwrap(),
+            file: crate::config::parse(text, std::path::Path::new("/x")).unwrap(),
             text: String::new(),
         };
         let cfg = c(
@@ -636,7 +657,7 @@ mod tests {
     fn a_profile_key_is_read_through_its_row() {
         let cfg = Config {
             path: "/x".into(),
-            file: config::parse(
+            file: crate::config::parse(
                 "[profiles.a]\nhosts = [\"h1\", \"h2\"]\nregistries = [\"r\"]\n[profiles.b]\nhosts = [\"h3\"]\n",
                 std::path::Path::new("/x"),
             )

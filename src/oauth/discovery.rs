@@ -9,8 +9,8 @@ use url::Url;
 
 use super::OAuthError;
 use super::http::{Http, endpoint_name};
-use crate::config::{Profile, check_url, is_loopback};
 use crate::paths::Paths;
+use crate::url_policy::{check_url, is_loopback};
 
 /// How long a fetched discovery document is trusted.
 pub const CACHE_LIFETIME: i64 = 24 * 3600;
@@ -31,6 +31,23 @@ pub struct Metadata {
 struct Cached {
     fetched_at: i64,
     metadata: Metadata,
+}
+
+/// Endpoints given in the profile for servers without (or with wrong) discovery documents.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointOverrides {
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Option<Url>,
+    pub device_authorization_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+}
+
+/// Whose metadata: the issuer parsed, and as the configuration writes it (which the document
+/// must name, character for character).
+#[derive(Debug, Clone, Copy)]
+pub struct Issuer<'a> {
+    pub url: &'a Url,
+    pub text: &'a str,
 }
 
 /// The endpoints of one profile, after overrides.
@@ -67,43 +84,35 @@ pub fn well_known_urls(issuer: &Url) -> Vec<Url> {
     vec![oidc, oauth]
 }
 
-/// Fetch (or read from cache) the metadata for `profile`, then apply its overrides.
+/// Fetch (or read from cache) the metadata of `issuer`, then apply the overrides `o`; the
+/// document's issuer is checked as `how` says (a login is lenient once).
 ///
 /// When the overrides already name the token endpoint, a failed discovery is not an error: some
 /// servers (GitHub OAuth apps) publish none.
 pub fn endpoints<'a>(
-    profile: &Profile,
-    paths: &Paths,
-    http: impl FnOnce() -> &'a Http,
-) -> Result<Endpoints, OAuthError> {
-    endpoints_matching(profile, paths, http, IssuerMatch::Exact)
-}
-
-/// [`endpoints`], with the document's issuer checked as `how` says (a login is lenient once).
-pub fn endpoints_matching<'a>(
-    profile: &Profile,
+    issuer: Issuer<'_>,
+    o: &EndpointOverrides,
     paths: &Paths,
     http: impl FnOnce() -> &'a Http,
     how: IssuerMatch,
 ) -> Result<Endpoints, OAuthError> {
-    let o = &profile.endpoints;
     let complete = o.token_endpoint.is_some()
         && (o.authorization_endpoint.is_some() || o.device_authorization_endpoint.is_some());
     // The cache is keyed by the parsed URL, which two spellings of the issuer may share: a cached
     // document is used only if its issuer matches this profile's as well.
-    let matching = |m: &Metadata| check_issuer(&profile.issuer_text, m, how).is_ok();
+    let matching = |m: &Metadata| check_issuer(issuer.text, m, how).is_ok();
     let metadata = if complete {
-        cached(paths, &profile.issuer, i64::MAX)
+        cached(paths, issuer.url, i64::MAX)
             .filter(matching)
             .unwrap_or_default()
     } else {
-        match cached(paths, &profile.issuer, CACHE_LIFETIME).filter(matching) {
+        match cached(paths, issuer.url, CACHE_LIFETIME).filter(matching) {
             Some(m) => m,
             None => {
-                let m = fetch(http(), &profile.issuer, &profile.issuer_text, how);
+                let m = fetch(http(), issuer.url, issuer.text, how);
                 match m {
                     Ok(m) => {
-                        store_cache(paths, &profile.issuer, &m);
+                        store_cache(paths, issuer.url, &m);
                         m
                     }
                     Err(e) if o.token_endpoint.is_some() => {
@@ -115,27 +124,26 @@ pub fn endpoints_matching<'a>(
             }
         }
     };
-    resolve(profile, &metadata)
+    resolve(issuer.url, o, &metadata)
 }
 
-fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
-    let o = &profile.endpoints;
+fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoints, OAuthError> {
     let parse = |name: &str, v: &Option<String>| -> Result<Option<Url>, OAuthError> {
         v.as_deref()
             .map(|s| {
                 let url = check_url(s).map_err(|e| {
                     OAuthError::Discovery(format!(
                         "discovery document of {}: {name} {e}",
-                        profile.issuer
+                        issuer
                     ))
                 })?;
                 // A remote document must not send tok to this machine (plain http is allowed
                 // for loopback, and loopback is never proxied): only a loopback issuer may
                 // name loopback endpoints. The profile's own overrides are the user's choice.
-                if is_loopback(&url) && !is_loopback(&profile.issuer) {
+                if is_loopback(&url) && !is_loopback(issuer) {
                     return Err(OAuthError::Discovery(format!(
                         "discovery document of {}: {name} points at this machine ({}), which only a loopback issuer may",
-                        profile.issuer,
+                        issuer,
                         endpoint_name(&url)
                     )));
                 }
@@ -146,7 +154,7 @@ fn resolve(profile: &Profile, m: &Metadata) -> Result<Endpoints, OAuthError> {
     let token = match &o.token_endpoint {
         Some(u) => u.clone(),
         None => parse("token_endpoint", &m.token_endpoint)?.ok_or_else(|| {
-            OAuthError::Discovery(format!("{} publishes no token_endpoint", profile.issuer))
+            OAuthError::Discovery(format!("{} publishes no token_endpoint", issuer))
         })?,
     };
     Ok(Endpoints {
@@ -357,15 +365,12 @@ mod tests {
         assert!(check_issuer("https://h.example", &Metadata::default(), ModuloSlash).is_err());
     }
 
-    fn profile(issuer: &str) -> Profile {
-        let text = format!("[profiles.p]\nissuer = \"{issuer}\"\nclient_id = \"c\"\n");
-        let path = std::path::Path::new("/dev/null");
-        let config = crate::config::Config {
-            path: path.into(),
-            file: crate::config::parse(&text, path).unwrap(),
-            text,
-        };
-        config.profile("p").unwrap()
+    fn resolve_for(issuer: &str, m: &Metadata) -> Result<Endpoints, OAuthError> {
+        resolve(
+            &Url::parse(issuer).unwrap(),
+            &EndpointOverrides::default(),
+            m,
+        )
     }
 
     /// Issue 11 item 12: a remote document cannot point tok at this machine, where plain http
@@ -376,14 +381,14 @@ mod tests {
             token_endpoint: Some("http://127.0.0.1:8080/token".into()),
             ..Default::default()
         };
-        let e = resolve(&profile("https://id.example"), &m).unwrap_err();
+        let e = resolve_for("https://id.example", &m).unwrap_err();
         assert!(e.to_string().contains("points at this machine"), "{e}");
-        let ok = resolve(&profile("http://127.0.0.1:9000"), &m).unwrap();
+        let ok = resolve_for("http://127.0.0.1:9000", &m).unwrap();
         assert_eq!(ok.token.as_str(), "http://127.0.0.1:8080/token");
         let m = Metadata {
             token_endpoint: Some("https://localhost/token".into()),
             ..Default::default()
         };
-        assert!(resolve(&profile("https://id.example"), &m).is_err());
+        assert!(resolve_for("https://id.example", &m).is_err());
     }
 }

@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::proxy::{self, ProfileProxy, ProxyEnv, Route};
+use super::proxy::{self, ProfileProxy, Route};
 use super::retry::{self, Attempt, Decision, Idempotency, Policy};
 use super::tls::{self, Trust};
 use super::{OAuthError, ProxyProblem};
 use crate::settings::HttpSettings;
+use crate::settings::ProxyEnv;
 
 /// The largest response body tok reads (token responses and discovery documents are small).
 pub const MAX_BODY: u64 = 1024 * 1024;

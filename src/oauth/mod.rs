@@ -46,7 +46,7 @@ pub enum OAuthError {
     Protocol {
         endpoint: String,
         status: u16,
-        error: String,
+        error: token::ErrorCode,
         description: Option<String>,
     },
     /// Network failure, timeout, 429 or 5xx: the server may work later.

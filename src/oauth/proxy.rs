@@ -13,32 +13,7 @@
 
 use url::Url;
 
-/// The proxy variables of the environment, as read by [`crate::settings`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProxyEnv {
-    pub https: Option<(&'static str, String)>,
-    pub http: Option<(&'static str, String)>,
-    pub all: Option<(&'static str, String)>,
-    pub no_proxy: Option<String>,
-}
-
-impl ProxyEnv {
-    /// The variables, read through `get` (lower case first).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        let pick = |lower: &'static str, upper: &'static str| {
-            get(lower)
-                .map(|v| (lower, v))
-                .or_else(|| get(upper).map(|v| (upper, v)))
-                .filter(|(_, v)| !v.trim().is_empty())
-        };
-        Self {
-            https: pick("https_proxy", "HTTPS_PROXY"),
-            http: pick("http_proxy", "HTTP_PROXY"),
-            all: pick("all_proxy", "ALL_PROXY"),
-            no_proxy: pick("no_proxy", "NO_PROXY").map(|(_, v)| v),
-        }
-    }
-}
+use crate::settings::ProxyEnv;
 
 /// A profile's `proxy` key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +103,7 @@ pub fn route(
     profile: Option<&ProfileProxy>,
     env: &ProxyEnv,
 ) -> Result<Route, (&'static str, String)> {
-    if crate::config::is_loopback(dest) {
+    if crate::url_policy::is_loopback(dest) {
         return Ok(Route::Direct(Direct::Loopback));
     }
     match profile {

@@ -22,8 +22,6 @@ pub const MAX_DELAY: Duration = Duration::from_secs(8);
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
 /// Attempts per request, the first included.
 pub const MAX_ATTEMPTS: u32 = 6;
-/// Default overall deadline for one request and its retries (`TOK_HTTP_DEADLINE`).
-pub const DEFAULT_DEADLINE_SECS: u64 = 60;
 
 /// Whether sending a request twice is harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -110,6 +110,15 @@ impl ErrorCode {
             .map_or_else(|| ErrorCode::Other(s.to_string()), |(c, _)| c.clone())
     }
 
+    /// [`ErrorCode::parse`], with an unknown code made safe to print (`output::one_line`'s
+    /// rules): it comes from the server.
+    pub fn parse_foreign(s: &str) -> Self {
+        match Self::parse(s) {
+            ErrorCode::Other(s) => ErrorCode::Other(sanitize(&s)),
+            known => known,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             ErrorCode::Other(s) => s,
@@ -119,6 +128,12 @@ impl ErrorCode {
                 .map(|(_, name)| *name)
                 .expect("every named code is in KNOWN"),
         }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -272,7 +287,10 @@ fn map_error(endpoint: &str, status: u16, error: &str, description: Option<Strin
         other => OAuthError::Protocol {
             endpoint: endpoint.into(),
             status,
-            error: sanitize(other.as_str()),
+            error: match other {
+                ErrorCode::Other(s) => ErrorCode::Other(sanitize(&s)),
+                known => known,
+            },
             description,
         },
     }

@@ -115,19 +115,33 @@ impl Remote {
     /// its first request, so this is where the client takes on the profile's network.
     pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
         let http = self.http_for(profile);
-        discovery::endpoints(profile, &self.paths, || http)
+        discovery::endpoints(
+            issuer(profile),
+            &profile.endpoints,
+            &self.paths,
+            || http,
+            discovery::IssuerMatch::Exact,
+        )
     }
 
     /// [`Remote::endpoints`] for a login: the document's issuer may differ from the configured
     /// one by a trailing slash (the login then adopts the document's form).
     pub fn endpoints_for_login(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
         let http = self.http_for(profile);
-        discovery::endpoints_matching(
-            profile,
+        discovery::endpoints(
+            issuer(profile),
+            &profile.endpoints,
             &self.paths,
             || http,
             discovery::IssuerMatch::ModuloSlash,
         )
+    }
+}
+
+fn issuer(profile: &Profile) -> discovery::Issuer<'_> {
+    discovery::Issuer {
+        url: &profile.issuer,
+        text: &profile.issuer_text,
     }
 }
 

@@ -293,7 +293,11 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
     }
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
-    ctx.audit(audit::Event::logout(&profile.name, &report));
+    ctx.audit(audit::Event::logout(
+        &profile.name,
+        report.revoked,
+        report.revocation_error.is_some(),
+    ));
     Ok(report)
 }
 
@@ -325,7 +329,11 @@ fn logout_workload(
     }
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
-    ctx.audit(audit::Event::logout(&profile.name, &report));
+    ctx.audit(audit::Event::logout(
+        &profile.name,
+        report.revoked,
+        report.revocation_error.is_some(),
+    ));
     Ok(report)
 }
 

@@ -25,9 +25,9 @@ pub mod refresh;
 pub mod serve;
 mod steps;
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
-use crate::audit::{self, Requester};
+use crate::audit;
 use crate::config::Profile;
 use crate::oauth::OAuthError;
 use crate::oauth::discovery::Endpoints;
@@ -40,11 +40,14 @@ use crate::store::{self, StoreKind, TokenStore};
 
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};
 pub use files::{evict_cache, read_cache, read_state};
-pub use lifecycle::{LogoutReport, logout, reject_access_token};
+pub use lifecycle::{logout, reject_access_token};
 pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
-    Session, Source, Want,
+    Session, Want,
 };
+
+#[cfg(test)]
+use model::Source;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -80,8 +83,6 @@ pub struct Ctx {
     endpoint: Option<Box<dyn TokenEndpoint>>,
     clock: Box<dyn Clock>,
     open_store: Option<OpenStore>,
-    /// Who asks for tokens, for the audit log (`print` unless a helper says otherwise).
-    requester: RefCell<Requester>,
     /// The environment, resolved once at start.
     pub settings: Settings,
     /// Whether the audit log is written: the config file's `audit` (on until it is loaded).
@@ -105,7 +106,6 @@ impl Ctx {
             endpoint: None,
             clock: Box::new(SystemClock),
             open_store: None,
-            requester: RefCell::default(),
             settings,
             audit_on: Cell::new(true),
             lock_waited_ms: Cell::new(None),
@@ -152,14 +152,10 @@ impl Ctx {
         self.lock_waited_ms.set(Some(ms));
     }
 
-    /// Name the consumer (and host) of the tokens this process serves, for the audit log.
-    pub fn set_requester(&self, consumer: audit::Consumer, host: Option<String>) {
-        *self.requester.borrow_mut() = Requester { consumer, host };
-    }
-
-    /// Name the host a helper is serving, keeping the consumer already set.
-    pub fn set_requester_host(&self, host: &str) {
-        self.requester.borrow_mut().host = Some(host.to_string());
+    /// How long the last lock acquisition waited for another process (once), for the audit
+    /// log's `request` event.
+    pub fn take_lock_wait(&self) -> Option<u64> {
+        self.lock_waited_ms.take()
     }
 
     /// The HTTP client, built on first use.
@@ -241,27 +237,22 @@ impl Ctx {
     }
 }
 
-/// Serve an access token for `profile`, refreshing if needed. See the module docs.
+/// [`access_token_for`] without narrowing (the unit tests' shorthand).
+#[cfg(test)]
 pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<Served> {
     access_token_for(ctx, profile, want, &Narrow::default())
 }
 
-/// [`access_token`] for a narrowed scope or audience (`print --scope/--audience`).
+/// Serve an access token for `profile`, refreshing if needed, for a narrowed scope or audience
+/// when `narrow` says so (`print --scope/--audience`). See the module docs. The request is
+/// recorded in the audit log by the command, which knows who asked (`commands::request`).
 pub fn access_token_for(
     ctx: &Ctx,
     profile: &Profile,
     want: Want,
     narrow: &Narrow,
 ) -> anyhow::Result<Served> {
-    let served = serve::serve(ctx, profile, want, narrow);
-    let mut event = audit::Event::request(
-        &profile.name,
-        &ctx.requester.borrow(),
-        served.as_ref().map(|s| (s.source, &s.token.access_token)),
-    );
-    event.lock_wait_ms = ctx.lock_waited_ms.take();
-    ctx.audit(event);
-    served
+    serve::serve(ctx, profile, want, narrow)
 }
 
 /// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format

@@ -312,6 +312,29 @@ pub struct RefreshRecord {
     pub rotated: bool,
 }
 
+impl From<&RefreshRecord> for crate::audit::Attempt {
+    fn from(r: &RefreshRecord) -> Self {
+        Self {
+            at: r.at,
+            ok: r.ok,
+            error: r.error.clone(),
+            latency_ms: r.latency_ms,
+            rotated: r.rotated,
+        }
+    }
+}
+
+impl From<Source> for crate::audit::Source {
+    fn from(s: Source) -> Self {
+        match s {
+            Source::Cache => Self::Cache,
+            Source::Peer => Self::Peer,
+            Source::Store => Self::Store,
+            Source::Refreshed => Self::Refreshed,
+        }
+    }
+}
+
 /// Non-secret facts about a profile's session.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ProfileState {

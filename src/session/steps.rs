@@ -41,7 +41,7 @@ pub(super) fn timed<T>(ctx: &Ctx, url: Url, f: impl FnOnce(&Url) -> T) -> (T, Se
 pub(super) fn oauth_code(e: &OAuthError) -> String {
     match e {
         OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
-        OAuthError::Protocol { error, .. } => error.clone(),
+        OAuthError::Protocol { error, .. } => error.as_str().to_string(),
         OAuthError::Unavailable { .. } => "unavailable".into(),
         OAuthError::Interrupted { .. } => INTERRUPTED.into(),
         OAuthError::BadResponse { .. } => "bad_response".into(),
@@ -63,8 +63,8 @@ pub(super) fn record_attempt(
     write_state(&ctx.paths, &profile.name, &state);
     let last = state.last_refresh.as_ref().expect("just set");
     ctx.audit(match grant {
-        None => audit::Event::refresh(&profile.name, last),
-        Some(g) => audit::Event::exchange(&profile.name, last, g),
+        None => audit::Event::refresh(&profile.name, &last.into()),
+        Some(g) => audit::Event::exchange(&profile.name, &last.into(), g),
     });
     before
 }

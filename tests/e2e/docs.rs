@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use clap::CommandFactory;
 use tok::Code;
-use tok::{Cli, EXIT_CODES};
+use tok::EXIT_CODES;
 
 use crate::support::root;
 
@@ -26,7 +25,7 @@ fn generate() -> BTreeMap<String, Vec<u8>> {
             tok::completion_script(shell).into_bytes(),
         );
     }
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = tok::command().disable_help_subcommand(true);
     cmd.build();
     man_pages(&cmd, true, &mut out);
     out
@@ -156,7 +155,7 @@ fn every_flag_is_documented_and_every_command_has_an_example() {
             }
         }
     }
-    let mut cmd = Cli::command();
+    let mut cmd = tok::command();
     cmd.build();
     walk(&cmd, "tok");
 }

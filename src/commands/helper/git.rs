@@ -21,12 +21,11 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<Outcome> {
     let needs_tokens =
         helpers::git::Action::try_from(args.action.as_str()).is_ok_and(Git::uses_tokens);
     if !needs_tokens {
-        env.ctx.set_requester(GIT.consumer, None);
         let git = Git { targets: vec![] };
         let mut stdout = std::io::stdout().lock();
         let stdin = std::io::stdin().lock();
         return helpers::serve(&git, &args.action, stdin, &mut stdout, &mut NoTokens, now())
-            .map_err(|e| glue::into_anyhow(e, None));
+            .map_err(glue::into_anyhow);
     }
     let mut tokens = glue::start(env, &GIT)?;
     let (targets, problems) = git_targets(&tokens.config);
@@ -48,7 +47,7 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<Outcome> {
     // The same request again, now that a session exists.
     let request = std::io::Cursor::new(input.seen);
     match glue::serve(&mut tokens, &git, &args.action, request)? {
-        Outcome::LoginRequired { err, .. } => Err(tokens.failure(err.into())),
+        Outcome::LoginRequired { err, .. } => Err(glue::into_anyhow(err.into())),
         outcome => Ok(outcome),
     }
 }

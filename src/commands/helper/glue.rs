@@ -5,24 +5,23 @@
 
 use std::io::{BufRead, Write};
 
+use crate::audit::Requester;
 use crate::config::{Config, Profile};
 use crate::error::{Code, Hinted, classify};
 use crate::helpers::{self, Helper, Outcome, Protocol, Token, TokenError, Tokens};
-use crate::session::{self, Want};
+use crate::session::{self, Narrow, Want};
 use crate::time::now;
 
 use crate::commands::Env;
 
-/// The set-up of every helper: name the consumer in the audit log, load the config, and return
-/// the session as the protocol's token source.
+/// The set-up of every helper: load the config, and return the session as the protocol's
+/// token source (naming the protocol in the audit log's requests).
 pub fn start<'a>(env: &'a Env, protocol: &'static Protocol) -> anyhow::Result<SessionTokens<'a>> {
-    env.ctx.set_requester(protocol.consumer, None);
     let config = env.config()?;
     Ok(SessionTokens {
         env,
         config,
         protocol,
-        failure: None,
     })
 }
 
@@ -37,7 +36,7 @@ pub fn serve<H: Helper>(
 ) -> anyhow::Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
     let served = helpers::serve(helper, action, input, &mut stdout, tokens, now());
-    let outcome = served.map_err(|e| tokens.failure(e))?;
+    let outcome = served.map_err(into_anyhow)?;
     stdout.flush()?;
     report(tokens.env, tokens.protocol, &outcome);
     Ok(outcome)
@@ -46,7 +45,7 @@ pub fn serve<H: Helper>(
 /// The stderr lines for how a helper ended (stdout belongs to the protocol).
 fn report(env: &Env, protocol: &Protocol, outcome: &Outcome) {
     let p = &env.ctx.printer;
-    let client = protocol.consumer.as_str();
+    let client = protocol.subcommand.trim_end_matches("-credential");
     match outcome {
         Outcome::Answered { profile } => {
             p.verbose(format!("answered with the token of profile `{profile}`"))
@@ -70,9 +69,9 @@ fn report(env: &Env, protocol: &Protocol, outcome: &Outcome) {
 
 /// The error a helper's failure becomes: the session's own error when the token source
 /// failed (so its exit code and hint survive), else the protocol's.
-pub fn into_anyhow(e: helpers::Error, source: Option<anyhow::Error>) -> anyhow::Error {
+pub fn into_anyhow(e: helpers::Error) -> anyhow::Error {
     match e {
-        helpers::Error::Tokens(t) => source.unwrap_or_else(|| anyhow::Error::new(t)),
+        helpers::Error::Tokens(TokenError::LoginRequired(e) | TokenError::Other(e)) => e,
         helpers::Error::Git(e) => e.into(),
         helpers::Error::Terraform(e) => e.into(),
         helpers::Error::Io(e) => e.into(),
@@ -84,8 +83,6 @@ pub struct SessionTokens<'a> {
     pub env: &'a Env,
     pub config: Config,
     protocol: &'static Protocol,
-    /// The session's error behind the last [`TokenError`] handed to the helper.
-    failure: Option<anyhow::Error>,
 }
 
 impl SessionTokens<'_> {
@@ -105,54 +102,41 @@ impl SessionTokens<'_> {
         Ok(name)
     }
 
-    /// `e` as the command's error (see [`into_anyhow`]).
-    pub fn failure(&mut self, e: helpers::Error) -> anyhow::Error {
-        into_anyhow(e, self.failure.take())
-    }
-
-    /// Keep `e` for the command and hand the helper its protocol meaning.
-    fn typed(&mut self, e: anyhow::Error) -> TokenError {
-        let message = format!("{e:#}");
-        let typed = match classify(&e).0 {
-            Code::LoginRequired => TokenError::LoginRequired(message),
-            _ => TokenError::Failed(message),
+    /// [`Tokens::get`], its failure not yet sorted by what the protocol does about it.
+    fn token(&mut self, profile: &str, host: &str) -> anyhow::Result<Token> {
+        let profile = self.config.profile(profile)?;
+        let who = Requester {
+            consumer: self.protocol.consumer.clone(),
+            host: (!host.is_empty()).then(|| host.to_string()),
         };
-        self.failure = Some(e);
-        typed
+        refuse_dpop(&profile, profile.is_dpop())?;
+        // The default --min-ttl is the leeway the helpers subtract from the expiry they report.
+        let served = crate::commands::request::token(
+            &self.env.ctx,
+            &profile,
+            Want::default(),
+            &Narrow::default(),
+            &who,
+        )?;
+        refuse_dpop(&profile, served.token.is_dpop())?;
+        Ok(Token {
+            access_token: served.token.access_token,
+            expires_at: served.token.expires_at,
+        })
     }
+}
 
-    /// [`Self::typed`] for a profile whose tokens the client cannot use.
-    fn unsupported(&mut self, e: Hinted) -> TokenError {
-        let typed = TokenError::NotSupported(e.to_string());
-        self.failure = Some(e.into());
-        typed
+/// A token source's failure in the terms a protocol acts on: "log in first", or not.
+fn typed(e: anyhow::Error) -> TokenError {
+    match classify(&e).0 {
+        Code::LoginRequired => TokenError::LoginRequired(e),
+        _ => TokenError::Other(e),
     }
 }
 
 impl Tokens for SessionTokens<'_> {
     fn get(&mut self, profile: &str, host: &str) -> Result<Token, TokenError> {
-        let profile = match self.config.profile(profile) {
-            Ok(p) => p,
-            Err(e) => return Err(self.typed(e.into())),
-        };
-        if !host.is_empty() {
-            self.env.ctx.set_requester_host(host);
-        }
-        if let Err(e) = refuse_dpop(&profile, profile.is_dpop()) {
-            return Err(self.unsupported(e));
-        }
-        // The default --min-ttl is the leeway the helpers subtract from the expiry they report.
-        let served = match session::access_token(&self.env.ctx, &profile, Want::default()) {
-            Ok(s) => s,
-            Err(e) => return Err(self.typed(e)),
-        };
-        if let Err(e) = refuse_dpop(&profile, served.token.is_dpop()) {
-            return Err(self.unsupported(e));
-        }
-        Ok(Token {
-            access_token: served.token.access_token,
-            expires_at: served.token.expires_at,
-        })
+        self.token(profile, host).map_err(typed)
     }
 
     fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> Result<bool, TokenError> {
@@ -161,7 +145,7 @@ impl Tokens for SessionTokens<'_> {
             .profile(profile)
             .map_err(anyhow::Error::from)
             .and_then(|p| session::reject_access_token(&self.env.ctx, &p, fingerprint));
-        rejected.map_err(|e| self.typed(e))
+        rejected.map_err(typed)
     }
 }
 

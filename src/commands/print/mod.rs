@@ -1,5 +1,6 @@
 //! `tok print`: a valid access token on stdout and nothing else (in the `--format` asked for).
 
+use crate::audit::{Consumer, Requester};
 use crate::cli::{PrintArgs, PrintFormat};
 use crate::error::{Code, Hinted};
 use crate::session::{self, CachedToken, Narrow, Want};
@@ -34,7 +35,8 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
     if let Some(file) = &args.output {
         return token_file::run(env, &profile, &args, file, &narrow);
     }
-    let served = session::access_token_for(&env.ctx, &profile, want, &narrow)?;
+    let who = Requester::new(Consumer::PRINT);
+    let served = crate::commands::request::token(&env.ctx, &profile, want, &narrow, &who)?;
     if args.format == PrintFormat::Dpop {
         return print_dpop(env, &profile, &served.token, &args);
     }

@@ -9,11 +9,12 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::audit::{Consumer, Requester};
 use crate::cli::{PrintArgs, PrintFormat};
 use crate::config::Profile;
 use crate::error::{Code, Hinted, classify};
 use crate::output::one_line;
-use crate::session::{self, CachedToken, Narrow, Want};
+use crate::session::{CachedToken, Narrow, Want};
 use crate::signals::stop;
 use crate::time::now;
 
@@ -49,7 +50,8 @@ pub fn run(
         min_ttl: args.min_ttl,
         force_refresh: args.force_refresh,
     };
-    let served = session::access_token_for(&env.ctx, profile, want, narrow)?;
+    let who = Requester::new(Consumer::PRINT);
+    let served = crate::commands::request::token(&env.ctx, profile, want, narrow, &who)?;
     write(file, args.format, &served.token)?;
     env.ctx.printer.verbose(format!(
         "wrote access token {} to {}",
@@ -109,7 +111,8 @@ fn watch(
             min_ttl: due_at_margin + 1,
             force_refresh: force,
         };
-        let served = match session::access_token_for(&env.ctx, profile, want, narrow) {
+        let who = Requester::new(Consumer::PRINT);
+        let served = match crate::commands::request::token(&env.ctx, profile, want, narrow, &who) {
             Ok(s) => s,
             Err(e) => {
                 if !transient(classify(&e).0) {

@@ -87,9 +87,9 @@ pub fn exchange(
     let (code, iss) = match cb {
         Callback::Code { code, iss } => (code, iss),
         Callback::Error { error, description } => {
-            return Err(match ErrorCode::parse(&error) {
+            return Err(match ErrorCode::parse_foreign(&error) {
                 ErrorCode::AccessDenied => OAuthError::AccessDenied { description },
-                _ => OAuthError::Protocol {
+                error => OAuthError::Protocol {
                     endpoint: "authorization endpoint".into(),
                     status: 302,
                     error,

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::oauth::OAuthError;
 use crate::oauth::http::{ClientAuth, Http, endpoint_name};
-use crate::oauth::token::TokenResponse;
+use crate::oauth::token::{ErrorCode, TokenResponse};
 use crate::secret::{CiRequestToken, IdentityToken};
 use crate::settings::NamedVars;
 
@@ -292,16 +292,16 @@ fn read_file(path: &std::path::Path) -> Result<IdentityToken, WorkloadError> {
 /// a bearer credential; the JSON answer's `value` is the JWT.
 fn github(http: &Http, audience: &str, ci: &CiEnv<'_>) -> Result<IdentityToken, WorkloadError> {
     let url = ci.actions_url.ok_or(WorkloadError::NoActionsPermission {
-        missing: crate::config::ENV_ACTIONS_ID_TOKEN_REQUEST_URL,
+        missing: crate::settings::ENV_ACTIONS_ID_TOKEN_REQUEST_URL,
     })?;
     let request_token = ci
         .actions_request_token
         .ok_or(WorkloadError::NoActionsPermission {
-            missing: crate::config::ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+            missing: crate::settings::ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN,
         })?;
     // The same rules as every other endpoint: https, or http to loopback only.
-    let mut url = crate::config::check_url(url).map_err(|m| WorkloadError::BadUrl {
-        var: crate::config::ENV_ACTIONS_ID_TOKEN_REQUEST_URL,
+    let mut url = crate::url_policy::check_url(url).map_err(|m| WorkloadError::BadUrl {
+        var: crate::settings::ENV_ACTIONS_ID_TOKEN_REQUEST_URL,
         detail: m,
     })?;
     // The URL already carries a query (`api-version=…`): append to it.
@@ -415,17 +415,17 @@ pub fn refusal(e: OAuthError, method: Method, claims: &Claims) -> anyhow::Error 
             description,
             ..
         } if matches!(
-            error.as_str(),
-            "invalid_target"
-                | "unauthorized_client"
-                | "invalid_client"
-                | "invalid_request"
-                | "unsupported_grant_type"
-                | "invalid_scope"
-                | "access_denied"
+            error,
+            ErrorCode::InvalidTarget
+                | ErrorCode::UnauthorizedClient
+                | ErrorCode::InvalidClient
+                | ErrorCode::InvalidRequest
+                | ErrorCode::UnsupportedGrantType
+                | ErrorCode::InvalidScope
+                | ErrorCode::AccessDenied
         ) =>
         {
-            refused(endpoint, error, description)
+            refused(endpoint, error.as_str().to_string(), description)
         }
         OAuthError::AccessDenied { description } => refused(
             "the token endpoint".into(),

@@ -4,7 +4,7 @@
 //!
 //! Each entry names the documentation it was taken from; README.md repeats the table.
 
-use crate::config::Flow;
+use super::Flow;
 
 /// A well-known provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

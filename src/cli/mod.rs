@@ -4,8 +4,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Flow;
 use crate::store::StoreKind;
+
+mod helper;
+mod login;
+mod setup;
+
+pub use helper::{
+    DockerCredentialArgs, GitCredentialArgs, HelperCommand, KubectlCredentialArgs,
+    TerraformCredentialArgs,
+};
+pub use login::LoginArgs;
+pub use setup::{SetupArgs, SetupTool};
 
 /// The exit-code table of `--help` and the man page; kept equal to `error::Code` by a test.
 pub const EXIT_CODES: &str = "\
@@ -22,11 +32,13 @@ Exit codes:
   9  another tok process held the profile lock too long
   10  the server's TLS certificate was refused (unknown issuer, expired, wrong host…)";
 
-/// Log in once with OAuth 2.0 / OpenID Connect, then print fresh access tokens for scripts, git
-/// and docker.
-///
-/// The refresh token stays in the OS keychain; `tok print` answers from a private cache while the
-/// access token is valid and refreshes it (once, however many processes ask) when it is not.
+/// The second paragraph of `tok --help` (the first is made in [`command`]).
+const ABOUT_MORE: &str = "The refresh token stays in the OS keychain; `tok print` answers from a \
+private cache while the access token is valid and refreshes it (once, however many processes ask) \
+when it is not.";
+
+/// tok's command line. Its summary and the helpers' words are set in [`command`], from the
+/// protocol table.
 #[derive(Debug, Parser)]
 #[command(name = "tok", version, propagate_version = true, after_long_help = EXIT_CODES)]
 pub struct Cli {
@@ -37,11 +49,57 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The command line: the clap derive of [`Cli`] with the words the protocol table
+/// ([`crate::helpers::PROTOCOLS`]) gives it — the tools tok serves, each helper subcommand's
+/// summary, the tools `tok setup` configures — so the help cannot drift from the table.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let protocols = crate::helpers::PROTOCOLS;
+    let tools: Vec<&str> = protocols.iter().map(|p| p.tool).collect();
+    let about = format!(
+        "Log in once with OAuth 2.0 / OpenID Connect, then print fresh access tokens for scripts, {}.",
+        list(&tools, "and")
+    );
+    let mut cmd = Cli::command()
+        .about(about.clone())
+        .long_about(format!("{about}\n\n{ABOUT_MORE}"));
+    for p in protocols {
+        cmd = cmd.mut_subcommand(p.subcommand, |c| c.about(p.summary));
+    }
+    cmd.mut_subcommand("setup", |c| {
+        c.about(format!(
+            "Configure {} to get their credentials from tok.",
+            list(&tools, "or")
+        ))
+    })
+}
+
+/// `a, b, c or d`.
+fn list(words: &[&str], last: &str) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., tail] => format!("{} {last} {tail}", init.join(", ")),
+    }
+}
+
+impl Cli {
+    /// Parse `args` with [`command`]'s help text.
+    pub fn parse_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::FromArgMatches;
+        Self::from_arg_matches(&command().try_get_matches_from(args)?)
+    }
+}
+
 /// The options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Config file [default: $XDG_CONFIG_HOME/tok/config.toml]
-    #[arg(long, global = true, env = crate::config::ENV_CONFIG, value_name = "PATH")]
+    #[arg(long, global = true, env = crate::settings::ENV_CONFIG, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
     /// Where sessions are kept [default: the store chosen at login, else auto]
@@ -51,7 +109,7 @@ pub struct GlobalArgs {
     #[arg(
         long,
         global = true,
-        env = crate::config::ENV_STORE,
+        env = crate::settings::ENV_STORE,
         value_enum,
         value_name = "STORE"
     )]
@@ -66,7 +124,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}
-    #[arg(long, global = true, env = crate::config::ENV_JSON_ERRORS, value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    #[arg(long, global = true, env = crate::settings::ENV_JSON_ERRORS, value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
     pub json_errors: bool,
 }
 
@@ -109,170 +167,12 @@ pub enum Command {
     Exec(ExecArgs),
 }
 
-/// The helper protocols' subcommands: one per row of [`crate::helpers::PROTOCOLS`], each named
-/// as its row's `subcommand` (a test checks both ways).
-#[derive(Debug, Subcommand)]
-// The variants are the subcommands: `git-credential`, `docker-credential`, … are the names the
-// clients know.
-#[allow(clippy::enum_variant_names)]
-pub enum HelperCommand {
-    GitCredential(GitCredentialArgs),
-    DockerCredential(DockerCredentialArgs),
-    KubectlCredential(KubectlCredentialArgs),
-    TerraformCredential(TerraformCredentialArgs),
-}
-
-impl HelperCommand {
-    /// The table row of this subcommand's protocol.
-    pub fn protocol(&self) -> &'static crate::helpers::Protocol {
-        use crate::helpers::{DOCKER, GIT, KUBECTL, TERRAFORM};
-        match self {
-            HelperCommand::GitCredential(_) => &GIT,
-            HelperCommand::DockerCredential(_) => &DOCKER,
-            HelperCommand::KubectlCredential(_) => &KUBECTL,
-            HelperCommand::TerraformCredential(_) => &TERRAFORM,
-        }
-    }
-}
-
 /// The profile to use.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ProfileArg {
     /// Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]
     #[arg(short, long, value_name = "NAME")]
     pub profile: Option<String>,
-}
-
-/// Log in and store the session in the keychain.
-///
-/// The first login of a profile names the issuer and client (or a --preset); they are saved in
-/// the config file, so later logins need only `-p NAME`. `auto` picks the browser flow where a
-/// display is available and not over SSH, else the device flow (with a QR code on a terminal).
-///
-/// Examples:
-///   tok login -p work --issuer https://id.example.com --client-id tok-cli \
-///       --scope openid --scope offline_access
-///   tok login -p work --device        # on a machine without a browser
-///   tok login -p work --dpop          # bind the session to a key (RFC 9449 DPoP)
-///   tok login -p work --paste         # over SSH: paste the final redirected URL back
-///   tok login -p gh --preset github --client-id Iv1.0123456789abcdef
-///   TOK_CLIENT_SECRET=... tok login -p ci --issuer https://id.example.com \
-///       --client-id ci-bot --client-credentials --scope api:read
-///   printf %s "$REFRESH_TOKEN" | tok login -p ci --refresh-token-stdin
-///   tok login -p ci --issuer https://id.example.com --client-id ci \
-///       --workload-identity github        # GitHub Actions, no secret (README: In CI)
-///   tok login -p ci --workload-identity env:ID_TOKEN --exchange jwt-bearer
-///   tok login -p corp --issuer https://sso.corp.internal --client-id tok \
-///       --ca-file /etc/corp/root-ca.pem   # a provider behind a private CA
-///
-/// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
-/// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
-/// --refresh-token-stdin.
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct LoginArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
-
-    /// Issuer URL (https://, or http:// for loopback hosts); saved in the profile
-    #[arg(long, value_name = "URL")]
-    pub issuer: Option<String>,
-
-    /// OAuth client ID registered with the issuer; saved in the profile
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-
-    /// Scope to request; repeat for several (include offline_access for a refresh token)
-    #[arg(long = "scope", value_name = "SCOPE")]
-    pub scopes: Vec<String>,
-
-    /// Resource the tokens are for (RFC 8707 `resource`); saved in the profile
-    #[arg(long, value_name = "URI")]
-    pub audience: Option<String>,
-
-    /// Use the device flow: a code to enter on another device (RFC 8628)
-    #[arg(long, conflicts_with = "browser")]
-    pub device: bool,
-
-    /// Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)
-    #[arg(long)]
-    pub browser: bool,
-
-    /// Do not open a browser; print the URL only
-    #[arg(long)]
-    pub no_browser: bool,
-
-    /// Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile
-    #[arg(long)]
-    pub dpop: bool,
-
-    /// Give up after this long waiting for approval (e.g. 90s, 5m)
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
-    pub timeout: std::time::Duration,
-
-    /// Browser flow without a loopback listener: print the URL, read the redirected URL from stdin
-    #[arg(long, conflicts_with_all = ["device", "client_credentials", "refresh_token_stdin"])]
-    pub paste: bool,
-
-    /// Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)
-    #[arg(long, value_enum, value_name = "NAME")]
-    pub preset: Option<crate::presets::Preset>,
-
-    /// Directory tenant for --preset entra (a tenant ID or domain)
-    #[arg(long, value_name = "TENANT", requires = "preset")]
-    pub tenant: Option<String>,
-
-    /// Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin
-    #[arg(long, conflicts_with_all = ["device", "browser", "refresh_token_stdin"])]
-    pub client_credentials: bool,
-
-    /// Seed the session from a refresh token read from stdin (e.g. a CI secret)
-    #[arg(long, conflicts_with_all = ["device", "browser"])]
-    pub refresh_token_stdin: bool,
-
-    /// CI without secrets: exchange the job's identity token from SOURCE (github, env:NAME,
-    /// file:PATH or auto) for each access token; nothing is stored; saved in the profile
-    #[arg(long, value_name = "SOURCE", conflicts_with_all = ["device", "browser", "paste", "client_credentials", "refresh_token_stdin", "dpop"])]
-    pub workload_identity: Option<String>,
-
-    /// How the identity token is presented [default: token-exchange]; saved in the profile
-    #[arg(long, value_enum, value_name = "METHOD")]
-    pub exchange: Option<crate::oauth::grant::workload_identity::Method>,
-
-    /// The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved
-    #[arg(long, value_name = "AUD")]
-    pub ci_audience: Option<String>,
-
-    /// RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved
-    #[arg(long, value_name = "URI")]
-    pub subject_token_type: Option<String>,
-
-    /// An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved
-    #[arg(long = "exchange-param", value_name = "KEY=VALUE", value_parser = key_value)]
-    pub exchange_params: Vec<(String, String)>,
-
-    /// Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved
-    /// in the profile as `ca_file`
-    #[arg(long, value_name = "PATH")]
-    pub ca_file: Option<std::path::PathBuf>,
-}
-
-/// `KEY=VALUE` of `--exchange-param`.
-fn key_value(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("{s:?} is not KEY=VALUE")),
-    }
-}
-
-impl LoginArgs {
-    pub fn flow(&self) -> Option<Flow> {
-        match (self.device, self.browser) {
-            (true, _) => Some(Flow::Device),
-            (_, true) => Some(Flow::Browser),
-            _ => None,
-        }
-    }
 }
 
 /// Print a valid access token on stdout, refreshing it if needed.
@@ -479,159 +379,6 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// git credential helper: answer git with a fresh access token (see `tok setup git`).
-///
-/// git runs it as `tok git-credential get|store|erase|capability` (or as `git-credential-tok`),
-/// with `key=value` lines on stdin. Hosts come from the profiles' `hosts` lists; for other hosts
-/// it prints nothing, so git asks its next helper.
-///
-/// Examples:
-///   tok setup git -p work --host git.example.com     # configures git to run it
-///   printf 'protocol=https\nhost=git.example.com\n' | tok git-credential get
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct GitCredentialArgs {
-    /// get, store, erase or capability (others are ignored, as git expects)
-    pub action: String,
-}
-
-/// docker credential helper: answer docker, skopeo or podman with a fresh access token.
-///
-/// Run as `docker-credential-tok get|store|erase|list|version` (configured by `tok setup docker`).
-/// Registries come from the profiles' `registries` lists.
-///
-/// Examples:
-///   tok setup docker -p work --registry registry.example.com   # configures docker to run it
-///   printf registry.example.com | docker-credential-tok get
-///   tok docker-credential list
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct DockerCredentialArgs {
-    /// get, store, erase, list or version
-    pub action: String,
-}
-
-/// kubectl exec plugin: print an ExecCredential with a fresh access token.
-///
-/// The expiry it reports is a minute early, so kubectl asks again in time.
-///
-/// Examples:
-///   tok setup kubectl -p work     # the kubeconfig block that runs it
-///   tok kubectl-credential -p work | jq .status.expirationTimestamp
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct KubectlCredentialArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
-}
-
-/// Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote
-/// backends.
-///
-/// Terraform runs it as `terraform-credentials-tok get|store|forget HOST` (configured by `tok
-/// setup terraform`). Hosts come from the profiles' `terraform_hosts` lists (exact host and
-/// port); for other hosts `get` answers `{}`. `forget` drops the cached access token (never the
-/// session); `store` is refused: tok's tokens come from `tok login`.
-///
-/// Examples:
-///   tok setup terraform -p work --host registry.example.com   # configures terraform to run it
-///   tok terraform-credential get registry.example.com | jq .token
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct TerraformCredentialArgs {
-    /// get, store or forget
-    pub action: String,
-    /// The host Terraform wants a token for (`host` or `host:port`)
-    #[arg(value_name = "HOST")]
-    pub host: Option<String>,
-}
-
-/// Configure git, docker or kubectl to get their credentials from tok.
-///
-/// Only the keys tok owns change; `--remove` undoes `git` and `docker`.
-///
-/// Examples:
-///   tok setup git -p work --host git.example.com
-///   tok setup docker -p work --registry registry.example.com:5000
-///   tok setup kubectl -p work
-#[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
-pub struct SetupArgs {
-    #[command(subcommand)]
-    pub tool: SetupTool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SetupTool {
-    /// Serve a git host: add it to the profile and set `credential.<url>.helper` in git's global
-    /// config (after an empty `helper =` so that other helpers do not answer first).
-    ///
-    /// Examples:
-    ///   tok setup git -p work --host git.example.com
-    ///   tok setup git -p work --host https://git.example.com/team   # a path prefix
-    ///   tok setup git -p work --host git.example.com --remove
-    #[command(verbatim_doc_comment)]
-    Git {
-        #[command(flatten)]
-        profile: ProfileArg,
-        /// A host (https) or a URL with scheme, port and path prefix
-        #[arg(long, value_name = "HOST_OR_URL")]
-        host: String,
-        /// Undo: remove the host from the profile and tok's helper from git's config
-        #[arg(long)]
-        remove: bool,
-    },
-    /// Serve a registry: add it to the profile and set `credHelpers` in
-    /// $DOCKER_CONFIG/config.json (default ~/.docker/config.json), keeping every other key.
-    ///
-    /// docker runs `docker-credential-tok` from PATH: a link to tok under that name.
-    ///
-    /// Examples:
-    ///   ln -s "$(command -v tok)" ~/.local/bin/docker-credential-tok
-    ///   tok setup docker -p work --registry registry.example.com:5000
-    ///   tok setup docker -p work --registry registry.example.com:5000 --remove
-    #[command(verbatim_doc_comment)]
-    Docker {
-        #[command(flatten)]
-        profile: ProfileArg,
-        /// Registry host[:port], as in image names
-        #[arg(long, value_name = "HOST[:PORT]")]
-        registry: String,
-        /// Undo: remove the registry from the profile and from credHelpers
-        #[arg(long)]
-        remove: bool,
-    },
-    /// Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.
-    ///
-    /// Examples:
-    ///   tok setup kubectl -p work     # paste the output under `users:` in ~/.kube/config
-    #[command(verbatim_doc_comment)]
-    Kubectl {
-        #[command(flatten)]
-        profile: ProfileArg,
-    },
-    /// Serve a Terraform host (module registry, remote backend): add it to the profile's
-    /// `terraform_hosts`, add `credentials_helper "tok" {}` to Terraform's CLI configuration
-    /// ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and link `terraform-credentials-tok` into
-    /// ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.
-    ///
-    /// Examples:
-    ///   tok setup terraform -p work --host registry.example.com
-    ///   tok setup terraform -p work --host tf.example.com:8443 --remove
-    #[command(verbatim_doc_comment)]
-    Terraform {
-        #[command(flatten)]
-        profile: ProfileArg,
-        /// The host as Terraform names it: `host` or `host:port`
-        #[arg(long, value_name = "HOST[:PORT]")]
-        host: String,
-        /// Undo: remove the host from the profile, tok's block from the CLI configuration and
-        /// the link
-        #[arg(long)]
-        remove: bool,
-    },
-}
-
 /// Refresh and request statistics from the audit log (never a token).
 ///
 /// Refresh success rate, p50/p95 refresh latency, failures by error code, rotations, cache hit
@@ -725,6 +472,51 @@ pub struct ExecArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every summary in `tok --help` (and in each command's list of subcommands) is one
+    /// unbroken line ending its sentence; the helpers' and `setup`'s come from the table.
+    #[test]
+    fn every_subcommand_summary_is_one_unbroken_line() {
+        fn walk(cmd: &clap::Command, path: &str, seen: &mut usize, bad: &mut Vec<String>) {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let path = format!("{path} {}", sub.get_name());
+                let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+                if about.is_empty() || about.contains('\n') || !about.ends_with('.') {
+                    bad.push(format!("`{path}`: {about:?}"));
+                }
+                *seen += 1;
+                walk(sub, &path, seen, bad);
+            }
+        }
+        let mut cmd = command();
+        cmd.build();
+        let (mut seen, mut bad) = (0, vec![]);
+        walk(&cmd, "tok", &mut seen, &mut bad);
+        assert!(seen > 15, "{seen} subcommands");
+        assert_eq!(
+            bad,
+            Vec::<String>::new(),
+            "make each summary one sentence on one line"
+        );
+        let setup = cmd.find_subcommand("setup").unwrap().get_about().unwrap();
+        assert_eq!(
+            setup.to_string(),
+            "Configure git, docker, kubectl or Terraform to get their credentials from tok."
+        );
+        for p in crate::helpers::PROTOCOLS {
+            let sub = cmd.find_subcommand(p.subcommand).unwrap();
+            assert_eq!(sub.get_about().unwrap().to_string(), p.summary);
+            // Every tool the table names is one `tok setup` configures.
+            let tool = p.tool.to_lowercase();
+            assert!(
+                cmd.find_subcommand("setup")
+                    .unwrap()
+                    .find_subcommand(&tool)
+                    .is_some(),
+                "tok setup {tool}"
+            );
+        }
+    }
 
     #[test]
     fn every_protocol_row_is_a_helper_subcommand() {

@@ -1,0 +1,138 @@
+//! `tok login`.
+
+use clap::Args;
+
+use super::ProfileArg;
+use crate::config::Flow;
+
+/// Log in and store the session in the keychain.
+///
+/// The first login of a profile names the issuer and client (or a --preset); they are saved in
+/// the config file, so later logins need only `-p NAME`. `auto` picks the browser flow where a
+/// display is available and not over SSH, else the device flow (with a QR code on a terminal).
+///
+/// Examples:
+///   tok login -p work --issuer https://id.example.com --client-id tok-cli \
+///       --scope openid --scope offline_access
+///   tok login -p work --device        # on a machine without a browser
+///   tok login -p work --dpop          # bind the session to a key (RFC 9449 DPoP)
+///   tok login -p work --paste         # over SSH: paste the final redirected URL back
+///   tok login -p gh --preset github --client-id Iv1.0123456789abcdef
+///   TOK_CLIENT_SECRET=... tok login -p ci --issuer https://id.example.com \
+///       --client-id ci-bot --client-credentials --scope api:read
+///   printf %s "$REFRESH_TOKEN" | tok login -p ci --refresh-token-stdin
+///   tok login -p ci --issuer https://id.example.com --client-id ci \
+///       --workload-identity github        # GitHub Actions, no secret (README: In CI)
+///   tok login -p ci --workload-identity env:ID_TOKEN --exchange jwt-bearer
+///   tok login -p corp --issuer https://sso.corp.internal --client-id tok \
+///       --ca-file /etc/corp/root-ca.pem   # a provider behind a private CA
+///
+/// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
+/// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
+/// --refresh-token-stdin.
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
+    /// Issuer URL (https://, or http:// for loopback hosts); saved in the profile
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// OAuth client ID registered with the issuer; saved in the profile
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Scope to request; repeat for several (include offline_access for a refresh token)
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+
+    /// Resource the tokens are for (RFC 8707 `resource`); saved in the profile
+    #[arg(long, value_name = "URI")]
+    pub audience: Option<String>,
+
+    /// Use the device flow: a code to enter on another device (RFC 8628)
+    #[arg(long, conflicts_with = "browser")]
+    pub device: bool,
+
+    /// Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)
+    #[arg(long)]
+    pub browser: bool,
+
+    /// Do not open a browser; print the URL only
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile
+    #[arg(long)]
+    pub dpop: bool,
+
+    /// Give up after this long waiting for approval (e.g. 90s, 5m)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+
+    /// Browser flow without a loopback listener: print the URL, read the redirected URL from stdin
+    #[arg(long, conflicts_with_all = ["device", "client_credentials", "refresh_token_stdin"])]
+    pub paste: bool,
+
+    /// Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub preset: Option<crate::config::Preset>,
+
+    /// Directory tenant for --preset entra (a tenant ID or domain)
+    #[arg(long, value_name = "TENANT", requires = "preset")]
+    pub tenant: Option<String>,
+
+    /// Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin
+    #[arg(long, conflicts_with_all = ["device", "browser", "refresh_token_stdin"])]
+    pub client_credentials: bool,
+
+    /// Seed the session from a refresh token read from stdin (e.g. a CI secret)
+    #[arg(long, conflicts_with_all = ["device", "browser"])]
+    pub refresh_token_stdin: bool,
+
+    /// CI without secrets: exchange the job's identity token from SOURCE (github, env:NAME,
+    /// file:PATH or auto) for each access token; nothing is stored; saved in the profile
+    #[arg(long, value_name = "SOURCE", conflicts_with_all = ["device", "browser", "paste", "client_credentials", "refresh_token_stdin", "dpop"])]
+    pub workload_identity: Option<String>,
+
+    /// How the identity token is presented [default: token-exchange]; saved in the profile
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub exchange: Option<crate::oauth::grant::workload_identity::Method>,
+
+    /// The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved
+    #[arg(long, value_name = "AUD")]
+    pub ci_audience: Option<String>,
+
+    /// RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved
+    #[arg(long, value_name = "URI")]
+    pub subject_token_type: Option<String>,
+
+    /// An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved
+    #[arg(long = "exchange-param", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub exchange_params: Vec<(String, String)>,
+
+    /// Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved
+    /// in the profile as `ca_file`
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// `KEY=VALUE` of `--exchange-param`.
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{s:?} is not KEY=VALUE")),
+    }
+}
+
+impl LoginArgs {
+    pub fn flow(&self) -> Option<Flow> {
+        match (self.device, self.browser) {
+            (true, _) => Some(Flow::Device),
+            (_, true) => Some(Flow::Browser),
+            _ => None,
+        }
+    }
+}

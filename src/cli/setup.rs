@@ -1,0 +1,96 @@
+//! `tok setup`.
+
+use clap::{Args, Subcommand};
+
+use super::ProfileArg;
+
+/// Configure git, docker or kubectl to get their credentials from tok.
+///
+/// Only the keys tok owns change; `--remove` undoes `git` and `docker`.
+///
+/// Examples:
+///   tok setup git -p work --host git.example.com
+///   tok setup docker -p work --registry registry.example.com:5000
+///   tok setup kubectl -p work
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct SetupArgs {
+    #[command(subcommand)]
+    pub tool: SetupTool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetupTool {
+    /// Serve a git host from a profile, through git's global config.
+    ///
+    /// Adds the host to the profile and sets `credential.<url>.helper` in git's global config
+    /// (after an empty `helper =` so that other helpers do not answer first).
+    ///
+    /// Examples:
+    ///   tok setup git -p work --host git.example.com
+    ///   tok setup git -p work --host https://git.example.com/team   # a path prefix
+    ///   tok setup git -p work --host git.example.com --remove
+    #[command(verbatim_doc_comment)]
+    Git {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// A host (https) or a URL with scheme, port and path prefix
+        #[arg(long, value_name = "HOST_OR_URL")]
+        host: String,
+        /// Undo: remove the host from the profile and tok's helper from git's config
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Serve a registry from a profile, through docker's `credHelpers`.
+    ///
+    /// Adds the registry to the profile and sets `credHelpers` in $DOCKER_CONFIG/config.json
+    /// (default ~/.docker/config.json), keeping every other key.
+    ///
+    /// docker runs `docker-credential-tok` from PATH: a link to tok under that name.
+    ///
+    /// Examples:
+    ///   ln -s "$(command -v tok)" ~/.local/bin/docker-credential-tok
+    ///   tok setup docker -p work --registry registry.example.com:5000
+    ///   tok setup docker -p work --registry registry.example.com:5000 --remove
+    #[command(verbatim_doc_comment)]
+    Docker {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// Registry host[:port], as in image names
+        #[arg(long, value_name = "HOST[:PORT]")]
+        registry: String,
+        /// Undo: remove the registry from the profile and from credHelpers
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.
+    ///
+    /// Examples:
+    ///   tok setup kubectl -p work     # paste the output under `users:` in ~/.kube/config
+    #[command(verbatim_doc_comment)]
+    Kubectl {
+        #[command(flatten)]
+        profile: ProfileArg,
+    },
+    /// Serve a Terraform host (module registry, remote backend) from a profile.
+    ///
+    /// Adds it to the profile's `terraform_hosts`, adds `credentials_helper "tok" {}` to Terraform's CLI configuration
+    /// ($TF_CLI_CONFIG_FILE, default ~/.terraformrc) and links `terraform-credentials-tok` into
+    /// ~/.terraform.d/plugins. Nothing else in the file changes; --remove restores it.
+    ///
+    /// Examples:
+    ///   tok setup terraform -p work --host registry.example.com
+    ///   tok setup terraform -p work --host tf.example.com:8443 --remove
+    #[command(verbatim_doc_comment)]
+    Terraform {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// The host as Terraform names it: `host` or `host:port`
+        #[arg(long, value_name = "HOST[:PORT]")]
+        host: String,
+        /// Undo: remove the host from the profile, tok's block from the CLI configuration and
+        /// the link
+        #[arg(long)]
+        remove: bool,
+    },
+}

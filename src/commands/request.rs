@@ -1,0 +1,27 @@
+//! A token request on behalf of a known requester, recorded in the audit log here, where the
+//! requester is known (`print`, `exec`, a helper and the host it serves), and where a failure is
+//! named by the class [`crate::error::classify`] gives it.
+
+use crate::audit::{Event, Requester};
+use crate::config::Profile;
+use crate::error::classify;
+use crate::session::{self, Ctx, Narrow, Served, Want};
+
+/// Serve an access token for `profile` to `who`, and record the request.
+pub fn token(
+    ctx: &Ctx,
+    profile: &Profile,
+    want: Want,
+    narrow: &Narrow,
+    who: &Requester,
+) -> anyhow::Result<Served> {
+    let served = session::access_token_for(ctx, profile, want, narrow);
+    let outcome = match &served {
+        Ok(s) => Ok((s.source.into(), &s.token.access_token)),
+        Err(e) => Err(classify(e).0.name()),
+    };
+    let mut event = Event::request(&profile.name, who, outcome);
+    event.lock_wait_ms = ctx.take_lock_wait();
+    ctx.audit(event);
+    served
+}

@@ -1,11 +1,15 @@
 //! `tok login`: browser and device flows against the real provider.
 
-use crate::support::{Provider, Tok, over_https};
+use crate::support::{Provider, Rig, Tok};
 
 #[test]
 fn browser_login_stores_a_working_session() {
-    let provider = Provider::start();
-    let tok = Tok::new();
+    browser_login_stores_a_working_session_on(Rig::http());
+}
+
+fn browser_login_stores_a_working_session_on(rig: Rig) {
+    let provider = rig.provider();
+    let tok = rig.tok();
     let browser_log = tok.path("browser.log");
     let tok = tok.env("TOK_TEST_BROWSER_LOG", browser_log.to_str().unwrap());
     let r = tok.login(&provider, "work");
@@ -42,13 +46,17 @@ fn browser_login_stores_a_working_session() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn browser_login_stores_a_working_session_over_https() {
-    over_https(browser_login_stores_a_working_session);
+    browser_login_stores_a_working_session_on(Rig::https());
 }
 
 #[test]
 fn device_login_polls_until_approved() {
-    let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
-    let tok = Tok::new();
+    device_login_polls_until_approved_on(Rig::http());
+}
+
+fn device_login_polls_until_approved_on(rig: Rig) {
+    let provider = rig.provider_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tok = rig.tok();
     let browser_log = tok.path("browser.log");
     let tok = tok.env("TOK_TEST_BROWSER_LOG", browser_log.to_str().unwrap());
     let r = tok.login_with(&provider, "dev", &["--device"]);
@@ -73,7 +81,7 @@ fn device_login_polls_until_approved() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn device_login_polls_until_approved_over_https() {
-    over_https(device_login_polls_until_approved);
+    device_login_polls_until_approved_on(Rig::https());
 }
 
 #[test]

@@ -1,12 +1,16 @@
 //! `tok logout`: revocation at the provider, local forgetting.
 
 use crate::faults::Faults;
-use crate::support::{Provider, Tok, over_https};
+use crate::support::{Provider, Rig, Tok};
 
 #[test]
 fn logout_revokes_and_forgets() {
-    let provider = Provider::start();
-    let tok = Tok::new();
+    logout_revokes_and_forgets_on(Rig::http());
+}
+
+fn logout_revokes_and_forgets_on(rig: Rig) {
+    let provider = rig.provider();
+    let tok = rig.tok();
     tok.login(&provider, "work");
     let at = tok.print("work");
     let rt = tok.refresh_token("work");
@@ -37,7 +41,7 @@ fn logout_revokes_and_forgets() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn logout_revokes_and_forgets_over_https() {
-    over_https(logout_revokes_and_forgets);
+    logout_revokes_and_forgets_on(Rig::https());
 }
 
 #[test]

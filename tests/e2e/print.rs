@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Provider, Tok, distinct, over_https};
+use crate::support::{Provider, Rig, Tok, distinct};
 
 #[test]
 fn cached_token_is_served_without_a_refresh() {
@@ -20,21 +20,26 @@ fn cached_token_is_served_without_a_refresh() {
 
 #[test]
 fn expiry_causes_exactly_one_refresh_and_rotation_is_kept() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "2")]);
-    let tok = Tok::new();
+    expiry_causes_exactly_one_refresh_and_rotation_is_kept_on(Rig::http());
+}
+
+fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_on(rig: Rig) {
+    let provider = rig.provider_with(&[("TOK_TEST_AT_TTL", "2")]);
+    let tok = rig.tok();
     tok.login(&provider, "work");
-    let rt1 = tok.refresh_token("work");
+    // On a loaded machine the login's 2 s token may be gone before this first print, which
+    // then refreshes: the count starts after it. From here on tokens live long, so the one
+    // expiry this test meets is the one it waits for.
     let first = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
-    std::thread::sleep(Duration::from_millis(2300));
-    assert!(
-        !provider.active(&first),
-        "the first token has expired at the provider"
-    );
+    provider.set_access_ttl(300);
+    let rt1 = tok.refresh_token("work");
+    let before = provider.refreshes();
+    provider.wait_expired(&first);
     let second = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
     let third = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
     assert_ne!(first, second);
     assert_eq!(second, third);
-    assert_eq!(provider.refreshes(), 1, "one refresh per expiry");
+    assert_eq!(provider.refreshes(), before + 1, "one refresh per expiry");
     assert!(provider.active(&second));
     // Rotation: the new refresh token was stored, the old one is dead.
     let rt2 = tok.refresh_token("work");
@@ -47,7 +52,7 @@ fn expiry_causes_exactly_one_refresh_and_rotation_is_kept() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_over_https() {
-    over_https(expiry_causes_exactly_one_refresh_and_rotation_is_kept);
+    expiry_causes_exactly_one_refresh_and_rotation_is_kept_on(Rig::https());
 }
 
 #[test]
@@ -90,10 +95,19 @@ fn without_rotation_the_refresh_token_is_kept() {
 
 #[test]
 fn concurrent_prints_share_one_refresh() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "2")]);
-    let tok = Tok::new();
+    concurrent_prints_share_one_refresh_on(Rig::http());
+}
+
+fn concurrent_prints_share_one_refresh_on(rig: Rig) {
+    let provider = rig.provider_with(&[("TOK_TEST_AT_TTL", "2")]);
+    let tok = rig.tok();
     tok.login(&provider, "work");
-    std::thread::sleep(Duration::from_millis(2200));
+    // The expiry the processes meet together: this token's (counted from after its print, as
+    // a loaded machine may already have refreshed the login's); the next tokens live long.
+    let first = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
+    provider.set_access_ttl(300);
+    let before = provider.refreshes();
+    provider.wait_expired(&first);
     let children: Vec<_> = (0..12)
         .map(|_| {
             tok.command(&["print", "-p", "work", "--min-ttl", "0"])
@@ -116,7 +130,8 @@ fn concurrent_prints_share_one_refresh() {
         1,
         "every process printed the same token"
     );
-    assert_eq!(provider.refreshes(), 1);
+    assert_ne!(tokens[0], first);
+    assert_eq!(provider.refreshes(), before + 1);
     assert_eq!(provider.grants_revoked(), 0);
     assert!(provider.active(&tokens[0]));
 }
@@ -124,7 +139,7 @@ fn concurrent_prints_share_one_refresh() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn concurrent_prints_share_one_refresh_over_https() {
-    over_https(concurrent_prints_share_one_refresh);
+    concurrent_prints_share_one_refresh_on(Rig::https());
 }
 
 #[test]
@@ -154,9 +169,11 @@ fn provider_down_leaves_the_session_unchanged() {
     let tok = Tok::new();
     tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
+    // The cached token has expired (waited for, not slept for) before the provider goes.
+    let cached = tok.cached_access_token("work");
+    provider.wait_expired(&cached);
     let issuer = provider.issuer.clone();
     drop(provider);
-    std::thread::sleep(Duration::from_millis(1100));
     let r = tok.run(&["print", "-p", "work"]);
     assert_eq!(r.code, 4, "{r:?}");
     assert!(
@@ -249,8 +266,12 @@ fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
 // `-vv` traces each HTTP request (endpoint and status, never a body).
 #[test]
 fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http() {
-    let provider = Provider::start();
-    let tok = Tok::new();
+    a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_on(Rig::http());
+}
+
+fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_on(rig: Rig) {
+    let provider = rig.provider();
+    let tok = rig.tok();
     tok.login(&provider, "work");
     let r = tok.run(&["print", "-p", "work", "--force-refresh", "-vv"]);
     assert!(r.ok(), "{r:?}");
@@ -269,5 +290,5 @@ fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_over_https() {
-    over_https(a_refresh_uses_the_cached_discovery_document_and_vv_traces_http);
+    a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_on(Rig::https());
 }

@@ -6,9 +6,8 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use tempfile::TempDir;
 use tok::ClientSecret;
@@ -16,7 +15,7 @@ use tok::{ClientAuth, Http};
 use url::Url;
 
 use crate::fronts::Front;
-use crate::support::{Provider, root};
+use crate::support::{ChildGuard, Provider, root, start_service};
 
 /// The files of tests/support/make-certs.sh, in a fresh temporary directory.
 pub struct TlsCerts {
@@ -156,8 +155,7 @@ impl Proxy {
 
 /// The test CI platform's identity-token issuer (tests/support/ci-issuer.mjs).
 pub struct CiIssuer {
-    child: Child,
-    _stdin: ChildStdin,
+    _child: ChildGuard,
     /// `http://127.0.0.1:PORT` (https with `start_tls`).
     pub issuer: String,
     pub log: PathBuf,
@@ -179,34 +177,25 @@ impl CiIssuer {
     pub fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("ci-issuer.log");
-        let mut child = Command::new("node")
-            .arg(root().join("tests/support/ci-issuer.mjs"))
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("node runs");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .unwrap_or_default();
-        let issuer = line.trim().to_string();
+        let (child, issuer) = start_service(
+            "the CI issuer (node tests/support/ci-issuer.mjs)",
+            || {
+                let mut c = Command::new("node");
+                c.arg(root().join("tests/support/ci-issuer.mjs"))
+                    .envs(env.iter().copied());
+                c
+            },
+            &log,
+            3,
+            std::time::Duration::from_secs(20),
+        );
         assert!(
             issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://127.0.0.1:"),
             "ci-issuer did not start: {issuer:?}\n{}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
         Self {
-            child,
-            _stdin: stdin,
+            _child: child,
             issuer,
             log,
             _dir: dir,
@@ -242,18 +231,21 @@ impl CiIssuer {
         v["value"].as_str().unwrap().to_string()
     }
 
+    /// Every identity token its GitHub-style endpoint answered (the canaries look for these).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.stats()["issued_tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Its counters (`/__test/stats`): token_requests, tokens_issued, refused, minted, ….
     pub fn stats(&self) -> serde_json::Value {
         let url = Url::parse(&format!("{}/__test/stats", self.issuer)).unwrap();
         let r = Http::default().get(&url).unwrap();
         serde_json::from_slice(&r.body.0).unwrap()
-    }
-}
-
-impl Drop for CiIssuer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -348,13 +348,14 @@ fn after_the_keychain_refused_a_rotated_token_the_file_store_wins_over_tok_store
     assert!(keyring.lookup("work").is_some());
     let child = tok
         .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "2500")
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "10000")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The session was read and the refresh sent well before this; the write comes after.
-    std::thread::sleep(std::time::Duration::from_millis(1200));
+    // The session was read and the refresh answered (waited for at the provider); the write
+    // comes after the 10 s window, the slack a loaded machine gets for the lock below.
+    crate::support::wait_until("the refresh was answered", || provider.refreshes() == 1);
     // (`secret-tool lock` crashes in libsecret 0.20; the Secret Service call itself works.)
     let locked = std::process::Command::new("dbus-send")
         .args([

@@ -1,10 +1,10 @@
 //! The per-profile lock: bounded waits, and no stale lock after a SIGKILL. See: issue 4.
 
 use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, wait_until};
 
 /// The lock file of profile `work`.
 pub fn lock_path(tok: &Tok) -> std::path::PathBuf {
@@ -17,6 +17,15 @@ fn held(tok: &Tok) -> bool {
         Ok(f) => matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
         Err(_) => false,
     }
+}
+
+/// Read a `print -v`'s stderr on a thread: all of it, once the process ends.
+fn waits_for_the_lock(stderr: std::process::ChildStderr) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::BufReader::new(stderr), &mut text).unwrap();
+        text
+    })
 }
 
 #[test]
@@ -59,11 +68,7 @@ fn a_lock_held_by_a_killed_tok_does_not_block() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !held(&tok) {
-        assert!(Instant::now() < deadline, "the victim never took the lock");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the victim took the lock", || held(&tok));
     victim.kill().unwrap(); // SIGKILL: no destructor, no unlock
     victim.wait().unwrap();
     assert!(lock_path(&tok).exists(), "the lock file stays behind");
@@ -87,11 +92,7 @@ fn a_kill_inside_the_window_after_rotation_is_explained() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while provider.refreshes() == 0 {
-        assert!(Instant::now() < deadline, "the victim never refreshed");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the victim refreshed", || provider.refreshes() > 0);
     victim.kill().unwrap();
     victim.wait().unwrap();
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
@@ -120,16 +121,13 @@ fn sigterm_during_a_refresh_waits_until_the_rotated_token_is_stored() {
     let rt = tok.refresh_token("work");
     let victim = tok
         .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "1000")
+        // the window the signal must land in, with slack for a loaded machine
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "10000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while provider.refreshes() == 0 {
-        assert!(Instant::now() < deadline, "the victim never refreshed");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the victim refreshed", || provider.refreshes() > 0);
     // Inside the window: the provider rotated, tok holds the new token only in memory.
     signal(&victim, "TERM");
     let out = victim.wait_with_output().unwrap();
@@ -156,24 +154,26 @@ fn a_second_signal_quits_at_once() {
     let tok = Tok::new();
     tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
-    let victim = tok
+    let mut victim = tok
         .command(&["print", "-p", "work", "--force-refresh"])
         .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "30000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while provider.refreshes() == 0 {
-        assert!(Instant::now() < deadline, "the victim never refreshed");
-        std::thread::sleep(Duration::from_millis(20));
+    wait_until("the victim refreshed", || provider.refreshes() > 0);
+    signal(&victim, "INT");
+    // The second signal only once tok has taken the first (two pending signals of one kind
+    // are one): it says so on stderr.
+    let mut err = BufReader::new(victim.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("finishing the refresh in flight") {
+        assert!(err.read_line(&mut said).unwrap() > 0, "tok ended: {said}");
     }
     signal(&victim, "INT");
-    std::thread::sleep(Duration::from_millis(200));
-    signal(&victim, "INT");
-    // wait_with_output would hang for the 30 s delay if the second signal were ignored.
-    let out = victim.wait_with_output().unwrap();
-    assert_eq!(out.status.signal(), Some(2));
+    // wait would hang for the 30 s delay if the second signal were ignored.
+    let status = victim.wait().unwrap();
+    assert_eq!(status.signal(), Some(2), "{said}");
     assert_eq!(
         tok.refresh_token("work"),
         rt,
@@ -198,22 +198,30 @@ fn racers_with_different_state_homes_share_the_keychain_sessions_lock() {
     // The first holds the lock across its refresh (the window held open after the response)…
     let first = tok
         .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "1500")
+        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "15000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    // …while the second, with its own XDG_STATE_HOME, needs a token too.
-    let second = tok
-        .command(&["print", "-p", "work", "--min-ttl", "100000"])
+    // (Inside the window once the provider has answered it: waited for, not slept for.)
+    wait_until("the first refreshed", || provider.refreshes() == 1);
+    // …while the second, with its own XDG_STATE_HOME, needs a token too: it says it waits for
+    // the lock before the first lets go of it (15 s is the slack for a loaded machine).
+    let mut second = tok
+        .command(&["print", "-p", "work", "--min-ttl", "100000", "-v"])
         .env("XDG_STATE_HOME", other_state.to_str().unwrap())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let waited = waits_for_the_lock(second.stderr.take().unwrap());
     let a = tok.record(first.wait_with_output().unwrap());
-    let b = tok.record(second.wait_with_output().unwrap());
+    let mut b = tok.record(second.wait_with_output().unwrap());
+    b.stderr = waited.join().unwrap();
+    assert!(
+        b.stderr.contains("waiting for another tok process"),
+        "{b:?}"
+    );
     assert!(a.ok(), "{a:?}");
     assert!(b.ok(), "{b:?}");
     assert_eq!(a.token(), b.token(), "the second took the first's token");

@@ -847,6 +847,19 @@ pub fn contains_jwt(text: &str) -> bool {
         })
 }
 
+/// Poll `done` until it holds: for what a test waits for (a process took a lock, the provider
+/// saw a refresh), never a fixed sleep. Fails after a deadline far beyond any loaded machine.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A profile name no other test (nor a concurrent run of this suite) uses: keyutils keys live in
 /// the user's persistent keyring, shared by every process of the user.
 pub fn keyutils_profile(test: &str) -> String {

@@ -8,6 +8,11 @@ use std::path::PathBuf;
 use crate::faults::{Faults, set_token_endpoint};
 use crate::support::{Provider, Run, Tok, contains_jwt};
 
+/// An argument list as `&str`s.
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// Every file under the home with its mode and content, after one step.
 fn snapshot(tok: &Tok, into: &mut BTreeMap<PathBuf, (u32, Vec<u8>)>) {
     for (p, mode) in tok.files() {
@@ -38,22 +43,13 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     };
     let step = |args: &[&str], runs: &mut Vec<(String, Run)>| step_in(args, "", runs);
 
-    let issuer = provider.issuer.clone();
     step(
-        &[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "tok-cli",
-            "--scope",
-            "openid",
-            "--scope",
-            "offline_access",
-            "--browser",
-        ],
+        &strs(
+            &tok.login_to(&provider, "work")
+                .usual_scopes()
+                .browser()
+                .argv(),
+        ),
         &mut runs,
     );
     assert!(runs[0].1.ok(), "{:?}", runs[0].1);
@@ -180,39 +176,21 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     step(&["stats", "--json"], &mut runs);
     step(&["profile", "show", "work"], &mut runs);
     // A confidential client (its secret is a canary too) and a DPoP-bound session.
-    step_in(
-        &[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "ci-bot",
-            "--client-credentials",
-            "--scope",
-            "api:read",
-        ],
-        "ci-bot-secret\n",
-        &mut runs,
-    );
+    let cc = tok
+        .login_to(&provider, "ci")
+        .client("ci-bot")
+        .client_credentials()
+        .scope("api:read")
+        .argv();
+    step_in(&strs(&cc), "ci-bot-secret\n", &mut runs);
     step(&["print", "-p", "ci"], &mut runs);
-    step(
-        &[
-            "login",
-            "-p",
-            "bound",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "tok-cli",
-            "--scope",
-            "openid",
-            "--dpop",
-            "--browser",
-        ],
-        &mut runs,
-    );
+    let bound = tok
+        .login_to(&provider, "bound")
+        .scope("openid")
+        .arg("--dpop")
+        .browser()
+        .argv();
+    step(&strs(&bound), &mut runs);
     step(
         &[
             "print",
@@ -407,17 +385,12 @@ fn workload_identity_tokens_appear_nowhere() {
     };
     let step = |args: &[&str], runs: &mut Vec<(String, Run)>| step_in(args, "", runs);
     let login = |name: &str, extra: &[&str], runs: &mut Vec<(String, Run)>| {
-        let mut args = vec![
-            "login",
-            "-p",
-            name,
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "tok-ci",
-        ];
-        args.extend_from_slice(extra);
-        step(&args, runs);
+        let args = tok
+            .login_to(&provider, name)
+            .client("tok-ci")
+            .args(extra)
+            .argv();
+        step(&strs(&args), runs);
     };
     login("gh", &["--workload-identity", "github"], &mut runs);
     login(

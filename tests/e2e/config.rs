@@ -74,18 +74,12 @@ fn a_failed_login_leaves_the_profile_and_session_as_they_were() {
     let path = tok.path("config/tok/config.toml");
     let before = std::fs::read_to_string(&path).unwrap();
     // Another issuer that is not there: the login fails before any approval.
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        "http://127.0.0.1:9",
-        "--client-id",
-        "other",
-        "--browser",
-        "--timeout",
-        "2s",
-    ]);
+    let r = tok
+        .login_at("http://127.0.0.1:9", "work")
+        .client("other")
+        .browser()
+        .timeout("2s")
+        .run();
     assert_ne!(r.code, 0, "{r:?}");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),

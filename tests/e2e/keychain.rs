@@ -50,17 +50,7 @@ fn locked_keychain_fails_fast_with_advice() {
         .with_keyring(&keyring)
         .env("TOK_STORE", "keychain");
     let started = std::time::Instant::now();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 6, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(6);
     assert!(r.stderr.contains("Secret Service"), "{r:?}");
     assert!(r.stderr.contains("hint:"), "{r:?}");
     assert!(started.elapsed().as_secs() < 20, "no hang");
@@ -148,17 +138,7 @@ fn a_hung_secret_service_times_out_with_advice() {
         .env("TOK_STORE", "keychain")
         .env("TOK_KEYCHAIN_TIMEOUT", "2");
     let started = std::time::Instant::now();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 6, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(6);
     assert!(
         r.stderr
             .contains("Secret Service did not answer within 2 s"),
@@ -210,17 +190,7 @@ fn no_secret_service_on_the_bus_is_a_clear_error() {
         )
         .env("TOK_STORE", "keychain")
         .env("TOK_KEYCHAIN_TIMEOUT", "3");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 6, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(6);
     assert!(r.stderr.contains("Secret Service is unavailable"), "{r:?}");
     assert!(
         r.stderr.contains("hint:") && r.stderr.contains("--store"),
@@ -347,8 +317,7 @@ fn after_the_keychain_refused_a_rotated_token_the_file_store_wins_over_tok_store
     tok.login(&provider, "work");
     assert!(keyring.lookup("work").is_some());
     let child = tok
-        .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "10000")
+        .slow_refresh("work", 10000, &[])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

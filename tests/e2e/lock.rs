@@ -11,6 +11,13 @@ pub fn lock_path(tok: &Tok) -> std::path::PathBuf {
     tok.path("state/tok/locks/work.lock")
 }
 
+/// Take profile `work`'s lock as another tok process would (flock), until the file is dropped.
+pub fn hold_lock(tok: &Tok) -> File {
+    let holder = File::options().write(true).open(lock_path(tok)).unwrap();
+    holder.lock().unwrap();
+    holder
+}
+
 /// Whether some process holds the profile lock right now.
 fn held(tok: &Tok) -> bool {
     match File::open(lock_path(tok)) {
@@ -33,8 +40,7 @@ fn a_held_lock_gives_a_busy_error_after_the_timeout() {
     let provider = Provider::start();
     let tok = Tok::new().env("TOK_LOCK_TIMEOUT", "1");
     tok.login(&provider, "work");
-    let holder = File::options().write(true).open(lock_path(&tok)).unwrap();
-    holder.lock().unwrap();
+    let holder = hold_lock(&tok);
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
     assert_eq!(r.code, 9, "{r:?}");
     assert!(
@@ -62,8 +68,7 @@ fn a_lock_held_by_a_killed_tok_does_not_block() {
     tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
     let mut victim = tok
-        .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "30000")
+        .slow_refresh("work", 30000, &[])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -86,8 +91,7 @@ fn a_kill_inside_the_window_after_rotation_is_explained() {
     let tok = Tok::new();
     tok.login(&provider, "work");
     let mut victim = tok
-        .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "30000")
+        .slow_refresh("work", 30000, &[])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -119,10 +123,9 @@ fn sigterm_during_a_refresh_waits_until_the_rotated_token_is_stored() {
     let tok = Tok::new();
     tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
+    // 10 s: the window the signal must land in, with slack for a loaded machine.
     let victim = tok
-        .command(&["print", "-p", "work", "--force-refresh"])
-        // the window the signal must land in, with slack for a loaded machine
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "10000")
+        .slow_refresh("work", 10000, &[])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -155,8 +158,7 @@ fn a_second_signal_quits_at_once() {
     tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
     let mut victim = tok
-        .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "30000")
+        .slow_refresh("work", 30000, &[])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -197,8 +199,7 @@ fn racers_with_different_state_homes_share_the_keychain_sessions_lock() {
     std::fs::create_dir_all(&other_state).unwrap();
     // The first holds the lock across its refresh (the window held open after the response)…
     let first = tok
-        .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "15000")
+        .slow_refresh("work", 15000, &[])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

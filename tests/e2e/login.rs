@@ -91,19 +91,10 @@ fn device_login_honours_slow_down() {
         ("TOK_TEST_SLOW_DOWN", "1"),
     ]);
     let tok = Tok::new().env("TOK_TEST_BROWSER_DELAY_MS", "1500");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "dev",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--device",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_to(&provider, "dev")
+        .scope("openid")
+        .device()
+        .expect_success();
     let stats = provider.stats();
     // One pending → slow_down (interval 1 → 6 s), then the approval arrives: no error, one success.
     assert_eq!(
@@ -142,17 +133,7 @@ fn device_login_honours_slow_down() {
 fn denied_login_exits_7_and_stores_nothing() {
     let provider = Provider::start();
     let tok = Tok::new().env("TOK_TEST_BROWSER_DENY", "1");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(7);
     assert!(r.stderr.contains("denied"), "{r:?}");
     assert!(r.stderr.contains("hint: run `tok login -p work`"), "{r:?}");
     assert!(!tok.path("data/tok/sessions/work.json").exists());
@@ -162,17 +143,7 @@ fn denied_login_exits_7_and_stores_nothing() {
 fn device_login_denied_exits_7() {
     let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
     let tok = Tok::new().env("TOK_TEST_BROWSER_DENY", "1");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "d",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--device",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    tok.login_to(&provider, "d").device().expect_failure(7);
 }
 
 #[test]
@@ -180,35 +151,21 @@ fn browser_login_times_out_with_a_clear_message() {
     let provider = Provider::start();
     // A browser that never arrives.
     let tok = Tok::new().env("BROWSER", "true");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-        "--timeout",
-        "1s",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    let r = tok
+        .login_to(&provider, "work")
+        .browser()
+        .timeout("1s")
+        .expect_failure(7);
     assert!(r.stderr.contains("not approved in time"), "{r:?}");
 }
 
 #[test]
 fn plain_http_issuer_is_refused_unless_loopback() {
     let tok = Tok::new();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "x",
-        "--issuer",
-        "http://id.example.com",
-        "--client-id",
-        "c",
-    ]);
-    assert_eq!(r.code, 8, "{r:?}");
+    let r = tok
+        .login_at("http://id.example.com", "x")
+        .client("c")
+        .expect_failure(8);
     assert!(r.stderr.contains("must use https://"), "{r:?}");
     assert!(
         !tok.path("config/tok/config.toml").exists(),
@@ -286,8 +243,11 @@ fn device_without_a_device_endpoint_fails_at_once_naming_the_key() {
     )
     .unwrap();
     let started = std::time::Instant::now();
-    let r = tok.run(&["login", "-p", "nodev", "--device", "--timeout", "60s"]);
-    assert_eq!(r.code, 8, "{r:?}");
+    let r = tok
+        .login_profile("nodev")
+        .device()
+        .timeout("60s")
+        .expect_failure(8);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(10),
         "at once"
@@ -310,23 +270,11 @@ fn the_issuer_is_kept_as_discovery_states_it_then_compared_exactly() {
     let provider = Provider::start();
     let tok = Tok::new();
     let slashed = format!("{}/", provider.issuer);
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &slashed,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--browser",
-        "--timeout",
-        "60s",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_at(&slashed, "work")
+        .usual_scopes()
+        .browser()
+        .timeout("60s")
+        .expect_success();
     let path = tok.path("config/tok/config.toml");
     let config = std::fs::read_to_string(&path).unwrap();
     let stated = format!("issuer = \"{}\"\n", provider.issuer);

@@ -72,20 +72,10 @@ fn no_revoke_keeps_the_grant_alive() {
 fn seeded_at(provider: &Provider, tok: &Tok, issuer: &str) -> String {
     let donor = Tok::new();
     donor.login(provider, "donor");
-    let r = tok.run_stdin(
-        &[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            issuer,
-            "--client-id",
-            "tok-cli",
-            "--refresh-token-stdin",
-        ],
-        &donor.refresh_token("donor"),
-    );
-    assert!(r.ok(), "{r:?}");
+    tok.login_at(issuer, "work")
+        .arg("--refresh-token-stdin")
+        .stdin(&donor.refresh_token("donor"))
+        .expect_success();
     let rt = tok.refresh_token("work");
     assert!(provider.active(&rt));
     rt

@@ -211,11 +211,7 @@ fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
     // Hold the lock until every process is waiting for it: all of them have then looked at the
     // (empty) cache before anyone refreshed. (Without this, a process the loaded machine
     // started only after the refresh sees a 30 s token below --min-ttl, and rightly refreshes.)
-    let holder = std::fs::File::options()
-        .write(true)
-        .open(crate::lock::lock_path(&tok))
-        .unwrap();
-    holder.lock().unwrap();
+    let holder = crate::lock::hold_lock(&tok);
     let (tx, rx) = std::sync::mpsc::channel();
     let children: Vec<_> = (0..8)
         .map(|_| {

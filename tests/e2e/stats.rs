@@ -265,12 +265,7 @@ fn prometheus_metrics_pass_promtool_and_count_what_happened() {
     let r = tok.run(&["exec", "-p", "work", "--", "true"]);
     assert!(r.ok(), "{r:?}");
     // Three refreshes at once, each holding the lock for a while: the others wait.
-    let slow = |_| {
-        tok.command(&["print", "-p", "work", "--force-refresh"])
-            .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "1000")
-            .output()
-            .unwrap()
-    };
+    let slow = |_| tok.slow_refresh("work", 1000, &[]).output().unwrap();
     let outs: Vec<_> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..3).map(|i| s.spawn(move || slow(i))).collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()

@@ -107,17 +107,33 @@ impl Rig {
 pub struct ChildGuard {
     child: Child,
     stdin: Option<ChildStdin>,
+    /// Whether drop gives the child a moment to exit on its stdin's EOF before the kill.
+    grace: bool,
 }
 
 impl ChildGuard {
     pub fn new(child: Child) -> Self {
-        Self { child, stdin: None }
+        Self {
+            child,
+            stdin: None,
+            grace: false,
+        }
     }
 
-    /// Keep the child's piped stdin open until drop.
+    /// Keep the child's piped stdin open until drop, which closes it first.
     pub fn with_stdin(mut child: Child) -> Self {
         let stdin = child.stdin.take();
-        Self { child, stdin }
+        Self {
+            child,
+            stdin,
+            grace: true,
+        }
+    }
+
+    /// Kill at once on drop (a child that does not stop on EOF).
+    pub fn without_grace(mut self) -> Self {
+        self.grace = false;
+        self
     }
 
     pub fn id(&self) -> u32 {
@@ -142,7 +158,7 @@ impl ChildGuard {
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        if self.stdin.take().is_some() {
+        if self.stdin.take().is_some() && self.grace {
             for _ in 0..100 {
                 if let Ok(Some(_)) = self.child.try_wait() {
                     return;
@@ -527,6 +543,17 @@ impl Tok {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
+        c
+    }
+
+    /// `tok print -p NAME --force-refresh ARGS` whose refresh stays open `ms` after the provider
+    /// answered (`TOK_TEST_DELAY_AFTER_RESPONSE_MS`): a process inside the window that a kill,
+    /// a signal or a racing process aims at.
+    pub fn slow_refresh(&self, name: &str, ms: u32, args: &[&str]) -> Command {
+        let mut argv = vec!["print", "-p", name, "--force-refresh"];
+        argv.extend_from_slice(args);
+        let mut c = self.command(&argv);
+        c.env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", ms.to_string());
         c
     }
 

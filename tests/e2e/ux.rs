@@ -4,8 +4,9 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use crate::support::{Provider, Run, Tok, root};
+use crate::support::{Login, Provider, Run, Tok, root, start_service};
 
 fn json_error(r: &Run) -> serde_json::Value {
     let line = r
@@ -187,86 +188,51 @@ fn exit_codes_and_json_errors() {
 
     // 4: provider unavailable.
     let dead = Tok::new();
-    let r = dead.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        "http://127.0.0.1:9",
-        "--client-id",
-        "tok-cli",
-        "--json-errors",
-    ]);
-    assert_eq!(r.code, 4, "{r:?}");
+    let r = dead
+        .login_at("http://127.0.0.1:9", "work")
+        .json_errors()
+        .expect_failure(4);
     assert_eq!(json_error(&r)["error"]["code"], "unavailable");
 
     // 5: something that is not an authorization server (a plain web server's 404 page).
-    let mut web = Command::new("/usr/bin/python3")
-        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
-        .current_dir(tok.path(""))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut banner = String::new();
-    BufReader::new(web.stdout.take().unwrap())
-        .read_line(&mut banner)
-        .unwrap();
+    let served = tempfile::tempdir().unwrap();
+    let (web, banner) = start_service(
+        "python3 -m http.server",
+        || {
+            let mut c = Command::new("/usr/bin/python3");
+            c.args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+                .current_dir(served.path());
+            c
+        },
+        &tok.path("web.log"),
+        1,
+        Duration::from_secs(120),
+    );
     let port = banner
         .split("port ")
         .nth(1)
         .and_then(|p| p.split_whitespace().next())
         .unwrap_or_else(|| panic!("{banner}"))
         .to_string();
-    let r = Tok::new().run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &format!("http://127.0.0.1:{port}"),
-        "--client-id",
-        "tok-cli",
-        "--json-errors",
-    ]);
-    let _ = web.kill();
-    let _ = web.wait();
-    assert_eq!(r.code, 5, "{r:?}");
+    let r = Tok::new()
+        .login_at(&format!("http://127.0.0.1:{port}"), "work")
+        .json_errors()
+        .expect_failure(5);
+    drop(web.without_grace());
     assert_eq!(json_error(&r)["error"]["code"], "bad_response");
 
     // 7: denied.
     let deny = Provider::start_with(&[("TOK_TEST_DENY", "1")]);
-    let r = Tok::new().run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &deny.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-        "--json-errors",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    let r = Tok::new()
+        .login_to(&deny, "work")
+        .browser()
+        .json_errors()
+        .expect_failure(7);
     assert_eq!(json_error(&r)["error"]["code"], "denied");
 
     // 9: another process holds the profile lock.
     tok.login(&provider, "work");
-    let lock = tok.path("state/tok/locks/work.lock");
-    let mut holder = Command::new("/usr/bin/python3")
-        .args([
-            "-c",
-            "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.flock(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\nsys.stdin.read()",
-        ])
-        .arg(&lock)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(holder.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "locked");
+    let holder = crate::lock::hold_lock(&tok);
     let busy = Tok::new()
         .env("XDG_RUNTIME_DIR", &tok.path("run").display().to_string())
         .env("XDG_CONFIG_HOME", &tok.path("config").display().to_string())
@@ -274,8 +240,7 @@ fn exit_codes_and_json_errors() {
         .env("XDG_STATE_HOME", &tok.path("state").display().to_string())
         .env("TOK_LOCK_TIMEOUT", "1");
     let r = busy.run(&["print", "-p", "work", "--force-refresh", "--json-errors"]);
-    drop(holder.stdin.take());
-    let _ = holder.wait();
+    drop(holder);
     assert_eq!(r.code, 9, "{r:?}");
     assert_eq!(json_error(&r)["error"]["code"], "busy");
 }
@@ -300,16 +265,7 @@ fn non_interactive_login_fails_fast_with_login_required() {
         let tok = Tok::new()
             .env(env.0, env.1)
             .env("TOK_TEST_BROWSER_LOG", &log.path().display().to_string());
-        let r = tok.run(&[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-        ]);
-        assert_eq!(r.code, 3, "{r:?}");
+        let r = tok.login_to(&provider, "work").expect_failure(3);
         assert!(r.stderr.contains("--client-credentials"), "{r:?}");
     }
     assert_eq!(
@@ -321,30 +277,19 @@ fn non_interactive_login_fails_fast_with_login_required() {
     assert_eq!(provider.stats()["device_authorizations"], 0);
 }
 
-fn cc_login(tok: &Tok, provider: &Provider, stdin: Option<&str>) -> Run {
-    let args = [
-        "login",
-        "-p",
-        "ci",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "ci-bot",
-        "--client-credentials",
-        "--scope",
-        "api:read",
-    ];
-    match stdin {
-        Some(s) => tok.run_stdin(&args, s),
-        None => tok.run(&args),
-    }
+/// `tok login` of the confidential `ci-bot` client with the client-credentials grant.
+fn cc_login<'a>(tok: &'a Tok, provider: &Provider) -> Login<'a> {
+    tok.login_to(provider, "ci")
+        .client("ci-bot")
+        .client_credentials()
+        .scope("api:read")
 }
 
 #[test]
 fn client_credentials_login_and_print_mint_tokens() {
     let provider = Provider::start();
     let tok = Tok::new().env("TOK_CLIENT_SECRET", "ci-bot-secret");
-    let r = cc_login(&tok, &provider, None);
+    let r = cc_login(&tok, &provider).run();
     assert!(r.ok(), "{r:?}");
     let at = tok.print("ci");
     let info = provider.introspect(&at);
@@ -388,7 +333,12 @@ fn client_credentials_login_and_print_mint_tokens() {
 
     // Secret on stdin; a wrong secret is a clear error.
     let tok2 = Tok::new();
-    assert!(cc_login(&tok2, &provider, Some("ci-bot-secret\n")).ok());
+    assert!(
+        cc_login(&tok2, &provider)
+            .stdin("ci-bot-secret\n")
+            .run()
+            .ok()
+    );
     let cc = tok2.print("ci");
     assert!(provider.active(&cc));
     // Logout revokes the client-credentials access token (there is no refresh token).
@@ -396,12 +346,12 @@ fn client_credentials_login_and_print_mint_tokens() {
     assert!(out.ok() && out.stderr.contains("revoked"), "{out:?}");
     assert!(!provider.active(&cc), "logout revoked the access token");
     let tok3 = Tok::new();
-    let bad = cc_login(&tok3, &provider, Some("wrong\n"));
+    let bad = cc_login(&tok3, &provider).stdin("wrong\n").run();
     assert_eq!(
         bad.code, 8,
         "invalid_client is a configuration problem: {bad:?}"
     );
-    let none = cc_login(&Tok::new(), &provider, Some(""));
+    let none = cc_login(&Tok::new(), &provider).stdin("").run();
     assert_eq!(none.code, 2, "{none:?}");
     tok.assert_no_leak(&[at, forced, narrow, "ci-bot-secret".into()]);
     tok2.assert_no_leak(&["ci-bot-secret".into()]);
@@ -415,20 +365,10 @@ fn refresh_token_stdin_seeds_a_session() {
     laptop.login(&provider, "work");
     let rt = laptop.refresh_token("work");
     let ci = Tok::new();
-    let r = ci.run_stdin(
-        &[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--refresh-token-stdin",
-        ],
-        &format!("{rt}\n"),
-    );
-    assert!(r.ok(), "{r:?}");
+    ci.login_to(&provider, "ci")
+        .arg("--refresh-token-stdin")
+        .stdin(&format!("{rt}\n"))
+        .expect_success();
     assert_eq!(provider.refreshes(), 1, "seeding proves the token once");
     let seeded = ci.refresh_token("ci");
     assert_ne!(seeded, rt, "the rotated refresh token is the one kept");
@@ -437,21 +377,12 @@ fn refresh_token_stdin_seeds_a_session() {
     let forced = ci.run(&["print", "-p", "ci", "--force-refresh"]);
     assert!(forced.ok(), "{forced:?}");
     // A dead refresh token: login required.
-    let bad = Tok::new().run_stdin(
-        &[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--refresh-token-stdin",
-            "--json-errors",
-        ],
-        "not-a-refresh-token\n",
-    );
-    assert_eq!(bad.code, 3, "{bad:?}");
+    let bad = Tok::new()
+        .login_to(&provider, "ci")
+        .arg("--refresh-token-stdin")
+        .json_errors()
+        .stdin("not-a-refresh-token\n")
+        .expect_failure(3);
     assert_eq!(json_error(&bad)["error"]["code"], "login_required");
     ci.assert_no_leak(&[rt, seeded, at]);
 }
@@ -459,24 +390,11 @@ fn refresh_token_stdin_seeds_a_session() {
 /// Run `tok login --paste` (through `script` for a terminal when `tty`), feed it the URL the
 /// fake browser lands on, and return the finished run.
 fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
-    let args = [
-        "login",
-        "-p",
-        "ssh",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--paste",
-    ];
+    let login = tok.login_to(provider, "ssh").usual_scopes().paste();
     let mut cmd = if tty {
-        tok.tty_command(&args)
+        login.tty_command()
     } else {
-        tok.command(&args)
+        login.command()
     };
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -579,25 +497,11 @@ fn paste_login_piped_and_on_a_terminal() {
 }
 
 fn device_login(tok: &Tok, provider: &Provider, tty: bool) -> Run {
-    let args = [
-        "login",
-        "-p",
-        "dev",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--device",
-    ];
+    let login = tok.login_to(provider, "dev").usual_scopes().device();
     if tty {
-        let out = tok.tty_command(&args).output().unwrap();
-        tok.record(out)
+        tok.record(login.tty_command().output().unwrap())
     } else {
-        tok.run(&args)
+        login.run()
     }
 }
 
@@ -714,16 +618,10 @@ fn profile_list_show_remove() {
 fn preset_fills_the_profile() {
     let tok = Tok::new().env("TOK_NONINTERACTIVE", "1");
     // Non-interactive: the profile is written, then the login stops before any network call.
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "gh",
-        "--preset",
-        "github",
-        "--client-id",
-        "Iv1.abc",
-    ]);
-    assert_eq!(r.code, 3, "{r:?}");
+    tok.login_profile("gh")
+        .args(&["--preset", "github"])
+        .client("Iv1.abc")
+        .expect_failure(3);
     let cfg = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
     assert!(
         cfg.contains("token_endpoint = \"https://github.com/login/oauth/access_token\""),
@@ -734,8 +632,10 @@ fn preset_fills_the_profile() {
     let v: serde_json::Value =
         serde_json::from_str(&tok.run(&["profile", "show", "gh", "--json"]).stdout).unwrap();
     assert_eq!(v["git_username"], "x-access-token");
-    let bad = tok.run(&["login", "-p", "t", "--preset", "gitea", "--client-id", "x"]);
-    assert_eq!(bad.code, 2, "{bad:?}");
+    tok.login_profile("t")
+        .args(&["--preset", "gitea"])
+        .client("x")
+        .expect_failure(2);
 }
 
 /// `tok profile show` reports the usernames the helpers really send: the profile's own, else
@@ -877,20 +777,11 @@ fn paste_login_times_out_when_nothing_is_pasted() {
     let provider = Provider::start();
     let tok = Tok::new();
     let mut child = tok
-        .command(&[
-            "login",
-            "-p",
-            "ssh",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--scope",
-            "openid",
-            "--paste",
-            "--timeout",
-            "1s",
-        ])
+        .login_to(&provider, "ssh")
+        .scope("openid")
+        .paste()
+        .timeout("1s")
+        .command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -909,19 +800,8 @@ fn paste_login_times_out_when_nothing_is_pasted() {
 fn a_secret_typed_at_a_terminal_is_not_echoed() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let mut child = tok
-        .tty_command(&[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "ci-bot",
-            "--client-credentials",
-            "--scope",
-            "api:read",
-        ])
+    let mut child = cc_login(&tok, &provider)
+        .tty_command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -30,17 +30,10 @@ fn in_actions(ci: &CiIssuer) -> Tok {
 }
 
 fn login(tok: &Tok, provider: &Provider, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "login",
-        "-p",
-        "ci",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-ci",
-    ];
-    args.extend_from_slice(extra);
-    tok.run(&args)
+    tok.login_to(provider, "ci")
+        .client("tok-ci")
+        .args(extra)
+        .run()
 }
 
 fn exchanges(provider: &Provider, method: &str) -> u64 {
@@ -143,8 +136,10 @@ fn github_without_the_id_token_permission_says_so() {
     );
     assert!(r.stderr.contains("permissions: id-token: write"), "{r:?}");
     // `auto` finds no CI platform and lists the options.
-    let r = tok.run(&["login", "-p", "ci", "--workload-identity", "auto"]);
-    assert_eq!(r.code, 8, "{r:?}");
+    let r = tok
+        .login_profile("ci")
+        .args(&["--workload-identity", "auto"])
+        .expect_failure(8);
     assert!(
         r.stderr.contains("env:NAME") && r.stderr.contains("file:PATH"),
         "{r:?}"
@@ -222,14 +217,10 @@ fn an_env_source_works_with_each_exchange_method() {
         "{config}"
     );
     // A custom subject_token_type this server does not know: its refusal, in one line.
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "ci",
-        "--subject-token-type",
-        "urn:example:custom",
-    ]);
-    assert_eq!(r.code, 8, "{r:?}");
+    let r = tok
+        .login_profile("ci")
+        .args(&["--subject-token-type", "urn:example:custom"])
+        .expect_failure(8);
     assert!(r.stderr.contains("invalid_request"), "{r:?}");
 }
 

@@ -61,7 +61,7 @@ impl Rig {
         };
         let r = rig
             .tok
-            .run(&["setup", "docker", "-p", "work", "--registry", &rig.host()]);
+            .setup("docker", "work", &["--registry", &rig.host()]);
         assert!(r.ok(), "{r:?}");
         rig
     }

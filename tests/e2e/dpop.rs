@@ -410,16 +410,9 @@ fn git_docker_and_kubectl_helpers_refuse_dpop_profiles() {
     let docker = tok.path("docker").display().to_string();
     let tok = tok.env("DOCKER_CONFIG", &docker);
     login_dpop(&tok, &provider, "work");
-    let r = tok.run(&[
-        "setup",
-        "docker",
-        "-p",
-        "work",
-        "--registry",
-        "reg.test:5000",
-    ]);
+    let r = tok.setup("docker", "work", &["--registry", "reg.test:5000"]);
     assert!(r.ok(), "{r:?}");
-    let r = tok.run(&["setup", "git", "-p", "work", "--host", "https://git.test"]);
+    let r = tok.setup("git", "work", &["--host", "https://git.test"]);
     assert!(r.ok(), "{r:?}");
     let refreshes = provider.refreshes();
 

@@ -94,9 +94,7 @@ impl GitRig {
             rig.tok.login(&rig.provider, "work");
             assert!(rig.tok.run(&["logout", "-p", "work"]).ok());
         }
-        let r = rig
-            .tok
-            .run(&["setup", "git", "-p", "work", "--host", &rig.base()]);
+        let r = rig.tok.setup("git", "work", &["--host", &rig.base()]);
         assert!(r.ok(), "{r:?}");
         rig
     }
@@ -415,14 +413,9 @@ fn unknown_host_gets_nothing() {
 #[test]
 fn plain_http_to_a_remote_host_is_refused() {
     let rig = GitRig::start(&[], &[]);
-    let r = rig.tok.run(&[
-        "setup",
-        "git",
-        "-p",
-        "work",
-        "--host",
-        "http://git.example.com",
-    ]);
+    let r = rig
+        .tok
+        .setup("git", "work", &["--host", "http://git.example.com"]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("plain http"), "{r:?}");
     // Even if the config is edited by hand to list it.

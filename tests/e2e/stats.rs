@@ -201,7 +201,7 @@ fn helpers_are_counted_per_consumer() {
     let provider = Provider::start();
     let tok = Tok::new();
     tok.login(&provider, "work");
-    let r = tok.run(&["setup", "git", "-p", "work", "--host", "git.example.com"]);
+    let r = tok.setup("git", "work", &["--host", "git.example.com"]);
     assert!(r.ok(), "{r:?}");
     let r = tok.run_stdin(
         &["git-credential", "get"],

@@ -546,6 +546,13 @@ impl Tok {
         c
     }
 
+    /// `tok setup KIND -p PROFILE ARGS` (`ARGS`: the host, registry… and flags).
+    pub fn setup(&self, kind: &str, profile: &str, args: &[&str]) -> Run {
+        let mut argv = vec!["setup", kind, "-p", profile];
+        argv.extend_from_slice(args);
+        self.run(&argv)
+    }
+
     /// `tok print -p NAME --force-refresh ARGS` whose refresh stays open `ms` after the provider
     /// answered (`TOK_TEST_DELAY_AFTER_RESPONSE_MS`): a process inside the window that a kill,
     /// a signal or a racing process aims at.

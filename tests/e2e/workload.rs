@@ -445,7 +445,7 @@ fn git_clones_through_the_credential_helper_with_a_workload_identity() {
 
     assert!(login(&tok, &provider, &["--workload-identity", "github"]).ok());
     let base = format!("http://127.0.0.1:{}", server.port);
-    let r = tok.run(&["setup", "git", "-p", "ci", "--host", &base]);
+    let r = tok.setup("git", "ci", &["--host", &base]);
     assert!(r.ok(), "{r:?}");
     let clone = dir.path().join("clone");
     let r = git(

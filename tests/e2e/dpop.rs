@@ -304,9 +304,7 @@ fn logout_deletes_the_key_with_the_session() {
 fn the_key_lives_in_the_keychain_item_and_leaves_with_it() {
     let provider = Provider::start();
     let keyring = Keyring::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     login_dpop(&tok, &provider, "work");
     let item = keyring.lookup("work").expect("a keychain item");
     let session: serde_json::Value = serde_json::from_str(&item).unwrap();

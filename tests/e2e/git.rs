@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 use crate::fronts::Front;
-use crate::support::{Provider, Rig, Run, Tok, tok_bin};
+use crate::support::{Provider, Rig, Run, Tok, output_with_stdin, tok_bin};
 
 /// A provider, a logged-in tok set up for the git server, a bare repository with one commit.
 struct GitRig {
@@ -330,21 +330,8 @@ fn git_credential_fill_shows_the_protocol_answers() {
     let rig = GitRig::start(&[], &[]);
     let host = format!("127.0.0.1:{}", rig.server.port);
     let fill = |input: String| {
-        let mut c = rig.git_command(&["credential", "fill"], None);
-        let mut child = c
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        rig.tok.record(child.wait_with_output().unwrap())
+        let c = rig.git_command(&["credential", "fill"], None);
+        rig.tok.record(output_with_stdin(c, &input))
     };
     let token = rig.tok.print("work");
     // Basic: username, password, and an expiry a minute early.

@@ -46,9 +46,7 @@ fn session_lives_in_the_keychain_and_no_refresh_token_in_any_file() {
 fn locked_keychain_fails_fast_with_advice() {
     let keyring = Keyring::start_with(&[("TOK_TEST_KEYRING_LOCKED", "1")]);
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     let started = std::time::Instant::now();
     let r = tok.login_to(&provider, "work").browser().expect_failure(6);
     assert!(r.stderr.contains("Secret Service"), "{r:?}");
@@ -153,9 +151,7 @@ fn a_hung_secret_service_times_out_with_advice() {
 fn a_keychain_that_hangs_after_login_leaves_the_session_alone() {
     let keyring = Keyring::start();
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
     let at = tok.print("work");
     let bus = SilentBus::start();
@@ -203,9 +199,7 @@ fn no_secret_service_on_the_bus_is_a_clear_error() {
 fn a_new_login_in_another_store_removes_the_old_keychain_item() {
     let keyring = Keyring::start();
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
     assert!(keyring.lookup("work").is_some());
     let tok = tok.env("TOK_STORE", "file");
@@ -311,9 +305,7 @@ fn a_new_login_in_another_store_removes_the_old_keyutils_key() {
 fn after_the_keychain_refused_a_rotated_token_the_file_store_wins_over_tok_store() {
     let keyring = Keyring::start();
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
     assert!(keyring.lookup("work").is_some());
     let child = tok
@@ -380,8 +372,7 @@ fn a_keychain_session_works_with_the_default_state_directory() {
     let keyring = Keyring::start();
     let provider = Provider::start();
     let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain")
+        .in_keychain(&keyring)
         .env("TOK_LOCK_TIMEOUT", "5")
         .without("XDG_STATE_HOME");
     let r = tok.login(&provider, "work");

@@ -191,9 +191,7 @@ fn a_second_signal_quits_at_once() {
 fn racers_with_different_state_homes_share_the_keychain_sessions_lock() {
     let keyring = crate::support::Keyring::start();
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
     let other_state = tok.path("state-ide");
     std::fs::create_dir_all(&other_state).unwrap();

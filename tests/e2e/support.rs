@@ -521,6 +521,11 @@ impl Tok {
         self.env("DBUS_SESSION_BUS_ADDRESS", &k.bus)
     }
 
+    /// Sessions in the Secret Service of `k` (`TOK_STORE=keychain`).
+    pub fn in_keychain(self, k: &Keyring) -> Self {
+        self.with_keyring(k).env("TOK_STORE", "keychain")
+    }
+
     /// The environment tok runs with, for tools that run tok themselves (git, docker, skopeo).
     pub fn env_vars(&self) -> impl Iterator<Item = (&str, &str)> {
         self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))
@@ -589,21 +594,7 @@ impl Tok {
     }
 
     pub fn run_stdin(&self, args: &[&str], input: &str) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        self.record(out)
+        self.record(output_with_stdin(self.command(args), input))
     }
 
     pub fn record(&self, out: Output) -> Run {
@@ -892,6 +883,23 @@ pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Run `command` with `input` on its stdin; its output.
+pub fn output_with_stdin(mut command: Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// A profile name no other test (nor a concurrent run of this suite) uses: keyutils keys live in

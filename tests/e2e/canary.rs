@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::faults::{Faults, set_token_endpoint};
-use crate::support::{Provider, Run, Tok, contains_jwt};
+use crate::support::{NARROWED_PRINT, Provider, Run, Tok, contains_jwt};
 
 /// An argument list as `&str`s.
 fn strs(v: &[String]) -> Vec<&str> {
@@ -78,18 +78,7 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     for f in ["json", "env", "header"] {
         step(&["print", "-p", "work", "--format", f], &mut runs);
     }
-    step(
-        &[
-            "print",
-            "-p",
-            "work",
-            "--scope",
-            "api:read",
-            "--audience",
-            "https://api.test/",
-        ],
-        &mut runs,
-    );
+    step(&NARROWED_PRINT, &mut runs);
     step(
         &["setup", "git", "-p", "work", "--host", "git.example.com"],
         &mut runs,

@@ -108,23 +108,7 @@ fn concurrent_prints_share_one_refresh_on(rig: Rig) {
     provider.set_access_ttl(300);
     let before = provider.refreshes();
     provider.wait_expired(&first);
-    let children: Vec<_> = (0..12)
-        .map(|_| {
-            tok.command(&["print", "-p", "work", "--min-ttl", "0"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let tokens: Vec<String> = children
-        .into_iter()
-        .map(|c| {
-            let r = tok.record(c.wait_with_output().unwrap());
-            assert!(r.ok(), "{r:?}");
-            r.token()
-        })
-        .collect();
+    let tokens = tok.concurrently(12, &["print", "-p", "work", "--min-ttl", "0"]);
     assert_eq!(
         distinct(&tokens).len(),
         1,

@@ -645,6 +645,27 @@ impl Tok {
         }
     }
 
+    /// `n` processes of `tok ARGS` started at once; each must succeed; the token each printed.
+    pub fn concurrently(&self, n: usize, args: &[&str]) -> Vec<String> {
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.command(args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| {
+                let r = self.record(c.wait_with_output().unwrap());
+                assert!(r.ok(), "{r:?}");
+                r.token()
+            })
+            .collect()
+    }
+
     pub fn print(&self, name: &str) -> String {
         let r = self.run(&["print", "-p", name]);
         assert!(r.ok(), "print failed: {r:?}");
@@ -925,6 +946,17 @@ pub fn keyutils_lookup(profile: &str) -> Option<String> {
         .success()
         .then(|| String::from_utf8(out.stdout).unwrap())
 }
+
+/// `tok print` of profile `work` narrowed to the API's scope and audience (RFC 8707).
+pub const NARROWED_PRINT: [&str; 7] = [
+    "print",
+    "-p",
+    "work",
+    "--scope",
+    "api:read",
+    "--audience",
+    "https://api.test/",
+];
 
 /// A finished tok process.
 pub struct Run {

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{Login, Provider, Run, Tok, root, start_service};
+use crate::support::{Login, NARROWED_PRINT, Provider, Run, Tok, root, start_service};
 
 fn json_error(r: &Run) -> serde_json::Value {
     let line = r
@@ -87,15 +87,7 @@ fn scoped_token_is_cached_apart_and_rotation_is_kept() {
     tok.login_with(&provider, "work", &["--scope", "api:read", "--browser"]);
     let default = tok.print("work");
     let rt1 = tok.refresh_token("work");
-    let args = [
-        "print",
-        "-p",
-        "work",
-        "--scope",
-        "api:read",
-        "--audience",
-        "https://api.test/",
-    ];
+    let args = NARROWED_PRINT;
     let r = tok.run(&args);
     assert!(r.ok(), "{r:?}");
     let scoped = r.token();
@@ -720,15 +712,7 @@ fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
     let provider = Provider::start();
     let tok = Tok::new();
     tok.login_with(&provider, "work", &["--scope", "api:read", "--browser"]);
-    let scoped_args = [
-        "print",
-        "-p",
-        "work",
-        "--scope",
-        "api:read",
-        "--audience",
-        "https://api.test/",
-    ];
+    let scoped_args = NARROWED_PRINT;
     let default_args = ["print", "-p", "work", "--force-refresh"];
     let children: Vec<_> = (0..10)
         .map(|i| {

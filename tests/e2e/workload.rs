@@ -356,23 +356,7 @@ fn fifty_racing_prints_on_an_expired_token_cause_one_exchange() {
     t["expires_at"] = serde_json::json!(t["obtained_at"].as_i64().unwrap() - 10);
     std::fs::write(&cache, serde_json::to_vec(&t).unwrap()).unwrap();
     let before = ci.stats()["tokens_issued"].as_u64().unwrap();
-    let children: Vec<_> = (0..50)
-        .map(|_| {
-            tok.command(&["print", "-p", "ci"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let tokens: Vec<String> = children
-        .into_iter()
-        .map(|c| {
-            let r = tok.record(c.wait_with_output().unwrap());
-            assert!(r.ok(), "{r:?}");
-            r.token()
-        })
-        .collect();
+    let tokens = tok.concurrently(50, &["print", "-p", "ci"]);
     assert_eq!(
         distinct(&tokens).len(),
         1,

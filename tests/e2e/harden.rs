@@ -10,18 +10,10 @@ use crate::support::{Provider, Tok};
 /// child and the first line it printed.
 fn waiting_login(tok: &Tok, provider: &Provider) -> (Child, String) {
     let mut child = tok
-        .command(&[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--browser",
-            "--timeout",
-            "60s",
-        ])
+        .login_to(provider, "work")
+        .browser()
+        .timeout("60s")
+        .command()
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -160,34 +152,16 @@ fn hostile_login(
 ) -> (Provider, Tok, crate::support::Run, Vec<serde_json::Value>) {
     let provider = Provider::start();
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut tok = Tok::new()
-        .env(
-            "BROWSER",
-            &crate::support::root()
-                .join("tests/support/hostile-browser.py")
-                .display()
-                .to_string(),
-        )
-        .env("TOK_TEST_HOSTILE_LOG", &log.path().display().to_string());
+    let mut tok = Tok::new().with_hostile_browser(log.path());
     for (k, v) in extra_env {
         tok = tok.env(k, v);
     }
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--browser",
-        "--timeout",
-        "30s",
-    ]);
+    let r = tok
+        .login_to(&provider, "work")
+        .usual_scopes()
+        .browser()
+        .timeout("30s")
+        .run();
     let steps = std::fs::read_to_string(log.path())
         .unwrap()
         .lines()
@@ -328,19 +302,10 @@ fn a_real_browser_shows_the_failure_page_on_denial() {
     let tok = Tok::new()
         .env("BROWSER", &script.display().to_string())
         .env("TOK_TEST_CHROMIUM_LOG", &log.path().display().to_string());
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-        "--timeout",
-        "60s",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    tok.login_to(&provider, "work")
+        .browser()
+        .timeout("60s")
+        .expect_failure(7);
     let seen: serde_json::Value =
         serde_json::from_slice(&std::fs::read(log.path()).unwrap()).unwrap();
     let final_url = seen["final_url"]

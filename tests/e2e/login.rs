@@ -189,15 +189,7 @@ fn the_loopback_listener_survives_a_hostile_local_client() {
     // the real callback still ends the login, and the port is reachable on 127.0.0.1 only.
     let provider = Provider::start();
     let log = tempfile::NamedTempFile::new().unwrap();
-    let tok = Tok::new()
-        .env(
-            "BROWSER",
-            &crate::support::root()
-                .join("tests/support/hostile-browser.py")
-                .display()
-                .to_string(),
-        )
-        .env("TOK_TEST_HOSTILE_LOG", &log.path().display().to_string());
+    let tok = Tok::new().with_hostile_browser(log.path());
     let r = tok.login(&provider, "work");
     assert!(r.stderr.contains("Logged in"), "{r:?}");
     let steps: Vec<serde_json::Value> = std::fs::read_to_string(log.path())

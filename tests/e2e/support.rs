@@ -512,6 +512,13 @@ impl Tok {
         self
     }
 
+    /// `$BROWSER` is tests/support/hostile-browser.py, logging what it tried to `log`.
+    pub fn with_hostile_browser(self, log: &Path) -> Self {
+        let script = root().join("tests/support/hostile-browser.py");
+        self.env("BROWSER", script.to_str().unwrap())
+            .env("TOK_TEST_HOSTILE_LOG", log.to_str().unwrap())
+    }
+
     pub fn without(mut self, k: &str) -> Self {
         self.env.retain(|(key, _)| key != k);
         self

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::faults::{Faults, set_token_endpoint};
-use crate::support::{NARROWED_PRINT, Provider, Run, Tok, contains_jwt};
+use crate::support::{NARROWED_PRINT, Provider, Run, Tok, contains_jwt, dpop_print, exec_sh};
 
 /// An argument list as `&str`s.
 fn strs(v: &[String]) -> Vec<&str> {
@@ -131,18 +131,7 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         ],
         &mut runs,
     );
-    step(
-        &[
-            "exec",
-            "-p",
-            "work",
-            "--",
-            "sh",
-            "-c",
-            "test -n \"$TOK_ACCESS_TOKEN\"",
-        ],
-        &mut runs,
-    );
+    step(&exec_sh("work", "test -n \"$TOK_ACCESS_TOKEN\""), &mut runs);
     {
         let cfg = tok.path("config/tok/config.toml");
         let text = std::fs::read_to_string(&cfg).unwrap();
@@ -180,20 +169,7 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         .browser()
         .argv();
     step(&strs(&bound), &mut runs);
-    step(
-        &[
-            "print",
-            "-p",
-            "bound",
-            "--format",
-            "dpop",
-            "--method",
-            "GET",
-            "--url",
-            "https://x.test/",
-        ],
-        &mut runs,
-    );
+    step(&dpop_print("bound"), &mut runs);
     {
         let rt = tok.refresh_token("bound");
         never.push(rt.clone());

@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use crate::support::{Keyring, Provider, Run, Tok};
+use crate::support::{Keyring, Provider, Run, Tok, dpop_print};
 
 fn login_dpop(tok: &Tok, provider: &Provider, name: &str) -> Run {
     tok.login_with(
@@ -286,17 +286,7 @@ fn logout_deletes_the_key_with_the_session() {
     assert!(tok.any_file_contains(&key).is_empty());
     assert!(!tok.path("data/tok/sessions/work.json").exists());
     assert_eq!(status_jkt(&tok, "work"), None);
-    let r = tok.run(&[
-        "print",
-        "-p",
-        "work",
-        "--format",
-        "dpop",
-        "--method",
-        "GET",
-        "--url",
-        "https://x.test/",
-    ]);
+    let r = tok.run(&dpop_print("work"));
     assert_eq!(r.code, 3, "{r:?}");
 }
 
@@ -324,17 +314,7 @@ fn dpop_format_needs_a_bound_session_and_a_request() {
     let provider = Provider::start();
     let tok = Tok::new();
     tok.login(&provider, "plain");
-    let r = tok.run(&[
-        "print",
-        "-p",
-        "plain",
-        "--format",
-        "dpop",
-        "--method",
-        "GET",
-        "--url",
-        "https://x.test/",
-    ]);
+    let r = tok.run(&dpop_print("plain"));
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("not DPoP-bound"), "{r:?}");
     assert!(r.stderr.contains("tok login -p plain --dpop"), "{r:?}");

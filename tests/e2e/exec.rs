@@ -1,7 +1,7 @@
 //! `tok exec`: a real child reads the token from its environment, never from argv; its exit
 //! status is tok's; a missing command is a usage error naming it. See: issue 13.
 
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, exec_sh};
 
 #[test]
 fn the_child_reads_the_token_from_its_environment_and_its_status_is_tok_s() {
@@ -52,15 +52,7 @@ fn the_child_reads_the_token_from_its_environment_and_its_status_is_tok_s() {
     assert_eq!(seen, format!("unset\n{token}\n{token}\n"));
 
     // The child's exit status is tok's; its stdout and stderr are its own.
-    let r = tok.run(&[
-        "exec",
-        "-p",
-        "work",
-        "--",
-        "sh",
-        "-c",
-        "echo out; echo err >&2; exit 7",
-    ]);
+    let r = tok.run(&exec_sh("work", "echo out; echo err >&2; exit 7"));
     assert_eq!(r.code, 7, "{r:?}");
     assert_eq!(r.stdout, "out\n");
     assert_eq!(r.stderr, "err\n");
@@ -74,15 +66,7 @@ fn on_unix_the_child_replaces_tok_and_its_signals_are_its_own() {
     tok.login(&provider, "work");
     // `$$` of `sh -c` is the pid tok was started with: exec, not a child process.
     let mut child = tok
-        .command(&[
-            "exec",
-            "-p",
-            "work",
-            "--",
-            "sh",
-            "-c",
-            "echo $$; exec sleep 30",
-        ])
+        .command(&exec_sh("work", "echo $$; exec sleep 30"))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -965,6 +965,26 @@ pub const NARROWED_PRINT: [&str; 7] = [
     "https://api.test/",
 ];
 
+/// `tok exec -p PROFILE -- sh -c SCRIPT`.
+pub fn exec_sh<'a>(profile: &'a str, script: &'a str) -> [&'a str; 7] {
+    ["exec", "-p", profile, "--", "sh", "-c", script]
+}
+
+/// `tok print -p PROFILE --format dpop` for `GET https://x.test/`.
+pub fn dpop_print(profile: &str) -> [&str; 9] {
+    [
+        "print",
+        "-p",
+        profile,
+        "--format",
+        "dpop",
+        "--method",
+        "GET",
+        "--url",
+        "https://x.test/",
+    ]
+}
+
 /// A finished tok process.
 pub struct Run {
     pub code: i32,

@@ -197,19 +197,6 @@ fn unix_now() -> f64 {
 /// `exp` of `token` by introspection at `issuer` (a thread of its own cannot borrow the
 /// provider).
 fn introspect_exp(issuer: &str, token: &str) -> f64 {
-    use tok::{ClientAuth, Http};
-    let secret = tok::ClientSecret::new("introspector-secret");
-    let r = Http::default()
-        .post_form(
-            &url::Url::parse(&format!("{issuer}/token/introspection")).unwrap(),
-            &[("token", token)],
-            &ClientAuth::Basic {
-                client_id: "introspector",
-                secret: &secret,
-            },
-            None,
-        )
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&r.body.0).unwrap();
+    let v = crate::support::introspect_at(issuer, token);
     v["exp"].as_f64().unwrap_or_else(|| panic!("{v}"))
 }

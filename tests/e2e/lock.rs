@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::process::{Child, Command, Stdio};
 
 use crate::support::{Provider, Tok, wait_until};
 
@@ -24,6 +24,22 @@ fn held(tok: &Tok) -> bool {
         Ok(f) => matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
         Err(_) => false,
     }
+}
+
+/// Spawn `c` with its output thrown away.
+fn quiet(mut c: Command) -> Child {
+    c.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Spawn `c` with its output piped.
+fn piped(mut c: Command) -> Child {
+    c.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// Read a `print -v`'s stderr on a thread: all of it, once the process ends.
@@ -67,12 +83,7 @@ fn a_lock_held_by_a_killed_tok_does_not_block() {
     let tok = Tok::new().env("TOK_LOCK_TIMEOUT", "3");
     tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
-    let mut victim = tok
-        .slow_refresh("work", 30000, &[])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut victim = quiet(tok.slow_refresh("work", 30000, &[]));
     wait_until("the victim took the lock", || held(&tok));
     victim.kill().unwrap(); // SIGKILL: no destructor, no unlock
     victim.wait().unwrap();
@@ -90,12 +101,7 @@ fn a_kill_inside_the_window_after_rotation_is_explained() {
     let provider = Provider::start();
     let tok = Tok::new();
     tok.login(&provider, "work");
-    let mut victim = tok
-        .slow_refresh("work", 30000, &[])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut victim = quiet(tok.slow_refresh("work", 30000, &[]));
     wait_until("the victim refreshed", || provider.refreshes() > 0);
     victim.kill().unwrap();
     victim.wait().unwrap();
@@ -124,12 +130,7 @@ fn sigterm_during_a_refresh_waits_until_the_rotated_token_is_stored() {
     tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
     // 10 s: the window the signal must land in, with slack for a loaded machine.
-    let victim = tok
-        .slow_refresh("work", 10000, &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let victim = piped(tok.slow_refresh("work", 10000, &[]));
     wait_until("the victim refreshed", || provider.refreshes() > 0);
     // Inside the window: the provider rotated, tok holds the new token only in memory.
     signal(&victim, "TERM");
@@ -157,12 +158,7 @@ fn a_second_signal_quits_at_once() {
     let tok = Tok::new();
     tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
-    let mut victim = tok
-        .slow_refresh("work", 30000, &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut victim = piped(tok.slow_refresh("work", 30000, &[]));
     wait_until("the victim refreshed", || provider.refreshes() > 0);
     signal(&victim, "INT");
     // The second signal only once tok has taken the first (two pending signals of one kind
@@ -196,23 +192,14 @@ fn racers_with_different_state_homes_share_the_keychain_sessions_lock() {
     let other_state = tok.path("state-ide");
     std::fs::create_dir_all(&other_state).unwrap();
     // The first holds the lock across its refresh (the window held open after the response)…
-    let first = tok
-        .slow_refresh("work", 15000, &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = piped(tok.slow_refresh("work", 15000, &[]));
     // (Inside the window once the provider has answered it: waited for, not slept for.)
     wait_until("the first refreshed", || provider.refreshes() == 1);
     // …while the second, with its own XDG_STATE_HOME, needs a token too: it says it waits for
     // the lock before the first lets go of it (15 s is the slack for a loaded machine).
-    let mut second = tok
-        .command(&["print", "-p", "work", "--min-ttl", "100000", "-v"])
-        .env("XDG_STATE_HOME", other_state.to_str().unwrap())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut second = tok.command(&["print", "-p", "work", "--min-ttl", "100000", "-v"]);
+    second.env("XDG_STATE_HOME", other_state.to_str().unwrap());
+    let mut second = piped(second);
     let waited = waits_for_the_lock(second.stderr.take().unwrap());
     let a = tok.record(first.wait_with_output().unwrap());
     let mut b = tok.record(second.wait_with_output().unwrap());

@@ -341,7 +341,8 @@ fn client_credentials_token(provider: &Provider) -> String {
     v["access_token"].as_str().unwrap().to_string()
 }
 
-fn text(o: &Output) -> String {
+/// A finished process's exit code, stdout and stderr, for assertion messages.
+pub fn text(o: &Output) -> String {
     format!(
         "exit {:?}\n{}{}",
         o.status.code(),

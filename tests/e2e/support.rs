@@ -285,11 +285,7 @@ impl Provider {
     /// A URL for the test's own requests: plain HTTP even for a TLS provider (its plain door,
     /// see `start_tls`), so that they need not trust the test CA.
     fn url(&self, path: &str) -> Url {
-        let mut url = Url::parse(&format!("{}{path}", self.issuer)).unwrap();
-        url.set_scheme("http").unwrap();
-        // An issuer named like a corporate host (TOK_TEST_ISSUER_HOST) still listens here.
-        url.set_host(Some("127.0.0.1")).unwrap();
-        url
+        plain_url(&self.issuer, path)
     }
 
     /// The provider's own counters (`/__test/stats`).
@@ -338,19 +334,7 @@ impl Provider {
 
     /// RFC 7662 introspection with the confidential `introspector` client.
     pub fn introspect(&self, token: &str) -> serde_json::Value {
-        let secret = ClientSecret::new("introspector-secret");
-        let r = Http::default()
-            .post_form(
-                &self.url("/token/introspection"),
-                &[("token", token)],
-                &ClientAuth::Basic {
-                    client_id: "introspector",
-                    secret: &secret,
-                },
-                None,
-            )
-            .unwrap();
-        serde_json::from_slice(&r.body.0).unwrap()
+        introspect_at(&self.issuer, token)
     }
 
     pub fn active(&self, token: &str) -> bool {
@@ -389,6 +373,34 @@ impl Provider {
             .unwrap();
         assert_eq!(r.status, 200);
     }
+}
+
+/// A URL of the provider of `issuer` for the test's own requests: plain HTTP even for a TLS
+/// provider (its plain door, see `Provider::start_tls`), so that they need not trust the test CA.
+pub fn plain_url(issuer: &str, path: &str) -> Url {
+    let mut url = Url::parse(&format!("{issuer}{path}")).unwrap();
+    url.set_scheme("http").unwrap();
+    // An issuer named like a corporate host (TOK_TEST_ISSUER_HOST) still listens here.
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url
+}
+
+/// RFC 7662 introspection at the provider of `issuer` with the confidential `introspector`
+/// client (for threads that hold the issuer, not the provider).
+pub fn introspect_at(issuer: &str, token: &str) -> serde_json::Value {
+    let secret = ClientSecret::new("introspector-secret");
+    let r = Http::default()
+        .post_form(
+            &plain_url(issuer, "/token/introspection"),
+            &[("token", token)],
+            &ClientAuth::Basic {
+                client_id: "introspector",
+                secret: &secret,
+            },
+            None,
+        )
+        .unwrap();
+    serde_json::from_slice(&r.body.0).unwrap()
 }
 
 /// A private, unlocked (or locked) gnome-keyring on a private D-Bus.

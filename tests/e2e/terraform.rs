@@ -7,17 +7,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::rig_net::{TfRegistry, TlsCerts, terraform};
+use crate::rig_net::{TfRegistry, TlsCerts, terraform, text};
 use crate::support::{Provider, Tok};
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n{}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// `terraform init` in `dir`, with tok's environment (HOME is tok's: the helper is looked up in
 /// its ~/.terraform.d/plugins) and the test CA.

@@ -15,7 +15,7 @@ use tok::{ClientAuth, Http};
 use url::Url;
 
 use crate::fronts::Front;
-use crate::support::{ChildGuard, Provider, root, start_service};
+use crate::support::{ChildGuard, Provider, node, root, start_service};
 
 /// The files of tests/support/make-certs.sh, in a fresh temporary directory.
 pub struct TlsCerts {
@@ -180,9 +180,8 @@ impl CiIssuer {
         let (child, issuer) = start_service(
             "the CI issuer (node tests/support/ci-issuer.mjs)",
             || {
-                let mut c = Command::new("node");
-                c.arg(root().join("tests/support/ci-issuer.mjs"))
-                    .envs(env.iter().copied());
+                let mut c = node("tests/support/ci-issuer.mjs");
+                c.envs(env.iter().copied());
                 c
             },
             &log,

@@ -171,6 +171,14 @@ impl Drop for ChildGuard {
     }
 }
 
+/// `node SCRIPT` for a script of the rig (`tests/provider/…`, `tests/support/…`): the provider,
+/// the CI issuer and the fake browser run this way, the services through [`start_service`].
+pub fn node(script: &str) -> Command {
+    let mut c = Command::new("node");
+    c.arg(root().join(script));
+    c
+}
+
 /// Start a service that announces itself on its first line of stdout (an address, a port,
 /// `ready`), its stderr going to `log`; the guard and that line. On a loaded machine node has
 /// been seen stuck before `listen` (idle in epoll, nothing on stdout) for minutes: each try
@@ -260,9 +268,8 @@ impl Provider {
         let (child, issuer) = start_service(
             "the test provider (node tests/provider/server.mjs)",
             || {
-                let mut c = Command::new("node");
-                c.arg(root().join("tests/provider/server.mjs"))
-                    .envs(env.iter().copied());
+                let mut c = node("tests/provider/server.mjs");
+                c.envs(env.iter().copied());
                 c
             },
             &log,

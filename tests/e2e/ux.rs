@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{Login, NARROWED_PRINT, Provider, Run, Tok, root, start_service};
+use crate::support::{Login, NARROWED_PRINT, Provider, Run, Tok, node, root, start_service};
 
 fn json_error(r: &Run) -> serde_json::Value {
     let line = r
@@ -415,8 +415,7 @@ fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
             break format!("{}/auth?{u}", provider.issuer);
         }
     };
-    let browser = Command::new("node")
-        .arg(root().join("tests/provider/browser.mjs"))
+    let browser = node("tests/provider/browser.mjs")
         .arg(&url)
         .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
         .env("TOK_TEST_BROWSER_QUIET", "1")

@@ -102,7 +102,8 @@ fn watchers_keep_a_20_second_token_valid_for_a_minute_through_an_outage() {
     let start = Instant::now();
     let mut seen: Vec<String> = vec![];
     let mut samples = 0;
-    while start.elapsed() < Duration::from_secs(64) {
+    // A minute and more, and at least 60 samples however slowly a loaded machine takes them.
+    while start.elapsed() < Duration::from_secs(64) || samples < 60 {
         for f in [&a, &b] {
             let text = std::fs::read_to_string(f).expect("the token file is always there");
             assert!(

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, logged_in};
 
 /// `tok login --browser` with a `$BROWSER` that never calls back, once it is waiting: the
 /// child and the first line it printed.
@@ -70,9 +70,7 @@ const NOBODY: u32 = 65534;
 /// serving the planted token, and a symlinked cache file is never followed.
 #[test]
 fn a_planted_cache_directory_is_refused() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let real = tok.print("work");
     let dir = tok.path("run/tok");
     let cache = dir.join("tokens/work.json");
@@ -117,9 +115,7 @@ fn a_planted_cache_directory_is_refused() {
 /// refused with exit 8, naming the file and the fix, as ssh does for its config.
 #[test]
 fn a_config_file_others_could_write_is_refused() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let file = tok.path("config/tok/config.toml");
     let dir = tok.path("config/tok");
     let refused = |what: &std::path::Path, fix: &str| {

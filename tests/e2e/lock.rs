@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::support::{Provider, Tok, wait_until};
+use crate::support::{Provider, Tok, logged_in, wait_until};
 
 /// The lock file of profile `work`.
 pub fn lock_path(tok: &Tok) -> std::path::PathBuf {
@@ -98,9 +98,7 @@ fn a_lock_held_by_a_killed_tok_does_not_block() {
 fn a_kill_inside_the_window_after_rotation_is_explained() {
     // The protocol's unavoidable window: the provider rotated, tok died before storing the new
     // refresh token. The next refresh presents the spent token; the provider revokes the grant.
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let mut victim = quiet(tok.slow_refresh("work", 30000, &[]));
     wait_until("the victim refreshed", || provider.refreshes() > 0);
     victim.kill().unwrap();
@@ -125,9 +123,7 @@ fn signal(child: &std::process::Child, sig: &str) {
 #[test]
 fn sigterm_during_a_refresh_waits_until_the_rotated_token_is_stored() {
     use std::os::unix::process::ExitStatusExt;
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let rt = tok.refresh_token("work");
     // 10 s: the window the signal must land in, with slack for a loaded machine.
     let victim = piped(tok.slow_refresh("work", 10000, &[]));
@@ -154,9 +150,7 @@ fn sigterm_during_a_refresh_waits_until_the_rotated_token_is_stored() {
 #[test]
 fn a_second_signal_quits_at_once() {
     use std::os::unix::process::ExitStatusExt;
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let rt = tok.refresh_token("work");
     let mut victim = piped(tok.slow_refresh("work", 30000, &[]));
     wait_until("the victim refreshed", || provider.refreshes() > 0);

@@ -1,6 +1,6 @@
 //! `tok login`: browser and device flows against the real provider.
 
-use crate::support::{Provider, Rig, Tok};
+use crate::support::{Provider, Rig, Tok, logged_in};
 
 #[test]
 fn browser_login_stores_a_working_session() {
@@ -175,9 +175,7 @@ fn plain_http_issuer_is_refused_unless_loopback() {
 
 #[test]
 fn second_login_needs_no_flags() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let r = tok.run(&["login", "--browser"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(provider.stats()["token_success"]["authorization_code"], 2);

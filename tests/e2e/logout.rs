@@ -1,7 +1,7 @@
 //! `tok logout`: revocation at the provider, local forgetting.
 
 use crate::faults::Faults;
-use crate::support::{Provider, Rig, Tok};
+use crate::support::{Provider, Rig, Tok, logged_in};
 
 #[test]
 fn logout_revokes_and_forgets() {
@@ -46,9 +46,7 @@ fn logout_revokes_and_forgets_over_https() {
 
 #[test]
 fn logout_forgets_locally_when_revocation_fails() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     drop(provider);
     let r = tok.run(&["logout", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
@@ -59,9 +57,7 @@ fn logout_forgets_locally_when_revocation_fails() {
 
 #[test]
 fn no_revoke_keeps_the_grant_alive() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let rt = tok.refresh_token("work");
     assert!(tok.run(&["logout", "-p", "work", "--no-revoke"]).ok());
     assert!(provider.active(&rt));

@@ -2,13 +2,11 @@
 
 use std::time::Duration;
 
-use crate::support::{Provider, Rig, Tok, distinct};
+use crate::support::{Rig, distinct, logged_in};
 
 #[test]
 fn cached_token_is_served_without_a_refresh() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let a = tok.print("work");
     let b = tok.print("work");
     assert_eq!(a, b);
@@ -57,9 +55,7 @@ fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_over_https() {
 
 #[test]
 fn min_ttl_refreshes_early_and_warns_when_the_provider_cannot_satisfy_it() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "120")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "120")]);
     let cached = tok.print("work");
     assert_eq!(provider.refreshes(), 0);
     let r = tok.run(&["print", "-p", "work", "--min-ttl", "200"]);
@@ -71,9 +67,7 @@ fn min_ttl_refreshes_early_and_warns_when_the_provider_cannot_satisfy_it() {
 
 #[test]
 fn force_refresh_refreshes_a_valid_token() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let a = tok.print("work");
     let b = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
     assert_ne!(a, b);
@@ -83,9 +77,7 @@ fn force_refresh_refreshes_a_valid_token() {
 
 #[test]
 fn without_rotation_the_refresh_token_is_kept() {
-    let provider = Provider::start_with(&[("TOK_TEST_ROTATE", "0")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_ROTATE", "0")]);
     let rt = tok.refresh_token("work");
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
@@ -128,9 +120,7 @@ fn concurrent_prints_share_one_refresh_over_https() {
 
 #[test]
 fn revoked_session_fails_with_login_hint_and_is_kept() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let rt = tok.refresh_token("work");
     provider.revoke(&rt);
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
@@ -149,9 +139,7 @@ fn revoked_session_fails_with_login_hint_and_is_kept() {
 
 #[test]
 fn provider_down_leaves_the_session_unchanged() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "1")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "1")]);
     let rt = tok.refresh_token("work");
     // The cached token has expired (waited for, not slept for) before the provider goes.
     let cached = tok.cached_access_token("work");
@@ -174,9 +162,7 @@ fn provider_down_leaves_the_session_unchanged() {
 
 #[test]
 fn no_session_exits_3() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     tok.run(&["logout", "-p", "work", "--no-revoke"]);
     let r = tok.run(&["print", "-p", "work"]);
     assert_eq!(r.code, 3, "{r:?}");
@@ -188,9 +174,7 @@ fn no_session_exits_3() {
 // tokens live less than --min-ttl.
 #[test]
 fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "30")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "30")]);
     std::fs::remove_file(tok.path("run/tok/tokens/work.json")).unwrap();
     // Hold the lock until every process is waiting for it: all of them have then looked at the
     // (empty) cache before anyone refreshed. (Without this, a process the loaded machine

@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::support::{Provider, Tok, tok_bin};
+use crate::support::{Provider, Tok, logged_in, tok_bin};
 
 const GITCONFIG: &str = "\
 # my git config
@@ -214,9 +214,7 @@ fn setup_docker_creates_the_config_and_refuses_a_broken_one() {
 
 #[test]
 fn setup_kubectl_prints_the_exec_block() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let r = tok.run(&["setup", "kubectl", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(

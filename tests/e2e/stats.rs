@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, logged_in};
 
 fn audit_file(tok: &Tok) -> std::path::PathBuf {
     tok.path("state/tok/audit.jsonl")
@@ -19,9 +19,7 @@ fn stats(tok: &Tok, args: &[&str]) -> Value {
 
 #[test]
 fn stats_count_a_scripted_sequence_exactly() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     tok.print("work");
     tok.print("work");
     for _ in 0..2 {
@@ -103,9 +101,7 @@ fn stats_count_a_scripted_sequence_exactly() {
 
 #[test]
 fn no_token_reaches_the_audit_log() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let mut secrets = vec![tok.refresh_token("work")];
     secrets.push(tok.print("work"));
     for _ in 0..3 {
@@ -181,9 +177,7 @@ fn audit_false_writes_nothing() {
 
 #[test]
 fn status_shows_a_failed_refresh() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     provider.revoke(&tok.refresh_token("work"));
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
     assert_eq!(r.code, 3, "{r:?}");
@@ -198,9 +192,7 @@ fn status_shows_a_failed_refresh() {
 
 #[test]
 fn helpers_are_counted_per_consumer() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let r = tok.setup("git", "work", &["--host", "git.example.com"]);
     assert!(r.ok(), "{r:?}");
     let r = tok.run_stdin(
@@ -257,9 +249,7 @@ fn promtool(text: &str) -> (bool, String) {
 #[test]
 fn prometheus_metrics_pass_promtool_and_count_what_happened() {
     // See: issue 13.
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     tok.print("work");
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
     let r = tok.run(&["exec", "-p", "work", "--", "true"]);

@@ -410,6 +410,15 @@ pub fn introspect_at(issuer: &str, token: &str) -> serde_json::Value {
     serde_json::from_slice(&r.body.0).unwrap()
 }
 
+/// The provider (with `env`'s knobs) and a tok logged in to it through the browser flow as
+/// profile `work`: where most tests start.
+pub fn logged_in(env: &[(&str, &str)]) -> (Provider, Tok) {
+    let provider = Provider::start_with(env);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    (provider, tok)
+}
+
 /// A private, unlocked (or locked) gnome-keyring on a private D-Bus.
 pub struct Keyring {
     /// EOF on its stdin stops the daemon and then the bus; killed only if that hangs.

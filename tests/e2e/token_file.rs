@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Provider, Tok, wait_until};
+use crate::support::{Tok, logged_in, wait_until};
 
 fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -16,9 +16,7 @@ fn mode(p: &Path) -> u32 {
 
 #[test]
 fn output_writes_a_private_file_and_nothing_on_stdout() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let dir = tok.path("out");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("token");
@@ -143,9 +141,7 @@ fn sigterm_in_the_middle_of_a_rewrite_finishes_it_and_exits_0() {
     // The login's token lives 12 s (the watcher rewrites it with a third left: 8 s for it to
     // start and write this one first); the ones after it live long, so that the refreshed token
     // is still valid when it is checked below, however slow the machine.
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "12")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "12")]);
     provider.set_access_ttl(300);
     let file = tok.path("token");
     // The refresh holds its answer 10 s before storing it: the signal lands in that window.

@@ -6,7 +6,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{Login, NARROWED_PRINT, Provider, Run, Tok, node, root, start_service};
+use crate::support::{
+    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, node, root, start_service,
+};
 
 fn json_error(r: &Run) -> serde_json::Value {
     let line = r
@@ -33,9 +35,7 @@ fn configure(tok: &Tok, provider: &Provider, name: &str) {
 
 #[test]
 fn print_formats() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let at = tok.print("work");
 
     let h = tok.run(&["print", "-p", "work", "--format", "header"]);
@@ -565,9 +565,7 @@ fn device_flow_draws_a_qr_code_on_a_terminal_only() {
 
 #[test]
 fn profile_list_show_remove() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     tok.login(&provider, "play");
     let rt = tok.refresh_token("play");
     let l = tok.run(&["profile", "list"]);

@@ -34,12 +34,7 @@ fn refused_handshakes(provider: &Provider) -> usize {
             .filter(|l| l.contains("TLS handshake failed"))
             .count()
     };
-    for _ in 0..100 {
-        if count() > 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(30));
-    }
+    crate::support::wait_until("the provider logged the refused handshake", || count() > 0);
     std::thread::sleep(std::time::Duration::from_millis(300));
     count()
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::support::{
-    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, node, root, start_service,
+    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, node, root, start_service, wait_until,
 };
 
 fn json_error(r: &Run) -> serde_json::Value {
@@ -776,6 +776,53 @@ fn paste_login_times_out_when_nothing_is_pasted() {
     assert!(r.stderr.contains("not approved in time"), "{r:?}");
 }
 
+/// The terminal (`/dev/pts/N`) of the tok process `script` (pid `script`) runs.
+fn tok_terminal(script: u32) -> std::path::PathBuf {
+    let bin = crate::support::tok_bin().canonicalize().unwrap();
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let under_script = |mut pid: u32| {
+        while pid > 1 {
+            if pid == script {
+                return true;
+            }
+            pid = parent(pid).unwrap_or(0);
+        }
+        false
+    };
+    let mut found = None;
+    wait_until("tok runs under script", || {
+        found = std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+            (exe == bin && under_script(pid))
+                .then(|| std::fs::read_link(format!("/proc/{pid}/fd/0")).ok())?
+        });
+        found.is_some()
+    });
+    found.unwrap()
+}
+
+/// Whether the terminal `pts` has echo off (`stty -a` says `-echo`).
+fn echo_is_off(pts: &std::path::Path) -> bool {
+    let out = Command::new("stty")
+        .arg("-F")
+        .arg(pts)
+        .arg("-a")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .any(|w| w == "-echo")
+}
+
 // See: review of issue 5 — a secret typed at a terminal is not echoed.
 #[test]
 fn a_secret_typed_at_a_terminal_is_not_echoed() {
@@ -802,9 +849,11 @@ fn a_secret_typed_at_a_terminal_is_not_echoed() {
         seen.push(byte[0]);
     }
     // rpassword turns echo off just after it writes the prompt; a person reads the prompt
-    // before typing, so give it that moment (typing into the gap would be echoed by any
-    // prompt that works this way, and is not what this test is about).
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // before typing, so wait for that moment, however long a loaded machine takes (typing into
+    // the gap would be echoed by any prompt that works this way, and is not what this test is
+    // about).
+    let pts = tok_terminal(child.id());
+    wait_until("tok turned the terminal's echo off", || echo_is_off(&pts));
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"ci-bot-secret\n").unwrap();
     out.read_to_end(&mut seen).unwrap();

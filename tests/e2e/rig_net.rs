@@ -316,27 +316,25 @@ pub fn terraform() -> Option<PathBuf> {
     })
 }
 
+/// POST `form` to `path` at `provider` (its plain door) as the confidential `ci-bot` client:
+/// the status and the body.
+fn as_ci_bot(provider: &Provider, path: &str, form: &[(&str, &str)]) -> (u16, Vec<u8>) {
+    let secret = ClientSecret::new("ci-bot-secret");
+    let auth = ClientAuth::Basic {
+        client_id: "ci-bot",
+        secret: &secret,
+    };
+    let url = crate::support::plain_url(&provider.issuer, path);
+    let r = Http::default().post_form(&url, form, &auth, None).unwrap();
+    (r.status, r.body.0.to_vec())
+}
+
 /// An access token for the API from the confidential `ci-bot` client.
 fn client_credentials_token(provider: &Provider) -> String {
-    let secret = ClientSecret::new("ci-bot-secret");
-    let url = Url::parse(&format!(
-        "{}/token",
-        provider.issuer.replacen("https://", "http://", 1)
-    ))
-    .unwrap();
-    let r = Http::default()
-        .post_form(
-            &url,
-            &[("grant_type", "client_credentials"), ("scope", "api:read")],
-            &ClientAuth::Basic {
-                client_id: "ci-bot",
-                secret: &secret,
-            },
-            None,
-        )
-        .unwrap();
-    assert_eq!(r.status, 200);
-    let v: serde_json::Value = serde_json::from_slice(&r.body.0).unwrap();
+    let form = [("grant_type", "client_credentials"), ("scope", "api:read")];
+    let (status, body) = as_ci_bot(provider, "/token", &form);
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     v["access_token"].as_str().unwrap().to_string()
 }
 
@@ -600,19 +598,8 @@ fn terraform_init_fetches_a_module_from_the_private_registry() {
     assert!(registry.count("bearer", 204) >= 1);
 
     // a revoked token is refused again
-    let secret = ClientSecret::new("ci-bot-secret");
-    let r = Http::default()
-        .post_form(
-            &Url::parse(&format!("{}/token/revocation", provider.issuer)).unwrap(),
-            &[("token", &token)],
-            &ClientAuth::Basic {
-                client_id: "ci-bot",
-                secret: &secret,
-            },
-            None,
-        )
-        .unwrap();
-    assert_eq!(r.status, 200);
+    let (status, _) = as_ci_bot(&provider, "/token/revocation", &[("token", &token)]);
+    assert_eq!(status, 200);
     let o = init(&format!(
         "credentials \"{}\" {{\n  token = \"{token}\"\n}}\n",
         registry.host()

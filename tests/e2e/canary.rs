@@ -6,7 +6,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::faults::{Faults, set_token_endpoint};
-use crate::support::{Provider, Run, Tok};
+use crate::support::{NARROWED_PRINT, Provider, Run, Tok, contains_jwt, dpop_print, exec_sh};
+
+/// An argument list as `&str`s.
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
 
 /// Every file under the home with its mode and content, after one step.
 fn snapshot(tok: &Tok, into: &mut BTreeMap<PathBuf, (u32, Vec<u8>)>) {
@@ -38,22 +43,13 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     };
     let step = |args: &[&str], runs: &mut Vec<(String, Run)>| step_in(args, "", runs);
 
-    let issuer = provider.issuer.clone();
     step(
-        &[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "tok-cli",
-            "--scope",
-            "openid",
-            "--scope",
-            "offline_access",
-            "--browser",
-        ],
+        &strs(
+            &tok.login_to(&provider, "work")
+                .usual_scopes()
+                .browser()
+                .argv(),
+        ),
         &mut runs,
     );
     assert!(runs[0].1.ok(), "{:?}", runs[0].1);
@@ -82,18 +78,7 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     for f in ["json", "env", "header"] {
         step(&["print", "-p", "work", "--format", f], &mut runs);
     }
-    step(
-        &[
-            "print",
-            "-p",
-            "work",
-            "--scope",
-            "api:read",
-            "--audience",
-            "https://api.test/",
-        ],
-        &mut runs,
-    );
+    step(&NARROWED_PRINT, &mut runs);
     step(
         &["setup", "git", "-p", "work", "--host", "git.example.com"],
         &mut runs,
@@ -146,18 +131,7 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         ],
         &mut runs,
     );
-    step(
-        &[
-            "exec",
-            "-p",
-            "work",
-            "--",
-            "sh",
-            "-c",
-            "test -n \"$TOK_ACCESS_TOKEN\"",
-        ],
-        &mut runs,
-    );
+    step(&exec_sh("work", "test -n \"$TOK_ACCESS_TOKEN\""), &mut runs);
     {
         let cfg = tok.path("config/tok/config.toml");
         let text = std::fs::read_to_string(&cfg).unwrap();
@@ -180,53 +154,22 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     step(&["stats", "--json"], &mut runs);
     step(&["profile", "show", "work"], &mut runs);
     // A confidential client (its secret is a canary too) and a DPoP-bound session.
-    step_in(
-        &[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "ci-bot",
-            "--client-credentials",
-            "--scope",
-            "api:read",
-        ],
-        "ci-bot-secret\n",
-        &mut runs,
-    );
+    let cc = tok
+        .login_to(&provider, "ci")
+        .client("ci-bot")
+        .client_credentials()
+        .scope("api:read")
+        .argv();
+    step_in(&strs(&cc), "ci-bot-secret\n", &mut runs);
     step(&["print", "-p", "ci"], &mut runs);
-    step(
-        &[
-            "login",
-            "-p",
-            "bound",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "tok-cli",
-            "--scope",
-            "openid",
-            "--dpop",
-            "--browser",
-        ],
-        &mut runs,
-    );
-    step(
-        &[
-            "print",
-            "-p",
-            "bound",
-            "--format",
-            "dpop",
-            "--method",
-            "GET",
-            "--url",
-            "https://x.test/",
-        ],
-        &mut runs,
-    );
+    let bound = tok
+        .login_to(&provider, "bound")
+        .scope("openid")
+        .arg("--dpop")
+        .browser()
+        .argv();
+    step(&strs(&bound), &mut runs);
+    step(&dpop_print("bound"), &mut runs);
     {
         let rt = tok.refresh_token("bound");
         never.push(rt.clone());
@@ -371,9 +314,9 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     assert!(!text.contains("refresh_token"), "{text}");
 }
 
-/// The canary of workload identity (issue 12): the CI identity tokens (minted ones we know,
-/// and the ones GitHub-style requests fetched, which are JWTs: `eyJ…`) and the Actions request
-/// token appear in no output, log, audit line or file; the exchanged access tokens only on the
+/// The canary of workload identity (issue 12): the CI identity tokens (the minted ones and the
+/// ones GitHub-style requests fetched, as the CI issuer lists them; and any JWT, by its full
+/// shape) and the Actions request token appear in no output, log, audit line or file; the exchanged access tokens only on the
 /// stdout of `print` and the helpers and in the 0600 token cache; the refresh token a provider
 /// answered with, nowhere.
 #[test]
@@ -407,17 +350,12 @@ fn workload_identity_tokens_appear_nowhere() {
     };
     let step = |args: &[&str], runs: &mut Vec<(String, Run)>| step_in(args, "", runs);
     let login = |name: &str, extra: &[&str], runs: &mut Vec<(String, Run)>| {
-        let mut args = vec![
-            "login",
-            "-p",
-            name,
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "tok-ci",
-        ];
-        args.extend_from_slice(extra);
-        step(&args, runs);
+        let args = tok
+            .login_to(&provider, name)
+            .client("tok-ci")
+            .args(extra)
+            .argv();
+        step(&strs(&args), runs);
     };
     login("gh", &["--workload-identity", "github"], &mut runs);
     login(
@@ -504,25 +442,40 @@ fn workload_identity_tokens_appear_nowhere() {
         }
     }
     assert!(access.len() >= 6, "{}", access.len());
-    let never = [
-        env_jwt.as_str(),
-        file_jwt.as_str(),
-        REQUEST_TOKEN,
-        "eyJ",
-        "wi-rt-",
-    ];
+    // The secrets themselves: the identity tokens minted here and those the GitHub-style
+    // requests fetched, the request token, and every refresh token the provider answered
+    // with (which tok must ignore). Any other JWT is caught by its full shape.
+    let fetched = ci.issued_tokens();
+    assert!(
+        !fetched.is_empty(),
+        "the GitHub-style source fetched tokens"
+    );
+    let unwanted: Vec<String> = provider.stats()["workload_refresh_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert!(!unwanted.is_empty(), "the provider answered refresh tokens");
+    let mut never = vec![env_jwt.as_str(), file_jwt.as_str(), REQUEST_TOKEN];
+    never.extend(fetched.iter().map(String::as_str));
+    never.extend(unwanted.iter().map(String::as_str));
     let payload = |cmd: &str| {
         ["print", "git-credential get"]
             .iter()
             .any(|c| cmd.starts_with(c))
     };
     for (cmd, r) in &runs {
-        for n in never {
+        for n in &never {
             assert!(
                 !r.stdout.contains(n) && !r.stderr.contains(n),
-                "`{cmd}` leaked {n}: {r:?}"
+                "`{cmd}` leaked a CI token or a refresh token: {r:?}"
             );
         }
+        assert!(
+            !contains_jwt(&r.stdout) && !contains_jwt(&r.stderr),
+            "`{cmd}` printed a JWT: {r:?}"
+        );
         for t in &access {
             assert!(
                 !r.stderr.contains(t.as_str()),
@@ -543,9 +496,14 @@ fn workload_identity_tokens_appear_nowhere() {
         if *path == file {
             continue; // the platform's file, not tok's
         }
-        for n in never {
-            assert!(!text.contains(n), "{} holds {n}", path.display());
+        for n in &never {
+            assert!(
+                !text.contains(n),
+                "{} holds a CI token or a refresh token",
+                path.display()
+            );
         }
+        assert!(!contains_jwt(&text), "{} holds a JWT", path.display());
         if access.iter().any(|t| text.contains(t.as_str())) {
             assert!(
                 path.parent().unwrap().ends_with("run/tok/tokens"),
@@ -561,4 +519,25 @@ fn workload_identity_tokens_appear_nowhere() {
         );
     }
     assert!(audit_seen, "the audit log was checked too");
+}
+
+/// The JWT canary matches a JWT's full shape, not a few of its characters: an opaque random
+/// token that happens to hold `eyJ` (as one did on a loaded machine) is not a JWT.
+#[test]
+fn the_jwt_canary_matches_jwts_and_not_random_tokens_holding_eyj() {
+    use crate::rig_net::CiIssuer;
+    let ci = CiIssuer::start();
+    let jwt = ci.mint(&[("aud", "https://x.test")]);
+    assert!(contains_jwt(&jwt));
+    assert!(contains_jwt(&format!("token={jwt}&x=1")));
+    assert!(contains_jwt(&format!("{{\"id_token\":\"{jwt}\"}}")));
+    for opaque in [
+        "0ZpQeyJ3kq_8aS-WmVx4fTbn2LcYd7Ue1RoHgIsNwKj",
+        "eyJhbGciOiJIUzI1NiJ9",
+        "eyJ.eyJ.eyJ",
+        "eyJub3QiOiJhbGcifQ.eyJzdWIiOiJ4In0.c2ln",
+        "a.b.c",
+    ] {
+        assert!(!contains_jwt(opaque), "{opaque}");
+    }
 }

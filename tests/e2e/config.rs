@@ -1,6 +1,6 @@
 //! Config file errors and profile selection, through the CLI.
 
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, logged_in};
 
 #[test]
 fn invalid_config_names_file_line_and_key() {
@@ -52,9 +52,7 @@ fn login_keeps_the_users_comments() {
 
 #[test]
 fn files_tok_writes_are_private() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     tok.print("work");
     tok.run(&["print", "-p", "work", "--force-refresh"]);
     for (path, mode) in tok.files() {
@@ -68,24 +66,16 @@ fn files_tok_writes_are_private() {
 
 #[test]
 fn a_failed_login_leaves_the_profile_and_session_as_they_were() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let path = tok.path("config/tok/config.toml");
     let before = std::fs::read_to_string(&path).unwrap();
     // Another issuer that is not there: the login fails before any approval.
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        "http://127.0.0.1:9",
-        "--client-id",
-        "other",
-        "--browser",
-        "--timeout",
-        "2s",
-    ]);
+    let r = tok
+        .login_at("http://127.0.0.1:9", "work")
+        .client("other")
+        .browser()
+        .timeout("2s")
+        .run();
     assert_ne!(r.code, 0, "{r:?}");
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),

@@ -34,12 +34,7 @@ fn refused_handshakes(provider: &Provider) -> usize {
             .filter(|l| l.contains("TLS handshake failed"))
             .count()
     };
-    for _ in 0..100 {
-        if count() > 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(30));
-    }
+    crate::support::wait_until("the provider logged the refused handshake", || count() > 0);
     std::thread::sleep(std::time::Duration::from_millis(300));
     count()
 }
@@ -144,17 +139,7 @@ fn without_the_private_ca_login_names_the_unknown_issuer_at_once() {
     let certs = TlsCerts::generate();
     let provider = certs.provider(&[]);
     let tok = Tok::new().env("NODE_EXTRA_CA_CERTS", certs.ca().to_str().unwrap());
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 10, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(10);
     assert!(r.stderr.contains("signed by an unknown issuer"), "{r:?}");
     assert_eq!(refused_handshakes(&provider), 1, "{r:?}");
     assert!(

@@ -3,7 +3,7 @@
 //!
 //! See: issue 3.
 
-use std::io::Write;
+use crate::support::output_with_stdin;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -61,7 +61,7 @@ impl Rig {
         };
         let r = rig
             .tok
-            .run(&["setup", "docker", "-p", "work", "--registry", &rig.host()]);
+            .setup("docker", "work", &["--registry", &rig.host()]);
         assert!(r.ok(), "{r:?}");
         rig
     }
@@ -219,8 +219,8 @@ fn docker_cli_login_manifest_inspect_logout() {
     assert!(rig.push_image("test/hello:1").ok());
     // docker login (no daemon: the CLI checks the credentials itself, then `store`s them).
     let token = rig.tok.print("work");
-    let mut child = rig
-        .tool(
+    let r = rig.tok.record(output_with_stdin(
+        rig.tool(
             "docker",
             &[
                 "login",
@@ -229,19 +229,9 @@ fn docker_cli_login_manifest_inspect_logout() {
                 "--password-stdin",
                 &rig.host(),
             ],
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(token.as_bytes())
-        .unwrap();
-    let r = rig.tok.record(child.wait_with_output().unwrap());
+        ),
+        &token,
+    ));
     assert!(r.ok(), "docker login failed: {r:?}");
     let config = std::fs::read_to_string(rig.dir.path().join("docker/config.json")).unwrap();
     assert!(!config.contains(&token), "docker wrote the token: {config}");
@@ -276,20 +266,10 @@ fn helper_protocol_as_docker_credential_tok() {
     let rig = Rig::start(true);
     let helper = rig.dir.path().join("bin/docker-credential-tok");
     let call = |action: &str, input: &str| {
-        let mut child = rig
-            .tool(helper.to_str().unwrap(), &[action])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        rig.tok.record(child.wait_with_output().unwrap())
+        rig.tok.record(output_with_stdin(
+            rig.tool(helper.to_str().unwrap(), &[action]),
+            input,
+        ))
     };
     let token = rig.tok.print("work");
     for server in [rig.host(), format!("https://{}", rig.host())] {

@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use crate::support::{Keyring, Provider, Run, Tok};
+use crate::support::{Keyring, Provider, Run, Tok, dpop_print};
 
 fn login_dpop(tok: &Tok, provider: &Provider, name: &str) -> Run {
     tok.login_with(
@@ -286,17 +286,7 @@ fn logout_deletes_the_key_with_the_session() {
     assert!(tok.any_file_contains(&key).is_empty());
     assert!(!tok.path("data/tok/sessions/work.json").exists());
     assert_eq!(status_jkt(&tok, "work"), None);
-    let r = tok.run(&[
-        "print",
-        "-p",
-        "work",
-        "--format",
-        "dpop",
-        "--method",
-        "GET",
-        "--url",
-        "https://x.test/",
-    ]);
+    let r = tok.run(&dpop_print("work"));
     assert_eq!(r.code, 3, "{r:?}");
 }
 
@@ -304,9 +294,7 @@ fn logout_deletes_the_key_with_the_session() {
 fn the_key_lives_in_the_keychain_item_and_leaves_with_it() {
     let provider = Provider::start();
     let keyring = Keyring::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     login_dpop(&tok, &provider, "work");
     let item = keyring.lookup("work").expect("a keychain item");
     let session: serde_json::Value = serde_json::from_str(&item).unwrap();
@@ -326,17 +314,7 @@ fn dpop_format_needs_a_bound_session_and_a_request() {
     let provider = Provider::start();
     let tok = Tok::new();
     tok.login(&provider, "plain");
-    let r = tok.run(&[
-        "print",
-        "-p",
-        "plain",
-        "--format",
-        "dpop",
-        "--method",
-        "GET",
-        "--url",
-        "https://x.test/",
-    ]);
+    let r = tok.run(&dpop_print("plain"));
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("not DPoP-bound"), "{r:?}");
     assert!(r.stderr.contains("tok login -p plain --dpop"), "{r:?}");
@@ -410,16 +388,9 @@ fn git_docker_and_kubectl_helpers_refuse_dpop_profiles() {
     let docker = tok.path("docker").display().to_string();
     let tok = tok.env("DOCKER_CONFIG", &docker);
     login_dpop(&tok, &provider, "work");
-    let r = tok.run(&[
-        "setup",
-        "docker",
-        "-p",
-        "work",
-        "--registry",
-        "reg.test:5000",
-    ]);
+    let r = tok.setup("docker", "work", &["--registry", "reg.test:5000"]);
     assert!(r.ok(), "{r:?}");
-    let r = tok.run(&["setup", "git", "-p", "work", "--host", "https://git.test"]);
+    let r = tok.setup("git", "work", &["--host", "https://git.test"]);
     assert!(r.ok(), "{r:?}");
     let refreshes = provider.refreshes();
 

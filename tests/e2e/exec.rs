@@ -1,15 +1,13 @@
 //! `tok exec`: a real child reads the token from its environment, never from argv; its exit
 //! status is tok's; a missing command is a usage error naming it. See: issue 13.
 
-use crate::support::{Provider, Tok};
+use crate::support::{exec_sh, logged_in};
 
 #[test]
 fn the_child_reads_the_token_from_its_environment_and_its_status_is_tok_s() {
     // Tokens that outlive exec's default --min-ttl (300 s) by far: with the provider's default
     // 300 s, each exec would rightly refresh, and the runs below could not share one token.
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "3600")]);
     let out = tok.path("seen");
     let out_s = out.to_str().unwrap();
     // The child writes what it found (and its own argv) to a file, for the test to compare.
@@ -52,15 +50,7 @@ fn the_child_reads_the_token_from_its_environment_and_its_status_is_tok_s() {
     assert_eq!(seen, format!("unset\n{token}\n{token}\n"));
 
     // The child's exit status is tok's; its stdout and stderr are its own.
-    let r = tok.run(&[
-        "exec",
-        "-p",
-        "work",
-        "--",
-        "sh",
-        "-c",
-        "echo out; echo err >&2; exit 7",
-    ]);
+    let r = tok.run(&exec_sh("work", "echo out; echo err >&2; exit 7"));
     assert_eq!(r.code, 7, "{r:?}");
     assert_eq!(r.stdout, "out\n");
     assert_eq!(r.stderr, "err\n");
@@ -69,20 +59,10 @@ fn the_child_reads_the_token_from_its_environment_and_its_status_is_tok_s() {
 
 #[test]
 fn on_unix_the_child_replaces_tok_and_its_signals_are_its_own() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     // `$$` of `sh -c` is the pid tok was started with: exec, not a child process.
     let mut child = tok
-        .command(&[
-            "exec",
-            "-p",
-            "work",
-            "--",
-            "sh",
-            "-c",
-            "echo $$; exec sleep 30",
-        ])
+        .command(&exec_sh("work", "echo $$; exec sleep 30"))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -107,9 +87,7 @@ fn on_unix_the_child_replaces_tok_and_its_signals_are_its_own() {
 
 #[test]
 fn a_missing_or_empty_command_is_a_usage_error_naming_it_and_costs_no_refresh() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     for (args, says) in [
         (&["exec", "-p", "work"][..], "no command to run"),
         (&["exec", "-p", "work", "--"][..], "no command to run"),

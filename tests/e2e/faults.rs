@@ -333,9 +333,7 @@ fn an_8_kb_token_round_trips_through_the_secret_service() {
     let keyring = Keyring::start();
     let provider = Provider::start();
     let faults = Faults::start(&provider);
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
     set_token_endpoint(&tok, "work", Some(&faults.url("big_token")));
     let big = tok.run(&["print", "-p", "work", "--force-refresh"]).token();

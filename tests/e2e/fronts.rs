@@ -1,18 +1,18 @@
 //! Resource servers in front of real tools (git http-backend, docker-registry) that accept only
 //! access tokens the test provider reports active. Scripts live in tests/support/.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 use tempfile::TempDir;
 
-use crate::support::root;
+use crate::support::{ChildGuard, root, start_service};
 
 /// A python server from tests/support/, on 127.0.0.1 with an OS-chosen port.
 pub struct Front {
-    child: Child,
-    stdin: Option<ChildStdin>,
+    /// EOF on stdin lets the script stop what it started (docker-registry); killed if it hangs.
+    _child: ChildGuard,
     pub port: u16,
     /// One JSON line per request: method, path, scheme, status.
     pub log: PathBuf,
@@ -22,35 +22,36 @@ pub struct Front {
 impl Front {
     /// Run tests/support/SCRIPT with `args`, then `--log FILE`.
     pub fn start(script: &str, args: &[&str]) -> Self {
+        Self::start_with(script, args, &[])
+    }
+
+    /// The same with more environment (`SSL_CERT_FILE` for a front of an HTTPS rig).
+    pub fn start_with(script: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.jsonl");
-        let mut child = Command::new("/usr/bin/python3")
-            .arg(root().join("tests/support").join(script))
-            .args(args)
-            .arg("--log")
-            .arg(&log)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("stderr")).unwrap())
-            // Under `over_https`, a front reaching the provider (introspection) trusts the
-            // test CA through OpenSSL's default paths.
-            .envs(crate::support::https_certs().map(|c| ("SSL_CERT_FILE", c.bundle())))
-            .spawn()
-            .expect("/usr/bin/python3 runs");
-        let stdin = child.stdin.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().parse().unwrap_or_else(|_| {
+        let (child, line) = start_service(
+            &format!("tests/support/{script} (/usr/bin/python3)"),
+            || {
+                let mut c = Command::new("/usr/bin/python3");
+                c.arg(root().join("tests/support").join(script))
+                    .args(args)
+                    .arg("--log")
+                    .arg(&log)
+                    .envs(env.iter().copied());
+                c
+            },
+            &dir.path().join("stderr"),
+            1,
+            Duration::from_secs(300),
+        );
+        let port = line.parse().unwrap_or_else(|_| {
             panic!(
                 "{script} did not start: {line:?}\n{}",
                 std::fs::read_to_string(dir.path().join("stderr")).unwrap_or_default()
             )
         });
         Self {
-            child,
-            stdin: Some(stdin),
+            _child: child,
             port,
             log,
             _dir: dir,
@@ -72,20 +73,5 @@ impl Front {
             .iter()
             .filter(|r| r["scheme"] == scheme && r["status"] == status)
             .count()
-    }
-}
-
-impl Drop for Front {
-    fn drop(&mut self) {
-        // EOF on stdin lets the script stop what it started (docker-registry); kill if it hangs.
-        drop(self.stdin.take());
-        for _ in 0..100 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -4,24 +4,16 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, logged_in};
 
 /// `tok login --browser` with a `$BROWSER` that never calls back, once it is waiting: the
 /// child and the first line it printed.
 fn waiting_login(tok: &Tok, provider: &Provider) -> (Child, String) {
     let mut child = tok
-        .command(&[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--browser",
-            "--timeout",
-            "60s",
-        ])
+        .login_to(provider, "work")
+        .browser()
+        .timeout("60s")
+        .command()
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -78,9 +70,7 @@ const NOBODY: u32 = 65534;
 /// file others could write; naming it) instead of serving the planted token, and a symlinked cache file is never followed.
 #[test]
 fn a_planted_cache_directory_is_refused() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let real = tok.print("work");
     let dir = tok.path("run/tok");
     let cache = dir.join("tokens/work.json");
@@ -125,9 +115,7 @@ fn a_planted_cache_directory_is_refused() {
 /// refused with exit 8, naming the file and the fix, as ssh does for its config.
 #[test]
 fn a_config_file_others_could_write_is_refused() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let file = tok.path("config/tok/config.toml");
     let dir = tok.path("config/tok");
     let refused = |what: &std::path::Path, fix: &str| {
@@ -160,34 +148,16 @@ fn hostile_login(
 ) -> (Provider, Tok, crate::support::Run, Vec<serde_json::Value>) {
     let provider = Provider::start();
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut tok = Tok::new()
-        .env(
-            "BROWSER",
-            &crate::support::root()
-                .join("tests/support/hostile-browser.py")
-                .display()
-                .to_string(),
-        )
-        .env("TOK_TEST_HOSTILE_LOG", &log.path().display().to_string());
+    let mut tok = Tok::new().with_hostile_browser(log.path());
     for (k, v) in extra_env {
         tok = tok.env(k, v);
     }
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--browser",
-        "--timeout",
-        "30s",
-    ]);
+    let r = tok
+        .login_to(&provider, "work")
+        .usual_scopes()
+        .browser()
+        .timeout("30s")
+        .run();
     let steps = std::fs::read_to_string(log.path())
         .unwrap()
         .lines()
@@ -328,19 +298,10 @@ fn a_real_browser_shows_the_failure_page_on_denial() {
     let tok = Tok::new()
         .env("BROWSER", &script.display().to_string())
         .env("TOK_TEST_CHROMIUM_LOG", &log.path().display().to_string());
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-        "--timeout",
-        "60s",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    tok.login_to(&provider, "work")
+        .browser()
+        .timeout("60s")
+        .expect_failure(7);
     let seen: serde_json::Value =
         serde_json::from_slice(&std::fs::read(log.path()).unwrap()).unwrap();
     let final_url = seen["final_url"]

@@ -46,21 +46,9 @@ fn session_lives_in_the_keychain_and_no_refresh_token_in_any_file() {
 fn locked_keychain_fails_fast_with_advice() {
     let keyring = Keyring::start_with(&[("TOK_TEST_KEYRING_LOCKED", "1")]);
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     let started = std::time::Instant::now();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 6, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(6);
     assert!(r.stderr.contains("Secret Service"), "{r:?}");
     assert!(r.stderr.contains("hint:"), "{r:?}");
     assert!(started.elapsed().as_secs() < 20, "no hang");
@@ -148,17 +136,7 @@ fn a_hung_secret_service_times_out_with_advice() {
         .env("TOK_STORE", "keychain")
         .env("TOK_KEYCHAIN_TIMEOUT", "2");
     let started = std::time::Instant::now();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 6, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(6);
     assert!(
         r.stderr
             .contains("Secret Service did not answer within 2 s"),
@@ -173,9 +151,7 @@ fn a_hung_secret_service_times_out_with_advice() {
 fn a_keychain_that_hangs_after_login_leaves_the_session_alone() {
     let keyring = Keyring::start();
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
     let at = tok.print("work");
     let bus = SilentBus::start();
@@ -210,17 +186,7 @@ fn no_secret_service_on_the_bus_is_a_clear_error() {
         )
         .env("TOK_STORE", "keychain")
         .env("TOK_KEYCHAIN_TIMEOUT", "3");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 6, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(6);
     assert!(r.stderr.contains("Secret Service is unavailable"), "{r:?}");
     assert!(
         r.stderr.contains("hint:") && r.stderr.contains("--store"),
@@ -233,9 +199,7 @@ fn no_secret_service_on_the_bus_is_a_clear_error() {
 fn a_new_login_in_another_store_removes_the_old_keychain_item() {
     let keyring = Keyring::start();
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
     assert!(keyring.lookup("work").is_some());
     let tok = tok.env("TOK_STORE", "file");
@@ -341,20 +305,18 @@ fn a_new_login_in_another_store_removes_the_old_keyutils_key() {
 fn after_the_keychain_refused_a_rotated_token_the_file_store_wins_over_tok_store() {
     let keyring = Keyring::start();
     let provider = Provider::start();
-    let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain");
+    let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
     assert!(keyring.lookup("work").is_some());
     let child = tok
-        .command(&["print", "-p", "work", "--force-refresh"])
-        .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "2500")
+        .slow_refresh("work", 10000, &[])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The session was read and the refresh sent well before this; the write comes after.
-    std::thread::sleep(std::time::Duration::from_millis(1200));
+    // The session was read and the refresh answered (waited for at the provider); the write
+    // comes after the 10 s window, the slack a loaded machine gets for the lock below.
+    crate::support::wait_until("the refresh was answered", || provider.refreshes() == 1);
     // (`secret-tool lock` crashes in libsecret 0.20; the Secret Service call itself works.)
     let locked = std::process::Command::new("dbus-send")
         .args([
@@ -410,8 +372,7 @@ fn a_keychain_session_works_with_the_default_state_directory() {
     let keyring = Keyring::start();
     let provider = Provider::start();
     let tok = Tok::new()
-        .with_keyring(&keyring)
-        .env("TOK_STORE", "keychain")
+        .in_keychain(&keyring)
         .env("TOK_LOCK_TIMEOUT", "5")
         .without("XDG_STATE_HOME");
     let r = tok.login(&provider, "work");

@@ -6,13 +6,11 @@
 use std::process::{Command, Stdio};
 
 use crate::fronts::Front;
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, logged_in};
 
 #[test]
 fn exec_credential_matches_the_v1_schema() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let r = tok.run(&["kubectl-credential", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
     assert!(

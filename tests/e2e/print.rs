@@ -2,13 +2,11 @@
 
 use std::time::Duration;
 
-use crate::support::{Provider, Tok, distinct, over_https};
+use crate::support::{Rig, distinct, logged_in};
 
 #[test]
 fn cached_token_is_served_without_a_refresh() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let a = tok.print("work");
     let b = tok.print("work");
     assert_eq!(a, b);
@@ -20,21 +18,26 @@ fn cached_token_is_served_without_a_refresh() {
 
 #[test]
 fn expiry_causes_exactly_one_refresh_and_rotation_is_kept() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "2")]);
-    let tok = Tok::new();
+    expiry_causes_exactly_one_refresh_and_rotation_is_kept_on(Rig::http());
+}
+
+fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_on(rig: Rig) {
+    let provider = rig.provider_with(&[("TOK_TEST_AT_TTL", "2")]);
+    let tok = rig.tok();
     tok.login(&provider, "work");
-    let rt1 = tok.refresh_token("work");
+    // On a loaded machine the login's 2 s token may be gone before this first print, which
+    // then refreshes: the count starts after it. From here on tokens live long, so the one
+    // expiry this test meets is the one it waits for.
     let first = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
-    std::thread::sleep(Duration::from_millis(2300));
-    assert!(
-        !provider.active(&first),
-        "the first token has expired at the provider"
-    );
+    provider.set_access_ttl(300);
+    let rt1 = tok.refresh_token("work");
+    let before = provider.refreshes();
+    provider.wait_expired(&first);
     let second = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
     let third = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
     assert_ne!(first, second);
     assert_eq!(second, third);
-    assert_eq!(provider.refreshes(), 1, "one refresh per expiry");
+    assert_eq!(provider.refreshes(), before + 1, "one refresh per expiry");
     assert!(provider.active(&second));
     // Rotation: the new refresh token was stored, the old one is dead.
     let rt2 = tok.refresh_token("work");
@@ -47,14 +50,12 @@ fn expiry_causes_exactly_one_refresh_and_rotation_is_kept() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_over_https() {
-    over_https(expiry_causes_exactly_one_refresh_and_rotation_is_kept);
+    expiry_causes_exactly_one_refresh_and_rotation_is_kept_on(Rig::https());
 }
 
 #[test]
 fn min_ttl_refreshes_early_and_warns_when_the_provider_cannot_satisfy_it() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "120")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "120")]);
     let cached = tok.print("work");
     assert_eq!(provider.refreshes(), 0);
     let r = tok.run(&["print", "-p", "work", "--min-ttl", "200"]);
@@ -66,9 +67,7 @@ fn min_ttl_refreshes_early_and_warns_when_the_provider_cannot_satisfy_it() {
 
 #[test]
 fn force_refresh_refreshes_a_valid_token() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let a = tok.print("work");
     let b = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
     assert_ne!(a, b);
@@ -78,9 +77,7 @@ fn force_refresh_refreshes_a_valid_token() {
 
 #[test]
 fn without_rotation_the_refresh_token_is_kept() {
-    let provider = Provider::start_with(&[("TOK_TEST_ROTATE", "0")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_ROTATE", "0")]);
     let rt = tok.refresh_token("work");
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
@@ -90,33 +87,27 @@ fn without_rotation_the_refresh_token_is_kept() {
 
 #[test]
 fn concurrent_prints_share_one_refresh() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "2")]);
-    let tok = Tok::new();
+    concurrent_prints_share_one_refresh_on(Rig::http());
+}
+
+fn concurrent_prints_share_one_refresh_on(rig: Rig) {
+    let provider = rig.provider_with(&[("TOK_TEST_AT_TTL", "2")]);
+    let tok = rig.tok();
     tok.login(&provider, "work");
-    std::thread::sleep(Duration::from_millis(2200));
-    let children: Vec<_> = (0..12)
-        .map(|_| {
-            tok.command(&["print", "-p", "work", "--min-ttl", "0"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let tokens: Vec<String> = children
-        .into_iter()
-        .map(|c| {
-            let r = tok.record(c.wait_with_output().unwrap());
-            assert!(r.ok(), "{r:?}");
-            r.token()
-        })
-        .collect();
+    // The expiry the processes meet together: this token's (counted from after its print, as
+    // a loaded machine may already have refreshed the login's); the next tokens live long.
+    let first = tok.run(&["print", "-p", "work", "--min-ttl", "0"]).token();
+    provider.set_access_ttl(300);
+    let before = provider.refreshes();
+    provider.wait_expired(&first);
+    let tokens = tok.concurrently(12, &["print", "-p", "work", "--min-ttl", "0"]);
     assert_eq!(
         distinct(&tokens).len(),
         1,
         "every process printed the same token"
     );
-    assert_eq!(provider.refreshes(), 1);
+    assert_ne!(tokens[0], first);
+    assert_eq!(provider.refreshes(), before + 1);
     assert_eq!(provider.grants_revoked(), 0);
     assert!(provider.active(&tokens[0]));
 }
@@ -124,14 +115,12 @@ fn concurrent_prints_share_one_refresh() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn concurrent_prints_share_one_refresh_over_https() {
-    over_https(concurrent_prints_share_one_refresh);
+    concurrent_prints_share_one_refresh_on(Rig::https());
 }
 
 #[test]
 fn revoked_session_fails_with_login_hint_and_is_kept() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let rt = tok.refresh_token("work");
     provider.revoke(&rt);
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
@@ -150,13 +139,13 @@ fn revoked_session_fails_with_login_hint_and_is_kept() {
 
 #[test]
 fn provider_down_leaves_the_session_unchanged() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "1")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "1")]);
     let rt = tok.refresh_token("work");
+    // The cached token has expired (waited for, not slept for) before the provider goes.
+    let cached = tok.cached_access_token("work");
+    provider.wait_expired(&cached);
     let issuer = provider.issuer.clone();
     drop(provider);
-    std::thread::sleep(Duration::from_millis(1100));
     let r = tok.run(&["print", "-p", "work"]);
     assert_eq!(r.code, 4, "{r:?}");
     assert!(
@@ -173,9 +162,7 @@ fn provider_down_leaves_the_session_unchanged() {
 
 #[test]
 fn no_session_exits_3() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     tok.run(&["logout", "-p", "work", "--no-revoke"]);
     let r = tok.run(&["print", "-p", "work"]);
     assert_eq!(r.code, 3, "{r:?}");
@@ -187,18 +174,12 @@ fn no_session_exits_3() {
 // tokens live less than --min-ttl.
 #[test]
 fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "30")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "30")]);
     std::fs::remove_file(tok.path("run/tok/tokens/work.json")).unwrap();
     // Hold the lock until every process is waiting for it: all of them have then looked at the
     // (empty) cache before anyone refreshed. (Without this, a process the loaded machine
     // started only after the refresh sees a 30 s token below --min-ttl, and rightly refreshes.)
-    let holder = std::fs::File::options()
-        .write(true)
-        .open(crate::lock::lock_path(&tok))
-        .unwrap();
-    holder.lock().unwrap();
+    let holder = crate::lock::hold_lock(&tok);
     let (tx, rx) = std::sync::mpsc::channel();
     let children: Vec<_> = (0..8)
         .map(|_| {
@@ -249,8 +230,12 @@ fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
 // `-vv` traces each HTTP request (endpoint and status, never a body).
 #[test]
 fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http() {
-    let provider = Provider::start();
-    let tok = Tok::new();
+    a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_on(Rig::http());
+}
+
+fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_on(rig: Rig) {
+    let provider = rig.provider();
+    let tok = rig.tok();
     tok.login(&provider, "work");
     let r = tok.run(&["print", "-p", "work", "--force-refresh", "-vv"]);
     assert!(r.ok(), "{r:?}");
@@ -269,5 +254,5 @@ fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http() {
 /// The same over HTTPS with a private CA (issue 14).
 #[test]
 fn a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_over_https() {
-    over_https(a_refresh_uses_the_cached_discovery_document_and_vv_traces_http);
+    a_refresh_uses_the_cached_discovery_document_and_vv_traces_http_on(Rig::https());
 }

@@ -6,9 +6,8 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use tempfile::TempDir;
 use tok::ClientSecret;
@@ -16,7 +15,7 @@ use tok::{ClientAuth, Http};
 use url::Url;
 
 use crate::fronts::Front;
-use crate::support::{Provider, root};
+use crate::support::{ChildGuard, Provider, node, root, start_service};
 
 /// The files of tests/support/make-certs.sh, in a fresh temporary directory.
 pub struct TlsCerts {
@@ -156,8 +155,7 @@ impl Proxy {
 
 /// The test CI platform's identity-token issuer (tests/support/ci-issuer.mjs).
 pub struct CiIssuer {
-    child: Child,
-    _stdin: ChildStdin,
+    _child: ChildGuard,
     /// `http://127.0.0.1:PORT` (https with `start_tls`).
     pub issuer: String,
     pub log: PathBuf,
@@ -179,34 +177,24 @@ impl CiIssuer {
     pub fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("ci-issuer.log");
-        let mut child = Command::new("node")
-            .arg(root().join("tests/support/ci-issuer.mjs"))
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("node runs");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .unwrap_or_default();
-        let issuer = line.trim().to_string();
+        let (child, issuer) = start_service(
+            "the CI issuer (node tests/support/ci-issuer.mjs)",
+            || {
+                let mut c = node("tests/support/ci-issuer.mjs");
+                c.envs(env.iter().copied());
+                c
+            },
+            &log,
+            3,
+            std::time::Duration::from_secs(20),
+        );
         assert!(
             issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://127.0.0.1:"),
             "ci-issuer did not start: {issuer:?}\n{}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
         Self {
-            child,
-            _stdin: stdin,
+            _child: child,
             issuer,
             log,
             _dir: dir,
@@ -242,18 +230,21 @@ impl CiIssuer {
         v["value"].as_str().unwrap().to_string()
     }
 
+    /// Every identity token its GitHub-style endpoint answered (the canaries look for these).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.stats()["issued_tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Its counters (`/__test/stats`): token_requests, tokens_issued, refused, minted, ….
     pub fn stats(&self) -> serde_json::Value {
         let url = Url::parse(&format!("{}/__test/stats", self.issuer)).unwrap();
         let r = Http::default().get(&url).unwrap();
         serde_json::from_slice(&r.body.0).unwrap()
-    }
-}
-
-impl Drop for CiIssuer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -325,31 +316,30 @@ pub fn terraform() -> Option<PathBuf> {
     })
 }
 
+/// POST `form` to `path` at `provider` (its plain door) as the confidential `ci-bot` client:
+/// the status and the body.
+fn as_ci_bot(provider: &Provider, path: &str, form: &[(&str, &str)]) -> (u16, Vec<u8>) {
+    let secret = ClientSecret::new("ci-bot-secret");
+    let auth = ClientAuth::Basic {
+        client_id: "ci-bot",
+        secret: &secret,
+    };
+    let url = crate::support::plain_url(&provider.issuer, path);
+    let r = Http::default().post_form(&url, form, &auth, None).unwrap();
+    (r.status, r.body.0.to_vec())
+}
+
 /// An access token for the API from the confidential `ci-bot` client.
 fn client_credentials_token(provider: &Provider) -> String {
-    let secret = ClientSecret::new("ci-bot-secret");
-    let url = Url::parse(&format!(
-        "{}/token",
-        provider.issuer.replacen("https://", "http://", 1)
-    ))
-    .unwrap();
-    let r = Http::default()
-        .post_form(
-            &url,
-            &[("grant_type", "client_credentials"), ("scope", "api:read")],
-            &ClientAuth::Basic {
-                client_id: "ci-bot",
-                secret: &secret,
-            },
-            None,
-        )
-        .unwrap();
-    assert_eq!(r.status, 200);
-    let v: serde_json::Value = serde_json::from_slice(&r.body.0).unwrap();
+    let form = [("grant_type", "client_credentials"), ("scope", "api:read")];
+    let (status, body) = as_ci_bot(provider, "/token", &form);
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     v["access_token"].as_str().unwrap().to_string()
 }
 
-fn text(o: &Output) -> String {
+/// A finished process's exit code, stdout and stderr, for assertion messages.
+pub fn text(o: &Output) -> String {
     format!(
         "exit {:?}\n{}{}",
         o.status.code(),
@@ -608,19 +598,8 @@ fn terraform_init_fetches_a_module_from_the_private_registry() {
     assert!(registry.count("bearer", 204) >= 1);
 
     // a revoked token is refused again
-    let secret = ClientSecret::new("ci-bot-secret");
-    let r = Http::default()
-        .post_form(
-            &Url::parse(&format!("{}/token/revocation", provider.issuer)).unwrap(),
-            &[("token", &token)],
-            &ClientAuth::Basic {
-                client_id: "ci-bot",
-                secret: &secret,
-            },
-            None,
-        )
-        .unwrap();
-    assert_eq!(r.status, 200);
+    let (status, _) = as_ci_bot(&provider, "/token/revocation", &[("token", &token)]);
+    assert_eq!(status, 200);
     let o = init(&format!(
         "credentials \"{}\" {{\n  token = \"{token}\"\n}}\n",
         registry.host()

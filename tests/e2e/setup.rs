@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::support::{Provider, Tok, tok_bin};
+use crate::support::{Provider, Tok, logged_in, tok_bin};
 
 const GITCONFIG: &str = "\
 # my git config
@@ -84,14 +84,11 @@ fn setup_git_keeps_the_users_config_is_idempotent_and_undoes() {
     );
 
     // Idempotent: the same files after a second run (also when spelled differently).
-    let r = tok.run(&[
-        "setup",
+    let r = tok.setup(
         "git",
-        "-p",
         "work",
-        "--host",
-        "https://GIT.example.com:443/team",
-    ]);
+        &["--host", "https://GIT.example.com:443/team"],
+    );
     assert!(r.ok(), "{r:?}");
     assert_eq!(std::fs::read_to_string(&gitconfig).unwrap(), text);
     assert_eq!(std::fs::read_to_string(&cfg).unwrap(), toml_after);
@@ -103,15 +100,11 @@ fn setup_git_keeps_the_users_config_is_idempotent_and_undoes() {
     );
     assert!(r.stdout.starts_with("username=oauth2\npassword="), "{r:?}");
 
-    let r = tok.run(&[
-        "setup",
+    let r = tok.setup(
         "git",
-        "-p",
         "work",
-        "--host",
-        "https://git.example.com/team",
-        "--remove",
-    ]);
+        &["--host", "https://git.example.com/team", "--remove"],
+    );
     assert!(r.ok(), "{r:?}");
     assert_eq!(std::fs::read_to_string(&gitconfig).unwrap(), GITCONFIG);
     assert_eq!(std::fs::read_to_string(&cfg).unwrap(), toml);
@@ -120,17 +113,10 @@ fn setup_git_keeps_the_users_config_is_idempotent_and_undoes() {
 #[test]
 fn setup_git_refuses_bad_hosts_and_unknown_profiles() {
     let tok = Tok::new().env("GIT_CONFIG_GLOBAL", "/nonexistent/gitconfig");
-    let r = tok.run(&[
-        "setup",
-        "git",
-        "-p",
-        "work",
-        "--host",
-        "http://git.example.com",
-    ]);
+    let r = tok.setup("git", "work", &["--host", "http://git.example.com"]);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("plain http"), "{r:?}");
-    let r = tok.run(&["setup", "git", "-p", "nope", "--host", "git.example.com"]);
+    let r = tok.setup("git", "nope", &["--host", "git.example.com"]);
     assert_eq!(r.code, 8, "{r:?}");
     assert!(r.stderr.contains("tok login -p nope"), "{r:?}");
 }
@@ -157,14 +143,11 @@ fn setup_docker_keeps_other_keys_is_idempotent_and_undoes() {
     std::fs::write(&path, DOCKER_CONFIG).unwrap();
     let tok = Tok::new().env("DOCKER_CONFIG", dir.path().to_str().unwrap());
     tok.login(&provider, "work");
-    let r = tok.run(&[
-        "setup",
+    let r = tok.setup(
         "docker",
-        "-p",
         "work",
-        "--registry",
-        "https://Reg.example.com:5000/",
-    ]);
+        &["--registry", "https://Reg.example.com:5000/"],
+    );
     assert!(r.ok(), "{r:?}");
     assert!(
         r.stderr.contains("docker-credential-tok"),
@@ -185,14 +168,7 @@ fn setup_docker_keeps_other_keys_is_idempotent_and_undoes() {
         0o600
     );
 
-    let r = tok.run(&[
-        "setup",
-        "docker",
-        "-p",
-        "work",
-        "--registry",
-        "reg.example.com:5000",
-    ]);
+    let r = tok.setup("docker", "work", &["--registry", "reg.example.com:5000"]);
     assert!(r.ok());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "idempotent");
     let r = tok.run(&["docker-credential", "list"]);
@@ -201,15 +177,11 @@ fn setup_docker_keeps_other_keys_is_idempotent_and_undoes() {
         "{\"reg.example.com:5000\":\"oauth2accesstoken\"}\n"
     );
 
-    let r = tok.run(&[
-        "setup",
+    let r = tok.setup(
         "docker",
-        "-p",
         "work",
-        "--registry",
-        "reg.example.com:5000",
-        "--remove",
-    ]);
+        &["--registry", "reg.example.com:5000", "--remove"],
+    );
     assert!(r.ok(), "{r:?}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), DOCKER_CONFIG);
     assert_eq!(tok.run(&["docker-credential", "list"]).stdout, "{}\n");
@@ -221,14 +193,7 @@ fn setup_docker_creates_the_config_and_refuses_a_broken_one() {
     let dir = tempfile::tempdir().unwrap();
     let tok = Tok::new().env("DOCKER_CONFIG", dir.path().join("new").to_str().unwrap());
     tok.login(&provider, "work");
-    let r = tok.run(&[
-        "setup",
-        "docker",
-        "-p",
-        "work",
-        "--registry",
-        "reg.example.com",
-    ]);
+    let r = tok.setup("docker", "work", &["--registry", "reg.example.com"]);
     assert!(r.ok(), "{r:?}");
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("new/config.json")).unwrap())
@@ -238,14 +203,7 @@ fn setup_docker_creates_the_config_and_refuses_a_broken_one() {
         serde_json::json!({"credHelpers": {"reg.example.com": "tok"}})
     );
     std::fs::write(dir.path().join("new/config.json"), "{ not json").unwrap();
-    let r = tok.run(&[
-        "setup",
-        "docker",
-        "-p",
-        "work",
-        "--registry",
-        "reg2.example.com",
-    ]);
+    let r = tok.setup("docker", "work", &["--registry", "reg2.example.com"]);
     assert_eq!(r.code, 8, "{r:?}");
     assert_eq!(r.stderr.lines().count(), 2, "one line and a hint: {r:?}");
     assert_eq!(
@@ -256,9 +214,7 @@ fn setup_docker_creates_the_config_and_refuses_a_broken_one() {
 
 #[test]
 fn setup_kubectl_prints_the_exec_block() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let r = tok.run(&["setup", "kubectl", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Provider, Tok};
+use crate::support::{Provider, Tok, logged_in};
 
 fn audit_file(tok: &Tok) -> std::path::PathBuf {
     tok.path("state/tok/audit.jsonl")
@@ -19,9 +19,7 @@ fn stats(tok: &Tok, args: &[&str]) -> Value {
 
 #[test]
 fn stats_count_a_scripted_sequence_exactly() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     tok.print("work");
     tok.print("work");
     for _ in 0..2 {
@@ -103,9 +101,7 @@ fn stats_count_a_scripted_sequence_exactly() {
 
 #[test]
 fn no_token_reaches_the_audit_log() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let mut secrets = vec![tok.refresh_token("work")];
     secrets.push(tok.print("work"));
     for _ in 0..3 {
@@ -181,9 +177,7 @@ fn audit_false_writes_nothing() {
 
 #[test]
 fn status_shows_a_failed_refresh() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     provider.revoke(&tok.refresh_token("work"));
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
     assert_eq!(r.code, 3, "{r:?}");
@@ -198,10 +192,8 @@ fn status_shows_a_failed_refresh() {
 
 #[test]
 fn helpers_are_counted_per_consumer() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
-    let r = tok.run(&["setup", "git", "-p", "work", "--host", "git.example.com"]);
+    let (_provider, tok) = logged_in(&[]);
+    let r = tok.setup("git", "work", &["--host", "git.example.com"]);
     assert!(r.ok(), "{r:?}");
     let r = tok.run_stdin(
         &["git-credential", "get"],
@@ -257,20 +249,13 @@ fn promtool(text: &str) -> (bool, String) {
 #[test]
 fn prometheus_metrics_pass_promtool_and_count_what_happened() {
     // See: issue 13.
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     tok.print("work");
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
     let r = tok.run(&["exec", "-p", "work", "--", "true"]);
     assert!(r.ok(), "{r:?}");
     // Three refreshes at once, each holding the lock for a while: the others wait.
-    let slow = |_| {
-        tok.command(&["print", "-p", "work", "--force-refresh"])
-            .env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "1000")
-            .output()
-            .unwrap()
-    };
+    let slow = |_| tok.slow_refresh("work", 1000, &[]).output().unwrap();
     let outs: Vec<_> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..3).map(|i| s.spawn(move || slow(i))).collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()

@@ -1,12 +1,10 @@
 //! `tok status`: human and JSON output, never a token.
 
-use crate::support::{Provider, Tok};
+use crate::support::{Tok, logged_in};
 
 #[test]
 fn status_json_reports_session_and_expiry() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let at = tok.print("work");
     tok.run(&["print", "-p", "work", "--force-refresh"]);
     let r = tok.run(&["status", "--json"]);

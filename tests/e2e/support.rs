@@ -7,12 +7,17 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::rc::Rc;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use tempfile::TempDir;
 use tok::ClientSecret;
 use tok::{ClientAuth, Http};
 use url::Url;
+
+use crate::fronts::Front;
+use crate::rig_net::TlsCerts;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,40 +27,214 @@ pub fn tok_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tok"))
 }
 
-thread_local! {
-    /// The test PKI while a test body runs under [`over_https`] (each test has its own thread).
-    static HTTPS: std::cell::RefCell<Option<std::rc::Rc<crate::rig_net::TlsCerts>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Run a test body over HTTPS (issue 14): every provider it starts serves TLS with a leaf of a
-/// CA made for this run, `Tok::login_with` trusts that CA with `--ca-file` (the profile's
+/// What a test's peers speak, chosen by the test itself: plain loopback HTTP, or HTTPS with a
+/// CA made for this test (issue 14). Every peer started through a [`Rig`] serves TLS with a leaf
+/// of that CA; the tok it makes trusts the CA with `--ca-file` at login (the profile's
 /// `ca_file`), the fake browser (Node) with `NODE_EXTRA_CA_CERTS`, and the Python fronts with
-/// `SSL_CERT_FILE`. The same body runs over plain loopback http in its own test.
-pub fn over_https(body: fn()) {
-    let certs = std::rc::Rc::new(crate::rig_net::TlsCerts::generate());
-    HTTPS.with(|h| *h.borrow_mut() = Some(certs));
-    body();
-    HTTPS.with(|h| *h.borrow_mut() = None);
+/// `SSL_CERT_FILE`. One test body runs over both: `body(Rig::http())`, `body(Rig::https())`.
+#[derive(Clone)]
+pub enum Transport {
+    Http,
+    Https(Rc<TlsCerts>),
 }
 
-/// The test PKI when the running test is under [`over_https`].
-pub fn https_certs() -> Option<std::rc::Rc<crate::rig_net::TlsCerts>> {
-    HTTPS.with(|h| h.borrow().clone())
+/// The rig a test body runs against: its transport, and the peers and tok it starts over it.
+#[derive(Clone)]
+pub struct Rig {
+    pub transport: Transport,
+}
+
+impl Rig {
+    pub fn http() -> Self {
+        Self {
+            transport: Transport::Http,
+        }
+    }
+
+    pub fn https() -> Self {
+        Self {
+            transport: Transport::Https(Rc::new(TlsCerts::generate())),
+        }
+    }
+
+    /// The test PKI, over HTTPS.
+    pub fn certs(&self) -> Option<&TlsCerts> {
+        match &self.transport {
+            Transport::Http => None,
+            Transport::Https(c) => Some(c),
+        }
+    }
+
+    pub fn provider(&self) -> Provider {
+        self.provider_with(&[])
+    }
+
+    /// The provider with the knobs of tests/provider/server.mjs (`TOK_TEST_AT_TTL`, …).
+    pub fn provider_with(&self, env: &[(&str, &str)]) -> Provider {
+        match self.certs() {
+            Some(certs) => Provider::start_tls(certs.dir(), env),
+            None => Provider::spawn(env),
+        }
+    }
+
+    /// A tok that trusts this rig's CA.
+    pub fn tok(&self) -> Tok {
+        let mut tok = Tok::new();
+        if let Some(certs) = self.certs() {
+            // The fake browser is Node: it trusts the test CA through this, not through tok.
+            tok = tok.env("NODE_EXTRA_CA_CERTS", certs.ca().to_str().unwrap());
+            tok.ca_file = Some(certs.ca());
+        }
+        tok
+    }
+
+    /// A python server from tests/support/ (see [`Front::start`]); over HTTPS it trusts the
+    /// test CA for its own requests (introspection) through OpenSSL's default paths.
+    pub fn front(&self, script: &str, args: &[&str]) -> Front {
+        let bundle = self.certs().map(|c| c.bundle());
+        let env: Vec<(&str, &str)> = bundle
+            .iter()
+            .map(|b| ("SSL_CERT_FILE", b.to_str().unwrap()))
+            .collect();
+        Front::start_with(script, args, &env)
+    }
+}
+
+/// A child process that is killed and reaped when dropped, so that no test leaves one behind,
+/// also when it panics. With [`ChildGuard::with_stdin`] it first closes the child's stdin (EOF
+/// asks the Node services and Python fronts to stop, and to stop what they started) and gives it
+/// a moment to exit by itself.
+pub struct ChildGuard {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// Whether drop gives the child a moment to exit on its stdin's EOF before the kill.
+    grace: bool,
+}
+
+impl ChildGuard {
+    pub fn new(child: Child) -> Self {
+        Self {
+            child,
+            stdin: None,
+            grace: false,
+        }
+    }
+
+    /// Keep the child's piped stdin open until drop, which closes it first.
+    pub fn with_stdin(mut child: Child) -> Self {
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            stdin,
+            grace: true,
+        }
+    }
+
+    /// Kill at once on drop (a child that does not stop on EOF).
+    pub fn without_grace(mut self) -> Self {
+        self.grace = false;
+        self
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn child(&mut self) -> &mut Child {
+        &mut self.child
+    }
+
+    /// The stdin kept open (see [`ChildGuard::with_stdin`]).
+    pub fn stdin(&mut self) -> &mut ChildStdin {
+        self.stdin.as_mut().expect("spawned with a piped stdin")
+    }
+
+    /// Close stdin and wait for the child to exit by itself (no kill).
+    pub fn close_and_wait(mut self) -> std::process::ExitStatus {
+        drop(self.stdin.take());
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if self.stdin.take().is_some() && self.grace {
+            for _ in 0..100 {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `node SCRIPT` for a script of the rig (`tests/provider/…`, `tests/support/…`): the provider,
+/// the CI issuer and the fake browser run this way, the services through [`start_service`].
+pub fn node(script: &str) -> Command {
+    let mut c = Command::new("node");
+    c.arg(root().join(script));
+    c
+}
+
+/// Start a service that announces itself on its first line of stdout (an address, a port,
+/// `ready`), its stderr going to `log`; the guard and that line. On a loaded machine node has
+/// been seen stuck before `listen` (idle in epoll, nothing on stdout) for minutes: each try
+/// gets `per_try`, and a stuck child is killed before the next (also after the last). Panics
+/// with the log when no try announced anything.
+pub fn start_service(
+    what: &str,
+    command: impl Fn() -> Command,
+    log: &Path,
+    tries: u32,
+    per_try: Duration,
+) -> (ChildGuard, String) {
+    for _ in 0..tries {
+        let mut child = command()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} does not run: {e}"));
+        let stdout = child.stdout.take().unwrap();
+        let guard = ChildGuard::with_stdin(child);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        match rx.recv_timeout(per_try) {
+            Ok(line) if !line.trim().is_empty() => return (guard, line.trim().to_string()),
+            Ok(_) => break, // it exited: trying again will not help
+            Err(_) => drop(guard),
+        }
+    }
+    panic!(
+        "{what} did not start:\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
 }
 
 /// The real authorization server, on 127.0.0.1 with an OS-chosen port.
 pub struct Provider {
-    child: Child,
-    _stdin: ChildStdin,
+    _child: ChildGuard,
     pub issuer: String,
     pub log: PathBuf,
     _dir: TempDir,
 }
 
 impl Provider {
+    /// Over plain HTTP (see [`Rig`] for a choice of transport).
     pub fn start() -> Self {
-        Self::start_with(&[])
+        Self::spawn(&[])
+    }
+
+    /// Over plain HTTP with the knobs of tests/provider/server.mjs (`TOK_TEST_AT_TTL`, …).
+    pub fn start_with(env: &[(&str, &str)]) -> Self {
+        Self::spawn(env)
     }
 
     /// Start over HTTPS with the leaf of a tests/support/make-certs.sh directory (issuer
@@ -77,17 +256,7 @@ impl Provider {
         Self::spawn(&all)
     }
 
-    /// Start with the knobs of tests/provider/server.mjs (`TOK_TEST_AT_TTL`, …); over HTTPS
-    /// under [`over_https`].
-    pub fn start_with(env: &[(&str, &str)]) -> Self {
-        match https_certs() {
-            Some(certs) => Self::start_tls(certs.dir(), env),
-            None => Self::spawn(env),
-        }
-    }
-
     fn spawn(env: &[(&str, &str)]) -> Self {
-        let script = root().join("tests/provider/server.mjs");
         assert!(
             root()
                 .join("tests/provider/node_modules/oidc-provider")
@@ -96,49 +265,24 @@ impl Provider {
         );
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("provider.log");
-        // On a loaded machine node has been seen stuck before `listen` (idle in epoll, nothing
-        // on stdout) for minutes: give each start 20 s, and try three times.
-        let mut attempt = 0;
-        let (child, stdin, line) = loop {
-            attempt += 1;
-            let mut child = Command::new("node")
-                .arg(&script)
-                .envs(env.iter().copied())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(std::fs::File::create(&log).unwrap())
-                .spawn()
-                .expect("node runs");
-            let stdin = child.stdin.take().unwrap();
-            let stdout = child.stdout.take().unwrap();
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let mut line = String::new();
-                let _ = BufReader::new(stdout).read_line(&mut line);
-                let _ = tx.send(line);
-            });
-            match rx.recv_timeout(std::time::Duration::from_secs(20)) {
-                Ok(line) => break (child, stdin, line),
-                Err(_) => {
-                    // Never leave a stuck node behind, also not after the last attempt.
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    if attempt == 3 {
-                        break (child, stdin, String::new());
-                    }
-                }
-            }
-        };
-        let issuer = line.trim().to_string();
+        let (child, issuer) = start_service(
+            "the test provider (node tests/provider/server.mjs)",
+            || {
+                let mut c = node("tests/provider/server.mjs");
+                c.envs(env.iter().copied());
+                c
+            },
+            &log,
+            3,
+            Duration::from_secs(20),
+        );
         assert!(
             issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://"),
-            "provider did not start: {:?}\n{}",
-            issuer,
+            "provider did not start: {issuer:?}\n{}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
         Self {
-            child,
-            _stdin: stdin,
+            _child: child,
             issuer,
             log,
             _dir: dir,
@@ -148,11 +292,7 @@ impl Provider {
     /// A URL for the test's own requests: plain HTTP even for a TLS provider (its plain door,
     /// see `start_tls`), so that they need not trust the test CA.
     fn url(&self, path: &str) -> Url {
-        let mut url = Url::parse(&format!("{}{path}", self.issuer)).unwrap();
-        url.set_scheme("http").unwrap();
-        // An issuer named like a corporate host (TOK_TEST_ISSUER_HOST) still listens here.
-        url.set_host(Some("127.0.0.1")).unwrap();
-        url
+        plain_url(&self.issuer, path)
     }
 
     /// The provider's own counters (`/__test/stats`).
@@ -167,25 +307,41 @@ impl Provider {
             .unwrap()
     }
 
+    /// Access (and ID) tokens issued from now on live `seconds` (`POST /__test/ttl`).
+    pub fn set_access_ttl(&self, seconds: u64) {
+        let r = Http::default()
+            .post_form(
+                &self.url(&format!("/__test/ttl?access={seconds}")),
+                &[],
+                &ClientAuth::None { client_id: "test" },
+                None,
+            )
+            .unwrap();
+        assert_eq!(r.status, 200, "POST /__test/ttl");
+    }
+
+    /// Wait until the provider reports `token` inactive: the expiry a test causes, waited for
+    /// however slow the machine is (a test never sleeps a fixed time hoping it has passed).
+    /// tok takes a token's expiry from the moment it sent the request, so once the provider
+    /// has let a token expire, tok has too.
+    pub fn wait_expired(&self, token: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(600);
+        while self.active(token) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the token never expired at the provider"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn grants_revoked(&self) -> u64 {
         self.stats()["grants_revoked"].as_u64().unwrap()
     }
 
     /// RFC 7662 introspection with the confidential `introspector` client.
     pub fn introspect(&self, token: &str) -> serde_json::Value {
-        let secret = ClientSecret::new("introspector-secret");
-        let r = Http::default()
-            .post_form(
-                &self.url("/token/introspection"),
-                &[("token", token)],
-                &ClientAuth::Basic {
-                    client_id: "introspector",
-                    secret: &secret,
-                },
-                None,
-            )
-            .unwrap();
-        serde_json::from_slice(&r.body.0).unwrap()
+        introspect_at(&self.issuer, token)
     }
 
     pub fn active(&self, token: &str) -> bool {
@@ -226,18 +382,49 @@ impl Provider {
     }
 }
 
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A URL of the provider of `issuer` for the test's own requests: plain HTTP even for a TLS
+/// provider (its plain door, see `Provider::start_tls`), so that they need not trust the test CA.
+pub fn plain_url(issuer: &str, path: &str) -> Url {
+    let mut url = Url::parse(&format!("{issuer}{path}")).unwrap();
+    url.set_scheme("http").unwrap();
+    // An issuer named like a corporate host (TOK_TEST_ISSUER_HOST) still listens here.
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url
+}
+
+/// RFC 7662 introspection at the provider of `issuer` with the confidential `introspector`
+/// client (for threads that hold the issuer, not the provider).
+pub fn introspect_at(issuer: &str, token: &str) -> serde_json::Value {
+    let secret = ClientSecret::new("introspector-secret");
+    let r = Http::default()
+        .post_form(
+            &plain_url(issuer, "/token/introspection"),
+            &[("token", token)],
+            &ClientAuth::Basic {
+                client_id: "introspector",
+                secret: &secret,
+            },
+            None,
+        )
+        .unwrap();
+    serde_json::from_slice(&r.body.0).unwrap()
+}
+
+/// The provider (with `env`'s knobs) and a tok logged in to it through the browser flow as
+/// profile `work`: where most tests start.
+pub fn logged_in(env: &[(&str, &str)]) -> (Provider, Tok) {
+    let provider = Provider::start_with(env);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    (provider, tok)
 }
 
 /// A private, unlocked (or locked) gnome-keyring on a private D-Bus.
 pub struct Keyring {
-    child: Child,
-    stdin: Option<ChildStdin>,
+    /// EOF on its stdin stops the daemon and then the bus; killed only if that hangs.
+    _child: ChildGuard,
     pub bus: String,
+    _dir: TempDir,
 }
 
 impl Keyring {
@@ -246,27 +433,31 @@ impl Keyring {
     }
 
     pub fn start_with(env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new("dbus-run-session")
-            .arg("--")
-            .arg(root().join("tests/support/keyring-session.sh"))
-            .envs(env.iter().copied())
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-run-session is installed (apt-get install dbus gnome-keyring libsecret-tools)");
-        let stdin = child.stdin.take();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("keyring.log");
+        let (child, line) = start_service(
+            "dbus-run-session (apt-get install dbus gnome-keyring libsecret-tools)",
+            || {
+                let mut c = Command::new("dbus-run-session");
+                c.arg("--")
+                    .arg(root().join("tests/support/keyring-session.sh"))
+                    .envs(env.iter().copied())
+                    .env_remove("DBUS_SESSION_BUS_ADDRESS");
+                c
+            },
+            &log,
+            1,
+            Duration::from_secs(120),
+        );
         let bus = line
-            .trim()
             .strip_prefix("DBUS_SESSION_BUS_ADDRESS=")
             .unwrap_or_else(|| panic!("keyring did not start: {line:?}"))
             .to_string();
-        Self { child, stdin, bus }
+        Self {
+            _child: child,
+            bus,
+            _dir: dir,
+        }
     }
 
     /// `secret-tool lookup service tok username NAME` (keyring-core names the account `username`).
@@ -282,21 +473,6 @@ impl Keyring {
     }
 }
 
-impl Drop for Keyring {
-    fn drop(&mut self) {
-        // EOF on its stdin stops the daemon and then the bus; kill only if that hangs.
-        drop(self.stdin.take());
-        for _ in 0..100 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(30));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// One user's tok: its own home, XDG directories and browser.
 pub struct Tok {
     pub home: TempDir,
@@ -305,6 +481,8 @@ pub struct Tok {
     keyutils: bool,
     /// Every stderr tok printed, to check for leaks at the end.
     stderr_log: Mutex<Vec<String>>,
+    /// The CA a login trusts (`--ca-file`), for a tok of an HTTPS [`Rig`].
+    ca_file: Option<PathBuf>,
 }
 
 impl Tok {
@@ -338,18 +516,12 @@ impl Tok {
         ));
         env.push(("TOK_TEST_BROWSER_QUIET".into(), "1".into()));
         env.push(("TOK_STORE".into(), "file".into()));
-        if let Some(certs) = https_certs() {
-            // The fake browser is Node: it trusts the test CA through this, not through tok.
-            env.push((
-                "NODE_EXTRA_CA_CERTS".into(),
-                certs.ca().display().to_string(),
-            ));
-        }
         Self {
             home,
             env,
             keyutils: false,
             stderr_log: Mutex::new(vec![]),
+            ca_file: None,
         }
     }
 
@@ -368,6 +540,13 @@ impl Tok {
         self
     }
 
+    /// `$BROWSER` is tests/support/hostile-browser.py, logging what it tried to `log`.
+    pub fn with_hostile_browser(self, log: &Path) -> Self {
+        let script = root().join("tests/support/hostile-browser.py");
+        self.env("BROWSER", script.to_str().unwrap())
+            .env("TOK_TEST_HOSTILE_LOG", log.to_str().unwrap())
+    }
+
     pub fn without(mut self, k: &str) -> Self {
         self.env.retain(|(key, _)| key != k);
         self
@@ -375,6 +554,11 @@ impl Tok {
 
     pub fn with_keyring(self, k: &Keyring) -> Self {
         self.env("DBUS_SESSION_BUS_ADDRESS", &k.bus)
+    }
+
+    /// Sessions in the Secret Service of `k` (`TOK_STORE=keychain`).
+    pub fn in_keychain(self, k: &Keyring) -> Self {
+        self.with_keyring(k).env("TOK_STORE", "keychain")
     }
 
     /// The environment tok runs with, for tools that run tok themselves (git, docker, skopeo).
@@ -399,6 +583,24 @@ impl Tok {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
+        c
+    }
+
+    /// `tok setup KIND -p PROFILE ARGS` (`ARGS`: the host, registry… and flags).
+    pub fn setup(&self, kind: &str, profile: &str, args: &[&str]) -> Run {
+        let mut argv = vec!["setup", kind, "-p", profile];
+        argv.extend_from_slice(args);
+        self.run(&argv)
+    }
+
+    /// `tok print -p NAME --force-refresh ARGS` whose refresh stays open `ms` after the provider
+    /// answered (`TOK_TEST_DELAY_AFTER_RESPONSE_MS`): a process inside the window that a kill,
+    /// a signal or a racing process aims at.
+    pub fn slow_refresh(&self, name: &str, ms: u32, args: &[&str]) -> Command {
+        let mut argv = vec!["print", "-p", name, "--force-refresh"];
+        argv.extend_from_slice(args);
+        let mut c = self.command(&argv);
+        c.env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", ms.to_string());
         c
     }
 
@@ -427,21 +629,7 @@ impl Tok {
     }
 
     pub fn run_stdin(&self, args: &[&str], input: &str) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        self.record(out)
+        self.record(output_with_stdin(self.command(args), input))
     }
 
     pub fn record(&self, out: Output) -> Run {
@@ -467,27 +655,50 @@ impl Tok {
     /// `tok login` as profile `name` of the provider's public client with the usual scopes,
     /// plus `extra` arguments (the flow, `--dpop`, more scopes…). Asserts success.
     pub fn login_with(&self, provider: &Provider, name: &str, extra: &[&str]) -> Run {
-        let mut args = vec![
-            "login",
-            "-p",
-            name,
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--scope",
-            "openid",
-            "--scope",
-            "offline_access",
-        ];
-        args.extend_from_slice(extra);
-        let ca = https_certs().map(|c| c.ca().display().to_string());
-        if let Some(ca) = &ca {
-            args.extend_from_slice(&["--ca-file", ca]);
+        self.login_to(provider, name)
+            .usual_scopes()
+            .args(extra)
+            .expect_success()
+    }
+
+    /// A `tok login -p NAME --issuer ISSUER --client-id tok-cli` to build on (see [`Login`]).
+    pub fn login_to(&self, provider: &Provider, name: &str) -> Login<'_> {
+        self.login_at(&provider.issuer, name)
+    }
+
+    /// [`Tok::login_to`] for an issuer that is no running provider (down, not a server, …).
+    pub fn login_at(&self, issuer: &str, name: &str) -> Login<'_> {
+        self.login_profile(name).issuer(issuer).client("tok-cli")
+    }
+
+    /// A bare `tok login -p NAME` (a configured profile, a preset…).
+    pub fn login_profile(&self, name: &str) -> Login<'_> {
+        Login {
+            tok: self,
+            args: vec!["login".into(), "-p".into(), name.into()],
+            stdin: None,
         }
-        let r = self.run(&args);
-        assert!(r.ok(), "login failed: {r:?}");
-        r
+    }
+
+    /// `n` processes of `tok ARGS` started at once; each must succeed; the token each printed.
+    pub fn concurrently(&self, n: usize, args: &[&str]) -> Vec<String> {
+        let children: Vec<_> = (0..n)
+            .map(|_| {
+                self.command(args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| {
+                let r = self.record(c.wait_with_output().unwrap());
+                assert!(r.ok(), "{r:?}");
+                r.token()
+            })
+            .collect()
     }
 
     pub fn print(&self, name: &str) -> String {
@@ -503,6 +714,16 @@ impl Tok {
             &std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
         )
         .unwrap()
+    }
+
+    /// The access token in the file cache (`run/tok/tokens/NAME.json`).
+    pub fn cached_access_token(&self, name: &str) -> String {
+        let p = self.path(&format!("run/tok/tokens/{name}.json"));
+        let v: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+        )
+        .unwrap();
+        v["access_token"].as_str().unwrap().to_string()
     }
 
     pub fn refresh_token(&self, name: &str) -> String {
@@ -560,6 +781,183 @@ impl Tok {
     }
 }
 
+/// One `tok login`, built argument by argument, then run: expected to succeed, to fail with
+/// an exit code, or as a command to drive by hand. A tok of an HTTPS [`Rig`] adds its
+/// `--ca-file`.
+pub struct Login<'a> {
+    tok: &'a Tok,
+    args: Vec<String>,
+    stdin: Option<String>,
+}
+
+impl Login<'_> {
+    pub fn arg(mut self, a: &str) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args(mut self, a: &[&str]) -> Self {
+        self.args.extend(a.iter().map(|s| s.to_string()));
+        self
+    }
+
+    pub fn issuer(self, issuer: &str) -> Self {
+        self.args(&["--issuer", issuer])
+    }
+
+    /// `--client-id ID` (replacing the default `tok-cli`).
+    pub fn client(mut self, id: &str) -> Self {
+        if let Some(i) = self.args.iter().position(|a| a == "--client-id") {
+            self.args[i + 1] = id.into();
+            self
+        } else {
+            self.args(&["--client-id", id])
+        }
+    }
+
+    pub fn scope(self, scope: &str) -> Self {
+        self.args(&["--scope", scope])
+    }
+
+    /// `--scope openid --scope offline_access`.
+    pub fn usual_scopes(self) -> Self {
+        self.scope("openid").scope("offline_access")
+    }
+
+    pub fn browser(self) -> Self {
+        self.arg("--browser")
+    }
+
+    pub fn device(self) -> Self {
+        self.arg("--device")
+    }
+
+    pub fn paste(self) -> Self {
+        self.arg("--paste")
+    }
+
+    pub fn client_credentials(self) -> Self {
+        self.arg("--client-credentials")
+    }
+
+    pub fn timeout(self, t: &str) -> Self {
+        self.args(&["--timeout", t])
+    }
+
+    pub fn json_errors(self) -> Self {
+        self.arg("--json-errors")
+    }
+
+    /// What tok reads on stdin (else nothing: stdin is /dev/null).
+    pub fn stdin(mut self, input: &str) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// The full argument list.
+    pub fn argv(&self) -> Vec<String> {
+        let mut argv = self.args.clone();
+        if let Some(ca) = &self.tok.ca_file {
+            argv.push("--ca-file".into());
+            argv.push(ca.display().to_string());
+        }
+        argv
+    }
+
+    /// The command, to spawn and drive by hand.
+    pub fn command(&self) -> Command {
+        let argv = self.argv();
+        self.tok
+            .command(&argv.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// The command on a pseudo-terminal (see [`Tok::tty_command`]).
+    pub fn tty_command(&self) -> Command {
+        let argv = self.argv();
+        self.tok
+            .tty_command(&argv.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// Run it, whatever the outcome.
+    pub fn run(&self) -> Run {
+        let argv = self.argv();
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        match &self.stdin {
+            Some(input) => self.tok.run_stdin(&argv, input),
+            None => self.tok.run(&argv),
+        }
+    }
+
+    /// Run it; assert it succeeded.
+    pub fn expect_success(&self) -> Run {
+        let r = self.run();
+        assert!(r.ok(), "login failed: {r:?}");
+        r
+    }
+
+    /// Run it; assert it failed with exit code `code`.
+    pub fn expect_failure(&self, code: i32) -> Run {
+        assert_ne!(code, 0, "a failure has a non-zero exit code");
+        let r = self.run();
+        assert_eq!(r.code, code, "{:?}: {r:?}", self.args);
+        r
+    }
+}
+
+/// Whether `text` holds a JWT: three base64url segments joined by dots whose first decodes to
+/// a JSON object with `alg`. (Canaries look for the secrets themselves, or for this full shape:
+/// never for a few characters such as `eyJ`, which a random opaque token can contain.)
+pub fn contains_jwt(text: &str) -> bool {
+    use base64::Engine;
+    let b64 = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .any(|word| {
+            let parts: Vec<&str> = word.split('.').collect();
+            parts.windows(3).any(|w| {
+                w.iter().all(|p| b64(p))
+                    && base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(w[0])
+                        .ok()
+                        .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
+                        .is_some_and(|h| h.get("alg").is_some())
+            })
+        })
+}
+
+/// Poll `done` until it holds: for what a test waits for (a process took a lock, the provider
+/// saw a refresh), never a fixed sleep. Fails after a deadline far beyond any loaded machine.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Run `command` with `input` on its stdin; its output.
+pub fn output_with_stdin(mut command: Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// A profile name no other test (nor a concurrent run of this suite) uses: keyutils keys live in
 /// the user's persistent keyring, shared by every process of the user.
 pub fn keyutils_profile(test: &str) -> String {
@@ -582,6 +980,37 @@ pub fn keyutils_lookup(profile: &str) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8(out.stdout).unwrap())
+}
+
+/// `tok print` of profile `work` narrowed to the API's scope and audience (RFC 8707).
+pub const NARROWED_PRINT: [&str; 7] = [
+    "print",
+    "-p",
+    "work",
+    "--scope",
+    "api:read",
+    "--audience",
+    "https://api.test/",
+];
+
+/// `tok exec -p PROFILE -- sh -c SCRIPT`.
+pub fn exec_sh<'a>(profile: &'a str, script: &'a str) -> [&'a str; 7] {
+    ["exec", "-p", profile, "--", "sh", "-c", script]
+}
+
+/// `tok print -p PROFILE --format dpop` for `GET https://x.test/`.
+pub fn dpop_print(profile: &str) -> [&str; 9] {
+    [
+        "print",
+        "-p",
+        profile,
+        "--format",
+        "dpop",
+        "--method",
+        "GET",
+        "--url",
+        "https://x.test/",
+    ]
 }
 
 /// A finished tok process.

@@ -7,17 +7,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::rig_net::{TfRegistry, TlsCerts, terraform};
+use crate::rig_net::{TfRegistry, TlsCerts, terraform, text};
 use crate::support::{Provider, Tok};
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n{}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// `terraform init` in `dir`, with tok's environment (HOME is tok's: the helper is looked up in
 /// its ~/.terraform.d/plugins) and the test CA.
@@ -74,7 +65,7 @@ fn terraform_init_gets_its_registry_token_from_tok_until_logout() {
     assert!(!o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("401"), "{}", text(&o));
 
-    let r = tok.run(&["setup", "terraform", "-p", "tf", "--host", &host]);
+    let r = tok.setup("terraform", "tf", &["--host", &host]);
     assert!(r.ok(), "{r:?}");
     let configured = std::fs::read_to_string(&rc).unwrap();
     assert!(configured.starts_with(before), "{configured}");
@@ -90,7 +81,7 @@ fn terraform_init_gets_its_registry_token_from_tok_until_logout() {
             .is_symlink()
     );
     // Idempotent.
-    let r = tok.run(&["setup", "terraform", "-p", "tf", "--host", &host]);
+    let r = tok.setup("terraform", "tf", &["--host", &host]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(std::fs::read_to_string(&rc).unwrap(), configured);
     let cfg = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
@@ -167,15 +158,7 @@ fn terraform_init_gets_its_registry_token_from_tok_until_logout() {
     assert!(text(&o).contains("401"), "{}", text(&o));
 
     // --remove: the file byte for byte, the link gone, the host out of the profile.
-    let r = tok.run(&[
-        "setup",
-        "terraform",
-        "-p",
-        "tf",
-        "--host",
-        &host,
-        "--remove",
-    ]);
+    let r = tok.setup("terraform", "tf", &["--host", &host, "--remove"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(std::fs::read_to_string(&rc).unwrap(), before);
     assert!(std::fs::symlink_metadata(&link).is_err());
@@ -190,36 +173,21 @@ fn setup_terraform_creates_and_deletes_a_missing_config_and_refuses_another_help
     let tok = Tok::new();
     tok.login(&provider, "tf");
     let rc = tok.path(".terraformrc");
-    let r = tok.run(&["setup", "terraform", "-p", "tf", "--host", "tf.example.com"]);
+    let r = tok.setup("terraform", "tf", &["--host", "tf.example.com"]);
     assert!(r.ok(), "{r:?}");
     assert!(
         std::fs::read_to_string(&rc)
             .unwrap()
             .contains("credentials_helper \"tok\"")
     );
-    let r = tok.run(&[
-        "setup",
-        "terraform",
-        "-p",
-        "tf",
-        "--host",
-        "tf.example.com",
-        "--remove",
-    ]);
+    let r = tok.setup("terraform", "tf", &["--host", "tf.example.com", "--remove"]);
     assert!(r.ok(), "{r:?}");
     assert!(!rc.exists(), "the file setup created is gone again");
 
     std::fs::write(&rc, "credentials_helper \"other\" {\n  args = []\n}\n").unwrap();
-    let r = tok.run(&["setup", "terraform", "-p", "tf", "--host", "tf.example.com"]);
+    let r = tok.setup("terraform", "tf", &["--host", "tf.example.com"]);
     assert_eq!(r.code, 8, "{r:?}");
     assert!(r.stderr.contains("credentials helper `other`"), "{r:?}");
-    let r = tok.run(&[
-        "setup",
-        "terraform",
-        "-p",
-        "tf",
-        "--host",
-        "https://tf.example.com/x",
-    ]);
+    let r = tok.setup("terraform", "tf", &["--host", "https://tf.example.com/x"]);
     assert_eq!(r.code, 2, "{r:?}");
 }

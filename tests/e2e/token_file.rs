@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Provider, Tok};
+use crate::support::{Tok, logged_in, wait_until};
 
 fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -16,9 +16,7 @@ fn mode(p: &Path) -> u32 {
 
 #[test]
 fn output_writes_a_private_file_and_nothing_on_stdout() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[]);
     let dir = tok.path("out");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("token");
@@ -140,26 +138,29 @@ pub fn finish(mut child: Child, secs: u64) -> (Option<i32>, String, String) {
 
 #[test]
 fn sigterm_in_the_middle_of_a_rewrite_finishes_it_and_exits_0() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "6")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    // The login's token lives 12 s (the watcher rewrites it with a third left: 8 s for it to
+    // start and write this one first); the ones after it live long, so that the refreshed token
+    // is still valid when it is checked below, however slow the machine.
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "12")]);
+    provider.set_access_ttl(300);
     let file = tok.path("token");
-    // The refresh holds its answer 2 s before storing it: the signal lands in that window.
+    // The refresh holds its answer 10 s before storing it: the signal lands in that window.
     let w = watcher(
         &tok,
         &file,
         &[],
-        &[("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "2000")],
+        &[("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "10000")],
     );
     wait_for_file(&file);
     let first = std::fs::read_to_string(&file).unwrap();
-    let start = Instant::now();
-    while provider.refreshes() == 0 {
-        assert!(start.elapsed() < Duration::from_secs(20), "no refresh");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert_eq!(
+        provider.refreshes(),
+        0,
+        "the first write is the login's token"
+    );
+    wait_until("the watcher refreshed", || provider.refreshes() > 0);
     signal(&w, "-TERM");
-    let (code, out, err) = finish(w, 15);
+    let (code, out, err) = finish(w, 60);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out, "");
     let note = err.find("finishing the refresh in flight").expect(&err);

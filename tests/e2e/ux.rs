@@ -4,8 +4,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use crate::support::{Provider, Run, Tok, root};
+use crate::support::{
+    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, node, root, start_service, wait_until,
+};
 
 fn json_error(r: &Run) -> serde_json::Value {
     let line = r
@@ -32,9 +35,7 @@ fn configure(tok: &Tok, provider: &Provider, name: &str) {
 
 #[test]
 fn print_formats() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let at = tok.print("work");
 
     let h = tok.run(&["print", "-p", "work", "--format", "header"]);
@@ -86,15 +87,7 @@ fn scoped_token_is_cached_apart_and_rotation_is_kept() {
     tok.login_with(&provider, "work", &["--scope", "api:read", "--browser"]);
     let default = tok.print("work");
     let rt1 = tok.refresh_token("work");
-    let args = [
-        "print",
-        "-p",
-        "work",
-        "--scope",
-        "api:read",
-        "--audience",
-        "https://api.test/",
-    ];
+    let args = NARROWED_PRINT;
     let r = tok.run(&args);
     assert!(r.ok(), "{r:?}");
     let scoped = r.token();
@@ -187,86 +180,51 @@ fn exit_codes_and_json_errors() {
 
     // 4: provider unavailable.
     let dead = Tok::new();
-    let r = dead.run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        "http://127.0.0.1:9",
-        "--client-id",
-        "tok-cli",
-        "--json-errors",
-    ]);
-    assert_eq!(r.code, 4, "{r:?}");
+    let r = dead
+        .login_at("http://127.0.0.1:9", "work")
+        .json_errors()
+        .expect_failure(4);
     assert_eq!(json_error(&r)["error"]["code"], "unavailable");
 
     // 5: something that is not an authorization server (a plain web server's 404 page).
-    let mut web = Command::new("/usr/bin/python3")
-        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
-        .current_dir(tok.path(""))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut banner = String::new();
-    BufReader::new(web.stdout.take().unwrap())
-        .read_line(&mut banner)
-        .unwrap();
+    let served = tempfile::tempdir().unwrap();
+    let (web, banner) = start_service(
+        "python3 -m http.server",
+        || {
+            let mut c = Command::new("/usr/bin/python3");
+            c.args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+                .current_dir(served.path());
+            c
+        },
+        &tok.path("web.log"),
+        1,
+        Duration::from_secs(120),
+    );
     let port = banner
         .split("port ")
         .nth(1)
         .and_then(|p| p.split_whitespace().next())
         .unwrap_or_else(|| panic!("{banner}"))
         .to_string();
-    let r = Tok::new().run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &format!("http://127.0.0.1:{port}"),
-        "--client-id",
-        "tok-cli",
-        "--json-errors",
-    ]);
-    let _ = web.kill();
-    let _ = web.wait();
-    assert_eq!(r.code, 5, "{r:?}");
+    let r = Tok::new()
+        .login_at(&format!("http://127.0.0.1:{port}"), "work")
+        .json_errors()
+        .expect_failure(5);
+    drop(web.without_grace());
     assert_eq!(json_error(&r)["error"]["code"], "bad_response");
 
     // 7: denied.
     let deny = Provider::start_with(&[("TOK_TEST_DENY", "1")]);
-    let r = Tok::new().run(&[
-        "login",
-        "-p",
-        "work",
-        "--issuer",
-        &deny.issuer,
-        "--client-id",
-        "tok-cli",
-        "--browser",
-        "--json-errors",
-    ]);
-    assert_eq!(r.code, 7, "{r:?}");
+    let r = Tok::new()
+        .login_to(&deny, "work")
+        .browser()
+        .json_errors()
+        .expect_failure(7);
     assert_eq!(json_error(&r)["error"]["code"], "denied");
 
     // 9: another process holds the profile lock.
     tok.login(&provider, "work");
-    let lock = tok.path("state/tok/locks/work.lock");
-    let mut holder = Command::new("/usr/bin/python3")
-        .args([
-            "-c",
-            "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.flock(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\nsys.stdin.read()",
-        ])
-        .arg(&lock)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(holder.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "locked");
+    let holder = crate::lock::hold_lock(&tok);
     let busy = Tok::new()
         .env("XDG_RUNTIME_DIR", &tok.path("run").display().to_string())
         .env("XDG_CONFIG_HOME", &tok.path("config").display().to_string())
@@ -274,8 +232,7 @@ fn exit_codes_and_json_errors() {
         .env("XDG_STATE_HOME", &tok.path("state").display().to_string())
         .env("TOK_LOCK_TIMEOUT", "1");
     let r = busy.run(&["print", "-p", "work", "--force-refresh", "--json-errors"]);
-    drop(holder.stdin.take());
-    let _ = holder.wait();
+    drop(holder);
     assert_eq!(r.code, 9, "{r:?}");
     assert_eq!(json_error(&r)["error"]["code"], "busy");
 }
@@ -300,16 +257,7 @@ fn non_interactive_login_fails_fast_with_login_required() {
         let tok = Tok::new()
             .env(env.0, env.1)
             .env("TOK_TEST_BROWSER_LOG", &log.path().display().to_string());
-        let r = tok.run(&[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-        ]);
-        assert_eq!(r.code, 3, "{r:?}");
+        let r = tok.login_to(&provider, "work").expect_failure(3);
         assert!(r.stderr.contains("--client-credentials"), "{r:?}");
     }
     assert_eq!(
@@ -321,30 +269,19 @@ fn non_interactive_login_fails_fast_with_login_required() {
     assert_eq!(provider.stats()["device_authorizations"], 0);
 }
 
-fn cc_login(tok: &Tok, provider: &Provider, stdin: Option<&str>) -> Run {
-    let args = [
-        "login",
-        "-p",
-        "ci",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "ci-bot",
-        "--client-credentials",
-        "--scope",
-        "api:read",
-    ];
-    match stdin {
-        Some(s) => tok.run_stdin(&args, s),
-        None => tok.run(&args),
-    }
+/// `tok login` of the confidential `ci-bot` client with the client-credentials grant.
+fn cc_login<'a>(tok: &'a Tok, provider: &Provider) -> Login<'a> {
+    tok.login_to(provider, "ci")
+        .client("ci-bot")
+        .client_credentials()
+        .scope("api:read")
 }
 
 #[test]
 fn client_credentials_login_and_print_mint_tokens() {
     let provider = Provider::start();
     let tok = Tok::new().env("TOK_CLIENT_SECRET", "ci-bot-secret");
-    let r = cc_login(&tok, &provider, None);
+    let r = cc_login(&tok, &provider).run();
     assert!(r.ok(), "{r:?}");
     let at = tok.print("ci");
     let info = provider.introspect(&at);
@@ -388,7 +325,12 @@ fn client_credentials_login_and_print_mint_tokens() {
 
     // Secret on stdin; a wrong secret is a clear error.
     let tok2 = Tok::new();
-    assert!(cc_login(&tok2, &provider, Some("ci-bot-secret\n")).ok());
+    assert!(
+        cc_login(&tok2, &provider)
+            .stdin("ci-bot-secret\n")
+            .run()
+            .ok()
+    );
     let cc = tok2.print("ci");
     assert!(provider.active(&cc));
     // Logout revokes the client-credentials access token (there is no refresh token).
@@ -396,12 +338,12 @@ fn client_credentials_login_and_print_mint_tokens() {
     assert!(out.ok() && out.stderr.contains("revoked"), "{out:?}");
     assert!(!provider.active(&cc), "logout revoked the access token");
     let tok3 = Tok::new();
-    let bad = cc_login(&tok3, &provider, Some("wrong\n"));
+    let bad = cc_login(&tok3, &provider).stdin("wrong\n").run();
     assert_eq!(
         bad.code, 8,
         "invalid_client is a configuration problem: {bad:?}"
     );
-    let none = cc_login(&Tok::new(), &provider, Some(""));
+    let none = cc_login(&Tok::new(), &provider).stdin("").run();
     assert_eq!(none.code, 2, "{none:?}");
     tok.assert_no_leak(&[at, forced, narrow, "ci-bot-secret".into()]);
     tok2.assert_no_leak(&["ci-bot-secret".into()]);
@@ -415,20 +357,10 @@ fn refresh_token_stdin_seeds_a_session() {
     laptop.login(&provider, "work");
     let rt = laptop.refresh_token("work");
     let ci = Tok::new();
-    let r = ci.run_stdin(
-        &[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--refresh-token-stdin",
-        ],
-        &format!("{rt}\n"),
-    );
-    assert!(r.ok(), "{r:?}");
+    ci.login_to(&provider, "ci")
+        .arg("--refresh-token-stdin")
+        .stdin(&format!("{rt}\n"))
+        .expect_success();
     assert_eq!(provider.refreshes(), 1, "seeding proves the token once");
     let seeded = ci.refresh_token("ci");
     assert_ne!(seeded, rt, "the rotated refresh token is the one kept");
@@ -437,21 +369,12 @@ fn refresh_token_stdin_seeds_a_session() {
     let forced = ci.run(&["print", "-p", "ci", "--force-refresh"]);
     assert!(forced.ok(), "{forced:?}");
     // A dead refresh token: login required.
-    let bad = Tok::new().run_stdin(
-        &[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--refresh-token-stdin",
-            "--json-errors",
-        ],
-        "not-a-refresh-token\n",
-    );
-    assert_eq!(bad.code, 3, "{bad:?}");
+    let bad = Tok::new()
+        .login_to(&provider, "ci")
+        .arg("--refresh-token-stdin")
+        .json_errors()
+        .stdin("not-a-refresh-token\n")
+        .expect_failure(3);
     assert_eq!(json_error(&bad)["error"]["code"], "login_required");
     ci.assert_no_leak(&[rt, seeded, at]);
 }
@@ -459,24 +382,11 @@ fn refresh_token_stdin_seeds_a_session() {
 /// Run `tok login --paste` (through `script` for a terminal when `tty`), feed it the URL the
 /// fake browser lands on, and return the finished run.
 fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
-    let args = [
-        "login",
-        "-p",
-        "ssh",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--paste",
-    ];
+    let login = tok.login_to(provider, "ssh").usual_scopes().paste();
     let mut cmd = if tty {
-        tok.tty_command(&args)
+        login.tty_command()
     } else {
-        tok.command(&args)
+        login.command()
     };
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -505,8 +415,7 @@ fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
             break format!("{}/auth?{u}", provider.issuer);
         }
     };
-    let browser = Command::new("node")
-        .arg(root().join("tests/provider/browser.mjs"))
+    let browser = node("tests/provider/browser.mjs")
         .arg(&url)
         .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
         .env("TOK_TEST_BROWSER_QUIET", "1")
@@ -579,25 +488,11 @@ fn paste_login_piped_and_on_a_terminal() {
 }
 
 fn device_login(tok: &Tok, provider: &Provider, tty: bool) -> Run {
-    let args = [
-        "login",
-        "-p",
-        "dev",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-cli",
-        "--scope",
-        "openid",
-        "--scope",
-        "offline_access",
-        "--device",
-    ];
+    let login = tok.login_to(provider, "dev").usual_scopes().device();
     if tty {
-        let out = tok.tty_command(&args).output().unwrap();
-        tok.record(out)
+        tok.record(login.tty_command().output().unwrap())
     } else {
-        tok.run(&args)
+        login.run()
     }
 }
 
@@ -670,9 +565,7 @@ fn device_flow_draws_a_qr_code_on_a_terminal_only() {
 
 #[test]
 fn profile_list_show_remove() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     tok.login(&provider, "play");
     let rt = tok.refresh_token("play");
     let l = tok.run(&["profile", "list"]);
@@ -714,16 +607,10 @@ fn profile_list_show_remove() {
 fn preset_fills_the_profile() {
     let tok = Tok::new().env("TOK_NONINTERACTIVE", "1");
     // Non-interactive: the profile is written, then the login stops before any network call.
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "gh",
-        "--preset",
-        "github",
-        "--client-id",
-        "Iv1.abc",
-    ]);
-    assert_eq!(r.code, 3, "{r:?}");
+    tok.login_profile("gh")
+        .args(&["--preset", "github"])
+        .client("Iv1.abc")
+        .expect_failure(3);
     let cfg = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
     assert!(
         cfg.contains("token_endpoint = \"https://github.com/login/oauth/access_token\""),
@@ -734,8 +621,10 @@ fn preset_fills_the_profile() {
     let v: serde_json::Value =
         serde_json::from_str(&tok.run(&["profile", "show", "gh", "--json"]).stdout).unwrap();
     assert_eq!(v["git_username"], "x-access-token");
-    let bad = tok.run(&["login", "-p", "t", "--preset", "gitea", "--client-id", "x"]);
-    assert_eq!(bad.code, 2, "{bad:?}");
+    tok.login_profile("t")
+        .args(&["--preset", "gitea"])
+        .client("x")
+        .expect_failure(2);
 }
 
 /// `tok profile show` reports the usernames the helpers really send: the profile's own, else
@@ -820,15 +709,7 @@ fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
     let provider = Provider::start();
     let tok = Tok::new();
     tok.login_with(&provider, "work", &["--scope", "api:read", "--browser"]);
-    let scoped_args = [
-        "print",
-        "-p",
-        "work",
-        "--scope",
-        "api:read",
-        "--audience",
-        "https://api.test/",
-    ];
+    let scoped_args = NARROWED_PRINT;
     let default_args = ["print", "-p", "work", "--force-refresh"];
     let children: Vec<_> = (0..10)
         .map(|i| {
@@ -877,20 +758,11 @@ fn paste_login_times_out_when_nothing_is_pasted() {
     let provider = Provider::start();
     let tok = Tok::new();
     let mut child = tok
-        .command(&[
-            "login",
-            "-p",
-            "ssh",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--scope",
-            "openid",
-            "--paste",
-            "--timeout",
-            "1s",
-        ])
+        .login_to(&provider, "ssh")
+        .scope("openid")
+        .paste()
+        .timeout("1s")
+        .command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -904,24 +776,60 @@ fn paste_login_times_out_when_nothing_is_pasted() {
     assert!(r.stderr.contains("not approved in time"), "{r:?}");
 }
 
+/// The terminal (`/dev/pts/N`) of the tok process `script` (pid `script`) runs.
+fn tok_terminal(script: u32) -> std::path::PathBuf {
+    let bin = crate::support::tok_bin().canonicalize().unwrap();
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let under_script = |mut pid: u32| {
+        while pid > 1 {
+            if pid == script {
+                return true;
+            }
+            pid = parent(pid).unwrap_or(0);
+        }
+        false
+    };
+    let mut found = None;
+    wait_until("tok runs under script", || {
+        found = std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+            (exe == bin && under_script(pid))
+                .then(|| std::fs::read_link(format!("/proc/{pid}/fd/0")).ok())?
+        });
+        found.is_some()
+    });
+    found.unwrap()
+}
+
+/// Whether the terminal `pts` has echo off (`stty -a` says `-echo`).
+fn echo_is_off(pts: &std::path::Path) -> bool {
+    let out = Command::new("stty")
+        .arg("-F")
+        .arg(pts)
+        .arg("-a")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .any(|w| w == "-echo")
+}
+
 // See: review of issue 5 — a secret typed at a terminal is not echoed.
 #[test]
 fn a_secret_typed_at_a_terminal_is_not_echoed() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let mut child = tok
-        .tty_command(&[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "ci-bot",
-            "--client-credentials",
-            "--scope",
-            "api:read",
-        ])
+    let mut child = cc_login(&tok, &provider)
+        .tty_command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -941,9 +849,11 @@ fn a_secret_typed_at_a_terminal_is_not_echoed() {
         seen.push(byte[0]);
     }
     // rpassword turns echo off just after it writes the prompt; a person reads the prompt
-    // before typing, so give it that moment (typing into the gap would be echoed by any
-    // prompt that works this way, and is not what this test is about).
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // before typing, so wait for that moment, however long a loaded machine takes (typing into
+    // the gap would be echoed by any prompt that works this way, and is not what this test is
+    // about).
+    let pts = tok_terminal(child.id());
+    wait_until("tok turned the terminal's echo off", || echo_is_off(&pts));
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"ci-bot-secret\n").unwrap();
     out.read_to_end(&mut seen).unwrap();

@@ -30,17 +30,10 @@ fn in_actions(ci: &CiIssuer) -> Tok {
 }
 
 fn login(tok: &Tok, provider: &Provider, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "login",
-        "-p",
-        "ci",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-ci",
-    ];
-    args.extend_from_slice(extra);
-    tok.run(&args)
+    tok.login_to(provider, "ci")
+        .client("tok-ci")
+        .args(extra)
+        .run()
 }
 
 fn exchanges(provider: &Provider, method: &str) -> u64 {
@@ -143,8 +136,10 @@ fn github_without_the_id_token_permission_says_so() {
     );
     assert!(r.stderr.contains("permissions: id-token: write"), "{r:?}");
     // `auto` finds no CI platform and lists the options.
-    let r = tok.run(&["login", "-p", "ci", "--workload-identity", "auto"]);
-    assert_eq!(r.code, 8, "{r:?}");
+    let r = tok
+        .login_profile("ci")
+        .args(&["--workload-identity", "auto"])
+        .expect_failure(8);
     assert!(
         r.stderr.contains("env:NAME") && r.stderr.contains("file:PATH"),
         "{r:?}"
@@ -222,14 +217,10 @@ fn an_env_source_works_with_each_exchange_method() {
         "{config}"
     );
     // A custom subject_token_type this server does not know: its refusal, in one line.
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "ci",
-        "--subject-token-type",
-        "urn:example:custom",
-    ]);
-    assert_eq!(r.code, 8, "{r:?}");
+    let r = tok
+        .login_profile("ci")
+        .args(&["--subject-token-type", "urn:example:custom"])
+        .expect_failure(8);
     assert!(r.stderr.contains("invalid_request"), "{r:?}");
 }
 
@@ -365,23 +356,7 @@ fn fifty_racing_prints_on_an_expired_token_cause_one_exchange() {
     t["expires_at"] = serde_json::json!(t["obtained_at"].as_i64().unwrap() - 10);
     std::fs::write(&cache, serde_json::to_vec(&t).unwrap()).unwrap();
     let before = ci.stats()["tokens_issued"].as_u64().unwrap();
-    let children: Vec<_> = (0..50)
-        .map(|_| {
-            tok.command(&["print", "-p", "ci"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let tokens: Vec<String> = children
-        .into_iter()
-        .map(|c| {
-            let r = tok.record(c.wait_with_output().unwrap());
-            assert!(r.ok(), "{r:?}");
-            r.token()
-        })
-        .collect();
+    let tokens = tok.concurrently(50, &["print", "-p", "ci"]);
     assert_eq!(
         distinct(&tokens).len(),
         1,
@@ -454,7 +429,7 @@ fn git_clones_through_the_credential_helper_with_a_workload_identity() {
 
     assert!(login(&tok, &provider, &["--workload-identity", "github"]).ok());
     let base = format!("http://127.0.0.1:{}", server.port);
-    let r = tok.run(&["setup", "git", "-p", "ci", "--host", &base]);
+    let r = tok.setup("git", "ci", &["--host", &base]);
     assert!(r.ok(), "{r:?}");
     let clone = dir.path().join("clone");
     let r = git(

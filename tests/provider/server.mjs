@@ -62,6 +62,9 @@
 // Test-only endpoints:
 //   GET  /__test/stats   counters since start (or since the last reset), see `newStats()`
 //   POST /__test/reset   zero the counters
+//   POST /__test/ttl?access=N   from now on, access tokens (and ID tokens) live N seconds: a test
+//                        logs in with short tokens, then makes the next ones long, so that the
+//                        expiry it waits for is the only one it meets on a loaded machine
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -86,6 +89,7 @@ const intEnv = (name, dflt) => {
 };
 
 const AT_TTL = intEnv('TOK_TEST_AT_TTL', 300);
+let atTtl = AT_TTL; // changed at run time by POST /__test/ttl
 const RT_TTL = intEnv('TOK_TEST_RT_TTL', 86400);
 const DEVICE_TTL = intEnv('TOK_TEST_DEVICE_TTL', 600);
 const ROTATE = (env.TOK_TEST_ROTATE ?? '1') !== '0';
@@ -132,6 +136,14 @@ function perGrant() {
   return Object.fromEntries(GRANT_TYPES.map((g) => [g, 0]));
 }
 
+// TOK_TEST_EXCHANGE_REFRESH: a refresh token a workload-identity client must ignore, remembered
+// in stats.workload_refresh_tokens so that a canary can look for the values themselves.
+function unwantedRefreshToken() {
+  const value = `wi-rt-${crypto.randomBytes(24).toString('base64url')}`;
+  stats.workload_refresh_tokens.push(value);
+  return value;
+}
+
 function newStats() {
   return {
     token_requests: perGrant(), // every POST /token, by grant_type ("other" if absent/unknown)
@@ -151,6 +163,7 @@ function newStats() {
     // every device_code poll: when it arrived (ms since the epoch) and what it was answered
     // ("ok" or the error code), so tests can measure the intervals a client waits
     device_polls: [],
+    workload_refresh_tokens: [], // with TOK_TEST_EXCHANGE_REFRESH: every one answered
   };
 }
 
@@ -336,7 +349,7 @@ const configuration = {
           return {
             scope: API_SCOPES,
             audience: API_RESOURCE,
-            accessTokenTTL: client.clientId === CI_CLIENT ? EXCHANGE_TTL : AT_TTL,
+            accessTokenTTL: client.clientId === CI_CLIENT ? EXCHANGE_TTL : atTtl,
             accessTokenFormat: 'opaque',
           };
         }
@@ -359,9 +372,9 @@ const configuration = {
     ? { sub: ctx.state.workload.sub, ci_iss: ctx.state.workload.iss, gty: ctx.state.workload.method }
     : undefined,
   ttl: {
-    AccessToken: AT_TTL,
-    ClientCredentials: (_ctx, _token, client) => (client?.clientId === CI_CLIENT ? EXCHANGE_TTL : AT_TTL),
-    IdToken: AT_TTL,
+    AccessToken: () => atTtl,
+    ClientCredentials: (_ctx, _token, client) => (client?.clientId === CI_CLIENT ? EXCHANGE_TTL : atTtl),
+    IdToken: () => atTtl,
     RefreshToken: RT_TTL,
     DeviceCode: DEVICE_TTL,
     AuthorizationCode: 60,
@@ -587,7 +600,7 @@ function exchangeGrant(method) {
         scope,
         ...(method === 'token-exchange' ? { issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' } : {}),
         // a refresh token a workload-identity client must ignore (it is never valid here)
-        ...(EXCHANGE_REFRESH ? { refresh_token: `wi-rt-${crypto.randomBytes(24).toString('base64url')}` } : {}),
+        ...(EXCHANGE_REFRESH ? { refresh_token: unwantedRefreshToken() } : {}),
       };
       recordExchange(method, claims, client.clientId, 'ok');
     } catch (e) {
@@ -708,6 +721,17 @@ provider.use(async (ctx, next) => {
     ctx.body = stats;
     return;
   }
+  if (ctx.path === '/__test/ttl' && ctx.method === 'POST') {
+    const n = Number.parseInt(ctx.query.access, 10);
+    if (!(n > 0)) {
+      ctx.status = 400;
+      ctx.body = { error: 'access must be a positive number of seconds' };
+      return;
+    }
+    atTtl = n;
+    ctx.body = { access: atTtl };
+    return;
+  }
 
   // Entra-style federated client assertion (answers refusals itself)
   if (await federatedClientAssertion(ctx)) return;
@@ -743,7 +767,7 @@ provider.use(async (ctx, next) => {
       if (ctx.state.workloadClaims) {
         recordExchange('client-assertion', ctx.state.workloadClaims, CI_CLIENT, 'ok');
         if (EXCHANGE_REFRESH && ctx.body && typeof ctx.body === 'object') {
-          ctx.body = { ...ctx.body, refresh_token: `wi-rt-${crypto.randomBytes(24).toString('base64url')}` };
+          ctx.body = { ...ctx.body, refresh_token: unwantedRefreshToken() };
         }
       }
     } else {

@@ -28,7 +28,8 @@
 //                                            with a key that is not in the JWKS; nbf=N sets
 //                                            nbf N seconds from now. Answers {"value": JWT}.
 //   GET  /__test/stats                       {"token_requests", "tokens_issued", "refused",
-//                                            "minted", "jwks_requests", "discovery_requests"}
+//                                            "minted", "jwks_requests", "discovery_requests",
+//                                            "issued_tokens": every JWT /token answered}
 //   POST /__test/reset                       zero the counters
 //
 // Knobs (env): PORT (0), TOK_TEST_CI_REQUEST_TOKEN (request token the /token endpoint wants,
@@ -100,6 +101,7 @@ const newStats = () => ({
   minted: 0, // /__test/mint answers
   jwks_requests: 0,
   discovery_requests: 0,
+  issued_tokens: [], // every identity token GET /token answered, for canaries to look for
 });
 let stats = newStats();
 let issued = 0;
@@ -204,6 +206,7 @@ async function handle(req, res) {
     const aud = auds[0] ?? `https://github.com/${/^repo:([^/:]+)\//.exec(DEFAULT_SUB)?.[1] ?? 'acme'}`;
     const value = await mint({ aud });
     stats.tokens_issued += 1;
+    stats.issued_tokens.push(value);
     issued += 1;
     log(`GET /token aud=${aud} sub=${DEFAULT_SUB} -> 200 (#${issued})`);
     return send(res, 200, { value, count: issued });

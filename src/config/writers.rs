@@ -8,8 +8,11 @@ use super::ConfigError;
 /// Refuse a config file (it decides token endpoints and which hosts get tokens), or its
 /// directory, that another user could have written, with OpenSSH's rule for its own config:
 /// owned by this user or root; not writable by others; group-writable only when the group is
-/// the owner's own primary group with no other members. A missing file passes.
+/// the owner's own primary group with no other members. A missing file passes. On Windows the
+/// file has the ACL of the user's profile directory, and this checks nothing.
 pub fn check_writers(file: &Path) -> Result<(), ConfigError> {
+    #[cfg(not(unix))]
+    let _ = file;
     #[cfg(unix)]
     {
         if std::fs::metadata(file).is_err() {

@@ -231,10 +231,7 @@ fn persist(
         .refresh_token()
         .expect("only interactive sessions refresh");
     let rotated = resp.refresh_token.as_ref().is_some_and(|n| !n.same_as(old));
-    let next = resp
-        .refresh_token
-        .take()
-        .unwrap_or_else(|| RefreshToken::new(old.expose()));
+    let next = resp.refresh_token.take().unwrap_or_else(|| old.duplicate());
     let old_scope = match &narrow.scope {
         Some(s) => Some(s.clone()),
         None => session.access.as_ref().and_then(|a| a.scope.clone()),
@@ -514,7 +511,7 @@ fn client_credentials_locked(
             issuer: session.issuer.clone(),
             client_id: session.client_id.clone(),
             grant: Grant::Confidential {
-                client_secret: ClientSecret::new(secret.expose()),
+                client_secret: secret.duplicate(),
             },
             access: Some(token.clone()),
             created_at: session.created_at,

@@ -838,9 +838,10 @@ fn only_settings_reads_the_environment() {
         .filter(|f| f.code.contains("env::var"))
         .map(|f| f.path.as_str())
         .collect();
-    // `exec` and `setup` look a command up on PATH as `execvp` would: the command's PATH,
-    // not a setting of tok's. Still to move into settings.rs (issue 18): the browser's
-    // display and SSH variables, the keychain's D-Bus session probe.
+    // Variables that are not tok's settings, read where their owner's rule is applied:
+    // `exec` and `setup` look a command up on PATH as `execvp` would; `oauth/browser.rs`
+    // decides as the browser-opening crate does (BROWSER, DISPLAY, WAYLAND_DISPLAY, SSH_*);
+    // `store/keychain.rs` probes the D-Bus session bus the Secret Service crate will use.
     assert_eq!(
         found,
         [

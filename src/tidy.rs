@@ -17,7 +17,8 @@ const LAYERS: &[&[&str]] = &[
     &["app"],
     &["commands", "cli", "error"],
     &["helpers", "session"],
-    &["oauth", "store", "config", "audit"],
+    &["config", "store", "audit"],
+    &["oauth"],
     &[
         "paths",
         "secret",
@@ -34,6 +35,8 @@ const LAYERS: &[&[&str]] = &[
 /// Arrows against the rules that the rest of issue 18 removes, each `(from, to)`. The test
 /// fails when one of them is gone, so that this list only shrinks.
 const NOT_YET_UNTANGLED: &[(&str, &str)] = &[
+    // The authorization code grant still takes a whole `Profile`.
+    ("oauth/grant/authorization_code.rs", "config/mod.rs"),
     ("commands/docker_credential.rs", "commands/credential.rs"),
     ("commands/git_credential.rs", "commands/credential.rs"),
     ("commands/kubectl_credential.rs", "commands/credential.rs"),

@@ -349,7 +349,7 @@ fn proxy_hint(problem: &crate::oauth::ProxyProblem) -> (Code, Option<String>) {
 
 fn store(e: &crate::store::StoreError) -> (Code, Option<String>) {
     use crate::store::StoreError as S;
-    use crate::store::keychain::Backend;
+    use crate::store::Backend;
     match e {
         S::Unavailable { backend, .. } => {
             let hint = match backend {
@@ -564,7 +564,7 @@ mod tests {
             )
         );
         let keyutils = crate::store::StoreError::Unavailable {
-            backend: crate::store::keychain::Backend::Keyutils,
+            backend: crate::store::Backend::Keyutils,
             detail: "d".into(),
         };
         assert_eq!(

@@ -554,7 +554,7 @@ pub(crate) fn save_rotated(
         Ok(()) => return Ok(None),
         Err(e) => e,
     };
-    let file = store::file::FileStore::new(&ctx.paths);
+    let file = store::FileStore::new(&ctx.paths);
     if store.kind() != StoreKind::File && file.save_rotated(&profile.name, &blob).is_ok() {
         // Where the live session is, durably, before anything else: the refusing store still
         // holds the spent refresh token, and the state must send every later run to the file.

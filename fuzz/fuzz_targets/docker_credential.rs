@@ -5,13 +5,13 @@
 
 use libfuzzer_sys::fuzz_target;
 use tok::docker_credential as main;
-use tok::{DockerTarget, Token, Tokens};
+use tok::{DockerTarget, Token, TokenError, Tokens};
 use tok::AccessToken;
 
 struct Fixed;
 
 impl Tokens for Fixed {
-    fn get(&mut self, _profile: &str, _host: &str) -> anyhow::Result<Token> {
+    fn get(&mut self, _profile: &str, _host: &str) -> Result<Token, TokenError> {
         Ok(Token {
             access_token: AccessToken::new("fuzz-token"),
             expires_at: None,

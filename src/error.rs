@@ -394,8 +394,8 @@ fn proxy_hint(problem: &crate::oauth::ProxyProblem) -> (Code, Option<String>) {
 }
 
 fn store(e: &crate::store::StoreError) -> (Code, Option<String>) {
+    use crate::store::Backend;
     use crate::store::StoreError as S;
-    use crate::store::keychain::Backend;
     match e {
         S::Unavailable { backend, .. } => {
             let hint = match backend {
@@ -610,7 +610,7 @@ mod tests {
             )
         );
         let keyutils = crate::store::StoreError::Unavailable {
-            backend: crate::store::keychain::Backend::Keyutils,
+            backend: crate::store::Backend::Keyutils,
             detail: "d".into(),
         };
         assert_eq!(

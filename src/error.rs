@@ -134,7 +134,7 @@ known_errors! {
     Git(crate::helpers::git::Error),
     Workload(crate::oauth::grant::workload_identity::WorkloadError),
     Terraform(crate::helpers::terraform::Error),
-    Login(crate::session::login::LoginError),
+    Login(crate::session::LoginError),
     Helper(crate::helpers::Error),
     Token(crate::helpers::TokenError),
     Hinted(Hinted),
@@ -197,8 +197,8 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
     }
 }
 
-fn login(e: &crate::session::login::LoginError) -> (Code, Option<String>) {
-    use crate::session::login::LoginError as L;
+fn login(e: &crate::session::LoginError) -> (Code, Option<String>) {
+    use crate::session::LoginError as L;
     match e {
         L::TimedOut { profile } => (
             Code::Denied,

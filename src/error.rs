@@ -134,7 +134,7 @@ known_errors! {
     Git(crate::helpers::git::Error),
     Workload(crate::oauth::grant::workload_identity::WorkloadError),
     Terraform(crate::helpers::terraform::Error),
-    Login(crate::session::login::LoginError),
+    Login(crate::session::LoginError),
     Helper(crate::helpers::Error),
     Token(crate::helpers::TokenError),
     Hinted(Hinted),
@@ -197,8 +197,8 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
     }
 }
 
-fn login(e: &crate::session::login::LoginError) -> (Code, Option<String>) {
-    use crate::session::login::LoginError as L;
+fn login(e: &crate::session::LoginError) -> (Code, Option<String>) {
+    use crate::session::LoginError as L;
     match e {
         L::TimedOut { profile } => (
             Code::Denied,
@@ -394,8 +394,8 @@ fn proxy_hint(problem: &crate::oauth::ProxyProblem) -> (Code, Option<String>) {
 }
 
 fn store(e: &crate::store::StoreError) -> (Code, Option<String>) {
+    use crate::store::Backend;
     use crate::store::StoreError as S;
-    use crate::store::keychain::Backend;
     match e {
         S::Unavailable { backend, .. } => {
             let hint = match backend {
@@ -610,7 +610,7 @@ mod tests {
             )
         );
         let keyutils = crate::store::StoreError::Unavailable {
-            backend: crate::store::keychain::Backend::Keyutils,
+            backend: crate::store::Backend::Keyutils,
             detail: "d".into(),
         };
         assert_eq!(

@@ -3,7 +3,9 @@
 //! A token is wrapped from the moment it is parsed. `Debug` prints `REDACTED`, there is no
 //! `Display`, and the memory is zeroized on drop. `expose()` is the boundary where a value stops
 //! being hidden: `grep -rn expose src/` lists every place a token leaves tok (the keychain or file
-//! write, the HTTP form body, and the stdout of `print` and the helpers).
+//! write, the HTTP request, the stdout of `print` and the helpers, `exec`'s child environment, and
+//! the hashes a protocol asks for); emptiness checks and copies have their own methods, and
+//! `tidy::secrets_are_exposed_only_at_the_boundaries` holds the list.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serializer};
@@ -33,6 +35,19 @@ macro_rules! secret_type {
             #[allow(dead_code)]
             pub fn fingerprint(&self) -> String {
                 fingerprint(self.expose())
+            }
+
+            /// Whether the value is empty (a server's blank field), without exposing it.
+            #[allow(dead_code)]
+            pub fn is_empty(&self) -> bool {
+                self.expose().is_empty()
+            }
+
+            /// A second holder of the same value (for a type that is deliberately not
+            /// `Clone`, a visible decision at the call site), without exposing it.
+            #[allow(dead_code)]
+            pub fn duplicate(&self) -> Self {
+                Self::new(self.expose().to_owned())
             }
 
             /// Whether two secrets hold the same value, without exposing either to a caller.
@@ -85,7 +100,7 @@ secret_type!(
 
 impl Clone for AccessToken {
     fn clone(&self) -> Self {
-        Self::new(self.expose().to_owned())
+        self.duplicate()
     }
 }
 

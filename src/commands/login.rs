@@ -1,6 +1,6 @@
 //! `tok login`: the user interface of a login — create or update the profile, choose the
 //! [`LoginMethod`], show codes, URLs and progress, read pasted input — around
-//! [`session::login`](crate::session::login::login), which opens the store, drives the grant
+//! [`session::login`](crate::session::login()), which opens the store, drives the grant
 //! and saves the session.
 
 use std::cell::RefCell;
@@ -19,7 +19,7 @@ use crate::oauth::grant::device::DeviceAuthorization;
 use crate::oauth::grant::workload_identity::{self as wi, Claims};
 use crate::output::Printer;
 use crate::secret::{ClientSecret, RefreshToken};
-use crate::session::login::{LoggedIn, LoginMethod, LoginUi, Wait};
+use crate::session::{LoggedIn, LoginMethod, LoginUi, Wait};
 use crate::time::now;
 
 use super::Env;
@@ -40,8 +40,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         }
         let method = LoginMethod::WorkloadIdentity(w);
         let ui = TerminalUi::new(p, &args);
-        let done =
-            crate::session::login::login(&env.ctx, &profile, None, method, &ui, args.timeout)?;
+        let done = crate::session::login(&env.ctx, &profile, None, method, &ui, args.timeout)?;
         save_pending(p, &name, &config.path, pending)?;
         return report(p, &profile, &done);
     }
@@ -59,7 +58,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         None => interactive_method(&args, &profile, &endpoints, &config.path)?,
     };
     let ui = TerminalUi::new(p, &args);
-    let done = crate::session::login::login(
+    let done = crate::session::login(
         &env.ctx,
         &profile,
         Some(&endpoints),

@@ -339,47 +339,9 @@ impl Http {
         };
         let resp = match req.send() {
             Ok(r) => r,
-            Err(e) if tls::problem_in(&e).is_some() => {
-                let problem = tls::problem_in(&e).expect("checked in the guard");
-                return (
-                    Attempt::NotSent,
-                    Err(OAuthError::Certificate {
-                        host: host_port(url),
-                        problem,
-                        proxy: via,
-                    }),
-                );
-            }
-            // Through a proxy, a failed connection is the proxy's: name it.
-            Err(e) if e.is_connect() && via.is_some() => {
-                return (
-                    Attempt::NotSent,
-                    Err(OAuthError::Proxy {
-                        proxy: via.unwrap_or_default(),
-                        endpoint,
-                        problem: proxy_problem(&e),
-                    }),
-                );
-            }
-            // The connection was never made (refused, DNS, connect timeout): nothing was sent.
-            Err(e) if e.is_connect() => {
-                return (
-                    Attempt::NotSent,
-                    Err(OAuthError::Unavailable {
-                        endpoint,
-                        detail: describe(&e),
-                    }),
-                );
-            }
-            // Sent, and then no complete answer: the server may have acted on it.
             Err(e) => {
-                return (
-                    Attempt::InFlight,
-                    Err(OAuthError::Interrupted {
-                        endpoint,
-                        detail: describe(&e),
-                    }),
-                );
+                let (attempt, err) = unanswered(&e, url, endpoint, via);
+                return (attempt, Err(err));
             }
         };
         let status = resp.status().as_u16();
@@ -390,14 +352,7 @@ impl Http {
                 .map(str::to_string)
         };
         let content_type = header("content-type").unwrap_or_else(|| "no content type".into());
-        let date = header("date")
-            .and_then(|d| {
-                humantime::parse_rfc3339_weak(&d)
-                    .ok()
-                    .or_else(|| httpdate::parse_http_date(&d).ok())
-            })
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i64);
+        let date = header("date").and_then(|d| unix_seconds(&d));
         let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, date));
         let dpop_nonce = header("dpop-nonce");
         let mut body = Vec::new();
@@ -456,6 +411,57 @@ impl Http {
             }),
         )
     }
+}
+
+/// What a request that got no response became: not sent (the TLS handshake refused, no
+/// connection — through a proxy, the proxy's failure), or sent and cut off.
+fn unanswered(
+    e: &reqwest::Error,
+    url: &Url,
+    endpoint: String,
+    via: Option<String>,
+) -> (Attempt, OAuthError) {
+    if let Some(problem) = tls::problem_in(e) {
+        let host = host_port(url);
+        let err = OAuthError::Certificate {
+            host,
+            problem,
+            proxy: via,
+        };
+        return (Attempt::NotSent, err);
+    }
+    let detail = describe(e);
+    match (e.is_connect(), via) {
+        // Through a proxy, a failed connection is the proxy's: name it.
+        (true, Some(proxy)) => {
+            let problem = proxy_problem(e);
+            let err = OAuthError::Proxy {
+                proxy,
+                endpoint,
+                problem,
+            };
+            (Attempt::NotSent, err)
+        }
+        // The connection was never made (refused, DNS, connect timeout): nothing was sent.
+        (true, None) => (
+            Attempt::NotSent,
+            OAuthError::Unavailable { endpoint, detail },
+        ),
+        // Sent, and then no complete answer: the server may have acted on it.
+        (false, _) => (
+            Attempt::InFlight,
+            OAuthError::Interrupted { endpoint, detail },
+        ),
+    }
+}
+
+/// An HTTP date (RFC 9110's three formats, or RFC 3339) in unix seconds.
+fn unix_seconds(date: &str) -> Option<i64> {
+    humantime::parse_rfc3339_weak(date)
+        .ok()
+        .or_else(|| httpdate::parse_http_date(date).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
 }
 
 /// How errors name an endpoint: scheme, host and path, never a query, fragment or credentials.

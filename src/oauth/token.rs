@@ -196,7 +196,7 @@ pub fn parse_token_response(url: &Url, resp: &Response) -> Result<TokenResponse,
         ));
     }
     let access_token = raw.access_token.ok_or_else(|| bad("no access_token"))?;
-    if access_token.expose().is_empty() {
+    if access_token.is_empty() {
         return Err(bad("empty access_token"));
     }
     let token_type = match raw.token_type.as_deref().map(TokenType::parse) {
@@ -214,7 +214,7 @@ pub fn parse_token_response(url: &Url, resp: &Response) -> Result<TokenResponse,
         access_token,
         token_type,
         expires_in,
-        refresh_token: raw.refresh_token.filter(|r| !r.expose().is_empty()),
+        refresh_token: raw.refresh_token.filter(|r| !r.is_empty()),
         scope: raw.scope,
         server_date: resp.date,
     })

@@ -130,7 +130,7 @@ fn save_new_session(
     if store.kind() != StoreKind::File {
         // A file session left by an earlier fallback would shadow nothing but still hold a
         // refresh token on disk: remove it.
-        let _ = store::file::FileStore::new(&ctx.paths).delete(&profile.name);
+        let _ = store::FileStore::new(&ctx.paths).delete(&profile.name);
     }
     if let Some(old) = previous.filter(|k| *k != store.kind() && *k != StoreKind::File) {
         // The previous session lived in another store (say, the keychain before `--store
@@ -200,7 +200,7 @@ fn replaced_sessions(
     };
     read(target);
     if target.kind() != StoreKind::File {
-        read(&store::file::FileStore::new(&ctx.paths));
+        read(&store::FileStore::new(&ctx.paths));
     }
     if let Some(old) =
         previous.filter(|k| *k != target.kind() && *k != StoreKind::File && *k != StoreKind::Auto)

@@ -12,7 +12,7 @@ use crate::config::Profile;
 use crate::oauth::OAuthError;
 use crate::oauth::discovery::Endpoints;
 use crate::oauth::dpop::{self, DpopKey, Prover};
-use crate::oauth::grant::authorization_code::{self, Exchange};
+use crate::oauth::grant::authorization_code::{self, Exchange, Party};
 use crate::oauth::grant::device::{self, DeviceAuthorization};
 use crate::oauth::grant::refresh;
 use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
@@ -353,8 +353,15 @@ impl<C: Client> Flow<'_, C> {
         let verifier = pkce::verifier();
         let state = pkce::random_urlsafe(16);
         let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
+        let scope = profile.scope_string();
+        let party = Party {
+            client_id: &profile.client_id,
+            scope: scope.as_deref(),
+            resource: profile.audience.as_deref(),
+            issuer: &profile.issuer_text,
+        };
         let url = authorization_code::authorization_url(
-            profile,
+            &party,
             auth_url,
             &redirect_uri,
             &state,
@@ -365,11 +372,12 @@ impl<C: Client> Flow<'_, C> {
             Receiver::Loopback(listener) => self.browser_callback(&url, listener, &state)?,
             Receiver::Paste { port } => self.pasted_callback(&url, *port, &state)?,
         };
-        self.exchange(&receiver, &redirect_uri, &verifier, cb, dpop)
+        self.exchange(&party, &receiver, &redirect_uri, &verifier, cb, dpop)
     }
 
     fn exchange(
         &self,
+        party: &Party<'_>,
         receiver: &Receiver,
         redirect_uri: &str,
         verifier: &Ephemeral,
@@ -382,7 +390,7 @@ impl<C: Client> Flow<'_, C> {
             redirect_uri,
             verifier,
         };
-        let resp = authorization_code::exchange(self.client, self.profile, &exchange, cb, dpop);
+        let resp = authorization_code::exchange(self.client, party, &exchange, cb, dpop);
         // The browser waits on the callback for this outcome: it is sent on to /done or
         // /failed, so no code or state stays in its address bar or history.
         if let Receiver::Loopback(listener) = receiver {

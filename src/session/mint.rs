@@ -165,7 +165,7 @@ pub(super) fn client_credentials_locked(
             issuer: session.issuer.clone(),
             client_id: session.client_id.clone(),
             grant: Grant::Confidential {
-                client_secret: ClientSecret::new(secret.expose()),
+                client_secret: secret.duplicate(),
             },
             access: Some(token.clone()),
             created_at: session.created_at,

@@ -14,15 +14,15 @@
 //! [`refresh`] (send → persist → record; `mint` for the grants other than the refresh token), [`lifecycle`] (save a login, logout, reject), and
 //! [`endpoint`] (the token endpoint and clock seams the decisions are tested through).
 
-pub mod endpoint;
-pub mod files;
-pub mod lifecycle;
-pub mod lock;
-pub mod login;
+mod endpoint;
+mod files;
+mod lifecycle;
+mod lock;
+mod login;
 mod mint;
-pub mod model;
-pub mod refresh;
-pub mod serve;
+mod model;
+mod refresh;
+mod serve;
 mod steps;
 
 use std::cell::Cell;
@@ -41,6 +41,7 @@ use crate::store::{self, StoreKind, TokenStore};
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};
 pub use files::{evict_cache, read_cache, read_state};
 pub use lifecycle::{logout, reject_access_token};
+pub use login::{LoggedIn, LoginError, LoginMethod, LoginUi, Wait, login};
 pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
     Session, Want,

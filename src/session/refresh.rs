@@ -97,10 +97,7 @@ fn persist(
         .refresh_token()
         .expect("only interactive sessions refresh");
     let rotated = resp.refresh_token.as_ref().is_some_and(|n| !n.same_as(old));
-    let next = resp
-        .refresh_token
-        .take()
-        .unwrap_or_else(|| RefreshToken::new(old.expose()));
+    let next = resp.refresh_token.take().unwrap_or_else(|| old.duplicate());
     let old_scope = match &narrow.scope {
         Some(s) => Some(s.clone()),
         None => session.access.as_ref().and_then(|a| a.scope.clone()),
@@ -346,7 +343,7 @@ pub(crate) fn save_rotated(
         Ok(()) => return Ok(None),
         Err(e) => e,
     };
-    let file = store::file::FileStore::new(&ctx.paths);
+    let file = store::FileStore::new(&ctx.paths);
     if store.kind() != StoreKind::File && file.save_rotated(&profile.name, &blob).is_ok() {
         // Where the live session is, durably, before anything else: the refusing store still
         // holds the spent refresh token, and the state must send every later run to the file.

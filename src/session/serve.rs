@@ -3,7 +3,7 @@
 
 use crate::config::Profile;
 use crate::oauth::grant::workload_identity::WorkloadIdentity;
-use crate::store::memory::MemoryStore;
+use crate::store::MemoryStore;
 
 use super::files::{read_cache_key, write_cache};
 use super::lock::ProfileLock;

@@ -14,8 +14,8 @@ use crate::oauth::TokenType;
 use crate::oauth::token::TokenResponse;
 use crate::output::Verbosity;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
+use crate::store::MemoryStore;
 use crate::store::StoreError;
-use crate::store::memory::MemoryStore;
 
 const NOW: i64 = 1_000_000;
 
@@ -703,7 +703,7 @@ fn a_rotated_refresh_token_the_keychain_refuses_lands_in_the_file_store() {
     let s = session(interactive("rt-rotated"), None);
     let moved = refresh::save_rotated(&w.ctx, &w.profile, &RefusingStore, &s).expect("kept");
     assert_eq!(moved, Some(StoreKind::File));
-    let file = crate::store::file::FileStore::new(&w.ctx.paths);
+    let file = crate::store::FileStore::new(&w.ctx.paths);
     let back = Session::from_blob(&file.load("w").unwrap().unwrap(), "w", "file").unwrap();
     assert_eq!(back.grant.refresh_token().unwrap().expose(), "rt-rotated");
 }

@@ -3,9 +3,14 @@
 //! Stores keep one opaque secret blob per account (the profile name) and know nothing of OAuth;
 //! [`crate::session`] decides what goes into the blob.
 
-pub mod file;
-pub mod keychain;
-pub mod memory;
+mod file;
+mod keychain;
+mod memory;
+
+// What the rest of tok may name; the modules themselves are the folder's own.
+pub use file::FileStore;
+pub use keychain::Backend;
+pub use memory::MemoryStore;
 
 use secrecy::SecretString;
 

@@ -5,7 +5,6 @@
 use url::Url;
 
 use super::{Client, Request};
-use crate::config::Profile;
 use crate::oauth::dpop::Prover;
 use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::Callback;
@@ -13,10 +12,21 @@ use crate::oauth::token::{ErrorCode, TokenResponse};
 use crate::oauth::{OAuthError, pkce, sanitize};
 use crate::secret::Ephemeral;
 
+/// Who logs in where: the client, what it asks for, and the issuer the answer must come from.
+pub struct Party<'a> {
+    pub client_id: &'a str,
+    /// The space-separated scopes asked for.
+    pub scope: Option<&'a str>,
+    /// RFC 8707 `resource`.
+    pub resource: Option<&'a str>,
+    /// The issuer exactly as configured (RFC 9207 compares it as a string).
+    pub issuer: &'a str,
+}
+
 /// The URL that starts a login at `auth_url`: PKCE S256, `state`, the profile's scope and
 /// resource, and (RFC 9449 §10) the DPoP key's thumbprint that binds the code.
 pub fn authorization_url(
-    profile: &Profile,
+    profile: &Party<'_>,
     auth_url: &Url,
     redirect_uri: &str,
     state: &str,
@@ -27,15 +37,15 @@ pub fn authorization_url(
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("response_type", "code")
-            .append_pair("client_id", &profile.client_id)
+            .append_pair("client_id", profile.client_id)
             .append_pair("redirect_uri", redirect_uri)
             .append_pair("state", state)
             .append_pair("code_challenge", &pkce::challenge(verifier))
             .append_pair("code_challenge_method", "S256");
-        if let Some(s) = profile.scope_string() {
-            q.append_pair("scope", &s);
+        if let Some(s) = profile.scope {
+            q.append_pair("scope", s);
         }
-        if let Some(a) = &profile.audience {
+        if let Some(a) = profile.resource {
             q.append_pair("resource", a);
         }
         if let Some(jkt) = dpop_jkt {
@@ -57,7 +67,7 @@ pub struct Exchange<'a> {
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.5: the request exchanging `code`.
 pub fn exchange_request<'a>(
-    profile: &'a Profile,
+    profile: &'a Party<'a>,
     x: &'a Exchange<'a>,
     code: &'a Ephemeral,
 ) -> Request<'a> {
@@ -65,7 +75,7 @@ pub fn exchange_request<'a>(
         x.token_url,
         "authorization_code",
         ClientAuth::None {
-            client_id: &profile.client_id,
+            client_id: profile.client_id,
         },
     );
     req.form.extend([
@@ -73,13 +83,13 @@ pub fn exchange_request<'a>(
         ("redirect_uri", x.redirect_uri),
         ("code_verifier", x.verifier.expose()),
     ]);
-    req.optional("resource", profile.audience.as_deref())
+    req.optional("resource", profile.resource)
 }
 
 /// Check the callback (errors, RFC 9207 `iss`) and exchange its code for tokens.
 pub fn exchange(
     client: &impl Client,
-    profile: &Profile,
+    profile: &Party<'_>,
     x: &Exchange<'_>,
     cb: Callback,
     dpop: Option<&mut Prover<'_>>,
@@ -100,7 +110,7 @@ pub fn exchange(
     };
     // RFC 9207: when the server says it sends `iss`, it must be there and be our issuer, exactly
     // (the login adopted the discovery document's form of it before this flow started).
-    let want_iss = profile.issuer_text.as_str();
+    let want_iss = profile.issuer;
     match iss.as_deref() {
         Some(i) if i != want_iss => {
             return Err(OAuthError::Login(format!(
@@ -121,15 +131,13 @@ mod tests {
     use super::super::fake::{Recorder, TOKENS, pairs};
     use super::*;
 
-    fn profile(extra: &str) -> Profile {
-        let text =
-            format!("[profiles.w]\nissuer = \"https://id.example\"\nclient_id = \"c\"\n{extra}");
-        let config = crate::config::Config {
-            path: "c.toml".into(),
-            file: crate::config::parse(&text, std::path::Path::new("c.toml")).unwrap(),
-            text: String::new(),
-        };
-        config.profile("w").unwrap()
+    fn party() -> Party<'static> {
+        Party {
+            client_id: "c",
+            scope: Some("openid offline_access"),
+            resource: Some("https://api.example/"),
+            issuer: "https://id.example",
+        }
     }
 
     fn code(iss: Option<&str>) -> Callback {
@@ -141,7 +149,7 @@ mod tests {
 
     #[test]
     fn the_code_is_exchanged_with_its_verifier_and_redirect_uri() {
-        let p = profile("audience = \"https://api.example/\"\n");
+        let p = party();
         let url = Url::parse("https://id.example/token").unwrap();
         let verifier = Ephemeral::new("v".repeat(43));
         let x = Exchange {
@@ -151,7 +159,7 @@ mod tests {
             verifier: &verifier,
         };
         let client = Recorder::answering(TOKENS);
-        exchange(&client, &p, &x, code(Some(&p.issuer_text)), None).unwrap();
+        exchange(&client, &p, &x, code(Some(p.issuer)), None).unwrap();
         let sent = client.only();
         assert_eq!(sent.url, "https://id.example/token");
         assert_eq!(
@@ -171,5 +179,38 @@ mod tests {
             assert!(matches!(e, OAuthError::Login(_)), "{e}");
         }
         assert!(client.sent.borrow().is_empty());
+    }
+
+    #[test]
+    fn the_authorization_url_asks_for_a_code_with_pkce_and_binds_the_dpop_key() {
+        let auth = Url::parse("https://id.example/auth?tenant=t").unwrap();
+        let verifier = Ephemeral::new("v".repeat(43));
+        let url = authorization_url(
+            &party(),
+            &auth,
+            "http://127.0.0.1:9/cb",
+            "st",
+            &verifier,
+            Some("jkt"),
+        );
+        let q: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("tenant"), Some("t"), "the endpoint's own query stays");
+        assert_eq!(get("response_type"), Some("code"));
+        assert_eq!(get("client_id"), Some("c"));
+        assert_eq!(get("redirect_uri"), Some("http://127.0.0.1:9/cb"));
+        assert_eq!(get("state"), Some("st"));
+        assert_eq!(
+            get("code_challenge"),
+            Some(pkce::challenge(&verifier).as_str())
+        );
+        assert_eq!(get("code_challenge_method"), Some("S256"));
+        assert_eq!(get("scope"), Some("openid offline_access"));
+        assert_eq!(get("resource"), Some("https://api.example/"));
+        assert_eq!(get("dpop_jkt"), Some("jkt"));
+        assert!(
+            !url.as_str().contains(&"v".repeat(43)),
+            "the verifier never leaves"
+        );
     }
 }

@@ -282,7 +282,7 @@ fn read_file(path: &std::path::Path) -> Result<IdentityToken, WorkloadError> {
     let mut text = std::fs::read_to_string(path).map_err(|e| fail(e.kind().to_string()))?;
     let token = IdentityToken::new(text.trim());
     zeroize::Zeroize::zeroize(&mut text);
-    if token.expose().is_empty() {
+    if token.is_empty() {
         return Err(fail("it is empty".into()));
     }
     Ok(token)
@@ -328,7 +328,7 @@ fn github(http: &Http, audience: &str, ci: &CiEnv<'_>) -> Result<IdentityToken, 
     serde_json::from_slice::<Answer>(&resp.body.0)
         .ok()
         .and_then(|a| a.value)
-        .filter(|t| !t.expose().is_empty())
+        .filter(|t| !t.is_empty())
         .ok_or_else(|| WorkloadError::Ci {
             endpoint,
             status: resp.status,

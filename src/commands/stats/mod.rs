@@ -6,12 +6,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::audit::{self, Event, Kind, Source};
+use crate::audit::{self, Event, Kind};
 use crate::cli::{StatsArgs, StatsFormat};
 use crate::config::validate_name;
 use crate::time::{now, rfc3339};
 
 use super::Env;
+
+mod prometheus;
+
+pub use prometheus::prometheus;
 
 #[derive(Debug, Default, PartialEq, Serialize)]
 pub struct Latency {
@@ -290,223 +294,10 @@ fn human(s: &Stats) -> String {
     out
 }
 
-/// Upper bounds of the refresh latency histogram, in seconds.
-const LATENCY_BUCKETS: [f64; 9] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
-
-/// The figures of `events` (for `profile`, from `since` on) in the Prometheus text exposition
-/// format, for node_exporter's textfile collector: `# HELP` and `# TYPE` before each family,
-/// base units (seconds), `_total` counters. Counters count what the audit log still holds, so
-/// they drop when the log rotates — which Prometheus treats as a counter reset. `expiries`: the
-/// current access token's expiry (unix seconds) by profile.
-pub fn prometheus(
-    events: &[Event],
-    profile: Option<&str>,
-    since: Option<i64>,
-    expiries: &BTreeMap<String, i64>,
-) -> String {
-    type Labels = Vec<(&'static str, String)>;
-    let mut refreshes: BTreeMap<Labels, u64> = BTreeMap::new();
-    let mut rotations: BTreeMap<Labels, u64> = BTreeMap::new();
-    let mut latencies: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut requests: BTreeMap<Labels, u64> = BTreeMap::new();
-    let mut failures: BTreeMap<Labels, u64> = BTreeMap::new();
-    let mut lock_waits: BTreeMap<Labels, u64> = BTreeMap::new();
-    let mut lock_wait_ms: BTreeMap<Labels, u64> = BTreeMap::new();
-    let mut logins: BTreeMap<Labels, u64> = BTreeMap::new();
-    let mut logouts: BTreeMap<Labels, u64> = BTreeMap::new();
-    for e in events {
-        if profile.is_some_and(|p| p != e.profile) || since.is_some_and(|t| e.ts < t) {
-            continue;
-        }
-        let p = || vec![("profile", e.profile.clone())];
-        let code = || e.error.clone().unwrap_or_else(|| "error".into());
-        match e.event {
-            Kind::Login => *logins.entry(p()).or_default() += 1,
-            Kind::Logout => *logouts.entry(p()).or_default() += 1,
-            // A newer tok's event: no family to count it in.
-            Kind::Other => {}
-            Kind::Refresh => {
-                let outcome = if e.ok { "ok".to_string() } else { code() };
-                let mut l = p();
-                l.push(("outcome", outcome));
-                *refreshes.entry(l).or_default() += 1;
-                if e.ok {
-                    *rotations.entry(p()).or_default() += u64::from(e.rotated == Some(true));
-                    latencies
-                        .entry(e.profile.clone())
-                        .or_default()
-                        .extend(e.latency_ms);
-                }
-            }
-            Kind::Request => {
-                let consumer = e.consumer.clone().unwrap_or_default().as_str().to_string();
-                let mut l = p();
-                l.push(("consumer", consumer));
-                if let Some(ms) = e.lock_wait_ms {
-                    *lock_waits.entry(p()).or_default() += 1;
-                    *lock_wait_ms.entry(p()).or_default() += ms;
-                }
-                match (e.ok, e.source) {
-                    (true, src) => {
-                        l.push(("source", src.map_or("unknown", Source::as_str).to_string()));
-                        *requests.entry(l).or_default() += 1;
-                    }
-                    (false, _) => {
-                        l.push(("error", code()));
-                        *failures.entry(l).or_default() += 1;
-                    }
-                }
-            }
-        }
-    }
-
-    let mut out = String::new();
-    let mut family = |name: &str, kind: &str, help: &str, samples: Vec<(String, String)>| {
-        if samples.is_empty() {
-            return;
-        }
-        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-        for (series, value) in samples {
-            out.push_str(&format!("{series} {value}\n"));
-        }
-    };
-    let series = |name: &str, labels: &[(&str, String)]| {
-        if labels.is_empty() {
-            return name.to_string();
-        }
-        let inner = labels
-            .iter()
-            .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
-            .collect::<Vec<_>>()
-            .join(",");
-        format!("{name}{{{inner}}}")
-    };
-    let counter = |name: &str, m: &BTreeMap<Labels, u64>| {
-        m.iter()
-            .map(|(l, v)| (series(name, l), v.to_string()))
-            .collect::<Vec<_>>()
-    };
-    family(
-        "tok_refreshes_total",
-        "counter",
-        "Refresh attempts by profile and outcome (ok, or the error code).",
-        counter("tok_refreshes_total", &refreshes),
-    );
-    let mut hist = vec![];
-    for (p, ms) in &latencies {
-        let secs: Vec<f64> = ms.iter().map(|m| *m as f64 / 1000.0).collect();
-        for le in LATENCY_BUCKETS {
-            let n = secs.iter().filter(|s| **s <= le).count();
-            let l = [("profile", p.clone()), ("le", le.to_string())];
-            hist.push((
-                series("tok_refresh_duration_seconds_bucket", &l),
-                n.to_string(),
-            ));
-        }
-        let l = [("profile", p.clone()), ("le", "+Inf".to_string())];
-        hist.push((
-            series("tok_refresh_duration_seconds_bucket", &l),
-            secs.len().to_string(),
-        ));
-        let l = [("profile", p.clone())];
-        hist.push((
-            series("tok_refresh_duration_seconds_sum", &l),
-            // Summed in whole milliseconds: float sums print as 0.33999999999999997.
-            format!("{}", ms.iter().sum::<u64>() as f64 / 1000.0),
-        ));
-        hist.push((
-            series("tok_refresh_duration_seconds_count", &l),
-            secs.len().to_string(),
-        ));
-    }
-    family(
-        "tok_refresh_duration_seconds",
-        "histogram",
-        "Latency of successful refreshes, from request to answer.",
-        hist,
-    );
-    family(
-        "tok_refresh_token_rotations_total",
-        "counter",
-        "Successful refreshes that returned a new refresh token.",
-        counter("tok_refresh_token_rotations_total", &rotations),
-    );
-    family(
-        "tok_requests_total",
-        "counter",
-        "Access tokens served by profile, consumer and source (cache, peer, store, refreshed).",
-        counter("tok_requests_total", &requests),
-    );
-    family(
-        "tok_request_failures_total",
-        "counter",
-        "Requests that got no token, by profile, consumer and error (exit-code name).",
-        counter("tok_request_failures_total", &failures),
-    );
-    family(
-        "tok_lock_waits_total",
-        "counter",
-        "Requests that waited for another tok process holding the profile lock.",
-        counter("tok_lock_waits_total", &lock_waits),
-    );
-    family(
-        "tok_lock_wait_seconds_total",
-        "counter",
-        "Time requests spent waiting for profile locks.",
-        lock_wait_ms
-            .iter()
-            .map(|(l, ms)| {
-                (
-                    series("tok_lock_wait_seconds_total", l),
-                    format!("{}", *ms as f64 / 1000.0),
-                )
-            })
-            .collect(),
-    );
-    family(
-        "tok_access_token_expiry_timestamp_seconds",
-        "gauge",
-        "When the current access token of each profile expires, in unix seconds.",
-        expiries
-            .iter()
-            .filter(|(p, _)| profile.is_none_or(|want| want == p.as_str()))
-            .map(|(p, at)| {
-                (
-                    series(
-                        "tok_access_token_expiry_timestamp_seconds",
-                        &[("profile", p.clone())],
-                    ),
-                    at.to_string(),
-                )
-            })
-            .collect(),
-    );
-    family(
-        "tok_logins_total",
-        "counter",
-        "Logins that stored a new session.",
-        counter("tok_logins_total", &logins),
-    );
-    family(
-        "tok_logouts_total",
-        "counter",
-        "Sessions forgotten (and maybe revoked) by logout.",
-        counter("tok_logouts_total", &logouts),
-    );
-    out
-}
-
-/// A label value in the text format: backslash, double quote and line feed escaped.
-fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::Consumer;
+    use crate::audit::{Consumer, Source};
 
     fn ev(ts: i64, event: Kind, profile: &str, ok: bool) -> Event {
         Event {

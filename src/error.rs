@@ -348,8 +348,8 @@ fn proxy_hint(problem: &crate::oauth::ProxyProblem) -> (Code, Option<String>) {
 }
 
 fn store(e: &crate::store::StoreError) -> (Code, Option<String>) {
-    use crate::store::StoreError as S;
     use crate::store::Backend;
+    use crate::store::StoreError as S;
     match e {
         S::Unavailable { backend, .. } => {
             let hint = match backend {

@@ -14,8 +14,8 @@ use crate::oauth::TokenType;
 use crate::oauth::token::TokenResponse;
 use crate::output::Verbosity;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
-use crate::store::StoreError;
 use crate::store::MemoryStore;
+use crate::store::StoreError;
 
 const NOW: i64 = 1_000_000;
 

@@ -42,6 +42,7 @@ pub use time::rfc3339;
 pub use config::{Config, parse as parse_config};
 pub use helpers::docker::main as docker_credential;
 pub use helpers::git::{Answer as GitAnswer, parse as parse_git_request, write_answer};
+pub use helpers::terraform::{normalize_host as normalize_terraform_host, terraform_host_matches};
 pub use helpers::{DockerTarget, Token, Tokens};
 pub use oauth::device::parse_device_authorization;
 pub use oauth::discovery::{IssuerMatch, check_issuer, parse_metadata};

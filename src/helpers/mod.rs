@@ -403,7 +403,10 @@ mod tests {
         ] {
             assert!(Location::from_git("https", h, None).is_none(), "{h:?}");
         }
-        assert_eq!(loc("https", "Git.Example.com:443", None).host, "git.example.com");
+        assert_eq!(
+            loc("https", "Git.Example.com:443", None).host,
+            "git.example.com"
+        );
         assert_eq!(loc("http", "127.0.0.1:80", None).port, 80);
         assert_eq!(loc("https", "127.0.0.1:8443", None).host, "127.0.0.1");
         assert_eq!(loc("https", "[::1]:8443", None).host, "[::1]");

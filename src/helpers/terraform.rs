@@ -64,7 +64,8 @@ pub fn terraform_targets(config: &Config) -> (Vec<TerraformTarget>, Vec<String>)
 /// parser would rewrite (`0x7f.1`, `127.1`, `2130706433`, `%2e`, a tab) is refused: Terraform
 /// resolves such a name as it is written, so it is not the host the entry seems to name.
 pub fn normalize_host(s: &str) -> Result<String, String> {
-    svchost(s.trim()).ok_or_else(|| format!("`{s}` is not a Terraform host (`host` or `host:port`)"))
+    svchost(s.trim())
+        .ok_or_else(|| format!("`{s}` is not a Terraform host (`host` or `host:port`)"))
 }
 
 /// Whether Terraform asking about `asked` means the `configured` host (as
@@ -369,8 +370,14 @@ mod tests {
             "registry.ex\u{0430}mple.com",
         ] {
             assert_eq!(run("get", other, "", &mut f).1, "{}\n", "{other:?}");
-            assert!(!terraform_host_matches("127.0.0.1:8443", other), "{other:?}");
-            assert!(!terraform_host_matches("registry.example.com", other), "{other:?}");
+            assert!(
+                !terraform_host_matches("127.0.0.1:8443", other),
+                "{other:?}"
+            );
+            assert!(
+                !terraform_host_matches("registry.example.com", other),
+                "{other:?}"
+            );
         }
         assert!(f.asked.is_empty(), "{:?}", f.asked);
         assert!(terraform_host_matches("10.20.30.40", "10.20.30.40:443"));
@@ -378,7 +385,12 @@ mod tests {
             assert!(!terraform_host_matches("10.20.30.40", other), "{other}");
         }
         // Configured the other way round: such an entry is refused, not silently rewritten.
-        for odd in ["0x7f.1:8443", "127.1", "registry%2eexample.com", "2130706433"] {
+        for odd in [
+            "0x7f.1:8443",
+            "127.1",
+            "registry%2eexample.com",
+            "2130706433",
+        ] {
             assert!(normalize_host(odd).is_err(), "{odd}");
         }
         assert_eq!(normalize_host("[::1]:8443").unwrap(), "[::1]:8443");

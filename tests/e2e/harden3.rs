@@ -1,0 +1,220 @@
+//! Issue 19: host confusion in the Terraform helper, trust files others can write, what
+//! `tok exec` hands its command, and what a third authorization server showed.
+
+use std::path::Path;
+
+use crate::support::{Provider, Tok};
+
+fn chmod(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Item 3: the command `tok exec` runs gets the caller's core limits, soft and hard, though tok
+/// itself runs with a soft limit of 0 (and non-dumpable).
+#[test]
+fn exec_gives_the_command_the_callers_core_limits() {
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let tok_bin = crate::support::tok_bin().display().to_string();
+    // The caller: limits of its own choosing (lowering the hard one too), then exec's command
+    // prints what it got.
+    let line = format!(
+        "ulimit -Hc 8192 && ulimit -Sc 2048 && ulimit -Sc && ulimit -Hc && \
+         exec {} exec -p work -- sh -c 'ulimit -Sc; ulimit -Hc'",
+        sh_quote(&tok_bin)
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &line])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(tok.env_vars())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let r = tok.record(out);
+    assert!(r.ok(), "{r:?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines, ["2048", "8192", "2048", "8192"], "{r:?}");
+    // And `ulimit -c unlimited` works again in a command of a caller without limits.
+    let r = tok.run(&[
+        "exec",
+        "-p",
+        "work",
+        "--",
+        "sh",
+        "-c",
+        "ulimit -c unlimited && ulimit -c",
+    ]);
+    let hard = std::process::Command::new("sh")
+        .args(["-c", "ulimit -Hc"])
+        .output()
+        .unwrap();
+    if String::from_utf8_lossy(&hard.stdout).trim() == "unlimited" {
+        assert!(r.ok(), "{r:?}");
+        assert_eq!(r.stdout, "unlimited\n");
+    }
+}
+
+/// Item 4: the command does not get tok's standing credentials (the client secret, the GitHub
+/// Actions request token and URL, a workload identity's `env:NAME`) unless `--keep-env` names
+/// them; its other variables pass through.
+#[test]
+fn exec_keeps_standing_credentials_from_the_command() {
+    let (ci, provider) = crate::workload::rig(&[("TOK_TEST_AT_TTL", "3600")]);
+    let jwt = ci.mint(&[("aud", &provider.issuer)]);
+    let tok = Tok::new()
+        .env("CI_JOB_JWT_TOK", &jwt)
+        .env("TOK_CLIENT_SECRET", "standing-client-secret")
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "standing-request-token")
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/x?y=1")
+        .env("OTHER_VAR", "passes");
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "ci",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-ci",
+        "--workload-identity",
+        "env:CI_JOB_JWT_TOK",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let show = r#"for v in TOK_CLIENT_SECRET ACTIONS_ID_TOKEN_REQUEST_TOKEN ACTIONS_ID_TOKEN_REQUEST_URL CI_JOB_JWT_TOK OTHER_VAR; do eval "printf '%s=%s\n' $v \"\${$v-unset}\""; done; test -n "$TOK_ACCESS_TOKEN""#;
+    let r = tok.run(&["exec", "-p", "ci", "--", "sh", "-c", show]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "TOK_CLIENT_SECRET=unset\nACTIONS_ID_TOKEN_REQUEST_TOKEN=unset\n\
+         ACTIONS_ID_TOKEN_REQUEST_URL=unset\nCI_JOB_JWT_TOK=unset\nOTHER_VAR=passes\n"
+    );
+    let r = tok.run(&[
+        "exec",
+        "-p",
+        "ci",
+        "--keep-env",
+        "CI_JOB_JWT_TOK",
+        "--keep-env",
+        "TOK_CLIENT_SECRET",
+        "--",
+        "sh",
+        "-c",
+        show,
+    ]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        format!(
+            "TOK_CLIENT_SECRET=standing-client-secret\nACTIONS_ID_TOKEN_REQUEST_TOKEN=unset\n\
+             ACTIONS_ID_TOKEN_REQUEST_URL=unset\nCI_JOB_JWT_TOK={jwt}\nOTHER_VAR=passes\n"
+        )
+    );
+}
+
+/// Item 4: `--env` names the loader, the shell or an interpreter reads (`LD_PRELOAD=<token>`
+/// makes the loader print it on stderr) are a usage error, before any token is obtained.
+#[test]
+fn exec_refuses_env_names_that_steer_the_loader_or_an_interpreter() {
+    let tok = Tok::new();
+    for var in [
+        "LD_PRELOAD",
+        "LD_LIBRARY_PATH",
+        "DYLD_INSERT_LIBRARIES",
+        "PATH",
+        "BASH_ENV",
+        "ENV",
+        "NODE_OPTIONS",
+        "PYTHONSTARTUP",
+        "PERL5OPT",
+    ] {
+        let r = tok.run(&["exec", "-p", "work", "--env", var, "--", "true"]);
+        assert_eq!(r.code, 2, "{var}: {r:?}");
+        assert!(r.stderr.contains(&format!("--env {var}")), "{r:?}");
+        assert_eq!(r.stderr.lines().count(), 2, "message and hint: {r:?}");
+    }
+}
+
+/// Item 2: a `ca_file` another user could write (mode 0666, or 0644 in a directory others can
+/// write) is refused like the config file: exit 8, naming it, with the config file's hint.
+#[test]
+fn a_ca_file_others_could_write_is_refused() {
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let dir = tok.path("trust");
+    std::fs::create_dir(&dir).unwrap();
+    chmod(&dir, 0o755);
+    let ca = dir.join("ca.pem");
+    std::fs::write(
+        &ca,
+        "-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    chmod(&ca, 0o644);
+    let config = tok.path("config/tok/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}ca_file = \"{}\"\n", ca.display())).unwrap();
+    // Private: accepted (the cached token needs no request, so the file is not even read).
+    let r = tok.run(&["print", "-p", "work"]);
+    assert!(r.ok(), "{r:?}");
+    let refused = |what: &Path| {
+        let r = tok.run(&["print", "-p", "work"]);
+        assert_eq!(r.code, 8, "{}: {r:?}", what.display());
+        assert!(r.stdout.is_empty(), "{r:?}");
+        assert!(r.stderr.contains(&what.display().to_string()), "{r:?}");
+        assert!(r.stderr.contains("ca_file"), "{r:?}");
+        assert!(
+            r.stderr.contains(&format!("chmod go-w {}", what.display())),
+            "{r:?}"
+        );
+    };
+    chmod(&ca, 0o666);
+    refused(&ca);
+    chmod(&ca, 0o644);
+    chmod(&dir, 0o777);
+    refused(&dir);
+    chmod(&dir, 0o755);
+    std::os::unix::fs::chown(&ca, Some(65534), None).unwrap();
+    let r = tok.run(&["print", "-p", "work"]);
+    assert_eq!(r.code, 8, "owned by another user: {r:?}");
+    assert!(r.stderr.contains("chown"), "{r:?}");
+}
+
+/// Item 2: a workload identity `file:PATH` others could write is refused the same way.
+#[test]
+fn a_workload_identity_file_others_could_write_is_refused() {
+    let (ci, provider) = crate::workload::rig(&[]);
+    let tok = Tok::new();
+    let file = tok.path("projected-token");
+    let jwt = ci.mint(&[("aud", &provider.issuer)]);
+    std::fs::write(&file, format!("{jwt}\n")).unwrap();
+    chmod(&file, 0o600);
+    let source = format!("file:{}", file.display());
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "ci",
+        "--issuer",
+        &provider.issuer,
+        "--client-id",
+        "tok-ci",
+        "--workload-identity",
+        &source,
+    ]);
+    assert!(r.ok(), "{r:?}");
+    chmod(&file, 0o666);
+    let r = tok.run(&["print", "-p", "ci", "--force-refresh"]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(r.stderr.contains(&file.display().to_string()), "{r:?}");
+    assert!(r.stderr.contains("workload identity file"), "{r:?}");
+    chmod(&file, 0o600);
+    let r = tok.run(&["print", "-p", "ci", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    tok.assert_no_leak(&[jwt]);
+}

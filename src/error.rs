@@ -253,6 +253,7 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             Code::Config,
             Some("fix `ca_file` in the profile (a PEM bundle of CA certificates, `-----BEGIN CERTIFICATE-----`), or give another with `tok login -p NAME --ca-file PATH`".into()),
         ),
+        O::Authorization { error, .. } => authorization_hint(error),
         // The OAuth error codes are open-ended strings (RFC 6749 §5.2 and extensions).
         O::Protocol { error, .. } => match error.as_str() {
             "invalid_client" => (Code::Config, Some("check `client_id` in the profile".into())),
@@ -269,6 +270,30 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
         },
         O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
     }
+}
+
+/// Exit code and hint for an error the authorization endpoint redirected back with.
+fn authorization_hint(error: &str) -> (Code, Option<String>) {
+    use crate::oauth::Refusal;
+    let hint = match error {
+        "invalid_request" => {
+            "the provider wants a parameter tok does not send, or refuses one it sends: check the client's settings there (redirect URIs, PKCE, nonce)"
+        }
+        "unauthorized_client" | "unsupported_response_type" => {
+            "enable the authorization code flow for this client at the provider, or log in with `--device`"
+        }
+        "invalid_scope" => {
+            "check `scopes` in the profile (or `--scope`) against what the provider allows this client"
+        }
+        "server_error" | "temporarily_unavailable" => "the provider failed; try again later",
+        _ => "see the provider's documentation of this error, or run with -v",
+    };
+    let code = match crate::oauth::refusal(error).1 {
+        Refusal::Config => Code::Config,
+        Refusal::Unavailable => Code::Unavailable,
+        Refusal::Other => Code::Failure,
+    };
+    (code, Some(hint.into()))
 }
 
 fn certificate_hint(host: &str, problem: &crate::oauth::tls::CertProblem, proxied: bool) -> String {
@@ -530,6 +555,42 @@ mod tests {
 
     fn code_of(e: impl std::error::Error + Send + Sync + 'static) -> (Code, Option<String>) {
         classify(&anyhow::Error::new(e).context("a command's context"))
+    }
+
+    #[test]
+    fn each_error_an_authorization_redirect_carries_has_its_own_message_and_exit_code() {
+        use crate::oauth::OAuthError;
+        let cases = [
+            ("invalid_request", 8, "malformed"),
+            ("invalid_scope", 8, "scope"),
+            ("unauthorized_client", 8, "may not get authorization codes"),
+            (
+                "unsupported_response_type",
+                8,
+                "does not issue authorization codes",
+            ),
+            ("server_error", 4, "failed on its side"),
+            ("temporarily_unavailable", 4, "overloaded"),
+            ("something_else", 1, "an error"),
+        ];
+        let mut messages = std::collections::BTreeSet::new();
+        for (error, exit, says) in cases {
+            let e = OAuthError::Authorization {
+                error: error.into(),
+                description: Some("nonce required".into()),
+            };
+            let message = e.to_string();
+            assert!(message.contains(says), "{error}: {message}");
+            assert!(
+                message.contains(&format!("({error}: nonce required)")),
+                "{message}"
+            );
+            let (code, hint) = code_of(e);
+            assert_eq!(code.exit_code(), exit, "{error}");
+            assert!(hint.is_some(), "{error}");
+            messages.insert(message);
+        }
+        assert_eq!(messages.len(), cases.len());
     }
 
     #[test]

@@ -358,7 +358,9 @@ fn record_failure(ctx: &Ctx, profile: &Profile, sent: &Sent, e: &OAuthError) -> 
 fn oauth_code(e: &OAuthError) -> String {
     match e {
         OAuthError::InvalidGrant { .. } => "invalid_grant".to_string(),
-        OAuthError::Protocol { error, .. } => error.clone(),
+        OAuthError::Protocol { error, .. } | OAuthError::Authorization { error, .. } => {
+            error.clone()
+        }
         OAuthError::Unavailable { .. } => "unavailable".into(),
         OAuthError::Interrupted { .. } => INTERRUPTED.into(),
         OAuthError::BadResponse { .. } => "bad_response".into(),

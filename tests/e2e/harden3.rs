@@ -218,3 +218,103 @@ fn a_workload_identity_file_others_could_write_is_refused() {
     assert!(r.ok(), "{r:?}");
     tok.assert_no_leak(&[jwt]);
 }
+
+/// Item 9: a refresh answered with a bare HTTP 400 (no RFC 6749 §5.2 JSON, as some servers
+/// answer a spent or replayed refresh token) is a dead grant: exit 3 with "run `tok login`",
+/// the request is not resent, the stored session is left as it was and no token is cached.
+#[test]
+fn a_bare_400_on_refresh_means_log_in_again() {
+    use crate::faults::{Faults, set_token_endpoint};
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let before = tok.file_session("work");
+    set_token_endpoint(&tok, "work", Some(&faults.url("bare400")));
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stderr.contains("tok login"), "{r:?}");
+    assert!(r.stderr.contains("HTTP 400"), "{r:?}");
+    assert!(!r.stderr.contains("try again later"), "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+    assert_eq!(faults.hits("bare400"), 1, "not resent");
+    assert_eq!(tok.file_session("work"), before, "session unchanged");
+}
+
+/// Item 10: an authorization endpoint that redirects back with an error: each RFC 6749
+/// §4.1.2.1 code has its own message and exit code, with the provider's description cleaned.
+#[test]
+fn an_authorization_error_redirect_gets_its_own_message_and_exit_code() {
+    let provider = Provider::start_with(&[(
+        "TOK_TEST_AUTHZ_ERRORS",
+        "invalid_request:nonce required\u{1b}[31m,server_error,unsupported_response_type,access_denied",
+    )]);
+    let tok = Tok::new();
+    for (exit, says) in [
+        (8, "(invalid_request: nonce required"),
+        (4, "(server_error"),
+        (8, "(unsupported_response_type"),
+        (7, "denied"),
+    ] {
+        let r = tok.run(&[
+            "login",
+            "-p",
+            "work",
+            "--issuer",
+            &provider.issuer,
+            "--client-id",
+            "tok-cli",
+            "--browser",
+        ]);
+        assert_eq!(r.code, exit, "{says}: {r:?}");
+        assert!(r.stderr.contains(says), "{r:?}");
+        assert!(!r.stderr.contains("answered 302"), "{r:?}");
+        assert!(!r.stderr.contains('\u{1b}'), "cleaned: {r:?}");
+        let error: Vec<&str> = r
+            .stderr
+            .lines()
+            .skip_while(|l| !l.starts_with("tok login: error:"))
+            .collect();
+        assert!(error[0].contains(says), "one error line: {r:?}");
+        assert!(
+            error.len() == 1 || (error.len() == 2 && error[1].trim_start().starts_with("hint: ")),
+            "{r:?}"
+        );
+    }
+}
+
+/// Item 11: a server that answers a public client's revocation with a bare 401 (it requires
+/// client authentication at its revocation endpoint): the logout says NOT revoked, why, and
+/// what the user can do; `--json` says `"revoked": false`.
+#[test]
+fn a_logout_refused_for_a_public_client_says_why_and_what_to_do() {
+    use crate::faults::Faults;
+    let provider = Provider::start();
+    let faults = Faults::start(&provider);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let config = tok.path("config/tok/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let header = "[profiles.work]\n";
+    assert!(text.contains(header), "{text}");
+    std::fs::write(
+        &config,
+        text.replacen(
+            header,
+            &format!(
+                "{header}revocation_endpoint = \"{}\"\n",
+                faults.url("bare401")
+            ),
+            1,
+        ),
+    )
+    .unwrap();
+    let r = tok.run(&["logout", "-p", "work", "--json"]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(faults.hits("bare401"), 1);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["revoked"], false, "{r:?}");
+    assert!(r.stderr.contains("NOT revoked"), "{r:?}");
+    assert!(r.stderr.contains("public client"), "why: {r:?}");
+    assert!(r.stderr.contains("account page"), "what to do: {r:?}");
+}

@@ -67,12 +67,7 @@ pub fn exchange(
         Callback::Error { error, description } => {
             return Err(match ErrorCode::parse(&error) {
                 ErrorCode::AccessDenied => OAuthError::AccessDenied { description },
-                _ => OAuthError::Protocol {
-                    endpoint: "authorization endpoint".into(),
-                    status: 302,
-                    error,
-                    description,
-                },
+                _ => OAuthError::Authorization { error, description },
             });
         }
     };

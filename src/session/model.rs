@@ -39,6 +39,11 @@ impl CachedToken {
         self.expires_at.map_or(i64::MAX, |e| e - now)
     }
 
+    /// Seconds from obtaining the token to its expiry; `None` when the expiry is unknown.
+    pub fn lifetime(&self) -> Option<i64> {
+        self.expires_at.map(|e| e - self.obtained_at)
+    }
+
     /// Whether the token can be handed out with at least `min_ttl` seconds left. Clocks have
     /// whole-second resolution here, so a token in its last second counts as expired whatever
     /// `min_ttl` is.

@@ -24,11 +24,30 @@ pub(crate) fn serve(
             narrow.audience.as_deref().unwrap_or("default")
         ));
     }
+    // --min-ttl, capped for a token that lives no longer than it (see `cap_min_ttl`).
+    let capped = std::cell::Cell::new(None);
+    let fresh = |t: &CachedToken| {
+        let (min_ttl, cap) = cap_min_ttl(want.min_ttl, t.lifetime());
+        if cap {
+            capped.set(t.lifetime());
+        }
+        t.fresh_for(ctx.now(), min_ttl)
+    };
+    let warn_cap = |lifetime: Option<i64>| {
+        if let Some(l) = lifetime {
+            p.warn(format!(
+                "--min-ttl {} s is not shorter than the access token's lifetime ({l} s): \
+                 refreshing when a third of it is left instead",
+                want.min_ttl
+            ));
+        }
+    };
     let before = read_cache_key(&ctx.paths, profile, &key);
     if let Some(t) = &before
         && !want.force_refresh
-        && t.fresh_for(ctx.now(), want.min_ttl)
+        && fresh(t)
     {
+        warn_cap(capped.get());
         p.verbose(format!(
             "cache hit: access token {} valid for {}",
             t.access_token.fingerprint(),
@@ -64,7 +83,7 @@ pub(crate) fn serve(
     };
     let usable = |t: &CachedToken| {
         let ttl = t.ttl(ctx.now());
-        (is_new(t) && ttl > 0) || (!want.force_refresh && t.fresh_for(ctx.now(), want.min_ttl))
+        (is_new(t) && ttl > 0) || (!want.force_refresh && fresh(t))
     };
     // In the cache, any token that was not there before we waited is a peer's fresh one — also
     // when there was no cached token at all (after a git `erase`, say).
@@ -79,6 +98,7 @@ pub(crate) fn serve(
             "another tok process refreshed: using access token {}",
             t.access_token.fingerprint()
         ));
+        warn_cap(capped.get());
         return Ok(Served {
             token: t,
             source: Source::Peer,
@@ -119,6 +139,7 @@ pub(crate) fn serve(
                     t.access_token.fingerprint()
                 ));
                 write_cache(&ctx.paths, p, &profile.name, t);
+                warn_cap(capped.get());
                 return Ok(Served {
                     token: t.clone(),
                     source: Source::Store,
@@ -128,7 +149,9 @@ pub(crate) fn serve(
         }
     };
     let ttl = token.ttl(ctx.now());
-    if ttl < want.min_ttl {
+    if cap_min_ttl(want.min_ttl, token.lifetime()).1 {
+        warn_cap(token.lifetime());
+    } else if ttl < want.min_ttl {
         p.warn(format!(
             "the provider issued an access token that lives {ttl} s, less than --min-ttl {} s",
             want.min_ttl
@@ -138,6 +161,17 @@ pub(crate) fn serve(
         token,
         source: Source::Refreshed,
     })
+}
+
+/// The `min_ttl` to apply to a token that lives `lifetime` seconds in all: when `min_ttl` is not
+/// shorter than that, every token would be due the moment it is issued, and each call would
+/// refresh (N callers, N refreshes, each rotating the refresh token); then a third of the
+/// lifetime, as `--watch` does. Also whether it was capped (to warn).
+pub fn cap_min_ttl(min_ttl: i64, lifetime: Option<i64>) -> (i64, bool) {
+    match lifetime {
+        Some(l) if l > 0 && min_ttl >= l => (l / 3, true),
+        _ => (min_ttl, false),
+    }
 }
 
 fn ttl_text(t: &CachedToken, now: i64) -> String {

@@ -206,7 +206,7 @@ fn racers_with_different_state_homes_share_the_keychain_sessions_lock() {
     std::thread::sleep(Duration::from_millis(500));
     // …while the second, with its own XDG_STATE_HOME, needs a token too.
     let second = tok
-        .command(&["print", "-p", "work", "--min-ttl", "100000"])
+        .command(&["print", "-p", "work", "--force-refresh"])
         .env("XDG_STATE_HOME", other_state.to_str().unwrap())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

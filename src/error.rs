@@ -412,6 +412,10 @@ fn session(e: &crate::session::SessionError) -> (Code, Option<String>) {
                 "unlock the keychain if it is locked, else run `tok login -p {profile}`"
             )),
         ),
+        S::WiderScope { .. } => (
+            Code::Config,
+            Some("the provider does not down-scope this client's tokens as asked; ask its administrator, or use the default token (no --scope)".into()),
+        ),
         S::Busy { .. } => (
             Code::Busy,
             Some(format!(
@@ -555,6 +559,16 @@ mod tests {
 
     fn code_of(e: impl std::error::Error + Send + Sync + 'static) -> (Code, Option<String>) {
         classify(&anyhow::Error::new(e).context("a command's context"))
+    }
+
+    #[test]
+    fn a_token_wider_than_asked_is_a_configuration_error() {
+        let e = crate::session::SessionError::WiderScope {
+            profile: "work".into(),
+            asked: "a".into(),
+            granted: "a b".into(),
+        };
+        assert_eq!(code_of(e).0.exit_code(), 8);
     }
 
     #[test]

@@ -925,3 +925,39 @@ fn a_min_ttl_longer_than_the_lifetime_is_capped_so_racers_share_one_refresh() {
         w.log()
     );
 }
+
+#[test]
+fn a_narrowed_token_granted_wider_than_asked_is_refused_and_not_cached() {
+    let w = World::new(|_| {
+        Box::new(|_| {
+            Ok(TokenResponse {
+                scope: Some("api:read api:write".into()),
+                ..tokens("at-wide", Some("rt-2"))
+            })
+        })
+    });
+    w.stored(interactive("rt-1"), Some(w.token("at-default", 3600)));
+    let narrow = Narrow {
+        scope: Some("api:read".into()),
+        audience: None,
+    };
+    let e = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).unwrap_err();
+    let message = format!("{e:#}");
+    assert!(message.contains("`api:read api:write`"), "{message}");
+    assert!(message.contains("`api:read`"), "{message}");
+    assert!(matches!(
+        e.downcast_ref::<SessionError>(),
+        Some(SessionError::WiderScope { .. })
+    ));
+    assert_eq!(
+        cached_at(&w.ctx.paths.token_cache(&narrow.cache_key("w"))),
+        "none"
+    );
+    // The rotated refresh token is kept all the same: losing it would end the session.
+    let kept = w.stored_session();
+    assert!(
+        kept.grant
+            .refresh_token()
+            .is_some_and(|rt| rt.expose() == "rt-2")
+    );
+}

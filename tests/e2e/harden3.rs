@@ -366,3 +366,35 @@ fn a_min_ttl_longer_than_the_lifetime_does_not_refresh_on_every_call() {
     assert!(crate::support::distinct(&seen).len() <= 2, "{seen:?}");
     assert_eq!(provider.grants_revoked(), 0);
 }
+
+/// Item 7: a down-scoped token whose granted `scope` (stated in the token response) is wider
+/// than asked: exit 8 naming both lists, nothing served, nothing cached.
+#[test]
+fn a_narrowed_token_granted_wider_than_asked_is_refused() {
+    let provider = Provider::start_with(&[("TOK_TEST_REFRESH_SCOPE", "api:read api:write")]);
+    let tok = Tok::new();
+    tok.login_with(&provider, "work", &["--scope", "api:read", "--browser"]);
+    let r = tok.run(&[
+        "print",
+        "-p",
+        "work",
+        "--scope",
+        "api:read",
+        "--audience",
+        "https://api.test/",
+    ]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+    assert!(r.stderr.contains("`api:read api:write`"), "{r:?}");
+    assert!(r.stderr.contains("`api:read`"), "{r:?}");
+    assert_eq!(provider.refreshes(), 1);
+    // No narrowed token was cached (its cache file would be `work+HASH.json`).
+    let narrowed: Vec<_> = tok
+        .files()
+        .into_iter()
+        .filter(|(p, _)| p.to_string_lossy().contains("/tokens/work+"))
+        .collect();
+    assert!(narrowed.is_empty(), "{narrowed:?}");
+    // The default token is unaffected.
+    assert!(tok.run(&["print", "-p", "work"]).ok());
+}

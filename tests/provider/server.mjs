@@ -17,6 +17,8 @@
 //   TOK_TEST_ROTATE           "1" (default): rotate refresh tokens on every use; "0": never
 //   TOK_TEST_DPOP_NONCE       "1": require DPoP nonces (RFC 9449 §8) at every endpoint
 //   TOK_TEST_DENY             "1": every login/consent interaction ends in access_denied
+//   TOK_TEST_REFRESH_SCOPE    if set, a successful refresh answers with this `scope` (as a server
+//                             that grants more, or less, than asked states it, RFC 6749 §3.3)
 //   TOK_TEST_AUTHZ_ERRORS     comma-separated `error` or `error:description` items: the Nth
 //                             interaction ends with the Nth item's error redirected back to the
 //                             client (RFC 6749 §4.1.2.1); once they are used up, as usual
@@ -94,6 +96,7 @@ const DEVICE_TTL = intEnv('TOK_TEST_DEVICE_TTL', 600);
 const ROTATE = (env.TOK_TEST_ROTATE ?? '1') !== '0';
 const DPOP_NONCE = env.TOK_TEST_DPOP_NONCE === '1';
 const DENY = env.TOK_TEST_DENY === '1';
+const REFRESH_SCOPE = env.TOK_TEST_REFRESH_SCOPE;
 const AUTHZ_ERRORS = (env.TOK_TEST_AUTHZ_ERRORS || '').split(',').filter(Boolean);
 const DEVICE_INTERVAL = env.TOK_TEST_DEVICE_INTERVAL ? intEnv('TOK_TEST_DEVICE_INTERVAL', 0) : undefined;
 let slowDownLeft = intEnv('TOK_TEST_SLOW_DOWN', 0);
@@ -748,6 +751,9 @@ provider.use(async (ctx, next) => {
     if (poll) stats.device_polls.push(poll);
     if (ok) {
       bump(stats.token_success, gt);
+      if (REFRESH_SCOPE !== undefined && gt === 'refresh_token' && ctx.body && typeof ctx.body === 'object') {
+        ctx.body = { ...ctx.body, scope: REFRESH_SCOPE };
+      }
       if (ctx.state.workloadClaims) {
         recordExchange('client-assertion', ctx.state.workloadClaims, CI_CLIENT, 'ok');
         if (EXCHANGE_REFRESH && ctx.body && typeof ctx.body === 'object') {

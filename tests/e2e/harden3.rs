@@ -398,3 +398,114 @@ fn a_narrowed_token_granted_wider_than_asked_is_refused() {
     // The default token is unaffected.
     assert!(tok.run(&["print", "-p", "work"]).ok());
 }
+
+/// Item 6: `tok setup terraform` / `tok setup docker` edit a symlinked `~/.terraformrc` or
+/// docker `config.json` (a dotfile manager's link) through the link when its target is the
+/// user's own and no one else can write it; otherwise they refuse, naming both paths, and the
+/// link is left as it was (before: replaced by a private file, detaching it from the dotfiles).
+#[test]
+fn setup_edits_a_symlinked_config_through_the_link_or_refuses() {
+    use std::os::unix::fs::symlink;
+    let provider = Provider::start();
+    let docker_dir = tempfile::tempdir().unwrap();
+    let tok = Tok::new().env("DOCKER_CONFIG", docker_dir.path().to_str().unwrap());
+    tok.login(&provider, "work");
+    let dotfiles = tok.path("dotfiles");
+    std::fs::create_dir(&dotfiles).unwrap();
+    chmod(&dotfiles, 0o755);
+    let rc_target = dotfiles.join("terraformrc");
+    std::fs::write(&rc_target, "plugin_cache_dir = \"/tmp/p\"\n").unwrap();
+    chmod(&rc_target, 0o644);
+    let rc = tok.path(".terraformrc");
+    symlink(&rc_target, &rc).unwrap();
+    let docker_target = dotfiles.join("docker.json");
+    std::fs::write(&docker_target, "{\"psFormat\": \"x\"}\n").unwrap();
+    chmod(&docker_target, 0o600);
+    let docker_link = docker_dir.path().join("config.json");
+    symlink(&docker_target, &docker_link).unwrap();
+    let is_link = |p: &Path| {
+        std::fs::symlink_metadata(p)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    };
+
+    let r = tok.run(&[
+        "setup",
+        "terraform",
+        "-p",
+        "work",
+        "--host",
+        "tf.example.com",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    assert!(is_link(&rc), "the link stays a link");
+    let text = std::fs::read_to_string(&rc_target).unwrap();
+    assert!(text.starts_with("plugin_cache_dir"), "{text}");
+    assert!(text.contains("credentials_helper \"tok\""), "{text}");
+    let r = tok.run(&[
+        "setup",
+        "docker",
+        "-p",
+        "work",
+        "--registry",
+        "reg.example.com",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    assert!(is_link(&docker_link), "the link stays a link");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&docker_target).unwrap()).unwrap();
+    assert_eq!(v["credHelpers"]["reg.example.com"], "tok", "{v}");
+    assert_eq!(v["psFormat"], "x", "{v}");
+    // --remove goes through the link too.
+    let r = tok.run(&[
+        "setup",
+        "terraform",
+        "-p",
+        "work",
+        "--host",
+        "tf.example.com",
+        "--remove",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    assert!(is_link(&rc));
+    assert_eq!(
+        std::fs::read_to_string(&rc_target).unwrap(),
+        "plugin_cache_dir = \"/tmp/p\"\n"
+    );
+
+    // A target others can write: refused, naming both paths; nothing changes.
+    chmod(&rc_target, 0o666);
+    let r = tok.run(&[
+        "setup",
+        "terraform",
+        "-p",
+        "work",
+        "--host",
+        "tf.example.com",
+    ]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(r.stderr.contains(&rc.display().to_string()), "{r:?}");
+    assert!(r.stderr.contains(&rc_target.display().to_string()), "{r:?}");
+    assert!(is_link(&rc));
+    assert_eq!(
+        std::fs::read_to_string(&rc_target).unwrap(),
+        "plugin_cache_dir = \"/tmp/p\"\n"
+    );
+    // A target of another user: refused too.
+    std::os::unix::fs::chown(&docker_target, Some(65534), None).unwrap();
+    let r = tok.run(&[
+        "setup",
+        "docker",
+        "-p",
+        "work",
+        "--registry",
+        "other.example.com",
+    ]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(
+        r.stderr.contains(&docker_target.display().to_string()),
+        "{r:?}"
+    );
+    assert!(is_link(&docker_link));
+}

@@ -509,3 +509,93 @@ fn setup_edits_a_symlinked_config_through_the_link_or_refuses() {
     );
     assert!(is_link(&docker_link));
 }
+
+/// Item 5: racers of one profile with two different `XDG_STATE_HOME`s but the same file-store
+/// session (`$XDG_DATA_HOME/tok/sessions`) meet on one lock, beside the session: 12 + 12
+/// racers make exactly one refresh (before: one per state directory, and the second presented
+/// the refresh token the first had just spent).
+#[test]
+fn racers_with_different_state_homes_share_the_file_sessions_lock() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    assert!(
+        tok.path("data/tok/sessions").is_dir(),
+        "a file-store session"
+    );
+    let other_state = tok.path("state-ide");
+    std::fs::create_dir_all(&other_state).unwrap();
+    chmod(&other_state, 0o700);
+    // Hold the lock beside each profile state until every racer waits: all of them have then
+    // read the cached token before anyone refreshed.
+    let holder = |path: &Path| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        chmod(path.parent().unwrap(), 0o700);
+        let f = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .unwrap();
+        f.lock().unwrap();
+        f
+    };
+    let held = [
+        holder(&tok.path("state/tok/locks/work.lock")),
+        holder(&other_state.join("tok/locks/work.lock")),
+    ];
+    let baseline = provider.refreshes();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let racers: Vec<_> = (0..24)
+        .map(|i| {
+            let mut c = tok.command(&["print", "-p", "work", "--force-refresh", "-v"]);
+            // The first refresh holds its window open: a racer that did not wait for it would
+            // refresh alongside it.
+            c.env("TOK_TEST_DELAY_AFTER_RESPONSE_MS", "1000");
+            if i % 2 == 1 {
+                c.env("XDG_STATE_HOME", other_state.to_str().unwrap());
+            }
+            let mut child = c
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let stderr = child.stderr.take().unwrap();
+            let tx = tx.clone();
+            let reader = std::thread::spawn(move || {
+                let mut seen = String::new();
+                for line in BufReader::new(stderr).lines() {
+                    let line = line.unwrap_or_default();
+                    if line.contains("waiting for another tok process") {
+                        let _ = tx.send(());
+                    }
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
+                seen
+            });
+            (child, reader)
+        })
+        .collect();
+    for _ in 0..24 {
+        rx.recv_timeout(std::time::Duration::from_secs(120))
+            .expect("every racer waits for a lock");
+    }
+    drop(held);
+    let mut tokens = vec![];
+    for (child, reader) in racers {
+        let out = child.wait_with_output().unwrap();
+        let stderr = reader.join().unwrap();
+        assert!(out.status.success(), "{stderr}");
+        tokens.push(String::from_utf8(out.stdout).unwrap().trim().to_string());
+    }
+    assert_eq!(
+        provider.refreshes() - baseline,
+        1,
+        "one refresh for 24 racers"
+    );
+    assert_eq!(crate::support::distinct(&tokens).len(), 1, "{tokens:?}");
+    assert_eq!(provider.grants_revoked(), 0);
+}

@@ -34,15 +34,14 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.env.iter().map(String::as_str).collect()
     };
-    if let Some(bad) = vars
+    let named = vars
         .iter()
-        .copied()
-        .chain(args.keep_env.iter().map(String::as_str))
-        .find(|v| !is_var_name(v))
-    {
+        .map(|v| ("--env", *v))
+        .chain(args.keep_env.iter().map(|v| ("--keep-env", v.as_str())));
+    if let Some((flag, bad)) = named.into_iter().find(|(_, v)| !is_var_name(v)) {
         return Err(usage(
             format!(
-                "invalid --env `{}`: not an environment variable name",
+                "invalid {flag} `{}`: not an environment variable name",
                 crate::output::one_line(bad)
             ),
             "use letters, digits and `_`, not starting with a digit (e.g. NPM_TOKEN)",

@@ -245,17 +245,19 @@ fn a_bare_400_on_refresh_means_log_in_again() {
 /// §4.1.2.1 code has its own message and exit code, with the provider's description cleaned.
 #[test]
 fn an_authorization_error_redirect_gets_its_own_message_and_exit_code() {
-    let provider = Provider::start_with(&[(
-        "TOK_TEST_AUTHZ_ERRORS",
-        "invalid_request:nonce required\u{1b}[31m,server_error,unsupported_response_type,access_denied",
-    )]);
-    let tok = Tok::new();
-    for (exit, says) in [
-        (8, "(invalid_request: nonce required"),
-        (4, "(server_error"),
-        (8, "(unsupported_response_type"),
-        (7, "denied"),
+    for (error, exit, says) in [
+        (
+            "invalid_request:nonce required\u{1b}[31m",
+            8,
+            "(invalid_request: nonce required",
+        ),
+        ("server_error", 4, "(server_error"),
+        ("unsupported_response_type", 8, "(unsupported_response_type"),
+        ("access_denied", 7, "denied"),
     ] {
+        // A provider of its own for each: its next login ends with this error.
+        let provider = Provider::start_with(&[("TOK_TEST_AUTHZ_ERRORS", error)]);
+        let tok = Tok::new();
         let r = tok.run(&[
             "login",
             "-p",
@@ -270,14 +272,16 @@ fn an_authorization_error_redirect_gets_its_own_message_and_exit_code() {
         assert!(r.stderr.contains(says), "{r:?}");
         assert!(!r.stderr.contains("answered 302"), "{r:?}");
         assert!(!r.stderr.contains('\u{1b}'), "cleaned: {r:?}");
-        let error: Vec<&str> = r
+        // tok's last lines (the test browser's own lines, `[browser] …`, may come after them).
+        let lines: Vec<&str> = r
             .stderr
             .lines()
+            .filter(|l| !l.starts_with("[browser]"))
             .skip_while(|l| !l.starts_with("tok login: error:"))
             .collect();
-        assert!(error[0].contains(says), "one error line: {r:?}");
+        assert!(lines[0].contains(says), "one error line: {r:?}");
         assert!(
-            error.len() == 1 || (error.len() == 2 && error[1].trim_start().starts_with("hint: ")),
+            lines.len() == 1 || (lines.len() == 2 && lines[1].trim_start().starts_with("hint: ")),
             "{r:?}"
         );
     }

@@ -248,7 +248,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__exec)
-            opts="-p -v -q -h -V --profile --env --min-ttl --scope --audience --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --env --keep-env --min-ttl --scope --audience --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +263,10 @@ _tok() {
                     return 0
                     ;;
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

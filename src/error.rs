@@ -311,6 +311,7 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             Code::Config,
             Some("fix `ca_file` in the profile (a PEM bundle of CA certificates, `-----BEGIN CERTIFICATE-----`), or give another with `tok login -p NAME --ca-file PATH`".into()),
         ),
+        O::Authorization { error, .. } => authorization_hint(error),
         O::Protocol { error, .. } => protocol(error),
         O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
     }
@@ -325,7 +326,10 @@ fn protocol(code: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
             Some("check `client_id` in the profile".into()),
         ),
         E::InvalidScope => (Code::Config, Some("check `scopes` in the profile".into())),
-        E::UnauthorizedClient | E::UnsupportedGrantType | E::InvalidTarget => (Code::Config, None),
+        E::UnauthorizedClient
+        | E::UnsupportedGrantType
+        | E::UnsupportedResponseType
+        | E::InvalidTarget => (Code::Config, None),
         E::TemporarilyUnavailable | E::ServerError => (Code::Unavailable, None),
         E::InvalidDpopProof | E::UseDpopNonce => (
             Code::Failure,
@@ -344,6 +348,41 @@ fn protocol(code: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
         | E::ExpiredToken
         | E::Other(_) => (Code::Failure, None),
     }
+}
+
+/// Exit code and hint for an error the authorization endpoint redirected back with.
+fn authorization_hint(error: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
+    use crate::oauth::Refusal;
+    use crate::oauth::token::ErrorCode as E;
+    let hint = match error {
+        E::InvalidRequest => {
+            "the provider wants a parameter tok does not send, or refuses one it sends: check the client's settings there (redirect URIs, PKCE, nonce)"
+        }
+        E::UnauthorizedClient | E::UnsupportedResponseType => {
+            "enable the authorization code flow for this client at the provider, or log in with `--device`"
+        }
+        E::InvalidScope => {
+            "check `scopes` in the profile (or `--scope`) against what the provider allows this client"
+        }
+        E::ServerError | E::TemporarilyUnavailable => "the provider failed; try again later",
+        E::AccessDenied
+        | E::InvalidClient
+        | E::InvalidGrant
+        | E::UnsupportedGrantType
+        | E::InvalidTarget
+        | E::AuthorizationPending
+        | E::SlowDown
+        | E::ExpiredToken
+        | E::UseDpopNonce
+        | E::InvalidDpopProof
+        | E::Other(_) => "see the provider's documentation of this error, or run with -v",
+    };
+    let code = match crate::oauth::refusal(error).1 {
+        Refusal::Config => Code::Config,
+        Refusal::Unavailable => Code::Unavailable,
+        Refusal::Other => Code::Failure,
+    };
+    (code, Some(hint.into()))
 }
 
 fn certificate_hint(host: &str, problem: &crate::oauth::tls::CertProblem, proxied: bool) -> String {
@@ -473,6 +512,10 @@ fn session(e: &crate::session::SessionError) -> (Code, Option<String>) {
                 "unlock the keychain if it is locked, else run `tok login -p {profile}`"
             )),
         ),
+        S::WiderScope { .. } => (
+            Code::Config,
+            Some("the provider does not down-scope this client's tokens as asked; ask its administrator, or use the default token (no --scope)".into()),
+        ),
         S::Busy { .. } => (
             Code::Busy,
             Some(format!(
@@ -573,6 +616,52 @@ mod tests {
 
     fn code_of(e: impl std::error::Error + Send + Sync + 'static) -> (Code, Option<String>) {
         classify(&anyhow::Error::new(e).context("a command's context"))
+    }
+
+    #[test]
+    fn a_token_wider_than_asked_is_a_configuration_error() {
+        let e = crate::session::SessionError::WiderScope {
+            profile: "work".into(),
+            asked: "a".into(),
+            granted: "a b".into(),
+        };
+        assert_eq!(code_of(e).0.exit_code(), 8);
+    }
+
+    #[test]
+    fn each_error_an_authorization_redirect_carries_has_its_own_message_and_exit_code() {
+        use crate::oauth::OAuthError;
+        let cases = [
+            ("invalid_request", 8, "malformed"),
+            ("invalid_scope", 8, "scope"),
+            ("unauthorized_client", 8, "may not get authorization codes"),
+            (
+                "unsupported_response_type",
+                8,
+                "does not issue authorization codes",
+            ),
+            ("server_error", 4, "failed on its side"),
+            ("temporarily_unavailable", 4, "overloaded"),
+            ("something_else", 1, "an error"),
+        ];
+        let mut messages = std::collections::BTreeSet::new();
+        for (error, exit, says) in cases {
+            let e = OAuthError::Authorization {
+                error: crate::oauth::token::ErrorCode::parse(error),
+                description: Some("nonce required".into()),
+            };
+            let message = e.to_string();
+            assert!(message.contains(says), "{error}: {message}");
+            assert!(
+                message.contains(&format!("({error}: nonce required)")),
+                "{message}"
+            );
+            let (code, hint) = code_of(e);
+            assert_eq!(code.exit_code(), exit, "{error}");
+            assert!(hint.is_some(), "{error}");
+            messages.insert(message);
+        }
+        assert_eq!(messages.len(), cases.len());
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub use time::rfc3339;
 pub use config::{Config, parse as parse_config};
 pub use helpers::docker::Docker;
 pub use helpers::git::{Answer as GitAnswer, parse as parse_git_request, write_answer};
+pub use helpers::terraform::{normalize_host as normalize_terraform_host, terraform_host_matches};
 pub use helpers::{
     DockerTarget, Outcome as HelperOutcome, Token, TokenError, Tokens, serve as serve_helper,
 };

@@ -11,6 +11,7 @@
 //! | access-token cache           | `$XDG_RUNTIME_DIR/tok/`, else `/run/user/UID/tok/` when it is ours, else `$XDG_CACHE_HOME/tok/run/` |
 //! | locks                        | `$XDG_STATE_HOME/tok/locks/`                    |
 //! | locks of per-user stores     | `$HOME/.local/state/tok/locks/` (whatever `XDG_STATE_HOME` says) |
+//! | locks of file-store sessions | `$XDG_DATA_HOME/tok/locks/` (beside `sessions/`) |
 //! | discovery cache              | `$XDG_CACHE_HOME/tok/discovery/`                |
 //! | profile state (no secrets)   | `$XDG_STATE_HOME/tok/profiles/`                 |
 //! | file store sessions          | `$XDG_DATA_HOME/tok/sessions/`                  |
@@ -117,6 +118,11 @@ impl Paths {
     /// the same lock, or two of them could refresh with one refresh token.
     pub fn lock_file(&self, profile: &str) -> PathBuf {
         self.state_dir.join("locks").join(format!("{profile}.lock"))
+    }
+    /// The lock beside the file store's sessions (`$XDG_DATA_HOME/tok/locks/`): processes that
+    /// reach one file-store session through different `XDG_STATE_HOME`s meet on it.
+    pub fn session_lock_file(&self, profile: &str) -> PathBuf {
+        self.data_dir.join("locks").join(format!("{profile}.lock"))
     }
     /// The lock of a session in a per-user store (keychain, keyutils): its scope is the user's,
     /// like the store's (see [`Paths::user_state_dir`]).

@@ -447,6 +447,11 @@ pub struct ExecArgs {
     #[arg(long = "env", value_name = "VAR")]
     pub env: Vec<String>,
 
+    /// Leave this standing credential in the command's environment (TOK_CLIENT_SECRET, the
+    /// GitHub Actions request variables, a workload identity `env:NAME`); repeat for several
+    #[arg(long = "keep-env", value_name = "VAR")]
+    pub keep_env: Vec<String>,
+
     /// Refresh unless the token has at least this many seconds left
     #[arg(long, value_name = "SECONDS", default_value_t = EXEC_MIN_TTL)]
     pub min_ttl: i64,

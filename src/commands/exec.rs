@@ -34,13 +34,26 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.env.iter().map(String::as_str).collect()
     };
-    if let Some(bad) = vars.iter().find(|v| !is_var_name(v)) {
+    let named = vars
+        .iter()
+        .map(|v| ("--env", *v))
+        .chain(args.keep_env.iter().map(|v| ("--keep-env", v.as_str())));
+    if let Some((flag, bad)) = named.into_iter().find(|(_, v)| !is_var_name(v)) {
         return Err(usage(
             format!(
-                "invalid --env `{}`: not an environment variable name",
+                "invalid {flag} `{}`: not an environment variable name",
                 crate::output::one_line(bad)
             ),
             "use letters, digits and `_`, not starting with a digit (e.g. NPM_TOKEN)",
+        ));
+    }
+    if let Some(bad) = vars.iter().find(|v| steers_the_command(v)) {
+        return Err(usage(
+            format!(
+                "refusing --env {bad}: it steers how the command is loaded or interpreted, and \
+                 would hand the token to the loader or interpreter"
+            ),
+            "name the variable the command reads its token from (e.g. NPM_TOKEN, GH_TOKEN)",
         ));
     }
     // Before any token is obtained: a typo must not cost a refresh, nor hide behind a login.
@@ -82,6 +95,13 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
     ));
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest);
+    let workload_var = match profile.workload.as_ref().map(|w| &w.source) {
+        Some(crate::oauth::grant::workload_identity::Source::Env(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    for var in standing_credentials(workload_var, &args.keep_env) {
+        cmd.env_remove(var);
+    }
     for var in &vars {
         // The boundary: the token leaves tok here, in the command's environment only.
         cmd.env(var, served.token.access_token.expose());
@@ -89,10 +109,76 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
     spawn(cmd, &program_text)
 }
 
-/// Replace tok with the command: its status and signals are then its own.
+/// The variables of tok's environment that hold standing credentials — the client secret, the
+/// GitHub Actions request token and URL, a workload identity's `env:NAME` — and that the
+/// command does not get unless `keep` names them: `exec` hands it a short-lived token instead.
+fn standing_credentials<'a>(workload_var: Option<&'a str>, keep: &[String]) -> Vec<&'a str> {
+    use crate::settings::{
+        ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN, ENV_ACTIONS_ID_TOKEN_REQUEST_URL, ENV_CLIENT_SECRET,
+    };
+    [
+        ENV_CLIENT_SECRET,
+        ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+        ENV_ACTIONS_ID_TOKEN_REQUEST_URL,
+    ]
+    .into_iter()
+    .chain(workload_var)
+    .filter(|v| !keep.iter().any(|k| k == v))
+    .collect()
+}
+
+/// A variable the dynamic loader, the shell or a language runtime reads to decide what code
+/// runs or where it is found: the token put there would be run, printed or sent elsewhere
+/// (`LD_PRELOAD=<token>` makes the loader print it on stderr).
+fn steers_the_command(name: &str) -> bool {
+    const PREFIXES: &[&str] = &["LD_", "DYLD_", "MALLOC_", "BASH_FUNC_"];
+    const NAMES: &[&str] = &[
+        "PATH",
+        "IFS",
+        "ENV",
+        "BASH_ENV",
+        "SHELLOPTS",
+        "BASHOPTS",
+        "PS4",
+        "PROMPT_COMMAND",
+        "ZDOTDIR",
+        "GCONV_PATH",
+        "GLIBC_TUNABLES",
+        "LOCPATH",
+        "NLSPATH",
+        "HOSTALIASES",
+        "RESOLV_HOST_CONF",
+        "NODE_OPTIONS",
+        "NODE_PATH",
+        "PYTHONSTARTUP",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONINSPECT",
+        "PERL5OPT",
+        "PERL5LIB",
+        "PERLLIB",
+        "RUBYOPT",
+        "RUBYLIB",
+        "JAVA_TOOL_OPTIONS",
+        "_JAVA_OPTIONS",
+        "JDK_JAVA_OPTIONS",
+        "CLASSPATH",
+        "GIT_EXEC_PATH",
+        "GIT_SSH_COMMAND",
+        "GIT_CONFIG_PARAMETERS",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
+}
+
+/// Replace tok with the command: its status and signals are then its own. The command gets the
+/// caller's core limits back (tok lowered its own).
 #[cfg(unix)]
 fn spawn(mut cmd: std::process::Command, program: &str) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt as _;
+    // SAFETY: the hook only calls setrlimit, which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(crate::hardening::restore_caller_core_limit);
+    }
     // `exec` returns only when it failed.
     let err = cmd.exec();
     Err(exec_error(err, program))
@@ -171,6 +257,55 @@ mod tests {
         }
         for bad in ["", "1X", "A=B", "A B", "A-B", "É"] {
             assert!(!is_var_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn standing_credentials_are_removed_unless_kept() {
+        assert_eq!(
+            standing_credentials(Some("CI_JOB_JWT"), &[]),
+            [
+                "TOK_CLIENT_SECRET",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                "CI_JOB_JWT"
+            ]
+        );
+        assert_eq!(
+            standing_credentials(None, &["TOK_CLIENT_SECRET".into()]),
+            [
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                "ACTIONS_ID_TOKEN_REQUEST_URL"
+            ]
+        );
+    }
+
+    #[test]
+    fn variables_that_steer_the_loader_or_an_interpreter_are_not_token_variables() {
+        for bad in [
+            "LD_PRELOAD",
+            "LD_LIBRARY_PATH",
+            "DYLD_INSERT_LIBRARIES",
+            "PATH",
+            "BASH_ENV",
+            "ENV",
+            "NODE_OPTIONS",
+            "PYTHONSTARTUP",
+            "PYTHONPATH",
+            "PERL5OPT",
+            "RUBYOPT",
+            "GLIBC_TUNABLES",
+        ] {
+            assert!(steers_the_command(bad), "{bad}");
+        }
+        for ok in [
+            "TOK_ACCESS_TOKEN",
+            "NPM_TOKEN",
+            "GH_TOKEN",
+            "TF_TOKEN_x",
+            "LD",
+        ] {
+            assert!(!steers_the_command(ok), "{ok}");
         }
     }
 

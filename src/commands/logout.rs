@@ -31,6 +31,17 @@ pub fn run(env: &Env, args: LogoutArgs) -> anyhow::Result<()> {
         (_, true, _) => p.info(format!(
             "Logged out of profile `{name}`; the session was revoked at the provider."
         )),
+        (Some(e), _, _) if report.public_client_refused => {
+            p.warn(format!("revocation failed: {e}"));
+            p.warn(format!(
+                "the session of profile `{name}` was NOT revoked at the provider: it refuses \
+                 revocation requests from a public client like tok (it wants client \
+                 authentication, which a public client has none of), so the refresh token stays \
+                 valid there until it expires. Revoke tok's access yourself in the provider's \
+                 account page (connected apps, or sessions)"
+            ));
+            p.info(format!("Logged out of profile `{name}` locally."));
+        }
         (Some(e), _, _) => {
             p.warn(format!("revocation failed: {e}"));
             p.warn(format!(

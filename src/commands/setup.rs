@@ -144,7 +144,7 @@ fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyh
     let config = env.config()?;
     let name = config.select(profile.profile.as_deref())?;
     let same = |r: &str| docker::normalize_registry(r).is_ok_and(|x| x == registry);
-    let path = docker_config_path(&env.ctx.settings)?;
+    let path = edit_target(&docker_config_path(&env.ctx.settings)?, "docker")?;
     if remove {
         edit_profile_list(&config, &name, &DOCKER, same, None)?;
         edit_docker_config(&path, &registry, false)?;
@@ -308,7 +308,7 @@ fn terraform(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyho
     let config = env.config()?;
     let name = config.select(profile.profile.as_deref())?;
     let same = |h: &str| terraform::normalize_host(h).is_ok_and(|x| x == host);
-    let rc = terraform_rc_path(&env.ctx.settings)?;
+    let rc = edit_target(&terraform_rc_path(&env.ctx.settings)?, "terraform")?;
     let program = TERRAFORM.argv0.expect("terraform runs its helper by name");
     // Terraform looks for helpers here (and in its OS_ARCH subdirectory).
     let link = home_dir()?.join(".terraform.d/plugins").join(program);
@@ -385,6 +385,63 @@ fn terraform(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyho
         link.display()
     ));
     Ok(())
+}
+
+/// The file an edit of the user's `path` goes to: `path` itself, or — when it is a symlink, as
+/// dotfile managers make them — its target, if that is a regular file of this user that no
+/// one else can write (replacing the link with a file would silently detach it from the
+/// dotfiles). Any other link is refused, naming both paths.
+fn edit_target(path: &Path, tool: &str) -> anyhow::Result<PathBuf> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(path.to_path_buf());
+    }
+    let refuse = |target: &Path, why: &str| -> anyhow::Error {
+        Hinted::new(
+            Code::Config,
+            format!(
+                "{} is a symlink to {}, {why}; tok edits a link's target only when it is your \
+                 own file and no one else can write it",
+                path.display(),
+                target.display()
+            ),
+            Some(format!(
+                "edit {} yourself, or replace the link with a file, then run `tok setup {tool}` \
+                 again",
+                target.display()
+            )),
+        )
+        .into()
+    };
+    let named = std::fs::read_link(path).unwrap_or_default();
+    let Ok(target) = std::fs::canonicalize(path) else {
+        return Err(refuse(&named, "which does not exist"));
+    };
+    let Ok(m) = std::fs::metadata(&target) else {
+        return Err(refuse(&target, "which cannot be read"));
+    };
+    if !m.is_file() {
+        return Err(refuse(&target, "which is not a regular file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        if m.uid() != uid {
+            return Err(refuse(
+                &target,
+                &format!("which belongs to uid {}, not to you (uid {uid})", m.uid()),
+            ));
+        }
+        if m.mode() & 0o022 != 0 {
+            return Err(refuse(
+                &target,
+                &format!("which others can write (mode {:o})", m.mode() & 0o7777),
+            ));
+        }
+    }
+    Ok(target)
 }
 
 /// Make `link` a symlink to `target`, replacing an older link (a moved tok) but never a file.

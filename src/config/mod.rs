@@ -322,6 +322,12 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     }
     let workload = workload_identity(raw).map_err(|(key, m)| invalid(key, m))?;
     let network = network(raw).map_err(|(key, m)| invalid(key, m))?;
+    if let Some(ca) = &network.trust.ca_file {
+        writers::check_trusted_file(name, "ca_file", ca)?;
+    }
+    if let Some(wi::Source::File(path)) = workload.as_ref().map(|w| &w.source) {
+        writers::check_trusted_file(name, "workload identity file", path)?;
+    }
     Ok(Profile {
         name: name.to_string(),
         issuer,

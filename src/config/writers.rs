@@ -29,6 +29,24 @@ pub fn check_writers(file: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Refuse a file a profile trusts — its `ca_file` (decides which servers receive the refresh
+/// token) or a workload identity `file:PATH` (the identity tok exchanges) — that another user
+/// could have written, by the config file's rule: `key` names it in the message.
+pub fn check_trusted_file(profile: &str, key: &str, file: &Path) -> Result<(), ConfigError> {
+    check_writers(file).map_err(|e| match e {
+        ConfigError::Unsafe { path, why, fix } => ConfigError::Unsafe {
+            why: if path == file {
+                format!("it is the {key} of profile `{profile}`, and {why}")
+            } else {
+                format!("it holds the {key} of profile `{profile}`, and {why}")
+            },
+            path,
+            fix,
+        },
+        other => other,
+    })
+}
+
 #[cfg(unix)]
 fn check_one_writer(path: &Path) -> Result<(), ConfigError> {
     use std::os::unix::fs::MetadataExt;

@@ -309,6 +309,47 @@ mod tests {
     }
 
     #[test]
+    fn another_spelling_of_the_registry_is_not_found() {
+        // Registries are compared as text, never through a URL parse: numeric IPv4 forms,
+        // escapes and tabs name other hosts (issue 19 item 1).
+        let loopback = [DockerTarget {
+            profile: "work".into(),
+            registry: "127.0.0.1:5000".into(),
+            username: "u".into(),
+        }];
+        for server in [
+            "127.0.0.1:5000",
+            "0x7f.1:5000",
+            "127.1:5000",
+            "0177.0.0.1:5000",
+            "2130706433:5000",
+            "https://0x7f.1:5000/v2/",
+            "127.0.0.1:05000",
+        ] {
+            let mut out = vec![];
+            let docker = Docker {
+                targets: loopback.to_vec(),
+                version: "1",
+            };
+            let o = crate::helpers::serve(
+                &docker,
+                "get",
+                Cursor::new(server),
+                &mut out,
+                &mut Fake::default(),
+                0,
+            )
+            .unwrap();
+            let want = if server == "127.0.0.1:5000" { 0 } else { 1 };
+            assert_eq!(o.status(), want, "{server}");
+        }
+        let mut f = Fake::default();
+        for server in ["reg%2eexample.com:5000", "reg.exa\tmple.com:5000"] {
+            assert_eq!(run("get", server, &mut f).1.status(), 1, "{server:?}");
+        }
+    }
+
+    #[test]
     fn no_session_fails_with_a_hint() {
         let mut f = Fake {
             logged_out: true,

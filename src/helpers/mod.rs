@@ -448,6 +448,9 @@ impl Location {
             return None;
         }
         let url = Url::parse(&format!("{protocol}://{host}/")).ok()?;
+        if !reads_back_as_written(&url, host) {
+            return None;
+        }
         Some(Self {
             scheme: protocol.to_string(),
             host: url.host_str()?.to_ascii_lowercase(),
@@ -462,6 +465,27 @@ impl Location {
             && !Url::parse(&format!("http://{}/", bracket(&self.host)))
                 .is_ok_and(|u| crate::url_policy::is_loopback(&u))
     }
+}
+
+/// Whether `url` (parsed from `host`) names the host as `host` spells it, up to ASCII case and
+/// the scheme's default port. A URL parser turns `0x7f.1`, `127.1` or `2130706433` into
+/// `127.0.0.1` and drops `%2e`-escapes and tabs into other names; the client that asked may
+/// resolve the spelling itself, so a token matched through the rewrite could go elsewhere.
+fn reads_back_as_written(url: &Url, host: &str) -> bool {
+    let Some(parsed) = url.host_str() else {
+        return false;
+    };
+    let formed = match url.port() {
+        Some(p) => format!("{parsed}:{p}"),
+        None => parsed.to_string(),
+    };
+    let lower = host.to_ascii_lowercase();
+    let default = match url.scheme() {
+        "https" => ":443",
+        _ => ":80",
+    };
+    let written = lower.strip_suffix(default).unwrap_or(&lower);
+    formed == written
 }
 
 fn bracket(host: &str) -> String {
@@ -490,6 +514,29 @@ mod tests {
             assert!(Location::from_git("https", h, None).is_none(), "{h}");
         }
         assert!(Location::from_git("https", "git.example.com:8443", None).is_some());
+    }
+
+    #[test]
+    fn another_spelling_of_a_host_is_not_that_host() {
+        for h in [
+            "0x7f.1:8443",
+            "127.1:8443",
+            "0177.0.0.1:8443",
+            "2130706433:8443",
+            "127.0.0.1:08443",
+            "git%2eexample.com",
+            "git.exa\tmple.com",
+            "git.ex\u{0430}mple.com",
+        ] {
+            assert!(Location::from_git("https", h, None).is_none(), "{h:?}");
+        }
+        assert_eq!(
+            loc("https", "Git.Example.com:443", None).host,
+            "git.example.com"
+        );
+        assert_eq!(loc("http", "127.0.0.1:80", None).port, 80);
+        assert_eq!(loc("https", "127.0.0.1:8443", None).host, "127.0.0.1");
+        assert_eq!(loc("https", "[::1]:8443", None).host, "[::1]");
     }
 
     fn loc(p: &str, h: &str, path: Option<&str>) -> Location {

@@ -60,20 +60,42 @@ pub fn terraform_targets(config: &Config) -> (Vec<TerraformTarget>, Vec<String>)
 
 /// A host as Terraform names it: lowercase `host` or `host:port`, `:443` dropped (Terraform
 /// drops it too, since it speaks only HTTPS). No scheme, path, user or whitespace: what is
-/// compared is exactly the host and port Terraform will send the token to.
+/// compared is exactly the host and port Terraform will send the token to. A spelling a URL
+/// parser would rewrite (`0x7f.1`, `127.1`, `2130706433`, `%2e`, a tab) is refused: Terraform
+/// resolves such a name as it is written, so it is not the host the entry seems to name.
 pub fn normalize_host(s: &str) -> Result<String, String> {
-    let t = s.trim().to_ascii_lowercase();
-    let bad = || format!("`{s}` is not a Terraform host (`host` or `host:port`)");
-    if t.is_empty() || t.contains("://") || t.contains(['/', '@', '?', '#', '\\']) {
-        return Err(bad());
+    svchost(s.trim())
+        .ok_or_else(|| format!("`{s}` is not a Terraform host (`host` or `host:port`)"))
+}
+
+/// Whether Terraform asking about `asked` means the `configured` host (as
+/// [`normalize_host`] returns it). Compares the text Terraform forms (ASCII lowercase, `:443`
+/// dropped) and nothing a URL parser would make of it: `0x7f.1:8443` is not `127.0.0.1:8443`
+/// to Terraform, which resolves it through DNS and its search domains.
+pub fn terraform_host_matches(configured: &str, asked: &str) -> bool {
+    svchost(asked).is_some_and(|h| h == configured)
+}
+
+/// `text` in Terraform's comparison form when a URL parser reads back the same text; `None`
+/// for anything it would rewrite (numeric IPv4 forms, percent-escapes, removed tabs, IDNA,
+/// a port with leading zeros) or cut (scheme, path, user).
+fn svchost(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let odd = |c: char| {
+        matches!(c, '/' | '@' | '?' | '#' | '\\' | '%') || c.is_whitespace() || c.is_control()
+    };
+    if lower.is_empty() || lower.contains(odd) {
+        return None;
     }
-    let url = url::Url::parse(&format!("https://{t}/")).map_err(|_| bad())?;
-    let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+    let url = url::Url::parse(&format!("https://{lower}/")).ok()?;
+    let host = url.host_str().filter(|h| !h.is_empty())?;
     // `Url` drops the default port 443, as Terraform's svchost does.
-    Ok(match url.port() {
+    let formed = match url.port() {
         Some(p) => format!("{host}:{p}"),
         None => host.to_string(),
-    })
+    };
+    let expected = lower.strip_suffix(":443").unwrap_or(&lower);
+    (formed == expected).then_some(formed)
 }
 
 /// Why the helper did not do what Terraform asked.
@@ -122,9 +144,10 @@ impl Helper for Terraform {
         _now: i64,
     ) -> Result<Outcome, super::Error> {
         let host = &self.host;
-        let target = normalize_host(host)
-            .ok()
-            .and_then(|h| self.targets.iter().find(|t| t.host == h));
+        let target = self
+            .targets
+            .iter()
+            .find(|t| terraform_host_matches(&t.host, host));
         let outcome = match action {
             Action::Get => {
                 let Some(t) = target else {
@@ -367,6 +390,56 @@ mod tests {
         for bad in ["https://h.example", "h.example/x", "u@h.example", "", "a b"] {
             assert!(normalize_host(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn another_spelling_of_a_listed_host_gets_nothing() {
+        // A URL parser reads each of these as a listed host; Terraform does not (it resolves
+        // `0x7f.1` through DNS), so whoever answers that name would get the token.
+        let mut f = Fake::default();
+        for other in [
+            "0x7f.1:8443",
+            "127.1:8443",
+            "0177.0.0.1:8443",
+            "2130706433:8443",
+            "0x7f000001:8443",
+            "127.0.0.1:08443",
+            "registry%2eexample.com",
+            "registry.exa\tmple.com",
+            "registry.example.com\t",
+            " registry.example.com",
+            "registry.example.com:0443",
+            "registry.example.com:",
+            "registry.example.com.",
+            "registry.ex\u{0430}mple.com",
+        ] {
+            assert_eq!(run("get", other, "", &mut f).1, "{}\n", "{other:?}");
+            assert!(
+                !terraform_host_matches("127.0.0.1:8443", other),
+                "{other:?}"
+            );
+            assert!(
+                !terraform_host_matches("registry.example.com", other),
+                "{other:?}"
+            );
+        }
+        assert!(f.asked.is_empty(), "{:?}", f.asked);
+        assert!(terraform_host_matches("10.20.30.40", "10.20.30.40:443"));
+        for other in ["10.20.30.0x28", "0x0a141e28", "10.20.30.050", "10.20.7720"] {
+            assert!(!terraform_host_matches("10.20.30.40", other), "{other}");
+        }
+        // Configured the other way round: such an entry is refused, not silently rewritten.
+        for odd in [
+            "0x7f.1:8443",
+            "127.1",
+            "registry%2eexample.com",
+            "2130706433",
+        ] {
+            assert!(normalize_host(odd).is_err(), "{odd}");
+        }
+        assert_eq!(normalize_host("[::1]:8443").unwrap(), "[::1]:8443");
+        assert!(terraform_host_matches("[::1]:8443", "[::1]:8443"));
+        assert!(!terraform_host_matches("[::1]:8443", "[0:0::1]:8443"));
     }
 
     #[test]

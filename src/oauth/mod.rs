@@ -41,6 +41,13 @@ pub enum OAuthError {
     /// RFC 8628 `expired_token`, or our own deadline on a login.
     #[error("the login expired before it was approved")]
     Expired,
+    /// The authorization endpoint redirected back with an error other than `access_denied`
+    /// (RFC 6749 §4.1.2.1): `error` as the provider sent it, cleaned.
+    #[error("the authorization endpoint refused the login: {} ({error}{})", refusal(error).0, desc(.description))]
+    Authorization {
+        error: token::ErrorCode,
+        description: Option<String>,
+    },
     /// Any other OAuth error code.
     #[error("{endpoint} answered {status} {error}{}", desc(.description))]
     Protocol {
@@ -137,6 +144,58 @@ fn via(proxy: &Option<String>) -> String {
         .as_deref()
         .map(|p| format!(" (through proxy {p})"))
         .unwrap_or_default()
+}
+
+/// Who can fix what an authorization error says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The client's settings at the provider, or the profile (exit 8).
+    Config,
+    /// The provider, later (exit 4).
+    Unavailable,
+    /// A code RFC 6749 §4.1.2.1 does not list.
+    Other,
+}
+
+/// What an error code the authorization endpoint redirects back with means (RFC 6749
+/// §4.1.2.1), and who can fix it. `access_denied` is [`OAuthError::AccessDenied`].
+pub fn refusal(error: &token::ErrorCode) -> (&'static str, Refusal) {
+    use token::ErrorCode as E;
+    match error {
+        E::InvalidRequest => (
+            "it found the request malformed or missing a parameter it requires",
+            Refusal::Config,
+        ),
+        E::UnauthorizedClient => (
+            "this client may not get authorization codes there",
+            Refusal::Config,
+        ),
+        E::UnsupportedResponseType => (
+            "it does not issue authorization codes to this client",
+            Refusal::Config,
+        ),
+        E::InvalidScope => (
+            "a requested scope is unknown, malformed or not allowed",
+            Refusal::Config,
+        ),
+        E::AccessDenied => ("the authorization was denied", Refusal::Other),
+        E::ServerError => ("it failed on its side", Refusal::Unavailable),
+        E::TemporarilyUnavailable => (
+            "it is overloaded or under maintenance",
+            Refusal::Unavailable,
+        ),
+        // Codes of the token endpoint or the device flow, and codes RFC 6749 does not list.
+        E::InvalidClient
+        | E::InvalidGrant
+        | E::UnsupportedGrantType
+        | E::InvalidTarget
+        | E::AuthorizationPending
+        | E::SlowDown
+        | E::ExpiredToken
+        | E::UseDpopNonce
+        | E::InvalidDpopProof
+        | E::Other(_) => ("it answered with an error", Refusal::Other),
+    }
 }
 
 fn desc(d: &Option<String>) -> String {

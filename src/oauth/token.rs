@@ -70,6 +70,7 @@ pub enum ErrorCode {
     InvalidGrant,
     UnauthorizedClient,
     UnsupportedGrantType,
+    UnsupportedResponseType,
     InvalidScope,
     InvalidTarget,
     AccessDenied,
@@ -84,12 +85,16 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    const KNOWN: [(ErrorCode, &'static str); 15] = [
+    const KNOWN: [(ErrorCode, &'static str); 16] = [
         (ErrorCode::InvalidRequest, "invalid_request"),
         (ErrorCode::InvalidClient, "invalid_client"),
         (ErrorCode::InvalidGrant, "invalid_grant"),
         (ErrorCode::UnauthorizedClient, "unauthorized_client"),
         (ErrorCode::UnsupportedGrantType, "unsupported_grant_type"),
+        (
+            ErrorCode::UnsupportedResponseType,
+            "unsupported_response_type",
+        ),
         (ErrorCode::InvalidScope, "invalid_scope"),
         (ErrorCode::InvalidTarget, "invalid_target"),
         (ErrorCode::AccessDenied, "access_denied"),

@@ -251,6 +251,24 @@ pub struct LogoutReport {
     pub had_session: bool,
     pub revoked: bool,
     pub revocation_error: Option<String>,
+    /// The revocation failed because the server refuses to revoke for a public client.
+    #[serde(skip)]
+    pub public_client_refused: bool,
+}
+
+/// Whether a failed revocation by a public client (no client authentication) is the server
+/// refusing such clients: RFC 7009 §2.1 lets it require client authentication, and some answer
+/// a bare 401 (or `invalid_client`/`unauthorized_client`). Only the user can end the grant then,
+/// in the provider's account page.
+pub fn refuses_public_clients(e: &OAuthError) -> bool {
+    match e {
+        OAuthError::BadResponse { status, .. } => matches!(status, 401 | 403),
+        OAuthError::Protocol { status, error, .. } => {
+            matches!(status, 401 | 403)
+                || matches!(error.as_str(), "invalid_client" | "unauthorized_client")
+        }
+        _ => false,
+    }
 }
 
 /// Revoke (unless `revoke` is false or the server has no endpoint), then forget everything.
@@ -274,7 +292,12 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
         if revoke_token && let Some(result) = revoke(ctx, profile, session) {
             match result {
                 Ok(()) => report.revoked = true,
-                Err(e) => report.revocation_error = Some(e.to_string()),
+                Err(e) => {
+                    report.public_client_refused =
+                        !matches!(session.grant, Grant::Confidential { .. })
+                            && refuses_public_clients(&e);
+                    report.revocation_error = Some(e.to_string());
+                }
             }
         }
     }
@@ -406,4 +429,38 @@ fn revoke(ctx: &Ctx, profile: &Profile, session: &Session) -> Option<Result<(), 
         (None, Some(at)) => revoke::revoke_access_token(http, &url, &auth, at),
         (None, None) => unreachable!("checked above"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_refusing_public_clients_is_told_apart_from_other_failures() {
+        let bad = |status| OAuthError::BadResponse {
+            endpoint: "https://id.example/revoke".into(),
+            status,
+            content_type: "text/plain".into(),
+            what: "not an OAuth error response".into(),
+        };
+        let protocol = |status, error: &str| OAuthError::Protocol {
+            endpoint: "https://id.example/revoke".into(),
+            status,
+            error: crate::oauth::token::ErrorCode::parse(error),
+            description: None,
+        };
+        assert!(refuses_public_clients(&bad(401)));
+        assert!(refuses_public_clients(&protocol(400, "invalid_client")));
+        assert!(refuses_public_clients(&protocol(401, "whatever")));
+        assert!(!refuses_public_clients(&bad(400)));
+        assert!(!refuses_public_clients(&bad(502)));
+        assert!(!refuses_public_clients(&protocol(
+            400,
+            "unsupported_token_type"
+        )));
+        assert!(!refuses_public_clients(&OAuthError::Unavailable {
+            endpoint: "e".into(),
+            detail: "HTTP 503".into()
+        }));
+    }
 }

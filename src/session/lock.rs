@@ -1,13 +1,16 @@
 //! The per-profile lock: one tok process at a time refreshes, logs in or out of a profile.
 //!
-//! Its scope must match the store's: a session in the file store lives under the XDG
-//! directories, so its lock lives beside the profile state; a session in a per-user store (the
-//! keychain, keyutils) is reachable by every process of the user whatever its `XDG_STATE_HOME`,
-//! so it also takes a per-user lock (`Paths::user_lock_file`). The per-user lock is taken first,
-//! always in that order, so two processes never wait for each other crosswise.
+//! Its scope must match the store's: the lock lives with what it guards. A session in the file
+//! store lives under `$XDG_DATA_HOME`, so a lock beside it (`Paths::session_lock_file`) is taken
+//! by every process that reaches it, whatever its `XDG_STATE_HOME` (which is where the profile
+//! state saying which store holds the session lives: processes with another one cannot know,
+//! so they all take it). A session in a per-user store (the keychain, keyutils) is reachable by
+//! every process of the user whatever its XDG directories, so it also takes a per-user lock
+//! (`Paths::user_lock_file`). The lock beside the profile state is taken last. Always in that
+//! order (per-user, session, state), so two processes never wait for each other crosswise.
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::lockfile::{LockError, lock_until};
@@ -18,8 +21,7 @@ use super::{Ctx, SessionError};
 /// An exclusive per-profile lock across processes. Released when dropped, and by the kernel
 /// when the holder dies, so a killed tok never leaves a stale lock behind.
 pub struct ProfileLock {
-    _user: Option<File>,
-    _file: File,
+    _files: Vec<File>,
 }
 
 impl ProfileLock {
@@ -43,39 +45,44 @@ impl ProfileLock {
         let start = Instant::now();
         let deadline = start + ctx.settings.lock_timeout;
         let mut waited = false;
-        // Without XDG_STATE_HOME both locks are one file: flock it once (a second open file
-        // description of the same file would wait for the first, held by this very process).
-        let distinct = ctx.paths.user_lock_file(profile) != ctx.paths.lock_file(profile);
-        let user = if distinct
-            && (per_user(ctx.store_choice(profile).0) || target.is_some_and(per_user))
-        {
-            Some(take(
-                ctx,
-                profile,
-                &ctx.paths.user_lock_file(profile),
-                deadline,
-                &mut waited,
-            )?)
-        } else {
-            None
-        };
-        let file = take(
-            ctx,
-            profile,
-            &ctx.paths.lock_file(profile),
-            deadline,
-            &mut waited,
-        );
+        let mut paths = vec![];
+        if per_user(ctx.store_choice(profile).0) || target.is_some_and(per_user) {
+            paths.push(ctx.paths.user_lock_file(profile));
+        }
+        paths.push(ctx.paths.session_lock_file(profile));
+        paths.push(ctx.paths.lock_file(profile));
+        let paths = lock_order(paths);
+        let mut files = Vec::with_capacity(paths.len());
+        let mut result = Ok(());
+        for path in &paths {
+            match take(ctx, profile, path, deadline, &mut waited) {
+                Ok(f) => files.push(f),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
         if waited {
             // For `tok stats`: how long tok processes queue behind each other.
             ctx.note_lock_wait(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX));
         }
-        let file = file?;
-        Ok(Self {
-            _user: user,
-            _file: file,
-        })
+        result?;
+        Ok(Self { _files: files })
     }
+}
+
+/// The lock files in the order given, each once: when two of them are one file (no
+/// `XDG_STATE_HOME`, say) it is locked once, since a second open file description of the same
+/// file would wait for the first, held by this very process.
+fn lock_order(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::with_capacity(paths.len());
+    for p in paths {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn take(
@@ -105,5 +112,23 @@ fn take(
             path.display()
         )),
         Err(LockError::Lock(e)) => Err(anyhow::anyhow!("cannot lock {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_lock_file_is_taken_once_in_order() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(
+            lock_order(vec![p("/u/l"), p("/d/l"), p("/u/l")]),
+            [p("/u/l"), p("/d/l")]
+        );
+        assert_eq!(
+            lock_order(vec![p("/d/l"), p("/s/l")]),
+            [p("/d/l"), p("/s/l")]
+        );
     }
 }

@@ -67,6 +67,15 @@ pub enum SessionError {
     Busy { profile: String, secs: u64 },
     #[error("the session of profile `{profile}` belongs to {issuer}, not to the configured issuer")]
     OtherIssuer { profile: String, issuer: String },
+    /// A down-scoped token came back with more scope than asked for: not served, not cached.
+    #[error(
+        "the provider granted profile `{profile}` a token with scope `{granted}`, wider than the `{asked}` asked for; it was not used"
+    )]
+    WiderScope {
+        profile: String,
+        asked: String,
+        granted: String,
+    },
 }
 
 /// Opens the store of a profile; replaces [`store::open`] in unit tests.

@@ -39,6 +39,11 @@ impl CachedToken {
         self.expires_at.map_or(i64::MAX, |e| e - now)
     }
 
+    /// Seconds from obtaining the token to its expiry; `None` when the expiry is unknown.
+    pub fn lifetime(&self) -> Option<i64> {
+        self.expires_at.map(|e| e - self.obtained_at)
+    }
+
     /// Whether the token can be handed out with at least `min_ttl` seconds left. Clocks have
     /// whole-second resolution here, so a token in its last second counts as expired whatever
     /// `min_ttl` is.
@@ -441,9 +446,66 @@ impl Narrow {
     }
 }
 
+/// How the scope a server granted compares with the scope asked for. RFC 6749 §3.3: the token
+/// response states `scope` when it differs from the request; without it, it is as asked.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ScopeGrant {
+    AsAsked,
+    /// Scopes granted beyond those asked for (maybe some asked for missing too): the token
+    /// can do more than the caller meant to hand out.
+    Wider {
+        extra: Vec<String>,
+    },
+    /// Only some of the scopes asked for.
+    Narrower {
+        missing: Vec<String>,
+    },
+}
+
+pub fn compare_scope(asked: &str, granted: Option<&str>) -> ScopeGrant {
+    let Some(granted) = granted else {
+        return ScopeGrant::AsAsked;
+    };
+    let asked: std::collections::BTreeSet<&str> = asked.split_whitespace().collect();
+    let granted: std::collections::BTreeSet<&str> = granted.split_whitespace().collect();
+    let extra: Vec<String> = granted.difference(&asked).map(|s| s.to_string()).collect();
+    if !extra.is_empty() {
+        return ScopeGrant::Wider { extra };
+    }
+    let missing: Vec<String> = asked.difference(&granted).map(|s| s.to_string()).collect();
+    if !missing.is_empty() {
+        return ScopeGrant::Narrower { missing };
+    }
+    ScopeGrant::AsAsked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_granted_scope_is_compared_as_a_set_with_the_one_asked_for() {
+        assert_eq!(compare_scope("a b", None), ScopeGrant::AsAsked);
+        assert_eq!(compare_scope("a b", Some("b  a")), ScopeGrant::AsAsked);
+        assert_eq!(
+            compare_scope("tok.api", Some("tok.api tok.extra")),
+            ScopeGrant::Wider {
+                extra: vec!["tok.extra".into()]
+            }
+        );
+        assert_eq!(
+            compare_scope("a b", Some("a c")),
+            ScopeGrant::Wider {
+                extra: vec!["c".into()]
+            }
+        );
+        assert_eq!(
+            compare_scope("a b", Some("a")),
+            ScopeGrant::Narrower {
+                missing: vec!["b".into()]
+            }
+        );
+    }
 
     fn token(at: &str) -> CachedToken {
         CachedToken {

@@ -249,14 +249,56 @@ fn refresh_interactive(
                 std::thread::sleep(delay);
             }
             let server_date = resp.server_date;
+            let granted = resp.scope.clone();
+            // Persisted whatever the scope: a rotated refresh token must not be lost.
             let done = persist(ctx, profile, store, session, resp, sent.sent_at, narrow)?;
             drop(deferred);
+            check_narrowed_scope(ctx, profile, narrow, granted.as_deref(), &done)?;
             record_success(ctx, profile, narrow, &sent, server_date, &done);
             Ok(done.token)
         }
         Err(e) => {
             let before = record_failure(ctx, profile, &sent, &e);
             explain_failure(ctx, profile, store, &session, before, e, may_retry, narrow)
+        }
+    }
+}
+
+/// A down-scoped token must not do more than asked: wider than the `--scope` asked for is an
+/// error (the token is neither served nor cached); narrower is a warning.
+fn check_narrowed_scope(
+    ctx: &Ctx,
+    profile: &Profile,
+    narrow: &Narrow,
+    granted: Option<&str>,
+    done: &Persisted,
+) -> anyhow::Result<()> {
+    use super::model::{ScopeGrant, compare_scope};
+    let Some(asked) = narrow.scope.as_deref() else {
+        return Ok(());
+    };
+    match compare_scope(asked, granted) {
+        ScopeGrant::AsAsked => Ok(()),
+        ScopeGrant::Narrower { missing } => {
+            ctx.printer.warn(format!(
+                "the provider granted profile `{}` scope `{}`, without `{}` asked for",
+                profile.name,
+                crate::output::one_line(granted.unwrap_or_default()),
+                missing.join(" ")
+            ));
+            Ok(())
+        }
+        ScopeGrant::Wider { .. } => {
+            if done.rotated {
+                // As after any rotation: tokens of the old refresh token are not served again.
+                evict_cache(&ctx.paths, &profile.name);
+            }
+            Err(super::SessionError::WiderScope {
+                profile: profile.name.clone(),
+                asked: asked.to_string(),
+                granted: crate::output::one_line(granted.unwrap_or_default()),
+            }
+            .into())
         }
     }
 }

@@ -19,11 +19,13 @@ pub(crate) fn serve(
     let p = &ctx.printer;
     let key = narrow.cache_key(&profile.name);
     explain_narrow(ctx, narrow, &key);
+    let min_ttl = MinTtl::new(want.min_ttl);
     let before = read_cache_key(&ctx.paths, profile, &key);
     if let Some(t) = &before
         && !want.force_refresh
-        && t.fresh_for(ctx.now(), want.min_ttl)
+        && min_ttl.fresh(t, ctx.now())
     {
+        min_ttl.warn_if_capped(ctx);
         p.verbose(format!(
             "cache hit: access token {} valid for {}",
             t.access_token.fingerprint(),
@@ -47,7 +49,7 @@ pub(crate) fn serve(
     };
     let usable = |t: &CachedToken| {
         let ttl = t.ttl(ctx.now());
-        (is_new(t) && ttl > 0) || (!want.force_refresh && t.fresh_for(ctx.now(), want.min_ttl))
+        (is_new(t) && ttl > 0) || (!want.force_refresh && min_ttl.fresh(t, ctx.now()))
     };
     // In the cache, any token that was not there before we waited is a peer's fresh one — also
     // when there was no cached token at all (after a git `erase`, say).
@@ -62,6 +64,7 @@ pub(crate) fn serve(
             "another tok process refreshed: using access token {}",
             t.access_token.fingerprint()
         ));
+        min_ttl.warn_if_capped(ctx);
         return Ok(Served {
             token: t,
             source: Source::Peer,
@@ -73,10 +76,13 @@ pub(crate) fn serve(
         None => stored_or_refreshed(ctx, profile, narrow, before.as_ref(), &usable)?,
     };
     if served.source != Source::Refreshed {
+        min_ttl.warn_if_capped(ctx);
         return Ok(served);
     }
     let ttl = served.token.ttl(ctx.now());
-    if ttl < want.min_ttl {
+    if cap_min_ttl(want.min_ttl, served.token.lifetime()).1 {
+        min_ttl.warn(ctx, served.token.lifetime());
+    } else if ttl < want.min_ttl {
         p.warn(format!(
             "the provider issued an access token that lives {ttl} s, less than --min-ttl {} s",
             want.min_ttl
@@ -168,6 +174,55 @@ fn stored_or_refreshed(
         token,
         source: Source::Refreshed,
     })
+}
+
+/// `--min-ttl` as applied to each token looked at, capped for a token that lives no longer
+/// than it (see [`cap_min_ttl`]); remembers a cap so that it is said once.
+struct MinTtl {
+    asked: i64,
+    capped: std::cell::Cell<Option<i64>>,
+}
+
+impl MinTtl {
+    fn new(asked: i64) -> Self {
+        Self {
+            asked,
+            capped: std::cell::Cell::new(None),
+        }
+    }
+
+    fn fresh(&self, t: &CachedToken, now: i64) -> bool {
+        let (min_ttl, cap) = cap_min_ttl(self.asked, t.lifetime());
+        if cap {
+            self.capped.set(t.lifetime());
+        }
+        t.fresh_for(now, min_ttl)
+    }
+
+    fn warn_if_capped(&self, ctx: &Ctx) {
+        self.warn(ctx, self.capped.get());
+    }
+
+    fn warn(&self, ctx: &Ctx, lifetime: Option<i64>) {
+        if let Some(l) = lifetime {
+            ctx.printer.warn(format!(
+                "--min-ttl {} s is not shorter than the access token's lifetime ({l} s): \
+                 refreshing when a third of it is left instead",
+                self.asked
+            ));
+        }
+    }
+}
+
+/// The `min_ttl` to apply to a token that lives `lifetime` seconds in all: when `min_ttl` is not
+/// shorter than that, every token would be due the moment it is issued, and each call would
+/// refresh (N callers, N refreshes, each rotating the refresh token); then a third of the
+/// lifetime, as `--watch` does. Also whether it was capped (to warn).
+pub fn cap_min_ttl(min_ttl: i64, lifetime: Option<i64>) -> (i64, bool) {
+    match lifetime {
+        Some(l) if l > 0 && min_ttl >= l => (l / 3, true),
+        _ => (min_ttl, false),
+    }
 }
 
 fn ttl_text(t: &CachedToken, now: i64) -> String {

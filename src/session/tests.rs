@@ -193,6 +193,14 @@ impl World {
         }
     }
 
+    /// A token of an hour with `ttl` seconds left.
+    fn aged(&self, at: &str, ttl: i64) -> CachedToken {
+        CachedToken {
+            obtained_at: self.clock.get() + ttl - 3600,
+            ..self.token(at, ttl)
+        }
+    }
+
     fn cache(&self, at: &str, ttl: i64) {
         files::write_cache(
             &self.ctx.paths,
@@ -310,8 +318,11 @@ fn a_fresh_cached_token_is_served_without_lock_store_or_network() {
 #[test]
 fn min_ttl_decides_between_the_cache_and_a_refresh() {
     let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
-    w.cache("at-1", 30);
-    w.stored(interactive("rt-1"), Some(w.token("at-1", 30)));
+    // A token of an hour with 30 s left (one that lives no longer than --min-ttl is another
+    // case: `a_min_ttl_longer_than_the_lifetime_is_capped_so_racers_share_one_refresh`).
+    let aged = w.aged("at-1", 30);
+    files::write_cache(&w.ctx.paths, &w.ctx.printer, "w", &aged);
+    w.stored(interactive("rt-1"), Some(aged));
     let s = w.serve(10).expect("served");
     assert_eq!(
         (s.source, s.token.access_token.expose()),
@@ -334,8 +345,9 @@ fn min_ttl_decides_between_the_cache_and_a_refresh() {
 #[test]
 fn a_token_a_peer_refreshed_while_we_waited_for_the_lock_is_used() {
     let w = World::new(never());
-    w.cache("at-1", 30);
-    w.stored(interactive("rt-1"), Some(w.token("at-1", 30)));
+    let aged = w.aged("at-1", 30);
+    files::write_cache(&w.ctx.paths, &w.ctx.printer, "w", &aged);
+    w.stored(interactive("rt-1"), Some(aged));
     // The peer holds the lock, writes its token (which lives less than --min-ttl), then lets go.
     let held = crate::lockfile::lock_until(
         &w.ctx.paths.lock_file("w"),
@@ -907,4 +919,89 @@ fn a_per_user_lock_that_is_the_profile_lock_is_taken_once() {
     let lock = lock::ProfileLock::acquire_for(&ctx, "w", Some(crate::store::StoreKind::Keychain));
     assert!(lock.is_ok(), "{:?}", lock.err());
     assert!(started.elapsed() < Duration::from_millis(300));
+}
+
+#[test]
+fn a_min_ttl_longer_than_the_lifetime_is_capped_so_racers_share_one_refresh() {
+    assert_eq!(super::serve::cap_min_ttl(60, Some(15)), (5, true));
+    assert_eq!(super::serve::cap_min_ttl(60, Some(60)), (20, true));
+    assert_eq!(super::serve::cap_min_ttl(60, Some(61)), (60, false));
+    assert_eq!(super::serve::cap_min_ttl(60, None), (60, false));
+    assert_eq!(super::serve::cap_min_ttl(60, Some(0)), (60, false));
+    // 15-second tokens and the default --min-ttl 60: a caller that comes just after a refresh
+    // takes the new token instead of refreshing again.
+    let w = World::new(|_| {
+        let mut n = 0;
+        Box::new(move |_| {
+            n += 1;
+            Ok(TokenResponse {
+                expires_in: Some(15),
+                ..tokens(&format!("at-{}", n + 1), None)
+            })
+        })
+    });
+    w.cache("at-1", 15);
+    w.stored(interactive("rt-1"), Some(w.token("at-1", 15)));
+    for _ in 0..5 {
+        let s = w.serve(60).expect("served");
+        assert_eq!(
+            (s.source, s.token.access_token.expose()),
+            (Source::Cache, "at-1")
+        );
+    }
+    assert!(w.log().is_empty(), "{:?}", w.log());
+    // Within the last third of its life it is due: one refresh, then its token is served.
+    w.clock.set(NOW + 11);
+    let s = w.serve(60).expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Refreshed, "at-2")
+    );
+    w.clock.set(NOW + 12);
+    for _ in 0..5 {
+        let s = w.serve(60).expect("served");
+        assert_eq!(s.token.access_token.expose(), "at-2");
+    }
+    assert_eq!(
+        w.log().iter().filter(|l| l.starts_with("refresh")).count(),
+        1,
+        "{:?}",
+        w.log()
+    );
+}
+
+#[test]
+fn a_narrowed_token_granted_wider_than_asked_is_refused_and_not_cached() {
+    let w = World::new(|_| {
+        Box::new(|_| {
+            Ok(TokenResponse {
+                scope: Some("api:read api:write".into()),
+                ..tokens("at-wide", Some("rt-2"))
+            })
+        })
+    });
+    w.stored(interactive("rt-1"), Some(w.token("at-default", 3600)));
+    let narrow = Narrow {
+        scope: Some("api:read".into()),
+        audience: None,
+    };
+    let e = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).unwrap_err();
+    let message = format!("{e:#}");
+    assert!(message.contains("`api:read api:write`"), "{message}");
+    assert!(message.contains("`api:read`"), "{message}");
+    assert!(matches!(
+        e.downcast_ref::<SessionError>(),
+        Some(SessionError::WiderScope { .. })
+    ));
+    assert_eq!(
+        cached_at(&w.ctx.paths.token_cache(&narrow.cache_key("w"))),
+        "none"
+    );
+    // The rotated refresh token is kept all the same: losing it would end the session.
+    let kept = w.stored_session();
+    assert!(
+        kept.grant
+            .refresh_token()
+            .is_some_and(|rt| rt.expose() == "rt-2")
+    );
 }

@@ -54,7 +54,8 @@ fn a_running_tok_is_not_dumpable() {
         .find(|l| l.starts_with("Max core file size"))
         .unwrap();
     let fields: Vec<&str> = core.split_whitespace().collect();
-    assert_eq!(fields[4..6], ["0", "0"], "{core}");
+    // The soft limit; the hard one stays the caller's, for the command `tok exec` runs.
+    assert_eq!(fields[4], "0", "{core}");
 }
 
 fn chmod(p: &std::path::Path, mode: u32) {

@@ -12,7 +12,7 @@ use crate::rig_net::{CiIssuer, trusting};
 use crate::support::{Provider, Run, Tok, distinct};
 
 /// A CI issuer and a provider trusting it (plus `env`).
-fn rig(env: &[(&str, &str)]) -> (CiIssuer, Provider) {
+pub(crate) fn rig(env: &[(&str, &str)]) -> (CiIssuer, Provider) {
     let ci = CiIssuer::start();
     let mut all: Vec<(&str, String)> = trusting(&ci);
     all.push(("TOK_TEST_QUIET", "1".into()));

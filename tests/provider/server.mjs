@@ -17,6 +17,11 @@
 //   TOK_TEST_ROTATE           "1" (default): rotate refresh tokens on every use; "0": never
 //   TOK_TEST_DPOP_NONCE       "1": require DPoP nonces (RFC 9449 §8) at every endpoint
 //   TOK_TEST_DENY             "1": every login/consent interaction ends in access_denied
+//   TOK_TEST_REFRESH_SCOPE    if set, a successful refresh answers with this `scope` (as a server
+//                             that grants more, or less, than asked states it, RFC 6749 §3.3)
+//   TOK_TEST_AUTHZ_ERRORS     comma-separated `error` or `error:description` items: the Nth
+//                             interaction ends with the Nth item's error redirected back to the
+//                             client (RFC 6749 §4.1.2.1); once they are used up, as usual
 //   TOK_TEST_DEVICE_INTERVAL  if set, add `interval: N` to device authorization responses
 //                             (the library never sends one; clients then default to 5 s)
 //   TOK_TEST_SLOW_DOWN        N: the first N device_code polls that would answer
@@ -95,6 +100,8 @@ const DEVICE_TTL = intEnv('TOK_TEST_DEVICE_TTL', 600);
 const ROTATE = (env.TOK_TEST_ROTATE ?? '1') !== '0';
 const DPOP_NONCE = env.TOK_TEST_DPOP_NONCE === '1';
 const DENY = env.TOK_TEST_DENY === '1';
+const REFRESH_SCOPE = env.TOK_TEST_REFRESH_SCOPE;
+const AUTHZ_ERRORS = (env.TOK_TEST_AUTHZ_ERRORS || '').split(',').filter(Boolean);
 const DEVICE_INTERVAL = env.TOK_TEST_DEVICE_INTERVAL ? intEnv('TOK_TEST_DEVICE_INTERVAL', 0) : undefined;
 let slowDownLeft = intEnv('TOK_TEST_SLOW_DOWN', 0);
 const PORT = intEnv('PORT', 0);
@@ -678,7 +685,11 @@ async function finishInteraction(ctx) {
   const { prompt: { name, details }, params, session } = interaction;
 
   let result;
-  if (DENY || ctx.query.deny === '1' || params.login_hint === 'deny') {
+  if (AUTHZ_ERRORS.length > 0) {
+    const [error, ...description] = AUTHZ_ERRORS.shift().split(':');
+    result = { error };
+    if (description.length > 0) result.error_description = description.join(':');
+  } else if (DENY || ctx.query.deny === '1' || params.login_hint === 'deny') {
     stats.interactions.denied += 1;
     result = { error: 'access_denied', error_description: 'End-User denied the request (test knob)' };
   } else if (name === 'login') {
@@ -764,6 +775,9 @@ provider.use(async (ctx, next) => {
     if (poll) stats.device_polls.push(poll);
     if (ok) {
       bump(stats.token_success, gt);
+      if (REFRESH_SCOPE !== undefined && gt === 'refresh_token' && ctx.body && typeof ctx.body === 'object') {
+        ctx.body = { ...ctx.body, scope: REFRESH_SCOPE };
+      }
       if (ctx.state.workloadClaims) {
         recordExchange('client-assertion', ctx.state.workloadClaims, CI_CLIENT, 'ok');
         if (EXCHANGE_REFRESH && ctx.body && typeof ctx.body === 'object') {

@@ -136,6 +136,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send(500, f"<html>{c}</html>", "text/html")
         elif mode == "empty200":
             self.send(200, b"")
+        elif mode == "bare400":
+            self.send(400, b"", "text/plain")
+        elif mode == "bare401":
+            self.send(401, b"", "text/plain")
         elif mode == "truncated":
             self.send(200, '{"access_token":"%s-at","token_type":"Bearer","expi' % c)
         elif mode == "no_access_token":

@@ -99,12 +99,7 @@ pub fn exchange(
         Callback::Error { error, description } => {
             return Err(match ErrorCode::parse_foreign(&error) {
                 ErrorCode::AccessDenied => OAuthError::AccessDenied { description },
-                error => OAuthError::Protocol {
-                    endpoint: "authorization endpoint".into(),
-                    status: 302,
-                    error,
-                    description,
-                },
+                error => OAuthError::Authorization { error, description },
             });
         }
     };

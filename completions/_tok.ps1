@@ -264,6 +264,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]')
+            [CompletionResult]::new('--keep-env', '--keep-env', [CompletionResultType]::ParameterName, 'Leave this standing credential in the command''s environment (TOK_CLIENT_SECRET, the GitHub Actions request variables, a workload identity `env:NAME`); repeat for several')
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh unless the token has at least this many seconds left')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A down-scoped token: refresh with this scope (repeat for several); cached apart')
             [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'A token for this resource (RFC 8707 `resource`); cached apart from the default token')

@@ -245,6 +245,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --env 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]'
+            cand --keep-env 'Leave this standing credential in the command''s environment (TOK_CLIENT_SECRET, the GitHub Actions request variables, a workload identity `env:NAME`); repeat for several'
             cand --min-ttl 'Refresh unless the token has at least this many seconds left'
             cand --scope 'A down-scoped token: refresh with this scope (repeat for several); cached apart'
             cand --audience 'A token for this resource (RFC 8707 `resource`); cached apart from the default token'

@@ -216,6 +216,7 @@ complete -c tok -n "__fish_tok_using_subcommand stats" -s h -l help -d 'Print he
 complete -c tok -n "__fish_tok_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand exec" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l env -d 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l keep-env -d 'Leave this standing credential in the command\'s environment (TOK_CLIENT_SECRET, the GitHub Actions request variables, a workload identity `env:NAME`); repeat for several' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l min-ttl -d 'Refresh unless the token has at least this many seconds left' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r

@@ -18,7 +18,11 @@ use super::print::narrow;
 /// The variable the token goes in when no `--env` is given.
 pub const DEFAULT_VAR: &str = "TOK_ACCESS_TOKEN";
 
-pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
+/// The command and the variables to set, checked before any token is obtained: a typo must
+/// not cost a refresh, nor hide behind a login.
+fn checked(
+    args: &ExecArgs,
+) -> anyhow::Result<(&std::ffi::OsString, &[std::ffi::OsString], Vec<&str>)> {
     let usage = |m: String, hint: &str| -> anyhow::Error {
         Hinted::new(Code::Usage, m, Some(hint.to_string())).into()
     };
@@ -56,7 +60,6 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
             "name the variable the command reads its token from (e.g. NPM_TOKEN, GH_TOKEN)",
         ));
     }
-    // Before any token is obtained: a typo must not cost a refresh, nor hide behind a login.
     let program_text = program.to_string_lossy();
     if find_program(program).is_none() {
         return Err(usage(
@@ -67,6 +70,12 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
             "check its spelling and PATH, or give its full path",
         ));
     }
+    Ok((program, rest, vars))
+}
+
+pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
+    let (program, rest, vars) = checked(&args)?;
+    let program_text = program.to_string_lossy();
     let config = env.config()?;
     let name = config.select(args.profile.profile.as_deref())?;
     let profile = config.profile(&name)?;

@@ -265,7 +265,11 @@ pub fn refuses_public_clients(e: &OAuthError) -> bool {
         OAuthError::BadResponse { status, .. } => matches!(status, 401 | 403),
         OAuthError::Protocol { status, error, .. } => {
             matches!(status, 401 | 403)
-                || matches!(error.as_str(), "invalid_client" | "unauthorized_client")
+                || matches!(
+                    error,
+                    crate::oauth::token::ErrorCode::InvalidClient
+                        | crate::oauth::token::ErrorCode::UnauthorizedClient
+                )
         }
         _ => false,
     }

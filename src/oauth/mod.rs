@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod dpop;
 pub mod grant;
 pub mod http;
+pub mod jose;
 pub mod loopback;
 pub mod pkce;
 pub mod proxy;

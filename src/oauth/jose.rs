@@ -5,9 +5,6 @@
 //! Accepted algorithms: RS256, PS256, ES256, EdDSA (Ed25519) — and HS256 only when the caller
 //! holds a client secret (the secret is the key). `none` never.
 
-// Wired into the login and the refresh in the next steps.
-#![allow(dead_code)]
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::signature::{self, UnparsedPublicKey};

@@ -21,6 +21,7 @@ mod faults;
 mod fronts;
 mod git;
 mod harden;
+mod idtoken;
 mod keychain;
 mod kubectl;
 mod lock;

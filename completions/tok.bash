@@ -628,7 +628,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__kubectl__subcmd__credential)
-            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -640,6 +640,10 @@ _tok() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1168,7 +1172,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup__subcmd__kubectl)
-            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1180,6 +1184,10 @@ _tok() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)

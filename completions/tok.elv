@@ -291,6 +291,7 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;kubectl-credential'= {
             cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --token 'Which token: the OAuth access token, or the OpenID Connect ID token [default: the profile''s `kubectl_token`, else access]'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
@@ -371,6 +372,7 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;setup;kubectl'= {
             cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --token 'Which token kubectl gets: `id` for a cluster using Kubernetes'' OIDC authenticator (saved in the profile as `kubectl_token`)'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'

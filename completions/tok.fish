@@ -254,6 +254,8 @@ complete -c tok -n "__fish_tok_using_subcommand docker-credential" -l json-error
 complete -c tok -n "__fish_tok_using_subcommand docker-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand docker-credential" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand kubectl-credential" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand kubectl-credential" -l token -d 'Which token: the OAuth access token, or the OpenID Connect ID token [default: the profile\'s `kubectl_token`, else access]' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand kubectl-credential" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand kubectl-credential" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -316,6 +318,8 @@ complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcomman
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from docker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from docker" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from kubectl" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from kubectl" -l token -d 'Which token kubectl gets: `id` for a cluster using Kubernetes\' OIDC authenticator (saved in the profile as `kubectl_token`)' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from kubectl" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from kubectl" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'

@@ -2,6 +2,9 @@
 //! Every ID token tok serves is verified here independently of tok, with the `jose` library and
 //! the provider's own JWKS (tests/support/verify-id-token.mjs).
 
+use std::process::{Command, Stdio};
+
+use crate::fronts::Front;
 use crate::support::{Provider, Tok, node, output_with_stdin, wait_until};
 
 /// The claims of `token` after `jose` verified its signature with the provider's JWKS, its
@@ -171,4 +174,88 @@ fn a_tampered_id_token_fails_the_login_with_exit_8_and_stores_nothing() {
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("holds no ID token"), "{r:?}");
     assert!(r.stderr.contains("--scope openid"), "{r:?}");
+}
+
+/// Kubernetes' OIDC authenticator takes ID tokens only: `tok setup kubectl --token id` saves
+/// `kubectl_token = "id"`, and kubectl (the real one) reaches an API that accepts nothing else.
+#[test]
+fn kubectl_with_kubectl_token_id_reaches_an_api_that_accepts_only_id_tokens() {
+    if Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: kubectl is not installed");
+        return;
+    }
+    let provider = Provider::start();
+    let certs = tempfile::tempdir().unwrap();
+    let api = Front::start(
+        "api-front.py",
+        &[
+            &provider.issuer,
+            "--tls",
+            certs.path().to_str().unwrap(),
+            "--id-token",
+            "tok-cli",
+        ],
+    );
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let kubectl = |tok: &Tok, block: &str| {
+        let kubeconfig = tok.path("kubeconfig");
+        std::fs::write(
+            &kubeconfig,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: https://127.0.0.1:{}\n    certificate-authority: {}\ncontexts:\n- name: test\n  context: {{cluster: test, user: work}}\ncurrent-context: test\n{block}",
+                api.port,
+                certs.path().join("cert.pem").display(),
+            ),
+        )
+        .unwrap();
+        let out = Command::new("kubectl")
+            .args([
+                "--kubeconfig",
+                kubeconfig.to_str().unwrap(),
+                "get",
+                "--raw",
+                "/api",
+            ])
+            .env_clear()
+            .envs(tok.env_vars())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::null())
+            .output()
+            .expect("kubectl is installed");
+        tok.record(out)
+    };
+    // The access token is refused by this API.
+    let block = tok.run(&["setup", "kubectl", "-p", "work"]).stdout;
+    let r = kubectl(&tok, &block);
+    assert!(!r.ok(), "an access token must not pass: {r:?}");
+    assert!(api.requests().iter().all(|q| q["status"] == 401));
+    // With kubectl_token = "id" (written by setup), the same block serves the ID token.
+    let r = tok.run(&["setup", "kubectl", "-p", "work", "--token", "id"]);
+    assert!(r.ok(), "{r:?}");
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(config.contains("kubectl_token = \"id\""), "{config}");
+    let r = kubectl(&tok, &r.stdout);
+    assert!(r.ok(), "kubectl failed: {r:?} {:?}", api.requests());
+    assert!(r.stdout.contains("APIVersions"), "{r:?}");
+    // The ExecCredential carries the ID token and the ID token's expiry (a minute early).
+    let r = tok.run(&["kubectl-credential", "-p", "work"]);
+    let cred: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let id = cred["status"]["token"].as_str().unwrap().to_string();
+    let exp = verified(&provider, &id)["exp"].as_i64().unwrap();
+    let reported = humantime::parse_rfc3339(cred["status"]["expirationTimestamp"].as_str().unwrap())
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert_eq!(reported, exp - 60);
+    // `--token access` overrides the profile.
+    let r = tok.run(&["kubectl-credential", "-p", "work", "--token", "access"]);
+    let cred: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(provider.active(cred["status"]["token"].as_str().unwrap()));
+    tok.assert_no_leak(&[id]);
 }

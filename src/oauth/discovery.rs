@@ -32,6 +32,8 @@ pub struct Metadata {
     pub jwks_uri: Option<String>,
     #[serde(default)]
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -72,6 +74,8 @@ pub struct Endpoints {
     pub jwks: Option<Url>,
     /// OIDC: the ID token algorithms the provider says it uses.
     pub id_token_algs: Option<Vec<String>>,
+    /// OIDC: the UserInfo endpoint (`tok whoami --userinfo`).
+    pub userinfo: Option<Url>,
 }
 
 /// How a discovery document's `issuer` must match the configured one.
@@ -192,6 +196,7 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
         stated_issuer: m.issuer.clone(),
         jwks: parse("jwks_uri", &m.jwks_uri)?,
         id_token_algs: m.id_token_signing_alg_values_supported.clone(),
+        userinfo: parse("userinfo_endpoint", &m.userinfo_endpoint)?,
     })
 }
 
@@ -239,6 +244,32 @@ pub fn jwks(paths: &Paths, http: &Http, jwks_uri: &Url, refetch: bool) -> Result
         }
     }
     Ok(keys)
+}
+
+/// OIDC Core §5.3: the claims the UserInfo endpoint answers for `access_token`.
+pub fn userinfo(
+    http: &Http,
+    url: &Url,
+    access_token: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, OAuthError> {
+    let resp = http.get_bearer(url, access_token)?;
+    let endpoint = endpoint_name(url);
+    if resp.status == 429 || resp.status >= 500 {
+        return Err(OAuthError::Unavailable {
+            endpoint,
+            detail: format!("HTTP {}", resp.status),
+        });
+    }
+    let bad = |what: &str| OAuthError::BadResponse {
+        endpoint: endpoint.clone(),
+        status: resp.status,
+        content_type: resp.content_type.clone(),
+        what: what.into(),
+    };
+    if resp.status != 200 {
+        return Err(bad("the access token was not accepted"));
+    }
+    serde_json::from_slice(&resp.body.0).map_err(|_| bad("not a JSON object of claims"))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -304,6 +335,7 @@ impl Metadata {
                 .authorization_response_iss_parameter_supported
                 || other.authorization_response_iss_parameter_supported,
             jwks_uri: self.jwks_uri.or(other.jwks_uri),
+            userinfo_endpoint: self.userinfo_endpoint.or(other.userinfo_endpoint),
             id_token_signing_alg_values_supported: self
                 .id_token_signing_alg_values_supported
                 .or(other.id_token_signing_alg_values_supported),

@@ -259,3 +259,68 @@ fn kubectl_with_kubectl_token_id_reaches_an_api_that_accepts_only_id_tokens() {
     assert!(provider.active(cred["status"]["token"].as_str().unwrap()));
     tok.assert_no_leak(&[id]);
 }
+
+#[test]
+fn whoami_names_the_session_from_its_id_token_or_userinfo_and_exits_3_without_one() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login_with(
+        &provider,
+        "work",
+        &["--scope", "profile", "--scope", "email", "--browser"],
+    );
+    let r = tok.run(&["whoami", "-p", "work", "--json"]);
+    assert!(r.ok(), "{r:?}");
+    let who: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(who["sub"], "alice", "{who}");
+    assert_eq!(who["issuer"], provider.issuer.as_str(), "{who}");
+    assert_eq!(who["source"], "id_token", "{who}");
+    let r = tok.run(&["whoami", "-p", "work", "--userinfo", "--json"]);
+    assert!(r.ok(), "{r:?}");
+    let who: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (&who["sub"], &who["email"], &who["source"]),
+        (
+            &"alice".into(),
+            &"alice@example.test".into(),
+            &"userinfo".into()
+        ),
+        "{who}"
+    );
+    let r = tok.run(&["whoami", "-p", "work"]);
+    assert!(
+        r.stdout.contains("subject:") && r.stdout.contains("alice"),
+        "{r:?}"
+    );
+    // `tok whoami -q || tok login`: no session is exit 3, with nothing on stdout.
+    tok.login_to(&provider, "other")
+        .usual_scopes()
+        .browser()
+        .expect_success();
+    tok.run(&["logout", "-p", "other"]);
+    let r = tok.run(&["whoami", "-q", "-p", "other"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+}
+
+#[test]
+fn exec_puts_the_id_token_in_tok_id_token() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let r = tok.run(&[
+        "exec",
+        "-p",
+        "work",
+        "--token",
+        "id",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\\n' \"$TOK_ID_TOKEN\"",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let id = r.token();
+    assert_eq!(id, print_id(&tok, &[]));
+    verified(&provider, &id);
+}

@@ -482,6 +482,26 @@ mod tests {
     }
 
     #[test]
+    fn kubectl_token_is_access_or_id() {
+        let profile = |v: &str| {
+            let text = format!(
+                "[profiles.w]\nissuer = \"https://a\"\nclient_id = \"c\"\nkubectl_token = \"{v}\"\n"
+            );
+            let file = parse(&text, Path::new(P)).unwrap();
+            resolve("w", &file.profiles["w"]).map(|p| p.kubectl_id_token)
+        };
+        assert_eq!(
+            (profile("id").unwrap(), profile("access").unwrap()),
+            (true, false)
+        );
+        let err = profile("ID").unwrap_err().to_string();
+        assert!(
+            err.contains("kubectl_token must be \"access\" or \"id\""),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_key_is_named() {
         let text = "[profiles.work]\nissuer = \"https://a\"\nclient = \"x\"\n";
         let err = parse(text, Path::new(P)).unwrap_err().to_string();

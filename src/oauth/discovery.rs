@@ -40,7 +40,14 @@ pub struct Metadata {
 struct Cached {
     fetched_at: i64,
     metadata: Metadata,
+    /// [`CACHE_FORMAT`] when written; a document cached by an older tok lacks fields read
+    /// since (`jwks_uri`), so it is fetched again.
+    #[serde(default)]
+    format: u32,
 }
+
+/// The version of the cached document's fields.
+const CACHE_FORMAT: u32 = 1;
 
 /// Endpoints given in the profile for servers without (or with wrong) discovery documents.
 #[derive(Debug, Clone, Default)]
@@ -401,6 +408,9 @@ pub fn check_issuer(expected: &str, m: &Metadata, how: IssuerMatch) -> Result<()
 fn cached(paths: &Paths, issuer: &Url, lifetime: i64) -> Option<Metadata> {
     let bytes = std::fs::read(paths.discovery_cache(issuer.as_str())).ok()?;
     let c: Cached = serde_json::from_slice(&bytes).ok()?;
+    if c.format < CACHE_FORMAT {
+        return None;
+    }
     let age = crate::time::now() - c.fetched_at;
     (age >= 0 && age < lifetime).then_some(c.metadata)
 }
@@ -409,6 +419,7 @@ fn store_cache(paths: &Paths, issuer: &Url, m: &Metadata) {
     let c = Cached {
         fetched_at: crate::time::now(),
         metadata: m.clone(),
+        format: CACHE_FORMAT,
     };
     if let Ok(bytes) = serde_json::to_vec(&c) {
         let _ = crate::paths::write_private_atomic(&paths.discovery_cache(issuer.as_str()), &bytes);

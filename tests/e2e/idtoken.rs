@@ -324,3 +324,32 @@ fn exec_puts_the_id_token_in_tok_id_token() {
     assert_eq!(id, print_id(&tok, &[]));
     verified(&provider, &id);
 }
+
+/// `print --token id --output FILE --watch` (Azure's federated token file, a sidecar): the file
+/// holds the ID token and is rewritten before the ID token expires.
+#[test]
+fn watch_keeps_a_file_of_fresh_id_tokens() {
+    use crate::token_file::{finish, signal, wait_for_file, watcher};
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "6")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    // Only the login's tokens are short: the rewrite met is the one of the login's ID token.
+    provider.set_access_ttl(300);
+    let dir = tok.path("out");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("id.jwt");
+    let child = watcher(&tok, &file, &["--token", "id"], &[]);
+    wait_for_file(&file);
+    let first = std::fs::read_to_string(&file).unwrap();
+    let first_exp = verified(&provider, first.trim())["exp"].as_i64().unwrap();
+    let mut latest = first.clone();
+    wait_until("the watcher rewrote the ID token", || {
+        latest = std::fs::read_to_string(&file).unwrap_or_default();
+        latest != first && !latest.is_empty()
+    });
+    let renewed = verified(&provider, latest.trim());
+    assert!(renewed["exp"].as_i64().unwrap() > first_exp, "{renewed}");
+    signal(&child, "-TERM");
+    let (code, out, _) = finish(child, 60);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+}

@@ -58,6 +58,9 @@ _tok() {
             tok,terraform-credential)
                 cmd="tok__subcmd__terraform__subcmd__credential"
                 ;;
+            tok,whoami)
+                cmd="tok__subcmd__whoami"
+                ;;
             tok__subcmd__help,completions)
                 cmd="tok__subcmd__help__subcmd__completions"
                 ;;
@@ -99,6 +102,9 @@ _tok() {
                 ;;
             tok__subcmd__help,terraform-credential)
                 cmd="tok__subcmd__help__subcmd__terraform__subcmd__credential"
+                ;;
+            tok__subcmd__help,whoami)
+                cmd="tok__subcmd__help__subcmd__whoami"
                 ;;
             tok__subcmd__help__subcmd__profile,list)
                 cmd="tok__subcmd__help__subcmd__profile__subcmd__list"
@@ -182,7 +188,7 @@ _tok() {
 
     case "${cmd}" in
         tok)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,7 +254,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__exec)
-            opts="-p -v -q -h -V --profile --env --keep-env --min-ttl --scope --audience --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --env --keep-env --min-ttl --scope --audience --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -280,6 +286,10 @@ _tok() {
                     ;;
                 --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -320,7 +330,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help)
-            opts="login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -627,8 +637,22 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__help__subcmd__whoami)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__kubectl__subcmd__credential)
-            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -640,6 +664,10 @@ _tok() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -770,7 +798,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__print)
-            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --method --url --nonce --output --watch --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --method --url --nonce --output --watch --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -814,6 +842,10 @@ _tok() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1164,7 +1196,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup__subcmd__kubectl)
-            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1176,6 +1208,10 @@ _tok() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1302,6 +1338,36 @@ _tok() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__whoami)
+            opts="-p -v -q -h -V --profile --userinfo --json --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

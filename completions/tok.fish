@@ -42,6 +42,7 @@ complete -c tok -n "__fish_tok_needs_command" -f -a "profile" -d 'See and manage
 complete -c tok -n "__fish_tok_needs_command" -f -a "completions" -d 'Print a shell completion script on stdout.'
 complete -c tok -n "__fish_tok_needs_command" -f -a "stats" -d 'Refresh and request statistics from the audit log (never a token).'
 complete -c tok -n "__fish_tok_needs_command" -f -a "exec" -d 'Run a command with a fresh access token in its environment (never in its arguments).'
+complete -c tok -n "__fish_tok_needs_command" -f -a "whoami" -d 'Who the session of a profile is: subject, issuer, name, username and email.'
 complete -c tok -n "__fish_tok_needs_command" -f -a "git-credential" -d 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
 complete -c tok -n "__fish_tok_needs_command" -f -a "docker-credential" -d 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
 complete -c tok -n "__fish_tok_needs_command" -f -a "kubectl-credential" -d 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
@@ -100,6 +101,8 @@ complete -c tok -n "__fish_tok_using_subcommand print" -l method -d 'HTTP method
 complete -c tok -n "__fish_tok_using_subcommand print" -l url -d 'URL of the request the DPoP proof is for (with --format dpop)' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l nonce -d 'The resource server\'s DPoP-Nonce, when it asked for one (with --format dpop)' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l output -d 'Write the token to FILE (atomically, 0600) instead of stdout' -r -F
+complete -c tok -n "__fish_tok_using_subcommand print" -l token -d 'Which token: the OAuth access token, or the OpenID Connect ID token (needs a login with the `openid` scope)' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand print" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand print" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -215,11 +218,13 @@ complete -c tok -n "__fish_tok_using_subcommand stats" -l json-errors -d 'Report
 complete -c tok -n "__fish_tok_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand exec" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
-complete -c tok -n "__fish_tok_using_subcommand exec" -l env -d 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l env -d 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN, or TOK_ID_TOKEN with --token id]' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l keep-env -d 'Leave this standing credential in the command\'s environment (TOK_CLIENT_SECRET, the GitHub Actions request variables, a workload identity `env:NAME`); repeat for several' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l min-ttl -d 'Refresh unless the token has at least this many seconds left' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l token -d 'Which token: the OAuth access token, or the OpenID Connect ID token' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand exec" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand exec" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -230,6 +235,19 @@ complete -c tok -n "__fish_tok_using_subcommand exec" -s q -l quiet -d 'Print no
 complete -c tok -n "__fish_tok_using_subcommand exec" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
 complete -c tok -n "__fish_tok_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand whoami" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand whoami" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand whoami" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand whoami" -l userinfo -d 'Ask the provider\'s UserInfo endpoint (with the access token)'
+complete -c tok -n "__fish_tok_using_subcommand whoami" -l json -d 'One JSON object on stdout'
+complete -c tok -n "__fish_tok_using_subcommand whoami" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand whoami" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand whoami" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand whoami" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand git-credential" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand git-credential" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -251,6 +269,8 @@ complete -c tok -n "__fish_tok_using_subcommand docker-credential" -l json-error
 complete -c tok -n "__fish_tok_using_subcommand docker-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand docker-credential" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand kubectl-credential" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand kubectl-credential" -l token -d 'Which token: the OAuth access token, or the OpenID Connect ID token [default: the profile\'s `kubectl_token`, else access]' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand kubectl-credential" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand kubectl-credential" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -313,6 +333,8 @@ complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcomman
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from docker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from docker" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from kubectl" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from kubectl" -l token -d 'Which token kubectl gets: `id` for a cluster using Kubernetes\' OIDC authenticator (saved in the profile as `kubectl_token`)' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from kubectl" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from kubectl" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -341,20 +363,21 @@ complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcomman
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "kubectl" -d 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "terraform" -d 'Serve a Terraform host (module registry, remote backend) from a profile.'
 complete -c tok -n "__fish_tok_using_subcommand setup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "login" -d 'Log in and store the session in the keychain.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "print" -d 'Print a valid access token on stdout, refreshing it if needed.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "logout" -d 'Revoke the session at the provider and forget it locally.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "status" -d 'Show profiles and their sessions (never a token).'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "profile" -d 'See and manage profiles without editing the config file by hand.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "completions" -d 'Print a shell completion script on stdout.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "stats" -d 'Refresh and request statistics from the audit log (never a token).'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "exec" -d 'Run a command with a fresh access token in its environment (never in its arguments).'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "git-credential" -d 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "docker-credential" -d 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "kubectl-credential" -d 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "terraform-credential" -d 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "setup" -d 'Configure git, docker, kubectl or Terraform to get their credentials from tok.'
-complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "login" -d 'Log in and store the session in the keychain.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "print" -d 'Print a valid access token on stdout, refreshing it if needed.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "logout" -d 'Revoke the session at the provider and forget it locally.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "status" -d 'Show profiles and their sessions (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "profile" -d 'See and manage profiles without editing the config file by hand.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "completions" -d 'Print a shell completion script on stdout.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "stats" -d 'Refresh and request statistics from the audit log (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "exec" -d 'Run a command with a fresh access token in its environment (never in its arguments).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "whoami" -d 'Who the session of a profile is: subject, issuer, name, username and email.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "git-credential" -d 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "docker-credential" -d 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "kubectl-credential" -d 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "terraform-credential" -d 'Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "setup" -d 'Configure git, docker, kubectl or Terraform to get their credentials from tok.'
+complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcommand_from login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'

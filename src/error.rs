@@ -137,6 +137,7 @@ known_errors! {
     Login(crate::session::LoginError),
     Helper(crate::helpers::Error),
     Token(crate::helpers::TokenError),
+    IdToken(crate::oauth::jose::IdTokenError),
     Hinted(Hinted),
 }
 
@@ -193,7 +194,27 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         },
         // The token source sorted the failure for the helper; its class is the failure's own.
         Known::Token(e) => classify(e.cause()),
+        Known::IdToken(e) => id_token(e),
         Known::Hinted(h) => (h.code, h.hint.clone()),
+    }
+}
+
+/// An ID token that failed validation: nothing was stored. Exit 8, as for a profile that does
+/// not match its provider (the usual cause: a wrong issuer or client id).
+fn id_token(e: &crate::oauth::jose::IdTokenError) -> (Code, Option<String>) {
+    use crate::oauth::jose::IdTokenError as I;
+    match e {
+        I::Malformed(_) | I::Jwks(_) => (
+            Code::BadResponse,
+            Some("the provider's ID token or keys are not usable; nothing was stored".into()),
+        ),
+        I::Algorithm(_) | I::UnknownKey(_) | I::Signature | I::Claim { .. } => (
+            Code::Config,
+            Some(
+                "nothing was stored; check the profile's issuer and client_id (and this machine's clock)"
+                    .into(),
+            ),
+        ),
     }
 }
 
@@ -313,6 +334,7 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
         ),
         O::Authorization { error, .. } => authorization_hint(error),
         O::Protocol { error, .. } => protocol(error),
+        O::IdToken(e) => id_token(e),
         O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
     }
 }
@@ -500,8 +522,18 @@ fn config(e: &crate::config::ConfigError) -> Option<String> {
 fn session(e: &crate::session::SessionError) -> (Code, Option<String>) {
     use crate::session::SessionError as S;
     match e {
+        S::NoIdToken {
+            profile,
+            held: false,
+        } => (
+            Code::LoginRequired,
+            Some(format!(
+                "run `tok login -p {profile}` with the `openid` scope (`--scope openid`)"
+            )),
+        ),
         S::NotLoggedIn { profile }
         | S::Expired { profile, .. }
+        | S::NoIdToken { profile, .. }
         | S::OtherIssuer { profile, .. } => (
             Code::LoginRequired,
             Some(format!("run `tok login -p {profile}`")),

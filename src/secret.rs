@@ -98,6 +98,17 @@ secret_type!(
     CiRequestToken
 );
 
+secret_type!(
+    /// An OpenID Connect ID token (a JWT naming the person), validated before it is kept.
+    IdToken
+);
+
+impl Clone for IdToken {
+    fn clone(&self) -> Self {
+        self.duplicate()
+    }
+}
+
 impl Clone for AccessToken {
     fn clone(&self) -> Self {
         self.duplicate()
@@ -194,7 +205,7 @@ impl<T: Exposed + ?Sized> Exposed for &T {
 macro_rules! exposed {
     ($($t:ty),*) => {$(impl Exposed for $t { fn raw(&self) -> &str { self.expose() } })*};
 }
-exposed!(AccessToken, RefreshToken, ClientSecret);
+exposed!(AccessToken, RefreshToken, ClientSecret, IdToken);
 
 #[cfg(test)]
 mod tests {

@@ -922,6 +922,31 @@ const EXPOSE_BOUNDARIES: &[(&str, &str, &str)] = &[
     ("oauth/revoke.rs", "revoke_refresh_token", "the form body"),
     ("oauth/revoke.rs", "revoke_access_token", "the form body"),
     ("secret.rs", "fingerprint", "the digest safe to log"),
+    (
+        "commands/whoami.rs",
+        "run",
+        "the claims decoded for display (no signature, no token shown)",
+    ),
+    (
+        "session/idtoken.rs",
+        "validate",
+        "the ID token's validation, and at_hash over the access token",
+    ),
+    (
+        "session/mod.rs",
+        "userinfo",
+        "the UserInfo request's bearer header",
+    ),
+    (
+        "session/model.rs",
+        "from_response",
+        "the ID token's `exp`, decoded to keep its expiry",
+    ),
+    (
+        "session/model.rs",
+        "serving",
+        "an ID token served in the bearer token's place",
+    ),
     ("secret.rs", "same_as", "comparison"),
     ("secret.rs", "is_empty", "emptiness"),
     ("secret.rs", "duplicate", "a second holder"),

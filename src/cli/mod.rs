@@ -165,6 +165,33 @@ pub enum Command {
     Setup(SetupArgs),
     Stats(StatsArgs),
     Exec(ExecArgs),
+    Whoami(WhoamiArgs),
+}
+
+/// Who the session of a profile is: subject, issuer, name, username and email.
+///
+/// The claims come from the session's validated ID token, or from the provider's UserInfo
+/// endpoint (--userinfo, or when the session holds no ID token). When the access token is a
+/// JWT, its scope, audience and expiry are shown too — decoded for display only, not verified.
+/// Exits 3 when there is no session, so scripts can write `tok whoami -q || tok login`.
+///
+/// Examples:
+///   tok whoami -p work
+///   tok whoami -p work --json | jq -r .sub
+///   tok whoami -p work --userinfo
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct WhoamiArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
+    /// Ask the provider's UserInfo endpoint (with the access token)
+    #[arg(long)]
+    pub userinfo: bool,
+
+    /// One JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The profile to use.
@@ -244,6 +271,30 @@ pub struct PrintArgs {
     /// Keep FILE fresh: rewrite it before the token expires, until SIGTERM or SIGINT
     #[arg(long, requires = "output")]
     pub watch: bool,
+
+    /// Which token: the OAuth access token, or the OpenID Connect ID token (needs a login
+    /// with the `openid` scope)
+    #[arg(long, value_enum, value_name = "KIND", default_value = "access")]
+    pub token: TokenArg,
+}
+
+/// `--token`: which of the session's tokens to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TokenArg {
+    /// The OAuth access token
+    #[default]
+    Access,
+    /// The OpenID Connect ID token (a JWT naming the person)
+    Id,
+}
+
+impl From<TokenArg> for crate::session::TokenKind {
+    fn from(t: TokenArg) -> Self {
+        match t {
+            TokenArg::Access => crate::session::TokenKind::Access,
+            TokenArg::Id => crate::session::TokenKind::Id,
+        }
+    }
 }
 
 /// What `tok print` writes on stdout.
@@ -443,7 +494,8 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
 
-    /// Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]
+    /// Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN,
+    /// or TOK_ID_TOKEN with --token id]
     #[arg(long = "env", value_name = "VAR")]
     pub env: Vec<String>,
 
@@ -463,6 +515,10 @@ pub struct ExecArgs {
     /// A token for this resource (RFC 8707 `resource`); cached apart from the default token
     #[arg(long, value_name = "URI")]
     pub audience: Option<String>,
+
+    /// Which token: the OAuth access token, or the OpenID Connect ID token
+    #[arg(long, value_enum, value_name = "KIND", default_value = "access")]
+    pub token: TokenArg,
 
     /// The command to run and its arguments (after `--`)
     #[arg(

@@ -34,7 +34,10 @@ fn checked(
         return Err(usage("the command to run is empty".into(), synopsis));
     }
     let vars: Vec<&str> = if args.env.is_empty() {
-        vec![DEFAULT_VAR]
+        vec![match args.token {
+            crate::cli::TokenArg::Access => DEFAULT_VAR,
+            crate::cli::TokenArg::Id => "TOK_ID_TOKEN",
+        }]
     } else {
         args.env.iter().map(String::as_str).collect()
     };
@@ -82,6 +85,7 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
     let want = Want {
         min_ttl: args.min_ttl,
         force_refresh: false,
+        token: args.token.into(),
     };
     let served = super::request::token(
         &env.ctx,

@@ -14,6 +14,7 @@ pub mod request;
 pub mod setup;
 pub mod stats;
 pub mod status;
+pub mod whoami;
 
 use std::process::ExitCode;
 
@@ -79,6 +80,7 @@ pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result
         Command::Setup(a) => setup::run(&env, a),
         Command::Stats(a) => stats::run(&env, a),
         Command::Exec(a) => return exec::run(&env, a),
+        Command::Whoami(a) => whoami::run(&env, a),
     };
     done.map(|()| ExitCode::SUCCESS)
 }

@@ -170,8 +170,19 @@ pub fn login(
                 ui,
                 timeout,
                 client: ctx.http(),
+                nonce: Default::default(),
             };
-            let (resp, dpop_key) = flow.run(method)?;
+            let (mut resp, dpop_key) = flow.run(method)?;
+            // OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing. One
+            // that cannot be checked (no key set published) is not kept, and the login goes on.
+            let nonce = flow.nonce.borrow().clone();
+            match super::idtoken::validate(ctx, profile, &resp, nonce.as_deref(), None) {
+                Err(OAuthError::IdToken(e @ crate::oauth::jose::IdTokenError::Jwks(_))) => {
+                    ctx.printer.warn(format!("the ID token was not kept: {e}"));
+                    resp.id_token = None;
+                }
+                other => other?,
+            }
             let unbound = (dpop_key.is_some() && resp.token_type != TokenType::DPoP)
                 .then(|| resp.token_type.clone());
             let no_refresh_token = resp.refresh_token.is_none();
@@ -220,6 +231,8 @@ struct Flow<'a, C> {
     ui: &'a dyn LoginUi,
     timeout: Duration,
     client: &'a C,
+    /// The `nonce` the code flow sent (OIDC, when `openid` is asked for), for the ID token.
+    nonce: std::cell::RefCell<Option<String>>,
 }
 
 impl<C: Client> Flow<'_, C> {
@@ -360,6 +373,13 @@ impl<C: Client> Flow<'_, C> {
             resource: profile.audience.as_deref(),
             issuer: &profile.issuer_text,
         };
+        // OIDC: a fresh nonce whenever an ID token may come back; kept for this login only.
+        let nonce = profile
+            .scopes
+            .iter()
+            .any(|s| s == "openid")
+            .then(|| pkce::random_urlsafe(16));
+        *self.nonce.borrow_mut() = nonce.clone();
         let url = authorization_code::authorization_url(
             &party,
             auth_url,
@@ -367,6 +387,7 @@ impl<C: Client> Flow<'_, C> {
             &state,
             &verifier,
             jkt.as_deref(),
+            nonce.as_deref(),
         );
         let cb = match &receiver {
             Receiver::Loopback(listener) => self.browser_callback(&url, listener, &state)?,

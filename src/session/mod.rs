@@ -16,6 +16,7 @@
 
 mod endpoint;
 mod files;
+mod idtoken;
 mod lifecycle;
 mod lock;
 mod login;
@@ -44,7 +45,7 @@ pub use lifecycle::{logout, reject_access_token};
 pub use login::{LoggedIn, LoginError, LoginMethod, LoginUi, Wait, login};
 pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
-    Session, Want,
+    Session, TokenKind, Want,
 };
 
 #[cfg(test)]
@@ -76,6 +77,14 @@ pub enum SessionError {
         asked: String,
         granted: String,
     },
+    /// An ID token was asked for and none that lives is held: the login asked for no `openid`
+    /// scope (`held` false), or the provider does not renew ID tokens on refresh.
+    #[error("{}", if *held {
+        format!("the ID token of profile `{profile}` expired and the provider did not renew it on refresh")
+    } else {
+        format!("the session of profile `{profile}` holds no ID token")
+    })]
+    NoIdToken { profile: String, held: bool },
 }
 
 /// Opens the store of a profile; replaces [`store::open`] in unit tests.
@@ -262,7 +271,24 @@ pub fn access_token_for(
     want: Want,
     narrow: &Narrow,
 ) -> anyhow::Result<Served> {
-    serve::serve(ctx, profile, want, narrow)
+    let served = serve::serve(ctx, profile, want, narrow)?;
+    Ok(Served {
+        token: served.token.serving(want.token),
+        ..served
+    })
+}
+
+/// OIDC Core §5.3: what the provider's UserInfo endpoint says of the holder of `token`.
+pub fn userinfo(
+    ctx: &Ctx,
+    profile: &Profile,
+    token: &CachedToken,
+) -> Result<serde_json::Map<String, serde_json::Value>, OAuthError> {
+    let ep = ctx.endpoints(profile)?;
+    let url = ep.userinfo.ok_or_else(|| {
+        OAuthError::Discovery(format!("{} publishes no userinfo_endpoint", profile.issuer))
+    })?;
+    crate::oauth::discovery::userinfo(ctx.http(), &url, token.access_token.expose())
 }
 
 /// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format

@@ -7,8 +7,8 @@ use crate::store::MemoryStore;
 
 use super::files::{read_cache_key, write_cache};
 use super::lock::ProfileLock;
-use super::model::{CachedToken, Narrow, Served, Session, Source, Want};
-use super::{Ctx, load_session, missing, refresh};
+use super::model::{CachedToken, Narrow, Served, Session, Source, TokenKind, Want};
+use super::{Ctx, SessionError, load_session, missing, refresh};
 
 pub(crate) fn serve(
     ctx: &Ctx,
@@ -19,7 +19,7 @@ pub(crate) fn serve(
     let p = &ctx.printer;
     let key = narrow.cache_key(&profile.name);
     explain_narrow(ctx, narrow, &key);
-    let min_ttl = MinTtl::new(want.min_ttl);
+    let min_ttl = MinTtl::new(want.min_ttl, want.token);
     let before = read_cache_key(&ctx.paths, profile, &key);
     if let Some(t) = &before
         && !want.force_refresh
@@ -48,7 +48,7 @@ pub(crate) fn serve(
             .is_some_and(|fp| *fp != t.access_token.fingerprint())
     };
     let usable = |t: &CachedToken| {
-        let ttl = t.ttl(ctx.now());
+        let ttl = t.ttl_kind(want.token, ctx.now());
         (is_new(t) && ttl > 0) || (!want.force_refresh && min_ttl.fresh(t, ctx.now()))
     };
     // In the cache, any token that was not there before we waited is a peer's fresh one — also
@@ -57,7 +57,7 @@ pub(crate) fn serve(
         let new = before_fp
             .as_ref()
             .is_none_or(|fp| *fp != t.access_token.fingerprint());
-        (new && t.ttl(ctx.now()) > 0) || usable(t)
+        (new && t.ttl_kind(want.token, ctx.now()) > 0) || usable(t)
     };
     if let Some(t) = read_cache_key(&ctx.paths, profile, &key).filter(|t| from_peer(t)) {
         p.verbose(format!(
@@ -79,12 +79,24 @@ pub(crate) fn serve(
         min_ttl.warn_if_capped(ctx);
         return Ok(served);
     }
-    let ttl = served.token.ttl(ctx.now());
+    let ttl = served.token.ttl_kind(want.token, ctx.now());
+    if want.token == TokenKind::Id && ttl <= 0 {
+        // Never an expired ID token: the provider did not renew it on refresh.
+        return Err(SessionError::NoIdToken {
+            profile: profile.name.clone(),
+            held: served.token.id_token.is_some(),
+        }
+        .into());
+    }
     if cap_min_ttl(want.min_ttl, served.token.lifetime()).1 {
         min_ttl.warn(ctx, served.token.lifetime());
     } else if ttl < want.min_ttl {
         p.warn(format!(
-            "the provider issued an access token that lives {ttl} s, less than --min-ttl {} s",
+            "the provider issued {} that lives {ttl} s, less than --min-ttl {} s",
+            match want.token {
+                TokenKind::Access => "an access token",
+                TokenKind::Id => "an ID token",
+            },
             want.min_ttl
         ));
     }
@@ -180,13 +192,15 @@ fn stored_or_refreshed(
 /// than it (see [`cap_min_ttl`]); remembers a cap so that it is said once.
 struct MinTtl {
     asked: i64,
+    kind: TokenKind,
     capped: std::cell::Cell<Option<i64>>,
 }
 
 impl MinTtl {
-    fn new(asked: i64) -> Self {
+    fn new(asked: i64, kind: TokenKind) -> Self {
         Self {
             asked,
+            kind,
             capped: std::cell::Cell::new(None),
         }
     }
@@ -196,7 +210,7 @@ impl MinTtl {
         if cap {
             self.capped.set(t.lifetime());
         }
-        t.fresh_for(now, min_ttl)
+        t.fresh_kind(self.kind, now, min_ttl)
     }
 
     fn warn_if_capped(&self, ctx: &Ctx) {

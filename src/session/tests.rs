@@ -190,6 +190,8 @@ impl World {
             obtained_at: self.clock.get(),
             issuer: self.profile.issuer.to_string(),
             client_id: "c".into(),
+            id_token: None,
+            id_expires_at: None,
         }
     }
 
@@ -231,6 +233,7 @@ impl World {
             Want {
                 min_ttl,
                 force_refresh: false,
+                ..Want::default()
             },
         )
     }
@@ -291,6 +294,7 @@ fn tokens(at: &str, rt: Option<&str>) -> TokenResponse {
         refresh_token: rt.map(RefreshToken::new),
         scope: None,
         server_date: None,
+        id_token: None,
     }
 }
 
@@ -456,6 +460,7 @@ fn an_older_stored_token_is_never_served_in_place_of_a_newer_cached_one() {
         Want {
             min_ttl: 60,
             force_refresh: true,
+            ..Want::default()
         },
     )
     .expect("served");
@@ -777,6 +782,7 @@ fn force_refresh_replaces_a_valid_token() {
         Want {
             min_ttl: 60,
             force_refresh: true,
+            ..Want::default()
         },
     )
     .expect("served");
@@ -1003,5 +1009,57 @@ fn a_narrowed_token_granted_wider_than_asked_is_refused_and_not_cached() {
         kept.grant
             .refresh_token()
             .is_some_and(|rt| rt.expose() == "rt-2")
+    );
+}
+
+/// `--token id`: the ID token's own lifetime decides, a refresh without one keeps the old one,
+/// and an expired one is never served. See: issue 20.
+#[test]
+fn an_id_token_is_refreshed_for_kept_when_not_renewed_and_never_served_expired() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
+    let with_id = CachedToken {
+        id_token: Some(crate::secret::IdToken::new("id-1")),
+        id_expires_at: Some(NOW + 100),
+        ..w.token("at-1", 3600)
+    };
+    files::write_cache(&w.ctx.paths, &w.ctx.printer, "w", &with_id);
+    w.stored(interactive("rt-1"), Some(with_id));
+    let id = |min_ttl| {
+        access_token(
+            &w.ctx,
+            &w.profile,
+            Want {
+                min_ttl,
+                token: TokenKind::Id,
+                ..Want::default()
+            },
+        )
+    };
+    // The access token lives an hour; the ID token 100 s: that is what --min-ttl weighs.
+    let s = id(60).expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Cache, "id-1")
+    );
+    assert_eq!(s.token.expires_at, Some(NOW + 100));
+    let s = id(200).expect("served");
+    assert_eq!(s.source, Source::Refreshed);
+    assert_eq!(
+        s.token.access_token.expose(),
+        "id-1",
+        "kept: the refresh brought none"
+    );
+    // The access token is the refreshed one, with the ID token beside it in the cache.
+    let s = w.serve(60).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-2");
+    assert_eq!(s.token.id_token.as_ref().map(|t| t.expose()), Some("id-1"));
+    w.clock.set(NOW + 100);
+    let e = id(0).expect_err("an expired ID token is never served");
+    assert!(
+        matches!(
+            e.downcast_ref::<SessionError>(),
+            Some(SessionError::NoIdToken { held: true, .. })
+        ),
+        "{e:#}"
     );
 }

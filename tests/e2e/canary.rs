@@ -98,6 +98,9 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         steps.step(&["print", "-p", "work", "--format", f]);
     }
     steps.step(&NARROWED_PRINT);
+    // The ID token (issue 20): a canary like the access tokens.
+    steps.step(&["print", "-p", "work", "--token", "id"]);
+    steps.step(&["print", "-p", "work", "--token", "id", "--format", "json"]);
     steps.step(&["setup", "git", "-p", "work", "--host", "git.example.com"]);
     steps.step_in(
         &["git-credential", "get"],
@@ -225,6 +228,9 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         if path.parent().is_some_and(|d| d.ends_with("tok/tokens")) {
             let v: serde_json::Value = serde_json::from_slice(content).unwrap();
             tokens.push(v["access_token"].as_str().unwrap().to_string());
+            if let Some(id) = v["id_token"].as_str() {
+                tokens.push(id.to_string());
+            }
         }
     }
     tokens.sort();

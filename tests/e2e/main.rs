@@ -22,6 +22,7 @@ mod fronts;
 mod git;
 mod harden;
 mod harden3;
+mod idtoken;
 mod keychain;
 mod kubectl;
 mod lock;

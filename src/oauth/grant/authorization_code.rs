@@ -24,7 +24,8 @@ pub struct Party<'a> {
 }
 
 /// The URL that starts a login at `auth_url`: PKCE S256, `state`, the profile's scope and
-/// resource, and (RFC 9449 §10) the DPoP key's thumbprint that binds the code.
+/// resource, (RFC 9449 §10) the DPoP key's thumbprint that binds the code, and (OIDC Core
+/// §3.1.2.1) the `nonce` the ID token must carry back.
 pub fn authorization_url(
     profile: &Party<'_>,
     auth_url: &Url,
@@ -32,6 +33,7 @@ pub fn authorization_url(
     state: &str,
     verifier: &Ephemeral,
     dpop_jkt: Option<&str>,
+    nonce: Option<&str>,
 ) -> Url {
     let mut url = auth_url.clone();
     {
@@ -47,6 +49,9 @@ pub fn authorization_url(
         }
         if let Some(a) = profile.resource {
             q.append_pair("resource", a);
+        }
+        if let Some(n) = nonce {
+            q.append_pair("nonce", n);
         }
         if let Some(jkt) = dpop_jkt {
             // RFC 9449 §10: bind the authorization code to the key.
@@ -187,12 +192,14 @@ mod tests {
             "st",
             &verifier,
             Some("jkt"),
+            Some("n0nce"),
         );
         let q: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("tenant"), Some("t"), "the endpoint's own query stays");
         assert_eq!(get("response_type"), Some("code"));
         assert_eq!(get("client_id"), Some("c"));
+        assert_eq!(get("nonce"), Some("n0nce"));
         assert_eq!(get("redirect_uri"), Some("http://127.0.0.1:9/cb"));
         assert_eq!(get("state"), Some("st"));
         assert_eq!(

@@ -13,6 +13,37 @@ fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
+/// The canary's record: each step's command line and run (at `-vv`), and every file under the
+/// home as it was after the step that last changed it.
+struct Steps<'a> {
+    tok: &'a Tok,
+    runs: Vec<(String, Run)>,
+    files: BTreeMap<PathBuf, (u32, Vec<u8>)>,
+}
+
+impl<'a> Steps<'a> {
+    fn new(tok: &'a Tok) -> Self {
+        Self {
+            tok,
+            runs: vec![],
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// `tok ARGS -vv` with `input` on stdin, then a snapshot of the files.
+    fn step_in(&mut self, args: &[&str], input: &str) {
+        let mut argv = args.to_vec();
+        argv.push("-vv");
+        let r = self.tok.run_stdin(&argv, input);
+        snapshot(self.tok, &mut self.files);
+        self.runs.push((args.join(" "), r));
+    }
+
+    fn step(&mut self, args: &[&str]) {
+        self.step_in(args, "");
+    }
+}
+
 /// Every file under the home with its mode and content, after one step.
 fn snapshot(tok: &Tok, into: &mut BTreeMap<PathBuf, (u32, Vec<u8>)>) {
     for (p, mode) in tok.files() {
@@ -29,88 +60,67 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     let provider = Provider::start();
     let faults = Faults::start(&provider);
     let tok = Tok::new();
-    let mut runs: Vec<(String, Run)> = vec![];
-    let files = std::cell::RefCell::new(BTreeMap::new());
+    let mut steps = Steps::new(&tok);
     let mut tokens: Vec<String> = vec![];
     // Secrets that may appear on no output at all: refresh tokens, client secret, DPoP key.
     let mut never: Vec<String> = vec![];
-    let step_in = |args: &[&str], input: &str, runs: &mut Vec<(String, Run)>| {
-        let mut argv = args.to_vec();
-        argv.push("-vv");
-        let r = tok.run_stdin(&argv, input);
-        snapshot(&tok, &mut files.borrow_mut());
-        runs.push((args.join(" "), r));
-    };
-    let step = |args: &[&str], runs: &mut Vec<(String, Run)>| step_in(args, "", runs);
 
-    step(
-        &strs(
-            &tok.login_to(&provider, "work")
-                .usual_scopes()
-                .browser()
-                .argv(),
-        ),
-        &mut runs,
-    );
-    assert!(runs[0].1.ok(), "{:?}", runs[0].1);
+    steps.step(&strs(
+        &tok.login_to(&provider, "work")
+            .usual_scopes()
+            .browser()
+            .argv(),
+    ));
+    assert!(steps.runs[0].1.ok(), "{:?}", steps.runs[0].1);
     {
         let rt = tok.refresh_token("work");
         never.push(rt.clone());
         tokens.push(rt);
     }
-    step(&["print", "-p", "work"], &mut runs);
-    step(&["print", "-p", "work", "--force-refresh"], &mut runs);
+    steps.step(&["print", "-p", "work"]);
+    steps.step(&["print", "-p", "work", "--force-refresh"]);
     {
         let rt = tok.refresh_token("work");
         never.push(rt.clone());
         tokens.push(rt);
     }
-    step(&["print", "-p", "work", "--min-ttl", "100000"], &mut runs);
+    steps.step(&["print", "-p", "work", "--min-ttl", "100000"]);
     {
         let rt = tok.refresh_token("work");
         never.push(rt.clone());
         tokens.push(rt);
     }
-    step(&["status"], &mut runs);
-    step(&["status", "--json"], &mut runs);
-    step(&["status", "-p", "work"], &mut runs);
+    steps.step(&["status"]);
+    steps.step(&["status", "--json"]);
+    steps.step(&["status", "-p", "work"]);
     // Every output format, a narrowed token, the helpers, stats and profiles.
     for f in ["json", "env", "header"] {
-        step(&["print", "-p", "work", "--format", f], &mut runs);
+        steps.step(&["print", "-p", "work", "--format", f]);
     }
-    step(&NARROWED_PRINT, &mut runs);
-    step(
-        &["setup", "git", "-p", "work", "--host", "git.example.com"],
-        &mut runs,
-    );
-    step_in(
+    steps.step(&NARROWED_PRINT);
+    steps.step(&["setup", "git", "-p", "work", "--host", "git.example.com"]);
+    steps.step_in(
         &["git-credential", "get"],
         "protocol=https\nhost=git.example.com\ncapability[]=authtype\n\n",
-        &mut runs,
     );
-    step_in(
+    steps.step_in(
         &["git-credential", "get"],
         "protocol=https\nhost=git.example.com\n\n",
-        &mut runs,
     );
-    step_in(
+    steps.step_in(
         &["git-credential", "erase"],
         "protocol=https\nhost=git.example.com\n\n",
-        &mut runs,
     );
-    step(
-        &[
-            "setup",
-            "docker",
-            "-p",
-            "work",
-            "--registry",
-            "reg.example.com",
-        ],
-        &mut runs,
-    );
-    step_in(&["docker-credential", "get"], "reg.example.com", &mut runs);
-    step(&["kubectl-credential", "-p", "work"], &mut runs);
+    steps.step(&[
+        "setup",
+        "docker",
+        "-p",
+        "work",
+        "--registry",
+        "reg.example.com",
+    ]);
+    steps.step_in(&["docker-credential", "get"], "reg.example.com");
+    steps.step(&["kubectl-credential", "-p", "work"]);
     // Issue 13's consumers: a token file (the one file outside tok's own that may hold a
     // token), a command's environment, Terraform's helper, Prometheus metrics.
     let out_dir = tok.path("out");
@@ -121,17 +131,14 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     )
     .unwrap();
     let out_file = out_dir.join("token");
-    step(
-        &[
-            "print",
-            "-p",
-            "work",
-            "--output",
-            out_file.to_str().unwrap(),
-        ],
-        &mut runs,
-    );
-    step(&exec_sh("work", "test -n \"$TOK_ACCESS_TOKEN\""), &mut runs);
+    steps.step(&[
+        "print",
+        "-p",
+        "work",
+        "--output",
+        out_file.to_str().unwrap(),
+    ]);
+    steps.step(&exec_sh("work", "test -n \"$TOK_ACCESS_TOKEN\""));
     {
         let cfg = tok.path("config/tok/config.toml");
         let text = std::fs::read_to_string(&cfg).unwrap();
@@ -142,17 +149,11 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         );
         std::fs::write(&cfg, text).unwrap();
     }
-    step(
-        &["terraform-credential", "get", "tf.example.com"],
-        &mut runs,
-    );
-    step(
-        &["terraform-credential", "forget", "tf.example.com"],
-        &mut runs,
-    );
-    step(&["stats", "--format", "prometheus"], &mut runs);
-    step(&["stats", "--json"], &mut runs);
-    step(&["profile", "show", "work"], &mut runs);
+    steps.step(&["terraform-credential", "get", "tf.example.com"]);
+    steps.step(&["terraform-credential", "forget", "tf.example.com"]);
+    steps.step(&["stats", "--format", "prometheus"]);
+    steps.step(&["stats", "--json"]);
+    steps.step(&["profile", "show", "work"]);
     // A confidential client (its secret is a canary too) and a DPoP-bound session.
     let cc = tok
         .login_to(&provider, "ci")
@@ -160,16 +161,16 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         .client_credentials()
         .scope("api:read")
         .argv();
-    step_in(&strs(&cc), "ci-bot-secret\n", &mut runs);
-    step(&["print", "-p", "ci"], &mut runs);
+    steps.step_in(&strs(&cc), "ci-bot-secret\n");
+    steps.step(&["print", "-p", "ci"]);
     let bound = tok
         .login_to(&provider, "bound")
         .scope("openid")
         .arg("--dpop")
         .browser()
         .argv();
-    step(&strs(&bound), &mut runs);
-    step(&dpop_print("bound"), &mut runs);
+    steps.step(&strs(&bound));
+    steps.step(&dpop_print("bound"));
     {
         let rt = tok.refresh_token("bound");
         never.push(rt.clone());
@@ -185,17 +186,17 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
     tokens.push("ci-bot-secret".to_string());
     never.push(d.to_string());
     never.push("ci-bot-secret".to_string());
-    step(&["logout", "-p", "ci"], &mut runs);
-    step(&["logout", "-p", "bound"], &mut runs);
+    steps.step(&["logout", "-p", "ci"]);
+    steps.step(&["logout", "-p", "bound"]);
     // Error paths.
-    step(&["print", "-p", "nope"], &mut runs);
-    step(&["print", "-p", "bad name"], &mut runs);
+    steps.step(&["print", "-p", "nope"]);
+    steps.step(&["print", "-p", "bad name"]);
     set_token_endpoint(&tok, "work", Some(&faults.url("html502")));
-    step(&["print", "-p", "work", "--force-refresh"], &mut runs);
+    steps.step(&["print", "-p", "work", "--force-refresh"]);
     set_token_endpoint(&tok, "work", Some(&faults.url("truncated")));
-    step(&["print", "-p", "work", "--force-refresh"], &mut runs);
+    steps.step(&["print", "-p", "work", "--force-refresh"]);
     set_token_endpoint(&tok, "work", None);
-    step(&["login", "-p", "work", "--flow", "nonsense"], &mut runs);
+    steps.step(&["login", "-p", "work", "--flow", "nonsense"]);
     {
         // The steps since the last capture may have rotated it again (a narrowed refresh
         // rotates too): the session file's last content holds this one.
@@ -203,11 +204,11 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         never.push(rt.clone());
         tokens.push(rt);
     }
-    step(&["logout", "-p", "work"], &mut runs);
-    step(&["print", "-p", "work"], &mut runs);
-    step(&["status", "--json"], &mut runs);
+    steps.step(&["logout", "-p", "work"]);
+    steps.step(&["print", "-p", "work"]);
+    steps.step(&["status", "--json"]);
 
-    let files = files.into_inner();
+    let Steps { runs, files, .. } = steps;
     // Access tokens: whatever print wrote, and whatever the cache held.
     for (cmd, r) in &runs {
         if cmd.starts_with("print")
@@ -339,26 +340,18 @@ fn workload_identity_tokens_appear_nowhere() {
     let file = tok.path("projected");
     std::fs::write(&file, &file_jwt).unwrap();
     let source = format!("file:{}", file.display());
-    let mut runs: Vec<(String, Run)> = vec![];
-    let files = std::cell::RefCell::new(BTreeMap::new());
-    let step_in = |args: &[&str], input: &str, runs: &mut Vec<(String, Run)>| {
-        let mut argv = args.to_vec();
-        argv.push("-vv");
-        let r = tok.run_stdin(&argv, input);
-        snapshot(&tok, &mut files.borrow_mut());
-        runs.push((args.join(" "), r));
-    };
-    let step = |args: &[&str], runs: &mut Vec<(String, Run)>| step_in(args, "", runs);
-    let login = |name: &str, extra: &[&str], runs: &mut Vec<(String, Run)>| {
+    let mut steps = Steps::new(&tok);
+    let login = |steps: &mut Steps, name: &str, extra: &[&str]| {
         let args = tok
             .login_to(&provider, name)
             .client("tok-ci")
             .args(extra)
             .argv();
-        step(&strs(&args), runs);
+        steps.step(&strs(&args));
     };
-    login("gh", &["--workload-identity", "github"], &mut runs);
+    login(&mut steps, "gh", &["--workload-identity", "github"]);
     login(
+        &mut steps,
         "gl",
         &[
             "--workload-identity",
@@ -366,9 +359,9 @@ fn workload_identity_tokens_appear_nowhere() {
             "--exchange",
             "jwt-bearer",
         ],
-        &mut runs,
     );
     login(
+        &mut steps,
         "k8s",
         &[
             "--workload-identity",
@@ -376,31 +369,27 @@ fn workload_identity_tokens_appear_nowhere() {
             "--exchange",
             "client-assertion",
         ],
-        &mut runs,
     );
-    for (cmd, r) in &runs {
+    for (cmd, r) in &steps.runs {
         assert!(r.ok(), "{cmd}: {r:?}");
     }
     for p in ["gh", "gl", "k8s"] {
-        step(&["print", "-p", p], &mut runs);
-        step(&["print", "-p", p, "--force-refresh"], &mut runs);
-        step(&["print", "-p", p, "--format", "json"], &mut runs);
+        steps.step(&["print", "-p", p]);
+        steps.step(&["print", "-p", p, "--force-refresh"]);
+        steps.step(&["print", "-p", p, "--format", "json"]);
     }
-    step(&["status"], &mut runs);
-    step(&["status", "--json"], &mut runs);
-    step(&["stats", "--json"], &mut runs);
-    step(&["profile", "show", "gh"], &mut runs);
-    step(
-        &["setup", "git", "-p", "gh", "--host", "git.example.com"],
-        &mut runs,
-    );
-    step_in(
+    steps.step(&["status"]);
+    steps.step(&["status", "--json"]);
+    steps.step(&["stats", "--json"]);
+    steps.step(&["profile", "show", "gh"]);
+    steps.step(&["setup", "git", "-p", "gh", "--host", "git.example.com"]);
+    steps.step_in(
         &["git-credential", "get"],
         "protocol=https\nhost=git.example.com\n\n",
-        &mut runs,
     );
     // Refusals: a wrong audience at the provider, an expired token, a missing permission.
     login(
+        &mut steps,
         "wrong",
         &[
             "--workload-identity",
@@ -408,18 +397,18 @@ fn workload_identity_tokens_appear_nowhere() {
             "--ci-audience",
             "https://wrong.test",
         ],
-        &mut runs,
     );
     std::fs::write(
         &file,
         ci.mint(&[("aud", "api://AzureADTokenExchange"), ("ttl", "-5")]),
     )
     .unwrap();
-    step(&["print", "-p", "k8s", "--force-refresh"], &mut runs);
+    steps.step(&["print", "-p", "k8s", "--force-refresh"]);
     for p in ["gh", "gl", "k8s"] {
-        step(&["logout", "-p", p], &mut runs);
+        steps.step(&["logout", "-p", p]);
     }
 
+    let Steps { runs, files, .. } = steps;
     let code = |prefix: &str| {
         runs.iter()
             .rev()
@@ -434,7 +423,6 @@ fn workload_identity_tokens_appear_nowhere() {
         3,
         "the expiry path ran"
     );
-    let files = files.into_inner();
     let mut access: Vec<String> = vec![];
     for (cmd, r) in &runs {
         if cmd.starts_with("print") && !cmd.contains("--format") && r.ok() {

@@ -3,44 +3,43 @@
 //! endpoint and status, never the body, a distinct exit code, and leaves the stored session as it
 //! was; a later `print` against the healthy provider works. See: issue 4.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
-use crate::support::{Keyring, Provider, Run, Tok, root};
+use crate::support::{ChildGuard, Keyring, Provider, Run, Tok, root, start_service};
 
 /// The body marker every invented fault response carries.
 pub const CANARY: &str = "FAULT-BODY-CANARY";
 
 /// tests/support/faults.py, forwarding success modes to `upstream`.
 pub struct Faults {
-    child: Child,
-    _stdin: ChildStdin,
+    _child: ChildGuard,
     pub port: u16,
+    _dir: tempfile::TempDir,
 }
 
 impl Faults {
     pub fn start(upstream: &Provider) -> Self {
-        let mut child = Command::new("/usr/bin/python3")
-            .arg(root().join("tests/support/faults.py"))
-            .arg(&upstream.issuer)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("/usr/bin/python3 runs");
-        let stdin = child.stdin.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (child, line) = start_service(
+            "tests/support/faults.py (/usr/bin/python3)",
+            || {
+                let mut c = Command::new("/usr/bin/python3");
+                c.arg(root().join("tests/support/faults.py"))
+                    .arg(&upstream.issuer);
+                c
+            },
+            &dir.path().join("stderr"),
+            1,
+            Duration::from_secs(300),
+        );
         let port = line
-            .trim()
             .parse()
             .unwrap_or_else(|_| panic!("fault server: {line:?}"));
         Self {
-            child,
-            _stdin: stdin,
+            _child: child.without_grace(),
             port,
+            _dir: dir,
         }
     }
 
@@ -60,13 +59,6 @@ impl Faults {
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&r.body.0).unwrap();
         v[mode].as_u64().unwrap_or(0)
-    }
-}
-
-impl Drop for Faults {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -83,46 +83,40 @@ fn auto_without_keychain_falls_back_to_file_with_a_warning() {
 
 /// A D-Bus address whose socket accepts connections and never answers: a hung Secret Service.
 struct SilentBus {
-    child: std::process::Child,
+    _child: crate::support::ChildGuard,
     _dir: tempfile::TempDir,
     address: String,
 }
 
 impl SilentBus {
     fn start() -> Self {
-        use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bus");
-        let mut child = std::process::Command::new("/usr/bin/python3")
-            .arg("-c")
-            .arg(
-                "import socket,sys,time\n\
-                 s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64)\n\
-                 print('ready', flush=True)\n\
-                 held=[]\n\
-                 while True: held.append(s.accept())\n",
-            )
-            .arg(&path)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready");
+        let (child, line) = crate::support::start_service(
+            "a silent D-Bus socket (/usr/bin/python3)",
+            || {
+                let mut c = std::process::Command::new("/usr/bin/python3");
+                c.arg("-c")
+                    .arg(
+                        "import socket,sys,time\n\
+                         s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64)\n\
+                         print('ready', flush=True)\n\
+                         held=[]\n\
+                         while True: held.append(s.accept())\n",
+                    )
+                    .arg(&path);
+                c
+            },
+            &dir.path().join("stderr"),
+            1,
+            std::time::Duration::from_secs(300),
+        );
+        assert_eq!(line, "ready");
         Self {
-            child,
+            _child: child.without_grace(),
             address: format!("unix:path={}", path.display()),
             _dir: dir,
         }
-    }
-}
-
-impl Drop for SilentBus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

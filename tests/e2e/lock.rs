@@ -191,7 +191,7 @@ fn racers_with_different_state_homes_share_the_keychain_sessions_lock() {
     wait_until("the first refreshed", || provider.refreshes() == 1);
     // …while the second, with its own XDG_STATE_HOME, needs a token too: it says it waits for
     // the lock before the first lets go of it (15 s is the slack for a loaded machine).
-    let mut second = tok.command(&["print", "-p", "work", "--min-ttl", "100000", "-v"]);
+    let mut second = tok.command(&["print", "-p", "work", "--force-refresh", "-v"]);
     second.env("XDG_STATE_HOME", other_state.to_str().unwrap());
     let mut second = piped(second);
     let waited = waits_for_the_lock(second.stderr.take().unwrap());

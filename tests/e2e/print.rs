@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Rig, distinct, logged_in};
+use crate::support::{Provider, Rig, Tok, distinct, logged_in};
 
 #[test]
 fn cached_token_is_served_without_a_refresh() {
@@ -55,7 +55,9 @@ fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_over_https() {
 
 #[test]
 fn min_ttl_refreshes_early_and_warns_when_the_provider_cannot_satisfy_it() {
-    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "120")]);
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "120")]);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
     let cached = tok.print("work");
     assert_eq!(provider.refreshes(), 0);
     let r = tok.run(&["print", "-p", "work", "--min-ttl", "200"]);

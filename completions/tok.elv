@@ -52,6 +52,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --scope 'Scope to request; repeat for several (include offline_access for a refresh token)'
             cand --audience 'Resource the tokens are for (RFC 8707 `resource`); saved in the profile'
             cand --timeout 'Give up after this long waiting for approval (e.g. 90s, 5m)'
+            cand --redirect-uri 'The browser flow''s redirect URI: http://127.0.0.1:PORT/PATH, http://localhost:PORT/PATH or http://[::1]:PORT/PATH, for a server that matches the registered one exactly (port 0 or none: any free port, the default); a taken port fails, no other is tried; saved in the profile as `redirect_uri`'
             cand --preset 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)'
             cand --tenant 'Directory tenant for --preset entra (a tenant ID or domain)'
             cand --workload-identity 'CI without secrets: exchange the job''s identity token from SOURCE (github, env:NAME, file:PATH or auto) for each access token; nothing is stored; saved in the profile'

@@ -54,6 +54,7 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l client-id -d 'OAuth cl
 complete -c tok -n "__fish_tok_using_subcommand login" -l scope -d 'Scope to request; repeat for several (include offline_access for a refresh token)' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l audience -d 'Resource the tokens are for (RFC 8707 `resource`); saved in the profile' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l timeout -d 'Give up after this long waiting for approval (e.g. 90s, 5m)' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l redirect-uri -d 'The browser flow\'s redirect URI: http://127.0.0.1:PORT/PATH, http://localhost:PORT/PATH or http://[::1]:PORT/PATH, for a server that matches the registered one exactly (port 0 or none: any free port, the default); a taken port fails, no other is tried; saved in the profile as `redirect_uri`' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l preset -d 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)' -r -f -a "github\t'GitHub (github.com OAuth apps): device flow, fixed endpoints, no discovery'
 gitlab\t'GitLab (gitlab.com, or self-managed with --issuer): OIDC discovery'
 google\t'Google accounts: OIDC discovery'

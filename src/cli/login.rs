@@ -72,6 +72,13 @@ pub struct LoginArgs {
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: std::time::Duration,
 
+    /// The browser flow's redirect URI: http://127.0.0.1:PORT/PATH, http://localhost:PORT/PATH
+    /// or http://[::1]:PORT/PATH, for a server that matches the registered one exactly (port 0
+    /// or none: any free port, the default); a taken port fails, no other is tried; saved in
+    /// the profile as `redirect_uri`
+    #[arg(long, value_name = "URI", value_parser = redirect_uri)]
+    pub redirect_uri: Option<String>,
+
     /// Browser flow without a loopback listener: print the URL, read the redirected URL from stdin
     #[arg(long, conflicts_with_all = ["device", "client_credentials", "refresh_token_stdin"])]
     pub paste: bool,
@@ -117,6 +124,12 @@ pub struct LoginArgs {
     /// in the profile as `ca_file`
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// `--redirect-uri`, checked before anything is saved.
+fn redirect_uri(s: &str) -> Result<String, String> {
+    s.parse::<crate::oauth::redirect::RedirectUri>()?;
+    Ok(s.to_string())
 }
 
 /// `KEY=VALUE` of `--exchange-param`.

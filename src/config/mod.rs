@@ -102,6 +102,9 @@ pub struct ProfileConfig {
     pub ca_only: Option<bool>,
     /// The proxy for this profile's requests, over `HTTPS_PROXY` and friends; `"none"`: direct.
     pub proxy: Option<String>,
+    /// The browser flow's loopback redirect URI (`http://127.0.0.1:PORT/PATH`, `localhost` or
+    /// `[::1]`; port 0 or none: any free port).
+    pub redirect_uri: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -127,6 +130,8 @@ pub struct Profile {
     pub workload: Option<WorkloadIdentity>,
     /// `ca_file`, `ca_only` and `proxy`: how requests reach the provider.
     pub network: crate::oauth::http::Network,
+    /// Where the browser flow's redirect arrives (`redirect_uri`).
+    pub redirect: crate::oauth::redirect::RedirectUri,
 }
 
 impl Profile {
@@ -322,6 +327,10 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     }
     let workload = workload_identity(raw).map_err(|(key, m)| invalid(key, m))?;
     let network = network(raw).map_err(|(key, m)| invalid(key, m))?;
+    let redirect = match raw.redirect_uri.as_deref() {
+        None => Default::default(),
+        Some(r) => r.parse().map_err(|m: String| invalid("redirect_uri", m))?,
+    };
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -352,6 +361,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         },
         workload,
         network,
+        redirect,
     })
 }
 

@@ -1,8 +1,8 @@
 //! The loopback listener of the browser flow (RFC 8252 §7.3): the one-time start link, the
 //! redirect callback, and the pages the browser ends on.
 //!
-//! The listener is bound to 127.0.0.1 on an OS-chosen port and held for the whole flow (no
-//! probe-then-rebind race); other local users can see the port, so everything here assumes
+//! The listener is bound to the redirect URI's loopback address(es) — by default 127.0.0.1 on an
+//! OS-chosen port — and held for the whole flow (no probe-then-rebind race); other local users can see the port, so everything here assumes
 //! they will talk to it:
 //! - The browser is started on `/start/<random>`, which redirects to the authorization URL
 //!   exactly once: a browser's argv is readable by every user (`/proc/*/cmdline`), and the
@@ -18,12 +18,13 @@
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::OAuthError;
+use super::redirect::RedirectUri;
 use crate::secret::Ephemeral;
 
 /// What the callback said, once its `state` matched.
@@ -50,8 +51,13 @@ pub enum Outcome {
 
 /// Decide about one request target (`/callback?code=…&state=…`). Pure, for tests and fuzzing.
 pub fn parse_callback(target: &str, expected_state: &str) -> Outcome {
+    parse_callback_at(target, "/callback", expected_state)
+}
+
+/// [`parse_callback`] for a redirect URI whose path is `callback_path`.
+pub fn parse_callback_at(target: &str, callback_path: &str, expected_state: &str) -> Outcome {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    if path != "/callback" {
+    if path != callback_path {
         return Outcome::Ignore("not found");
     }
     let mut state = None;
@@ -114,13 +120,16 @@ const LINGER: Duration = if cfg!(test) {
 type Warn = Box<dyn Fn(String) + Send + Sync>;
 
 pub struct Listener {
-    addr: SocketAddr,
+    port: u16,
+    redirect: RedirectUri,
     shared: Arc<Shared>,
-    server: Option<std::thread::JoinHandle<()>>,
+    servers: Vec<std::thread::JoinHandle<()>>,
 }
 
 struct Shared {
     pages: Pages,
+    /// The redirect URI's path: where the callback arrives.
+    callback_path: String,
     warn: Warn,
     stop: AtomicBool,
     next_id: AtomicU64,
@@ -143,25 +152,18 @@ struct Flow {
 }
 
 impl Listener {
-    /// Bind 127.0.0.1:0, keep it, and serve it on a thread until dropped. `warn` is told about
-    /// what the user should know (the start link fetched twice).
+    /// Bind the redirect URI's address(es) and port (any free one for port 0), keep them, and
+    /// serve them on threads until dropped. `warn` is told about what the user should know (the
+    /// start link fetched twice).
     pub fn bind(
         pages: Pages,
+        redirect: &RedirectUri,
         warn: impl Fn(String) + Send + Sync + 'static,
     ) -> Result<Self, OAuthError> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| {
-            OAuthError::Login(format!(
-                "cannot listen on 127.0.0.1 for the browser redirect: {e}"
-            ))
-        })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| OAuthError::Login(e.to_string()))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| OAuthError::Login(e.to_string()))?;
+        let (listeners, port) = redirect.bind()?;
         let shared = Arc::new(Shared {
             pages,
+            callback_path: redirect.path.clone(),
             warn: Box::new(warn),
             stop: AtomicBool::new(false),
             next_id: AtomicU64::new(0),
@@ -169,17 +171,24 @@ impl Listener {
             flow: Mutex::new(Flow::default()),
             changed: Condvar::new(),
         });
-        let s = shared.clone();
-        let server = std::thread::spawn(move || serve(listener, s));
+        let mut servers = Vec::with_capacity(listeners.len());
+        for listener in listeners {
+            listener
+                .set_nonblocking(true)
+                .map_err(|e| OAuthError::Login(e.to_string()))?;
+            let s = shared.clone();
+            servers.push(std::thread::spawn(move || serve(listener, s)));
+        }
         Ok(Self {
-            addr,
+            port,
+            redirect: redirect.clone(),
             shared,
-            server: Some(server),
+            servers,
         })
     }
 
     pub fn redirect_uri(&self) -> String {
-        format!("http://127.0.0.1:{}/callback", self.addr.port())
+        self.redirect.with_port(self.port)
     }
 
     /// A one-time link on this listener that redirects to `authorization_url`, for the
@@ -189,7 +198,7 @@ impl Listener {
         let mut flow = self.shared.lock_flow();
         flow.start = Some((token.clone(), Some(authorization_url.to_string())));
         flow.state = Some(state.to_string());
-        format!("http://127.0.0.1:{}/start/{token}", self.addr.port())
+        format!("{}/start/{token}", self.redirect.origin(self.port))
     }
 
     /// Wait until the callback with `state` arrives or `deadline` passes.
@@ -241,7 +250,7 @@ impl Drop for Listener {
             }
         }
         self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.server.take() {
+        for t in self.servers.drain(..) {
             let _ = t.join();
         }
     }
@@ -384,7 +393,7 @@ fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
         return;
     }
     let state = shared.lock_flow().state.clone().unwrap_or_default();
-    match parse_callback(&target, &state) {
+    match parse_callback_at(&target, &shared.callback_path, &state) {
         Outcome::Done(cb) => {
             let mut flow = shared.lock_flow();
             let Some(tx) = flow.callbacks.clone().filter(|_| flow.state.is_some()) else {
@@ -467,6 +476,13 @@ fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    impl Listener {
+        fn addr(&self) -> SocketAddr {
+            (Ipv4Addr::LOCALHOST, self.port).into()
+        }
+    }
 
     fn pages() -> Pages {
         Pages {
@@ -487,34 +503,37 @@ mod tests {
     fn the_start_link_works_once_and_warns_on_reuse() {
         let warned = Arc::new(Mutex::new(Vec::new()));
         let w = warned.clone();
-        let l = Listener::bind(pages(), move |m| w.lock().unwrap().push(m)).unwrap();
+        let l = Listener::bind(pages(), &RedirectUri::default(), move |m| {
+            w.lock().unwrap().push(m)
+        })
+        .unwrap();
         let link = l.start_link("https://id.example/auth?state=s1&code_challenge=c", "s1");
         assert!(
             !link.contains("state") && !link.contains("challenge"),
             "{link}"
         );
-        let path = link.split_once(&l.addr.port().to_string()).unwrap().1;
+        let path = link.split_once(&l.addr().port().to_string()).unwrap().1;
         assert!(path.starts_with("/start/"), "{path}");
-        let first = get(l.addr, path);
+        let first = get(l.addr(), path);
         assert!(first.starts_with("HTTP/1.1 303"), "{first}");
         assert!(
             first.contains("location: https://id.example/auth?state=s1&code_challenge=c\r\n"),
             "{first}"
         );
         assert!(warned.lock().unwrap().is_empty());
-        let second = get(l.addr, path);
+        let second = get(l.addr(), path);
         assert!(second.starts_with("HTTP/1.1 410"), "{second}");
         assert!(!second.contains("code_challenge"), "{second}");
         assert!(warned.lock().unwrap()[0].contains("used twice"));
         // A guessed link is not found, and not counted as a reuse.
-        assert!(get(l.addr, "/start/guess").starts_with("HTTP/1.1 404"));
+        assert!(get(l.addr(), "/start/guess").starts_with("HTTP/1.1 404"));
         assert_eq!(warned.lock().unwrap().len(), 1);
     }
 
     #[test]
     fn more_slow_drip_connections_than_slots_do_not_keep_the_callback_out() {
-        let l = Listener::bind(pages(), |_| {}).unwrap();
-        let addr = l.addr;
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
+        let addr = l.addr();
         let stop = Arc::new(AtomicBool::new(false));
         let drippers: Vec<_> = (0..MAX_READING + 16)
             .map(|_| {
@@ -557,8 +576,8 @@ mod tests {
             (true, "/done", "Signed in"),
             (false, "/failed", "tok login -p work"),
         ] {
-            let l = Listener::bind(pages(), |_| {}).unwrap();
-            let addr = l.addr;
+            let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
+            let addr = l.addr();
             let t = std::thread::spawn(move || get(addr, "/callback?code=good&state=right"));
             l.wait("right", Instant::now() + Duration::from_secs(10))
                 .unwrap();
@@ -622,8 +641,8 @@ mod tests {
     #[test]
     fn a_silent_connection_does_not_hold_up_the_callback() {
         // See: issue 4. A local process connects and never sends a byte.
-        let l = Listener::bind(pages(), |_| {}).unwrap();
-        let addr = l.addr;
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
+        let addr = l.addr();
         let silent = TcpStream::connect(addr).unwrap();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
@@ -650,25 +669,25 @@ mod tests {
 
     #[test]
     fn only_loopback_is_bound() {
-        let l = Listener::bind(pages(), |_| {}).unwrap();
-        assert_eq!(l.addr.ip(), std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
+        assert_eq!(l.addr().ip(), std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
         // Not reachable through IPv6 loopback or any other local address.
-        assert!(TcpStream::connect(("::1", l.addr.port())).is_err());
+        assert!(TcpStream::connect(("::1", l.addr().port())).is_err());
         if let Ok(other) = std::net::UdpSocket::bind("0.0.0.0:0")
             .and_then(|u| u.connect("192.0.2.1:9").map(|_| u))
             .and_then(|u| u.local_addr())
             && !other.ip().is_loopback()
         {
-            assert!(TcpStream::connect((other.ip(), l.addr.port())).is_err());
+            assert!(TcpStream::connect((other.ip(), l.addr().port())).is_err());
         }
     }
 
     #[test]
     fn forged_callback_does_not_end_the_wait() {
-        let l = Listener::bind(pages(), |_| {}).unwrap();
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
         let port = l.redirect_uri();
         assert!(port.starts_with("http://127.0.0.1:"));
-        let addr = l.addr;
+        let addr = l.addr();
         let t = std::thread::spawn(move || {
             let send = |q: &str| {
                 let mut s = TcpStream::connect(addr).unwrap();
@@ -695,7 +714,7 @@ mod tests {
 
     #[test]
     fn times_out() {
-        let l = Listener::bind(pages(), |_| {}).unwrap();
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
         assert!(matches!(
             l.wait("s", Instant::now() + Duration::from_millis(100)),
             Err(OAuthError::Expired)

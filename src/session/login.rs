@@ -18,7 +18,7 @@ use crate::oauth::grant::refresh;
 use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
 use crate::oauth::grant::{Client, client_credentials};
 use crate::oauth::http::ClientAuth;
-use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, parse_callback};
+use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, parse_callback_at};
 use crate::oauth::token::TokenResponse;
 use crate::oauth::{TokenType, pkce};
 use crate::secret::{ClientSecret, Ephemeral, RefreshToken};
@@ -62,9 +62,15 @@ pub trait LoginUi {
     /// Say where to sign in (`url`) and open the browser at `start_link` (a one-time link to
     /// it: a browser's argv is readable by every local user), if allowed.
     fn browser(&self, url: &Url, start_link: &str);
-    /// Show `url`, then read the redirect URL the browser failed to load at `port`, waiting up
-    /// to `timeout`. `Ok(None)` when the time is up; an empty line at the end of input.
-    fn paste(&self, url: &Url, port: u16, timeout: Duration) -> std::io::Result<Option<String>>;
+    /// Show `url`, then read the redirect URL the browser failed to load at `redirect_uri`,
+    /// waiting up to `timeout`. `Ok(None)` when the time is up; an empty line at the end of
+    /// input.
+    fn paste(
+        &self,
+        url: &Url,
+        redirect_uri: &str,
+        timeout: Duration,
+    ) -> std::io::Result<Option<String>>;
     /// Show that the login waits for `what` until `deadline`; called again at each poll.
     fn waiting(&self, what: Wait, deadline: Instant);
     /// The wait is over.
@@ -92,7 +98,7 @@ pub enum LoginError {
     #[error("the pasted text is not this login's redirect URL ({why})")]
     NotTheRedirect {
         profile: String,
-        port: u16,
+        redirect_uri: String,
         why: &'static str,
     },
 }
@@ -330,13 +336,14 @@ impl<C: Client> Flow<'_, C> {
                 profile.issuer
             ))
         })?;
+        let redirect = &profile.redirect;
         let receiver = if pasted {
-            // A free port, released at once: the browser's redirect then fails to load, and
-            // its address bar shows the URL to paste.
-            let port = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .map_err(|e| OAuthError::Login(format!("cannot pick a loopback port: {e}")))?;
+            // The browser's redirect then fails to load, and its address bar shows the URL to
+            // paste. Port 0: a free port, released at once; a fixed one is used as it is.
+            let port = match redirect.port {
+                0 => redirect.bind()?.1,
+                port => port,
+            };
             Receiver::Paste { port }
         } else {
             let warn = self.ctx.printer.clone();
@@ -344,11 +351,11 @@ impl<C: Client> Flow<'_, C> {
                 profile: profile.name.clone(),
                 issuer: profile.issuer.to_string(),
             };
-            Receiver::Loopback(Listener::bind(pages, move |m| warn.warn(m))?)
+            Receiver::Loopback(Listener::bind(pages, redirect, move |m| warn.warn(m))?)
         };
         let redirect_uri = match &receiver {
             Receiver::Loopback(l) => l.redirect_uri(),
-            Receiver::Paste { port } => format!("http://127.0.0.1:{port}/callback"),
+            Receiver::Paste { port } => redirect.with_port(*port),
         };
         let verifier = pkce::verifier();
         let state = pkce::random_urlsafe(16);
@@ -363,7 +370,7 @@ impl<C: Client> Flow<'_, C> {
         );
         let cb = match &receiver {
             Receiver::Loopback(listener) => self.browser_callback(&url, listener, &state)?,
-            Receiver::Paste { port } => self.pasted_callback(&url, *port, &state)?,
+            Receiver::Paste { .. } => self.pasted_callback(&url, &redirect_uri, &state)?,
         };
         self.exchange(&receiver, &redirect_uri, &verifier, cb, dpop)
     }
@@ -411,8 +418,13 @@ impl<C: Client> Flow<'_, C> {
     }
 
     /// `--paste`: for a machine whose loopback the browser cannot reach.
-    fn pasted_callback(&self, url: &Url, port: u16, state: &str) -> anyhow::Result<Callback> {
-        let Some(line) = self.ui.paste(url, port, self.timeout)? else {
+    fn pasted_callback(
+        &self,
+        url: &Url,
+        redirect_uri: &str,
+        state: &str,
+    ) -> anyhow::Result<Callback> {
+        let Some(line) = self.ui.paste(url, redirect_uri, self.timeout)? else {
             return Err(self.login_error(OAuthError::Expired));
         };
         if line.trim().is_empty() {
@@ -422,11 +434,12 @@ impl<C: Client> Flow<'_, C> {
             .into());
         }
         self.ctx.printer.verbose("read the pasted URL");
-        match parse_callback(&paste_target(&line), state) {
+        let path = &self.profile.redirect.path;
+        match parse_callback_at(&paste_target(&line, path), path, state) {
             Outcome::Done(cb) => Ok(cb),
             Outcome::Ignore(why) => Err(LoginError::NotTheRedirect {
                 profile: self.profile_name(),
-                port,
+                redirect_uri: redirect_uri.to_string(),
                 why,
             }
             .into()),
@@ -456,8 +469,9 @@ enum Receiver {
     },
 }
 
-/// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query.
-pub fn paste_target(pasted: &str) -> String {
+/// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query
+/// (taken as one for `callback_path`).
+pub fn paste_target(pasted: &str, callback_path: &str) -> String {
     let t = pasted.trim();
     if let Ok(u) = Url::parse(t) {
         return match u.query() {
@@ -468,7 +482,7 @@ pub fn paste_target(pasted: &str) -> String {
     if t.starts_with('/') {
         return t.to_string();
     }
-    format!("/callback?{}", t.trim_start_matches('?'))
+    format!("{callback_path}?{}", t.trim_start_matches('?'))
 }
 
 #[cfg(test)]
@@ -478,21 +492,34 @@ mod tests {
     #[test]
     fn paste_targets() {
         assert_eq!(
-            paste_target("http://127.0.0.1:5/callback?code=c&state=s\n"),
+            paste_target("http://127.0.0.1:5/callback?code=c&state=s\n", "/callback"),
             "/callback?code=c&state=s"
         );
-        assert_eq!(paste_target("/callback?code=c"), "/callback?code=c");
-        assert_eq!(paste_target("?code=c&state=s"), "/callback?code=c&state=s");
+        assert_eq!(
+            paste_target("/callback?code=c", "/callback"),
+            "/callback?code=c"
+        );
+        assert_eq!(paste_target("?code=c&state=s", "/cb"), "/cb?code=c&state=s");
         assert!(matches!(
-            parse_callback(
-                &paste_target("http://127.0.0.1:5/callback?code=c&state=s"),
+            parse_callback_at(
+                &paste_target("http://127.0.0.1:5/oauth/cb?code=c&state=s", "/oauth/cb"),
+                "/oauth/cb",
                 "s"
             ),
             Outcome::Done(Callback::Code { .. })
         ));
         assert!(matches!(
-            parse_callback(
-                &paste_target("http://127.0.0.1:5/callback?code=c&state=x"),
+            parse_callback_at(
+                &paste_target("http://127.0.0.1:5/callback?code=c&state=s", "/oauth/cb"),
+                "/oauth/cb",
+                "s"
+            ),
+            Outcome::Ignore(_)
+        ));
+        assert!(matches!(
+            parse_callback_at(
+                &paste_target("http://127.0.0.1:5/callback?code=c&state=x", "/callback"),
+                "/callback",
                 "s"
             ),
             Outcome::Ignore(_)

@@ -45,6 +45,9 @@
 //                             (default repo:acme/app:ref:refs/heads/*)
 //   TOK_TEST_EXCHANGE_TTL     lifetime of exchanged access tokens, seconds (default AT_TTL)
 //   TOK_TEST_EXCHANGE_REFRESH "1": exchanges also answer a refresh_token (one tok must ignore)
+//   TOK_TEST_EXACT_REDIRECT   comma-separated redirect URIs of client `tok-exact`, a public
+//                             client that, like many servers, matches them exactly (any port
+//                             other than the registered one is refused); unset: no such client
 //
 // Workload identity (client `tok-ci`, public): RFC 8693 token exchange, RFC 7523 jwt-bearer
 // (both registered with provider.registerGrantType) and the Entra-style client assertion
@@ -110,6 +113,7 @@ const CI_ISSUER = env.TOK_TEST_CI_ISSUER || undefined;
 const WI_SUB = env.TOK_TEST_WI_SUB || 'repo:acme/app:ref:refs/heads/*';
 const EXCHANGE_TTL = intEnv('TOK_TEST_EXCHANGE_TTL', AT_TTL);
 const EXCHANGE_REFRESH = env.TOK_TEST_EXCHANGE_REFRESH === '1';
+const EXACT_REDIRECT = env.TOK_TEST_EXACT_REDIRECT ? env.TOK_TEST_EXACT_REDIRECT.split(',') : undefined;
 const log = (...args) => {
   if (!QUIET) console.error('[provider]', ...args);
 };
@@ -302,6 +306,16 @@ const configuration = {
       redirect_uris: [],
       scope: API_SCOPES,
     },
+    // A `web` client: oidc-provider then compares redirect URIs exactly, port included.
+    ...(EXACT_REDIRECT ? [{
+      client_id: 'tok-exact',
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: EXACT_REDIRECT,
+      scope: 'openid offline_access profile email',
+    }] : []),
   ],
   adapter: RetainingAdapter,
   jwks: { keys: [signingKey] },

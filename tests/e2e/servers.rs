@@ -1,0 +1,246 @@
+//! Logins that fit servers stricter than the test provider's default client (issue 21): a
+//! server that matches the registered redirect URI exactly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::Stdio;
+
+use crate::support::{Provider, Tok, node, root};
+
+/// A loopback port free now (released at once: the provider registers it, tok binds it).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The provider with client `tok-exact`, whose only redirect URI is `uri` (compared exactly).
+fn exact_provider(uri: &str) -> Provider {
+    Provider::start_with(&[("TOK_TEST_EXACT_REDIRECT", uri)])
+}
+
+/// tests/provider/chromium.mjs as `$BROWSER`, logging what Chromium saw to `log`.
+fn with_chromium(tok: Tok, log: &std::path::Path) -> Tok {
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "/usr/bin/chromium is missing: run scripts/setup (Debian package `chromium`)"
+    );
+    let script = root().join("tests/provider/chromium.mjs");
+    tok.env("BROWSER", &script.display().to_string())
+        .env("TOK_TEST_CHROMIUM_LOG", &log.display().to_string())
+}
+
+/// A server that matches the redirect URI exactly refuses tok's any-free-port default, and
+/// the fixed `--redirect-uri` logs in, end to end in Chromium; the URI is saved in the profile
+/// and the next login uses it again.
+#[test]
+fn an_exact_redirect_uri_server_needs_the_fixed_port() {
+    let port = free_port();
+    let fixed = format!("http://127.0.0.1:{port}/oauth/cb");
+    let provider = exact_provider(&fixed);
+
+    // Any free port: the server refuses the authorization request (its error page), so no
+    // callback ever comes and the login ends at its deadline.
+    let tok = Tok::new();
+    let r = tok
+        .login_to(&provider, "exact")
+        .client("tok-exact")
+        .usual_scopes()
+        .browser()
+        .args(&["--redirect-uri", "http://127.0.0.1/oauth/cb"])
+        .timeout("20s")
+        .expect_failure(7);
+    assert!(
+        r.stderr.contains("redirect_uri"),
+        "the server's refusal: {r:?}"
+    );
+    assert!(
+        provider.stats()["token_success"]["authorization_code"]
+            .as_u64()
+            .unwrap_or(0)
+            == 0
+    );
+
+    // The registered port: a real browser logs in and ends on tok's page on that port.
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let tok = with_chromium(Tok::new(), log.path());
+    let r = tok
+        .login_to(&provider, "exact")
+        .client("tok-exact")
+        .usual_scopes()
+        .browser()
+        .args(&["--redirect-uri", &fixed])
+        .timeout("120s")
+        .expect_success();
+    assert!(r.stderr.contains("Logged in"), "{r:?}");
+    assert!(
+        r.stderr.contains(&url_encoded(&fixed)),
+        "the authorization URL names the fixed URI: {r:?}"
+    );
+    let seen: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(log.path()).unwrap()).unwrap();
+    assert_eq!(
+        seen["final_url"].as_str(),
+        Some(format!("http://127.0.0.1:{port}/done").as_str()),
+        "{seen}"
+    );
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("redirect_uri = \"{fixed}\"")),
+        "{config}"
+    );
+    assert!(provider.active(&tok.print("exact")));
+
+    // Saved: the next login needs no flag.
+    let tok = tok.env(
+        "BROWSER",
+        &root()
+            .join("tests/provider/browser.mjs")
+            .display()
+            .to_string(),
+    );
+    let r = tok.run(&["login", "-p", "exact", "--browser", "--timeout", "60s"]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(provider.stats()["token_success"]["authorization_code"], 2);
+}
+
+fn url_encoded(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A fixed port another program holds fails at once, naming the port, with a hint and exit 9;
+/// no browser is started and no other port is tried.
+#[test]
+fn a_taken_fixed_port_fails_at_once_naming_it() {
+    let provider = Provider::start();
+    let held = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let browser_log = tempfile::NamedTempFile::new().unwrap();
+    let tok = Tok::new().env(
+        "TOK_TEST_BROWSER_LOG",
+        &browser_log.path().display().to_string(),
+    );
+    let r = tok
+        .login_to(&provider, "busy")
+        .usual_scopes()
+        .browser()
+        .args(&[
+            "--redirect-uri",
+            &format!("http://127.0.0.1:{port}/callback"),
+        ])
+        .timeout("600s")
+        .expect_failure(9);
+    assert!(
+        r.stderr.contains(&format!("port {port} is in use")),
+        "{r:?}"
+    );
+    assert!(
+        r.stderr
+            .contains("hint: stop the program listening on port"),
+        "{r:?}"
+    );
+    assert_eq!(
+        r.stderr.lines().filter(|l| l.contains("error:")).count(),
+        1,
+        "{r:?}"
+    );
+    assert!(
+        std::fs::read_to_string(browser_log.path())
+            .unwrap()
+            .is_empty(),
+        "no browser was started"
+    );
+    assert!(
+        provider.stats()["token_success"]["authorization_code"]
+            .as_u64()
+            .unwrap_or(0)
+            == 0
+    );
+    drop(held);
+}
+
+/// A redirect URI that is not a loopback http:// URI is refused before anything is saved.
+#[test]
+fn a_redirect_uri_off_the_loopback_host_is_refused() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    for bad in [
+        "https://127.0.0.1:8400/cb",
+        "http://example.com:8400/cb",
+        "http://127.0.0.1:8400/cb?x=1",
+    ] {
+        let r = tok
+            .login_to(&provider, "bad")
+            .browser()
+            .args(&["--redirect-uri", bad])
+            .expect_failure(2);
+        assert!(
+            r.stderr.contains("loopback") || r.stderr.contains("query"),
+            "{r:?}"
+        );
+    }
+    assert!(!tok.path("config/tok/config.toml").exists());
+}
+
+/// `--paste` sends the fixed redirect URI too (the exact-match server accepts it), tells the
+/// user which address to copy, and reads the callback at its path.
+#[test]
+fn paste_honours_the_fixed_redirect_uri() {
+    let port = free_port();
+    let fixed = format!("http://localhost:{port}/oauth/cb");
+    let provider = exact_provider(&fixed);
+    let tok = Tok::new();
+    let login = tok
+        .login_to(&provider, "ssh")
+        .client("tok-exact")
+        .usual_scopes()
+        .paste()
+        .args(&["--redirect-uri", &fixed]);
+    let mut child = login
+        .command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "tok ended: {seen}"
+        );
+        seen.push_str(&line);
+        if let Some(u) = line
+            .trim()
+            .strip_prefix(&format!("{}/auth?", provider.issuer))
+        {
+            break format!("{}/auth?{u}", provider.issuer);
+        }
+    };
+    let browser = node("tests/provider/browser.mjs")
+        .arg(&url)
+        .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
+        .env("TOK_TEST_BROWSER_QUIET", "1")
+        .output()
+        .unwrap();
+    assert!(browser.status.success(), "{browser:?}");
+    let callback = String::from_utf8(browser.stdout).unwrap();
+    assert!(callback.starts_with(&format!("{fixed}?")), "{callback}");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(callback.as_bytes()).unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    reader.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    seen.push_str(&rest);
+    assert!(status.success(), "{seen}");
+    assert!(
+        seen.contains(&format!("fails to load a page at {fixed}?")),
+        "{seen}"
+    );
+    assert!(provider.active(&tok.print("ssh")));
+}

@@ -301,6 +301,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         dpop: args.dpop.then_some(true),
         extra: vec![],
         exchange_params: (!args.exchange_params.is_empty()).then(|| args.exchange_params.clone()),
+        auth_params: args.auth_params(),
     };
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.
@@ -317,7 +318,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         ("exchange", args.exchange.map(|m| m.as_str().to_string())),
         ("ci_audience", args.ci_audience.clone()),
         ("subject_token_type", args.subject_token_type.clone()),
-        ("redirect_uri", args.redirect_uri.clone()),
+        ("redirect_uri", args.server.redirect_uri.clone()),
     ] {
         if let Some(v) = v {
             up.extra.push((k, v));

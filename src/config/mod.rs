@@ -105,6 +105,9 @@ pub struct ProfileConfig {
     /// The browser flow's loopback redirect URI (`http://127.0.0.1:PORT/PATH`, `localhost` or
     /// `[::1]`; port 0 or none: any free port).
     pub redirect_uri: Option<String>,
+    /// Extra authorization request parameters (`prompt`, `login_hint`, `acr_values`,
+    /// `max_age`, `ui_locales`, a provider's own); the protocol's own are refused.
+    pub auth_params: Option<BTreeMap<String, String>>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -132,6 +135,8 @@ pub struct Profile {
     pub network: crate::oauth::http::Network,
     /// Where the browser flow's redirect arrives (`redirect_uri`).
     pub redirect: crate::oauth::redirect::RedirectUri,
+    /// `auth_params`: sent on every authorization request.
+    pub auth_params: Vec<(String, String)>,
 }
 
 impl Profile {
@@ -331,6 +336,16 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         None => Default::default(),
         Some(r) => r.parse().map_err(|m: String| invalid("redirect_uri", m))?,
     };
+    let auth_params: Vec<(String, String)> = raw
+        .auth_params
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    for (k, v) in &auth_params {
+        crate::oauth::auth_params::check(k, v).map_err(|m| invalid("auth_params", m))?;
+    }
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -362,6 +377,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         workload,
         network,
         redirect,
+        auth_params,
     })
 }
 

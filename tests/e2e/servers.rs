@@ -244,3 +244,104 @@ fn paste_honours_the_fixed_redirect_uri() {
     );
     assert!(provider.active(&tok.print("ssh")));
 }
+
+/// The authorization parameters reach the server on a browser login, are saved in the profile
+/// and sent again by the next login without flags.
+#[test]
+fn authorization_parameters_reach_the_server_and_are_saved() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login_with(
+        &provider,
+        "mfa",
+        &[
+            "--browser",
+            "--prompt",
+            "login",
+            "--login-hint",
+            "alice@example.test",
+            "--acr-values",
+            "urn:example:mfa urn:example:pwd",
+            "--max-age",
+            "300",
+            "--ui-locales",
+            "fr en",
+            "--auth-param",
+            "domain_hint=example.test",
+        ],
+    );
+    let want = [
+        ("prompt", "login"),
+        ("login_hint", "alice@example.test"),
+        ("acr_values", "urn:example:mfa urn:example:pwd"),
+        ("max_age", "300"),
+        ("ui_locales", "fr en"),
+        ("domain_hint", "example.test"),
+    ];
+    let sent = |i: usize| provider.stats()["authorization_requests"][i].clone();
+    for (k, v) in want {
+        assert_eq!(sent(0)[k], v, "{k}: {}", sent(0));
+    }
+    // The login page saw them too: the server asked for a new sign-in (prompt=login).
+    assert_eq!(provider.stats()["interactions"]["login"], 1);
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(config.contains("auth_params = {"), "{config}");
+
+    // Saved; one flag changes one key and an empty value takes one out.
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "mfa",
+        "--browser",
+        "--timeout",
+        "60s",
+        "--max-age",
+        "60",
+        "--auth-param",
+        "domain_hint=",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(sent(1)["max_age"], "60", "{}", sent(1));
+    assert_eq!(sent(1)["acr_values"], "urn:example:mfa urn:example:pwd");
+    assert!(sent(1)["domain_hint"].is_null(), "{}", sent(1));
+    assert!(provider.active(&tok.print("mfa")));
+}
+
+/// The protocol's own parameters cannot be overridden: on the command line (usage, exit 2)
+/// or in the config file (exit 8), each one line naming the parameter.
+#[test]
+fn protocol_parameters_are_refused_as_auth_params() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    for key in ["state", "redirect_uri", "code_challenge", "client_id"] {
+        let r = tok
+            .login_to(&provider, "p")
+            .browser()
+            .args(&["--auth-param", &format!("{key}=x")])
+            .expect_failure(2);
+        assert!(
+            r.stderr
+                .contains(&format!("`{key}` is a parameter tok sets itself")),
+            "{r:?}"
+        );
+    }
+    assert!(!tok.path("config/tok/config.toml").exists());
+    tok.login_with(&provider, "p", &["--browser"]);
+    let path = tok.path("config/tok/config.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}auth_params = {{ nonce = \"n\" }}\n")).unwrap();
+    let r = tok.run(&["login", "-p", "p", "--browser"]);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("auth_params `nonce` is a parameter tok sets itself"),
+        "{r:?}"
+    );
+    assert_eq!(
+        provider.stats()["authorization_requests"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -168,6 +168,7 @@ function newStats() {
     // ("ok" or the error code), so tests can measure the intervals a client waits
     device_polls: [],
     workload_refresh_tokens: [], // with TOK_TEST_EXCHANGE_REFRESH: every one answered
+    authorization_requests: [], // the query of every GET /auth, as sent
   };
 }
 
@@ -749,6 +750,8 @@ provider.use(async (ctx, next) => {
 
   // Entra-style federated client assertion (answers refusals itself)
   if (await federatedClientAssertion(ctx)) return;
+
+  if (ctx.path === '/auth' && ctx.method === 'GET') stats.authorization_requests.push({ ...ctx.query });
 
   // Auto-approving interactions
   const m = /^\/interaction\/([^/]+)$/.exec(ctx.path);

@@ -13,8 +13,8 @@ use crate::oauth::token::{ErrorCode, TokenResponse};
 use crate::oauth::{OAuthError, pkce, sanitize};
 use crate::secret::Ephemeral;
 
-/// The URL that starts a login at `auth_url`: PKCE S256, `state`, the profile's scope and
-/// resource, and (RFC 9449 §10) the DPoP key's thumbprint that binds the code.
+/// The URL that starts a login at `auth_url`: PKCE S256, `state`, the profile's scope,
+/// resource and `auth_params`, and (RFC 9449 §10) the DPoP key's thumbprint that binds the code.
 pub fn authorization_url(
     profile: &Profile,
     auth_url: &Url,
@@ -37,6 +37,9 @@ pub fn authorization_url(
         }
         if let Some(a) = &profile.audience {
             q.append_pair("resource", a);
+        }
+        for (k, v) in &profile.auth_params {
+            q.append_pair(k, v);
         }
         if let Some(jkt) = dpop_jkt {
             // RFC 9449 §10: bind the authorization code to the key.

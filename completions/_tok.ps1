@@ -77,6 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--browser', '--browser', [CompletionResultType]::ParameterName, 'Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser; print the URL only')
             [CompletionResult]::new('--dpop', '--dpop', [CompletionResultType]::ParameterName, 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile')
+            [CompletionResult]::new('--par', '--par', [CompletionResultType]::ParameterName, 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile')
             [CompletionResult]::new('--paste', '--paste', [CompletionResultType]::ParameterName, 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin')
             [CompletionResult]::new('--client-credentials', '--client-credentials', [CompletionResultType]::ParameterName, 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin')
             [CompletionResult]::new('--refresh-token-stdin', '--refresh-token-stdin', [CompletionResultType]::ParameterName, 'Seed the session from a refresh token read from stdin (e.g. a CI secret)')

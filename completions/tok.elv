@@ -73,6 +73,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --browser 'Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)'
             cand --no-browser 'Do not open a browser; print the URL only'
             cand --dpop 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile'
+            cand --par 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile'
             cand --paste 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin'
             cand --client-credentials 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin'
             cand --refresh-token-stdin 'Seed the session from a refresh token read from stdin (e.g. a CI secret)'

@@ -86,6 +86,7 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l device -d 'Use the dev
 complete -c tok -n "__fish_tok_using_subcommand login" -l browser -d 'Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)'
 complete -c tok -n "__fish_tok_using_subcommand login" -l no-browser -d 'Do not open a browser; print the URL only'
 complete -c tok -n "__fish_tok_using_subcommand login" -l dpop -d 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile'
+complete -c tok -n "__fish_tok_using_subcommand login" -l par -d 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile'
 complete -c tok -n "__fish_tok_using_subcommand login" -l paste -d 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin'
 complete -c tok -n "__fish_tok_using_subcommand login" -l client-credentials -d 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin'
 complete -c tok -n "__fish_tok_using_subcommand login" -l refresh-token-stdin -d 'Seed the session from a refresh token read from stdin (e.g. a CI secret)'

@@ -160,6 +160,11 @@ pub struct ServerArgs {
     /// several; the protocol's own (state, client_id, redirect_uri…) are refused; saved
     #[arg(long = "auth-param", value_name = "KEY=VALUE", value_parser = auth_param)]
     pub auth_params: Vec<(String, String)>,
+
+    /// Push the authorization request to the server first (RFC 9126 PAR); the browser gets
+    /// only a reference to it. Automatic when the server requires it; saved in the profile
+    #[arg(long)]
+    pub par: bool,
 }
 
 /// `--redirect-uri`, checked before anything is saved.

@@ -302,6 +302,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         extra: vec![],
         exchange_params: (!args.exchange_params.is_empty()).then(|| args.exchange_params.clone()),
         auth_params: args.auth_params(),
+        par: args.server.par.then_some(true),
     };
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.

@@ -22,6 +22,8 @@ pub struct ProfileUpdate {
     /// Authorization parameters: each sets its key in the profile's `auth_params` table (an
     /// empty value takes it out); the others stay.
     pub auth_params: Vec<(String, String)>,
+    /// `--par`.
+    pub par: Option<bool>,
 }
 
 impl ProfileUpdate {
@@ -35,6 +37,7 @@ impl ProfileUpdate {
             && self.extra.is_empty()
             && self.exchange_params.is_none()
             && self.auth_params.is_empty()
+            && self.par.is_none()
     }
 }
 
@@ -101,6 +104,9 @@ pub fn upsert_profile(
     }
     if let Some(v) = up.dpop {
         table["dpop"] = value(v);
+    }
+    if let Some(v) = up.par {
+        table["par"] = value(v);
     }
     for (k, v) in &up.extra {
         table[*k] = value(v.as_str());

@@ -108,6 +108,8 @@ pub struct ProfileConfig {
     /// Extra authorization request parameters (`prompt`, `login_hint`, `acr_values`,
     /// `max_age`, `ui_locales`, a provider's own); the protocol's own are refused.
     pub auth_params: Option<BTreeMap<String, String>>,
+    /// Push authorization requests (RFC 9126) even when the server does not require it.
+    pub par: Option<bool>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -137,6 +139,8 @@ pub struct Profile {
     pub redirect: crate::oauth::redirect::RedirectUri,
     /// `auth_params`: sent on every authorization request.
     pub auth_params: Vec<(String, String)>,
+    /// `par = true`: push every authorization request (RFC 9126).
+    pub par: bool,
 }
 
 impl Profile {
@@ -378,6 +382,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         network,
         redirect,
         auth_params,
+        par: raw.par.unwrap_or(false),
     })
 }
 

@@ -25,6 +25,11 @@ pub struct Metadata {
     pub revocation_endpoint: Option<String>,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9126 §5.
+    #[serde(default)]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -61,6 +66,9 @@ pub struct Endpoints {
     pub iss_parameter: bool,
     /// The issuer as the discovery document states it (`None` when none was read).
     pub stated_issuer: Option<String>,
+    /// RFC 9126: where authorization requests are pushed, and whether the server requires it.
+    pub par: Option<Url>,
+    pub par_required: bool,
 }
 
 /// How a discovery document's `issuer` must match the configured one.
@@ -179,6 +187,11 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
             .unwrap_or(parse("revocation_endpoint", &m.revocation_endpoint)?),
         iss_parameter: m.authorization_response_iss_parameter_supported,
         stated_issuer: m.issuer.clone(),
+        par: parse(
+            "pushed_authorization_request_endpoint",
+            &m.pushed_authorization_request_endpoint,
+        )?,
+        par_required: m.require_pushed_authorization_requests,
     })
 }
 
@@ -238,6 +251,11 @@ impl Metadata {
             authorization_response_iss_parameter_supported: self
                 .authorization_response_iss_parameter_supported
                 || other.authorization_response_iss_parameter_supported,
+            pushed_authorization_request_endpoint: self
+                .pushed_authorization_request_endpoint
+                .or(other.pushed_authorization_request_endpoint),
+            require_pushed_authorization_requests: self.require_pushed_authorization_requests
+                || other.require_pushed_authorization_requests,
         }
     }
 }

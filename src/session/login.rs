@@ -14,9 +14,9 @@ use crate::oauth::discovery::Endpoints;
 use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::grant::authorization_code::{self, Exchange};
 use crate::oauth::grant::device::{self, DeviceAuthorization};
-use crate::oauth::grant::refresh;
 use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
 use crate::oauth::grant::{Client, client_credentials};
+use crate::oauth::grant::{par, refresh};
 use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, parse_callback_at};
 use crate::oauth::token::TokenResponse;
@@ -328,7 +328,11 @@ impl<C: Client> Flow<'_, C> {
 
     /// The authorization code flow, with the browser on this machine (a loopback listener
     /// takes the redirect) or, `pasted`, on any machine (the user pastes the redirect URL).
-    fn code(&self, pasted: bool, dpop: Option<&mut Prover<'_>>) -> anyhow::Result<TokenResponse> {
+    fn code(
+        &self,
+        pasted: bool,
+        mut dpop: Option<&mut Prover<'_>>,
+    ) -> anyhow::Result<TokenResponse> {
         let profile = self.profile;
         let auth_url = self.ep.authorization.as_ref().ok_or_else(|| {
             OAuthError::Discovery(format!(
@@ -368,11 +372,33 @@ impl<C: Client> Flow<'_, C> {
             &verifier,
             jkt.as_deref(),
         );
+        let url = self.pushed(url, dpop.as_deref_mut())?;
         let cb = match &receiver {
             Receiver::Loopback(listener) => self.browser_callback(&url, listener, &state)?,
             Receiver::Paste { .. } => self.pasted_callback(&url, &redirect_uri, &state)?,
         };
         self.exchange(&receiver, &redirect_uri, &verifier, cb, dpop)
+    }
+
+    /// RFC 9126: when the server requires it or the profile asks for it, push the request and
+    /// return the URL that refers to it; else `url` itself.
+    fn pushed(&self, url: Url, dpop: Option<&mut Prover<'_>>) -> anyhow::Result<Url> {
+        let (profile, ep) = (self.profile, self.ep);
+        if !(profile.par || ep.par_required) {
+            return Ok(url);
+        }
+        let par_url = ep.par.as_ref().ok_or_else(|| {
+            OAuthError::Discovery(format!(
+                "{} publishes no pushed_authorization_request_endpoint, so profile `{}` cannot push its authorization request (par = true)",
+                profile.issuer, profile.name
+            ))
+        })?;
+        let pushed = par::push(self.client, par_url, &url, &profile.client_id, dpop)?;
+        self.ctx.printer.verbose(format!(
+            "pushed the authorization request; its request_uri is valid for {} s",
+            pushed.expires_in
+        ));
+        Ok(pushed.url)
     }
 
     fn exchange(

@@ -345,3 +345,96 @@ fn protocol_parameters_are_refused_as_auth_params() {
         1
     );
 }
+
+/// The `/auth?…` URL tok printed for the browser.
+fn printed_authorization_url(r: &crate::support::Run, issuer: &str) -> url::Url {
+    let line = r
+        .stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(&format!("{issuer}/auth?")))
+        .unwrap_or_else(|| panic!("no authorization URL: {r:?}"));
+    url::Url::parse(&format!("{issuer}/auth?{line}")).unwrap()
+}
+
+/// A client that requires PAR: a login without it is refused by the server (its error comes
+/// back to tok's listener and ends the login at once); with `--par` the
+/// request is pushed and the browser's URL (printed, and as the server saw it) holds only
+/// `client_id` and `request_uri`. Saved: the next login pushes again.
+#[test]
+fn a_client_that_requires_par_logs_in_with_par() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let r = tok
+        .login_to(&provider, "fapi")
+        .client("tok-par")
+        .usual_scopes()
+        .browser()
+        .timeout("60s")
+        .expect_failure(1);
+    assert!(
+        r.stderr
+            .contains("answered 302 invalid_request: Pushed Authorization Request must be used"),
+        "the server's refusal: {r:?}"
+    );
+    assert!(
+        provider.stats()["token_success"]["authorization_code"]
+            .as_u64()
+            .unwrap_or(0)
+            == 0
+    );
+
+    let r = tok
+        .login_to(&provider, "fapi")
+        .client("tok-par")
+        .usual_scopes()
+        .browser()
+        .arg("--par")
+        .timeout("60s")
+        .expect_success();
+    let url = printed_authorization_url(&r, &provider.issuer);
+    let keys: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    assert_eq!(keys, ["client_id", "request_uri"], "{url}");
+    let requests = provider.stats()["authorization_requests"].clone();
+    let seen = requests.as_array().unwrap().last().unwrap().clone();
+    let mut seen_keys: Vec<&String> = seen.as_object().unwrap().keys().collect();
+    seen_keys.sort();
+    assert_eq!(seen_keys, ["client_id", "request_uri"], "{seen}");
+    assert!(provider.active(&tok.print("fapi")));
+
+    let r = tok.run(&["login", "-p", "fapi", "--browser", "--timeout", "60s"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        printed_authorization_url(&r, &provider.issuer)
+            .query_pairs()
+            .any(|(k, _)| k == "request_uri")
+    );
+    assert_eq!(provider.stats()["token_success"]["authorization_code"], 2);
+}
+
+/// A server whose metadata requires PAR gets it without any option, DPoP-bound sessions
+/// included (the push carries a proof); a push error is named like a token error.
+#[test]
+fn a_server_that_requires_par_gets_it_unasked() {
+    let provider = Provider::start_with(&[("TOK_TEST_PAR_REQUIRED", "1")]);
+    let tok = Tok::new();
+    let r = tok.login_with(&provider, "strict", &["--browser", "--dpop"]);
+    let url = printed_authorization_url(&r, &provider.issuer);
+    assert_eq!(url.query_pairs().count(), 2, "{url}");
+    assert!(url.query_pairs().any(|(k, _)| k == "request_uri"), "{url}");
+    assert!(provider.active(&tok.print("strict")));
+    assert_eq!(tok.file_session("strict")["access"]["token_type"], "DPoP");
+
+    // A client the server does not know: the push endpoint's error, one line with its hint and
+    // exit code, as the token endpoint's.
+    let r = tok
+        .login_to(&provider, "bad")
+        .client("no-such-client")
+        .usual_scopes()
+        .browser()
+        .expect_failure(8);
+    assert!(
+        r.stderr.contains("/request answered 401 invalid_client"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("hint: check `client_id`"), "{r:?}");
+}

@@ -45,6 +45,9 @@
 //                             (default repo:acme/app:ref:refs/heads/*)
 //   TOK_TEST_EXCHANGE_TTL     lifetime of exchanged access tokens, seconds (default AT_TTL)
 //   TOK_TEST_EXCHANGE_REFRESH "1": exchanges also answer a refresh_token (one tok must ignore)
+//   TOK_TEST_PAR_REQUIRED     "1": the server requires pushed authorization requests (RFC 9126)
+//                             of every client (metadata require_pushed_authorization_requests);
+//                             client `tok-par` always requires them
 //   TOK_TEST_EXACT_REDIRECT   comma-separated redirect URIs of client `tok-exact`, a public
 //                             client that, like many servers, matches them exactly (any port
 //                             other than the registered one is refused); unset: no such client
@@ -113,6 +116,7 @@ const CI_ISSUER = env.TOK_TEST_CI_ISSUER || undefined;
 const WI_SUB = env.TOK_TEST_WI_SUB || 'repo:acme/app:ref:refs/heads/*';
 const EXCHANGE_TTL = intEnv('TOK_TEST_EXCHANGE_TTL', AT_TTL);
 const EXCHANGE_REFRESH = env.TOK_TEST_EXCHANGE_REFRESH === '1';
+const PAR_REQUIRED = env.TOK_TEST_PAR_REQUIRED === '1';
 const EXACT_REDIRECT = env.TOK_TEST_EXACT_REDIRECT ? env.TOK_TEST_EXACT_REDIRECT.split(',') : undefined;
 const log = (...args) => {
   if (!QUIET) console.error('[provider]', ...args);
@@ -317,6 +321,16 @@ const configuration = {
       redirect_uris: EXACT_REDIRECT,
       scope: 'openid offline_access profile email',
     }] : []),
+    {
+      client_id: 'tok-par',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      scope: 'openid offline_access profile email',
+      require_pushed_authorization_requests: true,
+    },
   ],
   adapter: RetainingAdapter,
   jwks: { keys: [signingKey] },
@@ -371,6 +385,7 @@ const configuration = {
         throw new errors.InvalidTarget();
       },
     },
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: PAR_REQUIRED },
     dPoP: DPOP_NONCE
       ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
       : { enabled: true },

@@ -27,6 +27,13 @@ use crate::config::Flow;
 ///   tok login -p corp --issuer https://sso.corp.internal --client-id tok \
 ///       --ca-file /etc/corp/root-ca.pem   # a provider behind a private CA
 ///
+/// When the server is stricter than most (README: Servers that need more):
+///   it accepts only the registered redirect URI   --redirect-uri http://127.0.0.1:8400/callback
+///   it needs MFA, a fresh sign-in, an account     --acr-values A, --max-age SECS, --prompt login,
+///                                                 --login-hint USER, --ui-locales "fr en"
+///   it wants parameters of its own                --auth-param KEY=VALUE (Entra: domain_hint=…)
+///   it requires pushed authorization requests     nothing when its metadata says so; else --par
+///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
 /// --refresh-token-stdin.

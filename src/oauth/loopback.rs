@@ -40,6 +40,15 @@ pub enum Callback {
     },
 }
 
+/// What [`Listener::wait_event`] returns.
+#[derive(Debug)]
+pub enum Waited {
+    Callback(Callback),
+    /// The browser opened the start link after the pushed request it leads to expired
+    /// (RFC 9126 `expires_in`): the browser waits for [`Listener::restart`] with a new one.
+    LinkExpired,
+}
+
 /// How one incoming request is treated.
 #[derive(Debug)]
 pub enum Outcome {
@@ -120,6 +129,8 @@ const LINGER: Duration = if cfg!(test) {
 type Warn = Box<dyn Fn(String) + Send + Sync>;
 
 pub struct Listener {
+    /// Kept across waits, so nothing sent between two of them is lost.
+    events: Mutex<Option<mpsc::Receiver<Waited>>>,
     port: u16,
     redirect: RedirectUri,
     shared: Arc<Shared>,
@@ -144,7 +155,11 @@ struct Flow {
     /// `/start/<this>` and where it leads; taken by the first fetch.
     start: Option<(String, Option<String>)>,
     state: Option<String>,
-    callbacks: Option<mpsc::Sender<Callback>>,
+    callbacks: Option<mpsc::Sender<Waited>>,
+    /// When the URL behind the start link stops working (a pushed request's expiry).
+    start_expires: Option<Instant>,
+    /// The new URL for a browser that found the start link expired.
+    restarted: Option<String>,
     /// Set by [`Listener::finish`]: whether the login succeeded.
     outcome: Option<bool>,
     /// A closing page was served.
@@ -180,6 +195,7 @@ impl Listener {
             servers.push(std::thread::spawn(move || serve(listener, s)));
         }
         Ok(Self {
+            events: Mutex::new(None),
             port,
             redirect: redirect.clone(),
             shared,
@@ -202,15 +218,45 @@ impl Listener {
     }
 
     /// Wait until the callback with `state` arrives or `deadline` passes.
+    #[cfg(test)]
     pub fn wait(&self, state: &str, deadline: Instant) -> Result<Callback, OAuthError> {
-        let (tx, rx) = mpsc::channel();
-        {
+        loop {
+            if let Waited::Callback(cb) = self.wait_event(state, deadline)? {
+                return Ok(cb);
+            }
+        }
+    }
+
+    /// [`Listener::wait`], also returning when the browser needs a new start URL.
+    pub fn wait_event(&self, state: &str, deadline: Instant) -> Result<Waited, OAuthError> {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        if events.is_none() {
+            let (tx, rx) = mpsc::channel();
             let mut flow = self.shared.lock_flow();
             flow.state = Some(state.to_string());
             flow.callbacks = Some(tx);
+            *events = Some(rx);
         }
-        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        events
+            .as_ref()
+            .expect("set above")
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .map_err(|_| OAuthError::Expired)
+    }
+
+    /// The URL behind the start link stops working at `expires` (a pushed request's expiry);
+    /// a browser opening the link later makes [`Listener::wait_event`] return
+    /// [`Waited::LinkExpired`].
+    pub fn expires(&self, expires: Instant) {
+        self.shared.lock_flow().start_expires = Some(expires);
+    }
+
+    /// Send the browser that found the start link expired on to `url`, valid until `expires`.
+    pub fn restart(&self, url: &str, expires: Option<Instant>) {
+        let mut flow = self.shared.lock_flow();
+        flow.restarted = Some(url.to_string());
+        flow.start_expires = expires;
+        self.shared.changed.notify_all();
     }
 
     /// Tell the browser how the login ended: its callback request, held until now, is
@@ -320,6 +366,23 @@ fn read_target(stream: &mut TcpStream) -> Option<String> {
     }
 }
 
+/// The start link was opened after its URL expired: ask the login for a new one and wait for
+/// it (`None`: none came).
+fn fresh_start(shared: &Shared, mut flow: std::sync::MutexGuard<'_, Flow>) -> Option<String> {
+    let tx = flow.callbacks.clone()?;
+    flow.restarted = None;
+    tx.send(Waited::LinkExpired).ok()?;
+    let until = Instant::now() + Duration::from_secs(60);
+    while flow.restarted.is_none() && flow.outcome.is_none() && Instant::now() < until {
+        let left = until.saturating_duration_since(Instant::now());
+        flow = match shared.changed.wait_timeout(flow, left) {
+            Ok((f, _)) => f,
+            Err(e) => e.into_inner().0,
+        };
+    }
+    flow.restarted.take()
+}
+
 fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
     let target = read_target(&mut stream);
     shared
@@ -336,8 +399,21 @@ fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
         match &mut flow.start {
             Some((t, url)) if t == token => match url.take() {
                 Some(url) => {
-                    drop(flow);
-                    redirect(&mut stream, &url);
+                    let url = if flow.start_expires.is_some_and(|e| Instant::now() >= e) {
+                        fresh_start(shared, flow)
+                    } else {
+                        drop(flow);
+                        Some(url)
+                    };
+                    match url {
+                        Some(url) => redirect(&mut stream, &url),
+                        None => respond(
+                            &mut stream,
+                            410,
+                            "Link expired",
+                            "This sign-in link expired before it was opened. Return to the terminal and run the login again.",
+                        ),
+                    }
                 }
                 None => {
                     drop(flow);
@@ -408,7 +484,7 @@ fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
             };
             // One callback per login: a replay of it is ignored.
             flow.state = None;
-            let _ = tx.send(cb);
+            let _ = tx.send(Waited::Callback(cb));
             // Hold the browser's request until the login's outcome is known, then send it to
             // the page that tells it.
             let until = Instant::now() + Duration::from_secs(300);
@@ -552,6 +628,7 @@ mod tests {
             })
             .collect();
         std::thread::sleep(Duration::from_millis(200));
+        l.start_link("https://id.example/auth", "right");
         let t = std::thread::spawn(move || get(addr, "/callback?code=good&state=right"));
         let cb = l
             .wait("right", Instant::now() + Duration::from_secs(10))
@@ -578,6 +655,9 @@ mod tests {
         ] {
             let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
             let addr = l.addr();
+            // The login's state is known before any callback can arrive (as with a browser,
+            // started on the start link).
+            l.start_link("https://id.example/auth", "right");
             let t = std::thread::spawn(move || get(addr, "/callback?code=good&state=right"));
             l.wait("right", Instant::now() + Duration::from_secs(10))
                 .unwrap();

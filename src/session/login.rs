@@ -18,7 +18,7 @@ use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
 use crate::oauth::grant::{Client, client_credentials};
 use crate::oauth::grant::{par, refresh};
 use crate::oauth::http::ClientAuth;
-use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, parse_callback_at};
+use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, Waited, parse_callback_at};
 use crate::oauth::token::TokenResponse;
 use crate::oauth::{TokenType, pkce};
 use crate::secret::{ClientSecret, Ephemeral, RefreshToken};
@@ -372,20 +372,31 @@ impl<C: Client> Flow<'_, C> {
             &verifier,
             jkt.as_deref(),
         );
-        let url = self.pushed(url, dpop.as_deref_mut())?;
+        let plain = url;
+        let (url, expires) = self.pushed(&plain, dpop.as_deref_mut())?;
         let cb = match &receiver {
-            Receiver::Loopback(listener) => self.browser_callback(&url, listener, &state)?,
+            Receiver::Loopback(listener) => {
+                if let Some(e) = expires {
+                    listener.expires(e);
+                }
+                let mut repush = || self.pushed(&plain, dpop.as_deref_mut());
+                self.browser_callback(&url, listener, &state, &mut repush)?
+            }
             Receiver::Paste { .. } => self.pasted_callback(&url, &redirect_uri, &state)?,
         };
         self.exchange(&receiver, &redirect_uri, &verifier, cb, dpop)
     }
 
     /// RFC 9126: when the server requires it or the profile asks for it, push the request and
-    /// return the URL that refers to it; else `url` itself.
-    fn pushed(&self, url: Url, dpop: Option<&mut Prover<'_>>) -> anyhow::Result<Url> {
+    /// return the URL that refers to it and when that stops working; else `url` itself.
+    fn pushed(
+        &self,
+        url: &Url,
+        dpop: Option<&mut Prover<'_>>,
+    ) -> anyhow::Result<(Url, Option<Instant>)> {
         let (profile, ep) = (self.profile, self.ep);
         if !(profile.par || ep.par_required) {
-            return Ok(url);
+            return Ok((url.clone(), None));
         }
         let par_url = ep.par.as_ref().ok_or_else(|| {
             OAuthError::Discovery(format!(
@@ -393,12 +404,14 @@ impl<C: Client> Flow<'_, C> {
                 profile.issuer, profile.name
             ))
         })?;
-        let pushed = par::push(self.client, par_url, &url, &profile.client_id, dpop)?;
+        let pushed = par::push(self.client, par_url, url, &profile.client_id, dpop)?;
         self.ctx.printer.verbose(format!(
             "pushed the authorization request; its request_uri is valid for {} s",
             pushed.expires_in
         ));
-        Ok(pushed.url)
+        // A few seconds early: the server's clock started before the answer reached us.
+        let valid = Duration::from_secs(pushed.expires_in.saturating_sub(5).max(0) as u64);
+        Ok((pushed.url, Some(Instant::now() + valid)))
     }
 
     fn exchange(
@@ -427,18 +440,39 @@ impl<C: Client> Flow<'_, C> {
         })
     }
 
-    /// Open the browser at `url` and wait for its redirect on the loopback listener.
+    /// Open the browser at `url` and wait for its redirect on the loopback listener; a browser
+    /// that opens the start link after a pushed request expired is sent to a new one
+    /// (`repush`).
     fn browser_callback(
         &self,
         url: &Url,
         listener: &Listener,
         state: &str,
+        repush: &mut dyn FnMut() -> anyhow::Result<(Url, Option<Instant>)>,
     ) -> anyhow::Result<Callback> {
         self.ui
             .browser(url, &listener.start_link(url.as_str(), state));
         let deadline = Instant::now() + self.timeout;
         self.ui.waiting(Wait::Browser, deadline);
-        let cb = listener.wait(state, deadline);
+        let cb = loop {
+            match listener.wait_event(state, deadline) {
+                Ok(Waited::Callback(cb)) => break Ok(cb),
+                Ok(Waited::LinkExpired) => {
+                    self.ctx.printer.verbose(
+                        "the pushed authorization request expired before the browser opened it; pushing it again",
+                    );
+                    match repush() {
+                        Ok((url, expires)) => listener.restart(url.as_str(), expires),
+                        Err(e) => {
+                            self.ui.done_waiting();
+                            listener.finish(false);
+                            return Err(e);
+                        }
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
         self.ui.done_waiting();
         cb.map_err(|e| self.login_error(e))
     }

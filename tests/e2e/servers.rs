@@ -438,3 +438,16 @@ fn a_server_that_requires_par_gets_it_unasked() {
     );
     assert!(r.stderr.contains("hint: check `client_id`"), "{r:?}");
 }
+
+/// A browser that opens the start link after the pushed request expired (RFC 9126
+/// `expires_in`, here 1 s; the browser starts 2.5 s late) is sent to a freshly pushed one, and
+/// the login succeeds instead of ending on the server's error page.
+#[test]
+fn an_expired_pushed_request_is_pushed_again() {
+    let provider =
+        Provider::start_with(&[("TOK_TEST_PAR_REQUIRED", "1"), ("TOK_TEST_PAR_TTL", "1")]);
+    let tok = Tok::new().env("TOK_TEST_BROWSER_DELAY_MS", "2500");
+    let r = tok.login_with(&provider, "late", &["--browser", "--timeout", "60s", "-v"]);
+    assert!(r.stderr.contains("pushing it again"), "{r:?}");
+    assert!(provider.active(&tok.print("late")));
+}

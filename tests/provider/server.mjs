@@ -48,6 +48,9 @@
 //   TOK_TEST_PAR_REQUIRED     "1": the server requires pushed authorization requests (RFC 9126)
 //                             of every client (metadata require_pushed_authorization_requests);
 //                             client `tok-par` always requires them
+//   TOK_TEST_PAR_TTL          N: a pushed request's request_uri lives N seconds (answered as
+//                             expires_in, refused at /auth after that); the library's own
+//                             lifetime is a fixed 60 s
 //   TOK_TEST_EXACT_REDIRECT   comma-separated redirect URIs of client `tok-exact`, a public
 //                             client that, like many servers, matches them exactly (any port
 //                             other than the registered one is refused); unset: no such client
@@ -117,6 +120,8 @@ const WI_SUB = env.TOK_TEST_WI_SUB || 'repo:acme/app:ref:refs/heads/*';
 const EXCHANGE_TTL = intEnv('TOK_TEST_EXCHANGE_TTL', AT_TTL);
 const EXCHANGE_REFRESH = env.TOK_TEST_EXCHANGE_REFRESH === '1';
 const PAR_REQUIRED = env.TOK_TEST_PAR_REQUIRED === '1';
+const PAR_TTL = env.TOK_TEST_PAR_TTL ? intEnv('TOK_TEST_PAR_TTL', 60) : undefined;
+const parExpiry = new Map(); // request_uri -> ms since the epoch, with TOK_TEST_PAR_TTL
 const EXACT_REDIRECT = env.TOK_TEST_EXACT_REDIRECT ? env.TOK_TEST_EXACT_REDIRECT.split(',') : undefined;
 const log = (...args) => {
   if (!QUIET) console.error('[provider]', ...args);
@@ -767,6 +772,20 @@ provider.use(async (ctx, next) => {
   if (await federatedClientAssertion(ctx)) return;
 
   if (ctx.path === '/auth' && ctx.method === 'GET') stats.authorization_requests.push({ ...ctx.query });
+  if (PAR_TTL && ctx.path === '/auth' && parExpiry.get(ctx.query.request_uri) < Date.now()) {
+    ctx.status = 400;
+    ctx.type = 'html';
+    ctx.body = '<!DOCTYPE html><title>oops</title><h1>oops! something went wrong</h1><pre>error: invalid_request_uri\nerror_description: request_uri is expired</pre>';
+    return;
+  }
+  if (PAR_TTL && ctx.path === '/request' && ctx.method === 'POST') {
+    await next();
+    if (ctx.status === 201 && ctx.body?.request_uri) {
+      parExpiry.set(ctx.body.request_uri, Date.now() + PAR_TTL * 1000);
+      ctx.body = { ...ctx.body, expires_in: PAR_TTL };
+    }
+    return;
+  }
 
   // Auto-approving interactions
   const m = /^\/interaction\/([^/]+)$/.exec(ctx.path);

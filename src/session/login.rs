@@ -300,6 +300,7 @@ impl<C: Client> Flow<'_, C> {
             &profile.client_id,
             scope.as_deref(),
             profile.audience.as_deref(),
+            &profile.auth_params,
         )?;
         let lifetime =
             Duration::from_secs(auth.expires_in).min(self.timeout.max(Duration::from_secs(1)));

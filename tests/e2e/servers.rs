@@ -451,3 +451,32 @@ fn an_expired_pushed_request_is_pushed_again() {
     assert!(r.stderr.contains("pushing it again"), "{r:?}");
     assert!(provider.active(&tok.print("late")));
 }
+
+/// A device login sends the authorization parameters too (but `prompt`: a device login always
+/// asks), and the server's sign-in interaction sees them.
+#[test]
+fn a_device_login_sends_the_authorization_parameters() {
+    let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tok = Tok::new();
+    tok.login_with(
+        &provider,
+        "tv",
+        &[
+            "--device",
+            "--login-hint",
+            "alice@example.test",
+            "--acr-values",
+            "urn:example:mfa",
+            "--ui-locales",
+            "fr",
+            "--prompt",
+            "consent",
+        ],
+    );
+    let seen = provider.stats()["interaction_params"][0].clone();
+    assert_eq!(seen["login_hint"], "alice@example.test", "{seen}");
+    assert_eq!(seen["acr_values"], "urn:example:mfa", "{seen}");
+    assert_eq!(seen["ui_locales"], "fr", "{seen}");
+    assert!(seen["prompt"].is_null(), "{seen}");
+    assert!(provider.active(&tok.print("tv")));
+}

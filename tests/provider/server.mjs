@@ -178,6 +178,7 @@ function newStats() {
     device_polls: [],
     workload_refresh_tokens: [], // with TOK_TEST_EXCHANGE_REFRESH: every one answered
     authorization_requests: [], // the query of every GET /auth, as sent
+    interaction_params: [], // the authorization parameters each login/consent interaction saw
   };
 }
 
@@ -711,6 +712,7 @@ async function federatedClientAssertion(ctx) {
 async function finishInteraction(ctx) {
   const interaction = await provider.interactionDetails(ctx.req, ctx.res);
   const { prompt: { name, details }, params, session } = interaction;
+  stats.interaction_params.push(params);
 
   let result;
   if (DENY || ctx.query.deny === '1' || params.login_hint === 'deny') {

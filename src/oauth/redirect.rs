@@ -139,7 +139,19 @@ impl RedirectUri {
         let mut port = self.port;
         for addr in addrs {
             let addr = SocketAddr::new(addr.ip(), port);
-            let l = TcpListener::bind(addr).map_err(|e| self.bind_error(addr, e))?;
+            let l = match TcpListener::bind(addr) {
+                Ok(l) => l,
+                // `localhost` may name an address family this machine has turned off (::1
+                // without IPv6): the others still serve it.
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::AddrNotAvailable
+                        && self.host == LoopbackHost::Localhost
+                        && addrs.len() > 1 =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(self.bind_error(addr, e)),
+            };
             if port == 0 {
                 port = l
                     .local_addr()
@@ -147,6 +159,11 @@ impl RedirectUri {
                     .port();
             }
             listeners.push(l);
+        }
+        if listeners.is_empty() {
+            return Err(OAuthError::Login(
+                "cannot listen on any address localhost resolves to; use http://127.0.0.1:PORT/PATH as the redirect URI".into(),
+            ));
         }
         Ok((listeners, port))
     }

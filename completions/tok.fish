@@ -55,6 +55,13 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l client-id -d 'OAuth cl
 complete -c tok -n "__fish_tok_using_subcommand login" -l scope -d 'Scope to request; repeat for several (include offline_access for a refresh token)' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l audience -d 'Resource the tokens are for (RFC 8707 `resource`); saved in the profile' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l timeout -d 'Give up after this long waiting for approval (e.g. 90s, 5m)' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l redirect-uri -d 'The browser flow\'s redirect URI: http://127.0.0.1:PORT/PATH, http://localhost:PORT/PATH or http://[::1]:PORT/PATH, for a server that matches the registered one exactly (port 0 or none: any free port, the default); a taken port fails, no other is tried; saved in the profile as `redirect_uri`' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l prompt -d 'Authorization request `prompt` (login, consent, select_account, none); saved in the profile\'s `auth_params`, like the options below (an empty value takes one out)' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l login-hint -d 'Authorization request `login_hint`: the account to sign in as (e.g. an email); saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l acr-values -d 'Authorization request `acr_values`: the authentication the server must perform (e.g. MFA), space-separated in order of preference; saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l max-age -d 'Authorization request `max_age`: sign in again if the last sign-in at the server is older than SECONDS; saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l ui-locales -d 'Authorization request `ui_locales`: languages for the sign-in pages (e.g. "fr en"); saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l auth-param -d 'Another authorization request parameter (Entra: domain_hint=example.com); repeat for several; the protocol\'s own (state, client_id, redirect_uri…) are refused; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l preset -d 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)' -r -f -a "github\t'GitHub (github.com OAuth apps): device flow, fixed endpoints, no discovery'
 gitlab\t'GitLab (gitlab.com, or self-managed with --issuer): OIDC discovery'
 google\t'Google accounts: OIDC discovery'
@@ -80,6 +87,7 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l device -d 'Use the dev
 complete -c tok -n "__fish_tok_using_subcommand login" -l browser -d 'Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)'
 complete -c tok -n "__fish_tok_using_subcommand login" -l no-browser -d 'Do not open a browser; print the URL only'
 complete -c tok -n "__fish_tok_using_subcommand login" -l dpop -d 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile'
+complete -c tok -n "__fish_tok_using_subcommand login" -l par -d 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile'
 complete -c tok -n "__fish_tok_using_subcommand login" -l paste -d 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin'
 complete -c tok -n "__fish_tok_using_subcommand login" -l client-credentials -d 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin'
 complete -c tok -n "__fish_tok_using_subcommand login" -l refresh-token-stdin -d 'Seed the session from a refresh token read from stdin (e.g. a CI secret)'

@@ -35,7 +35,8 @@ pub enum Code {
     /// 8: the configuration file or a profile is invalid, or a config file or a directory of
     /// tok's could be written by others.
     Config,
-    /// 9: another tok process held the profile's lock for too long.
+    /// 9: another tok process held the profile's lock for too long, or the fixed port of the
+    /// redirect URI is taken.
     Busy,
     /// 10: the server's TLS certificate was refused (unknown issuer, self-signed, expired,
     /// wrong host, revoked). Not transient: not retried.
@@ -245,10 +246,14 @@ fn login(e: &crate::session::LoginError) -> (Code, Option<String>) {
                 "run `tok login -p {profile} --paste` on a terminal, or pipe the URL into it"
             )),
         ),
-        L::NotTheRedirect { profile, port, .. } => (
+        L::NotTheRedirect {
+            profile,
+            redirect_uri,
+            ..
+        } => (
             Code::Usage,
             Some(format!(
-                "paste the full address starting with http://127.0.0.1:{port}/callback; run `tok login -p {profile} --paste` again"
+                "paste the full address starting with {redirect_uri}; run `tok login -p {profile} --paste` again"
             )),
         ),
     }
@@ -335,6 +340,10 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
         O::Authorization { error, .. } => authorization_hint(error),
         O::Protocol { error, .. } => protocol(error),
         O::IdToken(e) => id_token(e),
+        O::PortInUse { port, .. } => (
+            Code::Busy,
+            Some(format!("stop the program listening on port {port} (`ss -ltnp 'sport = :{port}'` names it), or log in with another --redirect-uri registered with the server")),
+        ),
         O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
     }
 }

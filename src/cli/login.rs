@@ -27,6 +27,13 @@ use crate::config::Flow;
 ///   tok login -p corp --issuer https://sso.corp.internal --client-id tok \
 ///       --ca-file /etc/corp/root-ca.pem   # a provider behind a private CA
 ///
+/// When the server is stricter than most (README: Servers that need more):
+///   it accepts only the registered redirect URI   --redirect-uri http://127.0.0.1:8400/callback
+///   it needs MFA, a fresh sign-in, an account     --acr-values A, --max-age SECS, --prompt login,
+///                                                 --login-hint USER, --ui-locales "fr en"
+///   it wants parameters of its own                --auth-param KEY=VALUE (Entra: domain_hint=…)
+///   it requires pushed authorization requests     nothing when its metadata says so; else --par
+///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
 /// --refresh-token-stdin.
@@ -71,6 +78,9 @@ pub struct LoginArgs {
     /// Give up after this long waiting for approval (e.g. 90s, 5m)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: std::time::Duration,
+
+    #[command(flatten)]
+    pub server: Box<ServerArgs>,
 
     /// Browser flow without a loopback listener: print the URL, read the redirected URL from stdin
     #[arg(long, conflicts_with_all = ["device", "client_credentials", "refresh_token_stdin"])]
@@ -119,6 +129,64 @@ pub struct LoginArgs {
     pub ca_file: Option<std::path::PathBuf>,
 }
 
+/// What a stricter server needs of the browser flow (issue 21); boxed, as they make `tok login`'s
+/// arguments the largest command's.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The browser flow's redirect URI: http://127.0.0.1:PORT/PATH, http://localhost:PORT/PATH
+    /// or http://[::1]:PORT/PATH, for a server that matches the registered one exactly (port 0
+    /// or none: any free port, the default); a taken port fails, no other is tried; saved in
+    /// the profile as `redirect_uri`
+    #[arg(long, value_name = "URI", value_parser = redirect_uri)]
+    pub redirect_uri: Option<String>,
+
+    /// Authorization request `prompt` (login, consent, select_account, none); saved in the
+    /// profile's `auth_params`, like the options below (an empty value takes one out)
+    #[arg(long, value_name = "PROMPT")]
+    pub prompt: Option<String>,
+
+    /// Authorization request `login_hint`: the account to sign in as (e.g. an email); saved
+    #[arg(long, value_name = "HINT")]
+    pub login_hint: Option<String>,
+
+    /// Authorization request `acr_values`: the authentication the server must perform (e.g.
+    /// MFA), space-separated in order of preference; saved
+    #[arg(long, value_name = "ACR")]
+    pub acr_values: Option<String>,
+
+    /// Authorization request `max_age`: sign in again if the last sign-in at the server is
+    /// older than SECONDS; saved
+    #[arg(long, value_name = "SECONDS")]
+    pub max_age: Option<u64>,
+
+    /// Authorization request `ui_locales`: languages for the sign-in pages (e.g. "fr en"); saved
+    #[arg(long, value_name = "LOCALES")]
+    pub ui_locales: Option<String>,
+
+    /// Another authorization request parameter (Entra: domain_hint=example.com); repeat for
+    /// several; the protocol's own (state, client_id, redirect_uri…) are refused; saved
+    #[arg(long = "auth-param", value_name = "KEY=VALUE", value_parser = auth_param)]
+    pub auth_params: Vec<(String, String)>,
+
+    /// Push the authorization request to the server first (RFC 9126 PAR); the browser gets
+    /// only a reference to it. Automatic when the server requires it; saved in the profile
+    #[arg(long)]
+    pub par: bool,
+}
+
+/// `--redirect-uri`, checked before anything is saved.
+fn redirect_uri(s: &str) -> Result<String, String> {
+    s.parse::<crate::oauth::redirect::RedirectUri>()?;
+    Ok(s.to_string())
+}
+
+/// `KEY=VALUE` of `--auth-param`, not one of the protocol's own parameters.
+fn auth_param(s: &str) -> Result<(String, String), String> {
+    let (k, v) = key_value(s)?;
+    crate::oauth::auth_params::check(&k, &v)?;
+    Ok((k, v))
+}
+
 /// `KEY=VALUE` of `--exchange-param`.
 fn key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
@@ -128,6 +196,23 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 }
 
 impl LoginArgs {
+    /// The authorization parameters given, named options first.
+    pub fn auth_params(&self) -> Vec<(String, String)> {
+        let a = &self.server;
+        let named = [
+            ("prompt", a.prompt.clone()),
+            ("login_hint", a.login_hint.clone()),
+            ("acr_values", a.acr_values.clone()),
+            ("max_age", a.max_age.map(|n| n.to_string())),
+            ("ui_locales", a.ui_locales.clone()),
+        ];
+        named
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v?)))
+            .chain(a.auth_params.iter().cloned())
+            .collect()
+    }
+
     pub fn flow(&self) -> Option<Flow> {
         match (self.device, self.browser) {
             (true, _) => Some(Flow::Device),

@@ -29,7 +29,7 @@ Exit codes:
   6  keychain or store unavailable
   7  login denied, cancelled or timed out
   8  invalid configuration, or a config file or tok directory others could write
-  9  another tok process held the profile lock too long
+  9  another tok process held the profile lock too long, or the redirect port is taken
   10  the server's TLS certificate was refused (unknown issuer, expired, wrong host…)";
 
 /// The second paragraph of `tok --help` (the first is made in [`command`]).

@@ -300,6 +300,8 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         dpop: args.dpop.then_some(true),
         extra: vec![],
         exchange_params: (!args.exchange_params.is_empty()).then(|| args.exchange_params.clone()),
+        auth_params: args.auth_params(),
+        par: args.server.par.then_some(true),
     };
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.
@@ -316,6 +318,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         ("exchange", args.exchange.map(|m| m.as_str().to_string())),
         ("ci_audience", args.ci_audience.clone()),
         ("subject_token_type", args.subject_token_type.clone()),
+        ("redirect_uri", args.server.redirect_uri.clone()),
     ] {
         if let Some(v) = v {
             up.extra.push((k, v));
@@ -478,10 +481,15 @@ impl LoginUi for TerminalUi<'_> {
         }
     }
 
-    fn paste(&self, url: &Url, port: u16, timeout: Duration) -> std::io::Result<Option<String>> {
+    fn paste(
+        &self,
+        url: &Url,
+        redirect_uri: &str,
+        timeout: Duration,
+    ) -> std::io::Result<Option<String>> {
         // Shown even with -q: without it there is nothing to do.
         eprintln!(
-            "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at http://127.0.0.1:{port}/callback?...\nCopy that whole address from the address bar and paste it here:"
+            "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at {redirect_uri}?...\nCopy that whole address from the address bar and paste it here:"
         );
         // Read on a worker so that --timeout bounds the wait like the other flows.
         let (tx, rx) = std::sync::mpsc::channel();

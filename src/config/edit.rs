@@ -19,6 +19,11 @@ pub struct ProfileUpdate {
     pub extra: Vec<(&'static str, String)>,
     /// `--exchange-param KEY=VALUE`: replaces the profile's `exchange_params` table.
     pub exchange_params: Option<Vec<(String, String)>>,
+    /// Authorization parameters: each sets its key in the profile's `auth_params` table (an
+    /// empty value takes it out); the others stay.
+    pub auth_params: Vec<(String, String)>,
+    /// `--par`.
+    pub par: Option<bool>,
 }
 
 impl ProfileUpdate {
@@ -31,6 +36,8 @@ impl ProfileUpdate {
             && self.dpop.is_none()
             && self.extra.is_empty()
             && self.exchange_params.is_none()
+            && self.auth_params.is_empty()
+            && self.par.is_none()
     }
 }
 
@@ -98,6 +105,9 @@ pub fn upsert_profile(
     if let Some(v) = up.dpop {
         table["dpop"] = value(v);
     }
+    if let Some(v) = up.par {
+        table["par"] = value(v);
+    }
     for (k, v) in &up.extra {
         table[*k] = value(v.as_str());
     }
@@ -107,6 +117,24 @@ pub fn upsert_profile(
             t.insert(k, v.as_str().into());
         }
         table["exchange_params"] = value(t);
+    }
+    if !up.auth_params.is_empty() {
+        let mut t = table
+            .get("auth_params")
+            .and_then(|i| {
+                i.as_inline_table()
+                    .cloned()
+                    .or_else(|| i.as_table().map(|t| t.clone().into_inline_table()))
+            })
+            .unwrap_or_default();
+        for (k, v) in &up.auth_params {
+            if v.is_empty() {
+                t.remove(k);
+            } else {
+                t.insert(k, v.as_str().into());
+            }
+        }
+        table["auth_params"] = value(t);
     }
     Ok(doc.to_string())
 }

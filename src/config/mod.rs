@@ -105,6 +105,14 @@ pub struct ProfileConfig {
     /// The token `tok kubectl-credential` serves: `"access"` (default) or `"id"` (for Kubernetes'
     /// OIDC authenticator); `tok setup kubectl --token id` writes it.
     pub kubectl_token: Option<String>,
+    /// The browser flow's loopback redirect URI (`http://127.0.0.1:PORT/PATH`, `localhost` or
+    /// `[::1]`; port 0 or none: any free port).
+    pub redirect_uri: Option<String>,
+    /// Extra authorization request parameters (`prompt`, `login_hint`, `acr_values`,
+    /// `max_age`, `ui_locales`, a provider's own); the protocol's own are refused.
+    pub auth_params: Option<BTreeMap<String, String>>,
+    /// Push authorization requests (RFC 9126) even when the server does not require it.
+    pub par: Option<bool>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -132,6 +140,12 @@ pub struct Profile {
     pub network: crate::oauth::http::Network,
     /// `kubectl_token = "id"`: kubectl gets the ID token.
     pub kubectl_id_token: bool,
+    /// Where the browser flow's redirect arrives (`redirect_uri`).
+    pub redirect: crate::oauth::redirect::RedirectUri,
+    /// `auth_params`: sent on every authorization request.
+    pub auth_params: Vec<(String, String)>,
+    /// `par = true`: push every authorization request (RFC 9126).
+    pub par: bool,
 }
 
 impl Profile {
@@ -344,6 +358,20 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
             return Err(invalid("kubectl_token", m));
         }
     };
+    let redirect = match raw.redirect_uri.as_deref() {
+        None => Default::default(),
+        Some(r) => r.parse().map_err(|m: String| invalid("redirect_uri", m))?,
+    };
+    let auth_params: Vec<(String, String)> = raw
+        .auth_params
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    for (k, v) in &auth_params {
+        crate::oauth::auth_params::check(k, v).map_err(|m| invalid("auth_params", m))?;
+    }
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -375,6 +403,9 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         workload,
         network,
         kubectl_id_token,
+        redirect,
+        auth_params,
+        par: raw.par.unwrap_or(false),
     })
 }
 

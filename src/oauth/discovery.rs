@@ -34,6 +34,11 @@ pub struct Metadata {
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
     #[serde(default)]
     pub userinfo_endpoint: Option<String>,
+    /// RFC 9126 §5.
+    #[serde(default)]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -83,6 +88,9 @@ pub struct Endpoints {
     pub id_token_algs: Option<Vec<String>>,
     /// OIDC: the UserInfo endpoint (`tok whoami --userinfo`).
     pub userinfo: Option<Url>,
+    /// RFC 9126: where authorization requests are pushed, and whether the server requires it.
+    pub par: Option<Url>,
+    pub par_required: bool,
 }
 
 /// How a discovery document's `issuer` must match the configured one.
@@ -204,6 +212,11 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
         jwks: parse("jwks_uri", &m.jwks_uri)?,
         id_token_algs: m.id_token_signing_alg_values_supported.clone(),
         userinfo: parse("userinfo_endpoint", &m.userinfo_endpoint)?,
+        par: parse(
+            "pushed_authorization_request_endpoint",
+            &m.pushed_authorization_request_endpoint,
+        )?,
+        par_required: m.require_pushed_authorization_requests,
     })
 }
 
@@ -346,6 +359,11 @@ impl Metadata {
             id_token_signing_alg_values_supported: self
                 .id_token_signing_alg_values_supported
                 .or(other.id_token_signing_alg_values_supported),
+            pushed_authorization_request_endpoint: self
+                .pushed_authorization_request_endpoint
+                .or(other.pushed_authorization_request_endpoint),
+            require_pushed_authorization_requests: self.require_pushed_authorization_requests
+                || other.require_pushed_authorization_requests,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The loopback listener of the browser flow (RFC 8252 §7.3): the one-time start link, the
 //! redirect callback, and the pages the browser ends on.
 //!
-//! The listener is bound to 127.0.0.1 on an OS-chosen port and held for the whole flow (no
-//! probe-then-rebind race); other local users can see the port, so everything here assumes
+//! The listener is bound to the redirect URI's loopback address(es) — by default 127.0.0.1 on an
+//! OS-chosen port — and held for the whole flow (no probe-then-rebind race); other local users can see the port, so everything here assumes
 //! they will talk to it:
 //! - The browser is started on `/start/<random>`, which redirects to the authorization URL
 //!   exactly once: a browser's argv is readable by every user (`/proc/*/cmdline`), and the
@@ -18,12 +18,13 @@
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::OAuthError;
+use super::redirect::RedirectUri;
 use crate::secret::Ephemeral;
 
 /// What the callback said, once its `state` matched.
@@ -39,6 +40,15 @@ pub enum Callback {
     },
 }
 
+/// What [`Listener::wait_event`] returns.
+#[derive(Debug)]
+pub enum Waited {
+    Callback(Callback),
+    /// The browser opened the start link after the pushed request it leads to expired
+    /// (RFC 9126 `expires_in`): the browser waits for [`Listener::restart`] with a new one.
+    LinkExpired,
+}
+
 /// How one incoming request is treated.
 #[derive(Debug)]
 pub enum Outcome {
@@ -50,8 +60,13 @@ pub enum Outcome {
 
 /// Decide about one request target (`/callback?code=…&state=…`). Pure, for tests and fuzzing.
 pub fn parse_callback(target: &str, expected_state: &str) -> Outcome {
+    parse_callback_at(target, "/callback", expected_state)
+}
+
+/// [`parse_callback`] for a redirect URI whose path is `callback_path`.
+pub fn parse_callback_at(target: &str, callback_path: &str, expected_state: &str) -> Outcome {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    if path != "/callback" {
+    if path != callback_path {
         return Outcome::Ignore("not found");
     }
     let mut state = None;
@@ -114,13 +129,18 @@ const LINGER: Duration = if cfg!(test) {
 type Warn = Box<dyn Fn(String) + Send + Sync>;
 
 pub struct Listener {
-    addr: SocketAddr,
+    /// Kept across waits, so nothing sent between two of them is lost.
+    events: Mutex<Option<mpsc::Receiver<Waited>>>,
+    port: u16,
+    redirect: RedirectUri,
     shared: Arc<Shared>,
-    server: Option<std::thread::JoinHandle<()>>,
+    servers: Vec<std::thread::JoinHandle<()>>,
 }
 
 struct Shared {
     pages: Pages,
+    /// The redirect URI's path: where the callback arrives.
+    callback_path: String,
     warn: Warn,
     stop: AtomicBool,
     next_id: AtomicU64,
@@ -135,7 +155,11 @@ struct Flow {
     /// `/start/<this>` and where it leads; taken by the first fetch.
     start: Option<(String, Option<String>)>,
     state: Option<String>,
-    callbacks: Option<mpsc::Sender<Callback>>,
+    callbacks: Option<mpsc::Sender<Waited>>,
+    /// When the URL behind the start link stops working (a pushed request's expiry).
+    start_expires: Option<Instant>,
+    /// The new URL for a browser that found the start link expired.
+    restarted: Option<String>,
     /// Set by [`Listener::finish`]: whether the login succeeded.
     outcome: Option<bool>,
     /// A closing page was served.
@@ -143,25 +167,18 @@ struct Flow {
 }
 
 impl Listener {
-    /// Bind 127.0.0.1:0, keep it, and serve it on a thread until dropped. `warn` is told about
-    /// what the user should know (the start link fetched twice).
+    /// Bind the redirect URI's address(es) and port (any free one for port 0), keep them, and
+    /// serve them on threads until dropped. `warn` is told about what the user should know (the
+    /// start link fetched twice).
     pub fn bind(
         pages: Pages,
+        redirect: &RedirectUri,
         warn: impl Fn(String) + Send + Sync + 'static,
     ) -> Result<Self, OAuthError> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| {
-            OAuthError::Login(format!(
-                "cannot listen on 127.0.0.1 for the browser redirect: {e}"
-            ))
-        })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| OAuthError::Login(e.to_string()))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| OAuthError::Login(e.to_string()))?;
+        let (listeners, port) = redirect.bind()?;
         let shared = Arc::new(Shared {
             pages,
+            callback_path: redirect.path.clone(),
             warn: Box::new(warn),
             stop: AtomicBool::new(false),
             next_id: AtomicU64::new(0),
@@ -169,17 +186,25 @@ impl Listener {
             flow: Mutex::new(Flow::default()),
             changed: Condvar::new(),
         });
-        let s = shared.clone();
-        let server = std::thread::spawn(move || serve(listener, s));
+        let mut servers = Vec::with_capacity(listeners.len());
+        for listener in listeners {
+            listener
+                .set_nonblocking(true)
+                .map_err(|e| OAuthError::Login(e.to_string()))?;
+            let s = shared.clone();
+            servers.push(std::thread::spawn(move || serve(listener, s)));
+        }
         Ok(Self {
-            addr,
+            events: Mutex::new(None),
+            port,
+            redirect: redirect.clone(),
             shared,
-            server: Some(server),
+            servers,
         })
     }
 
     pub fn redirect_uri(&self) -> String {
-        format!("http://127.0.0.1:{}/callback", self.addr.port())
+        self.redirect.with_port(self.port)
     }
 
     /// A one-time link on this listener that redirects to `authorization_url`, for the
@@ -189,19 +214,49 @@ impl Listener {
         let mut flow = self.shared.lock_flow();
         flow.start = Some((token.clone(), Some(authorization_url.to_string())));
         flow.state = Some(state.to_string());
-        format!("http://127.0.0.1:{}/start/{token}", self.addr.port())
+        format!("{}/start/{token}", self.redirect.origin(self.port))
     }
 
     /// Wait until the callback with `state` arrives or `deadline` passes.
+    #[cfg(test)]
     pub fn wait(&self, state: &str, deadline: Instant) -> Result<Callback, OAuthError> {
-        let (tx, rx) = mpsc::channel();
-        {
+        loop {
+            if let Waited::Callback(cb) = self.wait_event(state, deadline)? {
+                return Ok(cb);
+            }
+        }
+    }
+
+    /// [`Listener::wait`], also returning when the browser needs a new start URL.
+    pub fn wait_event(&self, state: &str, deadline: Instant) -> Result<Waited, OAuthError> {
+        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        if events.is_none() {
+            let (tx, rx) = mpsc::channel();
             let mut flow = self.shared.lock_flow();
             flow.state = Some(state.to_string());
             flow.callbacks = Some(tx);
+            *events = Some(rx);
         }
-        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        events
+            .as_ref()
+            .expect("set above")
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .map_err(|_| OAuthError::Expired)
+    }
+
+    /// The URL behind the start link stops working at `expires` (a pushed request's expiry);
+    /// a browser opening the link later makes [`Listener::wait_event`] return
+    /// [`Waited::LinkExpired`].
+    pub fn expires(&self, expires: Instant) {
+        self.shared.lock_flow().start_expires = Some(expires);
+    }
+
+    /// Send the browser that found the start link expired on to `url`, valid until `expires`.
+    pub fn restart(&self, url: &str, expires: Option<Instant>) {
+        let mut flow = self.shared.lock_flow();
+        flow.restarted = Some(url.to_string());
+        flow.start_expires = expires;
+        self.shared.changed.notify_all();
     }
 
     /// Tell the browser how the login ended: its callback request, held until now, is
@@ -241,7 +296,7 @@ impl Drop for Listener {
             }
         }
         self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.server.take() {
+        for t in self.servers.drain(..) {
             let _ = t.join();
         }
     }
@@ -311,6 +366,23 @@ fn read_target(stream: &mut TcpStream) -> Option<String> {
     }
 }
 
+/// The start link was opened after its URL expired: ask the login for a new one and wait for
+/// it (`None`: none came).
+fn fresh_start(shared: &Shared, mut flow: std::sync::MutexGuard<'_, Flow>) -> Option<String> {
+    let tx = flow.callbacks.clone()?;
+    flow.restarted = None;
+    tx.send(Waited::LinkExpired).ok()?;
+    let until = Instant::now() + Duration::from_secs(60);
+    while flow.restarted.is_none() && flow.outcome.is_none() && Instant::now() < until {
+        let left = until.saturating_duration_since(Instant::now());
+        flow = match shared.changed.wait_timeout(flow, left) {
+            Ok((f, _)) => f,
+            Err(e) => e.into_inner().0,
+        };
+    }
+    flow.restarted.take()
+}
+
 fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
     let target = read_target(&mut stream);
     shared
@@ -327,8 +399,21 @@ fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
         match &mut flow.start {
             Some((t, url)) if t == token => match url.take() {
                 Some(url) => {
-                    drop(flow);
-                    redirect(&mut stream, &url);
+                    let url = if flow.start_expires.is_some_and(|e| Instant::now() >= e) {
+                        fresh_start(shared, flow)
+                    } else {
+                        drop(flow);
+                        Some(url)
+                    };
+                    match url {
+                        Some(url) => redirect(&mut stream, &url),
+                        None => respond(
+                            &mut stream,
+                            410,
+                            "Link expired",
+                            "This sign-in link expired before it was opened. Return to the terminal and run the login again.",
+                        ),
+                    }
                 }
                 None => {
                     drop(flow);
@@ -384,7 +469,7 @@ fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
         return;
     }
     let state = shared.lock_flow().state.clone().unwrap_or_default();
-    match parse_callback(&target, &state) {
+    match parse_callback_at(&target, &shared.callback_path, &state) {
         Outcome::Done(cb) => {
             let mut flow = shared.lock_flow();
             let Some(tx) = flow.callbacks.clone().filter(|_| flow.state.is_some()) else {
@@ -399,7 +484,7 @@ fn handle(mut stream: TcpStream, id: u64, shared: &Shared) {
             };
             // One callback per login: a replay of it is ignored.
             flow.state = None;
-            let _ = tx.send(cb);
+            let _ = tx.send(Waited::Callback(cb));
             // Hold the browser's request until the login's outcome is known, then send it to
             // the page that tells it.
             let until = Instant::now() + Duration::from_secs(300);
@@ -467,6 +552,13 @@ fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    impl Listener {
+        fn addr(&self) -> SocketAddr {
+            (Ipv4Addr::LOCALHOST, self.port).into()
+        }
+    }
 
     fn pages() -> Pages {
         Pages {
@@ -487,34 +579,37 @@ mod tests {
     fn the_start_link_works_once_and_warns_on_reuse() {
         let warned = Arc::new(Mutex::new(Vec::new()));
         let w = warned.clone();
-        let l = Listener::bind(pages(), move |m| w.lock().unwrap().push(m)).unwrap();
+        let l = Listener::bind(pages(), &RedirectUri::default(), move |m| {
+            w.lock().unwrap().push(m)
+        })
+        .unwrap();
         let link = l.start_link("https://id.example/auth?state=s1&code_challenge=c", "s1");
         assert!(
             !link.contains("state") && !link.contains("challenge"),
             "{link}"
         );
-        let path = link.split_once(&l.addr.port().to_string()).unwrap().1;
+        let path = link.split_once(&l.addr().port().to_string()).unwrap().1;
         assert!(path.starts_with("/start/"), "{path}");
-        let first = get(l.addr, path);
+        let first = get(l.addr(), path);
         assert!(first.starts_with("HTTP/1.1 303"), "{first}");
         assert!(
             first.contains("location: https://id.example/auth?state=s1&code_challenge=c\r\n"),
             "{first}"
         );
         assert!(warned.lock().unwrap().is_empty());
-        let second = get(l.addr, path);
+        let second = get(l.addr(), path);
         assert!(second.starts_with("HTTP/1.1 410"), "{second}");
         assert!(!second.contains("code_challenge"), "{second}");
         assert!(warned.lock().unwrap()[0].contains("used twice"));
         // A guessed link is not found, and not counted as a reuse.
-        assert!(get(l.addr, "/start/guess").starts_with("HTTP/1.1 404"));
+        assert!(get(l.addr(), "/start/guess").starts_with("HTTP/1.1 404"));
         assert_eq!(warned.lock().unwrap().len(), 1);
     }
 
     #[test]
     fn more_slow_drip_connections_than_slots_do_not_keep_the_callback_out() {
-        let l = Listener::bind(pages(), |_| {}).unwrap();
-        let addr = l.addr;
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
+        let addr = l.addr();
         let stop = Arc::new(AtomicBool::new(false));
         let drippers: Vec<_> = (0..MAX_READING + 16)
             .map(|_| {
@@ -533,6 +628,7 @@ mod tests {
             })
             .collect();
         std::thread::sleep(Duration::from_millis(200));
+        l.start_link("https://id.example/auth", "right");
         let t = std::thread::spawn(move || get(addr, "/callback?code=good&state=right"));
         let cb = l
             .wait("right", Instant::now() + Duration::from_secs(10))
@@ -557,8 +653,11 @@ mod tests {
             (true, "/done", "Signed in"),
             (false, "/failed", "tok login -p work"),
         ] {
-            let l = Listener::bind(pages(), |_| {}).unwrap();
-            let addr = l.addr;
+            let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
+            let addr = l.addr();
+            // The login's state is known before any callback can arrive (as with a browser,
+            // started on the start link).
+            l.start_link("https://id.example/auth", "right");
             let t = std::thread::spawn(move || get(addr, "/callback?code=good&state=right"));
             l.wait("right", Instant::now() + Duration::from_secs(10))
                 .unwrap();
@@ -622,8 +721,8 @@ mod tests {
     #[test]
     fn a_silent_connection_does_not_hold_up_the_callback() {
         // See: issue 4. A local process connects and never sends a byte.
-        let l = Listener::bind(pages(), |_| {}).unwrap();
-        let addr = l.addr;
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
+        let addr = l.addr();
         let silent = TcpStream::connect(addr).unwrap();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
@@ -650,25 +749,25 @@ mod tests {
 
     #[test]
     fn only_loopback_is_bound() {
-        let l = Listener::bind(pages(), |_| {}).unwrap();
-        assert_eq!(l.addr.ip(), std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
+        assert_eq!(l.addr().ip(), std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
         // Not reachable through IPv6 loopback or any other local address.
-        assert!(TcpStream::connect(("::1", l.addr.port())).is_err());
+        assert!(TcpStream::connect(("::1", l.addr().port())).is_err());
         if let Ok(other) = std::net::UdpSocket::bind("0.0.0.0:0")
             .and_then(|u| u.connect("192.0.2.1:9").map(|_| u))
             .and_then(|u| u.local_addr())
             && !other.ip().is_loopback()
         {
-            assert!(TcpStream::connect((other.ip(), l.addr.port())).is_err());
+            assert!(TcpStream::connect((other.ip(), l.addr().port())).is_err());
         }
     }
 
     #[test]
     fn forged_callback_does_not_end_the_wait() {
-        let l = Listener::bind(pages(), |_| {}).unwrap();
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
         let port = l.redirect_uri();
         assert!(port.starts_with("http://127.0.0.1:"));
-        let addr = l.addr;
+        let addr = l.addr();
         let t = std::thread::spawn(move || {
             let send = |q: &str| {
                 let mut s = TcpStream::connect(addr).unwrap();
@@ -695,7 +794,7 @@ mod tests {
 
     #[test]
     fn times_out() {
-        let l = Listener::bind(pages(), |_| {}).unwrap();
+        let l = Listener::bind(pages(), &RedirectUri::default(), |_| {}).unwrap();
         assert!(matches!(
             l.wait("s", Instant::now() + Duration::from_millis(100)),
             Err(OAuthError::Expired)

@@ -3,6 +3,7 @@
 //! It knows nothing of where tokens live. Every request goes through [`http`], the only file that
 //! names the HTTP crate.
 
+pub mod auth_params;
 pub mod browser;
 pub mod discovery;
 pub mod dpop;
@@ -12,6 +13,7 @@ pub mod jose;
 pub mod loopback;
 pub mod pkce;
 pub mod proxy;
+pub mod redirect;
 pub mod retry;
 pub mod revoke;
 pub mod tls;
@@ -113,6 +115,10 @@ pub enum OAuthError {
     /// The login could not proceed (loopback listener, state mismatch, missing endpoint).
     #[error("{0}")]
     Login(String),
+    /// The fixed port of the redirect URI is taken by another program (no other port is
+    /// tried: the server knows only this one).
+    #[error("cannot listen on {addr} for the browser redirect: port {port} is in use")]
+    PortInUse { addr: String, port: u16 },
 }
 
 /// What went wrong with a proxy.

@@ -323,8 +323,21 @@ pub fn request_dpop(
     url: &Url,
     form: &[(&str, &str)],
     auth: &ClientAuth<'_>,
-    mut dpop: Option<&mut Prover<'_>>,
+    dpop: Option<&mut Prover<'_>>,
 ) -> Result<TokenResponse, OAuthError> {
+    let resp = send_dpop(http, url, form, auth, dpop)?;
+    parse_token_response(url, &resp)
+}
+
+/// POST `form` to `url` with a DPoP proof when `dpop` is given, once more with the nonce the
+/// server asks for (RFC 9449 §8); the answer, unparsed.
+pub fn send_dpop(
+    http: &Http,
+    url: &Url,
+    form: &[(&str, &str)],
+    auth: &ClientAuth<'_>,
+    mut dpop: Option<&mut Prover<'_>>,
+) -> Result<Response, OAuthError> {
     let mut retried = false;
     loop {
         let resp = {
@@ -346,7 +359,7 @@ pub fn request_dpop(
                 continue;
             }
         }
-        return parse_token_response(url, &resp);
+        return Ok(resp);
     }
 }
 

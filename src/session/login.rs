@@ -14,11 +14,11 @@ use crate::oauth::discovery::Endpoints;
 use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::grant::authorization_code::{self, Exchange, Party};
 use crate::oauth::grant::device::{self, DeviceAuthorization};
-use crate::oauth::grant::refresh;
 use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
 use crate::oauth::grant::{Client, client_credentials};
+use crate::oauth::grant::{par, refresh};
 use crate::oauth::http::ClientAuth;
-use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, parse_callback};
+use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, Waited, parse_callback_at};
 use crate::oauth::token::TokenResponse;
 use crate::oauth::{TokenType, pkce};
 use crate::secret::{ClientSecret, Ephemeral, RefreshToken};
@@ -62,9 +62,15 @@ pub trait LoginUi {
     /// Say where to sign in (`url`) and open the browser at `start_link` (a one-time link to
     /// it: a browser's argv is readable by every local user), if allowed.
     fn browser(&self, url: &Url, start_link: &str);
-    /// Show `url`, then read the redirect URL the browser failed to load at `port`, waiting up
-    /// to `timeout`. `Ok(None)` when the time is up; an empty line at the end of input.
-    fn paste(&self, url: &Url, port: u16, timeout: Duration) -> std::io::Result<Option<String>>;
+    /// Show `url`, then read the redirect URL the browser failed to load at `redirect_uri`,
+    /// waiting up to `timeout`. `Ok(None)` when the time is up; an empty line at the end of
+    /// input.
+    fn paste(
+        &self,
+        url: &Url,
+        redirect_uri: &str,
+        timeout: Duration,
+    ) -> std::io::Result<Option<String>>;
     /// Show that the login waits for `what` until `deadline`; called again at each poll.
     fn waiting(&self, what: Wait, deadline: Instant);
     /// The wait is over.
@@ -92,7 +98,7 @@ pub enum LoginError {
     #[error("the pasted text is not this login's redirect URL ({why})")]
     NotTheRedirect {
         profile: String,
-        port: u16,
+        redirect_uri: String,
         why: &'static str,
     },
 }
@@ -307,6 +313,7 @@ impl<C: Client> Flow<'_, C> {
             &profile.client_id,
             scope.as_deref(),
             profile.audience.as_deref(),
+            &profile.auth_params,
         )?;
         let lifetime =
             Duration::from_secs(auth.expires_in).min(self.timeout.max(Duration::from_secs(1)));
@@ -335,7 +342,11 @@ impl<C: Client> Flow<'_, C> {
 
     /// The authorization code flow, with the browser on this machine (a loopback listener
     /// takes the redirect) or, `pasted`, on any machine (the user pastes the redirect URL).
-    fn code(&self, pasted: bool, dpop: Option<&mut Prover<'_>>) -> anyhow::Result<TokenResponse> {
+    fn code(
+        &self,
+        pasted: bool,
+        mut dpop: Option<&mut Prover<'_>>,
+    ) -> anyhow::Result<TokenResponse> {
         let profile = self.profile;
         let auth_url = self.ep.authorization.as_ref().ok_or_else(|| {
             OAuthError::Discovery(format!(
@@ -343,13 +354,14 @@ impl<C: Client> Flow<'_, C> {
                 profile.issuer
             ))
         })?;
+        let redirect = &profile.redirect;
         let receiver = if pasted {
-            // A free port, released at once: the browser's redirect then fails to load, and
-            // its address bar shows the URL to paste.
-            let port = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .map_err(|e| OAuthError::Login(format!("cannot pick a loopback port: {e}")))?;
+            // The browser's redirect then fails to load, and its address bar shows the URL to
+            // paste. Port 0: a free port, released at once; a fixed one is used as it is.
+            let port = match redirect.port {
+                0 => redirect.bind()?.1,
+                port => port,
+            };
             Receiver::Paste { port }
         } else {
             let warn = self.ctx.printer.clone();
@@ -357,11 +369,11 @@ impl<C: Client> Flow<'_, C> {
                 profile: profile.name.clone(),
                 issuer: profile.issuer.to_string(),
             };
-            Receiver::Loopback(Listener::bind(pages, move |m| warn.warn(m))?)
+            Receiver::Loopback(Listener::bind(pages, redirect, move |m| warn.warn(m))?)
         };
         let redirect_uri = match &receiver {
             Receiver::Loopback(l) => l.redirect_uri(),
-            Receiver::Paste { port } => format!("http://127.0.0.1:{port}/callback"),
+            Receiver::Paste { port } => redirect.with_port(*port),
         };
         let verifier = pkce::verifier();
         let state = pkce::random_urlsafe(16);
@@ -372,6 +384,7 @@ impl<C: Client> Flow<'_, C> {
             scope: scope.as_deref(),
             resource: profile.audience.as_deref(),
             issuer: &profile.issuer_text,
+            auth_params: &profile.auth_params,
         };
         // OIDC: a fresh nonce whenever an ID token may come back; kept for this login only.
         let nonce = profile
@@ -389,11 +402,46 @@ impl<C: Client> Flow<'_, C> {
             jkt.as_deref(),
             nonce.as_deref(),
         );
+        let plain = url;
+        let (url, expires) = self.pushed(&plain, dpop.as_deref_mut())?;
         let cb = match &receiver {
-            Receiver::Loopback(listener) => self.browser_callback(&url, listener, &state)?,
-            Receiver::Paste { port } => self.pasted_callback(&url, *port, &state)?,
+            Receiver::Loopback(listener) => {
+                if let Some(e) = expires {
+                    listener.expires(e);
+                }
+                let mut repush = || self.pushed(&plain, dpop.as_deref_mut());
+                self.browser_callback(&url, listener, &state, &mut repush)?
+            }
+            Receiver::Paste { .. } => self.pasted_callback(&url, &redirect_uri, &state)?,
         };
         self.exchange(&party, &receiver, &redirect_uri, &verifier, cb, dpop)
+    }
+
+    /// RFC 9126: when the server requires it or the profile asks for it, push the request and
+    /// return the URL that refers to it and when that stops working; else `url` itself.
+    fn pushed(
+        &self,
+        url: &Url,
+        dpop: Option<&mut Prover<'_>>,
+    ) -> anyhow::Result<(Url, Option<Instant>)> {
+        let (profile, ep) = (self.profile, self.ep);
+        if !(profile.par || ep.par_required) {
+            return Ok((url.clone(), None));
+        }
+        let par_url = ep.par.as_ref().ok_or_else(|| {
+            OAuthError::Discovery(format!(
+                "{} publishes no pushed_authorization_request_endpoint, so profile `{}` cannot push its authorization request (par = true)",
+                profile.issuer, profile.name
+            ))
+        })?;
+        let pushed = par::push(self.client, par_url, url, &profile.client_id, dpop)?;
+        self.ctx.printer.verbose(format!(
+            "pushed the authorization request; its request_uri is valid for {} s",
+            pushed.expires_in
+        ));
+        // A few seconds early: the server's clock started before the answer reached us.
+        let valid = Duration::from_secs(pushed.expires_in.saturating_sub(5).max(0) as u64);
+        Ok((pushed.url, Some(Instant::now() + valid)))
     }
 
     fn exchange(
@@ -423,25 +471,51 @@ impl<C: Client> Flow<'_, C> {
         })
     }
 
-    /// Open the browser at `url` and wait for its redirect on the loopback listener.
+    /// Open the browser at `url` and wait for its redirect on the loopback listener; a browser
+    /// that opens the start link after a pushed request expired is sent to a new one
+    /// (`repush`).
     fn browser_callback(
         &self,
         url: &Url,
         listener: &Listener,
         state: &str,
+        repush: &mut dyn FnMut() -> anyhow::Result<(Url, Option<Instant>)>,
     ) -> anyhow::Result<Callback> {
         self.ui
             .browser(url, &listener.start_link(url.as_str(), state));
         let deadline = Instant::now() + self.timeout;
         self.ui.waiting(Wait::Browser, deadline);
-        let cb = listener.wait(state, deadline);
+        let cb = loop {
+            match listener.wait_event(state, deadline) {
+                Ok(Waited::Callback(cb)) => break Ok(cb),
+                Ok(Waited::LinkExpired) => {
+                    self.ctx.printer.verbose(
+                        "the pushed authorization request expired before the browser opened it; pushing it again",
+                    );
+                    match repush() {
+                        Ok((url, expires)) => listener.restart(url.as_str(), expires),
+                        Err(e) => {
+                            self.ui.done_waiting();
+                            listener.finish(false);
+                            return Err(e);
+                        }
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
         self.ui.done_waiting();
         cb.map_err(|e| self.login_error(e))
     }
 
     /// `--paste`: for a machine whose loopback the browser cannot reach.
-    fn pasted_callback(&self, url: &Url, port: u16, state: &str) -> anyhow::Result<Callback> {
-        let Some(line) = self.ui.paste(url, port, self.timeout)? else {
+    fn pasted_callback(
+        &self,
+        url: &Url,
+        redirect_uri: &str,
+        state: &str,
+    ) -> anyhow::Result<Callback> {
+        let Some(line) = self.ui.paste(url, redirect_uri, self.timeout)? else {
             return Err(self.login_error(OAuthError::Expired));
         };
         if line.trim().is_empty() {
@@ -451,11 +525,12 @@ impl<C: Client> Flow<'_, C> {
             .into());
         }
         self.ctx.printer.verbose("read the pasted URL");
-        match parse_callback(&paste_target(&line), state) {
+        let path = &self.profile.redirect.path;
+        match parse_callback_at(&paste_target(&line, path), path, state) {
             Outcome::Done(cb) => Ok(cb),
             Outcome::Ignore(why) => Err(LoginError::NotTheRedirect {
                 profile: self.profile_name(),
-                port,
+                redirect_uri: redirect_uri.to_string(),
                 why,
             }
             .into()),
@@ -485,8 +560,9 @@ enum Receiver {
     },
 }
 
-/// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query.
-pub fn paste_target(pasted: &str) -> String {
+/// The request target (`/callback?…`) in what the user pasted: a full URL, a path, or a query
+/// (taken as one for `callback_path`).
+pub fn paste_target(pasted: &str, callback_path: &str) -> String {
     let t = pasted.trim();
     if let Ok(u) = Url::parse(t) {
         return match u.query() {
@@ -497,7 +573,7 @@ pub fn paste_target(pasted: &str) -> String {
     if t.starts_with('/') {
         return t.to_string();
     }
-    format!("/callback?{}", t.trim_start_matches('?'))
+    format!("{callback_path}?{}", t.trim_start_matches('?'))
 }
 
 #[cfg(test)]
@@ -507,21 +583,34 @@ mod tests {
     #[test]
     fn paste_targets() {
         assert_eq!(
-            paste_target("http://127.0.0.1:5/callback?code=c&state=s\n"),
+            paste_target("http://127.0.0.1:5/callback?code=c&state=s\n", "/callback"),
             "/callback?code=c&state=s"
         );
-        assert_eq!(paste_target("/callback?code=c"), "/callback?code=c");
-        assert_eq!(paste_target("?code=c&state=s"), "/callback?code=c&state=s");
+        assert_eq!(
+            paste_target("/callback?code=c", "/callback"),
+            "/callback?code=c"
+        );
+        assert_eq!(paste_target("?code=c&state=s", "/cb"), "/cb?code=c&state=s");
         assert!(matches!(
-            parse_callback(
-                &paste_target("http://127.0.0.1:5/callback?code=c&state=s"),
+            parse_callback_at(
+                &paste_target("http://127.0.0.1:5/oauth/cb?code=c&state=s", "/oauth/cb"),
+                "/oauth/cb",
                 "s"
             ),
             Outcome::Done(Callback::Code { .. })
         ));
         assert!(matches!(
-            parse_callback(
-                &paste_target("http://127.0.0.1:5/callback?code=c&state=x"),
+            parse_callback_at(
+                &paste_target("http://127.0.0.1:5/callback?code=c&state=s", "/oauth/cb"),
+                "/oauth/cb",
+                "s"
+            ),
+            Outcome::Ignore(_)
+        ));
+        assert!(matches!(
+            parse_callback_at(
+                &paste_target("http://127.0.0.1:5/callback?code=c&state=x", "/callback"),
+                "/callback",
                 "s"
             ),
             Outcome::Ignore(_)

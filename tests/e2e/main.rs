@@ -30,6 +30,7 @@ mod login;
 mod logout;
 mod print;
 mod rig_net;
+mod servers;
 mod setup;
 mod stats;
 mod status;

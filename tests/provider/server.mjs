@@ -50,6 +50,15 @@
 //                             (default repo:acme/app:ref:refs/heads/*)
 //   TOK_TEST_EXCHANGE_TTL     lifetime of exchanged access tokens, seconds (default AT_TTL)
 //   TOK_TEST_EXCHANGE_REFRESH "1": exchanges also answer a refresh_token (one tok must ignore)
+//   TOK_TEST_PAR_REQUIRED     "1": the server requires pushed authorization requests (RFC 9126)
+//                             of every client (metadata require_pushed_authorization_requests);
+//                             client `tok-par` always requires them
+//   TOK_TEST_PAR_TTL          N: a pushed request's request_uri lives N seconds (answered as
+//                             expires_in, refused at /auth after that); the library's own
+//                             lifetime is a fixed 60 s
+//   TOK_TEST_EXACT_REDIRECT   comma-separated redirect URIs of client `tok-exact`, a public
+//                             client that, like many servers, matches them exactly (any port
+//                             other than the registered one is refused); unset: no such client
 //
 // Workload identity (client `tok-ci`, public): RFC 8693 token exchange, RFC 7523 jwt-bearer
 // (both registered with provider.registerGrantType) and the Entra-style client assertion
@@ -124,6 +133,10 @@ const EXCHANGE_REFRESH = env.TOK_TEST_EXCHANGE_REFRESH === '1';
 // tampered with in transit (a claim changed, the signature kept).
 const NO_ID_ON_REFRESH = env.TOK_TEST_NO_ID_ON_REFRESH === '1';
 const FORGE_ID_TOKEN = env.TOK_TEST_FORGE_ID_TOKEN === '1';
+const PAR_REQUIRED = env.TOK_TEST_PAR_REQUIRED === '1';
+const PAR_TTL = env.TOK_TEST_PAR_TTL ? intEnv('TOK_TEST_PAR_TTL', 60) : undefined;
+const parExpiry = new Map(); // request_uri -> ms since the epoch, with TOK_TEST_PAR_TTL
+const EXACT_REDIRECT = env.TOK_TEST_EXACT_REDIRECT ? env.TOK_TEST_EXACT_REDIRECT.split(',') : undefined;
 const log = (...args) => {
   if (!QUIET) console.error('[provider]', ...args);
 };
@@ -178,6 +191,8 @@ function newStats() {
     // ("ok" or the error code), so tests can measure the intervals a client waits
     device_polls: [],
     workload_refresh_tokens: [], // with TOK_TEST_EXCHANGE_REFRESH: every one answered
+    authorization_requests: [], // the query of every GET /auth, as sent
+    interaction_params: [], // the authorization parameters each login/consent interaction saw
   };
 }
 
@@ -316,6 +331,26 @@ const configuration = {
       redirect_uris: [],
       scope: API_SCOPES,
     },
+    // A `web` client: oidc-provider then compares redirect URIs exactly, port included.
+    ...(EXACT_REDIRECT ? [{
+      client_id: 'tok-exact',
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: EXACT_REDIRECT,
+      scope: 'openid offline_access profile email',
+    }] : []),
+    {
+      client_id: 'tok-par',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      scope: 'openid offline_access profile email',
+      require_pushed_authorization_requests: true,
+    },
   ],
   adapter: RetainingAdapter,
   jwks: { keys: [signingKey] },
@@ -370,6 +405,7 @@ const configuration = {
         throw new errors.InvalidTarget();
       },
     },
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: PAR_REQUIRED },
     dPoP: DPOP_NONCE
       ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
       : { enabled: true },
@@ -690,6 +726,7 @@ async function federatedClientAssertion(ctx) {
 async function finishInteraction(ctx) {
   const interaction = await provider.interactionDetails(ctx.req, ctx.res);
   const { prompt: { name, details }, params, session } = interaction;
+  stats.interaction_params.push(params);
 
   let result;
   if (AUTHZ_ERRORS.length > 0) {
@@ -753,6 +790,22 @@ provider.use(async (ctx, next) => {
 
   // Entra-style federated client assertion (answers refusals itself)
   if (await federatedClientAssertion(ctx)) return;
+
+  if (ctx.path === '/auth' && ctx.method === 'GET') stats.authorization_requests.push({ ...ctx.query });
+  if (PAR_TTL && ctx.path === '/auth' && parExpiry.get(ctx.query.request_uri) < Date.now()) {
+    ctx.status = 400;
+    ctx.type = 'html';
+    ctx.body = '<!DOCTYPE html><title>oops</title><h1>oops! something went wrong</h1><pre>error: invalid_request_uri\nerror_description: request_uri is expired</pre>';
+    return;
+  }
+  if (PAR_TTL && ctx.path === '/request' && ctx.method === 'POST') {
+    await next();
+    if (ctx.status === 201 && ctx.body?.request_uri) {
+      parExpiry.set(ctx.body.request_uri, Date.now() + PAR_TTL * 1000);
+      ctx.body = { ...ctx.body, expires_in: PAR_TTL };
+    }
+    return;
+  }
 
   // Auto-approving interactions
   const m = /^\/interaction\/([^/]+)$/.exec(ctx.path);

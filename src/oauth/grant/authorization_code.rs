@@ -21,10 +21,12 @@ pub struct Party<'a> {
     pub resource: Option<&'a str>,
     /// The issuer exactly as configured (RFC 9207 compares it as a string).
     pub issuer: &'a str,
+    /// Extra authorization request parameters (`prompt`, `acr_values`, …), checked already.
+    pub auth_params: &'a [(String, String)],
 }
 
-/// The URL that starts a login at `auth_url`: PKCE S256, `state`, the profile's scope and
-/// resource, (RFC 9449 §10) the DPoP key's thumbprint that binds the code, and (OIDC Core
+/// The URL that starts a login at `auth_url`: PKCE S256, `state`, the profile's scope,
+/// resource and `auth_params`, (RFC 9449 §10) the DPoP key's thumbprint that binds the code, and (OIDC Core
 /// §3.1.2.1) the `nonce` the ID token must carry back.
 pub fn authorization_url(
     profile: &Party<'_>,
@@ -52,6 +54,9 @@ pub fn authorization_url(
         }
         if let Some(n) = nonce {
             q.append_pair("nonce", n);
+        }
+        for (k, v) in profile.auth_params {
+            q.append_pair(k, v);
         }
         if let Some(jkt) = dpop_jkt {
             // RFC 9449 §10: bind the authorization code to the key.
@@ -137,6 +142,7 @@ mod tests {
             scope: Some("openid offline_access"),
             resource: Some("https://api.example/"),
             issuer: "https://id.example",
+            auth_params: &[],
         }
     }
 

@@ -38,20 +38,29 @@ fn default_expiry() -> u64 {
     600
 }
 
-/// RFC 8628 §3.1: the request for a device code (no `grant_type`: it is not a token request).
+/// RFC 8628 §3.1: the request for a device code (no `grant_type`: it is not a token request),
+/// with the profile's authorization parameters but `prompt` (a device login always asks).
 pub fn start_request<'a>(
     url: &'a Url,
     client_id: &'a str,
     scope: Option<&'a str>,
     resource: Option<&'a str>,
+    auth_params: &'a [(String, String)],
 ) -> Request<'a> {
-    Request {
+    let mut req = Request {
         url,
         form: vec![],
         auth: ClientAuth::None { client_id },
     }
     .optional("scope", scope)
-    .optional("resource", resource)
+    .optional("resource", resource);
+    req.form.extend(
+        auth_params
+            .iter()
+            .filter(|(k, _)| k != "prompt")
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    req
 }
 
 /// Ask for a device code.
@@ -61,8 +70,9 @@ pub fn start(
     client_id: &str,
     scope: Option<&str>,
     resource: Option<&str>,
+    auth_params: &[(String, String)],
 ) -> Result<DeviceAuthorization, OAuthError> {
-    let resp = client.post(&start_request(url, client_id, scope, resource))?;
+    let resp = client.post(&start_request(url, client_id, scope, resource, auth_params))?;
     parse_device_authorization(url, resp)
 }
 
@@ -350,11 +360,27 @@ mod tests {
         let client = Recorder::answering(
             r#"{"device_code":"dc","user_code":"U","verification_uri":"https://id.example/d"}"#,
         );
-        let auth = start(&client, &url, "cli", Some("openid"), Some("https://api/")).unwrap();
+        let extra = [
+            ("acr_values".to_string(), "mfa".to_string()),
+            ("prompt".to_string(), "login".to_string()),
+        ];
+        let auth = start(
+            &client,
+            &url,
+            "cli",
+            Some("openid"),
+            Some("https://api/"),
+            &extra,
+        )
+        .unwrap();
         let sent = client.only();
         assert_eq!(
             sent.form,
-            pairs(&[("scope", "openid"), ("resource", "https://api/")])
+            pairs(&[
+                ("scope", "openid"),
+                ("resource", "https://api/"),
+                ("acr_values", "mfa")
+            ])
         );
         assert_eq!((sent.basic, sent.client_id.as_str()), (None, "cli"));
         let client = Recorder::answering(TOKENS);

@@ -9,6 +9,7 @@
 pub mod authorization_code;
 pub mod client_credentials;
 pub mod device;
+pub mod par;
 pub mod refresh;
 pub mod workload_identity;
 
@@ -67,6 +68,13 @@ pub trait Client {
 
     /// Send `req` to another endpoint (device authorization) and return the raw answer.
     fn post(&self, req: &Request<'_>) -> Result<Response, OAuthError>;
+
+    /// [`Client::post`] with a DPoP proof when `dpop` is given (RFC 9126 §2 with RFC 9449).
+    fn post_dpop(
+        &self,
+        req: &Request<'_>,
+        dpop: Option<&mut Prover<'_>>,
+    ) -> Result<Response, OAuthError>;
 }
 
 impl Client for Http {
@@ -80,6 +88,14 @@ impl Client for Http {
 
     fn post(&self, req: &Request<'_>) -> Result<Response, OAuthError> {
         self.post_form(req.url, &req.form, &req.auth, None)
+    }
+
+    fn post_dpop(
+        &self,
+        req: &Request<'_>,
+        dpop: Option<&mut Prover<'_>>,
+    ) -> Result<Response, OAuthError> {
+        token::send_dpop(self, req.url, &req.form, &req.auth, dpop)
     }
 }
 
@@ -166,6 +182,14 @@ pub mod fake {
 
         fn post(&self, req: &Request<'_>) -> Result<Response, OAuthError> {
             Ok(self.record(req, false))
+        }
+
+        fn post_dpop(
+            &self,
+            req: &Request<'_>,
+            dpop: Option<&mut Prover<'_>>,
+        ) -> Result<Response, OAuthError> {
+            Ok(self.record(req, dpop.is_some()))
         }
     }
 

@@ -14,7 +14,7 @@ use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
 mod edit;
 mod writers;
 
-pub use edit::{ProfileUpdate, save, upsert_profile};
+pub use edit::{ListEdit, ProfileUpdate, edit_list, save, upsert_profile};
 pub use writers::check_writers;
 
 /// Overrides the config file path (as `--config` does).

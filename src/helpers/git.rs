@@ -648,4 +648,24 @@ mod tests {
             b"version 0\ncapability authtype\ncapability state\n".to_vec()
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            /// git reads back the username and the secret tok wrote, for any value without a
+            /// line break or NUL (those are refused on the way out).
+            #[test]
+            fn answers_parse_back(user in "[^\u{0}\r\n]*", token in "[^\u{0}\r\n]+", expiry in any::<Option<i64>>()) {
+                let answer = Answer { authtype: false, bearer: false, state: false, username: &user, token: &token, expiry };
+                let mut out = vec![];
+                write_answer(&mut out, &answer).unwrap();
+                let back = parse(&out[..]).unwrap();
+                prop_assert_eq!(back.username.as_deref(), Some(user.as_str()));
+                prop_assert_eq!(back.secret_fingerprint, Some(crate::secret::fingerprint(&token)));
+            }
+        }
+    }
 }

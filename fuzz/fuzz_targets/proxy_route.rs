@@ -13,7 +13,8 @@ use libfuzzer_sys::fuzz_target;
 use tok::{ProxyEnv, Route};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
+    let data = tok_fuzz::unmarked(data);
+    let Ok(text) = std::str::from_utf8(&data) else {
         return;
     };
     let mut lines = text.split('\n');

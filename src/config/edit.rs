@@ -151,7 +151,7 @@ pub fn edit_list(
             return Ok(ListEdit::Unchanged);
         };
         table.insert(key, v(Array::from_iter([val])));
-        return Ok(ListEdit::Changed(doc.to_string()));
+        return Ok(ListEdit::Changed(line_endings_of(text, doc.to_string())));
     };
     let list = item
         .as_array_mut()
@@ -174,7 +174,17 @@ pub fn edit_list(
             }
         }
     }
-    Ok(ListEdit::Changed(doc.to_string()))
+    Ok(ListEdit::Changed(line_endings_of(text, doc.to_string())))
+}
+
+/// `edited` with the line endings of `original`: toml_edit writes `\n` only, and a file with
+/// `\r\n` throughout must come back with `\r\n` (a file mixing both gets `\n`).
+fn line_endings_of(original: &str, edited: String) -> String {
+    let lf = original.matches('\n').count();
+    if lf == 0 || original.matches("\r\n").count() != lf {
+        return edited;
+    }
+    edited.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
 /// Write the config file (0600, atomically).
@@ -197,6 +207,8 @@ mod tests {
             "profiles.work.hosts=[]\n",
             "[profiles]\nwork = { issuer = \"x\" }\n",
             "[profiles.work]\n",
+            // See: issue 24 (found by `config_edit`): toml_edit wrote CRLF files back with LF.
+            "[profiles.work]\r\nissuer = \"https://id.example\"\r\n",
         ] {
             let ListEdit::Changed(added) =
                 edit_list(text, "work", "hosts", same, Some("new.example")).unwrap()

@@ -280,8 +280,20 @@ pub fn edit_config(
     let mut doc = match existing {
         None => Members(vec![]),
         Some(b) if b.iter().all(u8::is_ascii_whitespace) => Members(vec![]),
-        Some(b) => serde_json::from_slice::<Members>(b)
-            .map_err(|e| format!("is not a JSON object ({e})"))?,
+        // serde_json's message may quote the file (an `auth` secret): position and kind only.
+        Some(b) => serde_json::from_slice::<Members>(b).map_err(|e| {
+            use serde_json::error::Category;
+            let what = match e.classify() {
+                Category::Eof => "it ends too early",
+                Category::Syntax | Category::Io => "not JSON",
+                Category::Data => "not an object",
+            };
+            format!(
+                "is not a JSON object ({what} at line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?,
     };
     // The last `credHelpers` is the one docker reads.
     let at = doc.0.iter().rposition(|(k, _)| k == "credHelpers");
@@ -519,6 +531,16 @@ mod tests {
         assert_eq!(edit_config(Some(user), "registry.test", true), Ok(None));
         assert_eq!(edit_config(None, "registry.test", false), Ok(None));
         assert_eq!(edit_config(Some(b"{}"), "registry.test", false), Ok(None));
+    }
+
+    /// See: issue 24 (found by `docker_config`): serde_json's message quoted the file.
+    #[test]
+    fn a_refusal_never_quotes_the_file() {
+        let e = edit_config(Some(br#""c2VjcmV0LWF1dGg=""#), "r.test", true).unwrap_err();
+        assert_eq!(
+            e,
+            "is not a JSON object (not an object at line 1, column 18)"
+        );
     }
 
     #[test]

@@ -173,7 +173,8 @@ pub fn parse(input: impl BufRead) -> Result<Request, Error> {
         let text = std::str::from_utf8(&line).map_err(|_| Error::NotUtf8)?;
         let (key, value) = text.split_once('=').ok_or(Error::NoEquals)?;
         if value.contains(['\0', '\r']) || key.contains(['\0', '\r']) {
-            return Err(Error::ControlCharacter(key.replace(['\0', '\r'], "?")));
+            let shown = key.replace(|c: char| c.is_control(), "?");
+            return Err(Error::ControlCharacter(shown));
         }
         let v = value.to_string();
         match key {
@@ -519,6 +520,12 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused() {
+        // See: issue 24 (found by `git_credential`): other control characters in the key were
+        // shown as they came.
+        let Err(e) = parse(Cursor::new("wwwauth\u{6}[]=\0\n")) else {
+            panic!("accepted a NUL");
+        };
+        assert!(!e.to_string().chars().any(char::is_control), "{e}");
         for input in [
             "protocol=https\nhost=git.example.com\rpassword=x\n",
             "protocol=https\nhost=git.example.com\0evil\n",

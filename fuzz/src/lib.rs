@@ -23,12 +23,12 @@ pub fn marker() -> &'static str {
     })
 }
 
-/// `data` without any copy of the marker: within one process the fuzzer can learn the marker
-/// from the comparisons the checks make, and put it into an input itself.
+/// `data` without any copy of the marker, in any case: within one process the fuzzer can learn
+/// the marker from the comparisons the checks make, and put it into an input itself.
 pub fn unmarked(data: &[u8]) -> Vec<u8> {
     let m = marker().as_bytes();
     let mut out = data.to_vec();
-    while let Some(i) = out.windows(m.len()).position(|w| w == m) {
+    while let Some(i) = out.windows(m.len()).position(|w| w.eq_ignore_ascii_case(m)) {
         out.drain(i..i + m.len());
     }
     out
@@ -70,9 +70,13 @@ pub fn assert_no_leak(text: &str, body: &[u8], shown: &[&str]) {
     if !text.contains(marker()) {
         return;
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let excused = serde::Deserializer::deserialize_map(&mut de, Shown(shown))
-        .is_ok_and(|found| found && de.end().is_ok());
+    // One field at a time: tok's structs name only some of the shown fields, and skip the rest
+    // unread (a malformed `token_type` does not stop an error body from being read).
+    let excused = shown.iter().any(|k| {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        serde::Deserializer::deserialize_map(&mut de, Shown(std::slice::from_ref(k)))
+            .is_ok_and(|found| found && de.end().is_ok())
+    });
     assert!(excused, "the input leaked into {text:?}");
 }
 

@@ -178,13 +178,19 @@ pub fn edit_list(
 }
 
 /// `edited` with the line endings of `original`: toml_edit writes `\n` only, and a file with
-/// `\r\n` throughout must come back with `\r\n` (a file mixing both gets `\n`).
+/// `\r\n` throughout must come back with `\r\n` (a file mixing both gets `\n`); and a file
+/// whose last line has no line break keeps it that way (toml_edit ends a key it adds after that
+/// line with one, which `--remove` would leave behind).
 fn line_endings_of(original: &str, edited: String) -> String {
+    let mut out = edited;
+    if !original.is_empty() && !original.ends_with('\n') && out.ends_with('\n') {
+        out.pop();
+    }
     let lf = original.matches('\n').count();
     if lf == 0 || original.matches("\r\n").count() != lf {
-        return edited;
+        return out;
     }
-    edited.replace("\r\n", "\n").replace('\n', "\r\n")
+    out.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
 /// Write the config file (0600, atomically).
@@ -209,6 +215,9 @@ mod tests {
             "[profiles.work]\n",
             // See: issue 24 (found by `config_edit`): toml_edit wrote CRLF files back with LF.
             "[profiles.work]\r\nissuer = \"https://id.example\"\r\n",
+            // See: issue 24 (found by `config_edit`): a last line without a line break got one.
+            "[profiles.work]\nregistries=[\"ghcr.io\"]  # mine",
+            "[profiles.work]\nissuer = \"x\"",
         ] {
             let ListEdit::Changed(added) =
                 edit_list(text, "work", "hosts", same, Some("new.example")).unwrap()

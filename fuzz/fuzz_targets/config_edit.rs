@@ -5,7 +5,8 @@
 //! refused (and nothing written); `setup` alone changes only that list, by exactly tok's entry
 //! (the documents before and after, parsed, differ in nothing else); `setup` then
 //! `setup --remove` gives back the text byte for byte (except a list that was present and
-//! empty, which goes with tok's entry: documented in `edit_list`). No leak check: nothing here
+//! empty, which goes with tok's entry, and a file mixing CRLF and LF line breaks, which comes
+//! back with LF: both documented in `edit_list`). No leak check: nothing here
 //! makes a message from the file's content.
 #![no_main]
 
@@ -83,7 +84,17 @@ fuzz_target!(|data: &[u8]| {
                 .and_then(|w| w.get(key))
                 .and_then(|l| l.as_array())
                 .is_some_and(|l| l.is_empty());
-            if !emptied {
+            // The second documented exception: toml_edit writes `\n` for every line break, and
+            // tok restores `\r\n` only for a file that uses it throughout.
+            let mixed =
+                text.contains("\r\n") && text.matches("\r\n").count() != text.matches('\n').count();
+            if mixed {
+                assert_eq!(
+                    back,
+                    text.replace("\r\n", "\n"),
+                    "setup then setup --remove"
+                );
+            } else if !emptied {
                 assert_eq!(back, text, "setup then setup --remove changed the file");
             }
         }

@@ -124,8 +124,9 @@ pub enum ListEdit {
 
 /// Add `value` to the list `key` of `[profiles.NAME]` (unless an entry `same` matches is there),
 /// or with `None` remove every entry `same` matches, keeping the rest of the file byte for byte:
-/// `tok setup` then `tok setup --remove` gives back the text the first was given (a list that
-/// was present and empty, `key = []`, is the one exception: it goes with tok's last entry).
+/// `tok setup` then `tok setup --remove` gives back the text the first was given, with two
+/// exceptions: a list that was present and empty (`key = []`) goes with tok's last entry, and a
+/// file mixing CRLF and LF line breaks comes back with LF throughout.
 /// The list is edited in place, so its layout and the key's own spacing stay as they were. A
 /// file that is not TOML, or whose `key` is not a list, is refused.
 pub fn edit_list(

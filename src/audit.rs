@@ -328,13 +328,16 @@ pub fn read(paths: &Paths) -> Vec<Event> {
     let mut out = vec![];
     for p in [old_log_path(paths), log_path(paths)] {
         if let Ok(text) = fs::read_to_string(&p) {
-            out.extend(
-                text.lines()
-                    .filter_map(|l| serde_json::from_str::<Event>(l).ok()),
-            );
+            out.extend(parse(&text));
         }
     }
     out
+}
+
+/// The events of one log file's text, skipping lines that do not parse.
+pub fn parse(text: &str) -> impl Iterator<Item = Event> + '_ {
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Event>(l).ok())
 }
 
 #[cfg(test)]
@@ -436,5 +439,35 @@ mod tests {
         assert_eq!(ev[0].source, Some(Source::Other));
         assert_eq!(ev[1].grant.as_deref(), Some("ciba"));
         assert_eq!(ev[2].event, Kind::Other);
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            /// Every event tok writes is read back by `tok stats` as it was, one per line.
+            #[test]
+            fn audit_lines_read_back(
+                ts in any::<i64>(), kind in 0..4u8, profile in any::<String>(), ok in any::<bool>(),
+                error in any::<Option<String>>(), latency_ms in any::<Option<u64>>(),
+                host in any::<Option<String>>(), lock_wait_ms in any::<Option<u64>>(), pid in any::<u32>(),
+            ) {
+                let event = [Kind::Login, Kind::Refresh, Kind::Request, Kind::Logout][kind as usize];
+                let mut e = Event::new(event, &profile, ok);
+                e.ts = ts;
+                e.error = error;
+                e.latency_ms = latency_ms;
+                e.host = host;
+                e.lock_wait_ms = lock_wait_ms;
+                e.pid = pid;
+                let mut log = serde_json::to_string(&e).unwrap();
+                log.push('\n');
+                log.push_str(&log.clone());
+                let back: Vec<Event> = parse(&log).collect();
+                prop_assert_eq!(back, vec![e.clone(), e]);
+            }
+        }
     }
 }

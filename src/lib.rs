@@ -52,3 +52,22 @@ pub use oauth::device::parse_device_authorization;
 pub use oauth::discovery::{IssuerMatch, check_issuer, parse_metadata};
 pub use oauth::loopback::{Outcome as CallbackOutcome, parse_callback};
 pub use oauth::token::parse_token_response;
+
+// The fuzz targets of issue 24: every other input from outside the process, and the files
+// `tok setup` edits for the user.
+pub use audit::{Event as AuditEvent, parse as parse_audit};
+pub use commands::stats::{compute as compute_stats, prometheus};
+pub use config::{ListEdit, edit_list};
+pub use helpers::docker::edit_config as edit_docker_config;
+pub use helpers::kubectl::{api_version as kubectl_api_version, exec_credential};
+pub use helpers::terraform::{HelperConfig, add_helper, helper_in, remove_helper};
+pub use oauth::dpop::{DpopKey, load_nonce, save_nonce};
+pub use oauth::grant::workload_identity::{Claims as IdentityClaims, github_answer};
+pub use oauth::http::{parse_date, parse_retry_after};
+pub use oauth::proxy::{ProfileProxy, Route, route as proxy_route};
+pub use oauth::retry::{Attempt, Decision, Idempotency, Policy, decide as retry_decision};
+pub use oauth::token::error_response;
+pub use paths::Paths;
+pub use secret::{IdentityToken, forget_held};
+pub use session::{CachedToken, ProfileState, Session};
+pub use settings::ProxyEnv;

@@ -7,6 +7,8 @@
 //! the hashes a protocol asks for); emptiness checks and copies have their own methods, and
 //! `tidy::secrets_are_exposed_only_at_the_boundaries` holds the list.
 
+use std::collections::BTreeSet;
+
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serializer};
 use sha2::{Digest, Sha256};
@@ -118,8 +120,9 @@ impl Clone for AccessToken {
 /// Hashes of every secret this process has wrapped, by length in bytes: what
 /// [`redact_held`] looks for. Only digests are kept, so the set holds no secret and outlives
 /// none; it is process-wide because a provider's text may echo any token tok holds, whichever
-/// part of tok wrapped it.
-static HELD: std::sync::Mutex<Vec<(usize, [u8; 32])>> = std::sync::Mutex::new(Vec::new());
+/// part of tok wrapped it. A set, so that adding and looking up stay cheap however many
+/// secrets a long-lived process (or a fuzz target) has wrapped.
+static HELD: std::sync::Mutex<BTreeSet<(usize, [u8; 32])>> = std::sync::Mutex::new(BTreeSet::new());
 
 /// Shorter values are not tokens (codes in tests, user codes): treating them as secrets would
 /// blank ordinary words in messages.
@@ -130,10 +133,15 @@ fn hold(value: &str) {
         return;
     }
     let entry = (value.len(), Sha256::digest(value.as_bytes()).into());
-    let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
-    if !held.contains(&entry) {
-        held.push(entry);
-    }
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).insert(entry);
+}
+
+/// Forget every secret [`redact_held`] looks for. Only the fuzz targets call this: each of
+/// their inputs stands for one tok process, and a set grown over millions of inputs would make
+/// every later message scan for millions of lengths (issue 24: the `callback` target slowed to
+/// 3,300 inputs a second).
+pub fn forget_held() {
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
 
 /// `text` with every substring equal to a secret this process holds replaced by a marker.
@@ -142,6 +150,9 @@ pub fn redact_held(text: &str) -> String {
     let mut lens: Vec<usize> = held.iter().map(|(l, _)| *l).collect();
     lens.sort_unstable_by(|a, b| b.cmp(a));
     lens.dedup();
+    if lens.is_empty() {
+        return text.to_string();
+    }
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;

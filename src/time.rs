@@ -13,7 +13,9 @@ pub fn now() -> i64 {
 
 /// RFC 3339 UTC rendering of unix seconds, for humans and JSON.
 pub fn rfc3339(unix: i64) -> String {
-    let t = UNIX_EPOCH + std::time::Duration::from_secs(unix.max(0) as u64);
+    // RFC 3339 ends with year 9999; a later time (a corrupt audit line) is shown as that end.
+    const LAST: i64 = 253_402_300_799;
+    let t = UNIX_EPOCH + std::time::Duration::from_secs(unix.clamp(0, LAST) as u64);
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
@@ -42,6 +44,8 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        // See: issue 24 (found by `audit_log`): a year past 9999 made `tok stats` panic.
+        assert_eq!(super::rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
         assert_eq!(super::relative(100, 40), "in 1m");
         assert_eq!(super::relative(40, 100), "1m ago");
         // See: issue 10 — `status` said "refresh: in 0s" of a refresh that had just happened.

@@ -1,13 +1,35 @@
 //! git's credential input (`key=value` lines): parse, then the gitoxide-style round trip — a
 //! value tok writes back either is refused (NUL/CR/LF) or parses to the same value.
+//!
+//! Input: two bytes placing the leak marker, then git's lines. Leak check: a parse error is one
+//! line and holds the random marker spliced into the input only when the marker sits in a key
+//! (error messages name the offending key, never a value: `password=` is git's secret).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use tok::{GitAnswer as Answer, parse_git_request as parse, write_answer};
 
+/// Whether the marker sits before the first `=` of its line (in a key).
+fn marker_in_key(input: &[u8]) -> bool {
+    input.split(|b| *b == b'\n').any(|line| {
+        let key = line.split(|b| *b == b'=').next().unwrap_or(line);
+        key.windows(32).any(|w| w == tok_fuzz::marker().as_bytes())
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
-    let Ok(req) = parse(data) else {
-        return;
+    let input = tok_fuzz::splice(data);
+    let req = match parse(&input[..]) {
+        Ok(req) => req,
+        Err(e) => {
+            let msg = e.to_string();
+            tok_fuzz::assert_one_line(&msg);
+            assert!(
+                !msg.contains(tok_fuzz::marker()) || marker_in_key(&input),
+                "a value leaked into {msg:?}"
+            );
+            return;
+        }
     };
     let _ = req.location();
     let _ = req.served_fingerprint();

@@ -190,45 +190,22 @@ fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
-/// Set or remove `credHelpers[registry] = "tok"`, keeping every other key in its order.
+/// Set or remove `credHelpers[registry] = "tok"` ([`docker::edit_config`]); every other key
+/// stays as it was.
 fn edit_docker_config(path: &Path, registry: &str, add: bool) -> anyhow::Result<()> {
-    use serde_json::{Map, Value};
-    let mut doc: Map<String, Value> = match crate::paths::read_optional(path)? {
-        None => Map::new(),
-        Some(b) if b.iter().all(u8::is_ascii_whitespace) => Map::new(),
-        Some(b) => serde_json::from_slice(&b).map_err(|e| {
-            Hinted::new(
-                Code::Config,
-                format!("{} is not a JSON object ({e})", path.display()),
-                Some("fix or move the file, then run `tok setup docker` again".into()),
-            )
-        })?,
-    };
-    let helpers = doc
-        .entry("credHelpers")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let Value::Object(helpers) = helpers else {
-        return Err(Hinted::new(
+    let existing = crate::paths::read_optional(path)?;
+    let text = docker::edit_config(existing.as_deref(), registry, add).map_err(|why| {
+        Hinted::new(
             Code::Config,
-            format!("`credHelpers` in {} is not an object", path.display()),
-            None,
+            format!("{} {why}", path.display()),
+            Some("fix or move the file, then run `tok setup docker` again".into()),
         )
-        .into());
-    };
-    if add {
-        helpers.insert(registry.to_string(), Value::String("tok".into()));
-    } else {
-        if helpers.get(registry).and_then(Value::as_str) == Some("tok") {
-            helpers.remove(registry);
-        }
-        if helpers.is_empty() {
-            doc.remove("credHelpers");
-        }
+    })?;
+    match text {
+        // docker's config may hold `auths` secrets: keep it private, write atomically.
+        Some(text) => Ok(crate::paths::write_private_atomic(path, text.as_bytes())?),
+        None => Ok(()),
     }
-    let mut text = serde_json::to_string_pretty(&doc)?;
-    text.push('\n');
-    // docker's config may hold `auths` secrets: keep it private, write atomically.
-    Ok(crate::paths::write_private_atomic(path, text.as_bytes())?)
 }
 
 /// Add `value` to (or, with `None`, remove every entry `same` matches from) the protocol's list
@@ -240,54 +217,31 @@ fn edit_profile_list(
     same: impl Fn(&str) -> bool,
     value: Option<&str>,
 ) -> anyhow::Result<()> {
-    use toml_edit::{Array, DocumentMut, Item, value as v};
     let key = protocol
         .config_key
         .as_ref()
         .expect("only protocols with a profile key are set up by list")
         .name;
-    let mut doc: DocumentMut = config
-        .text
-        .parse()
-        .with_context(|| format!("cannot edit {}", config.path.display()))?;
-    let Some(table) = doc
-        .get_mut("profiles")
-        .and_then(|p| p.get_mut(name))
-        .and_then(Item::as_table_like_mut)
-    else {
-        if value.is_some() {
-            config.profile(name)?;
-        }
-        return Ok(());
-    };
-    let mut list: Array = table
-        .get(key)
-        .and_then(Item::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let before = list.len();
-    match value {
-        Some(val) => {
-            if list.iter().any(|x| x.as_str().is_some_and(&same)) {
-                return Ok(());
+    let edited = config::edit_list(&config.text, name, key, same, value).map_err(|why| {
+        Hinted::new(
+            Code::Config,
+            format!("cannot edit {}: {why}", config.path.display()),
+            None,
+        )
+    })?;
+    match edited {
+        config::ListEdit::NoProfile => {
+            if value.is_some() {
+                config.profile(name)?;
             }
-            list.push(val);
+            Ok(())
         }
-        None => {
-            list.retain(|x| !x.as_str().is_some_and(&same));
-            if list.len() == before {
-                return Ok(());
-            }
+        config::ListEdit::Unchanged => Ok(()),
+        config::ListEdit::Changed(text) => {
+            config::parse(&text, &config.path)?;
+            Ok(config::save(&config.path, &text)?)
         }
     }
-    if list.is_empty() {
-        table.remove(key);
-    } else {
-        table.insert(key, v(list));
-    }
-    let text = doc.to_string();
-    config::parse(&text, &config.path)?;
-    Ok(config::save(&config.path, &text)?)
 }
 
 /// `kubectl_token` in the profile: `"id"`, or removed for the default (the access token).

@@ -139,7 +139,144 @@ pub fn upsert_profile(
     Ok(doc.to_string())
 }
 
+/// What [`edit_list`] made of the file.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ListEdit {
+    /// The file has no `[profiles.NAME]` table.
+    NoProfile,
+    /// The list already says so: nothing to write.
+    Unchanged,
+    /// The new text of the file.
+    Changed(String),
+}
+
+/// Add `value` to the list `key` of `[profiles.NAME]` (unless an entry `same` matches is there),
+/// or with `None` remove every entry `same` matches, keeping the rest of the file byte for byte:
+/// `tok setup` then `tok setup --remove` gives back the text the first was given, with two
+/// exceptions: a list that was present and empty (`key = []`) goes with tok's last entry, and a
+/// file mixing CRLF and LF line breaks comes back with LF throughout.
+/// The list is edited in place, so its layout and the key's own spacing stay as they were. A
+/// file that is not TOML, or whose `key` is not a list, is refused.
+pub fn edit_list(
+    text: &str,
+    name: &str,
+    key: &str,
+    same: impl Fn(&str) -> bool,
+    value: Option<&str>,
+) -> Result<ListEdit, String> {
+    use toml_edit::{Array, DocumentMut, Item, value as v};
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.message().to_string())?;
+    let Some(table) = doc
+        .get_mut("profiles")
+        .and_then(|p| p.get_mut(name))
+        .and_then(Item::as_table_like_mut)
+    else {
+        return Ok(ListEdit::NoProfile);
+    };
+    let Some(item) = table.get_mut(key) else {
+        let Some(val) = value else {
+            return Ok(ListEdit::Unchanged);
+        };
+        table.insert(key, v(Array::from_iter([val])));
+        return Ok(ListEdit::Changed(line_endings_of(text, doc.to_string())));
+    };
+    let list = item
+        .as_array_mut()
+        .ok_or_else(|| format!("`profiles.{name}.{key}` is not a list"))?;
+    match value {
+        Some(val) => {
+            if list.iter().any(|x| x.as_str().is_some_and(&same)) {
+                return Ok(ListEdit::Unchanged);
+            }
+            list.push(val);
+        }
+        None => {
+            let before = list.len();
+            list.retain(|x| !x.as_str().is_some_and(&same));
+            if list.len() == before {
+                return Ok(ListEdit::Unchanged);
+            }
+            if list.is_empty() {
+                table.remove(key);
+            }
+        }
+    }
+    Ok(ListEdit::Changed(line_endings_of(text, doc.to_string())))
+}
+
+/// `edited` with the line endings of `original`: toml_edit writes `\n` only, and a file with
+/// `\r\n` throughout must come back with `\r\n` (a file mixing both gets `\n`); and a file
+/// whose last line has no line break keeps it that way (toml_edit ends a key it adds after that
+/// line with one, which `--remove` would leave behind).
+fn line_endings_of(original: &str, edited: String) -> String {
+    let mut out = edited;
+    if !original.is_empty() && !original.ends_with('\n') && out.ends_with('\n') {
+        out.pop();
+    }
+    let lf = original.matches('\n').count();
+    if lf == 0 || original.matches("\r\n").count() != lf {
+        return out;
+    }
+    out.replace("\r\n", "\n").replace('\n', "\r\n")
+}
+
 /// Write the config file (0600, atomically).
 pub fn save(path: &Path, text: &str) -> Result<(), crate::paths::PathError> {
     crate::paths::write_private_atomic(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// See: issue 24. The list was rebuilt and inserted anew, so `hosts=["a"]` came back from
+    /// setup and `--remove` as `hosts = ["a"]`.
+    #[test]
+    fn setup_then_remove_gives_back_the_text() {
+        let same = |x: &str| x == "new.example";
+        for text in [
+            "[profiles.work]\nissuer=\"https://id.example\"\nhosts=[\"a\"]  # mine\n",
+            "[profiles.work]\nhosts = [\n  \"a\",\n]\n[profiles.other]\n",
+            "profiles.work.hosts=[]\n",
+            "[profiles]\nwork = { issuer = \"x\" }\n",
+            "[profiles.work]\n",
+            // See: issue 24 (found by `config_edit`): toml_edit wrote CRLF files back with LF.
+            "[profiles.work]\r\nissuer = \"https://id.example\"\r\n",
+            // See: issue 24 (found by `config_edit`): a last line without a line break got one.
+            "[profiles.work]\nregistries=[\"ghcr.io\"]  # mine",
+            "[profiles.work]\nissuer = \"x\"",
+        ] {
+            let ListEdit::Changed(added) =
+                edit_list(text, "work", "hosts", same, Some("new.example")).unwrap()
+            else {
+                panic!("no change for {text:?}");
+            };
+            assert!(added.contains("new.example"), "{added}");
+            let ListEdit::Changed(back) = edit_list(&added, "work", "hosts", same, None).unwrap()
+            else {
+                panic!("no removal for {added:?}");
+            };
+            if text.contains("hosts=[]") {
+                // The documented exception: an empty list goes with tok's last entry.
+                assert_eq!(back, "");
+            } else {
+                assert_eq!(back, text);
+            }
+        }
+    }
+
+    /// See: issue 24. A value that was not a list was replaced by tok's list.
+    #[test]
+    fn a_key_that_is_no_list_is_refused() {
+        let text = "[profiles.work]\nhosts = \"a\"\n";
+        let e = edit_list(text, "work", "hosts", |_| false, Some("b")).unwrap_err();
+        assert_eq!(e, "`profiles.work.hosts` is not a list");
+        assert_eq!(
+            edit_list("[profiles.other]\n", "work", "hosts", |_| false, Some("b")),
+            Ok(ListEdit::NoProfile)
+        );
+        assert!(edit_list("[profiles", "work", "hosts", |_| false, Some("b")).is_err());
+    }
 }

@@ -15,7 +15,7 @@ mod edit;
 mod presets;
 mod writers;
 
-pub use edit::{ProfileUpdate, save, upsert_profile};
+pub use edit::{ListEdit, ProfileUpdate, edit_list, save, upsert_profile};
 pub use presets::Preset;
 pub use writers::check_writers;
 
@@ -292,9 +292,10 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
             Some(span) => {
                 let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
                 let line_text = text.lines().nth(line - 1).unwrap_or("");
+                // The line is the user's text: shown on one line, control characters out.
                 let key = line_text
                     .split_once('=')
-                    .map(|(k, _)| format!("`{}`: ", k.trim()))
+                    .map(|(k, _)| format!("`{}`: ", crate::output::one_line(k)))
                     .unwrap_or_default();
                 (line, key)
             }
@@ -304,7 +305,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
             path: path.to_path_buf(),
             line,
             key,
-            message: e.message().lines().next().unwrap_or("invalid").to_string(),
+            message: crate::output::one_line(e.message().lines().next().unwrap_or("invalid")),
         }
     })
 }
@@ -507,6 +508,15 @@ mod tests {
     use super::*;
 
     const P: &str = "/x/config.toml";
+
+    /// See: issue 24 (found by the `config` fuzz target): a NUL in the offending key reached
+    /// the terminal.
+    #[test]
+    fn a_parse_error_shows_the_key_on_one_line() {
+        let e = parse("[profiles.\0\u{1b}[31m\nbad = \n", Path::new(P)).unwrap_err();
+        let msg = e.to_string();
+        assert!(!msg.chars().any(char::is_control), "{msg:?}");
+    }
 
     #[test]
     fn parse_error_names_line_and_key() {

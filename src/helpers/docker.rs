@@ -222,6 +222,130 @@ fn cleartext_remote(server: &str) -> bool {
         && !url::Url::parse(s).is_ok_and(|u| crate::url_policy::is_loopback(&u))
 }
 
+/// The helper name tok writes into `credHelpers` (docker runs `docker-credential-tok`).
+pub const HELPER: &str = "tok";
+
+/// The members of a JSON object in file order, each value as the exact JSON text the file
+/// holds: what tok does not own is written back as it was read (numbers beyond `f64`, escapes,
+/// duplicate keys included).
+struct Members(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Members, A::Error> {
+                let mut out = vec![];
+                while let Some(kv) = m.next_entry()? {
+                    out.push(kv);
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+impl Members {
+    /// docker's own layout (`json.MarshalIndent(…, "", "\t")`), one level deep: the values
+    /// below keep the text they had.
+    fn render(&self, indent: &str) -> String {
+        if self.0.is_empty() {
+            return "{}".into();
+        }
+        let inner = self
+            .0
+            .iter()
+            .map(|(k, v)| {
+                let key = serde_json::to_string(k).expect("strings serialize");
+                format!("{indent}\t{key}: {}", v.get())
+            })
+            .collect::<Vec<_>>()
+            .join(",\n");
+        format!("{{\n{inner}\n{indent}}}")
+    }
+}
+
+/// `tok setup docker` (`add`) or `tok setup docker --remove` on the text of docker's
+/// `config.json` (`None`: no file): set or remove `credHelpers[registry] = "tok"`. Everything
+/// else is written back as it was read, in docker's layout. `Ok(None)`: nothing to change (the
+/// file is not written). A file that is not a JSON object, or whose `credHelpers` already sends
+/// the registry to another helper, is refused and left alone.
+pub fn edit_config(
+    existing: Option<&[u8]>,
+    registry: &str,
+    add: bool,
+) -> Result<Option<String>, String> {
+    let mut doc = match existing {
+        None => Members(vec![]),
+        Some(b) if b.iter().all(u8::is_ascii_whitespace) => Members(vec![]),
+        // serde_json's message may quote the file (an `auth` secret): position and kind only.
+        Some(b) => serde_json::from_slice::<Members>(b).map_err(|e| {
+            use serde_json::error::Category;
+            let what = match e.classify() {
+                Category::Eof => "it ends too early",
+                Category::Syntax | Category::Io => "not JSON",
+                Category::Data => "not an object",
+            };
+            format!(
+                "is not a JSON object ({what} at line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?,
+    };
+    // The last `credHelpers` is the one docker reads.
+    let at = doc.0.iter().rposition(|(k, _)| k == "credHelpers");
+    let mut helpers = match at {
+        None => Members(vec![]),
+        Some(i) => serde_json::from_str::<Members>(doc.0[i].1.get())
+            .map_err(|_| "has a `credHelpers` that is not an object".to_string())?,
+    };
+    let is_tok = |v: &serde_json::value::RawValue| {
+        serde_json::from_str::<String>(v.get()).is_ok_and(|s| s == HELPER)
+    };
+    let current = helpers.0.iter().rev().find(|(k, _)| k == registry);
+    if add {
+        match current {
+            Some((_, v)) if is_tok(v) => return Ok(None),
+            Some((_, v)) => {
+                return Err(format!(
+                    "already sends {registry} to the credential helper {} in `credHelpers` (docker uses one helper per registry)",
+                    crate::output::one_line(v.get())
+                ));
+            }
+            None => {}
+        }
+        let tok = serde_json::value::to_raw_value(HELPER).expect("strings serialize");
+        helpers.0.push((registry.to_string(), tok));
+    } else {
+        let before = helpers.0.len();
+        helpers.0.retain(|(k, v)| !(k == registry && is_tok(v)));
+        if helpers.0.len() == before {
+            return Ok(None);
+        }
+    }
+    let rendered = || {
+        serde_json::value::RawValue::from_string(helpers.render("\t"))
+            .expect("rendered from parsed members")
+    };
+    match at {
+        Some(i) if helpers.0.is_empty() => {
+            doc.0.remove(i);
+        }
+        Some(i) => doc.0[i].1 = rendered(),
+        None => doc.0.push(("credHelpers".into(), rendered())),
+    }
+    Ok(Some(format!("{}\n", doc.render(""))))
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
@@ -403,5 +527,125 @@ mod tests {
             "docker-credential-tok (tok) 1.0\n"
         );
         assert_eq!(run("nope", "", &mut f).1.status(), 1);
+    }
+
+    /// The members of an object, each value's exact text.
+    fn raw_members(text: &str) -> Vec<(String, String)> {
+        let m: Members = serde_json::from_str(text).unwrap();
+        m.0.into_iter()
+            .map(|(k, v)| (k, v.get().to_string()))
+            .collect()
+    }
+
+    /// See: issue 24. `serde_json::Value` turned 12345678901234567890123 into
+    /// 1.2345678901234568e22 and dropped duplicate keys: setup rewrote numbers the user had.
+    #[test]
+    fn setup_keeps_every_member_as_written() {
+        let user = "{\"big\": 12345678901234567890123, \"esc\": \"\\u00e9\", \"d\": 1, \"d\": 2, \"auths\": {\"x\": {\"auth\": \"c2VjcmV0\"}}}";
+        let added = edit_config(Some(user.as_bytes()), "registry.test", true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            added,
+            "{\n\t\"big\": 12345678901234567890123,\n\t\"esc\": \"\\u00e9\",\n\t\"d\": 1,\n\t\"d\": 2,\n\t\"auths\": {\"x\": {\"auth\": \"c2VjcmV0\"}},\n\t\"credHelpers\": {\n\t\t\"registry.test\": \"tok\"\n\t}\n}\n"
+        );
+        let back = edit_config(Some(added.as_bytes()), "registry.test", false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(raw_members(&back), raw_members(user));
+    }
+
+    /// See: issue 24. Another helper's entry for the registry was overwritten, and `--remove`
+    /// then deleted it: the user's setting was lost.
+    #[test]
+    fn another_helper_for_the_registry_is_refused() {
+        let user = br#"{"credHelpers": {"registry.test": "gcloud", "other": "tok"}}"#;
+        let e = edit_config(Some(user), "registry.test", true).unwrap_err();
+        assert!(
+            e.contains("\"gcloud\"") && e.contains("registry.test"),
+            "{e}"
+        );
+        assert_eq!(edit_config(Some(user), "registry.test", false), Ok(None));
+    }
+
+    #[test]
+    fn nothing_to_change_writes_nothing() {
+        let user = br#"{"credHelpers":{"registry.test":"tok"}}"#;
+        assert_eq!(edit_config(Some(user), "registry.test", true), Ok(None));
+        assert_eq!(edit_config(None, "registry.test", false), Ok(None));
+        assert_eq!(edit_config(Some(b"{}"), "registry.test", false), Ok(None));
+    }
+
+    /// See: issue 24 (found by `docker_config`): serde_json's message quoted the file.
+    #[test]
+    fn a_refusal_never_quotes_the_file() {
+        let e = edit_config(Some(br#""c2VjcmV0LWF1dGg=""#), "r.test", true).unwrap_err();
+        assert_eq!(
+            e,
+            "is not a JSON object (not an object at line 1, column 18)"
+        );
+    }
+
+    #[test]
+    fn what_is_no_json_object_is_refused() {
+        for bad in [
+            &b"[1]"[..],
+            b"{",
+            b"{\"a\":1} x",
+            b"\xff",
+            b"{\"credHelpers\": []}",
+        ] {
+            let e = edit_config(Some(bad), "registry.test", true).unwrap_err();
+            assert!(!e.contains('\n'), "{e}");
+        }
+        assert_eq!(
+            edit_config(Some(b"  \n"), "r.test", true).unwrap().unwrap(),
+            "{\n\t\"credHelpers\": {\n\t\t\"r.test\": \"tok\"\n\t}\n}\n"
+        );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// JSON values as users' files hold them: big numbers, escapes, nesting.
+        fn json_text() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                "-?[1-9][0-9]{0,40}(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?",
+                any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+                Just("\"\\u00e9\\ud83d\\ude00\"".to_string()),
+                Just("true".to_string()),
+                Just("null".to_string()),
+            ];
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4)
+                        .prop_map(|v| format!("[{}]", v.join(","))),
+                    prop::collection::vec((any::<String>(), inner), 0..4).prop_map(|v| {
+                        let m: Vec<String> = v
+                            .iter()
+                            .map(|(k, x)| format!("{}: {x}", serde_json::to_string(k).unwrap()))
+                            .collect();
+                        format!("{{ {} }}", m.join(", "))
+                    }),
+                ]
+            })
+        }
+
+        proptest! {
+            /// `tok setup docker` then `--remove` gives back every member the user had, each
+            /// with its exact text, in order.
+            #[test]
+            fn setup_then_remove_keeps_the_document(members in prop::collection::vec(("[a-zA-Z]{1,8}", json_text()), 0..6)) {
+                let user = format!(
+                    "{{{}}}",
+                    members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(",")
+                );
+                let added = edit_config(Some(user.as_bytes()), "registry.test", true).unwrap().unwrap();
+                let back = edit_config(Some(added.as_bytes()), "registry.test", false).unwrap().unwrap();
+                prop_assert_eq!(raw_members(&back), raw_members(&user));
+            }
+        }
     }
 }

@@ -173,7 +173,8 @@ pub fn parse(input: impl BufRead) -> Result<Request, Error> {
         let text = std::str::from_utf8(&line).map_err(|_| Error::NotUtf8)?;
         let (key, value) = text.split_once('=').ok_or(Error::NoEquals)?;
         if value.contains(['\0', '\r']) || key.contains(['\0', '\r']) {
-            return Err(Error::ControlCharacter(key.replace(['\0', '\r'], "?")));
+            let shown = key.replace(|c: char| c.is_control(), "?");
+            return Err(Error::ControlCharacter(shown));
         }
         let v = value.to_string();
         match key {
@@ -526,6 +527,12 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused() {
+        // See: issue 24 (found by `git_credential`): other control characters in the key were
+        // shown as they came.
+        let Err(e) = parse(Cursor::new("wwwauth\u{6}[]=\0\n")) else {
+            panic!("accepted a NUL");
+        };
+        assert!(!e.to_string().chars().any(char::is_control), "{e}");
         for input in [
             "protocol=https\nhost=git.example.com\rpassword=x\n",
             "protocol=https\nhost=git.example.com\0evil\n",
@@ -654,5 +661,25 @@ mod tests {
             out,
             b"version 0\ncapability authtype\ncapability state\n".to_vec()
         );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            /// git reads back the username and the secret tok wrote, for any value without a
+            /// line break or NUL (those are refused on the way out).
+            #[test]
+            fn answers_parse_back(user in "[^\u{0}\r\n]*", token in "[^\u{0}\r\n]+", expiry in any::<Option<i64>>()) {
+                let answer = Answer { authtype: false, bearer: false, state: false, username: &user, token: &token, expiry };
+                let mut out = vec![];
+                write_answer(&mut out, &answer).unwrap();
+                let back = parse(&out[..]).unwrap();
+                prop_assert_eq!(back.username.as_deref(), Some(user.as_str()));
+                prop_assert_eq!(back.secret_fingerprint, Some(crate::secret::fingerprint(&token)));
+            }
+        }
     }
 }

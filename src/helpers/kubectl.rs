@@ -78,8 +78,10 @@ pub fn api_version(exec_info: Option<&str>) -> Result<&'static str, String> {
     match v.get("apiVersion").and_then(|a| a.as_str()) {
         None | Some(API_V1) => Ok(API_V1),
         Some(API_V1BETA1) => Ok(API_V1BETA1),
+        // The version is kubectl's text: shown on one line, control characters taken out.
         Some(other) => Err(format!(
-            "kubectl asked for ExecCredential {other}; tok speaks {API_V1} and {API_V1BETA1}"
+            "kubectl asked for ExecCredential {}; tok speaks {API_V1} and {API_V1BETA1}",
+            crate::output::one_line(other)
         )),
     }
 }
@@ -143,6 +145,15 @@ mod tests {
         );
         assert!(api_version(Some(r#"{"apiVersion":"x/v9"}"#)).is_err());
         assert!(api_version(Some("{")).is_err());
+    }
+
+    /// See: issue 24 (found by the `kubectl_exec_info` fuzz target): an `apiVersion` with a
+    /// line break made a two-line error.
+    #[test]
+    fn an_unknown_api_version_is_named_on_one_line() {
+        let e = api_version(Some(r#"{"apiVersion":"x/v9\nforged: line"}"#)).unwrap_err();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains("x/v9"), "{e}");
     }
 
     struct Fake(Vec<String>);

@@ -469,4 +469,52 @@ mod tests {
             HelperConfig::None
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        struct One(String);
+
+        impl Tokens for One {
+            fn get(&mut self, _: &str, _: &str) -> Result<Token, crate::helpers::TokenError> {
+                Ok(Token {
+                    access_token: AccessToken::new(self.0.clone()),
+                    expires_at: None,
+                })
+            }
+            fn reject(
+                &mut self,
+                _: &str,
+                _: Option<&str>,
+            ) -> Result<bool, crate::helpers::TokenError> {
+                Ok(true)
+            }
+        }
+
+        proptest! {
+            /// What Terraform reads back is the token tok handed out, whatever it holds.
+            #[test]
+            fn the_json_answer_carries_the_token(token in any::<String>()) {
+                let tf = Terraform {
+                    targets: vec![TerraformTarget { profile: "p".into(), host: "tf.example".into() }],
+                    host: "tf.example".into(),
+                };
+                let mut out = vec![];
+                crate::helpers::serve(&tf, "get", Cursor::new(""), &mut out, &mut One(token.clone()), 0).unwrap();
+                prop_assert!(out.ends_with(b"\n") && out.iter().filter(|b| **b == b'\n').count() == 1);
+                let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+                prop_assert_eq!(v["token"].as_str(), Some(token.as_str()));
+            }
+
+            /// `tok setup terraform` then `--remove` gives back any file without a helper.
+            #[test]
+            fn setup_then_remove_gives_back_the_file(text in any::<Option<String>>()) {
+                prop_assume!(helper_in(text.as_deref().unwrap_or("")) == HelperConfig::None);
+                let added = add_helper(text.as_deref());
+                prop_assert_eq!(remove_helper(&added), Some(text));
+            }
+        }
+    }
 }

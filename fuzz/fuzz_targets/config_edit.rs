@@ -1,0 +1,103 @@
+//! `tok setup git|docker|terraform` on tok's own config file: the host, registry or Terraform
+//! host goes into the profile's list and `--remove` takes it out again.
+//!
+//! Input: a selector (which list, which value), then any text. Checks: text TOML cannot read is
+//! refused (and nothing written); `setup` alone changes only that list, by exactly tok's entry
+//! (the documents before and after, parsed, differ in nothing else); `setup` then
+//! `setup --remove` gives back the text byte for byte (except a list that was present and
+//! empty, which goes with tok's entry, and a file mixing CRLF and LF line breaks, which comes
+//! back with LF: both documented in `edit_list`). No leak check: nothing here
+//! makes a message from the file's content.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tok::ListEdit;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let key = ["hosts", "registries", "terraform_hosts"][selector as usize % 3];
+    let value = [
+        "github.com",
+        "registry.test:5000",
+        "app.terraform.io",
+        "a\"b\\c\u{e9}",
+    ][selector as usize / 3 % 4];
+    let same = |x: &str| x.eq_ignore_ascii_case(value);
+    let parsed = toml::from_str::<toml::Table>(text);
+    let added = match tok::edit_list(text, "work", key, same, Some(value)) {
+        Err(msg) => {
+            tok_fuzz::assert_one_line(&msg);
+            // Refused: not TOML, or the key is not a list.
+            let not_a_list = parsed.as_ref().is_ok_and(|t| {
+                t.get("profiles")
+                    .and_then(|p| p.get("work"))
+                    .and_then(|w| w.get(key))
+                    .is_some_and(|k| !k.is_array())
+            });
+            assert!(parsed.is_err() || not_a_list, "refused a valid file: {msg}");
+            return;
+        }
+        Ok(ListEdit::NoProfile | ListEdit::Unchanged) => return,
+        Ok(ListEdit::Changed(t)) => t,
+    };
+    let before = parsed.expect("toml_edit and toml read the same files");
+    let mut after: toml::Table = toml::from_str(&added).expect("tok writes TOML");
+    // Only tok's entry differs: take it out of the parsed result and compare.
+    let work = after
+        .get_mut("profiles")
+        .and_then(|p| p.get_mut("work"))
+        .and_then(|w| w.as_table_mut())
+        .expect("the profile is still there");
+    let list = work
+        .get_mut(key)
+        .and_then(|l| l.as_array_mut())
+        .expect("a list");
+    assert_eq!(
+        list.last().and_then(|v| v.as_str()),
+        Some(value),
+        "tok's entry last"
+    );
+    list.pop();
+    let was_absent = before
+        .get("profiles")
+        .and_then(|p| p.get("work"))
+        .and_then(|w| w.get(key))
+        .is_none();
+    if was_absent {
+        assert!(list.is_empty());
+        work.remove(key);
+    }
+    // NaN is not equal to itself: compare such documents by their text only.
+    if !text.contains("nan") {
+        assert_eq!(after, before, "setup changed more than tok's entry");
+    }
+    match tok::edit_list(&added, "work", key, same, None) {
+        Ok(ListEdit::Changed(back)) => {
+            let emptied = before
+                .get("profiles")
+                .and_then(|p| p.get("work"))
+                .and_then(|w| w.get(key))
+                .and_then(|l| l.as_array())
+                .is_some_and(|l| l.is_empty());
+            // The second documented exception: toml_edit writes `\n` for every line break, and
+            // tok restores `\r\n` only for a file that uses it throughout.
+            let mixed =
+                text.contains("\r\n") && text.matches("\r\n").count() != text.matches('\n').count();
+            if mixed {
+                assert_eq!(
+                    back,
+                    text.replace("\r\n", "\n"),
+                    "setup then setup --remove"
+                );
+            } else if !emptied {
+                assert_eq!(back, text, "setup then setup --remove changed the file");
+            }
+        }
+        other => panic!("--remove after setup: {other:?}"),
+    }
+});

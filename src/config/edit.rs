@@ -119,24 +119,30 @@ pub fn upsert_profile(
         table["exchange_params"] = value(t);
     }
     if !up.auth_params.is_empty() {
-        let mut t = table
-            .get("auth_params")
-            .and_then(|i| {
-                i.as_inline_table()
-                    .cloned()
-                    .or_else(|| i.as_table().map(|t| t.clone().into_inline_table()))
-            })
-            .unwrap_or_default();
-        for (k, v) in &up.auth_params {
-            if v.is_empty() {
-                t.remove(k);
-            } else {
-                t.insert(k, v.as_str().into());
-            }
-        }
-        table["auth_params"] = value(t);
+        merge_auth_params(table, &up.auth_params);
     }
     Ok(doc.to_string())
+}
+
+/// `auth_params` set into the profile's inline table: an empty value removes its key, the
+/// user's other parameters stay.
+fn merge_auth_params(table: &mut toml_edit::Table, params: &[(String, String)]) {
+    let mut t = table
+        .get("auth_params")
+        .and_then(|i| {
+            i.as_inline_table()
+                .cloned()
+                .or_else(|| i.as_table().map(|t| t.clone().into_inline_table()))
+        })
+        .unwrap_or_default();
+    for (k, v) in params {
+        if v.is_empty() {
+            t.remove(k);
+        } else {
+            t.insert(k, v.as_str().into());
+        }
+    }
+    table["auth_params"] = toml_edit::value(t);
 }
 
 /// What [`edit_list`] made of the file.

@@ -348,31 +348,8 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     if let Some(wi::Source::File(path)) = workload.as_ref().map(|w| &w.source) {
         writers::check_trusted_file(name, "workload identity file", path)?;
     }
-    let kubectl_id_token = match raw.kubectl_token.as_deref() {
-        None | Some("access") => false,
-        Some("id") => true,
-        Some(other) => {
-            let m = format!(
-                "must be \"access\" or \"id\", not {:?}",
-                crate::output::one_line(other)
-            );
-            return Err(invalid("kubectl_token", m));
-        }
-    };
-    let redirect = match raw.redirect_uri.as_deref() {
-        None => Default::default(),
-        Some(r) => r.parse().map_err(|m: String| invalid("redirect_uri", m))?,
-    };
-    let auth_params: Vec<(String, String)> = raw
-        .auth_params
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    for (k, v) in &auth_params {
-        crate::oauth::auth_params::check(k, v).map_err(|m| invalid("auth_params", m))?;
-    }
+    let (kubectl_id_token, redirect, auth_params) =
+        login_keys(raw).map_err(|(key, m)| invalid(key, m))?;
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -408,6 +385,43 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         auth_params,
         par: raw.par.unwrap_or(false),
     })
+}
+
+/// A login's and kubectl's keys: `kubectl_token`, `redirect_uri`, `auth_params`; a refusal
+/// names its key.
+type LoginKeys = (
+    bool,
+    crate::oauth::redirect::RedirectUri,
+    Vec<(String, String)>,
+);
+
+fn login_keys(raw: &ProfileConfig) -> Result<LoginKeys, (&'static str, String)> {
+    let kubectl_id_token = match raw.kubectl_token.as_deref() {
+        None | Some("access") => false,
+        Some("id") => true,
+        Some(other) => {
+            let m = format!(
+                "must be \"access\" or \"id\", not {:?}",
+                crate::output::one_line(other)
+            );
+            return Err(("kubectl_token", m));
+        }
+    };
+    let redirect = match raw.redirect_uri.as_deref() {
+        None => Default::default(),
+        Some(r) => r.parse().map_err(|m: String| ("redirect_uri", m))?,
+    };
+    let auth_params: Vec<(String, String)> = raw
+        .auth_params
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    for (k, v) in &auth_params {
+        crate::oauth::auth_params::check(k, v).map_err(|m| ("auth_params", m))?;
+    }
+    Ok((kubectl_id_token, redirect, auth_params))
 }
 
 /// The profile's `ca_file`, `ca_only` and `proxy`. The CA file itself is not read here: only

@@ -731,18 +731,21 @@ mod tests {
             fn the_token_cache_reads_back(
                 token in any::<String>(), scope in any::<Option<String>>(), issuer in any::<String>(),
                 client_id in any::<String>(), expires_at in any::<Option<i64>>(), obtained_at in any::<i64>(),
-                dpop in any::<bool>(),
+                dpop in any::<bool>(), id_token in any::<Option<String>>(), id_expires_at in any::<Option<i64>>(),
             ) {
                 let t = CachedToken {
                     access_token: AccessToken::new(token.clone()),
                     token_type: if dpop { TokenType::DPoP } else { TokenType::Bearer },
                     expires_at, scope: scope.clone(), obtained_at, issuer: issuer.clone(), client_id: client_id.clone(),
+                    id_token: id_token.clone().map(crate::secret::IdToken::new), id_expires_at,
                 };
                 let back: CachedToken = serde_json::from_slice(&serde_json::to_vec(&t).unwrap()).unwrap();
                 prop_assert_eq!(back.access_token.expose(), token.as_str());
                 prop_assert_eq!(back.token_type, t.token_type);
                 prop_assert_eq!((back.expires_at, back.scope, back.obtained_at), (expires_at, scope, obtained_at));
                 prop_assert_eq!((back.issuer, back.client_id), (issuer, client_id));
+                prop_assert_eq!(back.id_token.as_ref().map(|t| t.expose().to_string()), id_token);
+                prop_assert_eq!(back.id_expires_at, id_expires_at);
             }
         }
     }

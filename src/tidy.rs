@@ -976,7 +976,25 @@ fn secrets_are_exposed_only_at_the_boundaries() {
 /// no `"invalid_grant" =>` arm, `== "access_denied"` or `| "server_error"` anywhere else.
 #[test]
 fn oauth_error_codes_are_matched_typed() {
-    let codes = [
+    let found: Vec<String> = read_src(&src_dir())
+        .iter()
+        .filter(|f| f.path != "oauth/token.rs")
+        .flat_map(|f| {
+            codes_matched_as_strings(&f.text)
+                .into_iter()
+                .map(move |c| format!("{}: {c}", f.path))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        Vec::<String>::new(),
+        "match on oauth::token::ErrorCode"
+    );
+}
+
+/// The OAuth error codes `text` compares as string literals (`"x" =>`, `| "x"`, `== "x"`).
+fn codes_matched_as_strings(text: &str) -> Vec<String> {
+    const CODES: [&str; 15] = [
         "invalid_request",
         "invalid_client",
         "invalid_grant",
@@ -993,33 +1011,24 @@ fn oauth_error_codes_are_matched_typed() {
         "use_dpop_nonce",
         "invalid_dpop_proof",
     ];
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut found = vec![];
-    for f in read_src(&src_dir())
-        .iter()
-        .filter(|f| f.path != "oauth/token.rs")
-    {
-        let flat: String = f.text.split_whitespace().collect::<Vec<_>>().join(" ");
-        for code in codes {
-            let lit = format!("\"{code}\"");
-            for (at, _) in flat.match_indices(&lit) {
-                let before = flat[..at].trim_end();
-                let after = flat[at + lit.len()..].trim_start();
-                if before.ends_with("==")
-                    || before.ends_with('|')
-                    || after.starts_with("=>")
-                    || after.starts_with('|')
-                    || after.starts_with("==")
-                {
-                    found.push(format!("{}: {lit}", f.path));
-                }
+    for code in CODES {
+        let lit = format!("\"{code}\"");
+        for (at, _) in flat.match_indices(&lit) {
+            let before = flat[..at].trim_end();
+            let after = flat[at + lit.len()..].trim_start();
+            if before.ends_with("==")
+                || before.ends_with('|')
+                || after.starts_with("=>")
+                || after.starts_with('|')
+                || after.starts_with("==")
+            {
+                found.push(lit.clone());
             }
         }
     }
-    assert_eq!(
-        found,
-        Vec::<String>::new(),
-        "match on oauth::token::ErrorCode"
-    );
+    found
 }
 
 #[test]
@@ -1117,6 +1126,22 @@ mod self_tests {
             code: strip(text).0,
             text: text.into(),
         }
+    }
+
+    /// The arms `error.rs` had before issue 18 are found; producing a code's name is not.
+    #[test]
+    fn string_arms_on_oauth_codes_are_found() {
+        let arms = "match error.as_str() {\n    \"invalid_client\" => a,\n    \"unauthorized_client\" | \"unsupported_grant_type\" => b,\n    _ if e == \"access_denied\" => c,\n}";
+        assert_eq!(
+            codes_matched_as_strings(arms),
+            [
+                "\"invalid_client\"",
+                "\"unauthorized_client\"",
+                "\"unsupported_grant_type\"",
+                "\"access_denied\""
+            ]
+        );
+        assert!(codes_matched_as_strings("refused(endpoint, \"invalid_grant\".into())").is_empty());
     }
 
     #[test]

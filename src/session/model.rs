@@ -55,6 +55,14 @@ impl CachedToken {
         self.expires_at.map(|e| e - self.obtained_at)
     }
 
+    /// The whole lifetime of the token of `kind`, when its expiry is known.
+    pub fn lifetime_kind(&self, kind: TokenKind) -> Option<i64> {
+        match kind {
+            TokenKind::Access => self.lifetime(),
+            TokenKind::Id => self.id_expires_at.map(|e| e - self.obtained_at),
+        }
+    }
+
     /// Whether the token can be handed out with at least `min_ttl` seconds left. Clocks have
     /// whole-second resolution here, so a token in its last second counts as expired whatever
     /// `min_ttl` is.

@@ -88,8 +88,9 @@ pub(crate) fn serve(
         }
         .into());
     }
-    if cap_min_ttl(want.min_ttl, served.token.lifetime()).1 {
-        min_ttl.warn(ctx, served.token.lifetime());
+    let lifetime = served.token.lifetime_kind(want.token);
+    if cap_min_ttl(want.min_ttl, lifetime).1 {
+        min_ttl.warn(ctx, lifetime);
     } else if ttl < want.min_ttl {
         p.warn(format!(
             "the provider issued {} that lives {ttl} s, less than --min-ttl {} s",
@@ -206,9 +207,10 @@ impl MinTtl {
     }
 
     fn fresh(&self, t: &CachedToken, now: i64) -> bool {
-        let (min_ttl, cap) = cap_min_ttl(self.asked, t.lifetime());
+        let lifetime = t.lifetime_kind(self.kind);
+        let (min_ttl, cap) = cap_min_ttl(self.asked, lifetime);
         if cap {
-            self.capped.set(t.lifetime());
+            self.capped.set(lifetime);
         }
         t.fresh_kind(self.kind, now, min_ttl)
     }
@@ -220,9 +222,13 @@ impl MinTtl {
     fn warn(&self, ctx: &Ctx, lifetime: Option<i64>) {
         if let Some(l) = lifetime {
             ctx.printer.warn(format!(
-                "--min-ttl {} s is not shorter than the access token's lifetime ({l} s): \
+                "--min-ttl {} s is not shorter than the {} lifetime ({l} s): \
                  refreshing when a third of it is left instead",
-                self.asked
+                self.asked,
+                match self.kind {
+                    TokenKind::Access => "access token's",
+                    TokenKind::Id => "ID token's",
+                }
             ));
         }
     }

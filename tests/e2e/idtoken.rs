@@ -101,9 +101,13 @@ fn a_refresh_renews_the_id_token_with_the_same_subject() {
     let (a, b) = (verified(&provider, &first), verified(&provider, &renewed));
     assert_eq!(a["sub"], b["sub"]);
     assert_eq!(a["iss"], b["iss"]);
-    // Asked for an ID token that lives less than --min-ttl: tok refreshes for it.
-    let exp = b["exp"].as_i64().unwrap();
-    let beyond = (exp - now() + 10).to_string();
+    // Asked for an ID token that lives less than --min-ttl (but a --min-ttl shorter than its
+    // whole lifetime, which would be capped): tok refreshes for it.
+    let (iat, exp) = (b["iat"].as_i64().unwrap(), b["exp"].as_i64().unwrap());
+    wait_until("two seconds of the ID token's life gone", || {
+        now() >= iat + 2
+    });
+    let beyond = (exp - now() + 1).to_string();
     let r = tok.run(&["print", "-p", "work", "--token", "id", "--min-ttl", &beyond]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(provider.refreshes(), 2);

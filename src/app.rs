@@ -109,6 +109,7 @@ fn command_name(cli: &Cli) -> &'static str {
         Setup(_) => "setup",
         Stats(_) => "stats",
         Exec(_) => "exec",
+        AwsCredential(_) => "aws-credential",
     }
 }
 

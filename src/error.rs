@@ -138,6 +138,9 @@ known_errors! {
     Helper(crate::helpers::Error),
     Token(crate::helpers::TokenError),
     Hinted(Hinted),
+    Sts(crate::oauth::aws_sts::StsError),
+    Cloud(crate::session::cloud::CloudError),
+    AwsConfig(crate::helpers::aws::ConfigEditError),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
@@ -194,6 +197,69 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         // The token source sorted the failure for the helper; its class is the failure's own.
         Known::Token(e) => classify(e.cause()),
         Known::Hinted(h) => (h.code, h.hint.clone()),
+        Known::Sts(e) => sts(e),
+        Known::AwsConfig(e) => {
+            use crate::helpers::aws::ConfigEditError as A;
+            match e {
+                A::Taken { .. } => (
+                    Code::Config,
+                    Some("choose another --aws-profile, or remove that line first".into()),
+                ),
+                A::BadName(_) => (
+                    Code::Usage,
+                    Some("name the AWS profile as `aws --profile NAME` does".into()),
+                ),
+            }
+        }
+        Known::Cloud(e) => {
+            use crate::session::cloud::CloudError as C;
+            match e {
+                C::Busy { .. } => (
+                    Code::Busy,
+                    Some(format!(
+                        "another tok process may be stuck; retry, or raise {}",
+                        crate::settings::ENV_LOCK_TIMEOUT
+                    )),
+                ),
+                C::Lock { .. } => (Code::Failure, None),
+            }
+        }
+    }
+}
+
+/// AWS STS's refusals: what the account's trust setup must say, by error code.
+fn sts(e: &crate::oauth::aws_sts::StsError) -> (Code, Option<String>) {
+    use crate::oauth::aws_sts::{StsCode as C, StsError as S};
+    let trust = "the role's account must have an IAM OIDC identity provider for tok's issuer, with tok's client id as its audience";
+    match e {
+        S::Refused { code, .. } => match code {
+            C::InvalidIdentityToken => (
+                Code::Config,
+                Some(format!("{trust}; see \"Cloud credentials\" in tok's README")),
+            ),
+            C::IdpRejectedClaim => (
+                Code::Config,
+                Some("the identity provider's audience list or the role's conditions refuse a claim of the token (aud, sub); compare them with `tok print --token id | cut -d. -f2 | base64 -d`".into()),
+            ),
+            C::AccessDenied => (
+                Code::Denied,
+                Some("the role's trust policy must allow sts:AssumeRoleWithWebIdentity for this issuer, audience and subject; check --role-arn".into()),
+            ),
+            C::ExpiredToken => (
+                Code::LoginRequired,
+                Some("the token had expired when STS read it: check this machine's clock, or run `tok login`".into()),
+            ),
+            C::IdpCommunication | C::Unavailable(_) => (
+                Code::Unavailable,
+                Some("AWS STS could not answer now; try again later".into()),
+            ),
+            C::Other(_) => (Code::Failure, None),
+        },
+        S::BadAnswer { .. } => (
+            Code::BadResponse,
+            Some("check the STS endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, --region)".into()),
+        ),
+        S::Http(e) => oauth(e),
     }
 }
 

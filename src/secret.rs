@@ -83,6 +83,13 @@ secret_type!(
     CiRequestToken
 );
 
+secret_type!(
+    /// A part of a cloud provider's temporary credentials (AWS STS's access key id, secret
+    /// access key and session token), obtained with the session's token and kept only in the
+    /// private cache until it nears expiry.
+    CloudCredential
+);
+
 impl Clone for AccessToken {
     fn clone(&self) -> Self {
         Self::new(self.expose().to_owned())
@@ -179,7 +186,7 @@ impl<T: Exposed + ?Sized> Exposed for &T {
 macro_rules! exposed {
     ($($t:ty),*) => {$(impl Exposed for $t { fn raw(&self) -> &str { self.expose() } })*};
 }
-exposed!(AccessToken, RefreshToken, ClientSecret);
+exposed!(AccessToken, RefreshToken, ClientSecret, CloudCredential);
 
 #[cfg(test)]
 mod tests {

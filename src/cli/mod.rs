@@ -6,10 +6,12 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::store::StoreKind;
 
+mod cloud;
 mod helper;
 mod login;
 mod setup;
 
+pub use cloud::{AwsCredentialArgs, WebIdentity};
 pub use helper::{
     DockerCredentialArgs, GitCredentialArgs, HelperCommand, KubectlCredentialArgs,
     TerraformCredentialArgs,
@@ -165,6 +167,7 @@ pub enum Command {
     Setup(SetupArgs),
     Stats(StatsArgs),
     Exec(ExecArgs),
+    AwsCredential(AwsCredentialArgs),
 }
 
 /// The profile to use.

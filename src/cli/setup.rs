@@ -93,4 +93,27 @@ pub enum SetupTool {
         #[arg(long)]
         remove: bool,
     },
+    /// Get an AWS profile's credentials from tok: `credential_process` in the AWS config file.
+    ///
+    /// Sets `credential_process = tok aws-credential -p PROFILE --role-arn ARN` in
+    /// `[profile NAME]` of $AWS_CONFIG_FILE (default ~/.aws/config), keeping every other byte
+    /// of the file; --remove takes the line out again.
+    ///
+    /// Examples:
+    ///   tok setup aws -p work --role-arn arn:aws:iam::123456789012:role/dev --aws-profile dev
+    ///   tok setup aws -p work --role-arn arn:aws:iam::123456789012:role/dev --aws-profile dev --remove
+    #[command(verbatim_doc_comment)]
+    Aws {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// The role to assume, `arn:aws:iam::ACCOUNT:role/NAME`
+        #[arg(long, value_name = "ARN")]
+        role_arn: String,
+        /// The AWS profile to configure (`default` for `[default]`)
+        #[arg(long, value_name = "NAME")]
+        aws_profile: String,
+        /// Undo: take tok's `credential_process` line out of the profile
+        #[arg(long)]
+        remove: bool,
+    },
 }

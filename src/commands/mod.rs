@@ -3,6 +3,7 @@
 //! protocol defines one other than success), else the error `main` turns into a message and an
 //! exit code.
 
+pub mod aws;
 pub mod completions;
 pub mod exec;
 pub mod helper;
@@ -79,6 +80,7 @@ pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result
         Command::Setup(a) => setup::run(&env, a),
         Command::Stats(a) => stats::run(&env, a),
         Command::Exec(a) => return exec::run(&env, a),
+        Command::AwsCredential(a) => aws::run(&env, a),
     };
     done.map(|()| ExitCode::SUCCESS)
 }

@@ -44,6 +44,12 @@ pub fn run(env: &Env, args: SetupArgs) -> anyhow::Result<()> {
             host,
             remove,
         } => terraform(env, &profile, &host, remove),
+        SetupTool::Aws {
+            profile,
+            role_arn,
+            aws_profile,
+            remove,
+        } => super::aws::setup(env, &profile, &role_arn, &aws_profile, &tok_path()?, remove),
     }
 }
 

@@ -6,6 +6,7 @@
 //! come from a [`Tokens`] implementation (the session, in the binary; a fake, in unit tests).
 //! Helpers never talk HTTP and never touch a store.
 
+pub mod aws;
 pub mod docker;
 pub mod git;
 pub mod kubectl;

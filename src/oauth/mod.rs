@@ -3,6 +3,7 @@
 //! It knows nothing of where tokens live. Every request goes through [`http`], the only file that
 //! names the HTTP crate.
 
+pub mod aws_sts;
 pub mod browser;
 pub mod discovery;
 pub mod dpop;

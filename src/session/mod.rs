@@ -14,6 +14,7 @@
 //! [`refresh`] (send → persist → record; `mint` for the grants other than the refresh token), [`lifecycle`] (save a login, logout, reject), and
 //! [`endpoint`] (the token endpoint and clock seams the decisions are tested through).
 
+pub mod cloud;
 pub mod endpoint;
 pub mod files;
 pub mod lifecycle;

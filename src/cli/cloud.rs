@@ -1,0 +1,51 @@
+//! `tok aws-credential`: cloud credentials made from the session's token.
+
+use clap::Args;
+
+use super::ProfileArg;
+
+/// Print AWS credentials for an AWS SDK's `credential_process`, from the session's token.
+///
+/// tok presents the session's token to AWS STS `AssumeRoleWithWebIdentity` for --role-arn and
+/// prints the `credential_process` JSON (Version 1, AccessKeyId, SecretAccessKey, SessionToken,
+/// Expiration) on stdout. The keys stay in tok's private cache (0600) until 16 minutes before
+/// they expire (half their lifetime if shorter), and one process at a time asks STS, however
+/// many SDK processes start at once. The role's account must trust tok's issuer as an IAM OIDC
+/// identity provider, with the profile's client id as the audience.
+///
+/// The endpoint: $AWS_ENDPOINT_URL_STS, else $AWS_ENDPOINT_URL, else
+/// https://sts.REGION.amazonaws.com for --region ($AWS_REGION), else https://sts.amazonaws.com.
+///
+/// Examples:
+///   tok setup aws -p work --role-arn arn:aws:iam::123456789012:role/dev --aws-profile dev
+///   aws --profile dev sts get-caller-identity
+///   tok aws-credential -p work --role-arn arn:aws:iam::123456789012:role/dev
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct AwsCredentialArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// The role to assume, `arn:aws:iam::ACCOUNT:role/NAME`
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: String,
+    /// RoleSessionName (2-64 of letters, digits and `+=,.@_-`) [default: tok-PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub session_name: Option<String>,
+    /// How long the keys live, 900 to 43200 seconds [default: STS's, one hour]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43200))]
+    pub duration: Option<u32>,
+    /// The region whose STS endpoint to call [default: $AWS_REGION, else the global endpoint]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Which of the session's tokens to present (the ID token needs `--token id` support in
+    /// the session; the access token works when the provider issues JWT access tokens)
+    #[arg(long, value_enum, default_value_t = WebIdentity::Access, value_name = "TOKEN")]
+    pub token: WebIdentity,
+}
+
+/// The token presented to a cloud as the web identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebIdentity {
+    /// The access token (a JWT, with the profile's client id as audience)
+    Access,
+}

@@ -16,6 +16,9 @@ _tok() {
             ",$1")
                 cmd="tok"
                 ;;
+            tok,aws-credential)
+                cmd="tok__subcmd__aws__subcmd__credential"
+                ;;
             tok,completions)
                 cmd="tok__subcmd__completions"
                 ;;
@@ -57,6 +60,9 @@ _tok() {
                 ;;
             tok,terraform-credential)
                 cmd="tok__subcmd__terraform__subcmd__credential"
+                ;;
+            tok__subcmd__help,aws-credential)
+                cmd="tok__subcmd__help__subcmd__aws__subcmd__credential"
                 ;;
             tok__subcmd__help,completions)
                 cmd="tok__subcmd__help__subcmd__completions"
@@ -109,6 +115,9 @@ _tok() {
             tok__subcmd__help__subcmd__profile,show)
                 cmd="tok__subcmd__help__subcmd__profile__subcmd__show"
                 ;;
+            tok__subcmd__help__subcmd__setup,aws)
+                cmd="tok__subcmd__help__subcmd__setup__subcmd__aws"
+                ;;
             tok__subcmd__help__subcmd__setup,docker)
                 cmd="tok__subcmd__help__subcmd__setup__subcmd__docker"
                 ;;
@@ -145,6 +154,9 @@ _tok() {
             tok__subcmd__profile__subcmd__help,show)
                 cmd="tok__subcmd__profile__subcmd__help__subcmd__show"
                 ;;
+            tok__subcmd__setup,aws)
+                cmd="tok__subcmd__setup__subcmd__aws"
+                ;;
             tok__subcmd__setup,docker)
                 cmd="tok__subcmd__setup__subcmd__docker"
                 ;;
@@ -159,6 +171,9 @@ _tok() {
                 ;;
             tok__subcmd__setup,terraform)
                 cmd="tok__subcmd__setup__subcmd__terraform"
+                ;;
+            tok__subcmd__setup__subcmd__help,aws)
+                cmd="tok__subcmd__setup__subcmd__help__subcmd__aws"
                 ;;
             tok__subcmd__setup__subcmd__help,docker)
                 cmd="tok__subcmd__setup__subcmd__help__subcmd__docker"
@@ -182,12 +197,62 @@ _tok() {
 
     case "${cmd}" in
         tok)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec aws-credential git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__aws__subcmd__credential)
+            opts="-p -v -q -h -V --profile --role-arn --session-name --duration --region --token --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -316,8 +381,22 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help)
-            opts="login print logout status profile completions stats exec git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="login print logout status profile completions stats exec aws-credential git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__aws__subcmd__credential)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -512,8 +591,22 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__setup)
-            opts="git docker kubectl terraform"
+            opts="git docker kubectl terraform aws"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__setup__subcmd__aws)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -986,12 +1079,50 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version git docker kubectl terraform help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version git docker kubectl terraform aws help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__setup__subcmd__aws)
+            opts="-p -v -q -h -V --profile --role-arn --aws-profile --remove --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1076,8 +1207,22 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup__subcmd__help)
-            opts="git docker kubectl terraform help"
+            opts="git docker kubectl terraform aws help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__setup__subcmd__help__subcmd__aws)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand completions 'Print a shell completion script on stdout.'
             cand stats 'Refresh and request statistics from the audit log (never a token).'
             cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
+            cand aws-credential 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
@@ -260,6 +261,26 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;aws-credential'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --role-arn 'The role to assume, `arn:aws:iam::ACCOUNT:role/NAME`'
+            cand --session-name 'RoleSessionName (2-64 of letters, digits and `+=,.@_-`) [default: tok-PROFILE]'
+            cand --duration 'How long the keys live, 900 to 43200 seconds [default: STS''s, one hour]'
+            cand --region 'The region whose STS endpoint to call [default: $AWS_REGION, else the global endpoint]'
+            cand --token 'Which of the session''s tokens to present (the ID token needs `--token id` support in the session; the access token works when the provider issues JWT access tokens)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;git-credential'= {
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
@@ -330,6 +351,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
+            cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;git'= {
@@ -398,11 +420,30 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;setup;aws'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --role-arn 'The role to assume, `arn:aws:iam::ACCOUNT:role/NAME`'
+            cand --aws-profile 'The AWS profile to configure (`default` for `[default]`)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand --remove 'Undo: take tok''s `credential_process` line out of the profile'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;setup;help'= {
             cand git 'Serve a git host from a profile, through git''s global config.'
             cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
+            cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;help;git'= {
@@ -412,6 +453,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;setup;help;kubectl'= {
         }
         &'tok;setup;help;terraform'= {
+        }
+        &'tok;setup;help;aws'= {
         }
         &'tok;setup;help;help'= {
         }
@@ -424,6 +467,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand completions 'Print a shell completion script on stdout.'
             cand stats 'Refresh and request statistics from the audit log (never a token).'
             cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
+            cand aws-credential 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
@@ -456,6 +500,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         }
         &'tok;help;exec'= {
         }
+        &'tok;help;aws-credential'= {
+        }
         &'tok;help;git-credential'= {
         }
         &'tok;help;docker-credential'= {
@@ -469,6 +515,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
+            cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
         }
         &'tok;help;setup;git'= {
         }
@@ -477,6 +524,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;help;setup;kubectl'= {
         }
         &'tok;help;setup;terraform'= {
+        }
+        &'tok;help;setup;aws'= {
         }
         &'tok;help;help'= {
         }

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod aws;
 mod background;
 mod canary;
 mod cargo;

@@ -14,7 +14,7 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/dev";
 
 /// The venv scripts/setup makes with boto3 and moto; `None` (the test says it is skipped) when
 /// it is missing outside CI. In CI its absence fails the test.
-fn venv_python() -> Option<PathBuf> {
+pub(crate) fn venv_python() -> Option<PathBuf> {
     let py = root().join("tests/cloud/.venv/bin/python");
     if py.exists() {
         return Some(py);
@@ -28,15 +28,15 @@ fn venv_python() -> Option<PathBuf> {
 }
 
 /// moto's STS behind the recording front.
-struct Sts {
+pub(crate) struct Sts {
     _child: ChildGuard,
-    url: String,
+    pub(crate) url: String,
     log: PathBuf,
     _dir: TempDir,
 }
 
 impl Sts {
-    fn start(python: &PathBuf, provider: &Provider) -> Self {
+    pub(crate) fn start(python: &PathBuf, provider: &Provider) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("sts.jsonl");
         std::fs::write(&log, "").unwrap();
@@ -63,7 +63,7 @@ impl Sts {
     }
 
     /// The AssumeRoleWithWebIdentity calls so far.
-    fn calls(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn calls(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.log)
             .unwrap()
             .lines()

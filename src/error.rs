@@ -572,6 +572,27 @@ impl Hinted {
 mod tests {
     use super::*;
 
+    #[test]
+    fn each_sts_refusal_has_its_own_class() {
+        use crate::oauth::aws_sts::{StsCode as C, StsError};
+        let code = |c: C| {
+            let e = anyhow::Error::new(StsError::Refused {
+                endpoint: "sts".into(),
+                role_arn: "arn".into(),
+                code: c,
+                message: None,
+            });
+            classify(&e).0.exit_code()
+        };
+        assert_eq!(code(C::InvalidIdentityToken), 8);
+        assert_eq!(code(C::IdpRejectedClaim), 8);
+        assert_eq!(code(C::AccessDenied), 7);
+        assert_eq!(code(C::ExpiredToken), 3);
+        assert_eq!(code(C::IdpCommunication), 4);
+        assert_eq!(code(C::Unavailable("Throttling".into())), 4);
+        assert_eq!(code(C::Other("ValidationError".into())), 1);
+    }
+
     /// The names of the error types defined under `src/`: every `struct`/`enum` that derives
     /// `thiserror::Error` or implements `std::error::Error` by hand.
     fn error_types_in_src() -> Vec<String> {

@@ -250,7 +250,7 @@ _tok() {
                     return 0
                     ;;
                 --token)
-                    COMPREPLY=($(compgen -W "access" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -313,7 +313,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__exec)
-            opts="-p -v -q -h -V --profile --env --min-ttl --scope --audience --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --env --min-ttl --scope --audience --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,6 +341,10 @@ _tok() {
                     ;;
                 --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -859,7 +863,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__print)
-            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --method --url --nonce --output --watch --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --method --url --nonce --output --watch --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,6 +907,10 @@ _tok() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)

@@ -101,6 +101,8 @@ complete -c tok -n "__fish_tok_using_subcommand print" -l method -d 'HTTP method
 complete -c tok -n "__fish_tok_using_subcommand print" -l url -d 'URL of the request the DPoP proof is for (with --format dpop)' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l nonce -d 'The resource server\'s DPoP-Nonce, when it asked for one (with --format dpop)' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l output -d 'Write the token to FILE (atomically, 0600) instead of stdout' -r -F
+complete -c tok -n "__fish_tok_using_subcommand print" -l token -d 'Which token: the OAuth access token, or the OpenID Connect ID token (needs a login with the `openid` scope)' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand print" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand print" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -220,6 +222,8 @@ complete -c tok -n "__fish_tok_using_subcommand exec" -l env -d 'Environment var
 complete -c tok -n "__fish_tok_using_subcommand exec" -l min-ttl -d 'Refresh unless the token has at least this many seconds left' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l token -d 'Which token: the OAuth access token, or the OpenID Connect ID token' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand exec" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand exec" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -235,7 +239,8 @@ complete -c tok -n "__fish_tok_using_subcommand aws-credential" -l role-arn -d '
 complete -c tok -n "__fish_tok_using_subcommand aws-credential" -l session-name -d 'RoleSessionName (2-64 of letters, digits and `+=,.@_-`) [default: tok-PROFILE]' -r
 complete -c tok -n "__fish_tok_using_subcommand aws-credential" -l duration -d 'How long the keys live, 900 to 43200 seconds [default: STS\'s, one hour]' -r
 complete -c tok -n "__fish_tok_using_subcommand aws-credential" -l region -d 'The region whose STS endpoint to call [default: $AWS_REGION, else the global endpoint]' -r
-complete -c tok -n "__fish_tok_using_subcommand aws-credential" -l token -d 'Which of the session\'s tokens to present (the ID token needs `--token id` support in the session; the access token works when the provider issues JWT access tokens)' -r -f -a "access\t'The access token (a JWT, with the profile\'s client id as audience)'"
+complete -c tok -n "__fish_tok_using_subcommand aws-credential" -l token -d 'Which of the session\'s tokens to present as the web identity: the OpenID Connect ID token (its `aud` is the profile\'s client id; needs a login with the `openid` scope), or the access token (when the provider issues JWT access tokens)' -r -f -a "access\t'The OAuth access token'
+id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand aws-credential" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand aws-credential" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'

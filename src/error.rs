@@ -14,6 +14,8 @@
 
 use serde::Serialize;
 
+mod cloud;
+
 /// tok's exit codes. The table is documented in README.md and the man page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,6 +139,7 @@ known_errors! {
     Login(crate::session::login::LoginError),
     Helper(crate::helpers::Error),
     Token(crate::helpers::TokenError),
+    IdToken(crate::oauth::jose::IdTokenError),
     Hinted(Hinted),
     Sts(crate::oauth::aws_sts::StsError),
     Cloud(crate::session::cloud::CloudError),
@@ -196,70 +199,30 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         },
         // The token source sorted the failure for the helper; its class is the failure's own.
         Known::Token(e) => classify(e.cause()),
+        Known::IdToken(e) => id_token(e),
         Known::Hinted(h) => (h.code, h.hint.clone()),
-        Known::Sts(e) => sts(e),
-        Known::AwsConfig(e) => {
-            use crate::helpers::aws::ConfigEditError as A;
-            match e {
-                A::Taken { .. } => (
-                    Code::Config,
-                    Some("choose another --aws-profile, or remove that line first".into()),
-                ),
-                A::BadName(_) => (
-                    Code::Usage,
-                    Some("name the AWS profile as `aws --profile NAME` does".into()),
-                ),
-            }
-        }
-        Known::Cloud(e) => {
-            use crate::session::cloud::CloudError as C;
-            match e {
-                C::Busy { .. } => (
-                    Code::Busy,
-                    Some(format!(
-                        "another tok process may be stuck; retry, or raise {}",
-                        crate::settings::ENV_LOCK_TIMEOUT
-                    )),
-                ),
-                C::Lock { .. } => (Code::Failure, None),
-            }
-        }
+        Known::Sts(e) => cloud::sts(e),
+        Known::AwsConfig(e) => cloud::aws_config(e),
+        Known::Cloud(e) => cloud::cloud(e),
     }
 }
 
-/// AWS STS's refusals: what the account's trust setup must say, by error code.
-fn sts(e: &crate::oauth::aws_sts::StsError) -> (Code, Option<String>) {
-    use crate::oauth::aws_sts::{StsCode as C, StsError as S};
-    let trust = "the role's account must have an IAM OIDC identity provider for tok's issuer, with tok's client id as its audience";
+/// An ID token that failed validation: nothing was stored. Exit 8, as for a profile that does
+/// not match its provider (the usual cause: a wrong issuer or client id).
+fn id_token(e: &crate::oauth::jose::IdTokenError) -> (Code, Option<String>) {
+    use crate::oauth::jose::IdTokenError as I;
     match e {
-        S::Refused { code, .. } => match code {
-            C::InvalidIdentityToken => (
-                Code::Config,
-                Some(format!("{trust}; see \"Cloud credentials\" in tok's README")),
-            ),
-            C::IdpRejectedClaim => (
-                Code::Config,
-                Some("the identity provider's audience list or the role's conditions refuse a claim of the token (aud, sub); compare them with `tok print --token id | cut -d. -f2 | base64 -d`".into()),
-            ),
-            C::AccessDenied => (
-                Code::Denied,
-                Some("the role's trust policy must allow sts:AssumeRoleWithWebIdentity for this issuer, audience and subject; check --role-arn".into()),
-            ),
-            C::ExpiredToken => (
-                Code::LoginRequired,
-                Some("the token had expired when STS read it: check this machine's clock, or run `tok login`".into()),
-            ),
-            C::IdpCommunication | C::Unavailable(_) => (
-                Code::Unavailable,
-                Some("AWS STS could not answer now; try again later".into()),
-            ),
-            C::Other(_) => (Code::Failure, None),
-        },
-        S::BadAnswer { .. } => (
+        I::Malformed(_) | I::Jwks(_) => (
             Code::BadResponse,
-            Some("check the STS endpoint (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, --region)".into()),
+            Some("the provider's ID token or keys are not usable; nothing was stored".into()),
         ),
-        S::Http(e) => oauth(e),
+        I::Algorithm(_) | I::UnknownKey(_) | I::Signature | I::Claim { .. } => (
+            Code::Config,
+            Some(
+                "nothing was stored; check the profile's issuer and client_id (and this machine's clock)"
+                    .into(),
+            ),
+        ),
     }
 }
 
@@ -378,6 +341,7 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             Some("fix `ca_file` in the profile (a PEM bundle of CA certificates, `-----BEGIN CERTIFICATE-----`), or give another with `tok login -p NAME --ca-file PATH`".into()),
         ),
         O::Protocol { error, .. } => protocol(error),
+        O::IdToken(e) => id_token(e),
         O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
     }
 }
@@ -527,8 +491,18 @@ fn config(e: &crate::config::ConfigError) -> Option<String> {
 fn session(e: &crate::session::SessionError) -> (Code, Option<String>) {
     use crate::session::SessionError as S;
     match e {
+        S::NoIdToken {
+            profile,
+            held: false,
+        } => (
+            Code::LoginRequired,
+            Some(format!(
+                "run `tok login -p {profile}` with the `openid` scope (`--scope openid`)"
+            )),
+        ),
         S::NotLoggedIn { profile }
         | S::Expired { profile, .. }
+        | S::NoIdToken { profile, .. }
         | S::OtherIssuer { profile, .. } => (
             Code::LoginRequired,
             Some(format!("run `tok login -p {profile}`")),

@@ -90,6 +90,17 @@ secret_type!(
     CloudCredential
 );
 
+secret_type!(
+    /// An OpenID Connect ID token (a JWT naming the person), validated before it is kept.
+    IdToken
+);
+
+impl Clone for IdToken {
+    fn clone(&self) -> Self {
+        Self::new(self.expose().to_owned())
+    }
+}
+
 impl Clone for AccessToken {
     fn clone(&self) -> Self {
         Self::new(self.expose().to_owned())
@@ -186,7 +197,13 @@ impl<T: Exposed + ?Sized> Exposed for &T {
 macro_rules! exposed {
     ($($t:ty),*) => {$(impl Exposed for $t { fn raw(&self) -> &str { self.expose() } })*};
 }
-exposed!(AccessToken, RefreshToken, ClientSecret, CloudCredential);
+exposed!(
+    AccessToken,
+    RefreshToken,
+    ClientSecret,
+    CloudCredential,
+    IdToken
+);
 
 #[cfg(test)]
 mod tests {

@@ -37,15 +37,9 @@ pub struct AwsCredentialArgs {
     /// The region whose STS endpoint to call [default: $AWS_REGION, else the global endpoint]
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// Which of the session's tokens to present (the ID token needs `--token id` support in
-    /// the session; the access token works when the provider issues JWT access tokens)
-    #[arg(long, value_enum, default_value_t = WebIdentity::Access, value_name = "TOKEN")]
-    pub token: WebIdentity,
-}
-
-/// The token presented to a cloud as the web identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WebIdentity {
-    /// The access token (a JWT, with the profile's client id as audience)
-    Access,
+    /// Which of the session's tokens to present as the web identity: the OpenID Connect ID
+    /// token (its `aud` is the profile's client id; needs a login with the `openid` scope), or
+    /// the access token (when the provider issues JWT access tokens)
+    #[arg(long, value_enum, value_name = "KIND", default_value = "id")]
+    pub token: super::TokenArg,
 }

@@ -11,7 +11,7 @@ mod helper;
 mod login;
 mod setup;
 
-pub use cloud::{AwsCredentialArgs, WebIdentity};
+pub use cloud::AwsCredentialArgs;
 pub use helper::{
     DockerCredentialArgs, GitCredentialArgs, HelperCommand, KubectlCredentialArgs,
     TerraformCredentialArgs,
@@ -247,6 +247,30 @@ pub struct PrintArgs {
     /// Keep FILE fresh: rewrite it before the token expires, until SIGTERM or SIGINT
     #[arg(long, requires = "output")]
     pub watch: bool,
+
+    /// Which token: the OAuth access token, or the OpenID Connect ID token (needs a login
+    /// with the `openid` scope)
+    #[arg(long, value_enum, value_name = "KIND", default_value = "access")]
+    pub token: TokenArg,
+}
+
+/// `--token`: which of the session's tokens to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TokenArg {
+    /// The OAuth access token
+    #[default]
+    Access,
+    /// The OpenID Connect ID token (a JWT naming the person)
+    Id,
+}
+
+impl From<TokenArg> for crate::session::TokenKind {
+    fn from(t: TokenArg) -> Self {
+        match t {
+            TokenArg::Access => crate::session::TokenKind::Access,
+            TokenArg::Id => crate::session::TokenKind::Id,
+        }
+    }
 }
 
 /// What `tok print` writes on stdout.
@@ -461,6 +485,10 @@ pub struct ExecArgs {
     /// A token for this resource (RFC 8707 `resource`); cached apart from the default token
     #[arg(long, value_name = "URI")]
     pub audience: Option<String>,
+
+    /// Which token: the OAuth access token, or the OpenID Connect ID token
+    #[arg(long, value_enum, value_name = "KIND", default_value = "access")]
+    pub token: TokenArg,
 
     /// The command to run and its arguments (after `--`)
     #[arg(

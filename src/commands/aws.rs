@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::audit::{Consumer, Requester};
-use crate::cli::{AwsCredentialArgs, ProfileArg, WebIdentity};
+use crate::cli::{AwsCredentialArgs, ProfileArg};
 use crate::error::{Code, Hinted};
 use crate::helpers::aws;
 use crate::oauth::aws_sts::{self, AssumeRole};
@@ -47,6 +47,7 @@ pub fn run(env: &Env, args: AwsCredentialArgs) -> anyhow::Result<()> {
         profile: &profile,
         role: &role,
         endpoint: &endpoint,
+        token: args.token.into(),
     };
     let p = &env.ctx.printer;
     if let Some(c) = cloud::cached_aws(&env.ctx, &target, now()) {
@@ -58,12 +59,14 @@ pub fn run(env: &Env, args: AwsCredentialArgs) -> anyhow::Result<()> {
         p.verbose("AWS credentials from the cache (fetched by another tok process)");
         return Ok(p.stdout(&aws::credential_process_json(&c))?);
     }
-    let WebIdentity::Access = args.token;
     let who = Requester::new(AWS);
     let served = super::request::token(
         &env.ctx,
         &profile,
-        Want::default(),
+        Want {
+            token: args.token.into(),
+            ..Want::default()
+        },
         &Narrow::default(),
         &who,
     )?;

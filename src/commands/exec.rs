@@ -60,6 +60,7 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
     let want = Want {
         min_ttl: args.min_ttl,
         force_refresh: false,
+        token: args.token.into(),
     };
     let served = super::request::token(
         &env.ctx,

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::jose::Jwks;
+
 use super::OAuthError;
 use super::http::{Http, endpoint_name};
 use crate::paths::Paths;
@@ -25,6 +27,11 @@ pub struct Metadata {
     pub revocation_endpoint: Option<String>,
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// OIDC Discovery: the provider's signing keys, for ID tokens.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    #[serde(default)]
+    pub id_token_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -61,6 +68,10 @@ pub struct Endpoints {
     pub iss_parameter: bool,
     /// The issuer as the discovery document states it (`None` when none was read).
     pub stated_issuer: Option<String>,
+    /// OIDC: where the keys that sign ID tokens are published.
+    pub jwks: Option<Url>,
+    /// OIDC: the ID token algorithms the provider says it uses.
+    pub id_token_algs: Option<Vec<String>>,
 }
 
 /// How a discovery document's `issuer` must match the configured one.
@@ -179,7 +190,61 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
             .unwrap_or(parse("revocation_endpoint", &m.revocation_endpoint)?),
         iss_parameter: m.authorization_response_iss_parameter_supported,
         stated_issuer: m.issuer.clone(),
+        jwks: parse("jwks_uri", &m.jwks_uri)?,
+        id_token_algs: m.id_token_signing_alg_values_supported.clone(),
     })
+}
+
+/// The provider's JWK Set at `jwks_uri`, cached on disk like the discovery document; `refetch`
+/// skips the cache (a token signed with a key it does not hold: keys rotate).
+pub fn jwks(paths: &Paths, http: &Http, jwks_uri: &Url, refetch: bool) -> Result<Jwks, OAuthError> {
+    let path = paths.discovery_cache(&format!("jwks {jwks_uri}"));
+    let read_cached = || -> Option<Jwks> {
+        let bytes = std::fs::read(&path).ok()?;
+        let c: CachedJwks = serde_json::from_slice(&bytes).ok()?;
+        let age = crate::time::now() - c.fetched_at;
+        (0..CACHE_LIFETIME)
+            .contains(&age)
+            .then(|| Jwks::parse(c.jwks.to_string().as_bytes()).ok())
+            .flatten()
+    };
+    if !refetch && let Some(k) = read_cached() {
+        return Ok(k);
+    }
+    let resp = http.get(jwks_uri)?;
+    let endpoint = endpoint_name(jwks_uri);
+    let bad = |what: &str| OAuthError::BadResponse {
+        endpoint: endpoint.clone(),
+        status: resp.status,
+        content_type: resp.content_type.clone(),
+        what: what.into(),
+    };
+    if resp.status == 429 || resp.status >= 500 {
+        return Err(OAuthError::Unavailable {
+            endpoint,
+            detail: format!("HTTP {}", resp.status),
+        });
+    }
+    if resp.status != 200 {
+        return Err(bad("not the JWK Set"));
+    }
+    let keys = Jwks::parse(&resp.body.0).map_err(|_| bad("not a JWK Set"))?;
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&resp.body.0) {
+        let c = CachedJwks {
+            fetched_at: crate::time::now(),
+            jwks: value,
+        };
+        if let Ok(bytes) = serde_json::to_vec(&c) {
+            let _ = crate::paths::write_private_atomic(&path, &bytes);
+        }
+    }
+    Ok(keys)
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedJwks {
+    fetched_at: i64,
+    jwks: serde_json::Value,
 }
 
 /// Fetch the metadata from the network: OIDC first, its gaps filled from RFC 8414 (or RFC 8414
@@ -238,6 +303,10 @@ impl Metadata {
             authorization_response_iss_parameter_supported: self
                 .authorization_response_iss_parameter_supported
                 || other.authorization_response_iss_parameter_supported,
+            jwks_uri: self.jwks_uri.or(other.jwks_uri),
+            id_token_signing_alg_values_supported: self
+                .id_token_signing_alg_values_supported
+                .or(other.id_token_signing_alg_values_supported),
         }
     }
 }

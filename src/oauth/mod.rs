@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod dpop;
 pub mod grant;
 pub mod http;
+pub mod jose;
 pub mod loopback;
 pub mod pkce;
 pub mod proxy;
@@ -93,6 +94,9 @@ pub enum OAuthError {
     /// Discovery failed or the metadata lacks what we need.
     #[error("{0}")]
     Discovery(String),
+    /// OIDC: an ID token failed validation (it is never kept).
+    #[error(transparent)]
+    IdToken(#[from] jose::IdTokenError),
     /// The discovery document names another issuer than the configured one (RFC 8414 §3.3:
     /// exactly the same string).
     #[error("the discovery document names issuer {}, but the profile says {expected}", .stated.as_deref().map(|s| format!("{s:?}")).unwrap_or_else(|| "none".into()))]

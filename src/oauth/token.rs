@@ -10,7 +10,7 @@ use url::Url;
 use super::dpop::Prover;
 use super::http::{ClientAuth, Http, Response, endpoint_name};
 use super::{OAuthError, sanitize};
-use crate::secret::{AccessToken, RefreshToken};
+use crate::secret::{AccessToken, IdToken, RefreshToken};
 
 /// The `token_type` of a token response (RFC 6749 §7.1), compared case-insensitively and
 /// written in the spelling of its specification.
@@ -151,6 +151,8 @@ pub struct TokenResponse {
     pub scope: Option<String>,
     /// The server's clock when it answered (`Date` header), unix seconds.
     pub server_date: Option<i64>,
+    /// OIDC: the ID token, not yet validated (the session validates it before keeping it).
+    pub id_token: Option<IdToken>,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +162,7 @@ struct Raw {
     expires_in: Option<serde_json::Value>,
     refresh_token: Option<RefreshToken>,
     scope: Option<String>,
+    id_token: Option<IdToken>,
     error: Option<String>,
     error_description: Option<String>,
 }
@@ -217,6 +220,7 @@ pub fn parse_token_response(url: &Url, resp: &Response) -> Result<TokenResponse,
         refresh_token: raw.refresh_token.filter(|r| !r.expose().is_empty()),
         scope: raw.scope,
         server_date: resp.date,
+        id_token: raw.id_token.filter(|t| !t.expose().is_empty()),
     })
 }
 

@@ -27,15 +27,18 @@ pub struct AwsTarget<'a> {
     pub profile: &'a Profile,
     pub role: &'a AssumeRole,
     pub endpoint: &'a Url,
+    /// The session's token presented as the web identity.
+    pub token: super::TokenKind,
 }
 
 impl AwsTarget<'_> {
     /// The cache and lock name: under the profile's (`logout` drops every `{profile}+…`
-    /// cache), one per issuer, client, role, session name, duration and endpoint.
+    /// cache), one per token kind, issuer, client, role, session name, duration and endpoint.
     pub fn key(&self) -> String {
         let r = self.role;
         let what = format!(
-            "{}\n{}\n{}\n{}\n{:?}\n{}",
+            "{:?}\n{}\n{}\n{}\n{}\n{:?}\n{}",
+            self.token,
             self.profile.issuer_text,
             self.profile.client_id,
             r.role_arn,

@@ -170,8 +170,12 @@ pub fn login(
                 ui,
                 timeout,
                 client: ctx.http(),
+                nonce: Default::default(),
             };
             let (resp, dpop_key) = flow.run(method)?;
+            // OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing.
+            let nonce = flow.nonce.borrow().clone();
+            super::idtoken::validate(ctx, profile, &resp, nonce.as_deref(), None)?;
             let unbound = (dpop_key.is_some() && resp.token_type != TokenType::DPoP)
                 .then(|| resp.token_type.clone());
             let no_refresh_token = resp.refresh_token.is_none();
@@ -220,6 +224,8 @@ struct Flow<'a, C> {
     ui: &'a dyn LoginUi,
     timeout: Duration,
     client: &'a C,
+    /// The `nonce` the code flow sent (OIDC, when `openid` is asked for), for the ID token.
+    nonce: std::cell::RefCell<Option<String>>,
 }
 
 impl<C: Client> Flow<'_, C> {
@@ -353,6 +359,13 @@ impl<C: Client> Flow<'_, C> {
         let verifier = pkce::verifier();
         let state = pkce::random_urlsafe(16);
         let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
+        // OIDC: a fresh nonce whenever an ID token may come back; kept for this login only.
+        let nonce = profile
+            .scopes
+            .iter()
+            .any(|s| s == "openid")
+            .then(|| pkce::random_urlsafe(16));
+        *self.nonce.borrow_mut() = nonce.clone();
         let url = authorization_code::authorization_url(
             profile,
             auth_url,
@@ -360,6 +373,7 @@ impl<C: Client> Flow<'_, C> {
             &state,
             &verifier,
             jkt.as_deref(),
+            nonce.as_deref(),
         );
         let cb = match &receiver {
             Receiver::Loopback(listener) => self.browser_callback(&url, listener, &state)?,

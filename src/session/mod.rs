@@ -17,6 +17,7 @@
 pub mod cloud;
 pub mod endpoint;
 pub mod files;
+mod idtoken;
 pub mod lifecycle;
 pub mod lock;
 pub mod login;
@@ -44,7 +45,7 @@ pub use files::{evict_cache, read_cache, read_state};
 pub use lifecycle::{logout, reject_access_token};
 pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
-    Session, Want,
+    Session, TokenKind, Want,
 };
 
 #[cfg(test)]
@@ -67,6 +68,14 @@ pub enum SessionError {
     Busy { profile: String, secs: u64 },
     #[error("the session of profile `{profile}` belongs to {issuer}, not to the configured issuer")]
     OtherIssuer { profile: String, issuer: String },
+    /// An ID token was asked for and none that lives is held: the login asked for no `openid`
+    /// scope (`held` false), or the provider does not renew ID tokens on refresh.
+    #[error("{}", if *held {
+        format!("the ID token of profile `{profile}` expired and the provider did not renew it on refresh")
+    } else {
+        format!("the session of profile `{profile}` holds no ID token")
+    })]
+    NoIdToken { profile: String, held: bool },
 }
 
 /// Opens the store of a profile; replaces [`store::open`] in unit tests.
@@ -253,7 +262,11 @@ pub fn access_token_for(
     want: Want,
     narrow: &Narrow,
 ) -> anyhow::Result<Served> {
-    serve::serve(ctx, profile, want, narrow)
+    let served = serve::serve(ctx, profile, want, narrow)?;
+    Ok(Served {
+        token: served.token.serving(want.token),
+        ..served
+    })
 }
 
 /// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format

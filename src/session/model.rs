@@ -13,7 +13,7 @@ use crate::oauth::TokenType;
 use crate::oauth::dpop::DpopKey;
 use crate::oauth::grant::workload_identity::WorkloadIdentity;
 use crate::oauth::token::TokenResponse;
-use crate::secret::{self, AccessToken, ClientSecret, RefreshToken};
+use crate::secret::{self, AccessToken, ClientSecret, IdToken, RefreshToken};
 use crate::store::{self, StoreKind};
 
 /// The default `--min-ttl`: an access token with less left than this is refreshed first.
@@ -31,6 +31,17 @@ pub struct CachedToken {
     pub obtained_at: i64,
     pub issuer: String,
     pub client_id: String,
+    /// OIDC: the validated ID token that came with this access token or an earlier one (a
+    /// refresh without one keeps the last), served by `--token id`.
+    #[serde(
+        default,
+        serialize_with = "secret::serialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id_token: Option<IdToken>,
+    /// The ID token's `exp`, unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_expires_at: Option<i64>,
 }
 
 impl CachedToken {
@@ -45,6 +56,51 @@ impl CachedToken {
     pub fn fresh_for(&self, now: i64, min_ttl: i64) -> bool {
         let ttl = self.ttl(now);
         ttl > 0 && ttl >= min_ttl
+    }
+
+    /// Whether the token of `kind` can be handed out with at least `min_ttl` seconds left.
+    pub fn fresh_kind(&self, kind: TokenKind, now: i64, min_ttl: i64) -> bool {
+        match kind {
+            TokenKind::Access => self.fresh_for(now, min_ttl),
+            TokenKind::Id => self.id_expires_at.is_some_and(|e| {
+                let ttl = e - now;
+                self.id_token.is_some() && ttl > 0 && ttl >= min_ttl
+            }),
+        }
+    }
+
+    /// Seconds the token of `kind` has left (`i64::MAX`: unknown expiry; 0: none held).
+    pub fn ttl_kind(&self, kind: TokenKind, now: i64) -> i64 {
+        match kind {
+            TokenKind::Access => self.ttl(now),
+            TokenKind::Id => self.id_expires_at.map_or(0, |e| e - now),
+        }
+    }
+
+    /// The token of `kind` in the place of the access token, with its expiry, for the consumers
+    /// that take "a bearer token" (print, exec, the helpers). An ID token is a bearer token.
+    pub fn serving(self, kind: TokenKind) -> Self {
+        match (kind, &self.id_token) {
+            (TokenKind::Id, Some(id)) => CachedToken {
+                access_token: AccessToken::new(id.expose()),
+                token_type: TokenType::Bearer,
+                expires_at: self.id_expires_at,
+                ..self
+            },
+            _ => self,
+        }
+    }
+
+    /// Keep `previous`'s ID token when the response that made this token carried none and the
+    /// old one still lives (OIDC Core §12.2: a refresh response may omit it).
+    pub(crate) fn keeping_id_of(mut self, previous: Option<&CachedToken>, now: i64) -> Self {
+        if self.id_token.is_none()
+            && let Some(p) = previous.filter(|p| p.id_expires_at.is_some_and(|e| e > now))
+        {
+            self.id_token = p.id_token.clone();
+            self.id_expires_at = p.id_expires_at;
+        }
+        self
     }
 
     /// Whether the token is DPoP-bound (RFC 9449): every request with it needs a fresh proof
@@ -74,8 +130,24 @@ impl CachedToken {
             obtained_at: sent_at,
             issuer: profile.issuer.to_string(),
             client_id: profile.client_id.clone(),
+            id_expires_at: resp.id_token.as_ref().and_then(|t| {
+                crate::oauth::jose::decode_unverified::<crate::oauth::jose::Claims>(t.expose())
+                    .ok()
+                    .map(|c| c.exp)
+            }),
+            id_token: resp.id_token.clone(),
         }
     }
+}
+
+/// Which token a consumer asks for (`--token id|access`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The OAuth access token (the default).
+    #[default]
+    Access,
+    /// The OpenID Connect ID token.
+    Id,
 }
 
 /// How a session obtains its next access token: the one thing that differs between kinds of
@@ -402,6 +474,8 @@ pub struct Served {
 pub struct Want {
     pub min_ttl: i64,
     pub force_refresh: bool,
+    /// The token that must live at least `min_ttl`.
+    pub token: TokenKind,
 }
 
 impl Default for Want {
@@ -409,6 +483,7 @@ impl Default for Want {
         Self {
             min_ttl: DEFAULT_MIN_TTL,
             force_refresh: false,
+            token: TokenKind::Access,
         }
     }
 }
@@ -454,6 +529,8 @@ mod tests {
             obtained_at: 0,
             issuer: "https://i".into(),
             client_id: "c".into(),
+            id_token: None,
+            id_expires_at: None,
         }
     }
 

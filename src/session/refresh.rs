@@ -105,7 +105,25 @@ fn persist(
         Some(s) => Some(s.clone()),
         None => session.access.as_ref().and_then(|a| a.scope.clone()),
     };
-    let token = CachedToken::from_response(profile, &resp, sent_at, old_scope.as_deref());
+    // The ID token this refresh renews: the newest of the store's and the cache's.
+    let cached = narrow
+        .is_default()
+        .then(|| super::files::read_cache(&ctx.paths, profile))
+        .flatten();
+    let previous = [session.access.as_ref(), cached.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|t| t.id_token.is_some())
+        .max_by_key(|t| t.id_expires_at);
+    // OIDC Core §12.2: a renewed ID token must validate and keep `iss`, `sub` and `aud`. One
+    // that does not is dropped, not fatal: the rotated refresh token must still be kept.
+    if let Err(e) = super::idtoken::validate(ctx, profile, &resp, None, previous) {
+        ctx.printer
+            .warn(format!("the ID token of the refresh was not kept: {e:#}"));
+        resp.id_token = None;
+    }
+    let token = CachedToken::from_response(profile, &resp, sent_at, old_scope.as_deref())
+        .keeping_id_of(previous, sent_at);
     let dpop_key = match session.grant {
         Grant::Interactive { dpop_key, .. } => dpop_key,
         Grant::Confidential { .. } | Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => None,

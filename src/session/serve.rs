@@ -7,8 +7,8 @@ use crate::store::memory::MemoryStore;
 
 use super::files::{read_cache_key, write_cache};
 use super::lock::ProfileLock;
-use super::model::{CachedToken, Narrow, Served, Session, Source, Want};
-use super::{Ctx, load_session, missing, refresh};
+use super::model::{CachedToken, Narrow, Served, Session, Source, TokenKind, Want};
+use super::{Ctx, SessionError, load_session, missing, refresh};
 
 pub(crate) fn serve(
     ctx: &Ctx,
@@ -22,7 +22,7 @@ pub(crate) fn serve(
     let before = read_cache_key(&ctx.paths, profile, &key);
     if let Some(t) = &before
         && !want.force_refresh
-        && t.fresh_for(ctx.now(), want.min_ttl)
+        && t.fresh_kind(want.token, ctx.now(), want.min_ttl)
     {
         p.verbose(format!(
             "cache hit: access token {} valid for {}",
@@ -46,8 +46,9 @@ pub(crate) fn serve(
             .is_some_and(|fp| *fp != t.access_token.fingerprint())
     };
     let usable = |t: &CachedToken| {
-        let ttl = t.ttl(ctx.now());
-        (is_new(t) && ttl > 0) || (!want.force_refresh && t.fresh_for(ctx.now(), want.min_ttl))
+        let ttl = t.ttl_kind(want.token, ctx.now());
+        (is_new(t) && ttl > 0)
+            || (!want.force_refresh && t.fresh_kind(want.token, ctx.now(), want.min_ttl))
     };
     // In the cache, any token that was not there before we waited is a peer's fresh one — also
     // when there was no cached token at all (after a git `erase`, say).
@@ -55,7 +56,7 @@ pub(crate) fn serve(
         let new = before_fp
             .as_ref()
             .is_none_or(|fp| *fp != t.access_token.fingerprint());
-        (new && t.ttl(ctx.now()) > 0) || usable(t)
+        (new && t.ttl_kind(want.token, ctx.now()) > 0) || usable(t)
     };
     if let Some(t) = read_cache_key(&ctx.paths, profile, &key).filter(|t| from_peer(t)) {
         p.verbose(format!(
@@ -75,10 +76,22 @@ pub(crate) fn serve(
     if served.source != Source::Refreshed {
         return Ok(served);
     }
-    let ttl = served.token.ttl(ctx.now());
+    let ttl = served.token.ttl_kind(want.token, ctx.now());
+    if want.token == TokenKind::Id && ttl <= 0 {
+        // Never an expired ID token: the provider did not renew it on refresh.
+        return Err(SessionError::NoIdToken {
+            profile: profile.name.clone(),
+            held: served.token.id_token.is_some(),
+        }
+        .into());
+    }
     if ttl < want.min_ttl {
         p.warn(format!(
-            "the provider issued an access token that lives {ttl} s, less than --min-ttl {} s",
+            "the provider issued {} that lives {ttl} s, less than --min-ttl {} s",
+            match want.token {
+                TokenKind::Access => "an access token",
+                TokenKind::Id => "an ID token",
+            },
             want.min_ttl
         ));
     }

@@ -190,6 +190,8 @@ impl World {
             obtained_at: self.clock.get(),
             issuer: self.profile.issuer.to_string(),
             client_id: "c".into(),
+            id_token: None,
+            id_expires_at: None,
         }
     }
 
@@ -223,6 +225,7 @@ impl World {
             Want {
                 min_ttl,
                 force_refresh: false,
+                ..Want::default()
             },
         )
     }
@@ -283,6 +286,7 @@ fn tokens(at: &str, rt: Option<&str>) -> TokenResponse {
         refresh_token: rt.map(RefreshToken::new),
         scope: None,
         server_date: None,
+        id_token: None,
     }
 }
 
@@ -444,6 +448,7 @@ fn an_older_stored_token_is_never_served_in_place_of_a_newer_cached_one() {
         Want {
             min_ttl: 60,
             force_refresh: true,
+            ..Want::default()
         },
     )
     .expect("served");
@@ -765,6 +770,7 @@ fn force_refresh_replaces_a_valid_token() {
         Want {
             min_ttl: 60,
             force_refresh: true,
+            ..Want::default()
         },
     )
     .expect("served");

@@ -5,10 +5,11 @@ each AssumeRoleWithWebIdentity call and checks its token with the test provider.
 
 Listens on http://127.0.0.1:PORT (printed as the first stdout line). Every request goes to
 moto's server app unchanged, except AssumeRoleWithWebIdentity calls, which are first logged to
-FILE as one JSON line {"action", "role_arn", "session_name", "duration", "token_active",
-"status"}: moto does not verify the web identity token (it cannot know tok's issuer), so the
-front asks the provider (RFC 7662 introspection) whether the token presented is live, and
-answers what STS answers for a token whose issuer the account does not trust — an
+FILE as one JSON line {"action", "role_arn", "session_name", "duration", "token_kind",
+"token_valid", "aud", "status"}: moto does not verify the web identity token (it cannot know
+tok's issuer), so the front does what STS does with an ID token (subject.py: the signature
+against the provider's JWKS, `iss`, `exp`; an opaque access token is checked live with the
+provider instead), and answers what STS answers for a token whose issuer the account does not trust — an
 InvalidIdentityToken ErrorResponse — when it is not, or when the role is named `untrusted`
 (the one fault no local STS produces by itself). Exits when stdin reaches EOF.
 """
@@ -23,8 +24,8 @@ import urllib.parse
 from werkzeug.serving import make_server
 from moto.server import DomainDispatcherApplication, create_backend_app
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from resource_guard import introspect  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from subject import check  # noqa: E402
 
 ISSUER = sys.argv[1]
 LOG = sys.argv[sys.argv.index("--log") + 1]
@@ -51,15 +52,18 @@ def app(environ, start_response):
         return MOTO(environ, start_response)
     token = form.get("WebIdentityToken", [""])[0]
     role = form.get("RoleArn", [""])[0]
-    active = bool(token) and introspect(ISSUER, token)
-    refused = not active or role.endswith("role/untrusted")
+    seen = check(ISSUER, token)
+    refused = not seen["valid"] or role.endswith("role/untrusted")
     with LOCK, open(LOG, "a") as f:
         f.write(json.dumps({
             "action": "AssumeRoleWithWebIdentity",
             "role_arn": role,
             "session_name": form.get("RoleSessionName", [""])[0],
             "duration": form.get("DurationSeconds", [None])[0],
-            "token_active": active,
+            "token_kind": seen["kind"],
+            "token_valid": seen["valid"],
+            "aud": seen.get("aud"),
+            "why": seen.get("why"),
             "status": 400 if refused else 200,
         }) + "\n")
     if refused:

@@ -156,10 +156,10 @@ fn boto3_assumes_the_role_through_credential_process() {
     );
     let calls = sts.calls_for(ROLE);
     assert_eq!(calls.len(), 1, "{calls:?}");
-    assert_eq!(
-        calls[0]["token_active"], true,
-        "a live token from the provider"
-    );
+    // The ID token (the default), valid against the provider's JWKS, for tok's client id.
+    assert_eq!(calls[0]["token_kind"], "jwt", "{calls:?}");
+    assert_eq!(calls[0]["token_valid"], true, "{calls:?}");
+    assert_eq!(calls[0]["aud"], serde_json::json!(["tok-cli"]), "{calls:?}");
     assert_eq!(calls[0]["session_name"], "tok-work");
 
     // The output itself: credential_process version 1, with an RFC 3339 expiration; a second
@@ -193,6 +193,22 @@ fn boto3_assumes_the_role_through_credential_process() {
     let r = tok.run(&["-vv", "aws-credential", "-p", "work", "--role-arn", ROLE]);
     assert!(r.ok() && r.stderr.contains("from the cache"), "{r:?}");
     tok.assert_no_leak(&[secret, session, tok.print("work")]);
+
+    // `--token access` presents the access token instead (checked live with the provider).
+    let r = tok.run(&[
+        "aws-credential",
+        "-p",
+        "work",
+        "--role-arn",
+        ROLE,
+        "--token",
+        "access",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let calls = sts.calls_for(ROLE);
+    assert_eq!(calls.len(), 2, "another cache: {calls:?}");
+    assert_eq!(calls[1]["token_kind"], "opaque");
+    assert_eq!(calls[1]["token_valid"], true);
 
     // --remove takes tok's line out and leaves the file as it was.
     let r = tok.run(&[

@@ -3,7 +3,7 @@
 use crate::audit::{Consumer, Requester};
 use crate::cli::{PrintArgs, PrintFormat};
 use crate::error::{Code, Hinted};
-use crate::session::{self, CachedToken, Narrow, Want};
+use crate::session::{self, CachedToken, Narrow, TokenKind, Want};
 use crate::time::now;
 
 use super::Env;
@@ -30,6 +30,7 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
     let want = Want {
         min_ttl: args.min_ttl,
         force_refresh: args.force_refresh,
+        token: args.token.into(),
     };
     let narrow = narrow(&args.scopes, args.audience.as_deref());
     if let Some(file) = &args.output {
@@ -38,9 +39,17 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
     let who = Requester::new(Consumer::PRINT);
     let served = crate::commands::request::token(&env.ctx, &profile, want, &narrow, &who)?;
     if args.format == PrintFormat::Dpop {
+        if want.token == TokenKind::Id {
+            return Err(Hinted::new(
+                Code::Usage,
+                "--format dpop proves possession of an access token, not of an ID token",
+                Some("drop `--token id`, or use another --format".into()),
+            )
+            .into());
+        }
         return print_dpop(env, &profile, &served.token, &args);
     }
-    if served.token.is_dpop() {
+    if served.token.is_dpop() && want.token == TokenKind::Access {
         env.ctx.printer.warn(format!(
             "the access token of profile `{name}` is DPoP-bound: each request also needs a proof \
              (use `tok print -p {name} --format dpop --method METHOD --url URL`)"
@@ -49,7 +58,7 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
     // The boundary: the token leaves tok here, on stdout only.
     env.ctx
         .printer
-        .stdout(&render(args.format, &served.token, now()))?;
+        .stdout(&render(args.format, &served.token, want.token, now()))?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use crate::cli::{PrintArgs, PrintFormat};
 use crate::config::Profile;
 use crate::error::{Code, Hinted, classify};
 use crate::output::one_line;
-use crate::session::{CachedToken, Narrow, Want};
+use crate::session::{CachedToken, Narrow, TokenKind, Want};
 use crate::signals::stop;
 use crate::time::now;
 
@@ -49,10 +49,11 @@ pub fn run(
     let want = Want {
         min_ttl: args.min_ttl,
         force_refresh: args.force_refresh,
+        token: args.token.into(),
     };
     let who = Requester::new(Consumer::PRINT);
     let served = crate::commands::request::token(&env.ctx, profile, want, narrow, &who)?;
-    write(file, args.format, &served.token)?;
+    write(file, args.format, &served.token, args.token.into())?;
     env.ctx.printer.verbose(format!(
         "wrote access token {} to {}",
         served.token.access_token.fingerprint(),
@@ -110,6 +111,7 @@ fn watch(
         let want = Want {
             min_ttl: due_at_margin + 1,
             force_refresh: force,
+            token: args.token.into(),
         };
         let who = Requester::new(Consumer::PRINT);
         let served = match crate::commands::request::token(&env.ctx, profile, want, narrow, &who) {
@@ -149,7 +151,7 @@ fn watch(
             .expires_at
             .map_or(now() + NO_EXPIRY_RECHECK, |e| e - m);
         if is_new {
-            write(file, args.format, &token)?;
+            write(file, args.format, &token, args.token.into())?;
             p.info(format!(
                 "tok print: wrote {shown} (access token {}, {}; next rewrite in {} s)",
                 token.access_token.fingerprint(),
@@ -261,8 +263,13 @@ fn stopped(env: &Env, file: &Path, written: Option<&CachedToken>) -> anyhow::Res
 /// temporary file in the same directory (so the rename cannot cross file systems), flushed to
 /// disk, then renamed over `path`. Readers see the old content or the new, never a torn one;
 /// the file is never readable by others, not even for a moment.
-pub fn write(path: &Path, format: PrintFormat, token: &CachedToken) -> anyhow::Result<()> {
-    let text = zeroize::Zeroizing::new(render(format, token, now()));
+pub fn write(
+    path: &Path,
+    format: PrintFormat,
+    token: &CachedToken,
+    kind: TokenKind,
+) -> anyhow::Result<()> {
+    let text = zeroize::Zeroizing::new(render(format, token, kind, now()));
     anyhow::ensure!(path.file_name().is_some(), "--output names no file");
     crate::paths::write_user_file_atomic(path, text.as_bytes())?;
     Ok(())
@@ -311,11 +318,13 @@ mod tests {
             obtained_at: now(),
             issuer: "https://i".into(),
             client_id: "c".into(),
+            id_token: None,
+            id_expires_at: None,
         };
-        write(&path, PrintFormat::Token, &t).unwrap();
+        write(&path, PrintFormat::Token, &t, TokenKind::Access).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "at-one\n");
         t.access_token = crate::secret::AccessToken::new("at-two");
-        write(&path, PrintFormat::Header, &t).unwrap();
+        write(&path, PrintFormat::Header, &t, TokenKind::Access).unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "Authorization: Bearer at-two\n"
@@ -331,6 +340,14 @@ mod tests {
             1,
             "no temporary left"
         );
-        assert!(write(&dir.path().join("missing/token"), PrintFormat::Token, &t).is_err());
+        assert!(
+            write(
+                &dir.path().join("missing/token"),
+                PrintFormat::Token,
+                &t,
+                TokenKind::Access
+            )
+            .is_err()
+        );
     }
 }

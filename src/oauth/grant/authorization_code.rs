@@ -14,7 +14,8 @@ use crate::oauth::{OAuthError, pkce, sanitize};
 use crate::secret::Ephemeral;
 
 /// The URL that starts a login at `auth_url`: PKCE S256, `state`, the profile's scope and
-/// resource, and (RFC 9449 §10) the DPoP key's thumbprint that binds the code.
+/// resource, (RFC 9449 §10) the DPoP key's thumbprint that binds the code, and (OIDC Core
+/// §3.1.2.1) the `nonce` the ID token must carry back.
 pub fn authorization_url(
     profile: &Profile,
     auth_url: &Url,
@@ -22,6 +23,7 @@ pub fn authorization_url(
     state: &str,
     verifier: &Ephemeral,
     dpop_jkt: Option<&str>,
+    nonce: Option<&str>,
 ) -> Url {
     let mut url = auth_url.clone();
     {
@@ -37,6 +39,9 @@ pub fn authorization_url(
         }
         if let Some(a) = &profile.audience {
             q.append_pair("resource", a);
+        }
+        if let Some(n) = nonce {
+            q.append_pair("nonce", n);
         }
         if let Some(jkt) = dpop_jkt {
             // RFC 9449 §10: bind the authorization code to the key.

@@ -291,6 +291,7 @@ mod tests {
             refresh_token: None,
             scope: None,
             server_date: None,
+            id_token: None,
         }
     }
 

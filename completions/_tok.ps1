@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Refresh and request statistics from the audit log (never a token).')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a fresh access token in its environment (never in its arguments).')
             [CompletionResult]::new('aws-credential', 'aws-credential', [CompletionResultType]::ParameterValue, 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.')
+            [CompletionResult]::new('gcp-credential', 'gcp-credential', [CompletionResultType]::ParameterValue, 'Print the session''s token for Google Cloud, as an executable credential source.')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: answer git with a fresh access token (see `tok setup git`).')
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'docker credential helper: answer docker, skopeo or podman with a fresh access token.')
             [CompletionResult]::new('kubectl-credential', 'kubectl-credential', [CompletionResultType]::ParameterValue, 'kubectl exec plugin: print an ExecCredential with a fresh access token.')
@@ -304,6 +305,23 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tok;gcp-credential' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Which of the session''s tokens to hand out: the ID token (its `aud` is the profile''s client id), or the access token when the provider issues JWT access tokens')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tok;git-credential' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
@@ -379,6 +397,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
             [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.')
+            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -471,12 +490,32 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tok;setup;gcp' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The workload identity pool provider: //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER')
+            [CompletionResult]::new('--service-account', '--service-account', [CompletionResultType]::ParameterName, 'The service account to impersonate (its email)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the configuration')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tok;setup;help' {
             [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Serve a git host from a profile, through git''s global config.')
             [CompletionResult]::new('docker', 'docker', [CompletionResultType]::ParameterValue, 'Serve a registry from a profile, through docker''s `credHelpers`.')
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
             [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.')
+            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -495,6 +534,9 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
         'tok;setup;help;aws' {
             break
         }
+        'tok;setup;help;gcp' {
+            break
+        }
         'tok;setup;help;help' {
             break
         }
@@ -508,6 +550,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Refresh and request statistics from the audit log (never a token).')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a fresh access token in its environment (never in its arguments).')
             [CompletionResult]::new('aws-credential', 'aws-credential', [CompletionResultType]::ParameterValue, 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.')
+            [CompletionResult]::new('gcp-credential', 'gcp-credential', [CompletionResultType]::ParameterValue, 'Print the session''s token for Google Cloud, as an executable credential source.')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: answer git with a fresh access token (see `tok setup git`).')
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'docker credential helper: answer docker, skopeo or podman with a fresh access token.')
             [CompletionResult]::new('kubectl-credential', 'kubectl-credential', [CompletionResultType]::ParameterValue, 'kubectl exec plugin: print an ExecCredential with a fresh access token.')
@@ -555,6 +598,9 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
         'tok;help;aws-credential' {
             break
         }
+        'tok;help;gcp-credential' {
+            break
+        }
         'tok;help;git-credential' {
             break
         }
@@ -573,6 +619,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
             [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.')
+            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).')
             break
         }
         'tok;help;setup;git' {
@@ -588,6 +635,9 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             break
         }
         'tok;help;setup;aws' {
+            break
+        }
+        'tok;help;setup;gcp' {
             break
         }
         'tok;help;help' {

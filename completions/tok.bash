@@ -28,6 +28,9 @@ _tok() {
             tok,exec)
                 cmd="tok__subcmd__exec"
                 ;;
+            tok,gcp-credential)
+                cmd="tok__subcmd__gcp__subcmd__credential"
+                ;;
             tok,git-credential)
                 cmd="tok__subcmd__git__subcmd__credential"
                 ;;
@@ -72,6 +75,9 @@ _tok() {
                 ;;
             tok__subcmd__help,exec)
                 cmd="tok__subcmd__help__subcmd__exec"
+                ;;
+            tok__subcmd__help,gcp-credential)
+                cmd="tok__subcmd__help__subcmd__gcp__subcmd__credential"
                 ;;
             tok__subcmd__help,git-credential)
                 cmd="tok__subcmd__help__subcmd__git__subcmd__credential"
@@ -121,6 +127,9 @@ _tok() {
             tok__subcmd__help__subcmd__setup,docker)
                 cmd="tok__subcmd__help__subcmd__setup__subcmd__docker"
                 ;;
+            tok__subcmd__help__subcmd__setup,gcp)
+                cmd="tok__subcmd__help__subcmd__setup__subcmd__gcp"
+                ;;
             tok__subcmd__help__subcmd__setup,git)
                 cmd="tok__subcmd__help__subcmd__setup__subcmd__git"
                 ;;
@@ -160,6 +169,9 @@ _tok() {
             tok__subcmd__setup,docker)
                 cmd="tok__subcmd__setup__subcmd__docker"
                 ;;
+            tok__subcmd__setup,gcp)
+                cmd="tok__subcmd__setup__subcmd__gcp"
+                ;;
             tok__subcmd__setup,git)
                 cmd="tok__subcmd__setup__subcmd__git"
                 ;;
@@ -177,6 +189,9 @@ _tok() {
                 ;;
             tok__subcmd__setup__subcmd__help,docker)
                 cmd="tok__subcmd__setup__subcmd__help__subcmd__docker"
+                ;;
+            tok__subcmd__setup__subcmd__help,gcp)
+                cmd="tok__subcmd__setup__subcmd__help__subcmd__gcp"
                 ;;
             tok__subcmd__setup__subcmd__help,git)
                 cmd="tok__subcmd__setup__subcmd__help__subcmd__git"
@@ -197,7 +212,7 @@ _tok() {
 
     case "${cmd}" in
         tok)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec aws-credential git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec aws-credential gcp-credential git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,6 +377,40 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__gcp__subcmd__credential)
+            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__git__subcmd__credential)
             opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -385,7 +434,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help)
-            opts="login print logout status profile completions stats exec aws-credential git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="login print logout status profile completions stats exec aws-credential gcp-credential git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -441,6 +490,20 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__gcp__subcmd__credential)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -595,7 +658,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__setup)
-            opts="git docker kubectl terraform aws"
+            opts="git docker kubectl terraform aws gcp"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,6 +686,20 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__setup__subcmd__docker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__setup__subcmd__gcp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1087,7 +1164,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version git docker kubectl terraform aws help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version git docker kubectl terraform aws gcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1180,6 +1257,48 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__setup__subcmd__gcp)
+            opts="-p -v -q -h -V --profile --audience --service-account --output --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__setup__subcmd__git)
             opts="-p -v -q -h -V --profile --host --remove --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1215,7 +1334,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup__subcmd__help)
-            opts="git docker kubectl terraform aws help"
+            opts="git docker kubectl terraform aws gcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1243,6 +1362,20 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup__subcmd__help__subcmd__docker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__setup__subcmd__help__subcmd__gcp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

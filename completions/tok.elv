@@ -38,6 +38,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand stats 'Refresh and request statistics from the audit log (never a token).'
             cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
             cand aws-credential 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.'
+            cand gcp-credential 'Print the session''s token for Google Cloud, as an executable credential source.'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
@@ -283,6 +284,22 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;gcp-credential'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --token 'Which of the session''s tokens to hand out: the ID token (its `aud` is the profile''s client id), or the access token when the provider issues JWT access tokens'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;git-credential'= {
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
@@ -354,6 +371,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
             cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
+            cand gcp 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;git'= {
@@ -440,12 +458,31 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;setup;gcp'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --audience 'The workload identity pool provider: //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER'
+            cand --service-account 'The service account to impersonate (its email)'
+            cand --output 'Where to write the configuration'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;setup;help'= {
             cand git 'Serve a git host from a profile, through git''s global config.'
             cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
             cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
+            cand gcp 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;help;git'= {
@@ -457,6 +494,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;setup;help;terraform'= {
         }
         &'tok;setup;help;aws'= {
+        }
+        &'tok;setup;help;gcp'= {
         }
         &'tok;setup;help;help'= {
         }
@@ -470,6 +509,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand stats 'Refresh and request statistics from the audit log (never a token).'
             cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
             cand aws-credential 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.'
+            cand gcp-credential 'Print the session''s token for Google Cloud, as an executable credential source.'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
@@ -504,6 +544,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         }
         &'tok;help;aws-credential'= {
         }
+        &'tok;help;gcp-credential'= {
+        }
         &'tok;help;git-credential'= {
         }
         &'tok;help;docker-credential'= {
@@ -518,6 +560,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
             cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
+            cand gcp 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).'
         }
         &'tok;help;setup;git'= {
         }
@@ -528,6 +571,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;help;setup;terraform'= {
         }
         &'tok;help;setup;aws'= {
+        }
+        &'tok;help;setup;gcp'= {
         }
         &'tok;help;help'= {
         }

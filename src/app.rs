@@ -110,6 +110,7 @@ fn command_name(cli: &Cli) -> &'static str {
         Stats(_) => "stats",
         Exec(_) => "exec",
         AwsCredential(_) => "aws-credential",
+        GcpCredential(_) => "gcp-credential",
     }
 }
 

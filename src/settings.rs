@@ -73,6 +73,14 @@ pub const ENV_AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
 /// `credential_process`.
 pub const ENV_AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
 
+/// Google's external-account libraries, running `tok gcp-credential` as an executable source:
+/// the subject token type the configuration expects. (Of the other variables they pass, the
+/// audience is the pool provider's to check against the token, and tok never logs in from
+/// this command, interactive or not.)
+pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE: &str = "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE";
+/// The file the configuration names for the command's output (written 0600 too).
+pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE: &str = "GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE";
+
 /// The proxy variables of the environment (their use is `oauth::proxy`'s).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProxyEnv {
@@ -145,6 +153,15 @@ pub struct Settings {
     pub named_vars: NamedVars,
     /// What the AWS SDKs read: endpoint overrides, region, config file.
     pub aws: AwsEnv,
+    /// What Google's libraries pass an executable credential source.
+    pub google: GoogleEnv,
+}
+
+/// The `GOOGLE_EXTERNAL_ACCOUNT_*` variables of an executable credential source that tok uses.
+#[derive(Debug, Clone, Default)]
+pub struct GoogleEnv {
+    pub token_type: Option<String>,
+    pub output_file: Option<PathBuf>,
 }
 
 /// The AWS variables `tok aws-credential` and `tok setup aws` follow, as the SDKs do.
@@ -272,6 +289,10 @@ impl Settings {
                 endpoint_url: get(ENV_AWS_ENDPOINT_URL),
                 region: get(ENV_AWS_REGION).or_else(|| get(ENV_AWS_DEFAULT_REGION)),
                 config_file: get(ENV_AWS_CONFIG_FILE).map(PathBuf::from),
+            },
+            google: GoogleEnv {
+                token_type: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE),
+                output_file: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE).map(PathBuf::from),
             },
         }
     }

@@ -43,3 +43,27 @@ pub struct AwsCredentialArgs {
     #[arg(long, value_enum, value_name = "KIND", default_value = "id")]
     pub token: super::TokenArg,
 }
+
+/// Print the session's token for Google Cloud, as an executable credential source.
+///
+/// Google's external-account libraries (and gcloud) run this command from the configuration
+/// `tok setup gcp` writes, with `GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1`, and exchange
+/// the token at Google's STS. stdout carries one JSON object, version 1: `success: true` with
+/// the token and its `expiration_time`, or `success: false` with a `code` and a `message`
+/// (and a non-zero exit). Nothing is ever written to stderr: the libraries read it merged into
+/// stdout. `GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE` receives the same JSON (0600).
+///
+/// Examples:
+///   tok setup gcp -p work --audience //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/dev/providers/tok --output ~/.config/gcloud/tok.json
+///   GOOGLE_APPLICATION_CREDENTIALS=~/.config/gcloud/tok.json GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1 gcloud storage ls
+///   tok gcp-credential -p work
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct GcpCredentialArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Which of the session's tokens to hand out: the ID token (its `aud` is the profile's
+    /// client id), or the access token when the provider issues JWT access tokens
+    #[arg(long, value_enum, value_name = "KIND", default_value = "id")]
+    pub token: super::TokenArg,
+}

@@ -11,7 +11,7 @@ mod helper;
 mod login;
 mod setup;
 
-pub use cloud::AwsCredentialArgs;
+pub use cloud::{AwsCredentialArgs, GcpCredentialArgs};
 pub use helper::{
     DockerCredentialArgs, GitCredentialArgs, HelperCommand, KubectlCredentialArgs,
     TerraformCredentialArgs,
@@ -168,6 +168,7 @@ pub enum Command {
     Stats(StatsArgs),
     Exec(ExecArgs),
     AwsCredential(AwsCredentialArgs),
+    GcpCredential(GcpCredentialArgs),
 }
 
 /// The profile to use.

@@ -116,4 +116,29 @@ pub enum SetupTool {
         #[arg(long)]
         remove: bool,
     },
+    /// Write the `external_account` configuration that runs `tok gcp-credential` for Google
+    /// Cloud's libraries and gcloud (workload identity federation).
+    ///
+    /// FILE gets the JSON (0600) naming the pool provider's --audience, Google's STS, the
+    /// executable source `tok gcp-credential -p PROFILE` and, with --service-account, the
+    /// service account to impersonate. Point GOOGLE_APPLICATION_CREDENTIALS (or `gcloud auth
+    /// login --cred-file`) at it and set GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1.
+    ///
+    /// Examples:
+    ///   tok setup gcp -p work --audience //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/dev/providers/tok --output ~/.config/gcloud/tok.json
+    #[command(verbatim_doc_comment)]
+    Gcp {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// The workload identity pool provider:
+        /// //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER
+        #[arg(long, value_name = "AUDIENCE")]
+        audience: String,
+        /// The service account to impersonate (its email)
+        #[arg(long, value_name = "EMAIL")]
+        service_account: Option<String>,
+        /// Where to write the configuration
+        #[arg(long, value_name = "FILE")]
+        output: std::path::PathBuf,
+    },
 }

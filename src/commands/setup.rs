@@ -50,6 +50,19 @@ pub fn run(env: &Env, args: SetupArgs) -> anyhow::Result<()> {
             aws_profile,
             remove,
         } => super::aws::setup(env, &profile, &role_arn, &aws_profile, &tok_path()?, remove),
+        SetupTool::Gcp {
+            profile,
+            audience,
+            service_account,
+            output,
+        } => super::gcp::setup(
+            env,
+            &profile,
+            &audience,
+            service_account.as_deref(),
+            &output,
+            &tok_path()?,
+        ),
     }
 }
 

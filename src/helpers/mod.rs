@@ -8,6 +8,7 @@
 
 pub mod aws;
 pub mod docker;
+pub mod gcp;
 pub mod git;
 pub mod kubectl;
 pub mod terraform;

@@ -37,15 +37,20 @@ pub(crate) struct Sts {
 
 impl Sts {
     pub(crate) fn start(python: &PathBuf, provider: &Provider) -> Self {
+        Self::start_script(python, "moto-sts.py", &[&provider.issuer])
+    }
+
+    /// tests/cloud/SCRIPT with `args`, then `--log FILE`.
+    pub(crate) fn start_script(python: &PathBuf, script: &str, args: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("sts.jsonl");
         std::fs::write(&log, "").unwrap();
         let (child, port) = start_service(
-            "tests/cloud/moto-sts.py (scripts/setup makes tests/cloud/.venv)",
+            &format!("tests/cloud/{script} (scripts/setup makes tests/cloud/.venv)"),
             || {
                 let mut c = Command::new(python);
-                c.arg(root().join("tests/cloud/moto-sts.py"))
-                    .arg(&provider.issuer)
+                c.arg(root().join("tests/cloud").join(script))
+                    .args(args)
                     .arg("--log")
                     .arg(&log);
                 c

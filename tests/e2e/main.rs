@@ -20,6 +20,7 @@ mod dpop;
 mod exec;
 mod faults;
 mod fronts;
+mod gcp;
 mod git;
 mod harden;
 mod keychain;

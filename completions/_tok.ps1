@@ -397,7 +397,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
             [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.')
-            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).')
+            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -515,7 +515,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
             [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.')
-            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).')
+            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -619,7 +619,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('kubectl', 'kubectl', [CompletionResultType]::ParameterValue, 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.')
             [CompletionResult]::new('terraform', 'terraform', [CompletionResultType]::ParameterValue, 'Serve a Terraform host (module registry, remote backend) from a profile.')
             [CompletionResult]::new('aws', 'aws', [CompletionResultType]::ParameterValue, 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.')
-            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).')
+            [CompletionResult]::new('gcp', 'gcp', [CompletionResultType]::ParameterValue, 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.')
             break
         }
         'tok;help;setup;git' {

@@ -371,7 +371,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
             cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
-            cand gcp 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).'
+            cand gcp 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;git'= {
@@ -482,7 +482,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
             cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
-            cand gcp 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).'
+            cand gcp 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;help;git'= {
@@ -560,7 +560,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
             cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
-            cand gcp 'Write the `external_account` configuration that runs `tok gcp-credential` for Google Cloud''s libraries and gcloud (workload identity federation).'
+            cand gcp 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.'
         }
         &'tok;help;setup;git'= {
         }

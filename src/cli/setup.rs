@@ -116,10 +116,9 @@ pub enum SetupTool {
         #[arg(long)]
         remove: bool,
     },
-    /// Write the `external_account` configuration that runs `tok gcp-credential` for Google
-    /// Cloud's libraries and gcloud (workload identity federation).
+    /// Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.
     ///
-    /// FILE gets the JSON (0600) naming the pool provider's --audience, Google's STS, the
+    /// For Google Cloud's client libraries and gcloud (workload identity federation). FILE gets the JSON (0600) naming the pool provider's --audience, Google's STS, the
     /// executable source `tok gcp-credential -p PROFILE` and, with --service-account, the
     /// service account to impersonate. Point GOOGLE_APPLICATION_CREDENTIALS (or `gcloud auth
     /// login --cred-file`) at it and set GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1.

@@ -9,6 +9,7 @@
 mod support;
 
 mod aws;
+mod azure;
 mod background;
 mod canary;
 mod cargo;

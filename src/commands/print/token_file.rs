@@ -269,7 +269,14 @@ pub fn write(
     token: &CachedToken,
     kind: TokenKind,
 ) -> anyhow::Result<()> {
-    let text = zeroize::Zeroizing::new(render(format, token, kind, now()));
+    let mut text = zeroize::Zeroizing::new(render(format, token, kind, now()));
+    // A token file holds exactly the token, as Kubernetes' projected token files do: its
+    // readers (azure-identity's AZURE_FEDERATED_TOKEN_FILE, the AWS SDKs'
+    // AWS_WEB_IDENTITY_TOKEN_FILE) send the contents verbatim, and a JWT with a newline after
+    // its signature is refused.
+    if format == PrintFormat::Token && text.ends_with('\n') {
+        text.pop();
+    }
     anyhow::ensure!(path.file_name().is_some(), "--output names no file");
     crate::paths::write_user_file_atomic(path, text.as_bytes())?;
     Ok(())

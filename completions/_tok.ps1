@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a fresh access token in its environment (never in its arguments).')
             [CompletionResult]::new('aws-credential', 'aws-credential', [CompletionResultType]::ParameterValue, 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.')
             [CompletionResult]::new('gcp-credential', 'gcp-credential', [CompletionResultType]::ParameterValue, 'Print the session''s token for Google Cloud, as an executable credential source.')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Who the session of a profile is: subject, issuer, name, username and email.')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: answer git with a fresh access token (see `tok setup git`).')
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'docker credential helper: answer docker, skopeo or podman with a fresh access token.')
             [CompletionResult]::new('kubectl-credential', 'kubectl-credential', [CompletionResultType]::ParameterValue, 'kubectl exec plugin: print an ExecCredential with a fresh access token.')
@@ -266,7 +267,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
         'tok;exec' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
-            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN, or TOK_ID_TOKEN with --token id]')
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh unless the token has at least this many seconds left')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A down-scoped token: refresh with this scope (repeat for several); cached apart')
             [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'A token for this resource (RFC 8707 `resource`); cached apart from the default token')
@@ -322,6 +323,24 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tok;whoami' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
+            [CompletionResult]::new('--userinfo', '--userinfo', [CompletionResultType]::ParameterName, 'Ask the provider''s UserInfo endpoint (with the access token)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tok;git-credential' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
@@ -353,6 +372,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
         'tok;kubectl-credential' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Which token: the OAuth access token, or the OpenID Connect ID token [default: the profile''s `kubectl_token`, else access]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
@@ -440,6 +460,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
         'tok;setup;kubectl' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Which token kubectl gets: `id` for a cluster using Kubernetes'' OIDC authenticator (saved in the profile as `kubectl_token`)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
@@ -551,6 +572,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with a fresh access token in its environment (never in its arguments).')
             [CompletionResult]::new('aws-credential', 'aws-credential', [CompletionResultType]::ParameterValue, 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.')
             [CompletionResult]::new('gcp-credential', 'gcp-credential', [CompletionResultType]::ParameterValue, 'Print the session''s token for Google Cloud, as an executable credential source.')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Who the session of a profile is: subject, issuer, name, username and email.')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'git credential helper: answer git with a fresh access token (see `tok setup git`).')
             [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'docker credential helper: answer docker, skopeo or podman with a fresh access token.')
             [CompletionResult]::new('kubectl-credential', 'kubectl-credential', [CompletionResultType]::ParameterValue, 'kubectl exec plugin: print an ExecCredential with a fresh access token.')
@@ -599,6 +621,9 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             break
         }
         'tok;help;gcp-credential' {
+            break
+        }
+        'tok;help;whoami' {
             break
         }
         'tok;help;git-credential' {

@@ -64,6 +64,9 @@ _tok() {
             tok,terraform-credential)
                 cmd="tok__subcmd__terraform__subcmd__credential"
                 ;;
+            tok,whoami)
+                cmd="tok__subcmd__whoami"
+                ;;
             tok__subcmd__help,aws-credential)
                 cmd="tok__subcmd__help__subcmd__aws__subcmd__credential"
                 ;;
@@ -111,6 +114,9 @@ _tok() {
                 ;;
             tok__subcmd__help,terraform-credential)
                 cmd="tok__subcmd__help__subcmd__terraform__subcmd__credential"
+                ;;
+            tok__subcmd__help,whoami)
+                cmd="tok__subcmd__help__subcmd__whoami"
                 ;;
             tok__subcmd__help__subcmd__profile,list)
                 cmd="tok__subcmd__help__subcmd__profile__subcmd__list"
@@ -212,7 +218,7 @@ _tok() {
 
     case "${cmd}" in
         tok)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec aws-credential gcp-credential git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec aws-credential gcp-credential whoami git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,7 +440,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help)
-            opts="login print logout status profile completions stats exec aws-credential gcp-credential git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="login print logout status profile completions stats exec aws-credential gcp-credential whoami git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -797,8 +803,22 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__help__subcmd__whoami)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__kubectl__subcmd__credential)
-            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -810,6 +830,10 @@ _tok() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1446,7 +1470,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup__subcmd__kubectl)
-            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1458,6 +1482,10 @@ _tok() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1584,6 +1612,36 @@ _tok() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__whoami)
+            opts="-p -v -q -h -V --profile --userinfo --json --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

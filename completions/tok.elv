@@ -39,6 +39,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
             cand aws-credential 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.'
             cand gcp-credential 'Print the session''s token for Google Cloud, as an executable credential source.'
+            cand whoami 'Who the session of a profile is: subject, issuer, name, username and email.'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
@@ -247,7 +248,7 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;exec'= {
             cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
-            cand --env 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]'
+            cand --env 'Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN, or TOK_ID_TOKEN with --token id]'
             cand --min-ttl 'Refresh unless the token has at least this many seconds left'
             cand --scope 'A down-scoped token: refresh with this scope (repeat for several); cached apart'
             cand --audience 'A token for this resource (RFC 8707 `resource`); cached apart from the default token'
@@ -300,6 +301,23 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;whoami'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand --userinfo 'Ask the provider''s UserInfo endpoint (with the access token)'
+            cand --json 'One JSON object on stdout'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;git-credential'= {
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
@@ -329,6 +347,7 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;kubectl-credential'= {
             cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --token 'Which token: the OAuth access token, or the OpenID Connect ID token [default: the profile''s `kubectl_token`, else access]'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
@@ -411,6 +430,7 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;setup;kubectl'= {
             cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --token 'Which token kubectl gets: `id` for a cluster using Kubernetes'' OIDC authenticator (saved in the profile as `kubectl_token`)'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
@@ -510,6 +530,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
             cand aws-credential 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.'
             cand gcp-credential 'Print the session''s token for Google Cloud, as an executable credential source.'
+            cand whoami 'Who the session of a profile is: subject, issuer, name, username and email.'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
             cand kubectl-credential 'kubectl exec plugin: print an ExecCredential with a fresh access token.'
@@ -545,6 +566,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;help;aws-credential'= {
         }
         &'tok;help;gcp-credential'= {
+        }
+        &'tok;help;whoami'= {
         }
         &'tok;help;git-credential'= {
         }

@@ -111,6 +111,7 @@ fn command_name(cli: &Cli) -> &'static str {
         Exec(_) => "exec",
         AwsCredential(_) => "aws-credential",
         GcpCredential(_) => "gcp-credential",
+        Whoami(_) => "whoami",
     }
 }
 

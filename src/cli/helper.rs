@@ -64,7 +64,9 @@ pub struct DockerCredentialArgs {
 
 /// kubectl exec plugin: print an ExecCredential with a fresh access token.
 ///
-/// The expiry it reports is a minute early, so kubectl asks again in time.
+/// The expiry it reports is a minute early, so kubectl asks again in time. A cluster using
+/// Kubernetes' OIDC authenticator wants the ID token: `--token id`, or `kubectl_token = "id"`
+/// in the profile (`tok setup kubectl --token id` writes it).
 ///
 /// Examples:
 ///   tok setup kubectl -p work     # the kubeconfig block that runs it
@@ -74,6 +76,11 @@ pub struct DockerCredentialArgs {
 pub struct KubectlCredentialArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+
+    /// Which token: the OAuth access token, or the OpenID Connect ID token [default: the
+    /// profile's `kubectl_token`, else access]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub token: Option<super::TokenArg>,
 }
 
 /// Terraform (and OpenTofu) credentials helper: API tokens for module registries and remote backends.

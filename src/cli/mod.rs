@@ -169,6 +169,33 @@ pub enum Command {
     Exec(ExecArgs),
     AwsCredential(AwsCredentialArgs),
     GcpCredential(GcpCredentialArgs),
+    Whoami(WhoamiArgs),
+}
+
+/// Who the session of a profile is: subject, issuer, name, username and email.
+///
+/// The claims come from the session's validated ID token, or from the provider's UserInfo
+/// endpoint (--userinfo, or when the session holds no ID token). When the access token is a
+/// JWT, its scope, audience and expiry are shown too — decoded for display only, not verified.
+/// Exits 3 when there is no session, so scripts can write `tok whoami -q || tok login`.
+///
+/// Examples:
+///   tok whoami -p work
+///   tok whoami -p work --json | jq -r .sub
+///   tok whoami -p work --userinfo
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct WhoamiArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
+    /// Ask the provider's UserInfo endpoint (with the access token)
+    #[arg(long)]
+    pub userinfo: bool,
+
+    /// One JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The profile to use.
@@ -471,7 +498,8 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
 
-    /// Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN]
+    /// Environment variable to put the token in; repeat for several [default: TOK_ACCESS_TOKEN,
+    /// or TOK_ID_TOKEN with --token id]
     #[arg(long = "env", value_name = "VAR")]
     pub env: Vec<String>,
 

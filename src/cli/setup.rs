@@ -67,10 +67,15 @@ pub enum SetupTool {
     ///
     /// Examples:
     ///   tok setup kubectl -p work     # paste the output under `users:` in ~/.kube/config
+    ///   tok setup kubectl -p work --token id    # Kubernetes' OIDC authenticator
     #[command(verbatim_doc_comment)]
     Kubectl {
         #[command(flatten)]
         profile: ProfileArg,
+        /// Which token kubectl gets: `id` for a cluster using Kubernetes' OIDC authenticator
+        /// (saved in the profile as `kubectl_token`)
+        #[arg(long, value_enum, value_name = "KIND")]
+        token: Option<super::TokenArg>,
     },
     /// Serve a Terraform host (module registry, remote backend) from a profile.
     ///

@@ -30,7 +30,10 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
         return Err(usage("the command to run is empty".into(), synopsis));
     }
     let vars: Vec<&str> = if args.env.is_empty() {
-        vec![DEFAULT_VAR]
+        vec![match args.token {
+            crate::cli::TokenArg::Access => DEFAULT_VAR,
+            crate::cli::TokenArg::Id => "TOK_ID_TOKEN",
+        }]
     } else {
         args.env.iter().map(String::as_str).collect()
     };

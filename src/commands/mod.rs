@@ -16,6 +16,7 @@ pub mod request;
 pub mod setup;
 pub mod stats;
 pub mod status;
+pub mod whoami;
 
 use std::process::ExitCode;
 
@@ -88,6 +89,7 @@ pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result
         Command::Exec(a) => return exec::run(&env, a),
         Command::AwsCredential(a) => aws::run(&env, a),
         Command::GcpCredential(a) => return Ok(gcp::run(&env, a)),
+        Command::Whoami(a) => whoami::run(&env, a),
     };
     done.map(|()| ExitCode::SUCCESS)
 }

@@ -28,10 +28,13 @@ pub fn run(env: &Env, args: SetupArgs) -> anyhow::Result<()> {
             registry,
             remove,
         } => docker(env, &profile, &registry, remove),
-        SetupTool::Kubectl { profile } => {
+        SetupTool::Kubectl { profile, token } => {
             let config = env.config()?;
             let name = config.select(profile.profile.as_deref())?;
             config.profile(&name)?;
+            if let Some(t) = token {
+                set_kubectl_token(&config, &name, t)?;
+            }
             let block = kubectl::kubeconfig_user(&name, &tok_path()?);
             env.ctx.printer.stdout(&block)?;
             env.ctx.printer.info(
@@ -300,6 +303,40 @@ fn edit_profile_list(
         table.remove(key);
     } else {
         table.insert(key, v(list));
+    }
+    let text = doc.to_string();
+    config::parse(&text, &config.path)?;
+    Ok(config::save(&config.path, &text)?)
+}
+
+/// `kubectl_token` in the profile: `"id"`, or removed for the default (the access token).
+fn set_kubectl_token(
+    config: &Config,
+    name: &str,
+    token: crate::cli::TokenArg,
+) -> anyhow::Result<()> {
+    use toml_edit::{DocumentMut, Item, value};
+    let mut doc: DocumentMut = config
+        .text
+        .parse()
+        .with_context(|| format!("cannot edit {}", config.path.display()))?;
+    let table = doc
+        .get_mut("profiles")
+        .and_then(|p| p.get_mut(name))
+        .and_then(Item::as_table_like_mut)
+        .with_context(|| {
+            format!(
+                "profile `{name}` is not a table of {}",
+                config.path.display()
+            )
+        })?;
+    match token {
+        crate::cli::TokenArg::Id => {
+            table.insert("kubectl_token", value("id"));
+        }
+        crate::cli::TokenArg::Access => {
+            table.remove("kubectl_token");
+        }
     }
     let text = doc.to_string();
     config::parse(&text, &config.path)?;

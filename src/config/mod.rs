@@ -102,6 +102,9 @@ pub struct ProfileConfig {
     pub ca_only: Option<bool>,
     /// The proxy for this profile's requests, over `HTTPS_PROXY` and friends; `"none"`: direct.
     pub proxy: Option<String>,
+    /// The token `tok kubectl-credential` serves: `"access"` (default) or `"id"` (for Kubernetes'
+    /// OIDC authenticator); `tok setup kubectl --token id` writes it.
+    pub kubectl_token: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -127,6 +130,8 @@ pub struct Profile {
     pub workload: Option<WorkloadIdentity>,
     /// `ca_file`, `ca_only` and `proxy`: how requests reach the provider.
     pub network: crate::oauth::http::Network,
+    /// `kubectl_token = "id"`: kubectl gets the ID token.
+    pub kubectl_id_token: bool,
 }
 
 impl Profile {
@@ -322,6 +327,17 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     }
     let workload = workload_identity(raw).map_err(|(key, m)| invalid(key, m))?;
     let network = network(raw).map_err(|(key, m)| invalid(key, m))?;
+    let kubectl_id_token = match raw.kubectl_token.as_deref() {
+        None | Some("access") => false,
+        Some("id") => true,
+        Some(other) => {
+            let m = format!(
+                "must be \"access\" or \"id\", not {:?}",
+                crate::output::one_line(other)
+            );
+            return Err(invalid("kubectl_token", m));
+        }
+    };
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -352,6 +368,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         },
         workload,
         network,
+        kubectl_id_token,
     })
 }
 
@@ -460,6 +477,26 @@ mod tests {
         let err = parse(text, Path::new(P)).unwrap_err().to_string();
         assert!(
             err.starts_with("invalid config /x/config.toml:3: `scopes`: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn kubectl_token_is_access_or_id() {
+        let profile = |v: &str| {
+            let text = format!(
+                "[profiles.w]\nissuer = \"https://a\"\nclient_id = \"c\"\nkubectl_token = \"{v}\"\n"
+            );
+            let file = parse(&text, Path::new(P)).unwrap();
+            resolve("w", &file.profiles["w"]).map(|p| p.kubectl_id_token)
+        };
+        assert_eq!(
+            (profile("id").unwrap(), profile("access").unwrap()),
+            (true, false)
+        );
+        let err = profile("ID").unwrap_err().to_string();
+        assert!(
+            err.contains("kubectl_token must be \"access\" or \"id\""),
             "{err}"
         );
     }

@@ -32,13 +32,22 @@ pub struct Metadata {
     pub jwks_uri: Option<String>,
     #[serde(default)]
     pub id_token_signing_alg_values_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Cached {
     fetched_at: i64,
     metadata: Metadata,
+    /// [`CACHE_FORMAT`] when written; a document cached by an older tok lacks fields read
+    /// since (`jwks_uri`), so it is fetched again.
+    #[serde(default)]
+    format: u32,
 }
+
+/// The version of the cached document's fields.
+const CACHE_FORMAT: u32 = 1;
 
 /// Endpoints given in the profile for servers without (or with wrong) discovery documents.
 #[derive(Debug, Clone, Default)]
@@ -72,6 +81,8 @@ pub struct Endpoints {
     pub jwks: Option<Url>,
     /// OIDC: the ID token algorithms the provider says it uses.
     pub id_token_algs: Option<Vec<String>>,
+    /// OIDC: the UserInfo endpoint (`tok whoami --userinfo`).
+    pub userinfo: Option<Url>,
 }
 
 /// How a discovery document's `issuer` must match the configured one.
@@ -192,6 +203,7 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
         stated_issuer: m.issuer.clone(),
         jwks: parse("jwks_uri", &m.jwks_uri)?,
         id_token_algs: m.id_token_signing_alg_values_supported.clone(),
+        userinfo: parse("userinfo_endpoint", &m.userinfo_endpoint)?,
     })
 }
 
@@ -239,6 +251,32 @@ pub fn jwks(paths: &Paths, http: &Http, jwks_uri: &Url, refetch: bool) -> Result
         }
     }
     Ok(keys)
+}
+
+/// OIDC Core §5.3: the claims the UserInfo endpoint answers for `access_token`.
+pub fn userinfo(
+    http: &Http,
+    url: &Url,
+    access_token: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, OAuthError> {
+    let resp = http.get_bearer(url, access_token)?;
+    let endpoint = endpoint_name(url);
+    if resp.status == 429 || resp.status >= 500 {
+        return Err(OAuthError::Unavailable {
+            endpoint,
+            detail: format!("HTTP {}", resp.status),
+        });
+    }
+    let bad = |what: &str| OAuthError::BadResponse {
+        endpoint: endpoint.clone(),
+        status: resp.status,
+        content_type: resp.content_type.clone(),
+        what: what.into(),
+    };
+    if resp.status != 200 {
+        return Err(bad("the access token was not accepted"));
+    }
+    serde_json::from_slice(&resp.body.0).map_err(|_| bad("not a JSON object of claims"))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -304,6 +342,7 @@ impl Metadata {
                 .authorization_response_iss_parameter_supported
                 || other.authorization_response_iss_parameter_supported,
             jwks_uri: self.jwks_uri.or(other.jwks_uri),
+            userinfo_endpoint: self.userinfo_endpoint.or(other.userinfo_endpoint),
             id_token_signing_alg_values_supported: self
                 .id_token_signing_alg_values_supported
                 .or(other.id_token_signing_alg_values_supported),
@@ -369,6 +408,9 @@ pub fn check_issuer(expected: &str, m: &Metadata, how: IssuerMatch) -> Result<()
 fn cached(paths: &Paths, issuer: &Url, lifetime: i64) -> Option<Metadata> {
     let bytes = std::fs::read(paths.discovery_cache(issuer.as_str())).ok()?;
     let c: Cached = serde_json::from_slice(&bytes).ok()?;
+    if c.format < CACHE_FORMAT {
+        return None;
+    }
     let age = crate::time::now() - c.fetched_at;
     (age >= 0 && age < lifetime).then_some(c.metadata)
 }
@@ -377,6 +419,7 @@ fn store_cache(paths: &Paths, issuer: &Url, m: &Metadata) {
     let c = Cached {
         fetched_at: crate::time::now(),
         metadata: m.clone(),
+        format: CACHE_FORMAT,
     };
     if let Ok(bytes) = serde_json::to_vec(&c) {
         let _ = crate::paths::write_private_atomic(&paths.discovery_cache(issuer.as_str()), &bytes);

@@ -172,10 +172,17 @@ pub fn login(
                 client: ctx.http(),
                 nonce: Default::default(),
             };
-            let (resp, dpop_key) = flow.run(method)?;
-            // OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing.
+            let (mut resp, dpop_key) = flow.run(method)?;
+            // OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing. One
+            // that cannot be checked (no key set published) is not kept, and the login goes on.
             let nonce = flow.nonce.borrow().clone();
-            super::idtoken::validate(ctx, profile, &resp, nonce.as_deref(), None)?;
+            match super::idtoken::validate(ctx, profile, &resp, nonce.as_deref(), None) {
+                Err(OAuthError::IdToken(e @ crate::oauth::jose::IdTokenError::Jwks(_))) => {
+                    ctx.printer.warn(format!("the ID token was not kept: {e}"));
+                    resp.id_token = None;
+                }
+                other => other?,
+            }
             let unbound = (dpop_key.is_some() && resp.token_type != TokenType::DPoP)
                 .then(|| resp.token_type.clone());
             let no_refresh_token = resp.refresh_token.is_none();

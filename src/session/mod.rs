@@ -269,6 +269,19 @@ pub fn access_token_for(
     })
 }
 
+/// OIDC Core §5.3: what the provider's UserInfo endpoint says of the holder of `token`.
+pub fn userinfo(
+    ctx: &Ctx,
+    profile: &Profile,
+    token: &CachedToken,
+) -> Result<serde_json::Map<String, serde_json::Value>, OAuthError> {
+    let ep = ctx.endpoints(profile)?;
+    let url = ep.userinfo.ok_or_else(|| {
+        OAuthError::Discovery(format!("{} publishes no userinfo_endpoint", profile.issuer))
+    })?;
+    crate::oauth::discovery::userinfo(ctx.http(), &url, token.access_token.expose())
+}
+
 /// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format
 /// dpop`). `None` for a bearer session.
 pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Option<DpopKey>> {

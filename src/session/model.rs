@@ -91,11 +91,12 @@ impl CachedToken {
         }
     }
 
-    /// Keep `previous`'s ID token when the response that made this token carried none and the
-    /// old one still lives (OIDC Core §12.2: a refresh response may omit it).
-    pub(crate) fn keeping_id_of(mut self, previous: Option<&CachedToken>, now: i64) -> Self {
+    /// Keep `previous`'s ID token when the response that made this token carried none (OIDC
+    /// Core §12.2: a refresh response may omit it). It is served only while it lives: an
+    /// expired one tells that the provider did not renew it.
+    pub(crate) fn keeping_id_of(mut self, previous: Option<&CachedToken>) -> Self {
         if self.id_token.is_none()
-            && let Some(p) = previous.filter(|p| p.id_expires_at.is_some_and(|e| e > now))
+            && let Some(p) = previous
         {
             self.id_token = p.id_token.clone();
             self.id_expires_at = p.id_expires_at;

@@ -123,7 +123,7 @@ fn persist(
         resp.id_token = None;
     }
     let token = CachedToken::from_response(profile, &resp, sent_at, old_scope.as_deref())
-        .keeping_id_of(previous, sent_at);
+        .keeping_id_of(previous);
     let dpop_key = match session.grant {
         Grant::Interactive { dpop_key, .. } => dpop_key,
         Grant::Confidential { .. } | Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => None,

@@ -914,3 +914,55 @@ fn a_per_user_lock_that_is_the_profile_lock_is_taken_once() {
     assert!(lock.is_ok(), "{:?}", lock.err());
     assert!(started.elapsed() < Duration::from_millis(300));
 }
+
+/// `--token id`: the ID token's own lifetime decides, a refresh without one keeps the old one,
+/// and an expired one is never served. See: issue 20.
+#[test]
+fn an_id_token_is_refreshed_for_kept_when_not_renewed_and_never_served_expired() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
+    let with_id = CachedToken {
+        id_token: Some(crate::secret::IdToken::new("id-1")),
+        id_expires_at: Some(NOW + 100),
+        ..w.token("at-1", 3600)
+    };
+    files::write_cache(&w.ctx.paths, &w.ctx.printer, "w", &with_id);
+    w.stored(interactive("rt-1"), Some(with_id));
+    let id = |min_ttl| {
+        access_token(
+            &w.ctx,
+            &w.profile,
+            Want {
+                min_ttl,
+                token: TokenKind::Id,
+                ..Want::default()
+            },
+        )
+    };
+    // The access token lives an hour; the ID token 100 s: that is what --min-ttl weighs.
+    let s = id(60).expect("served");
+    assert_eq!(
+        (s.source, s.token.access_token.expose()),
+        (Source::Cache, "id-1")
+    );
+    assert_eq!(s.token.expires_at, Some(NOW + 100));
+    let s = id(200).expect("served");
+    assert_eq!(s.source, Source::Refreshed);
+    assert_eq!(
+        s.token.access_token.expose(),
+        "id-1",
+        "kept: the refresh brought none"
+    );
+    // The access token is the refreshed one, with the ID token beside it in the cache.
+    let s = w.serve(60).expect("served");
+    assert_eq!(s.token.access_token.expose(), "at-2");
+    assert_eq!(s.token.id_token.as_ref().map(|t| t.expose()), Some("id-1"));
+    w.clock.set(NOW + 100);
+    let e = id(0).expect_err("an expired ID token is never served");
+    assert!(
+        matches!(
+            e.downcast_ref::<SessionError>(),
+            Some(SessionError::NoIdToken { held: true, .. })
+        ),
+        "{e:#}"
+    );
+}

@@ -79,6 +79,12 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         step(&["print", "-p", "work", "--format", f], &mut runs);
     }
     step(&NARROWED_PRINT, &mut runs);
+    // The ID token (issue 20): a canary like the access tokens.
+    step(&["print", "-p", "work", "--token", "id"], &mut runs);
+    step(
+        &["print", "-p", "work", "--token", "id", "--format", "json"],
+        &mut runs,
+    );
     step(
         &["setup", "git", "-p", "work", "--host", "git.example.com"],
         &mut runs,
@@ -224,6 +230,9 @@ fn tokens_appear_only_on_print_stdout_and_in_private_files() {
         if path.parent().is_some_and(|d| d.ends_with("tok/tokens")) {
             let v: serde_json::Value = serde_json::from_slice(content).unwrap();
             tokens.push(v["access_token"].as_str().unwrap().to_string());
+            if let Some(id) = v["id_token"].as_str() {
+                tokens.push(id.to_string());
+            }
         }
     }
     tokens.sort();

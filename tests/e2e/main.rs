@@ -24,6 +24,7 @@ mod fronts;
 mod gcp;
 mod git;
 mod harden;
+mod idtoken;
 mod keychain;
 mod kubectl;
 mod lock;

@@ -59,6 +59,9 @@
 // `login_hint=deny`, or a GET /interaction/<uid>?deny=1 (browser.mjs does that with
 // TOK_TEST_BROWSER_DENY=1), finishes the interaction with access_denied.
 //
+// TOK_TEST_NO_ID_ON_REFRESH=1 drops the ID token from refresh responses; TOK_TEST_FORGE_ID_TOKEN=1
+// changes the `sub` of every ID token after signing.
+//
 // Test-only endpoints:
 //   GET  /__test/stats   counters since start (or since the last reset), see `newStats()`
 //   POST /__test/reset   zero the counters
@@ -110,6 +113,10 @@ const CI_ISSUER = env.TOK_TEST_CI_ISSUER || undefined;
 const WI_SUB = env.TOK_TEST_WI_SUB || 'repo:acme/app:ref:refs/heads/*';
 const EXCHANGE_TTL = intEnv('TOK_TEST_EXCHANGE_TTL', AT_TTL);
 const EXCHANGE_REFRESH = env.TOK_TEST_EXCHANGE_REFRESH === '1';
+// ID token knobs: a provider that does not renew ID tokens on refresh; one whose ID tokens were
+// tampered with in transit (a claim changed, the signature kept).
+const NO_ID_ON_REFRESH = env.TOK_TEST_NO_ID_ON_REFRESH === '1';
+const FORGE_ID_TOKEN = env.TOK_TEST_FORGE_ID_TOKEN === '1';
 const log = (...args) => {
   if (!QUIET) console.error('[provider]', ...args);
 };
@@ -762,6 +769,18 @@ provider.use(async (ctx, next) => {
     bump(stats.token_requests, gt);
     const poll = gt === DEVICE_GRANT ? { ms: Date.now(), answer: 'ok' } : null;
     if (poll) stats.device_polls.push(poll);
+    if (ok && ctx.body && typeof ctx.body === 'object' && ctx.body.id_token) {
+      if (NO_ID_ON_REFRESH && gt === 'refresh_token') {
+        const { id_token: _dropped, ...rest } = ctx.body;
+        ctx.body = rest;
+      } else if (FORGE_ID_TOKEN) {
+        const [h, p, s] = ctx.body.id_token.split('.');
+        const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+        claims.sub = 'mallory';
+        const forged = Buffer.from(JSON.stringify(claims)).toString('base64url');
+        ctx.body = { ...ctx.body, id_token: `${h}.${forged}.${s}` };
+      }
+    }
     if (ok) {
       bump(stats.token_success, gt);
       if (ctx.state.workloadClaims) {

@@ -11,7 +11,9 @@ Bearer token (RFC 7662 introspection, client `introspector`) answers 200 with a 
 401 with `WWW-Authenticate: Bearer`. It also plays a minimal cargo sparse registry:
 `/index/config.json` (no token needed) names this server as the web API, and
 `/api/v1/crates/NAME/owners` answers with the owner `alice` when the `Authorization` header is
-a live token, raw (as cargo sends it) or Bearer. Each request is logged to FILE as one JSON line
+a live token, raw (as cargo sends it) or Bearer. With --id-token CLIENT_ID it plays Kubernetes'
+OIDC authenticator instead: only an ID token of ISSUER for audience CLIENT_ID, its signature
+verified with the issuer's JWKS (verify-id-token.mjs), is accepted. Each request is logged to FILE as one JSON line
 {"method", "path", "scheme", "status"}. Exits when stdin reaches EOF.
 """
 
@@ -31,6 +33,15 @@ from resource_guard import introspect
 ISSUER = sys.argv[1]
 LOG = sys.argv[sys.argv.index("--log") + 1] if "--log" in sys.argv else None
 TLS_DIR = sys.argv[sys.argv.index("--tls") + 1] if "--tls" in sys.argv else None
+ID_AUDIENCE = sys.argv[sys.argv.index("--id-token") + 1] if "--id-token" in sys.argv else None
+VERIFY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "verify-id-token.mjs")
+
+
+def valid_id_token(token):
+    """Kubernetes' --oidc-issuer-url/--oidc-client-id checks, done by the `jose` library."""
+    r = subprocess.run(["node", VERIFY, ISSUER, ID_AUDIENCE], input=token.encode(),
+                       capture_output=True, check=False)
+    return r.returncode == 0
 LOG_LOCK = threading.Lock()
 BODY = json.dumps({
     "kind": "APIVersions",
@@ -61,7 +72,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps({"dl": base + "/dl", "api": base}).encode()
         else:
             allowed = ("raw", "bearer") if cargo else ("bearer",)
-            ok = scheme in allowed and token.strip() and introspect(ISSUER, token.strip())
+            check = valid_id_token if ID_AUDIENCE and not cargo else lambda t: introspect(ISSUER, t)
+            ok = scheme in allowed and token.strip() and check(token.strip())
             body = BODY
             if cargo:
                 body = json.dumps({"users": [{"id": 1, "login": "alice", "name": None}]}).encode()

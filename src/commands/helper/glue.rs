@@ -9,7 +9,7 @@ use crate::audit::Requester;
 use crate::config::{Config, Profile};
 use crate::error::{Code, Hinted, classify};
 use crate::helpers::{self, Helper, Outcome, Protocol, Token, TokenError, Tokens};
-use crate::session::{self, Narrow, Want};
+use crate::session::{self, Narrow, TokenKind, Want};
 use crate::time::now;
 
 use crate::commands::Env;
@@ -22,6 +22,7 @@ pub fn start<'a>(env: &'a Env, protocol: &'static Protocol) -> anyhow::Result<Se
         env,
         config,
         protocol,
+        kind: TokenKind::Access,
     })
 }
 
@@ -83,6 +84,8 @@ pub struct SessionTokens<'a> {
     pub env: &'a Env,
     pub config: Config,
     protocol: &'static Protocol,
+    /// The token served: the access token, or (kubectl with `kubectl_token = "id"`) the ID token.
+    pub kind: TokenKind,
 }
 
 impl SessionTokens<'_> {
@@ -114,7 +117,10 @@ impl SessionTokens<'_> {
         let served = crate::commands::request::token(
             &self.env.ctx,
             &profile,
-            Want::default(),
+            Want {
+                token: self.kind,
+                ..Want::default()
+            },
             &Narrow::default(),
             &who,
         )?;

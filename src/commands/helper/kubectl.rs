@@ -11,6 +11,13 @@ use crate::commands::Env;
 pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<Outcome> {
     let mut tokens = glue::start(env, &KUBECTL)?;
     let profile = tokens.select(args.profile.profile.as_deref())?;
+    let id = match args.token {
+        Some(t) => t == crate::cli::TokenArg::Id,
+        None => tokens.config.profile(&profile)?.kubectl_id_token,
+    };
+    if id {
+        tokens.kind = crate::session::TokenKind::Id;
+    }
     let api_version = kubectl::api_version(env.ctx.settings.kubernetes_exec_info.as_deref())
         .map_err(|m| {
             Hinted::new(

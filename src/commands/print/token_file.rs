@@ -329,7 +329,11 @@ mod tests {
             id_expires_at: None,
         };
         write(&path, PrintFormat::Token, &t, TokenKind::Access).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "at-one\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "at-one",
+            "the token alone, no newline"
+        );
         t.access_token = crate::secret::AccessToken::new("at-two");
         write(&path, PrintFormat::Header, &t, TokenKind::Access).unwrap();
         assert_eq!(

@@ -33,14 +33,17 @@ pub fn run(env: &Env, args: AwsCredentialArgs) -> anyhow::Result<()> {
     let endpoint = aws_sts::endpoint(
         aws_env.endpoint_url_sts.as_deref(),
         aws_env.endpoint_url.as_deref(),
-        None,
+        profile.aws_sts_endpoint.as_ref().map(url::Url::as_str),
         region,
     )
     .map_err(|e| {
         Hinted::new(
             Code::Config,
             format!("the AWS STS endpoint {e}"),
-            Some("check AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL and --region".into()),
+            Some(
+                "check AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's aws_sts_endpoint and --region"
+                    .into(),
+            ),
         )
     })?;
     let target = AwsTarget {

@@ -105,6 +105,9 @@ pub struct ProfileConfig {
     /// The token `tok kubectl-credential` serves: `"access"` (default) or `"id"` (for Kubernetes'
     /// OIDC authenticator); `tok setup kubectl --token id` writes it.
     pub kubectl_token: Option<String>,
+    /// The AWS STS endpoint `tok aws-credential` calls when neither `AWS_ENDPOINT_URL_STS` nor
+    /// `AWS_ENDPOINT_URL` is set (a VPC endpoint, a partition's own).
+    pub aws_sts_endpoint: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -132,6 +135,8 @@ pub struct Profile {
     pub network: crate::oauth::http::Network,
     /// `kubectl_token = "id"`: kubectl gets the ID token.
     pub kubectl_id_token: bool,
+    /// `aws_sts_endpoint`: the STS endpoint after the AWS variables.
+    pub aws_sts_endpoint: Option<Url>,
 }
 
 impl Profile {
@@ -369,6 +374,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         workload,
         network,
         kubectl_id_token,
+        aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
     })
 }
 
@@ -499,6 +505,25 @@ mod tests {
             err.contains("kubectl_token must be \"access\" or \"id\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn aws_sts_endpoint_is_an_https_url() {
+        let profile = |v: &str| {
+            let text = format!(
+                "[profiles.w]\nissuer = \"https://a\"\nclient_id = \"c\"\naws_sts_endpoint = \"{v}\"\n"
+            );
+            let file = parse(&text, Path::new(P)).unwrap();
+            resolve("w", &file.profiles["w"]).map(|p| p.aws_sts_endpoint.map(|u| u.to_string()))
+        };
+        assert_eq!(
+            profile("https://sts.eu-west-1.amazonaws.com")
+                .unwrap()
+                .as_deref(),
+            Some("https://sts.eu-west-1.amazonaws.com/")
+        );
+        let err = profile("http://sts.example.com").unwrap_err().to_string();
+        assert!(err.contains("aws_sts_endpoint must use https://"), "{err}");
     }
 
     #[test]

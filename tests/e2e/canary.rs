@@ -554,7 +554,8 @@ fn the_jwt_canary_matches_jwts_and_not_random_tokens_holding_eyj() {
 /// The canary of AWS credentials (issue 20): the secret access key and session token STS
 /// returned appear only on the stdout of `tok aws-credential` and in its 0600 cache file under
 /// the runtime directory; never on stderr at `-vv`, in the audit log, the state files or the
-/// AWS config file; and `logout` deletes the cache.
+/// AWS config file; and `logout` deletes the cache. `gcp-credential`'s ID token appears only on
+/// its stdout, in the library's output file and in tok's own 0600 files.
 #[test]
 fn aws_keys_appear_only_on_aws_credential_stdout_and_in_the_cache() {
     let Some(python) = crate::aws::venv_python() else {
@@ -631,6 +632,32 @@ fn aws_keys_appear_only_on_aws_credential_stdout_and_in_the_cache() {
         }
     }
     assert_eq!(holders.len(), 1, "the cache only: {holders:?}");
+
+    // `gcp-credential` hands out the ID token on stdout and in the library's output file
+    // (0600) only; nothing on stderr even at -vv.
+    let out_file = tok.path("gcp-out.json");
+    let g = tok.env(
+        "GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE",
+        out_file.to_str().unwrap(),
+    );
+    let r = g.run(&["-vv", "gcp-credential", "-p", "work"]);
+    assert!(r.ok() && r.stderr.is_empty(), "{r:?}");
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let id = j["id_token"].as_str().unwrap().to_string();
+    for (path, mode) in g.files() {
+        if path.is_file() && std::fs::read_to_string(&path).is_ok_and(|t| t.contains(&id)) {
+            let dir = path.parent().unwrap();
+            assert!(
+                path == out_file
+                    || dir.ends_with("run/tok/tokens")
+                    || dir.ends_with("data/tok/sessions"),
+                "the ID token in {}",
+                path.display()
+            );
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+    let tok = g;
     let r = tok.run(&["logout", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
     assert!(!holders[0].exists(), "logout deletes the AWS keys");

@@ -101,6 +101,12 @@ impl Clone for IdToken {
     }
 }
 
+impl Clone for CloudCredential {
+    fn clone(&self) -> Self {
+        Self::new(self.expose().to_owned())
+    }
+}
+
 impl Clone for AccessToken {
     fn clone(&self) -> Self {
         Self::new(self.expose().to_owned())

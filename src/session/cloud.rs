@@ -89,9 +89,9 @@ pub fn cached_aws(ctx: &Ctx, target: &AwsTarget<'_>, now: i64) -> Option<AwsCred
 pub fn keep_aws(ctx: &Ctx, target: &AwsTarget<'_>, creds: &AwsCredentials, now: i64) {
     let record = CachedAws {
         role_arn: target.role.role_arn.clone(),
-        access_key_id: CloudCredential::new(creds.access_key_id.expose()),
-        secret_access_key: CloudCredential::new(creds.secret_access_key.expose()),
-        session_token: CloudCredential::new(creds.session_token.expose()),
+        access_key_id: creds.access_key_id.clone(),
+        secret_access_key: creds.secret_access_key.clone(),
+        session_token: creds.session_token.clone(),
         expiration: creds.expiration,
         obtained_at: now,
     };

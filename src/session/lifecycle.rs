@@ -87,10 +87,12 @@ pub fn save_client_credentials(
     ctx: &Ctx,
     profile: &Profile,
     store: &dyn TokenStore,
-    resp: TokenResponse,
+    mut resp: TokenResponse,
     sent_at: i64,
     client_secret: ClientSecret,
 ) -> anyhow::Result<CachedToken> {
+    // Only a login or a refresh validates ID tokens: none is kept from another grant.
+    resp.id_token = None;
     save_new_session(
         ctx,
         profile,

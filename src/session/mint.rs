@@ -67,7 +67,8 @@ pub(crate) fn exchange_locked(
             .verbose("ignored the refresh token in the answer: a workload identity has no refresh");
     }
     let scope = narrow.scope.clone().or_else(|| profile.scope_string());
-    let token = CachedToken::from_response(profile, &resp, sent_at, scope.as_deref());
+    // Only a login or a refresh validates ID tokens: none is kept from another grant.
+    let token = CachedToken::from_response(profile, &resp, sent_at, scope.as_deref()).without_id();
     ctx.printer.verbose(format!(
         "exchanged in {latency_ms} ms: access token {}",
         token.access_token.fingerprint()
@@ -158,7 +159,9 @@ pub(super) fn client_credentials_locked(
     };
     // Step 2: persist the default token in the session.
     let scope = narrow.scope.clone().or_else(|| profile.scope_string());
-    let token = CachedToken::from_response(profile, &resp, sent.sent_at, scope.as_deref());
+    // Only a login or a refresh validates ID tokens: none is kept from another grant.
+    let token =
+        CachedToken::from_response(profile, &resp, sent.sent_at, scope.as_deref()).without_id();
     if narrow.is_default() {
         let new = Session {
             version: session.version,

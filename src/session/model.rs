@@ -91,6 +91,15 @@ impl CachedToken {
         }
     }
 
+    /// This token without an ID token (one no check has validated).
+    pub(crate) fn without_id(self) -> Self {
+        CachedToken {
+            id_token: None,
+            id_expires_at: None,
+            ..self
+        }
+    }
+
     /// Keep `previous`'s ID token when the response that made this token carried none (OIDC
     /// Core §12.2: a refresh response may omit it). It is served only while it lives: an
     /// expired one tells that the provider did not renew it.

@@ -16,6 +16,9 @@ _tok() {
             ",$1")
                 cmd="tok"
                 ;;
+            tok,aws-credential)
+                cmd="tok__subcmd__aws__subcmd__credential"
+                ;;
             tok,completions)
                 cmd="tok__subcmd__completions"
                 ;;
@@ -24,6 +27,9 @@ _tok() {
                 ;;
             tok,exec)
                 cmd="tok__subcmd__exec"
+                ;;
+            tok,gcp-credential)
+                cmd="tok__subcmd__gcp__subcmd__credential"
                 ;;
             tok,git-credential)
                 cmd="tok__subcmd__git__subcmd__credential"
@@ -61,6 +67,9 @@ _tok() {
             tok,whoami)
                 cmd="tok__subcmd__whoami"
                 ;;
+            tok__subcmd__help,aws-credential)
+                cmd="tok__subcmd__help__subcmd__aws__subcmd__credential"
+                ;;
             tok__subcmd__help,completions)
                 cmd="tok__subcmd__help__subcmd__completions"
                 ;;
@@ -69,6 +78,9 @@ _tok() {
                 ;;
             tok__subcmd__help,exec)
                 cmd="tok__subcmd__help__subcmd__exec"
+                ;;
+            tok__subcmd__help,gcp-credential)
+                cmd="tok__subcmd__help__subcmd__gcp__subcmd__credential"
                 ;;
             tok__subcmd__help,git-credential)
                 cmd="tok__subcmd__help__subcmd__git__subcmd__credential"
@@ -115,8 +127,14 @@ _tok() {
             tok__subcmd__help__subcmd__profile,show)
                 cmd="tok__subcmd__help__subcmd__profile__subcmd__show"
                 ;;
+            tok__subcmd__help__subcmd__setup,aws)
+                cmd="tok__subcmd__help__subcmd__setup__subcmd__aws"
+                ;;
             tok__subcmd__help__subcmd__setup,docker)
                 cmd="tok__subcmd__help__subcmd__setup__subcmd__docker"
+                ;;
+            tok__subcmd__help__subcmd__setup,gcp)
+                cmd="tok__subcmd__help__subcmd__setup__subcmd__gcp"
                 ;;
             tok__subcmd__help__subcmd__setup,git)
                 cmd="tok__subcmd__help__subcmd__setup__subcmd__git"
@@ -151,8 +169,14 @@ _tok() {
             tok__subcmd__profile__subcmd__help,show)
                 cmd="tok__subcmd__profile__subcmd__help__subcmd__show"
                 ;;
+            tok__subcmd__setup,aws)
+                cmd="tok__subcmd__setup__subcmd__aws"
+                ;;
             tok__subcmd__setup,docker)
                 cmd="tok__subcmd__setup__subcmd__docker"
+                ;;
+            tok__subcmd__setup,gcp)
+                cmd="tok__subcmd__setup__subcmd__gcp"
                 ;;
             tok__subcmd__setup,git)
                 cmd="tok__subcmd__setup__subcmd__git"
@@ -166,8 +190,14 @@ _tok() {
             tok__subcmd__setup,terraform)
                 cmd="tok__subcmd__setup__subcmd__terraform"
                 ;;
+            tok__subcmd__setup__subcmd__help,aws)
+                cmd="tok__subcmd__setup__subcmd__help__subcmd__aws"
+                ;;
             tok__subcmd__setup__subcmd__help,docker)
                 cmd="tok__subcmd__setup__subcmd__help__subcmd__docker"
+                ;;
+            tok__subcmd__setup__subcmd__help,gcp)
+                cmd="tok__subcmd__setup__subcmd__help__subcmd__gcp"
                 ;;
             tok__subcmd__setup__subcmd__help,git)
                 cmd="tok__subcmd__setup__subcmd__help__subcmd__git"
@@ -188,12 +218,62 @@ _tok() {
 
     case "${cmd}" in
         tok)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version login print logout status profile completions stats exec aws-credential gcp-credential whoami git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__aws__subcmd__credential)
+            opts="-p -v -q -h -V --profile --role-arn --session-name --duration --region --token --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -307,6 +387,40 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__gcp__subcmd__credential)
+            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__git__subcmd__credential)
             opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -330,8 +444,22 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help)
-            opts="login print logout status profile completions stats exec whoami git-credential docker-credential kubectl-credential terraform-credential setup help"
+            opts="login print logout status profile completions stats exec aws-credential gcp-credential whoami git-credential docker-credential kubectl-credential terraform-credential setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__aws__subcmd__credential)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -372,6 +500,20 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__gcp__subcmd__credential)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -526,7 +668,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__setup)
-            opts="git docker kubectl terraform"
+            opts="git docker kubectl terraform aws gcp"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -539,7 +681,35 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__help__subcmd__setup__subcmd__aws)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__help__subcmd__setup__subcmd__docker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__setup__subcmd__gcp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1050,12 +1220,50 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version git docker kubectl terraform help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version git docker kubectl terraform aws gcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__setup__subcmd__aws)
+            opts="-p -v -q -h -V --profile --role-arn --aws-profile --remove --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1087,6 +1295,48 @@ _tok() {
                     return 0
                     ;;
                 --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__setup__subcmd__gcp)
+            opts="-p -v -q -h -V --profile --audience --service-account --output --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1140,7 +1390,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__setup__subcmd__help)
-            opts="git docker kubectl terraform help"
+            opts="git docker kubectl terraform aws gcp help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1153,7 +1403,35 @@ _tok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tok__subcmd__setup__subcmd__help__subcmd__aws)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tok__subcmd__setup__subcmd__help__subcmd__docker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__setup__subcmd__help__subcmd__gcp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -37,6 +37,8 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand completions 'Print a shell completion script on stdout.'
             cand stats 'Refresh and request statistics from the audit log (never a token).'
             cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
+            cand aws-credential 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.'
+            cand gcp-credential 'Print the session''s token for Google Cloud, as an executable credential source.'
             cand whoami 'Who the session of a profile is: subject, issuer, name, username and email.'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
@@ -272,6 +274,42 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;aws-credential'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --role-arn 'The role to assume, `arn:aws:iam::ACCOUNT:role/NAME`'
+            cand --session-name 'RoleSessionName (2-64 of letters, digits and `+=,.@_-`) [default: tok-PROFILE]'
+            cand --duration 'How long the keys live, 900 to 43200 seconds [default: STS''s, one hour]'
+            cand --region 'The region whose STS endpoint to call [default: $AWS_REGION, else the global endpoint]'
+            cand --token 'Which of the session''s tokens to present as the web identity: the OpenID Connect ID token (its `aud` is the profile''s client id; needs a login with the `openid` scope), or the access token (when the provider issues JWT access tokens)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;gcp-credential'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --token 'Which of the session''s tokens to hand out: the ID token (its `aud` is the profile''s client id), or the access token when the provider issues JWT access tokens'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;whoami'= {
             cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
@@ -360,6 +398,8 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
+            cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
+            cand gcp 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;git'= {
@@ -429,11 +469,49 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;setup;aws'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --role-arn 'The role to assume, `arn:aws:iam::ACCOUNT:role/NAME`'
+            cand --aws-profile 'The AWS profile to configure (`default` for `[default]`)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand --remove 'Undo: take tok''s `credential_process` line out of the profile'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tok;setup;gcp'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --audience 'The workload identity pool provider: //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER'
+            cand --service-account 'The service account to impersonate (its email)'
+            cand --output 'Where to write the configuration'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;setup;help'= {
             cand git 'Serve a git host from a profile, through git''s global config.'
             cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
+            cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
+            cand gcp 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;setup;help;git'= {
@@ -443,6 +521,10 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;setup;help;kubectl'= {
         }
         &'tok;setup;help;terraform'= {
+        }
+        &'tok;setup;help;aws'= {
+        }
+        &'tok;setup;help;gcp'= {
         }
         &'tok;setup;help;help'= {
         }
@@ -455,6 +537,8 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand completions 'Print a shell completion script on stdout.'
             cand stats 'Refresh and request statistics from the audit log (never a token).'
             cand exec 'Run a command with a fresh access token in its environment (never in its arguments).'
+            cand aws-credential 'Print AWS credentials for an AWS SDK''s `credential_process`, from the session''s token.'
+            cand gcp-credential 'Print the session''s token for Google Cloud, as an executable credential source.'
             cand whoami 'Who the session of a profile is: subject, issuer, name, username and email.'
             cand git-credential 'git credential helper: answer git with a fresh access token (see `tok setup git`).'
             cand docker-credential 'docker credential helper: answer docker, skopeo or podman with a fresh access token.'
@@ -488,6 +572,10 @@ set edit:completion:arg-completer[tok] = {|@words|
         }
         &'tok;help;exec'= {
         }
+        &'tok;help;aws-credential'= {
+        }
+        &'tok;help;gcp-credential'= {
+        }
         &'tok;help;whoami'= {
         }
         &'tok;help;git-credential'= {
@@ -503,6 +591,8 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand docker 'Serve a registry from a profile, through docker''s `credHelpers`.'
             cand kubectl 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'
             cand terraform 'Serve a Terraform host (module registry, remote backend) from a profile.'
+            cand aws 'Get an AWS profile''s credentials from tok: `credential_process` in the AWS config file.'
+            cand gcp 'Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.'
         }
         &'tok;help;setup;git'= {
         }
@@ -511,6 +601,10 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;help;setup;kubectl'= {
         }
         &'tok;help;setup;terraform'= {
+        }
+        &'tok;help;setup;aws'= {
+        }
+        &'tok;help;setup;gcp'= {
         }
         &'tok;help;help'= {
         }

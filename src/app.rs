@@ -109,6 +109,8 @@ fn command_name(cli: &Cli) -> &'static str {
         Setup(_) => "setup",
         Stats(_) => "stats",
         Exec(_) => "exec",
+        AwsCredential(_) => "aws-credential",
+        GcpCredential(_) => "gcp-credential",
         Whoami(_) => "whoami",
     }
 }

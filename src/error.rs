@@ -14,6 +14,8 @@
 
 use serde::Serialize;
 
+mod cloud;
+
 /// tok's exit codes. The table is documented in README.md and the man page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,6 +142,9 @@ known_errors! {
     Token(crate::helpers::TokenError),
     IdToken(crate::oauth::jose::IdTokenError),
     Hinted(Hinted),
+    Sts(crate::oauth::aws_sts::StsError),
+    Cloud(crate::session::CloudError),
+    AwsConfig(crate::helpers::aws::ConfigEditError),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
@@ -197,6 +202,9 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         Known::Token(e) => classify(e.cause()),
         Known::IdToken(e) => id_token(e),
         Known::Hinted(h) => (h.code, h.hint.clone()),
+        Known::Sts(e) => cloud::sts(e),
+        Known::AwsConfig(e) => cloud::aws_config(e),
+        Known::Cloud(e) => cloud::cloud(e),
     }
 }
 
@@ -589,6 +597,27 @@ impl Hinted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_sts_refusal_has_its_own_class() {
+        use crate::oauth::aws_sts::{StsCode as C, StsError};
+        let code = |c: C| {
+            let e = anyhow::Error::new(StsError::Refused {
+                endpoint: "sts".into(),
+                role_arn: "arn".into(),
+                code: c,
+                message: None,
+            });
+            classify(&e).0.exit_code()
+        };
+        assert_eq!(code(C::InvalidIdentityToken), 8);
+        assert_eq!(code(C::IdpRejectedClaim), 8);
+        assert_eq!(code(C::AccessDenied), 7);
+        assert_eq!(code(C::ExpiredToken), 3);
+        assert_eq!(code(C::IdpCommunication), 4);
+        assert_eq!(code(C::Unavailable("Throttling".into())), 4);
+        assert_eq!(code(C::Other("ValidationError".into())), 1);
+    }
 
     /// The names of the error types defined under `src/`: every `struct`/`enum` that derives
     /// `thiserror::Error` or implements `std::error::Error` by hand.

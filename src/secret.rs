@@ -101,11 +101,24 @@ secret_type!(
 );
 
 secret_type!(
+    /// A part of a cloud provider's temporary credentials (AWS STS's access key id, secret
+    /// access key and session token), obtained with the session's token and kept only in the
+    /// private cache until it nears expiry.
+    CloudCredential
+);
+
+secret_type!(
     /// An OpenID Connect ID token (a JWT naming the person), validated before it is kept.
     IdToken
 );
 
 impl Clone for IdToken {
+    fn clone(&self) -> Self {
+        self.duplicate()
+    }
+}
+
+impl Clone for CloudCredential {
     fn clone(&self) -> Self {
         self.duplicate()
     }
@@ -216,7 +229,13 @@ impl<T: Exposed + ?Sized> Exposed for &T {
 macro_rules! exposed {
     ($($t:ty),*) => {$(impl Exposed for $t { fn raw(&self) -> &str { self.expose() } })*};
 }
-exposed!(AccessToken, RefreshToken, ClientSecret, IdToken);
+exposed!(
+    AccessToken,
+    RefreshToken,
+    ClientSecret,
+    CloudCredential,
+    IdToken
+);
 
 #[cfg(test)]
 mod tests {

@@ -61,6 +61,26 @@ pub const ENV_ACTIONS_ID_TOKEN_REQUEST_URL: &str = "ACTIONS_ID_TOKEN_REQUEST_URL
 /// GitHub Actions: the bearer token for [`ENV_ACTIONS_ID_TOKEN_REQUEST_URL`].
 pub const ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN: &str = "ACTIONS_ID_TOKEN_REQUEST_TOKEN";
 
+/// The AWS SDKs' STS endpoint override, first in their order.
+pub const ENV_AWS_ENDPOINT_URL_STS: &str = "AWS_ENDPOINT_URL_STS";
+/// The AWS SDKs' endpoint override for every service.
+pub const ENV_AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// The AWS region (`AWS_DEFAULT_REGION` when unset), naming the regional STS endpoint.
+pub const ENV_AWS_REGION: &str = "AWS_REGION";
+/// The older name of [`ENV_AWS_REGION`].
+pub const ENV_AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
+/// The AWS config file (default `~/.aws/config`), where `tok setup aws` writes
+/// `credential_process`.
+pub const ENV_AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
+
+/// Google's external-account libraries, running `tok gcp-credential` as an executable source:
+/// the subject token type the configuration expects. (Of the other variables they pass, the
+/// audience is the pool provider's to check against the token, and tok never logs in from
+/// this command, interactive or not.)
+pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE: &str = "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE";
+/// The file the configuration names for the command's output (written 0600 too).
+pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE: &str = "GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE";
+
 /// The proxy variables of the environment (their use is `oauth::proxy`'s).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProxyEnv {
@@ -131,6 +151,30 @@ pub struct Settings {
     pub actions_id_token_request_token: Option<CiRequestToken>,
     /// The variables a profile names for its identity token (`--workload-identity env:NAME`).
     pub named_vars: NamedVars,
+    /// What the AWS SDKs read: endpoint overrides, region, config file.
+    pub aws: AwsEnv,
+    /// What Google's libraries pass an executable credential source.
+    pub google: GoogleEnv,
+}
+
+/// The `GOOGLE_EXTERNAL_ACCOUNT_*` variables of an executable credential source that tok uses.
+#[derive(Debug, Clone, Default)]
+pub struct GoogleEnv {
+    pub token_type: Option<String>,
+    pub output_file: Option<PathBuf>,
+}
+
+/// The AWS variables `tok aws-credential` and `tok setup aws` follow, as the SDKs do.
+#[derive(Debug, Clone, Default)]
+pub struct AwsEnv {
+    /// `AWS_ENDPOINT_URL_STS`.
+    pub endpoint_url_sts: Option<String>,
+    /// `AWS_ENDPOINT_URL`.
+    pub endpoint_url: Option<String>,
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+    pub region: Option<String>,
+    /// `AWS_CONFIG_FILE`.
+    pub config_file: Option<PathBuf>,
 }
 
 /// Reads the one kind of variable whose name is the user's, not tok's: the identity token of
@@ -240,6 +284,16 @@ impl Settings {
             actions_id_token_request_token: get(ENV_ACTIONS_ID_TOKEN_REQUEST_TOKEN)
                 .map(CiRequestToken::new),
             named_vars: NamedVars(None),
+            aws: AwsEnv {
+                endpoint_url_sts: get(ENV_AWS_ENDPOINT_URL_STS),
+                endpoint_url: get(ENV_AWS_ENDPOINT_URL),
+                region: get(ENV_AWS_REGION).or_else(|| get(ENV_AWS_DEFAULT_REGION)),
+                config_file: get(ENV_AWS_CONFIG_FILE).map(PathBuf::from),
+            },
+            google: GoogleEnv {
+                token_type: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE),
+                output_file: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE).map(PathBuf::from),
+            },
         }
     }
 }

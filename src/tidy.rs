@@ -923,6 +923,21 @@ const EXPOSE_BOUNDARIES: &[(&str, &str, &str)] = &[
     ("oauth/revoke.rs", "revoke_access_token", "the form body"),
     ("secret.rs", "fingerprint", "the digest safe to log"),
     (
+        "commands/gcp.rs",
+        "token",
+        "stdout and Google's 0600 output file",
+    ),
+    (
+        "helpers/aws.rs",
+        "credential_process_json",
+        "the AWS SDK's stdout",
+    ),
+    (
+        "oauth/aws_sts.rs",
+        "assume_role",
+        "the STS request's form body",
+    ),
+    (
         "commands/whoami.rs",
         "run",
         "the claims decoded for display (no signature, no token shown)",

@@ -19,6 +19,13 @@ pub fn rfc3339(unix: i64) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
+/// Unix seconds of an RFC 3339 UTC timestamp (`2026-12-07T10:00:00Z`, fractions allowed), as
+/// cloud services state expirations.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let t = humantime::parse_rfc3339(s.trim()).ok()?;
+    i64::try_from(t.duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()
+}
+
 /// "in 4m 10s" / "2m ago" for status output.
 pub fn relative(unix: i64, now: i64) -> String {
     let d = unix - now;

@@ -6,10 +6,12 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::store::StoreKind;
 
+mod cloud;
 mod helper;
 mod login;
 mod setup;
 
+pub use cloud::{AwsCredentialArgs, GcpCredentialArgs};
 pub use helper::{
     DockerCredentialArgs, GitCredentialArgs, HelperCommand, KubectlCredentialArgs,
     TerraformCredentialArgs,
@@ -165,6 +167,8 @@ pub enum Command {
     Setup(SetupArgs),
     Stats(StatsArgs),
     Exec(ExecArgs),
+    AwsCredential(AwsCredentialArgs),
+    GcpCredential(GcpCredentialArgs),
     Whoami(WhoamiArgs),
 }
 

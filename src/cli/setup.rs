@@ -98,4 +98,51 @@ pub enum SetupTool {
         #[arg(long)]
         remove: bool,
     },
+    /// Get an AWS profile's credentials from tok: `credential_process` in the AWS config file.
+    ///
+    /// Sets `credential_process = tok aws-credential -p PROFILE --role-arn ARN` in
+    /// `[profile NAME]` of $AWS_CONFIG_FILE (default ~/.aws/config), keeping every other byte
+    /// of the file; --remove takes the line out again.
+    ///
+    /// Examples:
+    ///   tok setup aws -p work --role-arn arn:aws:iam::123456789012:role/dev --aws-profile dev
+    ///   tok setup aws -p work --role-arn arn:aws:iam::123456789012:role/dev --aws-profile dev --remove
+    #[command(verbatim_doc_comment)]
+    Aws {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// The role to assume, `arn:aws:iam::ACCOUNT:role/NAME`
+        #[arg(long, value_name = "ARN")]
+        role_arn: String,
+        /// The AWS profile to configure (`default` for `[default]`)
+        #[arg(long, value_name = "NAME")]
+        aws_profile: String,
+        /// Undo: take tok's `credential_process` line out of the profile
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Write the Google Cloud `external_account` configuration that runs `tok gcp-credential`.
+    ///
+    /// For Google Cloud's client libraries and gcloud (workload identity federation). FILE gets the JSON (0600) naming the pool provider's --audience, Google's STS, the
+    /// executable source `tok gcp-credential -p PROFILE` and, with --service-account, the
+    /// service account to impersonate. Point GOOGLE_APPLICATION_CREDENTIALS (or `gcloud auth
+    /// login --cred-file`) at it and set GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1.
+    ///
+    /// Examples:
+    ///   tok setup gcp -p work --audience //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/dev/providers/tok --output ~/.config/gcloud/tok.json
+    #[command(verbatim_doc_comment)]
+    Gcp {
+        #[command(flatten)]
+        profile: ProfileArg,
+        /// The workload identity pool provider:
+        /// //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER
+        #[arg(long, value_name = "AUDIENCE")]
+        audience: String,
+        /// The service account to impersonate (its email)
+        #[arg(long, value_name = "EMAIL")]
+        service_account: Option<String>,
+        /// Where to write the configuration
+        #[arg(long, value_name = "FILE")]
+        output: std::path::PathBuf,
+    },
 }

@@ -3,8 +3,10 @@
 //! protocol defines one other than success), else the error `main` turns into a message and an
 //! exit code.
 
+pub mod aws;
 pub mod completions;
 pub mod exec;
+pub mod gcp;
 pub mod helper;
 pub mod login;
 pub mod logout;
@@ -46,6 +48,11 @@ impl Env {
 }
 
 pub fn printer_for(cli: &Cli) -> Printer {
+    // Google's libraries read an executable source's stderr merged into its stdout: one
+    // warning line would break the JSON they parse.
+    if matches!(cli.command, Command::GcpCredential(_)) {
+        return Printer::new(Verbosity::Quiet);
+    }
     let v = match (cli.global.quiet, cli.global.verbose) {
         (true, _) => Verbosity::Quiet,
         (false, 0) => Verbosity::Normal,
@@ -80,6 +87,8 @@ pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result
         Command::Setup(a) => setup::run(&env, a),
         Command::Stats(a) => stats::run(&env, a),
         Command::Exec(a) => return exec::run(&env, a),
+        Command::AwsCredential(a) => aws::run(&env, a),
+        Command::GcpCredential(a) => return Ok(gcp::run(&env, a)),
         Command::Whoami(a) => whoami::run(&env, a),
     };
     done.map(|()| ExitCode::SUCCESS)

@@ -47,6 +47,25 @@ pub fn run(env: &Env, args: SetupArgs) -> anyhow::Result<()> {
             host,
             remove,
         } => terraform(env, &profile, &host, remove),
+        SetupTool::Aws {
+            profile,
+            role_arn,
+            aws_profile,
+            remove,
+        } => super::aws::setup(env, &profile, &role_arn, &aws_profile, &tok_path()?, remove),
+        SetupTool::Gcp {
+            profile,
+            audience,
+            service_account,
+            output,
+        } => super::gcp::setup(
+            env,
+            &profile,
+            &audience,
+            service_account.as_deref(),
+            &output,
+            &tok_path()?,
+        ),
     }
 }
 

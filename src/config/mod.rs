@@ -113,6 +113,9 @@ pub struct ProfileConfig {
     pub auth_params: Option<BTreeMap<String, String>>,
     /// Push authorization requests (RFC 9126) even when the server does not require it.
     pub par: Option<bool>,
+    /// The AWS STS endpoint `tok aws-credential` calls when neither `AWS_ENDPOINT_URL_STS` nor
+    /// `AWS_ENDPOINT_URL` is set (a VPC endpoint, a partition's own).
+    pub aws_sts_endpoint: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -146,6 +149,8 @@ pub struct Profile {
     pub auth_params: Vec<(String, String)>,
     /// `par = true`: push every authorization request (RFC 9126).
     pub par: bool,
+    /// `aws_sts_endpoint`: the STS endpoint after the AWS variables.
+    pub aws_sts_endpoint: Option<Url>,
 }
 
 impl Profile {
@@ -384,6 +389,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         redirect,
         auth_params,
         par: raw.par.unwrap_or(false),
+        aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
     })
 }
 
@@ -560,6 +566,25 @@ mod tests {
             err.contains("kubectl_token must be \"access\" or \"id\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn aws_sts_endpoint_is_an_https_url() {
+        let profile = |v: &str| {
+            let text = format!(
+                "[profiles.w]\nissuer = \"https://a\"\nclient_id = \"c\"\naws_sts_endpoint = \"{v}\"\n"
+            );
+            let file = parse(&text, Path::new(P)).unwrap();
+            resolve("w", &file.profiles["w"]).map(|p| p.aws_sts_endpoint.map(|u| u.to_string()))
+        };
+        assert_eq!(
+            profile("https://sts.eu-west-1.amazonaws.com")
+                .unwrap()
+                .as_deref(),
+            Some("https://sts.eu-west-1.amazonaws.com/")
+        );
+        let err = profile("http://sts.example.com").unwrap_err().to_string();
+        assert!(err.contains("aws_sts_endpoint must use https://"), "{err}");
     }
 
     #[test]

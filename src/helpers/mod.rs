@@ -6,7 +6,9 @@
 //! come from a [`Tokens`] implementation (the session, in the binary; a fake, in unit tests).
 //! Helpers never talk HTTP and never touch a store.
 
+pub mod aws;
 pub mod docker;
+pub mod gcp;
 pub mod git;
 pub mod kubectl;
 pub mod terraform;

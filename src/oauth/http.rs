@@ -261,6 +261,19 @@ impl Http {
         })
     }
 
+    /// POST an unsigned AWS Query API call (STS `AssumeRoleWithWebIdentity`): a form without
+    /// client authentication, answered in XML. Retried like a GET: assuming a role spends
+    /// nothing, and the web identity token may be presented again.
+    pub fn post_query(&self, url: &Url, form: &[(&str, &str)]) -> Result<Response, OAuthError> {
+        let (client, route) = self.client(url)?;
+        self.send(url, &route, Idempotency::Idempotent, || {
+            client
+                .post(url.clone())
+                .header("accept", "text/xml")
+                .form(form)
+        })
+    }
+
     /// Send `build()` until [`retry::decide`] says stop, within the overall deadline.
     fn send(
         &self,

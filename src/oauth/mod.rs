@@ -4,6 +4,7 @@
 //! names the HTTP crate.
 
 pub mod auth_params;
+pub mod aws_sts;
 pub mod browser;
 pub mod discovery;
 pub mod dpop;

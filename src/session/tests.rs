@@ -1042,7 +1042,10 @@ fn an_id_token_is_refreshed_for_kept_when_not_renewed_and_never_served_expired()
         (Source::Cache, "id-1")
     );
     assert_eq!(s.token.expires_at, Some(NOW + 100));
-    let s = id(200).expect("served");
+    // Half its life later, a --min-ttl shorter than its lifetime but longer than what is left
+    // (a --min-ttl beyond the whole lifetime is capped: see the next test).
+    w.clock.set(NOW + 50);
+    let s = id(60).expect("served");
     assert_eq!(s.source, Source::Refreshed);
     assert_eq!(
         s.token.access_token.expose(),

@@ -106,10 +106,7 @@ fn watchers_keep_a_20_second_token_valid_for_a_minute_through_an_outage() {
     while start.elapsed() < Duration::from_secs(64) || samples < 60 {
         for f in [&a, &b] {
             let text = std::fs::read_to_string(f).expect("the token file is always there");
-            assert!(
-                text.ends_with('\n') && text.lines().count() == 1,
-                "{text:?}"
-            );
+            assert!(!text.is_empty() && !text.contains('\n'), "{text:?}");
             let token = text.trim().to_string();
             let info = provider.introspect(&token);
             assert_eq!(

@@ -535,3 +535,115 @@ fn the_jwt_canary_matches_jwts_and_not_random_tokens_holding_eyj() {
         assert!(!contains_jwt(opaque), "{opaque}");
     }
 }
+
+/// The canary of AWS credentials (issue 20): the secret access key and session token STS
+/// returned appear only on the stdout of `tok aws-credential` and in its 0600 cache file under
+/// the runtime directory; never on stderr at `-vv`, in the audit log, the state files or the
+/// AWS config file; and `logout` deletes the cache. `gcp-credential`'s ID token appears only on
+/// its stdout, in the library's output file and in tok's own 0600 files.
+#[test]
+fn aws_keys_appear_only_on_aws_credential_stdout_and_in_the_cache() {
+    let Some(python) = crate::aws::venv_python() else {
+        return;
+    };
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
+    let sts = crate::aws::Sts::start(&python, &provider);
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let config = tok.path("aws-config");
+    let tok = tok
+        .env("AWS_CONFIG_FILE", config.to_str().unwrap())
+        .env("AWS_ENDPOINT_URL_STS", &sts.url);
+    let role = "arn:aws:iam::123456789012:role/canary";
+    let mut runs: Vec<(String, Run)> = vec![];
+    let files = std::cell::RefCell::new(BTreeMap::new());
+    let step = |args: &[&str], runs: &mut Vec<(String, Run)>| {
+        let mut argv = args.to_vec();
+        argv.push("-vv");
+        let r = tok.run(&argv);
+        snapshot(&tok, &mut files.borrow_mut());
+        runs.push((args.join(" "), r));
+    };
+    let aws = ["aws-credential", "-p", "work", "--role-arn", role];
+    step(
+        &[
+            "setup",
+            "aws",
+            "-p",
+            "work",
+            "--role-arn",
+            role,
+            "--aws-profile",
+            "c",
+        ],
+        &mut runs,
+    );
+    step(&aws, &mut runs);
+    step(&aws, &mut runs);
+    step(&["--store", "file", "status", "--json"], &mut runs);
+    step(&["stats"], &mut runs);
+    assert_eq!(sts.calls().len(), 1, "{:?}", sts.calls());
+    let v: serde_json::Value = serde_json::from_str(&runs[1].1.stdout).unwrap();
+    let keys: Vec<String> = ["AccessKeyId", "SecretAccessKey", "SessionToken"]
+        .iter()
+        .map(|k| v[k].as_str().unwrap().to_string())
+        .collect();
+    assert!(keys.iter().all(|k| k.len() >= 16), "{keys:?}");
+    for (cmd, r) in &runs {
+        for k in &keys {
+            assert!(
+                !r.stderr.contains(k.as_str()),
+                "`{cmd}` stderr leaked: {r:?}"
+            );
+            if !cmd.starts_with("aws-credential") {
+                assert!(
+                    !r.stdout.contains(k.as_str()),
+                    "`{cmd}` stdout leaked: {r:?}"
+                );
+            }
+        }
+    }
+    let mut holders = vec![];
+    for (path, (mode, content)) in files.borrow().iter() {
+        let text = String::from_utf8_lossy(content);
+        if keys.iter().any(|k| text.contains(k.as_str())) {
+            assert!(
+                path.parent().unwrap().ends_with("run/tok/tokens"),
+                "AWS keys in {}",
+                path.display()
+            );
+            assert_eq!(*mode, 0o600, "{}", path.display());
+            holders.push(path.clone());
+        }
+    }
+    assert_eq!(holders.len(), 1, "the cache only: {holders:?}");
+
+    // `gcp-credential` hands out the ID token on stdout and in the library's output file
+    // (0600) only; nothing on stderr even at -vv.
+    let out_file = tok.path("gcp-out.json");
+    let g = tok.env(
+        "GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE",
+        out_file.to_str().unwrap(),
+    );
+    let r = g.run(&["-vv", "gcp-credential", "-p", "work"]);
+    assert!(r.ok() && r.stderr.is_empty(), "{r:?}");
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let id = j["id_token"].as_str().unwrap().to_string();
+    for (path, mode) in g.files() {
+        if path.is_file() && std::fs::read_to_string(&path).is_ok_and(|t| t.contains(&id)) {
+            let dir = path.parent().unwrap();
+            assert!(
+                path == out_file
+                    || dir.ends_with("run/tok/tokens")
+                    || dir.ends_with("data/tok/sessions"),
+                "the ID token in {}",
+                path.display()
+            );
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
+    let tok = g;
+    let r = tok.run(&["logout", "-p", "work"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(!holders[0].exists(), "logout deletes the AWS keys");
+}

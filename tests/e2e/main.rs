@@ -8,6 +8,8 @@
 
 mod support;
 
+mod aws;
+mod azure;
 mod background;
 mod canary;
 mod cargo;
@@ -19,6 +21,7 @@ mod dpop;
 mod exec;
 mod faults;
 mod fronts;
+mod gcp;
 mod git;
 mod harden;
 mod harden3;

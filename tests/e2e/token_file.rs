@@ -25,18 +25,18 @@ fn output_writes_a_private_file_and_nothing_on_stdout() {
     assert!(r.ok(), "{r:?}");
     assert_eq!(r.stdout, "");
     let token = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(token, format!("{}\n", tok.print("work")));
+    assert_eq!(token, tok.print("work"), "exactly the token, no newline");
     assert_eq!(mode(&file), 0o600);
     let r = tok.run(&["print", "-p", "work", "--output", f, "--format", "json"]);
     assert!(r.ok() && r.stdout.is_empty(), "{r:?}");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert_eq!(format!("{}\n", v["access_token"].as_str().unwrap()), token);
+    assert_eq!(v["access_token"].as_str().unwrap(), token);
     let r = tok.run(&["print", "-p", "work", "--output", f, "--format", "header"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
-        format!("Authorization: Bearer {token}")
+        format!("Authorization: Bearer {token}\n")
     );
     assert_eq!(
         std::fs::read_dir(&dir).unwrap().count(),

@@ -269,7 +269,14 @@ pub fn write(
     token: &CachedToken,
     kind: TokenKind,
 ) -> anyhow::Result<()> {
-    let text = zeroize::Zeroizing::new(render(format, token, kind, now()));
+    let mut text = zeroize::Zeroizing::new(render(format, token, kind, now()));
+    // A token file holds exactly the token, as Kubernetes' projected token files do: its
+    // readers (azure-identity's AZURE_FEDERATED_TOKEN_FILE, the AWS SDKs'
+    // AWS_WEB_IDENTITY_TOKEN_FILE) send the contents verbatim, and a JWT with a newline after
+    // its signature is refused.
+    if format == PrintFormat::Token && text.ends_with('\n') {
+        text.pop();
+    }
     anyhow::ensure!(path.file_name().is_some(), "--output names no file");
     crate::paths::write_user_file_atomic(path, text.as_bytes())?;
     Ok(())
@@ -322,7 +329,11 @@ mod tests {
             id_expires_at: None,
         };
         write(&path, PrintFormat::Token, &t, TokenKind::Access).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "at-one\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "at-one",
+            "the token alone, no newline"
+        );
         t.access_token = crate::secret::AccessToken::new("at-two");
         write(&path, PrintFormat::Header, &t, TokenKind::Access).unwrap();
         assert_eq!(

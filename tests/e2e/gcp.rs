@@ -1,0 +1,180 @@
+//! `tok gcp-credential` and `tok setup gcp` with the real google-auth library: the
+//! external-account configuration tok wrote, its executable source run by the library, and the
+//! token exchanged at a loopback RFC 8693 endpoint that verifies the ID token against the
+//! provider's JWKS (tests/cloud/google-sts.py). See: issue 20.
+
+use std::process::{Command, Stdio};
+
+use crate::aws::{Sts, venv_python};
+use crate::support::{Tok, logged_in};
+
+const AUDIENCE: &str =
+    "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/dev/providers/tok";
+
+/// google-auth builds the credentials from the configuration and refreshes: the federated
+/// token, or the error.
+const GOOGLE: &str = r#"
+import json, sys, google.auth.transport.requests
+from google.auth import pluggable
+try:
+    # What load_credentials_from_file builds for an executable source, without its project
+    # lookup at cloudresourcemanager.googleapis.com (no network here).
+    with open(sys.argv[1]) as f:
+        creds = pluggable.Credentials.from_info(json.load(f), scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    creds.refresh(google.auth.transport.requests.Request())
+    print(creds.token)
+except Exception as e:
+    print("ERROR", type(e).__name__, e)
+    sys.exit(3)
+"#;
+
+fn google_auth(
+    tok: &Tok,
+    python: &std::path::Path,
+    config: &std::path::Path,
+) -> crate::support::Run {
+    let out = Command::new(python)
+        .args(["-c", GOOGLE, config.to_str().unwrap()])
+        .env_clear()
+        .envs(tok.env_vars())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    tok.record(out)
+}
+
+#[test]
+fn google_auth_exchanges_the_id_token_from_the_executable_source() {
+    let Some(python) = venv_python() else { return };
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "3600")]);
+    let sts = Sts::start_script(&python, "google-sts.py", &[&provider.issuer, "tok-cli"]);
+    let config = tok.path("gcp.json");
+    let r = tok.run(&[
+        "setup",
+        "gcp",
+        "-p",
+        "work",
+        "--audience",
+        AUDIENCE,
+        "--output",
+        config.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let mode = tok
+        .files()
+        .into_iter()
+        .find(|(p, _)| *p == config)
+        .unwrap()
+        .1;
+    assert_eq!(mode, 0o600);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(v["type"], "external_account");
+    assert_eq!(v["audience"], AUDIENCE);
+    assert_eq!(v["token_url"], "https://sts.googleapis.com/v1/token");
+    // The one change for the test: Google's STS is the loopback stand-in.
+    v["token_url"] = format!("{}/v1/token", sts.url).into();
+    std::fs::write(&config, v.to_string()).unwrap();
+
+    let r = google_auth(&tok, &python, &config);
+    assert!(r.ok(), "{r:?} {:?}", sts.calls());
+    assert!(r.stdout.starts_with("ya29.federated-"), "{r:?}");
+    let calls = sts.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["audience"], AUDIENCE);
+    assert_eq!(
+        calls[0]["subject_token_type"],
+        "urn:ietf:params:oauth:token-type:id_token"
+    );
+    assert_eq!(calls[0]["token_kind"], "jwt");
+    assert_eq!(calls[0]["token_valid"], true, "{calls:?}");
+
+    // The command alone: one JSON object, nothing on stderr even at -vv, and the output file
+    // (0600) with the same JSON.
+    let out_file = tok.path("gcp-out.json");
+    let t = tok.env(
+        "GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE",
+        out_file.to_str().unwrap(),
+    );
+    let r = t.run(&["-vv", "gcp-credential", "-p", "work"]);
+    let tok = t;
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(r.stderr, "");
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["version"], 1);
+    assert_eq!(j["success"], true);
+    assert!(j["expiration_time"].as_i64().unwrap() > 0);
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), r.stdout);
+    let mode = tok
+        .files()
+        .into_iter()
+        .find(|(p, _)| *p == out_file)
+        .unwrap()
+        .1;
+    assert_eq!(mode, 0o600);
+    let r = tok.run(&["print", "-p", "work", "--token", "id"]);
+    assert_eq!(j["id_token"].as_str().unwrap(), r.stdout.trim());
+
+    // Bad input to setup is one line with a hint.
+    let r = tok.run(&[
+        "setup",
+        "gcp",
+        "-p",
+        "work",
+        "--audience",
+        "https://x",
+        "--output",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("invalid --audience"), "{r:?}");
+}
+
+#[test]
+fn a_failing_session_gives_the_library_the_failure_json_and_stderr_stays_empty() {
+    let Some(python) = venv_python() else { return };
+    let (provider, tok) = logged_in(&[]);
+    let sts = Sts::start_script(&python, "google-sts.py", &[&provider.issuer, "tok-cli"]);
+    let config = tok.path("gcp.json");
+    let r = tok.run(&[
+        "setup",
+        "gcp",
+        "-p",
+        "work",
+        "--audience",
+        AUDIENCE,
+        "--output",
+        config.to_str().unwrap(),
+    ]);
+    assert!(r.ok(), "{r:?}");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    v["token_url"] = format!("{}/v1/token", sts.url).into();
+    std::fs::write(&config, v.to_string()).unwrap();
+    let r = tok.run(&["logout", "-p", "work"]);
+    assert!(r.ok(), "{r:?}");
+
+    let r = tok.run(&["-v", "gcp-credential", "-p", "work"]);
+    assert_eq!(r.code, 3, "login required: {r:?}");
+    assert_eq!(r.stderr, "", "nothing on stderr: {r:?}");
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["version"], 1);
+    assert_eq!(j["success"], false);
+    assert_eq!(j["code"], "login_required");
+    assert!(j["message"].as_str().unwrap().contains("tok login"), "{j}");
+
+    // google-auth parses it (no stderr line broke the JSON) and says what tok said.
+    let r = google_auth(&tok, &python, &config);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stdout.contains("login_required"), "{r:?}");
+    assert!(sts.calls().is_empty(), "no exchange without a token");
+
+    // An unknown profile fails the same way: a failure JSON, nothing on stderr.
+    let r = tok.run(&["gcp-credential", "-p", "nope"]);
+    assert_ne!(r.code, 0);
+    assert_eq!(r.stderr, "");
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["success"], false);
+}

@@ -370,11 +370,11 @@ fn a_client_that_requires_par_logs_in_with_par() {
         .usual_scopes()
         .browser()
         .timeout("60s")
-        .expect_failure(1);
+        .expect_failure(8);
     assert!(
         r.stderr
-            .contains("answered 302 invalid_request: Pushed Authorization Request must be used"),
-        "the server's refusal: {r:?}"
+            .contains("(invalid_request: Pushed Authorization Request must be used)"),
+        "the server's refusal, named as an authorization error (issue 19 item 10): {r:?}"
     );
     assert!(
         provider.stats()["token_success"]["authorization_code"]

@@ -129,6 +129,26 @@ impl DpopKey {
     }
 }
 
+impl super::signer::JwsSigner for DpopKey {
+    fn alg(&self) -> &'static str {
+        ALG
+    }
+    fn public_jwk(&self) -> serde_json::Value {
+        DpopKey::public_jwk(self)
+    }
+    fn thumbprint(&self) -> String {
+        DpopKey::thumbprint(self)
+    }
+    fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, super::signer::SignError> {
+        // RFC 7518 §3.4: the JWS signature is R || S, 32 bytes each.
+        let sig: Signature = self.signing.sign(signing_input);
+        Ok(sig.to_bytes().to_vec())
+    }
+    fn location(&self) -> String {
+        "session store".into()
+    }
+}
+
 impl std::fmt::Debug for DpopKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "DpopKey(jkt={})", self.thumbprint())

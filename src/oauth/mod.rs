@@ -17,6 +17,7 @@ pub mod proxy;
 pub mod redirect;
 pub mod retry;
 pub mod revoke;
+pub mod signer;
 pub mod tls;
 pub mod token;
 

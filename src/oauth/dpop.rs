@@ -118,14 +118,7 @@ impl DpopKey {
         if let Some(n) = nonce {
             claims["nonce"] = n.into();
         }
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        // RFC 7518 §3.4: the JWS signature is R || S, 32 bytes each.
-        let sig: Signature = self.signing.sign(signing_input.as_bytes());
-        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+        super::signer::compact(self, header, &claims).expect("a software key always signs")
     }
 }
 

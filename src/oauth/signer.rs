@@ -7,6 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Why a signature could not be made. Never holds key material or a PIN.
+// Constructed by the signers that can fail (a PKCS#11 key); a software key never does.
+#[allow(dead_code)]
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     /// The key is not where its reference says (a PKCS#11 object gone, a token removed).
@@ -18,6 +20,8 @@ pub enum SignError {
 }
 
 /// A key that signs JWS (RFC 7515) compact serializations.
+// `thumbprint` and `location` are for `tok status` and `tok profile jwks` (issue 22).
+#[allow(dead_code)]
 pub trait JwsSigner {
     /// The JWS `alg` (RFC 7518): `ES256`, `RS256`, `EdDSA`.
     fn alg(&self) -> &'static str;

@@ -364,7 +364,7 @@ fn protocol(code: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
     match code {
         E::InvalidClient => (
             Code::Config,
-            Some("check `client_id` in the profile".into()),
+            Some("check `client_id` in the profile, and the credential the server has registered for it (its secret, or for mutual TLS the certificate's subject, SAN or JWKS)".into()),
         ),
         E::InvalidScope => (Code::Config, Some("check `scopes` in the profile".into())),
         E::UnauthorizedClient
@@ -735,7 +735,7 @@ mod tests {
             code_of(protocol("invalid_client")),
             (
                 Code::Config,
-                Some("check `client_id` in the profile".into())
+                Some("check `client_id` in the profile, and the credential the server has registered for it (its secret, or for mutual TLS the certificate's subject, SAN or JWKS)".into())
             )
         );
         assert_eq!(code_of(protocol("server_error")).0, Code::Unavailable);

@@ -10,10 +10,16 @@ use crate::support::{Provider, Rig, Run, Tok};
 /// An HTTPS rig whose provider does mutual TLS, with the self-signed client certificate in
 /// `tok-mtls-self`'s JWKS.
 fn mtls_rig() -> (Rig, Provider) {
+    mtls_rig_with(&[])
+}
+
+/// [`mtls_rig`] with more of the provider's knobs.
+fn mtls_rig_with(env: &[(&str, &str)]) -> (Rig, Provider) {
     let rig = Rig::https();
     let self_signed = rig.certs().unwrap().path("client-self.pem");
-    let provider =
-        rig.provider_with(&[("TOK_TEST_MTLS_SELF_SIGNED", self_signed.to_str().unwrap())]);
+    let mut all = vec![("TOK_TEST_MTLS_SELF_SIGNED", self_signed.to_str().unwrap())];
+    all.extend_from_slice(env);
+    let provider = rig.provider_with(&all);
     (rig, provider)
 }
 
@@ -179,6 +185,42 @@ fn self_signed_tls_client_auth_uses_the_certificate_in_the_clients_jwks() {
     let r = tok.run(&["print", "-p", "s", "--force-refresh"]);
     assert!(r.ok(), "{r:?}");
     assert_ne!(r.token(), at);
+    assert_key_never_shown(&tok, &key);
+}
+
+/// The device flow: the device authorization and the polls go to their aliases with the
+/// certificate; the session refreshes with it (at `-vv`, which shows no key either).
+#[test]
+fn a_device_login_presents_the_certificate_too() {
+    let (rig, provider) = mtls_rig_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tok = rig.tok();
+    let (pem, key) = (cert(&rig, "client.pem"), cert(&rig, "client.key"));
+    tok.login_to(&provider, "d")
+        .client("tok-mtls")
+        .usual_scopes()
+        .device()
+        .args(&["--client-cert", pem.to_str().unwrap()])
+        .args(&["--client-key", key.to_str().unwrap()])
+        .expect_success();
+    let stats = provider.stats();
+    assert_eq!(stats["device_authorizations"], 1, "{stats}");
+    // The device authorization and at least the successful poll went to the aliases.
+    assert!(
+        stats["mtls_alias_requests"].as_u64().unwrap() >= 2,
+        "{stats}"
+    );
+    let at = tok.print("d");
+    assert_eq!(
+        provider.introspect(&at)["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+    let r = tok.run(&["print", "-p", "d", "--force-refresh", "-vv"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stderr.contains("/mtls/token"), "{r:?}");
+    assert_eq!(
+        provider.introspect(&r.token())["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
     assert_key_never_shown(&tok, &key);
 }
 

@@ -108,6 +108,13 @@ pub fn certified_key(cc: &ClientCert, now: i64) -> Result<Arc<CertifiedKey>, OAu
     Ok(Arc::new(certified))
 }
 
+/// The leaf of `cc`'s certificate file, described (for `tok status`); reads no key.
+pub fn describe(cc: &ClientCert) -> Result<CertInfo, OAuthError> {
+    let chain = read_chain(&cc.cert)?;
+    CertInfo::parse(&chain[0])
+        .ok_or_else(|| cert_error(&cc.cert, None, "it is not a valid X.509 certificate"))
+}
+
 /// The signing key for the leaf described by `info`: today a PEM file. A PKCS#11 key
 /// (issue 22) returns its own `SigningKey` here; the rest of the handshake is unchanged.
 fn signing_key(

@@ -125,6 +125,16 @@ fn tls_client_auth_logs_in_refreshes_with_rotation_and_logs_out() {
     let seen = provider.introspect(&at);
     assert_eq!(seen["active"], true, "{seen}");
     assert_eq!(seen["cnf"]["x5t#S256"], thumbprint(&pem), "{seen}");
+    // `tok status` names the certificate and the thumbprint bound tokens carry.
+    let r = tok.run(&["status", "-p", "m"]);
+    assert!(
+        r.ok()
+            && r.stdout.contains(
+                "mtls:     CN=tok-mtls-client,O=tok tests (tls_client_auth), valid until "
+            )
+            && r.stdout.contains(&format!("x5t#S256 {}", thumbprint(&pem))),
+        "{r:?}"
+    );
     // The code went to the token endpoint's mtls alias (RFC 8705 §5).
     let aliased = provider.stats()["mtls_alias_requests"].as_u64().unwrap();
     assert!(

@@ -33,6 +33,8 @@ use crate::config::Flow;
 ///                                                 --login-hint USER, --ui-locales "fr en"
 ///   it wants parameters of its own                --auth-param KEY=VALUE (Entra: domain_hint=…)
 ///   it requires pushed authorization requests     nothing when its metadata says so; else --par
+///   it authenticates clients by TLS certificate   --client-cert FILE --client-key FILE
+///                                                 [--client-auth self-signed-tls-client-auth]
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or

@@ -166,6 +166,7 @@ fn tls_client_auth_logs_in_refreshes_with_rotation_and_logs_out() {
     tok.assert_no_leak(&[at, at2, rt1, rt2]);
 }
 
+/// `self_signed_tls_client_auth`: login, a refresh, and racing refreshes that make one.
 #[test]
 fn self_signed_tls_client_auth_uses_the_certificate_in_the_clients_jwks() {
     let (rig, provider) = mtls_rig();
@@ -194,7 +195,29 @@ fn self_signed_tls_client_auth_uses_the_certificate_in_the_clients_jwks() {
     );
     let r = tok.run(&["print", "-p", "s", "--force-refresh"]);
     assert!(r.ok(), "{r:?}");
-    assert_ne!(r.token(), at);
+    let at2 = r.token();
+    assert_ne!(at2, at);
+
+    // Racing refreshes: once the token has expired, four processes at once make one refresh
+    // (the others wait on the lock and find the fresh token), each with the certificate.
+    let refreshes = provider.refreshes();
+    provider.set_access_ttl(2);
+    let r = tok.run(&["print", "-p", "s", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    let short = r.token();
+    provider.set_access_ttl(300);
+    provider.wait_expired(&short);
+    let tokens = tok.concurrently(4, &["print", "-p", "s"]);
+    assert_eq!(
+        provider.refreshes(),
+        refreshes + 2,
+        "one refresh for the four"
+    );
+    assert!(tokens.iter().all(|t| *t == tokens[0] && *t != short));
+    assert_eq!(
+        provider.introspect(&tokens[0])["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
     assert_key_never_shown(&tok, &key);
 }
 

@@ -132,10 +132,19 @@ fn signing_key(
     })?);
     // The parse error is not shown: it could quote the file.
     let der = PrivateKeyDer::from_pem_slice(&bytes).map_err(|_| {
-        unusable(format!(
-            "its key {} holds no PEM private key (`-----BEGIN PRIVATE KEY-----`)",
-            key.display()
-        ))
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        let encrypted = has(b"BEGIN ENCRYPTED PRIVATE KEY") || has(b"Proc-Type: 4,ENCRYPTED");
+        unusable(if encrypted {
+            format!(
+                "its key {} is encrypted, and tok needs it unencrypted (`openssl pkey -in KEY -out PLAIN`, then `chmod 600 PLAIN`)",
+                key.display()
+            )
+        } else {
+            format!(
+                "its key {} holds no PEM private key (`-----BEGIN PRIVATE KEY-----`)",
+                key.display()
+            )
+        })
     })?;
     rustls::crypto::ring::sign::any_supported_type(&der).map_err(|_| {
         unusable(format!(
@@ -420,6 +429,37 @@ OuDOgU0M9hYDTnO3towBbtw325A=
             .unwrap_err()
             .to_string();
         assert!(e.contains("not valid yet"), "{e}");
+    }
+
+    /// A key file that cannot be used is named, and its content never shown.
+    #[test]
+    fn an_unusable_key_is_named_never_shown() {
+        let der = CertificateDer::from_pem_slice(CERT.as_bytes()).unwrap();
+        let info = CertInfo::parse(&der).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        let e = signing_key(&key, &cert, &info).err().unwrap().to_string();
+        assert!(
+            e.contains("k.pem (it does not exist)") && e.contains("(CN=unit+UID=u1,O=tok tests)"),
+            "{e}"
+        );
+        std::fs::write(
+            &key,
+            "-----BEGIN PRIVATE KEY-----\nU0VDUkVUU0VDUkVU\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let e = signing_key(&key, &cert, &info).err().unwrap().to_string();
+        assert!(e.contains("is of a type tok cannot sign with"), "{e}");
+        assert!(!e.contains("U0VDUkVU"), "{e}");
+        std::fs::write(&key, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nU0VDUkVU\n-----END ENCRYPTED PRIVATE KEY-----\n").unwrap();
+        let e = signing_key(&key, &cert, &info).err().unwrap().to_string();
+        assert!(e.contains("is encrypted") && !e.contains("U0VDUkVU"), "{e}");
+        std::fs::write(&key, "U0VDUkVU\n").unwrap();
+        let e = signing_key(&key, &cert, &info).err().unwrap().to_string();
+        assert!(
+            e.contains("holds no PEM private key") && !e.contains("U0VDUkVU"),
+            "{e}"
+        );
     }
 
     #[test]

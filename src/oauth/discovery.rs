@@ -575,7 +575,8 @@ mod tests {
             r#"{"issuer": "https://id.example", "token_endpoint": "https://id.example/token",
             "revocation_endpoint": "https://id.example/revoke",
             "mtls_endpoint_aliases": {"token_endpoint": "https://mtls.id.example/token",
-            "revocation_endpoint": "https://mtls.id.example/revoke", "userinfo_endpoint": 5}}"#,
+            "revocation_endpoint": "https://mtls.id.example/revoke", "userinfo_endpoint": 5,
+            "pushed_authorization_request_endpoint": "https://mtls.id.example/par"}}"#,
         )
         .unwrap();
         let issuer = Url::parse("https://id.example").unwrap();
@@ -589,6 +590,7 @@ mod tests {
             mtls.revocation.unwrap().as_str(),
             "https://mtls.id.example/revoke"
         );
+        assert_eq!(mtls.par.unwrap().as_str(), "https://mtls.id.example/par");
         assert_eq!(mtls.userinfo, None, "a non-string alias is ignored");
         o.token_endpoint = Some(Url::parse("https://mine.example/token").unwrap());
         let mine = resolve(&issuer, &o, &m).unwrap();

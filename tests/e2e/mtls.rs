@@ -222,17 +222,38 @@ fn self_signed_tls_client_auth_uses_the_certificate_in_the_clients_jwks() {
 }
 
 /// The device flow: the device authorization and the polls go to their aliases with the
-/// certificate; the session refreshes with it (at `-vv`, which shows no key either).
+/// certificate (here a chain file, its key in SEC1 form); the session refreshes with it (at
+/// `-vv`, which shows no key either).
 #[test]
 fn a_device_login_presents_the_certificate_too() {
     let (rig, provider) = mtls_rig_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
     let tok = rig.tok();
-    let (pem, key) = (cert(&rig, "client.pem"), cert(&rig, "client.key"));
+    let pem = cert(&rig, "client.pem");
+    // The chain after the leaf, and the key in SEC1 (`BEGIN EC PRIVATE KEY`) form.
+    let dir = tempfile::tempdir().unwrap();
+    let (chain, key) = (dir.path().join("chain.pem"), dir.path().join("sec1.key"));
+    let mut both = std::fs::read(&pem).unwrap();
+    both.extend(std::fs::read(cert(&rig, "ca.pem")).unwrap());
+    std::fs::write(&chain, both).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["ec", "-in"])
+        .arg(cert(&rig, "client.key"))
+        .arg("-out")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl ec: {out:?}");
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .starts_with("-----BEGIN EC PRIVATE KEY-----")
+    );
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     tok.login_to(&provider, "d")
         .client("tok-mtls")
         .usual_scopes()
         .device()
-        .args(&["--client-cert", pem.to_str().unwrap()])
+        .args(&["--client-cert", chain.to_str().unwrap()])
         .args(&["--client-key", key.to_str().unwrap()])
         .expect_success();
     let stats = provider.stats();

@@ -130,8 +130,9 @@ fn signing_key(
             io_why(&e)
         ))
     })?);
-    // The parse error is not shown: it could quote the file.
-    let der = PrivateKeyDer::from_pem_slice(&bytes).map_err(|_| {
+    // Zeroized when dropped, like the file's bytes (the signing key keeps its own copy). The
+    // parse error is not shown: it could quote the file.
+    let der = zeroize::Zeroizing::new(PrivateKeyDer::from_pem_slice(&bytes).map_err(|_| {
         let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
         let encrypted = has(b"BEGIN ENCRYPTED PRIVATE KEY") || has(b"Proc-Type: 4,ENCRYPTED");
         unusable(if encrypted {
@@ -145,7 +146,7 @@ fn signing_key(
                 key.display()
             )
         })
-    })?;
+    })?);
     rustls::crypto::ring::sign::any_supported_type(&der).map_err(|_| {
         unusable(format!(
             "its key {} is of a type tok cannot sign with (use EC P-256/P-384, RSA or Ed25519)",

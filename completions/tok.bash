@@ -118,6 +118,9 @@ _tok() {
             tok__subcmd__help,whoami)
                 cmd="tok__subcmd__help__subcmd__whoami"
                 ;;
+            tok__subcmd__help__subcmd__profile,jwks)
+                cmd="tok__subcmd__help__subcmd__profile__subcmd__jwks"
+                ;;
             tok__subcmd__help__subcmd__profile,list)
                 cmd="tok__subcmd__help__subcmd__profile__subcmd__list"
                 ;;
@@ -148,6 +151,9 @@ _tok() {
             tok__subcmd__profile,help)
                 cmd="tok__subcmd__profile__subcmd__help"
                 ;;
+            tok__subcmd__profile,jwks)
+                cmd="tok__subcmd__profile__subcmd__jwks"
+                ;;
             tok__subcmd__profile,list)
                 cmd="tok__subcmd__profile__subcmd__list"
                 ;;
@@ -159,6 +165,9 @@ _tok() {
                 ;;
             tok__subcmd__profile__subcmd__help,help)
                 cmd="tok__subcmd__profile__subcmd__help__subcmd__help"
+                ;;
+            tok__subcmd__profile__subcmd__help,jwks)
+                cmd="tok__subcmd__profile__subcmd__help__subcmd__jwks"
                 ;;
             tok__subcmd__profile__subcmd__help,list)
                 cmd="tok__subcmd__profile__subcmd__help__subcmd__list"
@@ -612,8 +621,22 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__profile)
-            opts="list show remove"
+            opts="list show remove jwks"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__profile__subcmd__jwks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -856,7 +879,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__login)
-            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --timeout --redirect-uri --prompt --login-hint --acr-values --max-age --ui-locales --auth-param --par --paste --preset --tenant --client-credentials --refresh-token-stdin --workload-identity --exchange --ci-audience --subject-token-type --exchange-param --ca-file --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --timeout --redirect-uri --prompt --login-hint --acr-values --max-age --ui-locales --auth-param --par --client-auth --client-key --client-key-alg --client-assertion-aud --rotate-client-key --paste --preset --tenant --client-credentials --refresh-token-stdin --workload-identity --exchange --ci-audience --subject-token-type --exchange-param --ca-file --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +939,22 @@ _tok() {
                     ;;
                 --auth-param)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-auth)
+                    COMPREPLY=($(compgen -W "private-key-jwt none" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key-alg)
+                    COMPREPLY=($(compgen -W "ES256 EdDSA RS256" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-assertion-aud)
+                    COMPREPLY=($(compgen -W "issuer token-endpoint" -- "${cur}"))
                     return 0
                     ;;
                 --preset)
@@ -1062,7 +1101,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__profile)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version list show remove help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version list show remove jwks help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1084,7 +1123,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__profile__subcmd__help)
-            opts="list show remove help"
+            opts="list show remove jwks help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1098,6 +1137,20 @@ _tok() {
             return 0
             ;;
         tok__subcmd__profile__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__profile__subcmd__help__subcmd__jwks)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1146,6 +1199,36 @@ _tok() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__profile__subcmd__jwks)
+            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -82,6 +82,9 @@ pub struct LoginArgs {
     #[command(flatten)]
     pub server: Box<ServerArgs>,
 
+    #[command(flatten)]
+    pub client: Box<ClientAuthArgs>,
+
     /// Browser flow without a loopback listener: print the URL, read the redirected URL from stdin
     #[arg(long, conflicts_with_all = ["device", "client_credentials", "refresh_token_stdin"])]
     pub paste: bool,
@@ -220,4 +223,34 @@ impl LoginArgs {
             _ => None,
         }
     }
+}
+
+/// How the client authenticates itself (private_key_jwt, RFC 7523 §2.2 / OIDC Core §9).
+#[derive(Debug, Args, Default)]
+pub struct ClientAuthArgs {
+    /// Authenticate the client with JWTs signed by its own key instead of a shared secret
+    /// (register the key: `tok profile jwks -p NAME` prints the JWK Set; the server's client
+    /// needs token_endpoint_auth_method=private_key_jwt); saved as `client_auth`
+    #[arg(long, value_name = "METHOD", value_parser = ["private-key-jwt", "none"])]
+    pub client_auth: Option<String>,
+
+    /// The client's private key: a PKCS#8 PEM file readable by you alone (exit 8 otherwise);
+    /// without it, tok generates a key and keeps it beside the session; saved as `client_key`
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<std::path::PathBuf>,
+
+    /// The algorithm of the key tok generates: ES256 (P-256, default) or EdDSA (Ed25519);
+    /// RS256 only with --client-key (tok cannot generate RSA keys); saved
+    #[arg(long, value_name = "ALG", value_parser = ["ES256", "EdDSA", "RS256"])]
+    pub client_key_alg: Option<String>,
+
+    /// The assertions' audience: issuer (default) or token-endpoint (for servers that want
+    /// the token endpoint's URL); saved as `client_assertion_aud`
+    #[arg(long, value_name = "AUD", value_parser = ["issuer", "token-endpoint"])]
+    pub client_assertion_aud: Option<String>,
+
+    /// Generate a new client key to sign with, keeping the previous one in the JWK Set (the
+    /// oldest beyond that is dropped): register the new set, then log in
+    #[arg(long)]
+    pub rotate_client_key: bool,
 }

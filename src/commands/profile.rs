@@ -18,6 +18,16 @@ pub fn run(env: &Env, cmd: ProfileCommand) -> anyhow::Result<()> {
         ProfileCommand::List(a) => list(env, a),
         ProfileCommand::Show(a) => show(env, a),
         ProfileCommand::Remove(a) => remove(env, a),
+        ProfileCommand::Jwks(a) => {
+            let config = env.config()?;
+            let name = config.select(a.profile.profile.as_deref())?;
+            let profile = config.profile(&name)?;
+            let jwks = session::client_jwks(&env.ctx, &profile)?;
+            Ok(env
+                .ctx
+                .printer
+                .stdout(&format!("{}\n", serde_json::to_string_pretty(&jwks)?))?)
+        }
     }
 }
 

@@ -116,6 +116,14 @@ pub struct ProfileConfig {
     /// The AWS STS endpoint `tok aws-credential` calls when neither `AWS_ENDPOINT_URL_STS` nor
     /// `AWS_ENDPOINT_URL` is set (a VPC endpoint, a partition's own).
     pub aws_sts_endpoint: Option<String>,
+    /// `"private_key_jwt"`: authenticate with assertions signed by the client's key.
+    pub client_auth: Option<String>,
+    /// The client's private key (PKCS#8 PEM, readable by you alone); none: tok's own.
+    pub client_key: Option<PathBuf>,
+    /// The algorithm of the key tok generates: `ES256` (default) or `EdDSA`.
+    pub client_key_alg: Option<String>,
+    /// The assertions' `aud`: `"issuer"` (default) or `"token-endpoint"`.
+    pub client_assertion_aud: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -151,6 +159,8 @@ pub struct Profile {
     pub par: bool,
     /// `aws_sts_endpoint`: the STS endpoint after the AWS variables.
     pub aws_sts_endpoint: Option<Url>,
+    /// `client_auth = "private_key_jwt"` and its keys.
+    pub private_key_jwt: Option<crate::oauth::client_key::PrivateKeyJwt>,
 }
 
 impl Profile {
@@ -355,6 +365,10 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     }
     let (kubectl_id_token, redirect, auth_params) =
         login_keys(raw).map_err(|(key, m)| invalid(key, m))?;
+    let private_key_jwt = private_key_jwt(raw).map_err(|(key, m)| invalid(key, m))?;
+    if let Some(file) = private_key_jwt.as_ref().and_then(|p| p.key_file.as_ref()) {
+        writers::check_private_file(name, "client_key", file)?;
+    }
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -390,7 +404,54 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         auth_params,
         par: raw.par.unwrap_or(false),
         aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
+        private_key_jwt,
     })
+}
+
+/// `client_auth` and the keys that go with it; a refusal names its key.
+fn private_key_jwt(
+    raw: &ProfileConfig,
+) -> Result<Option<crate::oauth::client_key::PrivateKeyJwt>, (&'static str, String)> {
+    use crate::oauth::client_assertion::Audience;
+    use crate::oauth::client_key::{Alg, PrivateKeyJwt};
+    match raw.client_auth.as_deref() {
+        None | Some("none") => return Ok(None),
+        Some("private_key_jwt") => {}
+        Some(other) => {
+            let m = format!(
+                "must be \"private_key_jwt\" or \"none\", not {:?}",
+                crate::output::one_line(other)
+            );
+            return Err(("client_auth", m));
+        }
+    }
+    let alg = match raw.client_key_alg.as_deref() {
+        None => Alg::default(),
+        Some(a) => {
+            Alg::parse(a).ok_or(("client_key_alg", "must be ES256, EdDSA or RS256".into()))?
+        }
+    };
+    let aud = match raw.client_assertion_aud.as_deref() {
+        None => Audience::default(),
+        Some(a) => Audience::parse(a).ok_or((
+            "client_assertion_aud",
+            "must be \"issuer\" or \"token-endpoint\"".into(),
+        ))?,
+    };
+    if let Some(f) = &raw.client_key
+        && !f.is_absolute()
+    {
+        return Err(("client_key", "must be an absolute path".into()));
+    }
+    if alg == Alg::RS256 && raw.client_key.is_none() {
+        let m = "RS256 keys cannot be generated: give one as `client_key` (a PKCS#8 PEM file)";
+        return Err(("client_key_alg", m.into()));
+    }
+    Ok(Some(PrivateKeyJwt {
+        key_file: raw.client_key.clone(),
+        alg,
+        aud,
+    }))
 }
 
 /// A login's and kubectl's keys: `kubectl_token`, `redirect_uri`, `auth_params`; a refusal

@@ -47,6 +47,28 @@ pub fn check_trusted_file(profile: &str, key: &str, file: &Path) -> Result<(), C
     })
 }
 
+/// Refuse a private key file of profile `profile` that others could read (or write): `key`
+/// names it in the message. The file must exist.
+pub fn check_private_file(profile: &str, key: &str, file: &Path) -> Result<(), ConfigError> {
+    check_trusted_file(profile, key, file)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mode = std::fs::metadata(file).map(|m| m.mode()).unwrap_or(0);
+        if mode & 0o077 != 0 {
+            return Err(ConfigError::Unsafe {
+                path: file.to_path_buf(),
+                why: format!(
+                    "it is the {key} of profile `{profile}`, a private key, and others may read it (mode {:o})",
+                    mode & 0o7777
+                ),
+                fix: format!("run `chmod 600 {}`", file.display()),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn check_one_writer(path: &Path) -> Result<(), ConfigError> {
     use std::os::unix::fs::MetadataExt;

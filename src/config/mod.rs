@@ -443,6 +443,15 @@ fn private_key_jwt(
     {
         return Err(("client_key", "must be an absolute path".into()));
     }
+    if raw.workload_identity.is_some() && raw.client_key.is_none() {
+        let m = "is needed with `workload_identity` (nothing is stored for such a profile)";
+        return Err(("client_key", m.into()));
+    }
+    if raw.workload_identity.is_some() && raw.exchange.as_deref() == Some("client-assertion") {
+        let m = "client-assertion presents the CI token as the client's assertion: with \
+                 `client_auth = \"private_key_jwt\"`, use token-exchange or jwt-bearer";
+        return Err(("exchange", m.into()));
+    }
     if alg == Alg::RS256 && raw.client_key.is_none() {
         let m = "RS256 keys cannot be generated: give one as `client_key` (a PKCS#8 PEM file)";
         return Err(("client_key_alg", m.into()));
@@ -656,6 +665,53 @@ mod tests {
             err.contains(":3:") && err.contains("unknown field `client`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn private_key_jwt_keys_are_checked() {
+        let profile = |extra: &str| {
+            let text = format!(
+                "[profiles.x]\nissuer = \"https://a\"\nclient_id = \"c\"\nclient_auth = \"private_key_jwt\"\n{extra}"
+            );
+            let c = Config {
+                path: P.into(),
+                file: parse(&text, Path::new(P)).unwrap(),
+                text,
+            };
+            c.profile("x").map_err(|e| e.to_string())
+        };
+        let p = profile("client_assertion_aud = \"token-endpoint\"\nclient_key_alg = \"EdDSA\"\n");
+        let pk = p.unwrap().private_key_jwt.unwrap();
+        assert_eq!(
+            pk.aud,
+            crate::oauth::client_assertion::Audience::TokenEndpoint
+        );
+        assert_eq!(pk.alg, crate::oauth::client_key::Alg::EdDSA);
+        assert_eq!(pk.key_file, None);
+        for (extra, want) in [
+            ("client_key_alg = \"RS256\"\n", "cannot be generated"),
+            (
+                "client_key_alg = \"HS256\"\n",
+                "must be ES256, EdDSA or RS256",
+            ),
+            ("client_assertion_aud = \"me\"\n", "client_assertion_aud"),
+            ("client_key = \"key.pem\"\n", "absolute path"),
+            ("workload_identity = \"github\"\n", "client_key is needed"),
+        ] {
+            let e = profile(extra).unwrap_err();
+            assert!(e.contains(want), "{extra}: {e}");
+        }
+        let e = profile("").map(|_| ()).and_then(|_| {
+            let text =
+                "[profiles.x]\nissuer = \"https://a\"\nclient_id = \"c\"\nclient_auth = \"mtls\"\n";
+            let c = Config {
+                path: P.into(),
+                file: parse(text, Path::new(P)).unwrap(),
+                text: text.into(),
+            };
+            c.profile("x").map(|_| ()).map_err(|e| e.to_string())
+        });
+        assert!(e.unwrap_err().contains("private_key_jwt"));
     }
 
     #[test]

@@ -186,3 +186,51 @@ fn not_jwt(profile: &Profile) -> ClientKeyError {
     let m = "is not \"private_key_jwt\": the client has no key (`--client-auth private-key-jwt`)";
     invalid(profile, "client_auth", m.into())
 }
+
+/// What `tok status` shows of a `private_key_jwt` profile's client key: where it lives, its
+/// algorithm and thumbprint, and the thumbprints of the whole registered set (newest first).
+#[derive(Debug, serde::Serialize)]
+pub struct ClientKeyInfo {
+    pub location: String,
+    pub alg: &'static str,
+    pub kid: String,
+    pub kids: Vec<String>,
+}
+
+/// [`ClientKeyInfo`] of `profile`, read from `store` (never generated); `None` for a profile
+/// without `private_key_jwt`, or before its key exists.
+pub fn client_key_info(
+    profile: &Profile,
+    store: &dyn TokenStore,
+) -> Result<Option<ClientKeyInfo>, ClientKeyError> {
+    let Some(pk) = &profile.private_key_jwt else {
+        return Ok(None);
+    };
+    if pk.key_file.is_none() && store.load(&account(&profile.name))?.is_none() {
+        return Ok(None);
+    }
+    let Some((keys, _)) = keys(profile, store, false)? else {
+        return Ok(None);
+    };
+    let kids: Vec<String> = keys.jwks()["keys"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|k| k["kid"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(signer) = keys.into_signer() else {
+        return Ok(None);
+    };
+    let location = match &pk.key_file {
+        Some(f) => f.display().to_string(),
+        None => format!("{}, item {}", store.describe(), account(&profile.name)),
+    };
+    Ok(Some(ClientKeyInfo {
+        location,
+        alg: signer.alg(),
+        kid: signer.thumbprint(),
+        kids,
+    }))
+}

@@ -41,7 +41,9 @@ use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::store::{self, StoreKind, TokenStore};
 
-pub use client_auth::{ClientKeyError, client_jwks, rotate_client_key};
+pub use client_auth::{
+    ClientKeyError, ClientKeyInfo, client_jwks, client_key_info, rotate_client_key,
+};
 pub use cloud::{AwsLock, AwsTarget, CloudError, assume_role, cached_aws, keep_aws};
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};
 pub use files::{evict_cache, read_cache, read_state};

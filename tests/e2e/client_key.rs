@@ -72,6 +72,14 @@ fn stored_keys(tok: &Tok, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// `client_key` of `name` in `tok status --json`.
+fn status_key(tok: &Tok, name: &str) -> serde_json::Value {
+    let r = tok.run(&["status", "-p", name, "--json"]);
+    assert!(r.ok(), "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    v["profiles"][0]["client_key"].clone()
+}
+
 fn browser_login(tok: &Tok, provider: &Provider, name: &str) -> Run {
     tok.login_to(provider, name)
         .client(CLIENT)
@@ -100,6 +108,21 @@ fn a_key_client_logs_in_refreshes_with_rotation_and_revokes_at_logout() {
     );
     let at = tok.print("work");
     assert_eq!(provider.introspect(&at)["client_id"], CLIENT);
+    let shown = status_key(&tok, "work");
+    assert_eq!(shown["kid"], kid, "{shown}");
+    assert_eq!(shown["alg"], "ES256", "{shown}");
+    assert!(
+        shown["location"]
+            .as_str()
+            .unwrap()
+            .contains("work+client-key"),
+        "{shown}"
+    );
+    let human = tok.run(&["status", "-p", "work"]);
+    assert!(
+        human.stdout.contains(&format!("ES256 {kid} in ")),
+        "{human:?}"
+    );
 
     // Refresh: the refresh token rotates, the request carries a fresh assertion.
     let rt = tok.refresh_token("work");
@@ -248,6 +271,7 @@ fn rotation_signs_with_the_new_key_and_keeps_the_previous_one_registered() {
         .collect();
     assert_eq!(kids.len(), 2, "{set}");
     assert_eq!(kids[1], old_kid, "the previous key stays in the set");
+    assert_eq!(status_key(&tok, "work")["kids"], serde_json::json!(kids));
     register(&provider, &set);
     let r = browser_login(&tok, &provider, "work");
     assert!(r.stderr.contains(&format!("key {}", kids[0])), "{r:?}");
@@ -302,6 +326,9 @@ fn the_token_endpoint_audience_is_accepted_and_a_given_key_file_is_used() {
     assert_eq!(set["keys"][0]["kty"], "RSA", "{set}");
     register(&provider, &set);
     browser_login(&tok, &provider, "work");
+    let shown = status_key(&tok, "work");
+    assert_eq!(shown["location"], key.to_str().unwrap(), "{shown}");
+    assert_eq!(shown["kid"], set["keys"][0]["kid"], "{shown}");
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
     assert!(r.ok(), "{r:?}");
     assert!(!tok.path("data/tok/sessions/work+client-key.json").exists());
@@ -382,4 +409,96 @@ fn the_generated_private_key_stays_in_the_store() {
         .1;
     assert_eq!(mode, 0o600);
     assert!(!set.to_string().contains(&keys[0]));
+}
+
+/// An EC P-256 PKCS#8 PEM key file at `name` under the home, mode 0600.
+fn key_file(tok: &Tok, name: &str) -> std::path::PathBuf {
+    let key = tok.path(name);
+    let out = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    key
+}
+
+/// A workload identity exchange (RFC 8693) by a confidential client: the CI token is the
+/// subject, the client authenticates with its key file (a CI secret); nothing is stored.
+#[test]
+fn a_workload_identity_exchange_authenticates_the_client_with_its_key_file() {
+    let (ci, provider) = crate::workload::rig(&[]);
+    let jwt = ci.mint(&[("aud", &provider.issuer)]);
+    let tok = Tok::new().env("ID", &jwt);
+    let key = key_file(&tok, "client.pem");
+    let login = |name: &str, extra: &[&str]| {
+        tok.login_to(&provider, name)
+            .client(CLIENT)
+            .args(&[
+                "--workload-identity",
+                "env:ID",
+                "--client-auth",
+                "private-key-jwt",
+            ])
+            .args(extra)
+    };
+    // The client-assertion exchange already presents the CI token as the client's assertion.
+    let r = login(
+        "other",
+        &[
+            "--client-key",
+            key.to_str().unwrap(),
+            "--exchange",
+            "client-assertion",
+        ],
+    )
+    .expect_failure(8);
+    assert!(
+        r.stderr.contains("`exchange`") && r.stderr.contains("token-exchange"),
+        "{r:?}"
+    );
+    let r = login(
+        "ci",
+        &[
+            "--client-key",
+            key.to_str().unwrap(),
+            "--exchange",
+            "token-exchange",
+        ],
+    )
+    .expect_failure(8);
+    assert!(
+        r.stderr.contains("invalid_client"),
+        "not registered yet: {r:?}"
+    );
+    register(&provider, &jwks(&tok, "ci"));
+    login("ci", &[]).expect_success();
+    let at = tok.print("ci");
+    let info = provider.introspect(&at);
+    assert_eq!(info["client_id"], CLIENT, "{info}");
+    assert_eq!(info["gty"], "token-exchange", "{info}");
+    let again = tok.run(&["print", "-p", "ci", "--force-refresh"]);
+    assert!(again.ok(), "{again:?}");
+    assert_ne!(again.token(), at);
+    let log = client_auth_log(&provider);
+    let ok: Vec<_> = log.iter().filter(|e| e["status"] == 200).collect();
+    assert_eq!(
+        ok.len(),
+        2,
+        "two exchanges, each with its own assertion: {log:?}"
+    );
+    assert!(
+        tok.files()
+            .iter()
+            .all(|(p, _)| !p.to_string_lossy().contains("client-key"))
+    );
 }

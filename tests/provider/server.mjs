@@ -359,7 +359,7 @@ const configuration = {
       application_type: 'native',
       token_endpoint_auth_method: 'private_key_jwt',
       jwks: { keys: [] },
-      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT, 'client_credentials'],
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT, 'client_credentials', TOKEN_EXCHANGE, JWT_BEARER],
       response_types: ['code'],
       redirect_uris: ['http://127.0.0.1/callback'],
       scope: `openid offline_access profile email ${API_SCOPES}`,
@@ -625,7 +625,7 @@ function exchangeGrant(method) {
     let claims;
     let token;
     try {
-      if (client.clientId !== CI_CLIENT) {
+      if (client.clientId !== CI_CLIENT && client.clientId !== PKJWT_CLIENT) {
         throw new WorkloadRefusal('unauthorized_client', `client ${client.clientId} may not use workload identity`);
       }
       if (method === 'token-exchange') {

@@ -91,8 +91,8 @@ pub struct Attempts<'a> {
 }
 
 impl Attempts<'_> {
-    /// `form` with the client authentication fields of the next attempt appended: each attempt
-    /// has its own assertion.
+    /// `form` with the client authentication fields of the next attempt appended (`client_id`,
+    /// the assertion type, the assertion): each attempt has its own assertion.
     pub fn fields<'f>(&self, form: &[(&'f str, &'f str)]) -> Vec<(&'f str, String)> {
         let a = self.asserter;
         let jwt = (self.first.borrow_mut().take())
@@ -100,6 +100,8 @@ impl Attempts<'_> {
             .unwrap_or_default();
         let mut fields: Vec<(&str, String)> =
             form.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        // `client_id` too (RFC 7523 §3 allows it): a PAR request needs it (RFC 9126 §2.1).
+        fields.push(("client_id", a.client_id.clone()));
         fields.push(("client_assertion_type", ASSERTION_TYPE.into()));
         fields.push(("client_assertion", jwt));
         fields
@@ -182,14 +184,12 @@ mod tests {
             attempts.fields(&[("grant_type", "refresh_token")]),
             attempts.fields(&[("grant_type", "refresh_token")]),
         );
-        assert_eq!(one.len(), 3);
+        assert_eq!(one.len(), 4);
         assert_eq!(one[0], ("grant_type", "refresh_token".to_string()));
-        assert_eq!(
-            one[1],
-            ("client_assertion_type", ASSERTION_TYPE.to_string())
-        );
-        assert_eq!(one[2].0, "client_assertion");
-        assert_ne!(part(&one[2].1, 1)["jti"], part(&two[2].1, 1)["jti"]);
+        assert_eq!(one[1], ("client_id", "svc".to_string()));
+        assert_eq!(one[2], ("client_assertion_type", ASSERTION_TYPE.into()));
+        assert_eq!(one[3].0, "client_assertion");
+        assert_ne!(part(&one[3].1, 1)["jti"], part(&two[3].1, 1)["jti"]);
         assert_eq!(
             Audience::parse("token-endpoint"),
             Some(Audience::TokenEndpoint)

@@ -9,17 +9,17 @@ use std::net::TcpStream;
 
 use crate::support::{Provider, Run, Tok, plain_url};
 
-const CLIENT: &str = "tok-pkjwt";
+pub(crate) const CLIENT: &str = "tok-pkjwt";
 
 /// `tok profile jwks -p NAME`, parsed.
-fn jwks(tok: &Tok, name: &str) -> serde_json::Value {
+pub(crate) fn jwks(tok: &Tok, name: &str) -> serde_json::Value {
     let r = tok.run(&["profile", "jwks", "-p", name]);
     assert!(r.ok(), "{r:?}");
     serde_json::from_str(&r.stdout).unwrap()
 }
 
 /// Give the provider's client `jwks` as its keys.
-fn register(provider: &Provider, jwks: &serde_json::Value) {
+pub(crate) fn register(provider: &Provider, jwks: &serde_json::Value) {
     let url = plain_url(&provider.issuer, "/__test/client-jwks");
     let body = jwks.to_string();
     let mut s = TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).unwrap();
@@ -39,7 +39,12 @@ fn register(provider: &Provider, jwks: &serde_json::Value) {
 
 /// A profile `name` of the key client, made by a first login that the provider refuses (it
 /// does not know the key tok generated yet), then its key registered.
-fn registered(tok: &Tok, provider: &Provider, name: &str, extra: &[&str]) -> serde_json::Value {
+pub(crate) fn registered(
+    tok: &Tok,
+    provider: &Provider,
+    name: &str,
+    extra: &[&str],
+) -> serde_json::Value {
     let r = tok
         .login_to(provider, name)
         .client(CLIENT)
@@ -53,7 +58,7 @@ fn registered(tok: &Tok, provider: &Provider, name: &str, extra: &[&str]) -> ser
     set
 }
 
-fn client_auth_log(provider: &Provider) -> Vec<serde_json::Value> {
+pub(crate) fn client_auth_log(provider: &Provider) -> Vec<serde_json::Value> {
     provider.stats()["client_auth"]
         .as_array()
         .cloned()
@@ -61,7 +66,7 @@ fn client_auth_log(provider: &Provider) -> Vec<serde_json::Value> {
 }
 
 /// The stored private keys (the file store's `NAME+client-key` item).
-fn stored_keys(tok: &Tok, name: &str) -> Vec<String> {
+pub(crate) fn stored_keys(tok: &Tok, name: &str) -> Vec<String> {
     let p = tok.path(&format!("data/tok/sessions/{name}+client-key.json"));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
     v["keys"]
@@ -80,7 +85,7 @@ fn status_key(tok: &Tok, name: &str) -> serde_json::Value {
     v["profiles"][0]["client_key"].clone()
 }
 
-fn browser_login(tok: &Tok, provider: &Provider, name: &str) -> Run {
+pub(crate) fn browser_login(tok: &Tok, provider: &Provider, name: &str) -> Run {
     tok.login_to(provider, name)
         .client(CLIENT)
         .usual_scopes()
@@ -378,39 +383,6 @@ fn a_key_file_others_can_read_is_refused_with_exit_8() {
     browser_login(&tok, &provider, "work");
 }
 
-/// The private keys tok generated are in its 0600 store item and nowhere else: not on stderr
-/// at any verbosity, not in another file, not in the JWK Set.
-#[test]
-fn the_generated_private_key_stays_in_the_store() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    let set = registered(&tok, &provider, "work", &[]);
-    let r = tok
-        .login_to(&provider, "work")
-        .client(CLIENT)
-        .usual_scopes()
-        .args(&["--browser", "--timeout", "60s", "-vv"])
-        .expect_success();
-    assert!(r.ok());
-    tok.run(&["print", "-p", "work", "--force-refresh", "-vv"]);
-    tok.run(&["status", "-p", "work", "-vv"]);
-    tok.run(&["logout", "-p", "work", "-vv"]);
-    let keys = stored_keys(&tok, "work");
-    assert_eq!(keys.len(), 1);
-    tok.assert_no_leak(&keys);
-    let holders = tok.any_file_contains(&keys[0]);
-    assert_eq!(holders.len(), 1, "{holders:?}");
-    assert!(holders[0].ends_with("work+client-key.json"), "{holders:?}");
-    let mode = tok
-        .files()
-        .into_iter()
-        .find(|(p, _)| *p == holders[0])
-        .unwrap()
-        .1;
-    assert_eq!(mode, 0o600);
-    assert!(!set.to_string().contains(&keys[0]));
-}
-
 /// An EC P-256 PKCS#8 PEM key file at `name` under the home, mode 0600.
 fn key_file(tok: &Tok, name: &str) -> std::path::PathBuf {
     let key = tok.path(name);
@@ -501,4 +473,47 @@ fn a_workload_identity_exchange_authenticates_the_client_with_its_key_file() {
             .iter()
             .all(|(p, _)| !p.to_string_lossy().contains("client-key"))
     );
+}
+
+/// A refresh the server answered 429 is sent again with a new assertion: a retried POST never
+/// repeats a `jti` (which the provider would refuse as a replay).
+#[test]
+fn a_retried_request_carries_a_new_assertion() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    registered(&tok, &provider, "work", &[]);
+    browser_login(&tok, &provider, "work");
+    let faults = crate::faults::Faults::start(&provider);
+    crate::faults::set_token_endpoint(&tok, "work", Some(&faults.url("ratelimit")));
+    let at = tok.cached_access_token("work");
+    let r = tok.run(&["print", "-p", "work", "--force-refresh", "-v"]);
+    assert!(r.ok(), "{r:?}");
+    assert_ne!(r.token(), at);
+    assert_eq!(faults.hits("ratelimit"), 2, "the 429, then the retry");
+    let url = url::Url::parse(&format!("http://127.0.0.1:{}/__jtis", faults.port)).unwrap();
+    let seen: serde_json::Value =
+        serde_json::from_slice(&tok::Http::default().get(&url).unwrap().body.0).unwrap();
+    let jtis = seen["ratelimit"].as_array().unwrap();
+    assert_eq!(jtis.len(), 2, "{seen}");
+    assert!(jtis[0].is_string() && jtis[0] != jtis[1], "{seen}");
+}
+
+/// A pushed authorization request (RFC 9126) authenticates the client like the token endpoint.
+#[test]
+fn a_pushed_authorization_request_carries_an_assertion() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    registered(&tok, &provider, "work", &[]);
+    tok.login_to(&provider, "work")
+        .client(CLIENT)
+        .usual_scopes()
+        .args(&["--browser", "--timeout", "60s", "--par"])
+        .expect_success();
+    let log = client_auth_log(&provider);
+    let pushed: Vec<_> = log
+        .iter()
+        .filter(|e| e["route"] == "pushed_authorization_request")
+        .collect();
+    assert_eq!(pushed.len(), 1, "{log:?}");
+    assert_eq!(pushed[0]["status"], 201, "{log:?}");
 }

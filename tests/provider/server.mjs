@@ -703,14 +703,6 @@ async function federatedClientAssertion(ctx) {
   const clientId = form.client_id ?? (form.client_assertion_type === CLIENT_ASSERTION_TYPE ? CI_CLIENT : undefined);
   const isCi = clientId === CI_CLIENT;
   if (form.grant_type !== 'client_credentials' || !isCi) return false;
-  // The private_key_jwt client's own assertions are the library's to check.
-  if (!form.client_id && typeof form.client_assertion === 'string') {
-    try {
-      if (jose.decodeJwt(form.client_assertion).iss === PKJWT_CLIENT) return false;
-    } catch {
-      // not a JWT: refused below
-    }
-  }
   const refuse = (error, description, claims) => {
     recordExchange('client-assertion', claims, clientId, error, description);
     bump(stats.token_requests, 'client_credentials');

@@ -20,6 +20,8 @@ use crate::config::Flow;
 ///   tok login -p gh --preset github --client-id Iv1.0123456789abcdef
 ///   TOK_CLIENT_SECRET=... tok login -p ci --issuer https://id.example.com \
 ///       --client-id ci-bot --client-credentials --scope api:read
+///   tok login -p ci --issuer https://id.example.com --client-id ci-bot --client-credentials \
+///       --client-auth private-key-jwt --client-key key.pem   # no shared secret (README: In a CI job)
 ///   printf %s "$REFRESH_TOKEN" | tok login -p ci --refresh-token-stdin
 ///   tok login -p ci --issuer https://id.example.com --client-id ci \
 ///       --workload-identity github        # GitHub Actions, no secret (README: In CI)
@@ -33,6 +35,8 @@ use crate::config::Flow;
 ///                                                 --login-hint USER, --ui-locales "fr en"
 ///   it wants parameters of its own                --auth-param KEY=VALUE (Entra: domain_hint=…)
 ///   it requires pushed authorization requests     nothing when its metadata says so; else --par
+///   it wants a signed client assertion            --client-auth private-key-jwt (then register
+///                                                 `tok profile jwks -p NAME`)
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or

@@ -238,6 +238,14 @@ fn remove(env: &Env, args: ProfileRemoveArgs) -> anyhow::Result<()> {
             let _ = crate::paths::remove_optional(&env.ctx.paths.profile_state(&name));
         }
     }
+    // The client's own key (`private_key_jwt`) goes with the profile; a logout keeps it.
+    let raw = config.file.profiles.get(&name);
+    if raw.and_then(|r| r.client_auth.as_deref()) == Some("private_key_jwt") {
+        let account = session::client_key_account(&name);
+        if let Err(e) = env.ctx.store_for(&name).and_then(|s| s.delete(&account)) {
+            p.warn(format!("the client key of `{name}` was not removed: {e}"));
+        }
+    }
     let text = remove_from_text(&config.text, &name).map_err(|m| {
         Hinted::new(
             Code::Config,

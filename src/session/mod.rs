@@ -42,7 +42,8 @@ use crate::settings::Settings;
 use crate::store::{self, StoreKind, TokenStore};
 
 pub use client_auth::{
-    ClientKeyError, ClientKeyInfo, client_jwks, client_key_info, rotate_client_key,
+    ClientKeyError, ClientKeyInfo, account as client_key_account, client_jwks, client_key_info,
+    rotate_client_key,
 };
 pub use cloud::{AwsLock, AwsTarget, CloudError, assume_role, cached_aws, keep_aws};
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};

@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use crate::support::{Provider, Run, Tok, plain_url};
+use crate::support::{Keyring, Provider, Run, Tok, plain_url};
 
 pub(crate) const CLIENT: &str = "tok-pkjwt";
 
@@ -516,4 +516,55 @@ fn a_pushed_authorization_request_carries_an_assertion() {
         .collect();
     assert_eq!(pushed.len(), 1, "{log:?}");
     assert_eq!(pushed[0]["status"], 201, "{log:?}");
+}
+
+/// A device login authenticates the client at the device authorization endpoint and at every
+/// poll of the token endpoint.
+#[test]
+fn a_device_login_authenticates_the_client_at_both_endpoints() {
+    let provider = Provider::start_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tok = Tok::new();
+    registered(&tok, &provider, "work", &[]);
+    tok.login_profile("work").device().expect_success();
+    let log = client_auth_log(&provider);
+    let ok = |route: &str| {
+        log.iter()
+            .filter(|e| e["route"] == route && e["status"] == 200)
+            .count()
+    };
+    assert_eq!(ok("device_authorization"), 1, "{log:?}");
+    assert!(ok("token") >= 1, "{log:?}");
+    assert!(tok.print("work").len() > 10);
+}
+
+/// In the Secret Service, the generated key is its own item beside the session's; logout keeps
+/// it (the client's registration), `tok profile remove` deletes it.
+#[test]
+fn in_the_keychain_the_key_is_an_item_beside_the_session() {
+    let keyring = Keyring::start();
+    let provider = Provider::start();
+    let tok = Tok::new().in_keychain(&keyring);
+    let set = registered(&tok, &provider, "work", &[]);
+    browser_login(&tok, &provider, "work");
+    let item = keyring
+        .lookup("work+client-key")
+        .expect("a keychain item for the key");
+    assert!(!item.contains(set["keys"][0]["kid"].as_str().unwrap()));
+    assert!(keyring.lookup("work").is_some());
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(tok.run(&["logout", "-p", "work"]).ok());
+    assert_eq!(keyring.lookup("work"), None);
+    assert_eq!(
+        keyring.lookup("work+client-key").as_deref(),
+        Some(item.as_str())
+    );
+    let r = tok.run(&["profile", "remove", "work"]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(keyring.lookup("work+client-key"), None);
+    assert!(
+        tok.files()
+            .iter()
+            .all(|(p, _)| !p.to_string_lossy().contains("client-key"))
+    );
 }

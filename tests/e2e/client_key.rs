@@ -568,3 +568,28 @@ fn in_the_keychain_the_key_is_an_item_beside_the_session() {
             .all(|(p, _)| !p.to_string_lossy().contains("client-key"))
     );
 }
+
+/// DPoP and a client key together: each token request carries a DPoP proof from the session's
+/// key and an assertion from the client's; the tokens are bound to the DPoP key.
+#[test]
+fn a_dpop_session_of_a_key_client_sends_both_proofs() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    registered(&tok, &provider, "work", &[]);
+    tok.login_to(&provider, "work")
+        .client(CLIENT)
+        .usual_scopes()
+        .args(&["--browser", "--timeout", "60s", "--dpop"])
+        .expect_success();
+    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    let info = provider.introspect(&r.token());
+    assert_eq!(info["token_type"], "DPoP", "{info}");
+    assert_eq!(info["client_id"], CLIENT, "{info}");
+    let log = client_auth_log(&provider);
+    let tokens: Vec<_> = log.iter().filter(|e| e["route"] == "token").collect();
+    assert!(
+        tokens.len() >= 2 && tokens.iter().all(|e| e["status"] == 200),
+        "{log:?}"
+    );
+}

@@ -703,6 +703,12 @@ fn a_client_private_key_appears_only_in_its_store_item() {
         steps.runs
     );
     for (cmd, r) in &steps.runs {
+        // Nor an assertion (a bearer credential for its minute), at any verbosity.
+        assert!(
+            !contains_jwt(&r.stderr),
+            "a JWT on stderr of {cmd}: {}",
+            r.stderr
+        );
         for n in &needles {
             assert!(!cmd.contains(n.as_str()), "the key in argv: {cmd}");
             assert!(!r.stdout.contains(n.as_str()), "the key on stdout of {cmd}");

@@ -66,6 +66,11 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Authorization request `max_age`: sign in again if the last sign-in at the server is older than SECONDS; saved')
             [CompletionResult]::new('--ui-locales', '--ui-locales', [CompletionResultType]::ParameterName, 'Authorization request `ui_locales`: languages for the sign-in pages (e.g. "fr en"); saved')
             [CompletionResult]::new('--auth-param', '--auth-param', [CompletionResultType]::ParameterName, 'Another authorization request parameter (Entra: domain_hint=example.com); repeat for several; the protocol''s own (state, client_id, redirect_uri…) are refused; saved')
+            [CompletionResult]::new('--client-auth', '--client-auth', [CompletionResultType]::ParameterName, 'How the server authenticates this client instead of a shared secret (its token_endpoint_auth_method): private-key-jwt signs JWTs with the client''s own key (register it: `tok profile jwks -p NAME` prints the JWK Set); tls-client-auth presents --client-cert, which the server matches by subject DN or SAN (RFC 8705, the default with --client-cert); self-signed-tls-client-auth presents a certificate registered in the client''s JWKS; saved as `client_auth`')
+            [CompletionResult]::new('--client-cert', '--client-cert', [CompletionResultType]::ParameterName, 'Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to the provider instead of sending a client secret; needs --client-key; saved as `client_cert`')
+            [CompletionResult]::new('--client-key', '--client-key', [CompletionResultType]::ParameterName, 'The client''s private key, a PEM file readable by you alone (exit 8 otherwise): the key of --client-cert, or the key that signs private-key-jwt assertions (PKCS#8; without it, tok generates one and keeps it beside the session); saved as `client_key`')
+            [CompletionResult]::new('--client-key-alg', '--client-key-alg', [CompletionResultType]::ParameterName, 'The algorithm of the key tok generates: ES256 (P-256, default) or EdDSA (Ed25519); RS256 only with --client-key (tok cannot generate RSA keys); saved')
+            [CompletionResult]::new('--client-assertion-aud', '--client-assertion-aud', [CompletionResultType]::ParameterName, 'The assertions'' audience: issuer (default) or token-endpoint (for servers that want the token endpoint''s URL); saved as `client_assertion_aud`')
             [CompletionResult]::new('--preset', '--preset', [CompletionResultType]::ParameterName, 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Directory tenant for --preset entra (a tenant ID or domain)')
             [CompletionResult]::new('--workload-identity', '--workload-identity', [CompletionResultType]::ParameterName, 'CI without secrets: exchange the job''s identity token from SOURCE (github, env:NAME, file:PATH or auto) for each access token; nothing is stored; saved in the profile')
@@ -74,9 +79,6 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--subject-token-type', '--subject-token-type', [CompletionResultType]::ParameterName, 'RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved')
             [CompletionResult]::new('--exchange-param', '--exchange-param', [CompletionResultType]::ParameterName, 'An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`')
-            [CompletionResult]::new('--client-cert', '--client-cert', [CompletionResultType]::ParameterName, 'Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to the provider instead of sending a client secret; saved in the profile as `client_cert`. The server must know it: by subject DN or SAN (tls_client_auth), or as the certificate in the client''s registered JWKS (self_signed_tls_client_auth)')
-            [CompletionResult]::new('--client-key', '--client-key', [CompletionResultType]::ParameterName, 'The PEM private key of --client-cert; it must be readable by you alone (chmod 600), and is read only to sign the TLS handshake; saved in the profile as `client_key`')
-            [CompletionResult]::new('--client-auth', '--client-auth', [CompletionResultType]::ParameterName, 'How the provider authenticates this client [default with --client-cert: tls-client-auth]; saved in the profile as `client_auth`')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Use the device flow: a code to enter on another device (RFC 8628)')
@@ -84,6 +86,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser; print the URL only')
             [CompletionResult]::new('--dpop', '--dpop', [CompletionResultType]::ParameterName, 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile')
             [CompletionResult]::new('--par', '--par', [CompletionResultType]::ParameterName, 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile')
+            [CompletionResult]::new('--rotate-client-key', '--rotate-client-key', [CompletionResultType]::ParameterName, 'Generate a new client key to sign with, keeping the previous one in the JWK Set (the oldest beyond that is dropped): register the new set, then log in')
             [CompletionResult]::new('--paste', '--paste', [CompletionResultType]::ParameterName, 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin')
             [CompletionResult]::new('--client-credentials', '--client-credentials', [CompletionResultType]::ParameterName, 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin')
             [CompletionResult]::new('--refresh-token-stdin', '--refresh-token-stdin', [CompletionResultType]::ParameterName, 'Seed the session from a refresh token read from stdin (e.g. a CI secret)')
@@ -175,6 +178,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the configured profiles, with whether each has a session.')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one profile''s settings and session state (never a token).')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a profile: revoke and forget its session, delete it from the config file.')
+            [CompletionResult]::new('jwks', 'jwks', [CompletionResultType]::ParameterValue, 'Print the public JWK Set of a private_key_jwt profile''s client keys, to register.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -223,10 +227,27 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tok;profile;jwks' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--json-errors', '--json-errors', [CompletionResultType]::ParameterName, 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'tok;profile;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the configured profiles, with whether each has a session.')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one profile''s settings and session state (never a token).')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a profile: revoke and forget its session, delete it from the config file.')
+            [CompletionResult]::new('jwks', 'jwks', [CompletionResultType]::ParameterValue, 'Print the public JWK Set of a private_key_jwt profile''s client keys, to register.')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -237,6 +258,9 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             break
         }
         'tok;profile;help;remove' {
+            break
+        }
+        'tok;profile;help;jwks' {
             break
         }
         'tok;profile;help;help' {
@@ -609,6 +633,7 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the configured profiles, with whether each has a session.')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one profile''s settings and session state (never a token).')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a profile: revoke and forget its session, delete it from the config file.')
+            [CompletionResult]::new('jwks', 'jwks', [CompletionResultType]::ParameterValue, 'Print the public JWK Set of a private_key_jwt profile''s client keys, to register.')
             break
         }
         'tok;help;profile;list' {
@@ -618,6 +643,9 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             break
         }
         'tok;help;profile;remove' {
+            break
+        }
+        'tok;help;profile;jwks' {
             break
         }
         'tok;help;completions' {

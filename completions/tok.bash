@@ -118,6 +118,9 @@ _tok() {
             tok__subcmd__help,whoami)
                 cmd="tok__subcmd__help__subcmd__whoami"
                 ;;
+            tok__subcmd__help__subcmd__profile,jwks)
+                cmd="tok__subcmd__help__subcmd__profile__subcmd__jwks"
+                ;;
             tok__subcmd__help__subcmd__profile,list)
                 cmd="tok__subcmd__help__subcmd__profile__subcmd__list"
                 ;;
@@ -148,6 +151,9 @@ _tok() {
             tok__subcmd__profile,help)
                 cmd="tok__subcmd__profile__subcmd__help"
                 ;;
+            tok__subcmd__profile,jwks)
+                cmd="tok__subcmd__profile__subcmd__jwks"
+                ;;
             tok__subcmd__profile,list)
                 cmd="tok__subcmd__profile__subcmd__list"
                 ;;
@@ -159,6 +165,9 @@ _tok() {
                 ;;
             tok__subcmd__profile__subcmd__help,help)
                 cmd="tok__subcmd__profile__subcmd__help__subcmd__help"
+                ;;
+            tok__subcmd__profile__subcmd__help,jwks)
+                cmd="tok__subcmd__profile__subcmd__help__subcmd__jwks"
                 ;;
             tok__subcmd__profile__subcmd__help,list)
                 cmd="tok__subcmd__profile__subcmd__help__subcmd__list"
@@ -612,8 +621,22 @@ _tok() {
             return 0
             ;;
         tok__subcmd__help__subcmd__profile)
-            opts="list show remove"
+            opts="list show remove jwks"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__help__subcmd__profile__subcmd__jwks)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -856,7 +879,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__login)
-            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --timeout --redirect-uri --prompt --login-hint --acr-values --max-age --ui-locales --auth-param --par --paste --preset --tenant --client-credentials --refresh-token-stdin --workload-identity --exchange --ci-audience --subject-token-type --exchange-param --ca-file --client-cert --client-key --client-auth --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --timeout --redirect-uri --prompt --login-hint --acr-values --max-age --ui-locales --auth-param --par --client-auth --client-cert --client-key --client-key-alg --client-assertion-aud --rotate-client-key --paste --preset --tenant --client-credentials --refresh-token-stdin --workload-identity --exchange --ci-audience --subject-token-type --exchange-param --ca-file --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -918,6 +941,26 @@ _tok() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-auth)
+                    COMPREPLY=($(compgen -W "private-key-jwt tls-client-auth self-signed-tls-client-auth none" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key-alg)
+                    COMPREPLY=($(compgen -W "ES256 EdDSA RS256" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-assertion-aud)
+                    COMPREPLY=($(compgen -W "issuer token-endpoint" -- "${cur}"))
+                    return 0
+                    ;;
                 --preset)
                     COMPREPLY=($(compgen -W "github gitlab google entra bitbucket gitea forgejo" -- "${cur}"))
                     return 0
@@ -948,18 +991,6 @@ _tok() {
                     ;;
                 --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-cert)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-key)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --client-auth)
-                    COMPREPLY=($(compgen -W "tls-client-auth self-signed-tls-client-auth" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1074,7 +1105,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__profile)
-            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version list show remove help"
+            opts="-v -q -h -V --config --store --verbose --quiet --json-errors --help --version list show remove jwks help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1096,7 +1127,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__profile__subcmd__help)
-            opts="list show remove help"
+            opts="list show remove jwks help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1110,6 +1141,20 @@ _tok() {
             return 0
             ;;
         tok__subcmd__profile__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__profile__subcmd__help__subcmd__jwks)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1158,6 +1203,36 @@ _tok() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tok__subcmd__profile__subcmd__jwks)
+            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keychain keyutils file" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

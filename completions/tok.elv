@@ -62,6 +62,11 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --max-age 'Authorization request `max_age`: sign in again if the last sign-in at the server is older than SECONDS; saved'
             cand --ui-locales 'Authorization request `ui_locales`: languages for the sign-in pages (e.g. "fr en"); saved'
             cand --auth-param 'Another authorization request parameter (Entra: domain_hint=example.com); repeat for several; the protocol''s own (state, client_id, redirect_uri…) are refused; saved'
+            cand --client-auth 'How the server authenticates this client instead of a shared secret (its token_endpoint_auth_method): private-key-jwt signs JWTs with the client''s own key (register it: `tok profile jwks -p NAME` prints the JWK Set); tls-client-auth presents --client-cert, which the server matches by subject DN or SAN (RFC 8705, the default with --client-cert); self-signed-tls-client-auth presents a certificate registered in the client''s JWKS; saved as `client_auth`'
+            cand --client-cert 'Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to the provider instead of sending a client secret; needs --client-key; saved as `client_cert`'
+            cand --client-key 'The client''s private key, a PEM file readable by you alone (exit 8 otherwise): the key of --client-cert, or the key that signs private-key-jwt assertions (PKCS#8; without it, tok generates one and keeps it beside the session); saved as `client_key`'
+            cand --client-key-alg 'The algorithm of the key tok generates: ES256 (P-256, default) or EdDSA (Ed25519); RS256 only with --client-key (tok cannot generate RSA keys); saved'
+            cand --client-assertion-aud 'The assertions'' audience: issuer (default) or token-endpoint (for servers that want the token endpoint''s URL); saved as `client_assertion_aud`'
             cand --preset 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)'
             cand --tenant 'Directory tenant for --preset entra (a tenant ID or domain)'
             cand --workload-identity 'CI without secrets: exchange the job''s identity token from SOURCE (github, env:NAME, file:PATH or auto) for each access token; nothing is stored; saved in the profile'
@@ -70,9 +75,6 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --subject-token-type 'RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved'
             cand --exchange-param 'An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved'
             cand --ca-file 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`'
-            cand --client-cert 'Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to the provider instead of sending a client secret; saved in the profile as `client_cert`. The server must know it: by subject DN or SAN (tls_client_auth), or as the certificate in the client''s registered JWKS (self_signed_tls_client_auth)'
-            cand --client-key 'The PEM private key of --client-cert; it must be readable by you alone (chmod 600), and is read only to sign the TLS handshake; saved in the profile as `client_key`'
-            cand --client-auth 'How the provider authenticates this client [default with --client-cert: tls-client-auth]; saved in the profile as `client_auth`'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand --device 'Use the device flow: a code to enter on another device (RFC 8628)'
@@ -80,6 +82,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --no-browser 'Do not open a browser; print the URL only'
             cand --dpop 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile'
             cand --par 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile'
+            cand --rotate-client-key 'Generate a new client key to sign with, keeping the previous one in the JWK Set (the oldest beyond that is dropped): register the new set, then log in'
             cand --paste 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin'
             cand --client-credentials 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin'
             cand --refresh-token-stdin 'Seed the session from a refresh token read from stdin (e.g. a CI secret)'
@@ -167,6 +170,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand list 'List the configured profiles, with whether each has a session.'
             cand show 'Show one profile''s settings and session state (never a token).'
             cand remove 'Remove a profile: revoke and forget its session, delete it from the config file.'
+            cand jwks 'Print the public JWK Set of a private_key_jwt profile''s client keys, to register.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;profile;list'= {
@@ -211,10 +215,26 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tok;profile;jwks'= {
+            cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
+            cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
+            cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand --json-errors 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tok;profile;help'= {
             cand list 'List the configured profiles, with whether each has a session.'
             cand show 'Show one profile''s settings and session state (never a token).'
             cand remove 'Remove a profile: revoke and forget its session, delete it from the config file.'
+            cand jwks 'Print the public JWK Set of a private_key_jwt profile''s client keys, to register.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tok;profile;help;list'= {
@@ -222,6 +242,8 @@ set edit:completion:arg-completer[tok] = {|@words|
         &'tok;profile;help;show'= {
         }
         &'tok;profile;help;remove'= {
+        }
+        &'tok;profile;help;jwks'= {
         }
         &'tok;profile;help;help'= {
         }
@@ -562,12 +584,15 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand list 'List the configured profiles, with whether each has a session.'
             cand show 'Show one profile''s settings and session state (never a token).'
             cand remove 'Remove a profile: revoke and forget its session, delete it from the config file.'
+            cand jwks 'Print the public JWK Set of a private_key_jwt profile''s client keys, to register.'
         }
         &'tok;help;profile;list'= {
         }
         &'tok;help;profile;show'= {
         }
         &'tok;help;profile;remove'= {
+        }
+        &'tok;help;profile;jwks'= {
         }
         &'tok;help;completions'= {
         }

@@ -64,6 +64,17 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l acr-values -d 'Authori
 complete -c tok -n "__fish_tok_using_subcommand login" -l max-age -d 'Authorization request `max_age`: sign in again if the last sign-in at the server is older than SECONDS; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l ui-locales -d 'Authorization request `ui_locales`: languages for the sign-in pages (e.g. "fr en"); saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l auth-param -d 'Another authorization request parameter (Entra: domain_hint=example.com); repeat for several; the protocol\'s own (state, client_id, redirect_uri…) are refused; saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-auth -d 'How the server authenticates this client instead of a shared secret (its token_endpoint_auth_method): private-key-jwt signs JWTs with the client\'s own key (register it: `tok profile jwks -p NAME` prints the JWK Set); tls-client-auth presents --client-cert, which the server matches by subject DN or SAN (RFC 8705, the default with --client-cert); self-signed-tls-client-auth presents a certificate registered in the client\'s JWKS; saved as `client_auth`' -r -f -a "private-key-jwt\t''
+tls-client-auth\t''
+self-signed-tls-client-auth\t''
+none\t''"
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-cert -d 'Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to the provider instead of sending a client secret; needs --client-key; saved as `client_cert`' -r -F
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-key -d 'The client\'s private key, a PEM file readable by you alone (exit 8 otherwise): the key of --client-cert, or the key that signs private-key-jwt assertions (PKCS#8; without it, tok generates one and keeps it beside the session); saved as `client_key`' -r -F
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-key-alg -d 'The algorithm of the key tok generates: ES256 (P-256, default) or EdDSA (Ed25519); RS256 only with --client-key (tok cannot generate RSA keys); saved' -r -f -a "ES256\t''
+EdDSA\t''
+RS256\t''"
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-assertion-aud -d 'The assertions\' audience: issuer (default) or token-endpoint (for servers that want the token endpoint\'s URL); saved as `client_assertion_aud`' -r -f -a "issuer\t''
+token-endpoint\t''"
 complete -c tok -n "__fish_tok_using_subcommand login" -l preset -d 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)' -r -f -a "github\t'GitHub (github.com OAuth apps): device flow, fixed endpoints, no discovery'
 gitlab\t'GitLab (gitlab.com, or self-managed with --issuer): OIDC discovery'
 google\t'Google accounts: OIDC discovery'
@@ -80,10 +91,6 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l ci-audience -d 'The au
 complete -c tok -n "__fish_tok_using_subcommand login" -l subject-token-type -d 'RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l exchange-param -d 'An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l ca-file -d 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`' -r -F
-complete -c tok -n "__fish_tok_using_subcommand login" -l client-cert -d 'Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to the provider instead of sending a client secret; saved in the profile as `client_cert`. The server must know it: by subject DN or SAN (tls_client_auth), or as the certificate in the client\'s registered JWKS (self_signed_tls_client_auth)' -r -F
-complete -c tok -n "__fish_tok_using_subcommand login" -l client-key -d 'The PEM private key of --client-cert; it must be readable by you alone (chmod 600), and is read only to sign the TLS handshake; saved in the profile as `client_key`' -r -F
-complete -c tok -n "__fish_tok_using_subcommand login" -l client-auth -d 'How the provider authenticates this client [default with --client-cert: tls-client-auth]; saved in the profile as `client_auth`' -r -f -a "tls-client-auth\t'A CA-issued certificate, matched by its subject DN or SAN (RFC 8705 §2.1)'
-self-signed-tls-client-auth\t'A self-signed certificate registered in the client\'s JWKS (RFC 8705 §2.2)'"
 complete -c tok -n "__fish_tok_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -94,6 +101,7 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l browser -d 'Use the br
 complete -c tok -n "__fish_tok_using_subcommand login" -l no-browser -d 'Do not open a browser; print the URL only'
 complete -c tok -n "__fish_tok_using_subcommand login" -l dpop -d 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile'
 complete -c tok -n "__fish_tok_using_subcommand login" -l par -d 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile'
+complete -c tok -n "__fish_tok_using_subcommand login" -l rotate-client-key -d 'Generate a new client key to sign with, keeping the previous one in the JWK Set (the oldest beyond that is dropped): register the new set, then log in'
 complete -c tok -n "__fish_tok_using_subcommand login" -l paste -d 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin'
 complete -c tok -n "__fish_tok_using_subcommand login" -l client-credentials -d 'Confidential client (RFC 6749 §4.4): secret from $TOK_CLIENT_SECRET, else one line on stdin'
 complete -c tok -n "__fish_tok_using_subcommand login" -l refresh-token-stdin -d 'Seed the session from a refresh token read from stdin (e.g. a CI secret)'
@@ -154,20 +162,21 @@ complete -c tok -n "__fish_tok_using_subcommand status" -s q -l quiet -d 'Print 
 complete -c tok -n "__fish_tok_using_subcommand status" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
 complete -c tok -n "__fish_tok_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand status" -s V -l version -d 'Print version'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
 keyutils\t'The Linux kernel key retention service (session keyring)'
 file\t'A 0600 JSON file under the data directory'"
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -s V -l version -d 'Print version'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'
-complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -f -a "jwks" -d 'Print the public JWK Set of a private_key_jwt profile\'s client keys, to register.'
+complete -c tok -n "__fish_tok_using_subcommand profile; and not __fish_seen_subcommand_from list show remove jwks help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from list" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
@@ -201,9 +210,21 @@ complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcomm
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
+keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
+keyutils\t'The Linux kernel key retention service (session keyring)'
+file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -s V -l version -d 'Print version'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "jwks" -d 'Print the public JWK Set of a private_key_jwt profile\'s client keys, to register.'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tok -n "__fish_tok_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand completions" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
@@ -459,6 +480,7 @@ complete -c tok -n "__fish_tok_using_subcommand help; and not __fish_seen_subcom
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List the configured profiles, with whether each has a session.'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show one profile\'s settings and session state (never a token).'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile: revoke and forget its session, delete it from the config file.'
+complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "jwks" -d 'Print the public JWK Set of a private_key_jwt profile\'s client keys, to register.'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "git" -d 'Serve a git host from a profile, through git\'s global config.'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "docker" -d 'Serve a registry from a profile, through docker\'s `credHelpers`.'
 complete -c tok -n "__fish_tok_using_subcommand help; and __fish_seen_subcommand_from setup" -f -a "kubectl" -d 'Print the kubeconfig `users[].user.exec` block that runs `tok kubectl-credential`.'

@@ -146,18 +146,23 @@ known_errors! {
     Sts(crate::oauth::aws_sts::StsError),
     Cloud(crate::session::CloudError),
     AwsConfig(crate::helpers::aws::ConfigEditError),
+    ClientKey(crate::session::ClientKeyError),
+    Sign(crate::oauth::signer::SignError),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
 fn map(e: Known<'_>) -> (Code, Option<String>) {
+    use crate::oauth::signer::SignError as S;
+    use crate::session::ClientKeyError as K;
     match e {
-        Known::OAuth(e) => oauth(e),
+        Known::OAuth(e) | Known::ClientKey(K::OAuth(e)) => oauth(e),
         Known::BadKey(crate::oauth::dpop::BadKey) => (Code::Failure, None),
+        Known::Sign(S::Unavailable { .. } | S::Failed { .. }) => (Code::Failure, None),
         // Only ever inside a rustls error, found first as `OAuthError::Certificate`.
         Known::SelfSigned(crate::oauth::tls::SelfSigned) => (Code::Tls, None),
-        Known::Store(e) => store(e),
+        Known::Store(e) | Known::ClientKey(K::Store(e)) => store(e),
         Known::Path(e) => path(e, Code::Failure),
-        Known::Config(e) => (Code::Config, config(e)),
+        Known::Config(e) | Known::ClientKey(K::Config(e)) => (Code::Config, config(e)),
         Known::Session(e) => session(e),
         Known::Git(e) => {
             use crate::helpers::git::Error as G;
@@ -364,7 +369,7 @@ fn protocol(code: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
     match code {
         E::InvalidClient => (
             Code::Config,
-            Some("check `client_id` in the profile, and the credential the server has registered for it (its secret, or for mutual TLS the certificate's subject, SAN or JWKS)".into()),
+            Some("check `client_id` in the profile, and the credential the server has registered for it (its secret; for private_key_jwt the JWK Set `tok profile jwks` prints; for mutual TLS the certificate's subject, SAN or JWKS)".into()),
         ),
         E::InvalidScope => (Code::Config, Some("check `scopes` in the profile".into())),
         E::UnauthorizedClient
@@ -511,7 +516,7 @@ fn config(e: &crate::config::ConfigError) -> Option<String> {
             "{fix}, after checking that its content (token endpoints, hosts) is what you wrote"
         )),
         C::Readable { path, .. } => Some(format!(
-            "run `chmod 600 {}`; if others may have copied it, have a new certificate issued for a new key",
+            "run `chmod 600 {}`; if others may have copied it, replace the key (a new certificate, or `tok login --rotate-client-key`)",
             path.display()
         )),
         C::Read { .. } | C::BadName(_) => None,
@@ -735,7 +740,7 @@ mod tests {
             code_of(protocol("invalid_client")),
             (
                 Code::Config,
-                Some("check `client_id` in the profile, and the credential the server has registered for it (its secret, or for mutual TLS the certificate's subject, SAN or JWKS)".into())
+                Some("check `client_id` in the profile, and the credential the server has registered for it (its secret; for private_key_jwt the JWK Set `tok profile jwks` prints; for mutual TLS the certificate's subject, SAN or JWKS)".into())
             )
         );
         assert_eq!(code_of(protocol("server_error")).0, Code::Unavailable);

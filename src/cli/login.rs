@@ -20,6 +20,8 @@ use crate::config::Flow;
 ///   tok login -p gh --preset github --client-id Iv1.0123456789abcdef
 ///   TOK_CLIENT_SECRET=... tok login -p ci --issuer https://id.example.com \
 ///       --client-id ci-bot --client-credentials --scope api:read
+///   tok login -p ci --issuer https://id.example.com --client-id ci-bot --client-credentials \
+///       --client-auth private-key-jwt --client-key key.pem   # no shared secret (README: In a CI job)
 ///   printf %s "$REFRESH_TOKEN" | tok login -p ci --refresh-token-stdin
 ///   tok login -p ci --issuer https://id.example.com --client-id ci \
 ///       --workload-identity github        # GitHub Actions, no secret (README: In CI)
@@ -35,6 +37,8 @@ use crate::config::Flow;
 ///   it requires pushed authorization requests     nothing when its metadata says so; else --par
 ///   it authenticates clients by TLS certificate   --client-cert FILE --client-key FILE
 ///                                                 [--client-auth self-signed-tls-client-auth]
+///   it wants a signed client assertion            --client-auth private-key-jwt (then register
+///                                                 `tok profile jwks -p NAME`)
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
@@ -84,6 +88,9 @@ pub struct LoginArgs {
     #[command(flatten)]
     pub server: Box<ServerArgs>,
 
+    #[command(flatten)]
+    pub client: Box<ClientAuthArgs>,
+
     /// Browser flow without a loopback listener: print the URL, read the redirected URL from stdin
     #[arg(long, conflicts_with_all = ["device", "client_credentials", "refresh_token_stdin"])]
     pub paste: bool,
@@ -129,42 +136,6 @@ pub struct LoginArgs {
     /// in the profile as `ca_file`
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<std::path::PathBuf>,
-
-    /// Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to
-    /// the provider instead of sending a client secret; saved in the profile as `client_cert`.
-    /// The server must know it: by subject DN or SAN (tls_client_auth), or as the certificate
-    /// in the client's registered JWKS (self_signed_tls_client_auth)
-    #[arg(long, value_name = "FILE", requires = "client_key")]
-    pub client_cert: Option<std::path::PathBuf>,
-
-    /// The PEM private key of --client-cert; it must be readable by you alone (chmod 600), and
-    /// is read only to sign the TLS handshake; saved in the profile as `client_key`
-    #[arg(long, value_name = "FILE", requires = "client_cert")]
-    pub client_key: Option<std::path::PathBuf>,
-
-    /// How the provider authenticates this client [default with --client-cert:
-    /// tls-client-auth]; saved in the profile as `client_auth`
-    #[arg(long, value_enum, value_name = "METHOD")]
-    pub client_auth: Option<ClientAuthMethod>,
-}
-
-/// `--client-auth`: the server's `token_endpoint_auth_method` for this client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ClientAuthMethod {
-    /// A CA-issued certificate, matched by its subject DN or SAN (RFC 8705 §2.1)
-    TlsClientAuth,
-    /// A self-signed certificate registered in the client's JWKS (RFC 8705 §2.2)
-    SelfSignedTlsClientAuth,
-}
-
-impl ClientAuthMethod {
-    /// The profile's `client_auth` value (the metadata name).
-    pub fn profile_value(self) -> &'static str {
-        match self {
-            ClientAuthMethod::TlsClientAuth => "tls_client_auth",
-            ClientAuthMethod::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
-        }
-    }
 }
 
 /// What a stricter server needs of the browser flow (issue 21); boxed, as they make `tok login`'s
@@ -258,4 +229,44 @@ impl LoginArgs {
             _ => None,
         }
     }
+}
+
+/// How the client authenticates itself (private_key_jwt, RFC 7523 §2.2 / OIDC Core §9).
+#[derive(Debug, Args, Default)]
+pub struct ClientAuthArgs {
+    /// How the server authenticates this client instead of a shared secret (its
+    /// token_endpoint_auth_method): private-key-jwt signs JWTs with the client's own key
+    /// (register it: `tok profile jwks -p NAME` prints the JWK Set); tls-client-auth presents
+    /// --client-cert, which the server matches by subject DN or SAN (RFC 8705, the default with
+    /// --client-cert); self-signed-tls-client-auth presents a certificate registered in the
+    /// client's JWKS; saved as `client_auth`
+    #[arg(long, value_name = "METHOD", value_parser = ["private-key-jwt", "tls-client-auth", "self-signed-tls-client-auth", "none"])]
+    pub client_auth: Option<String>,
+
+    /// Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to
+    /// the provider instead of sending a client secret; needs --client-key; saved as
+    /// `client_cert`
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<std::path::PathBuf>,
+
+    /// The client's private key, a PEM file readable by you alone (exit 8 otherwise): the key
+    /// of --client-cert, or the key that signs private-key-jwt assertions (PKCS#8; without
+    /// it, tok generates one and keeps it beside the session); saved as `client_key`
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<std::path::PathBuf>,
+
+    /// The algorithm of the key tok generates: ES256 (P-256, default) or EdDSA (Ed25519);
+    /// RS256 only with --client-key (tok cannot generate RSA keys); saved
+    #[arg(long, value_name = "ALG", value_parser = ["ES256", "EdDSA", "RS256"])]
+    pub client_key_alg: Option<String>,
+
+    /// The assertions' audience: issuer (default) or token-endpoint (for servers that want
+    /// the token endpoint's URL); saved as `client_assertion_aud`
+    #[arg(long, value_name = "AUD", value_parser = ["issuer", "token-endpoint"])]
+    pub client_assertion_aud: Option<String>,
+
+    /// Generate a new client key to sign with, keeping the previous one in the JWK Set (the
+    /// oldest beyond that is dropped): register the new set, then log in
+    #[arg(long)]
+    pub rotate_client_key: bool,
 }

@@ -16,7 +16,7 @@ pub use helper::{
     DockerCredentialArgs, GitCredentialArgs, HelperCommand, KubectlCredentialArgs,
     TerraformCredentialArgs,
 };
-pub use login::LoginArgs;
+pub use login::{ClientAuthArgs, LoginArgs};
 pub use setup::{SetupArgs, SetupTool};
 
 /// The exit-code table of `--help` and the man page; kept equal to `error::Code` by a test.
@@ -387,6 +387,21 @@ pub enum ProfileCommand {
     ///   tok profile remove old-work --no-revoke
     #[command(verbatim_doc_comment)]
     Remove(ProfileRemoveArgs),
+    /// Print the public JWK Set of a private_key_jwt profile's client keys, to register.
+    ///
+    /// Each key has `kid` (its RFC 7638 thumbprint), `alg` and `use: sig`; no private part.
+    /// A profile without a key file gets one generated on first use.
+    ///
+    /// Examples:
+    ///   tok profile jwks -p ci > jwks.json
+    #[command(verbatim_doc_comment)]
+    Jwks(ProfileJwksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileJwksArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 #[derive(Debug, Args)]

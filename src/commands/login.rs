@@ -46,7 +46,11 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     }
     check_interactive(env, &args, &profile)?;
     // Read secrets from stdin before any network call, so a missing one fails fast.
-    let method = secret_method(env, &args)?;
+    let method = secret_method(env, &args, &profile)?;
+    if args.client.rotate_client_key {
+        let kid = crate::session::rotate_client_key(&env.ctx, &profile)?;
+        p.warn(format!("the client key {kid} signs from now on: register the new JWK Set (`tok profile jwks -p {name}`)"));
+    }
     let mut endpoints = env.ctx.endpoints_for_login(&profile)?;
     if let Some(text) = adopt_stated_issuer(p, &mut config, &profile, &endpoints)? {
         pending = Some(text);
@@ -131,7 +135,15 @@ fn check_interactive(env: &Env, args: &LoginArgs, profile: &Profile) -> anyhow::
 }
 
 /// `--client-credentials` or `--refresh-token-stdin`, with the secret read now.
-fn secret_method(env: &Env, args: &LoginArgs) -> anyhow::Result<Option<LoginMethod>> {
+fn secret_method(
+    env: &Env,
+    args: &LoginArgs,
+    profile: &Profile,
+) -> anyhow::Result<Option<LoginMethod>> {
+    if args.client_credentials && profile.private_key_jwt.is_some() {
+        // The client's key authenticates it: there is no secret to keep.
+        return Ok(Some(LoginMethod::ClientCredentials(ClientSecret::new(""))));
+    }
     if args.client_credentials {
         let secret = read_secret(
             Some(crate::settings::ENV_CLIENT_SECRET),
@@ -289,6 +301,34 @@ fn claims_text(claims: &Claims, t: i64) -> String {
     )
 }
 
+/// `--client-auth`, `--client-cert`, `--client-key` (paths saved absolute, not read here),
+/// `--client-key-alg`, `--client-assertion-aud` into the profile's keys.
+fn client_auth_update(
+    up: &mut ProfileUpdate,
+    c: &crate::cli::ClientAuthArgs,
+) -> anyhow::Result<()> {
+    for (key, path) in [
+        ("client_cert", &c.client_cert),
+        ("client_key", &c.client_key),
+    ] {
+        if let Some(f) = path {
+            up.extra
+                .push((key, std::path::absolute(f)?.display().to_string()));
+        }
+    }
+    for (k, v) in [
+        (
+            "client_auth",
+            c.client_auth.as_ref().map(|m| m.replace('-', "_")),
+        ),
+        ("client_key_alg", c.client_key_alg.clone()),
+        ("client_assertion_aud", c.client_assertion_aud.clone()),
+    ] {
+        up.extra.extend(v.map(|v| (k, v)));
+    }
+    Ok(())
+}
+
 /// The profile fields given on the command line, `--preset` first, explicit flags over it.
 fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
     let mut up = ProfileUpdate {
@@ -303,6 +343,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         auth_params: args.auth_params(),
         par: args.server.par.then_some(true),
     };
+    client_auth_update(&mut up, &args.client)?;
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.
         wi::Source::parse(source).map_err(|m| {
@@ -360,26 +401,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         let abs = std::path::absolute(path)?;
         up.extra.push(("ca_file", abs.display().to_string()));
     }
-    client_cert_keys(args, &mut up)?;
     Ok(up)
-}
-
-/// `--client-cert`, `--client-key` (saved absolute, not read here) and `--client-auth`.
-fn client_cert_keys(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
-    for (key, path) in [
-        ("client_cert", &args.client_cert),
-        ("client_key", &args.client_key),
-    ] {
-        if let Some(path) = path {
-            let abs = std::path::absolute(path)?;
-            up.extra.push((key, abs.display().to_string()));
-        }
-    }
-    if let Some(m) = args.client_auth {
-        up.extra
-            .push(("client_auth", m.profile_value().to_string()));
-    }
-    Ok(())
 }
 
 /// A secret from the environment variable `var` (when named and set: its value is

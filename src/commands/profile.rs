@@ -18,6 +18,16 @@ pub fn run(env: &Env, cmd: ProfileCommand) -> anyhow::Result<()> {
         ProfileCommand::List(a) => list(env, a),
         ProfileCommand::Show(a) => show(env, a),
         ProfileCommand::Remove(a) => remove(env, a),
+        ProfileCommand::Jwks(a) => {
+            let config = env.config()?;
+            let name = config.select(a.profile.profile.as_deref())?;
+            let profile = config.profile(&name)?;
+            let jwks = session::client_jwks(&env.ctx, &profile)?;
+            Ok(env
+                .ctx
+                .printer
+                .stdout(&format!("{}\n", serde_json::to_string_pretty(&jwks)?))?)
+        }
     }
 }
 
@@ -226,6 +236,14 @@ fn remove(env: &Env, args: ProfileRemoveArgs) -> anyhow::Result<()> {
             }
             session::evict_cache(&env.ctx.paths, &name);
             let _ = crate::paths::remove_optional(&env.ctx.paths.profile_state(&name));
+        }
+    }
+    // The client's own key (`private_key_jwt`) goes with the profile; a logout keeps it.
+    let raw = config.file.profiles.get(&name);
+    if raw.and_then(|r| r.client_auth.as_deref()) == Some("private_key_jwt") {
+        let account = session::client_key_account(&name);
+        if let Err(e) = env.ctx.store_for(&name).and_then(|s| s.delete(&account)) {
+            p.warn(format!("the client key of `{name}` was not removed: {e}"));
         }
     }
     let text = remove_from_text(&config.text, &name).map_err(|m| {

@@ -36,6 +36,9 @@ struct ProfileStatus {
     client_certificate: Option<CertStatus>,
     /// What kind of session the login stored.
     grant: Option<GrantKind>,
+    /// A `private_key_jwt` client's signing key (where it lives, never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_key: Option<session::ClientKeyInfo>,
     /// For a workload-identity profile: where the identity comes from and how it is exchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     workload_identity: Option<WorkloadStatus>,
@@ -149,6 +152,7 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         dpop_jkt: state.dpop_jkt.clone(),
         client_certificate: None,
         grant: state.grant,
+        client_key: None,
         workload_identity: None,
         config_error: None,
     };
@@ -175,7 +179,7 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
             last_exchange: s.last_refresh.take(),
         });
     } else {
-        store_status(env, name, &mut s);
+        store_status(env, &profile, &mut s);
     }
     let expires = session::read_cache(&env.ctx.paths, &profile)
         .map(|t| t.expires_at)
@@ -187,13 +191,17 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
     s
 }
 
-fn store_status(env: &Env, name: &str, s: &mut ProfileStatus) {
-    match env.ctx.store_for(name) {
+fn store_status(env: &Env, profile: &crate::config::Profile, s: &mut ProfileStatus) {
+    match env.ctx.store_for(&profile.name) {
         Ok(store) => {
             s.store = Some(store.describe());
-            match store.load(name) {
+            match store.load(&profile.name) {
                 Ok(found) => s.logged_in = Some(found.is_some()),
                 Err(e) => s.store_error = Some(e.to_string()),
+            }
+            match session::client_key_info(profile, store.as_ref()) {
+                Ok(k) => s.client_key = k,
+                Err(e) => s.store_error = Some(format!("{e:#}")),
             }
         }
         Err(e) => s.store_error = Some(e.to_string()),
@@ -253,6 +261,12 @@ fn print_human(env: &Env, r: &Report) {
         }
         if let Some(c) = &s.client_certificate {
             line("mtls:", c.text());
+        }
+        if let Some(k) = &s.client_key {
+            line(
+                "client key:",
+                format!("{} {} in {}", k.alg, k.kid, k.location),
+            );
         }
         if let Some(r) = &s.last_refresh {
             line("refresh:", refresh_text(r, t));

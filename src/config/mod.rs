@@ -11,6 +11,7 @@ use crate::oauth::discovery::EndpointOverrides;
 use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
 use crate::url_policy::check_url;
 
+mod client_auth;
 mod edit;
 mod presets;
 mod writers;
@@ -116,13 +117,19 @@ pub struct ProfileConfig {
     /// The AWS STS endpoint `tok aws-credential` calls when neither `AWS_ENDPOINT_URL_STS` nor
     /// `AWS_ENDPOINT_URL` is set (a VPC endpoint, a partition's own).
     pub aws_sts_endpoint: Option<String>,
+    /// How the provider authenticates the client (its `token_endpoint_auth_method`):
+    /// `private_key_jwt` (assertions signed by `client_key`), `tls_client_auth` (default with a
+    /// certificate) or `self_signed_tls_client_auth` (RFC 8705, with `client_cert`), or `none`.
+    pub client_auth: Option<String>,
     /// RFC 8705 mutual TLS: the PEM certificate (chain) presented to the provider (absolute).
     pub client_cert: Option<PathBuf>,
-    /// Its PEM private key (absolute); refused when others can read it.
+    /// The client's private key (absolute; readable by you alone): the key of `client_cert`,
+    /// or for `private_key_jwt` a PKCS#8 PEM file (none: the key tok generated).
     pub client_key: Option<PathBuf>,
-    /// How the provider authenticates the client: `tls_client_auth` (default with a
-    /// certificate) or `self_signed_tls_client_auth`.
-    pub client_auth: Option<String>,
+    /// The algorithm of the key tok generates: `ES256` (default) or `EdDSA`.
+    pub client_key_alg: Option<String>,
+    /// The assertions' `aud`: `"issuer"` (default) or `"token-endpoint"`.
+    pub client_assertion_aud: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -158,6 +165,8 @@ pub struct Profile {
     pub par: bool,
     /// `aws_sts_endpoint`: the STS endpoint after the AWS variables.
     pub aws_sts_endpoint: Option<Url>,
+    /// `client_auth = "private_key_jwt"` and its keys.
+    pub private_key_jwt: Option<crate::oauth::client_key::PrivateKeyJwt>,
 }
 
 impl Profile {
@@ -360,12 +369,12 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     if let Some(ca) = &network.trust.ca_file {
         writers::check_trusted_file(name, "ca_file", ca)?;
     }
-    check_client_cert(name, &issuer, &network)?;
     if let Some(wi::Source::File(path)) = workload.as_ref().map(|w| &w.source) {
         writers::check_trusted_file(name, "workload identity file", path)?;
     }
     let (kubectl_id_token, redirect, auth_params) =
         login_keys(raw).map_err(|(key, m)| invalid(key, m))?;
+    let private_key_jwt = client_auth::checked(name, raw, &issuer, &network)?;
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -402,6 +411,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         auth_params,
         par: raw.par.unwrap_or(false),
         aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
+        private_key_jwt,
     })
 }
 
@@ -467,67 +477,10 @@ fn network(raw: &ProfileConfig) -> Result<crate::oauth::http::Network, (&'static
         trust: crate::oauth::tls::Trust {
             ca_file: raw.ca_file.clone(),
             ca_only,
-            client_cert: client_cert(raw)?,
+            client_cert: client_auth::client_cert(raw)?,
         },
         proxy,
     })
-}
-
-/// A client certificate needs TLS, and its key must be private to the user.
-fn check_client_cert(
-    name: &str,
-    issuer: &Url,
-    network: &crate::oauth::http::Network,
-) -> Result<(), ConfigError> {
-    let Some(cc) = &network.trust.client_cert else {
-        return Ok(());
-    };
-    if issuer.scheme() != "https" {
-        return Err(ConfigError::Invalid {
-            profile: name.to_string(),
-            key: "client_cert",
-            message: "needs an https issuer (mutual TLS)".into(),
-        });
-    }
-    writers::check_private_file(name, "client_key", &cc.key)
-}
-
-/// `client_cert`, `client_key` and `client_auth` (RFC 8705). The files are not read here.
-fn client_cert(
-    raw: &ProfileConfig,
-) -> Result<Option<crate::oauth::mtls::ClientCert>, (&'static str, String)> {
-    use crate::oauth::mtls::{ClientCert, Method};
-    let method = match raw.client_auth.as_deref() {
-        None => None,
-        Some(m) => Some(Method::from_name(m).ok_or_else(|| {
-            let m = crate::output::one_line(m);
-            let want = "\"tls_client_auth\" or \"self_signed_tls_client_auth\"";
-            ("client_auth", format!("must be {want}, not {m:?}"))
-        })?),
-    };
-    for (key, p) in [
-        ("client_cert", &raw.client_cert),
-        ("client_key", &raw.client_key),
-    ] {
-        if let Some(p) = p
-            && !p.is_absolute()
-        {
-            return Err((key, format!("must be an absolute path: {}", p.display())));
-        }
-    }
-    match (&raw.client_cert, &raw.client_key) {
-        (Some(cert), Some(key)) => Ok(Some(ClientCert {
-            cert: cert.clone(),
-            key: key.clone(),
-            method: method.unwrap_or(Method::Pki),
-        })),
-        (None, None) if method.is_some() => {
-            Err(("client_auth", "needs `client_cert` and `client_key`".into()))
-        }
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(("client_cert", "needs `client_key` (its private key)".into())),
-        (None, Some(_)) => Err(("client_key", "needs `client_cert` (its certificate)".into())),
-    }
 }
 
 /// The workload identity keys of a profile, checked; `None` without `workload_identity`.
@@ -665,6 +618,53 @@ mod tests {
             err.contains(":3:") && err.contains("unknown field `client`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn private_key_jwt_keys_are_checked() {
+        let profile = |extra: &str| {
+            let text = format!(
+                "[profiles.x]\nissuer = \"https://a\"\nclient_id = \"c\"\nclient_auth = \"private_key_jwt\"\n{extra}"
+            );
+            let c = Config {
+                path: P.into(),
+                file: parse(&text, Path::new(P)).unwrap(),
+                text,
+            };
+            c.profile("x").map_err(|e| e.to_string())
+        };
+        let p = profile("client_assertion_aud = \"token-endpoint\"\nclient_key_alg = \"EdDSA\"\n");
+        let pk = p.unwrap().private_key_jwt.unwrap();
+        assert_eq!(
+            pk.aud,
+            crate::oauth::client_assertion::Audience::TokenEndpoint
+        );
+        assert_eq!(pk.alg, crate::oauth::client_key::Alg::EdDSA);
+        assert_eq!(pk.key_file, None);
+        for (extra, want) in [
+            ("client_key_alg = \"RS256\"\n", "cannot be generated"),
+            (
+                "client_key_alg = \"HS256\"\n",
+                "must be ES256, EdDSA or RS256",
+            ),
+            ("client_assertion_aud = \"me\"\n", "client_assertion_aud"),
+            ("client_key = \"key.pem\"\n", "absolute path"),
+            ("workload_identity = \"github\"\n", "client_key is needed"),
+        ] {
+            let e = profile(extra).unwrap_err();
+            assert!(e.contains(want), "{extra}: {e}");
+        }
+        let e = profile("").map(|_| ()).and_then(|_| {
+            let text =
+                "[profiles.x]\nissuer = \"https://a\"\nclient_id = \"c\"\nclient_auth = \"mtls\"\n";
+            let c = Config {
+                path: P.into(),
+                file: parse(text, Path::new(P)).unwrap(),
+                text: text.into(),
+            };
+            c.profile("x").map(|_| ()).map_err(|e| e.to_string())
+        });
+        assert!(e.unwrap_err().contains("private_key_jwt"));
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn check_private_file(profile: &str, key: &str, file: &Path) -> Result<(), C
             return Err(ConfigError::Readable {
                 path: file.to_path_buf(),
                 why: format!(
-                    "it is the {key} of profile `{profile}`, and others can read it (mode {:o})",
+                    "it is the {key} of profile `{profile}`, a private key, and others can read it (mode {:o})",
                     m.mode() & 0o7777
                 ),
             });

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
+use super::client_assertion::Asserter;
 use super::proxy::{self, ProfileProxy, Route};
-use super::retry::{self, Attempt, Decision, Idempotency, Policy};
+use super::retry::{self, Attempt, Decision, Idempotency, Policy, parse_date, parse_retry_after};
 use super::tls::{self, Trust};
 use super::{OAuthError, ProxyProblem};
 use crate::settings::HttpSettings;
@@ -62,6 +63,8 @@ pub enum ClientAuth<'a> {
         client_id: &'a str,
         secret: &'a crate::secret::ClientSecret,
     },
+    /// `private_key_jwt`: a fresh signed assertion in the form (RFC 7523 §2.2).
+    Jwt(&'a Asserter),
 }
 
 /// The clients, each built on first use: loading the system roots costs milliseconds (hundreds
@@ -81,6 +84,8 @@ pub struct Http {
     trace: bool,
     /// Told about each retry (for `-v`); never given a body.
     observer: Option<Box<dyn Fn(String)>>,
+    /// A `private_key_jwt` profile's client: its requests carry assertions ([`Http::set_asserter`]).
+    asserter: RefCell<Option<Asserter>>,
 }
 
 /// What a profile says about reaching its provider: whom to trust, which proxy.
@@ -133,6 +138,7 @@ impl Http {
             policy: Policy::with_deadline(settings.deadline),
             trace: settings.trace,
             observer: None,
+            asserter: RefCell::default(),
         }
     }
 
@@ -143,6 +149,11 @@ impl Http {
             *self.network.borrow_mut() = network.clone();
             self.clients.borrow_mut().clear();
         }
+    }
+
+    /// From now on, a request naming `a`'s client authenticates with an assertion of `a`.
+    pub fn set_asserter(&self, a: Asserter) {
+        *self.asserter.borrow_mut() = Some(a);
     }
 
     /// The way to `url`, and a client that takes it.
@@ -236,11 +247,20 @@ impl Http {
         auth: &ClientAuth<'_>,
         dpop: Option<&dyn Fn() -> String>,
     ) -> Result<Response, OAuthError> {
+        let asserter = self.asserter.borrow();
+        let named = |a: &&Asserter| matches!(auth, ClientAuth::None { client_id } if a.client_id == *client_id);
+        let jwt = asserter.as_ref().filter(named).map(ClientAuth::Jwt);
+        let auth = jwt.as_ref().unwrap_or(auth);
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         if let ClientAuth::None { client_id } = auth {
             fields.push(("client_id", client_id));
         }
         let (client, route) = self.client(url)?;
+        // A fresh assertion (new `jti`) for every attempt (RFC 7523 §3).
+        let attempts = match auth {
+            ClientAuth::Jwt(a) => Some(a.attempts()?),
+            _ => None,
+        };
         self.send(url, &route, Idempotency::Once, || {
             let mut req = client
                 .post(url.clone())
@@ -256,6 +276,9 @@ impl Http {
             // like a replay (RFC 9449 §11.1).
             if let Some(proof) = dpop {
                 req = req.header("DPoP", proof());
+            }
+            if let Some(a) = &attempts {
+                return req.form(&a.fields(&fields));
             }
             req.form(&fields)
         })
@@ -559,32 +582,6 @@ fn read_error(e: &std::io::Error) -> String {
     io_kind(e)
 }
 
-/// A `Date` header (RFC 9110 §6.6.1) as unix seconds; RFC 3339 is accepted too. `None` for
-/// anything else, or a date before 1970.
-pub fn parse_date(d: &str) -> Option<i64> {
-    humantime::parse_rfc3339_weak(d)
-        .ok()
-        .or_else(|| httpdate::parse_http_date(d).ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64)
-}
-
-/// `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date read against the response's
-/// own `Date` (so the client's clock does not matter).
-pub fn parse_retry_after(v: &str, date: Option<i64>) -> Option<u64> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(secs);
-    }
-    let at = httpdate::parse_http_date(v)
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs() as i64;
-    let base = date.unwrap_or_else(crate::time::now);
-    Some((at - base).max(0) as u64)
-}
-
 fn io_kind(e: &std::io::Error) -> String {
     use std::io::ErrorKind::*;
     match e.kind() {
@@ -599,28 +596,6 @@ fn io_kind(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_every_http_date_format() {
-        // IMF-fixdate, and the obsolete RFC 850 and asctime forms RFC 9110 says to accept.
-        for at in [
-            "Sun, 06 Nov 1994 08:49:47 GMT",
-            "Sunday, 06-Nov-94 08:49:47 GMT",
-            "Sun Nov  6 08:49:47 1994",
-        ] {
-            assert_eq!(parse_retry_after(at, Some(784111777)), Some(10), "{at}");
-        }
-    }
-
-    #[test]
-    fn retry_after_seconds_or_date() {
-        assert_eq!(parse_retry_after(" 7 ", None), Some(7));
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", Some(784111777)),
-            Some(10)
-        );
-        assert_eq!(parse_retry_after("soon", None), None);
-    }
 
     #[test]
     fn endpoint_name_drops_query_and_credentials() {

@@ -6,6 +6,8 @@
 pub mod auth_params;
 pub mod aws_sts;
 pub mod browser;
+pub mod client_assertion;
+pub mod client_key;
 pub mod discovery;
 pub mod dpop;
 pub mod grant;

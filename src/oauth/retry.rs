@@ -153,9 +153,58 @@ pub fn jitter() -> f64 {
     }
 }
 
+/// A `Date` header (RFC 9110 §6.6.1) as unix seconds; RFC 3339 is accepted too. `None` for
+/// anything else, or a date before 1970.
+pub fn parse_date(d: &str) -> Option<i64> {
+    humantime::parse_rfc3339_weak(d)
+        .ok()
+        .or_else(|| httpdate::parse_http_date(d).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date read against the response's
+/// own `Date` (so the client's clock does not matter).
+pub fn parse_retry_after(v: &str, date: Option<i64>) -> Option<u64> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(secs);
+    }
+    let at = httpdate::parse_http_date(v)
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs() as i64;
+    let base = date.unwrap_or_else(crate::time::now);
+    Some((at - base).max(0) as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_every_http_date_format() {
+        // IMF-fixdate, and the obsolete RFC 850 and asctime forms RFC 9110 says to accept.
+        for at in [
+            "Sun, 06 Nov 1994 08:49:47 GMT",
+            "Sunday, 06-Nov-94 08:49:47 GMT",
+            "Sun Nov  6 08:49:47 1994",
+        ] {
+            assert_eq!(parse_retry_after(at, Some(784111777)), Some(10), "{at}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_or_date() {
+        assert_eq!(parse_retry_after(" 7 ", None), Some(7));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", Some(784111777)),
+            Some(10)
+        );
+        assert_eq!(parse_retry_after("soon", None), None);
+    }
+
     use Idempotency::*;
 
     fn policy() -> Policy {

@@ -295,6 +295,9 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
     };
     if let Some(session) = &session {
         report.had_session = true;
+        if revoke_token {
+            super::client_auth::attach(ctx, profile, store.as_ref(), false)?;
+        }
         if revoke_token && let Some(result) = revoke(ctx, profile, session) {
             match result {
                 Ok(()) => report.revoked = true,
@@ -404,10 +407,7 @@ fn revoke(ctx: &Ctx, profile: &Profile, session: &Session) -> Option<Result<(), 
             (ClientAuth::None { client_id }, Some(refresh_token))
         }
         Grant::Confidential { client_secret } => (
-            ClientAuth::Basic {
-                client_id,
-                secret: client_secret,
-            },
+            crate::oauth::grant::client_credentials::confidential(client_id, client_secret),
             None,
         ),
         Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => {

@@ -144,17 +144,7 @@ pub fn login(
             &resolved
         }
     };
-    let kind = ctx.store_override.unwrap_or(StoreKind::Auto);
-    // Open the store before asking the user to approve anything: a locked keychain should fail
-    // now, not after the login.
-    let store = store::open(
-        kind,
-        &ctx.paths,
-        &ctx.printer,
-        &profile.name,
-        store::Access::Write,
-        ctx.settings.keychain_timeout,
-    )?;
+    let store = open_store(ctx, profile)?;
     let sent_at = crate::time::now();
     let store_name = store.describe();
     let done = match method {
@@ -206,6 +196,21 @@ pub fn login(
         store: Some(store_name),
         ..done
     })
+}
+
+/// Open the store before asking the user to approve anything (a locked keychain should fail
+/// now, not after the login), and take the client's key from it (made now if there is none).
+fn open_store(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Box<dyn store::TokenStore>> {
+    let store = store::open(
+        ctx.store_override.unwrap_or(StoreKind::Auto),
+        &ctx.paths,
+        &ctx.printer,
+        &profile.name,
+        store::Access::Write,
+        ctx.settings.keychain_timeout,
+    )?;
+    super::client_auth::attach(ctx, profile, store.as_ref(), true)?;
+    Ok(store)
 }
 
 /// `--client-credentials`: one token request, and a session that keeps the secret.

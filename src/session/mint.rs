@@ -29,6 +29,8 @@ pub(crate) fn exchange_locked(
     wi: &WorkloadIdentity,
     narrow: &Narrow,
 ) -> anyhow::Result<(CachedToken, Claims)> {
+    // A `private_key_jwt` client's key is a file (a workload identity stores nothing).
+    super::client_auth::attach(ctx, profile, &crate::store::MemoryStore::default(), false)?;
     let endpoint = ctx.token_endpoint();
     let url = endpoint.url(profile)?;
     let ci = CiEnv {

@@ -14,6 +14,7 @@
 //! [`refresh`] (send → persist → record; `mint` for the grants other than the refresh token), [`lifecycle`] (save a login, logout, reject), and
 //! [`endpoint`] (the token endpoint and clock seams the decisions are tested through).
 
+mod client_auth;
 mod cloud;
 mod endpoint;
 mod files;
@@ -40,6 +41,10 @@ use crate::paths::Paths;
 use crate::settings::Settings;
 use crate::store::{self, StoreKind, TokenStore};
 
+pub use client_auth::{
+    ClientKeyError, ClientKeyInfo, account as client_key_account, client_jwks, client_key_info,
+    rotate_client_key,
+};
 pub use cloud::{AwsLock, AwsTarget, CloudError, assume_role, cached_aws, keep_aws};
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};
 pub use files::{evict_cache, read_cache, read_state};

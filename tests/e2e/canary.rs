@@ -647,3 +647,84 @@ fn aws_keys_appear_only_on_aws_credential_stdout_and_in_the_cache() {
     assert!(r.ok(), "{r:?}");
     assert!(!holders[0].exists(), "logout deletes the AWS keys");
 }
+
+/// A `private_key_jwt` client's generated private key (issue 22) is in its 0600 store item and
+/// nowhere else: not in any stdout, stderr or command line at `-vv`, not in another file, not in
+/// the JWK Set. Looked for as stored (base64url PKCS#8) and as its JWK `d` (the P-256 scalar).
+#[test]
+fn a_client_private_key_appears_only_in_its_store_item() {
+    use crate::client_key::{CLIENT, registered, stored_keys};
+    let provider = Provider::start();
+    let tok = Tok::new();
+    let set = registered(&tok, &provider, "work", &[]);
+    let mut steps = Steps::new(&tok);
+    let issuer = provider.issuer.clone();
+    steps.step(&[
+        "login",
+        "-p",
+        "work",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        CLIENT,
+        "--scope",
+        "openid",
+        "--scope",
+        "offline_access",
+        "--browser",
+        "--timeout",
+        "60s",
+    ]);
+    steps.step(&["print", "-p", "work", "--force-refresh"]);
+    steps.step(&["profile", "jwks", "-p", "work"]);
+    steps.step(&["status", "-p", "work"]);
+    steps.step(&["status", "-p", "work", "--json"]);
+    steps.step(&["profile", "show", "work"]);
+    steps.step(&["logout", "-p", "work"]);
+    let keys = stored_keys(&tok, "work");
+    assert_eq!(keys.len(), 1);
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let der = b64.decode(&keys[0]).unwrap();
+    // ECPrivateKey (RFC 5915): version 1, then the 32-byte scalar as an OCTET STRING.
+    let at = der
+        .windows(5)
+        .position(|w| w == [0x02, 0x01, 0x01, 0x04, 0x20])
+        .expect("an EC private key")
+        + 5;
+    let d = b64.encode(&der[at..at + 32]);
+    let needles = [keys[0].clone(), d[..40].to_string()];
+    assert!(
+        steps
+            .runs
+            .iter()
+            .any(|(c, r)| c.starts_with("login") && r.ok()),
+        "{:?}",
+        steps.runs
+    );
+    for (cmd, r) in &steps.runs {
+        // Nor an assertion (a bearer credential for its minute), at any verbosity.
+        assert!(
+            !contains_jwt(&r.stderr),
+            "a JWT on stderr of {cmd}: {}",
+            r.stderr
+        );
+        for n in &needles {
+            assert!(!cmd.contains(n.as_str()), "the key in argv: {cmd}");
+            assert!(!r.stdout.contains(n.as_str()), "the key on stdout of {cmd}");
+            assert!(!r.stderr.contains(n.as_str()), "the key on stderr of {cmd}");
+        }
+    }
+    assert!(!set.to_string().contains(&d[..40]));
+    for (path, (mode, content)) in &steps.files {
+        let text = String::from_utf8_lossy(content);
+        if path.ends_with("work+client-key.json") {
+            assert_eq!(*mode, 0o600, "{}", path.display());
+            assert!(text.contains(&keys[0]));
+            continue;
+        }
+        for n in &needles {
+            assert!(!text.contains(n.as_str()), "the key in {}", path.display());
+        }
+    }
+}

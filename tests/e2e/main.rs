@@ -13,6 +13,7 @@ mod azure;
 mod background;
 mod canary;
 mod cargo;
+mod client_key;
 mod config;
 mod corp;
 mod docker;

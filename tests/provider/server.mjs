@@ -113,6 +113,7 @@ const intEnv = (name, dflt) => {
   return n;
 };
 
+const PKJWT_CLIENT = 'tok-pkjwt';
 const AT_TTL = intEnv('TOK_TEST_AT_TTL', 300);
 let atTtl = AT_TTL; // changed at run time by POST /__test/ttl
 const RT_TTL = intEnv('TOK_TEST_RT_TTL', 86400);
@@ -388,6 +389,18 @@ const configuration = {
       redirect_uris: ['http://127.0.0.1/callback'],
       scope: 'openid offline_access profile email',
     }] : []),
+    {
+      // private_key_jwt: its keys are set at run time (POST /__test/client-jwks), as a server
+      // would be given the JWK Set `tok profile jwks` prints.
+      client_id: PKJWT_CLIENT,
+      application_type: 'native',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [] },
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT, 'client_credentials', TOKEN_EXCHANGE, JWT_BEARER],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      scope: `openid offline_access profile email ${API_SCOPES}`,
+    },
   ],
   clientAuthMethods: ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none',
     ...(MTLS_SELF_SIGNED ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])],
@@ -428,12 +441,12 @@ const configuration = {
       // no `resource` (library rule); pass resource=https://api.test/ to get an API token.
       defaultResource: async (_ctx, client, oneOf) => {
         if (oneOf) return oneOf;
-        if (client && ['tok-cli', 'ci-bot', CI_CLIENT].includes(client.clientId)) return API_RESOURCE;
+        if (client && ['tok-cli', 'ci-bot', CI_CLIENT, PKJWT_CLIENT].includes(client.clientId)) return API_RESOURCE;
         return undefined;
       },
       useGrantedResource: async () => false,
       getResourceServerInfo: async (_ctx, resourceIndicator, client) => {
-        if (resourceIndicator === API_RESOURCE && ['tok-cli', 'ci-bot', CI_CLIENT].includes(client.clientId)) {
+        if (resourceIndicator === API_RESOURCE && ['tok-cli', 'ci-bot', CI_CLIENT, PKJWT_CLIENT].includes(client.clientId)) {
           return {
             scope: API_SCOPES,
             audience: API_RESOURCE,
@@ -680,7 +693,7 @@ function exchangeGrant(method) {
     let claims;
     let token;
     try {
-      if (client.clientId !== CI_CLIENT) {
+      if (client.clientId !== CI_CLIENT && client.clientId !== PKJWT_CLIENT) {
         throw new WorkloadRefusal('unauthorized_client', `client ${client.clientId} may not use workload identity`);
       }
       if (method === 'token-exchange') {
@@ -954,6 +967,34 @@ provider.use(async (ctx, next) => {
   } else if (route === 'userinfo' && ok) {
     stats.userinfo += 1;
   }
+});
+
+// ---------------------------------------------------------------------------------------
+// private_key_jwt (issue 22): the client `tok-pkjwt` authenticates with assertions signed by
+// the keys the test registers:
+//   POST /__test/client-jwks   body: a JWK Set (JSON); from now on the client's only keys
+// stats.client_auth: every request of that client to the token, revocation, introspection,
+// device authorization and PAR endpoints: {route, status, error} (the library checked the
+// assertion: signature, iss/sub, aud, exp, jti replay).
+
+provider.use(async (ctx, next) => {
+  if (ctx.path === '/__test/client-jwks' && ctx.method === 'POST') {
+    const chunks = [];
+    for await (const c of ctx.req) chunks.push(c);
+    const jwks = JSON.parse(Buffer.concat(chunks).toString());
+    const client = await provider.Client.find(PKJWT_CLIENT);
+    client.asymmetricKeyStore.clear();
+    for (const k of jwks.keys) client.asymmetricKeyStore.add(k);
+    ctx.body = { keys: jwks.keys.length };
+    return;
+  }
+  await next();
+  if (ctx.oidc?.client?.clientId !== PKJWT_CLIENT) return;
+  const route = ctx.oidc.route;
+  if (!['token', 'revocation', 'introspection', 'device_authorization', 'pushed_authorization_request'].includes(route)) return;
+  stats.client_auth ??= [];
+  const body = typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {};
+  stats.client_auth.push({ route, status: ctx.status, error: body.error });
 });
 
 // ---------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ success forward the request to UPSTREAM_ISSUER's /token (the real provider) and 
 so rotation and reuse detection stay real. Every body this server invents contains
 FAULT-BODY-CANARY, which must never appear in tok's output.
 
-GET /__hits returns {"MODE": number of requests} as JSON.
+GET /__hits returns {"MODE": number of requests} as JSON; GET /__jtis returns {"MODE": [the
+`jti` of each private_key_jwt client_assertion received, in order]}.
 
 Metadata modes (GET): issuer http://127.0.0.1:PORT/split_metadata publishes its revocation
 endpoint only in its RFC 8414 document, not in its OIDC discovery document (endpoints: the real
@@ -17,6 +18,7 @@ provider's); split_metadata_other_issuer does the same with an RFC 8414 document
 issuer.
 """
 
+import base64
 import json
 import socket
 import struct
@@ -32,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 UPSTREAM = sys.argv[1].rstrip("/") if len(sys.argv) > 1 else None
 CANARY = "FAULT-BODY-CANARY"
 HITS = {}
+JTIS = {}
 LOCK = threading.Lock()
 
 # An 8 KB JWT-shaped access token: larger than some platform keychain item limits.
@@ -42,6 +45,20 @@ def hit(mode):
     with LOCK:
         HITS[mode] = HITS.get(mode, 0) + 1
         return HITS[mode]
+
+
+def record_jti(mode, body):
+    """Note the `jti` of a client assertion in the form (private_key_jwt, RFC 7523)."""
+    form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    for jwt in form.get("client_assertion", []):
+        try:
+            payload = jwt.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            jti = claims.get("jti")
+        except (IndexError, ValueError):
+            jti = None
+        with LOCK:
+            JTIS.setdefault(mode, []).append(jti)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -73,6 +90,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/__hits":
             with LOCK:
                 self.send(200, json.dumps(HITS))
+        elif self.path == "/__jtis":
+            with LOCK:
+                self.send(200, json.dumps(JTIS))
         elif path.endswith(oidc_suffix) and path.startswith("/split_metadata"):
             # Metadata split as some servers publish it: OIDC discovery without the revocation
             # endpoint, which only the RFC 8414 document lists. Issuer: this server + /MODE.
@@ -129,6 +149,7 @@ class Handler(BaseHTTPRequestHandler):
         parts = self.path.split("?", 1)[0].strip("/").split("/")
         mode = parts[0] if len(parts) == 2 and parts[1] == "token" else "unknown"
         n = hit(mode)
+        record_jti(mode, body)
         c = CANARY
         if mode == "html502":
             self.send(502, f"<html><body><h1>502 Bad Gateway</h1>{c}</body></html>", "text/html")

@@ -17,13 +17,11 @@ pub fn request<'a>(
     scope: Option<&'a str>,
     resource: Option<&'a str>,
 ) -> Request<'a> {
-    Request::grant(
-        url,
-        "client_credentials",
-        ClientAuth::Basic { client_id, secret },
-    )
-    .optional("scope", scope)
-    .optional("resource", resource)
+    // A `private_key_jwt` client holds no secret: its assertion is added by the HTTP client.
+    let auth = confidential(client_id, secret);
+    Request::grant(url, "client_credentials", auth)
+        .optional("scope", scope)
+        .optional("resource", resource)
 }
 
 /// Send [`request`].
@@ -36,6 +34,20 @@ pub fn client_credentials(
     resource: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     client.token(&request(url, client_id, secret, scope, resource), None)
+}
+
+/// How a confidential client authenticates: HTTP Basic with its secret; a `private_key_jwt`
+/// client keeps no secret (an empty one) and names itself, and the HTTP client then adds its
+/// assertion.
+pub fn confidential<'a>(
+    client_id: &'a str,
+    secret: &'a crate::secret::ClientSecret,
+) -> ClientAuth<'a> {
+    if secret.is_empty() {
+        ClientAuth::None { client_id }
+    } else {
+        ClientAuth::Basic { client_id, secret }
+    }
 }
 
 #[cfg(test)]

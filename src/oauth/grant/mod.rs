@@ -137,6 +137,7 @@ pub mod fake {
         fn record(&self, req: &Request<'_>, dpop: bool) -> Response {
             let (basic, client_id) = match &req.auth {
                 ClientAuth::None { client_id } => (None, client_id.to_string()),
+                ClientAuth::Jwt(a) => (None, a.client_id.to_string()),
                 ClientAuth::Basic { client_id, .. } => {
                     (Some(client_id.to_string()), client_id.to_string())
                 }

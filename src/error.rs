@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 mod cloud;
+mod resource;
 
 /// tok's exit codes. The table is documented in README.md and the man page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -145,6 +146,7 @@ known_errors! {
     Sts(crate::oauth::aws_sts::StsError),
     Cloud(crate::session::CloudError),
     AwsConfig(crate::helpers::aws::ConfigEditError),
+    Resource(crate::oauth::resource::ResourceError),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
@@ -205,6 +207,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         Known::Sts(e) => cloud::sts(e),
         Known::AwsConfig(e) => cloud::aws_config(e),
         Known::Cloud(e) => cloud::cloud(e),
+        Known::Resource(e) => resource::resource(e),
     }
 }
 

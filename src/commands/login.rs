@@ -24,9 +24,10 @@ use crate::time::now;
 
 use super::Env;
 
-pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
+pub fn run(env: &Env, mut args: LoginArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
     let mut config = env.config()?;
+    super::resource::resolve(env, &config, &mut args)?;
     let (name, mut pending) = update_profile(&mut config, &args)?;
     let mut profile = config.profile(&name)?;
     if let Some(w) = profile.workload.clone() {
@@ -302,6 +303,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         exchange_params: (!args.exchange_params.is_empty()).then(|| args.exchange_params.clone()),
         auth_params: args.auth_params(),
         par: args.server.par.then_some(true),
+        dynamic_client: args.server.dynamic_client,
     };
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.
@@ -319,6 +321,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         ("ci_audience", args.ci_audience.clone()),
         ("subject_token_type", args.subject_token_type.clone()),
         ("redirect_uri", args.server.redirect_uri.clone()),
+        ("resource_url", args.server.resource_url.clone()),
     ] {
         if let Some(v) = v {
             up.extra.push((k, v));

@@ -116,6 +116,12 @@ pub struct ProfileConfig {
     /// The AWS STS endpoint `tok aws-credential` calls when neither `AWS_ENDPOINT_URL_STS` nor
     /// `AWS_ENDPOINT_URL` is set (a VPC endpoint, a partition's own).
     pub aws_sts_endpoint: Option<String>,
+    /// The resource URL the profile logs in for (`tok login --resource-url`, RFC 9728); its
+    /// RFC 8707 identifier is `audience`.
+    pub resource_url: Option<String>,
+    /// `true`: `client_id` is tok's own dynamic registration (RFC 7591), made again by a login
+    /// after `tok logout` deleted it.
+    pub dynamic_client: Option<bool>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -151,6 +157,10 @@ pub struct Profile {
     pub par: bool,
     /// `aws_sts_endpoint`: the STS endpoint after the AWS variables.
     pub aws_sts_endpoint: Option<Url>,
+    /// `resource_url`: the resource a `--resource-url` login found the issuer from.
+    pub resource_url: Option<Url>,
+    /// `dynamic_client = true`: the client id is tok's dynamic registration.
+    pub dynamic_client: bool,
 }
 
 impl Profile {
@@ -390,6 +400,8 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         auth_params,
         par: raw.par.unwrap_or(false),
         aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
+        resource_url: endpoint("resource_url", &raw.resource_url)?,
+        dynamic_client: raw.dynamic_client.unwrap_or(false),
     })
 }
 

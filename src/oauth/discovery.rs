@@ -39,6 +39,9 @@ pub struct Metadata {
     pub pushed_authorization_request_endpoint: Option<String>,
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// RFC 7591 §3: where clients register themselves.
+    #[serde(default)]
+    pub registration_endpoint: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,7 +55,7 @@ struct Cached {
 }
 
 /// The version of the cached document's fields.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 
 /// Endpoints given in the profile for servers without (or with wrong) discovery documents.
 #[derive(Debug, Clone, Default)]
@@ -91,6 +94,8 @@ pub struct Endpoints {
     /// RFC 9126: where authorization requests are pushed, and whether the server requires it.
     pub par: Option<Url>,
     pub par_required: bool,
+    /// RFC 7591: the dynamic client registration endpoint.
+    pub registration: Option<Url>,
 }
 
 /// How a discovery document's `issuer` must match the configured one.
@@ -217,6 +222,7 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
             &m.pushed_authorization_request_endpoint,
         )?,
         par_required: m.require_pushed_authorization_requests,
+        registration: parse("registration_endpoint", &m.registration_endpoint)?,
     })
 }
 
@@ -364,6 +370,7 @@ impl Metadata {
                 .or(other.pushed_authorization_request_endpoint),
             require_pushed_authorization_requests: self.require_pushed_authorization_requests
                 || other.require_pushed_authorization_requests,
+            registration_endpoint: self.registration_endpoint.or(other.registration_endpoint),
         }
     }
 }

@@ -14,6 +14,7 @@ use url::Url;
 
 use super::proxy::{self, ProfileProxy, Route};
 use super::retry::{self, Attempt, Decision, Idempotency, Policy};
+pub use super::retry::{parse_date, parse_retry_after};
 use super::tls::{self, Trust};
 use super::{OAuthError, ProxyProblem};
 use crate::settings::HttpSettings;
@@ -33,6 +34,8 @@ pub struct Response {
     pub date: Option<i64>,
     pub retry_after: Option<u64>,
     pub dpop_nonce: Option<String>,
+    /// Every `WWW-Authenticate` header, in order (RFC 9110 §11.6.1; RFC 9728 §5.1).
+    pub www_authenticate: Vec<String>,
     /// Response body. Debug output of this struct would print it, so it is redacted.
     pub body: Body,
 }
@@ -261,6 +264,21 @@ impl Http {
         })
     }
 
+    /// RFC 7591/7592: POST `json` (a registration), or without it DELETE with the `bearer`
+    /// registration access token; resent only when provably unprocessed.
+    pub fn registration(
+        &self,
+        url: &Url,
+        json: Option<&serde_json::Value>,
+        bearer: &str,
+    ) -> Result<Response, OAuthError> {
+        let (client, route) = self.client(url)?;
+        self.send(url, &route, Idempotency::Once, || match json {
+            Some(j) => client.post(url.clone()).json(j),
+            None => client.delete(url.clone()).bearer_auth(bearer),
+        })
+    }
+
     /// POST an unsigned AWS Query API call (STS `AssumeRoleWithWebIdentity`): a form without
     /// client authentication, answered in XML. Retried like a GET: assuming a role spends
     /// nothing, and the web identity token may be presented again.
@@ -357,17 +375,8 @@ impl Http {
                 return (attempt, Err(err));
             }
         };
-        let status = resp.status().as_u16();
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header("content-type").unwrap_or_else(|| "no content type".into());
-        let date = header("date").and_then(|d| parse_date(&d));
-        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, date));
-        let dpop_nonce = header("dpop-nonce");
+        let mut head = head(&resp);
+        let status = head.status;
         let mut body = Vec::new();
         if let Err(e) = resp.take(MAX_BODY + 1).read_to_end(&mut body) {
             return (
@@ -399,7 +408,7 @@ impl Http {
         }
         let attempt = Attempt::Answered {
             status,
-            retry_after,
+            retry_after: head.retry_after,
         };
         if body.len() as u64 > MAX_BODY {
             return (
@@ -407,22 +416,13 @@ impl Http {
                 Err(OAuthError::BadResponse {
                     endpoint,
                     status,
-                    content_type,
+                    content_type: head.content_type,
                     what: format!("body larger than {} KiB", MAX_BODY / 1024),
                 }),
             );
         }
-        (
-            attempt,
-            Ok(Response {
-                status,
-                content_type,
-                date,
-                retry_after,
-                dpop_nonce,
-                body: Body(body),
-            }),
-        )
+        head.body = Body(body);
+        (attempt, Ok(head))
     }
 }
 
@@ -559,30 +559,29 @@ fn read_error(e: &std::io::Error) -> String {
     io_kind(e)
 }
 
-/// A `Date` header (RFC 9110 §6.6.1) as unix seconds; RFC 3339 is accepted too. `None` for
-/// anything else, or a date before 1970.
-pub fn parse_date(d: &str) -> Option<i64> {
-    humantime::parse_rfc3339_weak(d)
-        .ok()
-        .or_else(|| httpdate::parse_http_date(d).ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64)
-}
-
-/// `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date read against the response's
-/// own `Date` (so the client's clock does not matter).
-pub fn parse_retry_after(v: &str, date: Option<i64>) -> Option<u64> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(secs);
+/// A response's status and the headers tok reads, its body still empty.
+fn head(resp: &reqwest::blocking::Response) -> Response {
+    let headers = resp.headers();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let date = header("date").and_then(|d| parse_date(&d));
+    Response {
+        status: resp.status().as_u16(),
+        content_type: header("content-type").unwrap_or_else(|| "no content type".into()),
+        date,
+        retry_after: header("retry-after").and_then(|v| parse_retry_after(&v, date)),
+        dpop_nonce: header("dpop-nonce"),
+        www_authenticate: headers
+            .get_all("www-authenticate")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect(),
+        body: Body(vec![]),
     }
-    let at = httpdate::parse_http_date(v)
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs() as i64;
-    let base = date.unwrap_or_else(crate::time::now);
-    Some((at - base).max(0) as u64)
 }
 
 fn io_kind(e: &std::io::Error) -> String {

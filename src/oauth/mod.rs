@@ -15,6 +15,8 @@ pub mod loopback;
 pub mod pkce;
 pub mod proxy;
 pub mod redirect;
+pub mod registration;
+pub mod resource;
 pub mod retry;
 pub mod revoke;
 pub mod signer;

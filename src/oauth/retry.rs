@@ -153,6 +153,32 @@ pub fn jitter() -> f64 {
     }
 }
 
+/// A `Date` header (RFC 9110 §6.6.1) as unix seconds; RFC 3339 is accepted too. `None` for
+/// anything else, or a date before 1970.
+pub fn parse_date(d: &str) -> Option<i64> {
+    humantime::parse_rfc3339_weak(d)
+        .ok()
+        .or_else(|| httpdate::parse_http_date(d).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date read against the response's
+/// own `Date` (so the client's clock does not matter).
+pub fn parse_retry_after(v: &str, date: Option<i64>) -> Option<u64> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(secs);
+    }
+    let at = httpdate::parse_http_date(v)
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs() as i64;
+    let base = date.unwrap_or_else(crate::time::now);
+    Some((at - base).max(0) as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

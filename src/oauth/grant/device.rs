@@ -236,6 +236,7 @@ mod tests {
             date: None,
             retry_after: None,
             dpop_nonce: None,
+            www_authenticate: vec![],
             body: crate::oauth::http::Body(body.as_bytes().to_vec()),
         };
         parse_device_authorization(&Url::parse("https://id.example/device").unwrap(), resp)

@@ -41,7 +41,7 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
         found.metadata_url
     ));
     let issuer = choose_issuer(env, args, url.as_str(), &found.authorization_servers)?;
-    p.info(format!(
+    p.verbose(format!(
         "{url}: resource {} of {issuer}",
         one_line(&found.resource)
     ));

@@ -32,6 +32,7 @@ mod lock;
 mod login;
 mod logout;
 mod print;
+mod resource;
 mod rig_net;
 mod servers;
 mod setup;

@@ -62,6 +62,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --max-age 'Authorization request `max_age`: sign in again if the last sign-in at the server is older than SECONDS; saved'
             cand --ui-locales 'Authorization request `ui_locales`: languages for the sign-in pages (e.g. "fr en"); saved'
             cand --auth-param 'Another authorization request parameter (Entra: domain_hint=example.com); repeat for several; the protocol''s own (state, client_id, redirect_uri…) are refused; saved'
+            cand --resource-url 'Log in for this resource (e.g. https://api.example.com/mcp): tok reads its RFC 9728 metadata for the authorization server (--issuer picks one when it names several), registers itself there when no --client-id is given (RFC 7591; `tok logout` deletes the registration), and asks for tokens for the resource (RFC 8707); saved in the profile as `resource_url`'
             cand --preset 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)'
             cand --tenant 'Directory tenant for --preset entra (a tenant ID or domain)'
             cand --workload-identity 'CI without secrets: exchange the job''s identity token from SOURCE (github, env:NAME, file:PATH or auto) for each access token; nothing is stored; saved in the profile'

@@ -64,6 +64,7 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l acr-values -d 'Authori
 complete -c tok -n "__fish_tok_using_subcommand login" -l max-age -d 'Authorization request `max_age`: sign in again if the last sign-in at the server is older than SECONDS; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l ui-locales -d 'Authorization request `ui_locales`: languages for the sign-in pages (e.g. "fr en"); saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l auth-param -d 'Another authorization request parameter (Entra: domain_hint=example.com); repeat for several; the protocol\'s own (state, client_id, redirect_uri…) are refused; saved' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l resource-url -d 'Log in for this resource (e.g. https://api.example.com/mcp): tok reads its RFC 9728 metadata for the authorization server (--issuer picks one when it names several), registers itself there when no --client-id is given (RFC 7591; `tok logout` deletes the registration), and asks for tokens for the resource (RFC 8707); saved in the profile as `resource_url`' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l preset -d 'Fill issuer, endpoints and scopes for a well-known provider (see README: Presets)' -r -f -a "github\t'GitHub (github.com OAuth apps): device flow, fixed endpoints, no discovery'
 gitlab\t'GitLab (gitlab.com, or self-managed with --issuer): OIDC discovery'
 google\t'Google accounts: OIDC discovery'

@@ -215,6 +215,30 @@ fn the_well_known_forms_are_found_and_a_given_client_is_not_registered() {
         assert_eq!(call(url, &token), 200, "{name}");
     }
 
+    // A registration the server cannot be reached to delete: a warning, and the local logout
+    // completes (the session revoked, the registration forgotten).
+    let kept = tok.path("data/tok/sessions/path+registration.json");
+    let mut blob: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&kept).unwrap()).unwrap();
+    blob["registration_client_uri"] = "http://127.0.0.1:9/reg/gone".into();
+    std::fs::write(&kept, blob.to_string()).unwrap();
+    let r = tok
+        .command(&["logout", "-p", "path"])
+        .env("TOK_HTTP_DEADLINE", "2")
+        .output()
+        .unwrap();
+    let r = tok.record(r);
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        r.stderr.contains(
+            "tok's client registration for profile `path` was not deleted at the provider"
+        ),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains("the session was revoked"), "{r:?}");
+    assert!(!kept.exists());
+    assert_eq!(stat(&provider, "registration_deletes"), 0);
+
     // A client given on the command line: no registration, nothing to delete at logout.
     let r = tok
         .login_profile("given")
@@ -292,4 +316,56 @@ fn each_refusal_is_one_line_with_its_exit_code() {
 
 fn provider_refusing() -> Provider {
     provider("refuse")
+}
+
+/// Several authorization servers on a terminal: tok lists them and asks; an answer that is not
+/// one of them is asked again; the one picked is logged in at.
+#[test]
+fn several_servers_are_offered_on_a_terminal() {
+    use std::io::{Read, Write};
+    let provider = provider("1");
+    let other = "http://127.0.0.1:9/other-issuer";
+    let (_f, url) = resource(&[other, &provider.issuer], "path", &[]);
+    let tok = Tok::new();
+    let mut child = tok
+        .login_profile("pick")
+        .args(&["--resource-url", &url])
+        .scope("openid")
+        .scope("api:read")
+        .browser()
+        .timeout("60s")
+        .tty_command()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kept open until tok ends: `script` ends the session at its stdin's EOF.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"7\n2\n").unwrap();
+    let mut seen = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut seen)
+        .unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert!(status.success(), "{seen}");
+    assert!(
+        seen.contains("names several authorization servers"),
+        "{seen}"
+    );
+    assert!(seen.contains(&format!("1) {other}")), "{seen}");
+    assert_eq!(
+        seen.matches("Log in at which one [1-2]?").count(),
+        2,
+        "{seen}"
+    );
+    assert!(seen.contains("Logged in"), "{seen}");
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("issuer = \"{}\"", provider.issuer)),
+        "{config}"
+    );
 }

@@ -321,11 +321,7 @@ pub fn discover(http: &Http, url: &Url) -> Result<Protected, ResourceError> {
     if probe.status == 401
         && let Some(at) = resource_metadata(&probe.www_authenticate)
     {
-        let at = check_url(&at).map_err(|e| ResourceError::BadMetadata {
-            at: super::sanitize(&at),
-            what: format!("(named by the resource's challenge) {e}"),
-        })?;
-        return fetch(http, url, Found::Challenge, &at);
+        return fetch(http, url, Found::Challenge, &challenged(url, &at)?);
     }
     for (at, how) in well_known_urls(url) {
         match fetch(http, url, how, &at) {
@@ -337,6 +333,24 @@ pub fn discover(http: &Http, url: &Url) -> Result<Protected, ResourceError> {
         url: url.to_string(),
         tried: tried.join(", "),
     })
+}
+
+/// The metadata URL a resource's challenge names, if tok may fetch it: a usable URL, and on
+/// this machine only for a resource on this machine (a remote resource must not send tok to a
+/// local service, as a remote discovery document must not).
+pub fn challenged(url: &Url, named: &str) -> Result<Url, ResourceError> {
+    let bad = |what: String| ResourceError::BadMetadata {
+        at: super::sanitize(named),
+        what,
+    };
+    let at =
+        check_url(named).map_err(|e| bad(format!("(named by the resource's challenge) {e}")))?;
+    if is_loopback(&at) && !is_loopback(url) {
+        return Err(bad(
+            "(named by the resource's challenge) is on this machine, which only a resource on this machine may name".into(),
+        ));
+    }
+    Ok(at)
 }
 
 fn fetch(http: &Http, url: &Url, how: Found, at: &Url) -> Result<Protected, ResourceError> {
@@ -411,6 +425,66 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert!(c[0].params.is_empty());
         assert_eq!(resource_metadata(&["Basic realm=\"a\"".into()]), None);
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Challenges written as RFC 9110 says (tokens, quoted strings with `"` and `\`
+            /// escaped) are read back exactly; any text at all is read without a panic.
+            #[test]
+            fn written_challenges_are_read_back(
+                list in prop::collection::vec(
+                    ("[A-Za-z][A-Za-z0-9_-]{0,8}", prop::collection::vec(("[a-z_]{1,8}", "[ -~]{0,12}"), 0..4)),
+                    1..4,
+                ),
+                noise in any::<String>(),
+            ) {
+                let header = list
+                    .iter()
+                    .map(|(scheme, params)| {
+                        let ps: Vec<String> = params
+                            .iter()
+                            .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+                            .collect();
+                        format!("{scheme} {}", ps.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let read = challenges(&header);
+                let want: Vec<Challenge> = list
+                    .iter()
+                    .map(|(scheme, params)| Challenge {
+                        scheme: scheme.clone(),
+                        params: params.clone(),
+                    })
+                    .collect();
+                prop_assert_eq!(read, want);
+                let _ = challenges(&noise);
+            }
+        }
+    }
+
+    #[test]
+    fn a_remote_resource_may_not_send_tok_to_this_machine() {
+        let remote = url("https://api.example/mcp");
+        assert!(challenged(&remote, "https://meta.example/mcp").is_ok());
+        for named in [
+            "http://127.0.0.1:8080/admin",
+            "http://localhost/x",
+            "http://meta.example/mcp",
+            "not a url",
+        ] {
+            let e = challenged(&remote, named).unwrap_err();
+            assert!(
+                matches!(e, ResourceError::BadMetadata { .. }),
+                "{named}: {e}"
+            );
+        }
+        let local = url("http://127.0.0.1:3000/mcp");
+        assert!(challenged(&local, "http://127.0.0.1:3000/meta").is_ok());
     }
 
     #[test]

@@ -62,6 +62,10 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
         // The client the user gave this profile before.
         return Ok(());
     }
+    if env.ctx.settings.non_interactive && !(args.client_credentials || args.refresh_token_stdin) {
+        // Registering a client for a login that cannot happen would leave it behind.
+        return Err(super::login::non_interactive(&name).into());
+    }
     let redirect = redirect_uri(args, raw)?;
     let scope = match (&args.scopes, raw.and_then(|r| r.scopes.as_ref())) {
         (s, _) if !s.is_empty() => Some(s.join(" ")),

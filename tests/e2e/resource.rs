@@ -259,7 +259,8 @@ fn the_well_known_forms_are_found_and_a_given_client_is_not_registered() {
 
 /// Each refusal is one line with its exit code, and nothing is registered: metadata for
 /// another resource or none at all (8), several servers and no terminal (2, naming them and
-/// --issuer), an --issuer the resource does not name (2), a server without a registration
+/// --issuer), an --issuer the resource does not name (2), a non-interactive run (3, before
+/// anything is registered), a server without a registration
 /// endpoint (8), a refused registration (8, with the server's error code).
 #[test]
 fn each_refusal_is_one_line_with_its_exit_code() {
@@ -298,6 +299,18 @@ fn each_refusal_is_one_line_with_its_exit_code() {
     let r = try_login(&url, &["--issuer", "http://127.0.0.1:8/elsewhere"]);
     assert_eq!(r.code, 2, "{r:?}");
     assert_one_line(&r, "does not name http://127.0.0.1:8/elsewhere");
+    // A run that cannot log in interactively registers nothing it would leave behind.
+    let (_f, url) = resource(&[&provider.issuer], "path", &[]);
+    let out = tok
+        .login_profile("x")
+        .args(&["--resource-url", &url])
+        .command()
+        .env("TOK_NONINTERACTIVE", "1")
+        .output()
+        .unwrap();
+    let r = tok.record(out);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert_one_line(&r, "needs an interactive login");
     assert_eq!(stat(&provider, "registrations"), 0);
 
     let closed = Provider::start();

@@ -35,7 +35,11 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
         why,
     })?;
     let p = &env.ctx.printer;
-    let found = session::find_resource(&env.ctx, &url)?;
+    let mut network = config.profile(&name).map(|p| p.network).unwrap_or_default();
+    if let Some(ca) = &args.ca_file {
+        network.trust.ca_file = Some(std::path::absolute(ca)?);
+    }
+    let found = session::find_resource(&env.ctx, &url, &network)?;
     p.verbose(format!(
         "protected resource metadata of {url}: {}",
         found.metadata_url
@@ -72,8 +76,14 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
         (_, Some(s)) if !s.is_empty() => Some(s.join(" ")),
         _ => None,
     };
-    let (client_id, new) =
-        session::dynamic_client(&env.ctx, &name, &issuer, &redirect, scope.as_deref())?;
+    let (client_id, new) = session::dynamic_client(
+        &env.ctx,
+        &name,
+        &issuer,
+        &redirect,
+        scope.as_deref(),
+        &network,
+    )?;
     if new {
         p.info(format!(
             "Registered tok at {issuer} as client {} (RFC 7591).",

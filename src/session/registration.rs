@@ -10,6 +10,7 @@ use url::Url;
 use super::Ctx;
 use crate::oauth::OAuthError;
 use crate::oauth::discovery::{self, EndpointOverrides, Issuer, IssuerMatch};
+use crate::oauth::http::Network;
 use crate::oauth::redirect::RedirectUri;
 use crate::oauth::registration::{self, Management};
 use crate::oauth::resource::{self, Protected, ResourceError};
@@ -31,9 +32,12 @@ struct Stored {
     registration_access_token: Option<RegistrationToken>,
 }
 
-/// The resource at `url` and its authorization servers (RFC 9728).
-pub fn find_resource(ctx: &Ctx, url: &Url) -> Result<Protected, ResourceError> {
-    resource::discover(ctx.http(), url)
+/// The resource at `url` and its authorization servers (RFC 9728), reached as `network` says
+/// (the profile's, or the login's `--ca-file`).
+pub fn find_resource(ctx: &Ctx, url: &Url, network: &Network) -> Result<Protected, ResourceError> {
+    let http = ctx.http();
+    http.set_network(network);
+    resource::discover(http, url)
 }
 
 /// The client id tok uses at `issuer` for `profile`: the registration kept from an earlier
@@ -44,6 +48,7 @@ pub fn dynamic_client(
     issuer: &str,
     redirect: &RedirectUri,
     scope: Option<&str>,
+    network: &Network,
 ) -> Result<(String, bool), ResourceError> {
     let store = ctx.store_for(profile).map_err(kept)?;
     if let Some(s) = load(store.as_ref(), profile)
@@ -51,6 +56,7 @@ pub fn dynamic_client(
     {
         return Ok((s.client_id, false));
     }
+    ctx.http().set_network(network);
     let url = crate::url_policy::check_url(issuer)
         .map_err(|e| ResourceError::from(OAuthError::Discovery(e)))?;
     let endpoints = discovery::endpoints(

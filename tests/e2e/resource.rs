@@ -7,7 +7,7 @@ use tok::{ClientAuth, Http};
 use url::Url;
 
 use crate::fronts::Front;
-use crate::support::{Provider, Run, Tok, plain_url};
+use crate::support::{Provider, Rig, Run, Tok, plain_url};
 
 /// The provider with open dynamic registration (`TOK_TEST_REGISTRATION`, "1" or "refuse").
 fn provider(mode: &str) -> Provider {
@@ -381,4 +381,23 @@ fn several_servers_are_offered_on_a_terminal() {
         config.contains(&format!("issuer = \"{}\"", provider.issuer)),
         "{config}"
     );
+}
+
+/// A provider behind a private CA: the login's --ca-file is trusted for the registration and
+/// the login that follows (the resource itself is plain loopback HTTP).
+#[test]
+fn the_registration_trusts_the_logins_ca_file() {
+    let rig = Rig::https();
+    let provider = rig.provider_with(&[("TOK_TEST_REGISTRATION", "1")]);
+    assert!(provider.issuer.starts_with("https://"));
+    let front = rig.front(
+        "protected-resource.py",
+        &["--where", "path", "--issuer", &provider.issuer],
+    );
+    let url = format!("http://127.0.0.1:{}/mcp", front.port);
+    let tok = rig.tok();
+    let r = login(&tok, "tls", &url);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(stat(&provider, "registrations"), 1);
+    assert_eq!(call(&url, &tok.print("tls")), 200);
 }

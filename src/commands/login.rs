@@ -121,22 +121,9 @@ fn check_interactive(env: &Env, args: &LoginArgs, profile: &Profile) -> anyhow::
         .into());
     }
     if interactive && env.ctx.settings.non_interactive {
-        return Err(non_interactive(name).into());
+        return Err(super::resource::non_interactive(name).into());
     }
     Ok(())
-}
-
-/// The refusal of an interactive login in a non-interactive run.
-pub(super) fn non_interactive(name: &str) -> Hinted {
-    Hinted::new(
-        Code::LoginRequired,
-        format!(
-            "profile `{name}` needs an interactive login, and this run is non-interactive (CI or TOK_NONINTERACTIVE is set)"
-        ),
-        Some(format!(
-            "in CI, use `tok login -p {name} --workload-identity github|env:NAME|file:PATH` (no secret), `--client-credentials` or `--refresh-token-stdin`; set TOK_NONINTERACTIVE=0 to allow a login here"
-        )),
-    )
 }
 
 /// `--client-credentials` or `--refresh-token-stdin`, with the secret read now.

@@ -68,7 +68,7 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
     }
     if env.ctx.settings.non_interactive && !(args.client_credentials || args.refresh_token_stdin) {
         // Registering a client for a login that cannot happen would leave it behind.
-        return Err(super::login::non_interactive(&name).into());
+        return Err(non_interactive(&name).into());
     }
     let redirect = redirect_uri(args, raw)?;
     let scope = match (&args.scopes, raw.and_then(|r| r.scopes.as_ref())) {
@@ -185,4 +185,17 @@ fn choose_issuer(
         servers: listed(),
     }
     .into())
+}
+
+/// The refusal of an interactive login in a non-interactive run.
+pub(super) fn non_interactive(name: &str) -> Hinted {
+    Hinted::new(
+        Code::LoginRequired,
+        format!(
+            "profile `{name}` needs an interactive login, and this run is non-interactive (CI or TOK_NONINTERACTIVE is set)"
+        ),
+        Some(format!(
+            "in CI, use `tok login -p {name} --workload-identity github|env:NAME|file:PATH` (no secret), `--client-credentials` or `--refresh-token-stdin`; set TOK_NONINTERACTIVE=0 to allow a login here"
+        )),
+    )
 }

@@ -401,3 +401,33 @@ fn the_registration_trusts_the_logins_ca_file() {
     assert_eq!(stat(&provider, "registrations"), 1);
     assert_eq!(call(&url, &tok.print("tls")), 200);
 }
+
+/// The device flow by resource URL: tok registers the device grant too (the provider offers
+/// it), and the device-code tokens are for the resource.
+#[test]
+fn a_device_login_by_resource_url() {
+    let provider = Provider::start_with(&[
+        ("TOK_TEST_REGISTRATION", "1"),
+        ("TOK_TEST_DEVICE_INTERVAL", "1"),
+    ]);
+    let (_f, url) = resource(&[&provider.issuer], "path", &[]);
+    let tok = Tok::new();
+    let r = tok
+        .login_profile("dev")
+        .args(&["--resource-url", &url])
+        .scope("openid")
+        .scope("offline_access")
+        .scope("api:read")
+        .device()
+        .timeout("60s")
+        .run();
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stderr.contains("and enter the code: "), "{r:?}");
+    assert_eq!(
+        provider.stats()["token_success"]["urn:ietf:params:oauth:grant-type:device_code"],
+        1
+    );
+    let token = tok.print("dev");
+    assert_eq!(provider.introspect(&token)["aud"], serde_json::json!(url));
+    assert_eq!(call(&url, &token), 200);
+}

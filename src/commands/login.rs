@@ -358,7 +358,26 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         let abs = std::path::absolute(path)?;
         up.extra.push(("ca_file", abs.display().to_string()));
     }
+    client_cert_keys(args, &mut up)?;
     Ok(up)
+}
+
+/// `--client-cert`, `--client-key` (saved absolute, not read here) and `--client-auth`.
+fn client_cert_keys(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
+    for (key, path) in [
+        ("client_cert", &args.client_cert),
+        ("client_key", &args.client_key),
+    ] {
+        if let Some(path) = path {
+            let abs = std::path::absolute(path)?;
+            up.extra.push((key, abs.display().to_string()));
+        }
+    }
+    if let Some(m) = args.client_auth {
+        up.extra
+            .push(("client_auth", m.profile_value().to_string()));
+    }
+    Ok(())
 }
 
 /// A secret from the environment variable `var` (when named and set: its value is

@@ -116,11 +116,16 @@ pub struct ProfileConfig {
     /// The AWS STS endpoint `tok aws-credential` calls when neither `AWS_ENDPOINT_URL_STS` nor
     /// `AWS_ENDPOINT_URL` is set (a VPC endpoint, a partition's own).
     pub aws_sts_endpoint: Option<String>,
-    /// The resource URL the profile logs in for (`tok login --resource-url`, RFC 9728); its
-    /// RFC 8707 identifier is `audience`.
+    /// RFC 8705 mutual TLS: the PEM certificate (chain) presented to the provider (absolute).
+    pub client_cert: Option<PathBuf>,
+    /// Its PEM private key (absolute); refused when others can read it.
+    pub client_key: Option<PathBuf>,
+    /// How the provider authenticates the client: `tls_client_auth` (default with a
+    /// certificate) or `self_signed_tls_client_auth`.
+    pub client_auth: Option<String>,
+    /// `tok login --resource-url`'s URL (RFC 9728; its RFC 8707 identifier is `audience`).
     pub resource_url: Option<String>,
-    /// `true`: `client_id` is tok's own dynamic registration (RFC 7591), made again by a login
-    /// after `tok logout` deleted it.
+    /// `true`: `client_id` is tok's RFC 7591 registration (`tok logout` deletes it).
     pub dynamic_client: Option<bool>,
 }
 
@@ -157,10 +162,6 @@ pub struct Profile {
     pub par: bool,
     /// `aws_sts_endpoint`: the STS endpoint after the AWS variables.
     pub aws_sts_endpoint: Option<Url>,
-    /// `resource_url`: the resource a `--resource-url` login found the issuer from.
-    pub resource_url: Option<Url>,
-    /// `dynamic_client = true`: the client id is tok's dynamic registration.
-    pub dynamic_client: bool,
 }
 
 impl Profile {
@@ -204,6 +205,9 @@ pub enum ConfigError {
     },
     #[error("invalid profile name `{0}`: use letters, digits, `.`, `_` and `-` (at most 64)")]
     BadName(String),
+    /// A private key file of a profile can be read by other users.
+    #[error("refusing {}: {why}", path.display())]
+    Readable { path: PathBuf, why: String },
     /// The config file, or its directory, could have been written by another user.
     #[error("refusing config {}: {why}", path.display())]
     Unsafe {
@@ -360,6 +364,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     if let Some(ca) = &network.trust.ca_file {
         writers::check_trusted_file(name, "ca_file", ca)?;
     }
+    check_client_cert(name, &issuer, &network)?;
     if let Some(wi::Source::File(path)) = workload.as_ref().map(|w| &w.source) {
         writers::check_trusted_file(name, "workload identity file", path)?;
     }
@@ -385,6 +390,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
                 &raw.device_authorization_endpoint,
             )?,
             revocation_endpoint: endpoint("revocation_endpoint", &raw.revocation_endpoint)?,
+            mtls: network.trust.client_cert.is_some(),
         },
         preset: match raw.preset.as_deref() {
             None => None,
@@ -400,8 +406,6 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         auth_params,
         par: raw.par.unwrap_or(false),
         aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
-        resource_url: endpoint("resource_url", &raw.resource_url)?,
-        dynamic_client: raw.dynamic_client.unwrap_or(false),
     })
 }
 
@@ -467,9 +471,67 @@ fn network(raw: &ProfileConfig) -> Result<crate::oauth::http::Network, (&'static
         trust: crate::oauth::tls::Trust {
             ca_file: raw.ca_file.clone(),
             ca_only,
+            client_cert: client_cert(raw)?,
         },
         proxy,
     })
+}
+
+/// A client certificate needs TLS, and its key must be private to the user.
+fn check_client_cert(
+    name: &str,
+    issuer: &Url,
+    network: &crate::oauth::http::Network,
+) -> Result<(), ConfigError> {
+    let Some(cc) = &network.trust.client_cert else {
+        return Ok(());
+    };
+    if issuer.scheme() != "https" {
+        return Err(ConfigError::Invalid {
+            profile: name.to_string(),
+            key: "client_cert",
+            message: "needs an https issuer (mutual TLS)".into(),
+        });
+    }
+    writers::check_private_file(name, "client_key", &cc.key)
+}
+
+/// `client_cert`, `client_key` and `client_auth` (RFC 8705). The files are not read here.
+fn client_cert(
+    raw: &ProfileConfig,
+) -> Result<Option<crate::oauth::mtls::ClientCert>, (&'static str, String)> {
+    use crate::oauth::mtls::{ClientCert, Method};
+    let method = match raw.client_auth.as_deref() {
+        None => None,
+        Some(m) => Some(Method::from_name(m).ok_or_else(|| {
+            let m = crate::output::one_line(m);
+            let want = "\"tls_client_auth\" or \"self_signed_tls_client_auth\"";
+            ("client_auth", format!("must be {want}, not {m:?}"))
+        })?),
+    };
+    for (key, p) in [
+        ("client_cert", &raw.client_cert),
+        ("client_key", &raw.client_key),
+    ] {
+        if let Some(p) = p
+            && !p.is_absolute()
+        {
+            return Err((key, format!("must be an absolute path: {}", p.display())));
+        }
+    }
+    match (&raw.client_cert, &raw.client_key) {
+        (Some(cert), Some(key)) => Ok(Some(ClientCert {
+            cert: cert.clone(),
+            key: key.clone(),
+            method: method.unwrap_or(Method::Pki),
+        })),
+        (None, None) if method.is_some() => {
+            Err(("client_auth", "needs `client_cert` and `client_key`".into()))
+        }
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(("client_cert", "needs `client_key` (its private key)".into())),
+        (None, Some(_)) => Err(("client_key", "needs `client_cert` (its certificate)".into())),
+    }
 }
 
 /// The workload identity keys of a profile, checked; `None` without `workload_identity`.
@@ -731,5 +793,53 @@ mod tests {
             c.profile("nope"),
             Err(ConfigError::UnknownProfile { .. })
         ));
+    }
+
+    /// RFC 8705: a client certificate needs its key, absolute paths and an https issuer; its
+    /// key must be private (OpenSSH's rule for keys).
+    #[test]
+    fn a_client_certificate_needs_its_private_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("client.key");
+        std::fs::write(&key, "k").unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let profile = |issuer: &str, extra: &str| {
+            let text = format!("[profiles.w]\nissuer = \"{issuer}\"\nclient_id = \"c\"\n{extra}\n");
+            let file = parse(&text, Path::new(P)).unwrap();
+            resolve("w", &file.profiles["w"])
+        };
+        let both = format!(
+            "client_cert = \"/c.pem\"\nclient_key = \"{}\"",
+            key.display()
+        );
+        let p = profile("https://a", &both).unwrap();
+        let cc = p.network.trust.client_cert.unwrap();
+        assert_eq!(cc.method, crate::oauth::mtls::Method::Pki);
+        assert!(p.endpoints.mtls);
+        let e = profile("http://127.0.0.1:9", &both)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("client_cert needs an https issuer"), "{e}");
+        let e = profile("https://a", "client_cert = \"/c.pem\"").unwrap_err();
+        assert!(e.to_string().contains("needs `client_key`"), "{e}");
+        let e = profile("https://a", "client_key = \"k.pem\"\nclient_cert = \"/c\"").unwrap_err();
+        assert!(e.to_string().contains("must be an absolute path"), "{e}");
+        let e = profile("https://a", "client_auth = \"self_signed_tls_client_auth\"").unwrap_err();
+        assert!(e.to_string().contains("needs `client_cert`"), "{e}");
+        let e = profile("https://a", &format!("{both}\nclient_auth = \"mtls\"")).unwrap_err();
+        assert!(e.to_string().contains("client_auth must be"), "{e}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+            let e = profile("https://a", &both).unwrap_err();
+            assert!(matches!(e, ConfigError::Readable { .. }), "{e}");
+            assert!(
+                e.to_string().contains("others can read it (mode 640)"),
+                "{e}"
+            );
+        }
     }
 }

@@ -31,6 +31,7 @@ mod kubectl;
 mod lock;
 mod login;
 mod logout;
+mod mtls;
 mod print;
 mod resource;
 mod rig_net;

@@ -123,6 +123,11 @@ fn a_resource_url_login_registers_tok_and_gets_tokens_for_the_resource() {
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&kept).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
     tok.assert_no_leak(std::slice::from_ref(&rat));
+    assert_eq!(
+        tok.any_file_contains(&rat),
+        [kept.clone()],
+        "only the store holds it"
+    );
 
     // The next login reuses it (its tokens short-lived, for the refresh below).
     provider.set_access_ttl(2);

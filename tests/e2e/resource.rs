@@ -125,7 +125,7 @@ fn a_resource_url_login_registers_tok_and_gets_tokens_for_the_resource() {
     tok.assert_no_leak(std::slice::from_ref(&rat));
     assert_eq!(
         tok.any_file_contains(&rat),
-        [kept.clone()],
+        std::slice::from_ref(&kept),
         "only the store holds it"
     );
 

@@ -22,6 +22,9 @@ pub struct Registered {
     pub client_id: String,
     /// RFC 7592: where the registration is read or deleted, and the bearer credential for it.
     pub management: Option<Management>,
+    /// The client authentication the server registered, when it is not `none` (it made tok a
+    /// confidential client, which tok cannot be: it has no secret to keep).
+    pub confidential: Option<String>,
 }
 
 /// The RFC 7592 handle on a registration.
@@ -96,6 +99,7 @@ pub fn parse_response(endpoint: &Url, resp: &Response) -> Result<Registered, Res
         client_id: Option<String>,
         registration_access_token: Option<RegistrationToken>,
         registration_client_uri: Option<String>,
+        token_endpoint_auth_method: Option<String>,
         error: Option<String>,
         error_description: Option<String>,
     }
@@ -126,6 +130,10 @@ pub fn parse_response(endpoint: &Url, resp: &Response) -> Result<Registered, Res
     Ok(Registered {
         client_id,
         management,
+        confidential: a
+            .token_endpoint_auth_method
+            .filter(|m| m != "none")
+            .map(|m| super::sanitize(&m)),
     })
 }
 
@@ -211,6 +219,16 @@ mod tests {
             "https://id.example/reg/dyn-1"
         );
         assert!(!format!("{r:?}").contains("rat-secret"));
+        assert_eq!(r.confidential, None);
+        let r = parse_response(
+            &endpoint(),
+            &answer(
+                201,
+                r#"{"client_id":"dyn-2","client_secret":"s","token_endpoint_auth_method":"client_secret_basic"}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(r.confidential.as_deref(), Some("client_secret_basic"));
     }
 
     #[test]

@@ -77,6 +77,19 @@ pub fn dynamic_client(
     let metadata =
         registration::client_metadata(redirect, endpoints.device_authorization.is_some(), scope);
     let made = registration::register(ctx.http(), &endpoint, &metadata)?;
+    if let Some(method) = made.confidential {
+        // Not kept: take it back at the server when it allows (best effort).
+        if let Some(m) = &made.management {
+            let _ = registration::delete(ctx.http(), m);
+        }
+        return Err(ResourceError::RegistrationRefused {
+            endpoint: crate::oauth::http::endpoint_name(&endpoint),
+            error: "token_endpoint_auth_method".into(),
+            description: Some(format!(
+                "it registered a confidential client ({method}), not a public one (none)"
+            )),
+        });
+    }
     let stored = Stored {
         issuer: issuer.to_string(),
         client_id: made.client_id.clone(),

@@ -311,7 +311,7 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
         }
     }
     store.delete(&profile.name)?;
-    report.registration = super::registration::forget(ctx, &profile.name, store.as_ref());
+    report.registration = super::registration::forget(ctx, profile, store.as_ref());
     if let Some(from) = read_state(&ctx.paths, &profile.name).moved_from {
         // The store that refused a rotated refresh token still holds the spent one.
         let _ = store::open(

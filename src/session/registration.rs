@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::Ctx;
+use crate::config::Profile;
 use crate::oauth::OAuthError;
 use crate::oauth::discovery::{self, EndpointOverrides, Issuer, IssuerMatch};
 use crate::oauth::http::Network;
@@ -128,8 +129,8 @@ pub enum Forgotten {
 
 /// Forget `profile`'s registration: delete it at the server when it can be (RFC 7592), then
 /// from `store`. `None` when there was none.
-pub fn forget(ctx: &Ctx, profile: &str, store: &dyn TokenStore) -> Option<Forgotten> {
-    let s = load(store, profile)?;
+pub fn forget(ctx: &Ctx, profile: &Profile, store: &dyn TokenStore) -> Option<Forgotten> {
+    let s = load(store, &profile.name)?;
     let outcome = match (s.registration_client_uri, s.registration_access_token) {
         (Some(uri), Some(token)) => match crate::url_policy::check_url(&uri) {
             Ok(url) => {
@@ -137,7 +138,9 @@ pub fn forget(ctx: &Ctx, profile: &str, store: &dyn TokenStore) -> Option<Forgot
                     registration_client_uri: url,
                     registration_access_token: token,
                 };
-                match registration::delete(ctx.http(), &m) {
+                let http = ctx.http();
+                http.set_network(&profile.network);
+                match registration::delete(http, &m) {
                     Ok(()) => Forgotten::Deleted,
                     Err(e) => Forgotten::Failed(e),
                 }
@@ -146,7 +149,7 @@ pub fn forget(ctx: &Ctx, profile: &str, store: &dyn TokenStore) -> Option<Forgot
         },
         _ => Forgotten::Kept,
     };
-    let _ = store.delete(&account(profile));
+    let _ = store.delete(&account(&profile.name));
     Some(outcome)
 }
 

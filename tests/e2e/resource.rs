@@ -388,8 +388,8 @@ fn several_servers_are_offered_on_a_terminal() {
     );
 }
 
-/// A provider behind a private CA: the login's --ca-file is trusted for the registration and
-/// the login that follows (the resource itself is plain loopback HTTP).
+/// A provider behind a private CA: the login's --ca-file is trusted for the registration, the
+/// login that follows and the deletion at logout (the resource itself is plain loopback HTTP).
 #[test]
 fn the_registration_trusts_the_logins_ca_file() {
     let rig = Rig::https();
@@ -405,6 +405,14 @@ fn the_registration_trusts_the_logins_ca_file() {
     assert!(r.ok(), "{r:?}");
     assert_eq!(stat(&provider, "registrations"), 1);
     assert_eq!(call(&url, &tok.print("tls")), 200);
+    // Logout deletes the registration through the profile's CA too (nothing revoked first).
+    let r = tok.run(&["logout", "-p", "tls", "--no-revoke"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        r.stderr.contains("Deleted tok's client registration"),
+        "{r:?}"
+    );
+    assert_eq!(stat(&provider, "registration_deletes"), 1);
 }
 
 /// The device flow by resource URL: tok registers the device grant too (the provider offers

@@ -24,6 +24,10 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
         Err(e) => return Err(e.into()),
     };
     let raw = config.file.profiles.get(&name);
+    if args.client_id.is_some() && raw.is_some_and(|r| r.dynamic_client == Some(true)) {
+        // A client given now replaces tok's registration (which logout still deletes).
+        args.server.dynamic_client = Some(false);
+    }
     let saved = raw
         .filter(|r| r.dynamic_client == Some(true) && args.client_id.is_none())
         .and_then(|r| r.resource_url.clone());
@@ -54,6 +58,19 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
         args.audience = Some(found.resource.clone());
     }
     args.server.resource_url = Some(text);
+    choose_client(env, &name, raw, args, &issuer, &network)
+}
+
+/// The client at `issuer`: the one given now, the one the user gave the profile before, or
+/// tok's own registration (kept from an earlier login, else made now).
+fn choose_client(
+    env: &Env,
+    name: &str,
+    raw: Option<&ProfileConfig>,
+    args: &mut LoginArgs,
+    issuer: &str,
+    network: &crate::oauth::http::Network,
+) -> anyhow::Result<()> {
     if args.client_id.is_some() {
         args.server.dynamic_client = Some(false);
         return Ok(());
@@ -61,14 +78,14 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
     if let Some(r) = raw
         && r.dynamic_client != Some(true)
         && r.client_id.is_some()
-        && r.issuer.as_deref() == Some(issuer.as_str())
+        && r.issuer.as_deref() == Some(issuer)
     {
         // The client the user gave this profile before.
         return Ok(());
     }
     if env.ctx.settings.non_interactive && !(args.client_credentials || args.refresh_token_stdin) {
         // Registering a client for a login that cannot happen would leave it behind.
-        return Err(non_interactive(&name).into());
+        return Err(non_interactive(name).into());
     }
     let redirect = redirect_uri(args, raw)?;
     let scope = match (&args.scopes, raw.and_then(|r| r.scopes.as_ref())) {
@@ -76,14 +93,9 @@ pub fn resolve(env: &Env, config: &Config, args: &mut LoginArgs) -> anyhow::Resu
         (_, Some(s)) if !s.is_empty() => Some(s.join(" ")),
         _ => None,
     };
-    let (client_id, new) = session::dynamic_client(
-        &env.ctx,
-        &name,
-        &issuer,
-        &redirect,
-        scope.as_deref(),
-        &network,
-    )?;
+    let (client_id, new) =
+        session::dynamic_client(&env.ctx, name, issuer, &redirect, scope.as_deref(), network)?;
+    let p = &env.ctx.printer;
     if new {
         p.info(format!(
             "Registered tok at {issuer} as client {} (RFC 7591).",

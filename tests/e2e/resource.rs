@@ -181,6 +181,27 @@ fn a_resource_url_login_registers_tok_and_gets_tokens_for_the_resource() {
     assert_ne!(client_id(&tok, "mcp"), dynamic);
     let token = tok.print("mcp");
     assert_eq!(call(&url, &token), 200);
+
+    // A client given later replaces the registration in the profile (no new registration);
+    // logout still deletes the registration tok holds.
+    let r = tok.run(&[
+        "login",
+        "-p",
+        "mcp",
+        "--client-id",
+        "tok-cli",
+        "--browser",
+        "--timeout",
+        "60s",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(client_id(&tok, "mcp"), "tok-cli");
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(config.contains("dynamic_client = false"), "{config}");
+    assert_eq!(stat(&provider, "registrations"), 2);
+    let r = tok.run(&["logout", "-p", "mcp"]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(stat(&provider, "registration_deletes"), 2);
 }
 
 /// Without a challenge, the metadata is found at the path-inserted well-known URL (RFC 9728

@@ -879,7 +879,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__login)
-            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --timeout --redirect-uri --prompt --login-hint --acr-values --max-age --ui-locales --auth-param --par --client-auth --client-cert --client-key --client-key-alg --client-assertion-aud --rotate-client-key --paste --preset --tenant --client-credentials --refresh-token-stdin --workload-identity --exchange --ci-audience --subject-token-type --exchange-param --ca-file --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --timeout --redirect-uri --prompt --login-hint --acr-values --max-age --ui-locales --auth-param --par --resource-url --client-auth --client-cert --client-key --client-key-alg --client-assertion-aud --rotate-client-key --paste --preset --tenant --client-credentials --refresh-token-stdin --workload-identity --exchange --ci-audience --subject-token-type --exchange-param --ca-file --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -938,6 +938,10 @@ _tok() {
                     return 0
                     ;;
                 --auth-param)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

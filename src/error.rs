@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 mod cloud;
+mod resource;
 mod tls;
 
 /// tok's exit codes. The table is documented in README.md and the man page.
@@ -148,6 +149,7 @@ known_errors! {
     AwsConfig(crate::helpers::aws::ConfigEditError),
     ClientKey(crate::session::ClientKeyError),
     Sign(crate::oauth::signer::SignError),
+    Resource(crate::oauth::resource::ResourceError),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
@@ -211,6 +213,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         Known::Sts(e) => cloud::sts(e),
         Known::AwsConfig(e) => cloud::aws_config(e),
         Known::Cloud(e) => cloud::cloud(e),
+        Known::Resource(e) => resource::resource(e),
     }
 }
 

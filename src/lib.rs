@@ -71,3 +71,11 @@ pub use paths::Paths;
 pub use secret::{IdentityToken, forget_held};
 pub use session::{CachedToken, ProfileState, Session};
 pub use settings::ProxyEnv;
+
+// The parsers of a login by resource URL (issue 21): a `WWW-Authenticate` header, RFC 9728
+// metadata and its resource check, an RFC 7591 registration response.
+pub use oauth::registration::parse_response as parse_registration;
+pub use oauth::resource::{
+    Found as ResourceFound, challenges, check_resource, parse_metadata as parse_resource_metadata,
+    resource_metadata,
+};

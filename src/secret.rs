@@ -112,6 +112,13 @@ secret_type!(
     IdToken
 );
 
+secret_type!(
+    /// The bearer credential of a dynamic client registration (RFC 7591 §3.2.1
+    /// `registration_access_token`), kept in the session store to read or delete the
+    /// registration (RFC 7592).
+    RegistrationToken
+);
+
 impl Clone for IdToken {
     fn clone(&self) -> Self {
         self.duplicate()
@@ -234,7 +241,8 @@ exposed!(
     RefreshToken,
     ClientSecret,
     CloudCredential,
-    IdToken
+    IdToken,
+    RegistrationToken
 );
 
 #[cfg(test)]

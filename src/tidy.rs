@@ -919,6 +919,11 @@ const EXPOSE_BOUNDARIES: &[(&str, &str, &str)] = &[
         "HTTP Basic client authentication",
     ),
     ("oauth/pkce.rs", "challenge", "the S256 code challenge"),
+    (
+        "oauth/registration.rs",
+        "delete",
+        "the registration access token's bearer (RFC 7592)",
+    ),
     ("oauth/revoke.rs", "revoke_refresh_token", "the form body"),
     ("oauth/revoke.rs", "revoke_access_token", "the form body"),
     ("secret.rs", "fingerprint", "the digest safe to log"),

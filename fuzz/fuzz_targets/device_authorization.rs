@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
         date: None,
         retry_after: None,
         dpop_nonce: None,
+        www_authenticate: vec![],
         body: Body(body.clone()),
     };
     match tok::parse_device_authorization(&url, resp) {

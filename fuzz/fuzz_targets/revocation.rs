@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         date: None,
         retry_after: None,
         dpop_nonce: None,
+        www_authenticate: vec![],
         body: Body(body.clone()),
     };
     let e = tok::error_response(&url, &resp);

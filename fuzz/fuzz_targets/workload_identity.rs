@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
             date: None,
             retry_after: None,
             dpop_nonce: None,
+            www_authenticate: vec![],
             body: Body(body.clone()),
         };
         match tok::github_answer(&url, &resp) {

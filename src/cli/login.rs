@@ -39,6 +39,9 @@ use crate::config::Flow;
 ///                                                 [--client-auth self-signed-tls-client-auth]
 ///   it wants a signed client assertion            --client-auth private-key-jwt (then register
 ///                                                 `tok profile jwks -p NAME`)
+///   you know only the resource (an MCP server)    --resource-url https://api.example.com/mcp
+///                                                 (its RFC 9728 metadata names the issuer; tok
+///                                                 registers itself when the server allows it)
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
@@ -181,6 +184,18 @@ pub struct ServerArgs {
     /// only a reference to it. Automatic when the server requires it; saved in the profile
     #[arg(long)]
     pub par: bool,
+
+    /// Log in for this resource (e.g. https://api.example.com/mcp): tok reads its RFC 9728
+    /// metadata for the authorization server (--issuer picks one when it names several),
+    /// registers itself there when no --client-id is given (RFC 7591; `tok logout` deletes
+    /// the registration), and asks for tokens for the resource (RFC 8707); saved in the
+    /// profile as `resource_url`
+    #[arg(long, value_name = "URL", conflicts_with_all = ["workload_identity", "preset"])]
+    pub resource_url: Option<String>,
+
+    /// Set by a `--resource-url` login: whether `client_id` is tok's dynamic registration.
+    #[arg(skip)]
+    pub dynamic_client: Option<bool>,
 }
 
 /// `--redirect-uri`, checked before anything is saved.

@@ -24,9 +24,10 @@ use crate::time::now;
 
 use super::Env;
 
-pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
+pub fn run(env: &Env, mut args: LoginArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
     let mut config = env.config()?;
+    super::resource::resolve(env, &config, &mut args)?;
     let (name, mut pending) = update_profile(&mut config, &args)?;
     let mut profile = config.profile(&name)?;
     if let Some(w) = profile.workload.clone() {
@@ -124,12 +125,7 @@ fn check_interactive(env: &Env, args: &LoginArgs, profile: &Profile) -> anyhow::
         .into());
     }
     if interactive && env.ctx.settings.non_interactive {
-        return Err(Hinted::new(
-            Code::LoginRequired,
-            format!("profile `{name}` needs an interactive login, and this run is non-interactive (CI or TOK_NONINTERACTIVE is set)"),
-            Some(format!("in CI, use `tok login -p {name} --workload-identity github|env:NAME|file:PATH` (no secret), `--client-credentials` or `--refresh-token-stdin`; set TOK_NONINTERACTIVE=0 to allow a login here")),
-        )
-        .into());
+        return Err(super::resource::non_interactive(name).into());
     }
     Ok(())
 }
@@ -342,6 +338,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         exchange_params: (!args.exchange_params.is_empty()).then(|| args.exchange_params.clone()),
         auth_params: args.auth_params(),
         par: args.server.par.then_some(true),
+        dynamic_client: args.server.dynamic_client,
     };
     client_auth_update(&mut up, &args.client)?;
     if let Some(source) = &args.workload_identity {
@@ -360,6 +357,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         ("ci_audience", args.ci_audience.clone()),
         ("subject_token_type", args.subject_token_type.clone()),
         ("redirect_uri", args.server.redirect_uri.clone()),
+        ("resource_url", args.server.resource_url.clone()),
     ] {
         if let Some(v) = v {
             up.extra.push((k, v));

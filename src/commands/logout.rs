@@ -18,6 +18,18 @@ pub fn run(env: &Env, args: LogoutArgs) -> anyhow::Result<()> {
         v["profile"] = serde_json::Value::from(name.as_str());
         p.stdout(&format!("{v}\n"))?;
     }
+    match &report.registration {
+        Some(session::Forgotten::Deleted) => p.info(format!(
+            "Deleted tok's client registration for profile `{name}` at the provider (RFC 7592)."
+        )),
+        Some(session::Forgotten::Kept) => p.info(format!(
+            "Forgot tok's client registration for profile `{name}` (the provider offers no way to delete it)."
+        )),
+        Some(session::Forgotten::Failed(e)) => p.warn(format!(
+            "tok's client registration for profile `{name}` was not deleted at the provider: {e}; forgotten here all the same"
+        )),
+        None => {}
+    }
     if !report.had_session {
         p.info(format!(
             "No session for profile `{name}`; nothing to revoke. Local data removed."

@@ -13,6 +13,7 @@ pub mod logout;
 pub mod print;
 pub mod profile;
 pub mod request;
+mod resource;
 pub mod setup;
 pub mod stats;
 pub mod status;

@@ -24,6 +24,8 @@ pub struct ProfileUpdate {
     pub auth_params: Vec<(String, String)>,
     /// `--par`.
     pub par: Option<bool>,
+    /// Whether `client_id` is tok's dynamic registration (`--resource-url`).
+    pub dynamic_client: Option<bool>,
 }
 
 impl ProfileUpdate {
@@ -38,6 +40,7 @@ impl ProfileUpdate {
             && self.exchange_params.is_none()
             && self.auth_params.is_empty()
             && self.par.is_none()
+            && self.dynamic_client.is_none()
     }
 }
 
@@ -107,6 +110,9 @@ pub fn upsert_profile(
     }
     if let Some(v) = up.par {
         table["par"] = value(v);
+    }
+    if let Some(v) = up.dynamic_client {
+        table["dynamic_client"] = value(v);
     }
     for (k, v) in &up.extra {
         table[*k] = value(v.as_str());

@@ -130,6 +130,10 @@ pub struct ProfileConfig {
     pub client_key_alg: Option<String>,
     /// The assertions' `aud`: `"issuer"` (default) or `"token-endpoint"`.
     pub client_assertion_aud: Option<String>,
+    /// `tok login --resource-url`'s URL (RFC 9728; its RFC 8707 identifier is `audience`).
+    pub resource_url: Option<String>,
+    /// `true`: `client_id` is tok's RFC 7591 registration (`tok logout` deletes it).
+    pub dynamic_client: Option<bool>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.

@@ -42,6 +42,9 @@ pub struct Metadata {
     /// RFC 8705 §5: the endpoints to use instead when presenting a client certificate.
     #[serde(default)]
     pub mtls_endpoint_aliases: Option<serde_json::Map<String, serde_json::Value>>,
+    /// RFC 7591 §3: where clients register themselves.
+    #[serde(default)]
+    pub registration_endpoint: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -97,6 +100,8 @@ pub struct Endpoints {
     /// RFC 9126: where authorization requests are pushed, and whether the server requires it.
     pub par: Option<Url>,
     pub par_required: bool,
+    /// RFC 7591: the dynamic client registration endpoint.
+    pub registration: Option<Url>,
 }
 
 /// How a discovery document's `issuer` must match the configured one.
@@ -232,6 +237,7 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
             &m.pushed_authorization_request_endpoint,
         )?,
         par_required: m.require_pushed_authorization_requests,
+        registration: parse("registration_endpoint", &m.registration_endpoint)?,
     })
 }
 
@@ -409,6 +415,7 @@ impl Metadata {
             require_pushed_authorization_requests: self.require_pushed_authorization_requests
                 || other.require_pushed_authorization_requests,
             mtls_endpoint_aliases: self.mtls_endpoint_aliases.or(other.mtls_endpoint_aliases),
+            registration_endpoint: self.registration_endpoint.or(other.registration_endpoint),
         }
     }
 }

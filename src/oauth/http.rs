@@ -14,8 +14,10 @@ use url::Url;
 
 use super::client_assertion::Asserter;
 use super::proxy::{self, ProfileProxy, Route};
-use super::retry::{self, Attempt, Decision, Idempotency, Policy, parse_date, parse_retry_after};
+use super::retry::{self, Attempt, Decision, Idempotency, Policy};
+pub use super::retry::{parse_date, parse_retry_after};
 use super::tls::{self, Trust};
+pub use super::wire::{Body, ClientAuth, Response, endpoint_name};
 use super::{OAuthError, ProxyProblem};
 use crate::settings::HttpSettings;
 use crate::settings::ProxyEnv;
@@ -24,48 +26,6 @@ use crate::settings::ProxyEnv;
 pub const MAX_BODY: u64 = 1024 * 1024;
 
 pub const USER_AGENT: &str = concat!("tok/", env!("CARGO_PKG_VERSION"));
-
-/// A response as tok needs it: status, a few headers, and the capped body.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub content_type: String,
-    /// The `Date` header as unix seconds, for clock-skew estimates.
-    pub date: Option<i64>,
-    pub retry_after: Option<u64>,
-    pub dpop_nonce: Option<String>,
-    /// Response body. Debug output of this struct would print it, so it is redacted.
-    pub body: Body,
-}
-
-/// A response body; it may hold tokens, so its Debug output is only its length, and it is
-/// zeroized when dropped (a token response's raw bytes would otherwise linger in freed memory).
-pub struct Body(pub Vec<u8>);
-
-impl Drop for Body {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.0);
-    }
-}
-
-impl std::fmt::Debug for Body {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Body({} bytes)", self.0.len())
-    }
-}
-
-/// Client authentication for token requests (RFC 6749 §2.3).
-pub enum ClientAuth<'a> {
-    /// A public client: `client_id` in the form.
-    None { client_id: &'a str },
-    /// A confidential client: HTTP Basic (`client_secret_basic`).
-    Basic {
-        client_id: &'a str,
-        secret: &'a crate::secret::ClientSecret,
-    },
-    /// `private_key_jwt`: a fresh signed assertion in the form (RFC 7523 §2.2).
-    Jwt(&'a Asserter),
-}
 
 /// The clients, each built on first use: loading the system roots costs milliseconds (hundreds
 /// of certificates), which a plain-http loopback issuer (a test or local provider) never needs.
@@ -284,6 +244,21 @@ impl Http {
         })
     }
 
+    /// RFC 7591/7592: POST `json` (a registration), or without it DELETE with the `bearer`
+    /// registration access token; resent only when provably unprocessed.
+    pub fn registration(
+        &self,
+        url: &Url,
+        json: Option<&serde_json::Value>,
+        bearer: &str,
+    ) -> Result<Response, OAuthError> {
+        let (client, route) = self.client(url)?;
+        self.send(url, &route, Idempotency::Once, || match json {
+            Some(j) => client.post(url.clone()).json(j),
+            None => client.delete(url.clone()).bearer_auth(bearer),
+        })
+    }
+
     /// POST an unsigned AWS Query API call (STS `AssumeRoleWithWebIdentity`): a form without
     /// client authentication, answered in XML. Retried like a GET: assuming a role spends
     /// nothing, and the web identity token may be presented again.
@@ -380,17 +355,8 @@ impl Http {
                 return (attempt, Err(err));
             }
         };
-        let status = resp.status().as_u16();
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header("content-type").unwrap_or_else(|| "no content type".into());
-        let date = header("date").and_then(|d| parse_date(&d));
-        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, date));
-        let dpop_nonce = header("dpop-nonce");
+        let mut head = head(&resp);
+        let status = head.status;
         let mut body = Vec::new();
         if let Err(e) = resp.take(MAX_BODY + 1).read_to_end(&mut body) {
             return (
@@ -422,7 +388,7 @@ impl Http {
         }
         let attempt = Attempt::Answered {
             status,
-            retry_after,
+            retry_after: head.retry_after,
         };
         if body.len() as u64 > MAX_BODY {
             return (
@@ -430,22 +396,13 @@ impl Http {
                 Err(OAuthError::BadResponse {
                     endpoint,
                     status,
-                    content_type,
+                    content_type: head.content_type,
                     what: format!("body larger than {} KiB", MAX_BODY / 1024),
                 }),
             );
         }
-        (
-            attempt,
-            Ok(Response {
-                status,
-                content_type,
-                date,
-                retry_after,
-                dpop_nonce,
-                body: Body(body),
-            }),
-        )
+        head.body = Body(body);
+        (attempt, Ok(head))
     }
 }
 
@@ -489,17 +446,6 @@ fn unanswered(
             OAuthError::Interrupted { endpoint, detail },
         ),
     }
-}
-
-/// How errors name an endpoint: scheme, host and path, never a query, fragment or credentials.
-/// Also a DPoP proof's `htu` (RFC 9449 §4.3), which is the same cut.
-pub fn endpoint_name(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    u.to_string()
 }
 
 /// `host:port` of a URL, as `openssl s_client -connect` takes it.
@@ -580,6 +526,31 @@ fn read_error(e: &std::io::Error) -> String {
         src = s.source();
     }
     io_kind(e)
+}
+
+/// A response's status and the headers tok reads, its body still empty.
+fn head(resp: &reqwest::blocking::Response) -> Response {
+    let headers = resp.headers();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let date = header("date").and_then(|d| parse_date(&d));
+    Response {
+        status: resp.status().as_u16(),
+        content_type: header("content-type").unwrap_or_else(|| "no content type".into()),
+        date,
+        retry_after: header("retry-after").and_then(|v| parse_retry_after(&v, date)),
+        dpop_nonce: header("dpop-nonce"),
+        www_authenticate: headers
+            .get_all("www-authenticate")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect(),
+        body: Body(vec![]),
+    }
 }
 
 fn io_kind(e: &std::io::Error) -> String {

@@ -18,11 +18,14 @@ pub mod mtls;
 pub mod pkce;
 pub mod proxy;
 pub mod redirect;
+pub mod registration;
+pub mod resource;
 pub mod retry;
 pub mod revoke;
 pub mod signer;
 pub mod tls;
 pub mod token;
+pub mod wire;
 
 // The device grant's parsers keep their old path for the fuzz targets.
 pub use grant::device;

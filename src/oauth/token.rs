@@ -384,6 +384,7 @@ mod tests {
             date: None,
             retry_after: None,
             dpop_nonce: None,
+            www_authenticate: vec![],
             body: Body(body.as_bytes().to_vec()),
         }
     }

@@ -256,6 +256,9 @@ pub struct LogoutReport {
     /// The revocation failed because the server refuses to revoke for a public client.
     #[serde(skip)]
     pub public_client_refused: bool,
+    /// A dynamic client registration (`tok login --resource-url`), and what became of it.
+    #[serde(skip)]
+    pub registration: Option<super::registration::Forgotten>,
 }
 
 /// Whether a failed revocation by a public client (no client authentication) is the server
@@ -311,6 +314,7 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
         }
     }
     store.delete(&profile.name)?;
+    report.registration = super::registration::forget(ctx, profile, store.as_ref());
     if let Some(from) = read_state(&ctx.paths, &profile.name).moved_from {
         // The store that refused a rotated refresh token still holds the spent one.
         let _ = store::open(

@@ -336,6 +336,7 @@ impl<C: Client> Flow<'_, C> {
                     &self.ep.token,
                     &profile.client_id,
                     &auth.device_code,
+                    profile.audience.as_deref(),
                     dpop.as_deref_mut(),
                 )
             },

@@ -25,6 +25,7 @@ mod login;
 mod mint;
 mod model;
 mod refresh;
+mod registration;
 mod serve;
 mod steps;
 
@@ -54,6 +55,7 @@ pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
     Session, TokenKind, Want,
 };
+pub use registration::{Forgotten, dynamic_client, find_resource};
 
 #[cfg(test)]
 use model::Source;

@@ -34,6 +34,7 @@ mod login;
 mod logout;
 mod mtls;
 mod print;
+mod resource;
 mod rig_net;
 mod servers;
 mod setup;

@@ -67,6 +67,12 @@
 //                             this certificate in its JWKS) get certificate-bound tokens; the
 //                             metadata lists `mtls_endpoint_aliases` under /mtls/, counted in
 //                             the stats as `mtls_alias_requests`
+//   TOK_TEST_REGISTRATION     "1": open dynamic client registration (RFC 7591, no initial access
+//                             token) at /reg with RFC 7592 management, and every loopback
+//                             resource (http://127.0.0.1:PORT/…) accepted as a resource indicator
+//                             (audience = the resource, scope api:read); "refuse": the same, but
+//                             every registration is answered 400 invalid_redirect_uri, as a
+//                             server whose policy refuses loopback redirect URIs does
 //
 // Workload identity (client `tok-ci`, public): RFC 8693 token exchange, RFC 7523 jwt-bearer
 // (both registered with provider.registerGrantType) and the Entra-style client assertion
@@ -151,6 +157,8 @@ if (MTLS_SELF_SIGNED && !TLS_CERT) {
   console.error('server.mjs: TOK_TEST_MTLS_SELF_SIGNED needs TOK_TEST_TLS_CERT');
   process.exit(2);
 }
+const REGISTRATION = env.TOK_TEST_REGISTRATION || '';
+const LOOPBACK_RESOURCE = /^http:\/\/127\.0\.0\.1:[0-9]+(\/|$)/;
 const log = (...args) => {
   if (!QUIET) console.error('[provider]', ...args);
 };
@@ -208,6 +216,8 @@ function newStats() {
     authorization_requests: [], // the query of every GET /auth, as sent
     interaction_params: [], // the authorization parameters each login/consent interaction saw
     mtls_alias_requests: 0, // requests to the mtls_endpoint_aliases (TOK_TEST_MTLS_SELF_SIGNED)
+    registrations: 0, // POST /reg answered 201 (TOK_TEST_REGISTRATION)
+    registration_deletes: 0, // DELETE /reg/<client_id> answered 204
   };
 }
 
@@ -446,6 +456,9 @@ const configuration = {
       },
       useGrantedResource: async () => false,
       getResourceServerInfo: async (_ctx, resourceIndicator, client) => {
+        if (REGISTRATION && LOOPBACK_RESOURCE.test(resourceIndicator)) {
+          return { scope: 'api:read', audience: resourceIndicator, accessTokenTTL: atTtl, accessTokenFormat: 'opaque' };
+        }
         if (resourceIndicator === API_RESOURCE && ['tok-cli', 'ci-bot', CI_CLIENT, PKJWT_CLIENT].includes(client.clientId)) {
           return {
             scope: API_SCOPES,
@@ -457,6 +470,8 @@ const configuration = {
         throw new errors.InvalidTarget();
       },
     },
+    registration: { enabled: Boolean(REGISTRATION), initialAccessToken: false },
+    registrationManagement: { enabled: Boolean(REGISTRATION), rotateRegistrationAccessToken: false },
     pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: PAR_REQUIRED },
     dPoP: DPOP_NONCE
       ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
@@ -876,6 +891,18 @@ provider.use(async (ctx, next) => {
 
   // Entra-style federated client assertion (answers refusals itself)
   if (await federatedClientAssertion(ctx)) return;
+
+  if (REGISTRATION === 'refuse' && ctx.path === '/reg' && ctx.method === 'POST') {
+    ctx.status = 400;
+    ctx.body = { error: 'invalid_redirect_uri', error_description: 'loopback redirect URIs are not allowed here' };
+    return;
+  }
+  if (REGISTRATION && ctx.path.startsWith('/reg')) {
+    await next();
+    if (ctx.method === 'POST' && ctx.status === 201) stats.registrations += 1;
+    if (ctx.method === 'DELETE' && ctx.status === 204) stats.registration_deletes += 1;
+    return;
+  }
 
   if (ctx.path === '/auth' && ctx.method === 'GET') stats.authorization_requests.push({ ...ctx.query });
   if (PAR_TTL && ctx.path === '/auth' && parExpiry.get(ctx.query.request_uri) < Date.now()) {

@@ -153,15 +153,17 @@ pub fn next_step(
     }
 }
 
-/// RFC 8628 §3.4: one poll's request.
+/// RFC 8628 §3.4: one poll's request, with RFC 8707 `resource` as the device authorization
+/// request had it (a token request without one gets the server's default audience).
 pub fn poll_request<'a>(
     url: &'a Url,
     client_id: &'a str,
     device_code: &'a Ephemeral,
+    resource: Option<&'a str>,
 ) -> Request<'a> {
     let mut req = Request::grant(url, GRANT_TYPE, ClientAuth::None { client_id });
     req.form.push(("device_code", device_code.expose()));
-    req
+    req.optional("resource", resource)
 }
 
 /// One poll of the token endpoint, with a DPoP proof for a DPoP-bound login (RFC 9449 §5).
@@ -170,9 +172,10 @@ pub fn poll(
     url: &Url,
     client_id: &str,
     device_code: &Ephemeral,
+    resource: Option<&str>,
     dpop: Option<&mut Prover<'_>>,
 ) -> Result<TokenResponse, OAuthError> {
-    client.token(&poll_request(url, client_id, device_code), dpop)
+    client.token(&poll_request(url, client_id, device_code, resource), dpop)
 }
 
 /// The clock of the polling loop: real time in tok, simulated time in tests.
@@ -236,6 +239,7 @@ mod tests {
             date: None,
             retry_after: None,
             dpop_nonce: None,
+            www_authenticate: vec![],
             body: crate::oauth::http::Body(body.as_bytes().to_vec()),
         };
         parse_device_authorization(&Url::parse("https://id.example/device").unwrap(), resp)
@@ -384,10 +388,30 @@ mod tests {
         );
         assert_eq!((sent.basic, sent.client_id.as_str()), (None, "cli"));
         let client = Recorder::answering(TOKENS);
-        poll(&client, &url, "cli", &auth.device_code, None).unwrap();
+        poll(&client, &url, "cli", &auth.device_code, None, None).unwrap();
         assert_eq!(
             client.only().form,
             pairs(&[("grant_type", GRANT_TYPE), ("device_code", "dc")])
+        );
+        // The token request names the resource too (RFC 8707 §2.2): without it the server
+        // issues the token for its default audience.
+        let client = Recorder::answering(TOKENS);
+        poll(
+            &client,
+            &url,
+            "cli",
+            &auth.device_code,
+            Some("https://api/"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            client.only().form,
+            pairs(&[
+                ("grant_type", GRANT_TYPE),
+                ("device_code", "dc"),
+                ("resource", "https://api/")
+            ])
         );
     }
 

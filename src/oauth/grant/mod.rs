@@ -159,6 +159,7 @@ pub mod fake {
                 date: None,
                 retry_after: None,
                 dpop_nonce: None,
+                www_authenticate: vec![],
                 body: Body(self.body.as_bytes().to_vec()),
             }
         }

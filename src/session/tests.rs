@@ -192,6 +192,7 @@ impl World {
             client_id: "c".into(),
             id_token: None,
             id_expires_at: None,
+            id_obtained_at: None,
         }
     }
 
@@ -1020,6 +1021,7 @@ fn an_id_token_is_refreshed_for_kept_when_not_renewed_and_never_served_expired()
     let with_id = CachedToken {
         id_token: Some(crate::secret::IdToken::new("id-1")),
         id_expires_at: Some(NOW + 100),
+        id_obtained_at: None,
         ..w.token("at-1", 3600)
     };
     files::write_cache(&w.ctx.paths, &w.ctx.printer, "w", &with_id);

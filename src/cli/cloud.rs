@@ -66,4 +66,12 @@ pub struct GcpCredentialArgs {
     /// client id), or the access token when the provider issues JWT access tokens
     #[arg(long, value_enum, value_name = "KIND", default_value = "id")]
     pub token: super::TokenArg,
+    /// The pool provider this command was set up for (`tok setup gcp` writes it): a
+    /// configuration whose audience (GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE) differs gets no token
+    #[arg(long, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+    /// The service account this command was set up to be impersonated as (`tok setup gcp`
+    /// writes it): a configuration impersonating another (or none) gets no token
+    #[arg(long, value_name = "EMAIL")]
+    pub service_account: Option<String>,
 }

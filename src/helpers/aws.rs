@@ -92,7 +92,7 @@ fn key_of(line: &str) -> Option<(&str, &str)> {
 
 /// `text` with `credential_process = command` set in `profile` (`Some`), or tok's line taken
 /// out (`None`; a section left with nothing else goes too). Every other line stays byte for
-/// byte.
+/// byte, and a file whose last line has no line break keeps it that way.
 pub fn edit_config(
     text: &str,
     profile: &str,
@@ -116,7 +116,7 @@ pub fn edit_config(
             out.push('\n');
         }
         out.push_str(&format!("{}\n{KEY} = {command}\n", header(profile)));
-        return Ok(out);
+        return Ok(last_line_like(text, out));
     };
     let end = lines[start + 1..]
         .iter()
@@ -153,7 +153,17 @@ pub fn edit_config(
         }
         (None, None) => {}
     }
-    Ok(out.concat())
+    Ok(last_line_like(text, out.concat()))
+}
+
+/// `edited` ending as `original` does: without a line break when the original's last line had
+/// none (else `--remove` would leave the one `setup` added). See: issue 24 (found writing
+/// the `aws_config` fuzz target's oracle).
+fn last_line_like(original: &str, mut edited: String) -> String {
+    if !original.is_empty() && !original.ends_with('\n') && edited.ends_with('\n') {
+        edited.pop();
+    }
+    edited
 }
 
 #[cfg(test)]
@@ -162,6 +172,24 @@ mod tests {
     use crate::secret::CloudCredential;
 
     const CMD: &str = "/usr/bin/tok aws-credential -p work --role-arn arn:aws:iam::1:role/r";
+
+    /// A file whose last line has no line break: `setup` then `--remove` gives it back byte
+    /// for byte (it came back with a line break). See: issue 24 (found writing the
+    /// `aws_config` fuzz target's oracle; regression input fuzz/seeds/aws_config/no_newline).
+    #[test]
+    fn a_last_line_without_a_line_break_keeps_it_through_setup_and_remove() {
+        for text in [
+            "[default]\nregion = eu-west-1",
+            "[profile dev]\nregion = eu-west-1",
+            "[profile dev]\r\nregion = eu-west-1",
+        ] {
+            let added = edit_config(text, "dev", Some(CMD)).unwrap();
+            assert!(!added.ends_with('\n'), "{added:?}");
+            assert!(added.contains(&format!("{KEY} = {CMD}")), "{added:?}");
+            assert_eq!(edit_config(&added, "dev", Some(CMD)).unwrap(), added);
+            assert_eq!(edit_config(&added, "dev", None).unwrap(), text);
+        }
+    }
 
     #[test]
     fn the_json_is_version_1_with_an_rfc3339_expiration() {

@@ -50,8 +50,11 @@ pub struct AwsCredentialArgs {
 /// `tok setup gcp` writes, with `GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1`, and exchange
 /// the token at Google's STS. stdout carries one JSON object, version 1: `success: true` with
 /// the token and its `expiration_time`, or `success: false` with a `code` and a `message`
-/// (and a non-zero exit). Nothing is ever written to stderr: the libraries read it merged into
-/// stdout. `GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE` receives the same JSON (0600).
+/// (and a non-zero exit). Nothing is written to stderr: the libraries read it merged into
+/// stdout. `GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE` receives the same JSON (0600). A configuration
+/// whose audience (or impersonated service account) is not the one --audience (--service-account)
+/// names gets no token. Only in the libraries' interactive mode
+/// (`GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE=1`, the user's terminal) does a needed login run.
 ///
 /// Examples:
 ///   tok setup gcp -p work --audience //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/dev/providers/tok --output ~/.config/gcloud/tok.json

@@ -61,7 +61,7 @@ pub fn run(env: &Env, args: GcpCredentialArgs) -> ExitCode {
 /// `GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL` when it is passed: Python's google-auth runs
 /// the command from a copy of the credentials without the impersonation, so it never passes
 /// it). A command without them (an older `tok setup gcp`, or by hand) checks nothing.
-pub fn mismatch(google: &GoogleEnv, args: &GcpCredentialArgs) -> Option<(&'static str, String)> {
+fn mismatch(google: &GoogleEnv, args: &GcpCredentialArgs) -> Option<(&'static str, String)> {
     let shown = |v: Option<&str>| match v {
         Some(v) => format!("{:?}", crate::output::one_line(v)),
         None => "none".into(),

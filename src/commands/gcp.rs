@@ -43,10 +43,32 @@ pub fn run(env: &Env, args: GcpCredentialArgs) -> ExitCode {
             ExitCode::from(code.exit_code()),
         ),
     };
-    if let Some(file) = &google.output_file {
+    let written = google.output_file.as_ref().map(|file| {
         // The library reads it back while the token lives; a failure to write it costs only
         // a later call. The boundary: a 0600 file the configuration names.
-        let _ = crate::paths::write_user_file_atomic(file, json.as_bytes());
+        crate::paths::write_user_file_atomic(file, json.as_bytes())
+    });
+    if google.interactive && status == ExitCode::SUCCESS {
+        // Interactive mode: stdout is the user's terminal and the library reads the output
+        // file, so the token goes there only, never onto the screen.
+        return match written {
+            Some(Ok(_)) => status,
+            Some(Err(e)) => {
+                let message = format!("cannot write the output file: {e}");
+                let _ = env.ctx.printer.stdout(&gcp::failure(
+                    Code::Failure.name(),
+                    &crate::output::one_line(&message),
+                ));
+                ExitCode::from(Code::Failure.exit_code())
+            }
+            None => {
+                let _ = env.ctx.printer.stdout(&gcp::failure(
+                    Code::Config.name(),
+                    "interactive mode needs the configuration's `output_file`",
+                ));
+                ExitCode::from(Code::Config.exit_code())
+            }
+        };
     }
     if env.ctx.printer.stdout(&json).is_err() {
         return ExitCode::FAILURE;

@@ -312,9 +312,11 @@ fn only_the_interactive_mode_logs_in() {
     let t = t.env("GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE", "1");
     let r = t.run(&["gcp-credential", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
-    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    // stdout is the user's terminal in this mode: the token goes to the output file only.
+    assert_eq!(r.stdout, "", "{r:?}");
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    let j: serde_json::Value = serde_json::from_str(&written).unwrap();
     assert_eq!(j["success"], true, "{j}");
-    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), r.stdout);
     let r2 = t.run(&["print", "-p", "work", "--token", "id"]);
     assert_eq!(j["id_token"].as_str().unwrap(), r2.stdout.trim());
 }

@@ -347,6 +347,8 @@ Register-ArgumentCompleter -Native -CommandName 'tok' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Which of the session''s tokens to hand out: the ID token (its `aud` is the profile''s client id), or the access token when the provider issues JWT access tokens')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The pool provider this command was set up for (`tok setup gcp` writes it): a configuration whose audience (GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE) differs gets no token')
+            [CompletionResult]::new('--service-account', '--service-account', [CompletionResultType]::ParameterName, 'The service account this command was set up to be impersonated as (`tok setup gcp` writes it): a configuration impersonating another (or none) gets no token')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where sessions are kept [default: the store chosen at login, else auto]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens')

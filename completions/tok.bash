@@ -397,7 +397,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__gcp__subcmd__credential)
-            opts="-p -v -q -h -V --profile --token --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --token --audience --service-account --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -413,6 +413,14 @@ _tok() {
                     ;;
                 --token)
                     COMPREPLY=($(compgen -W "access id" -- "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)

@@ -324,6 +324,8 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand -p 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --profile 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]'
             cand --token 'Which of the session''s tokens to hand out: the ID token (its `aud` is the profile''s client id), or the access token when the provider issues JWT access tokens'
+            cand --audience 'The pool provider this command was set up for (`tok setup gcp` writes it): a configuration whose audience (GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE) differs gets no token'
+            cand --service-account 'The service account this command was set up to be impersonated as (`tok setup gcp` writes it): a configuration impersonating another (or none) gets no token'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'

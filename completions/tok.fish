@@ -291,6 +291,8 @@ complete -c tok -n "__fish_tok_using_subcommand aws-credential" -s V -l version 
 complete -c tok -n "__fish_tok_using_subcommand gcp-credential" -s p -l profile -d 'Profile name [default: $TOK_PROFILE, else `default_profile`, else the only profile]' -r
 complete -c tok -n "__fish_tok_using_subcommand gcp-credential" -l token -d 'Which of the session\'s tokens to hand out: the ID token (its `aud` is the profile\'s client id), or the access token when the provider issues JWT access tokens' -r -f -a "access\t'The OAuth access token'
 id\t'The OpenID Connect ID token (a JWT naming the person)'"
+complete -c tok -n "__fish_tok_using_subcommand gcp-credential" -l audience -d 'The pool provider this command was set up for (`tok setup gcp` writes it): a configuration whose audience (GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE) differs gets no token' -r
+complete -c tok -n "__fish_tok_using_subcommand gcp-credential" -l service-account -d 'The service account this command was set up to be impersonated as (`tok setup gcp` writes it): a configuration impersonating another (or none) gets no token' -r
 complete -c tok -n "__fish_tok_using_subcommand gcp-credential" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand gcp-credential" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'

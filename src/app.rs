@@ -14,10 +14,10 @@ pub fn main() -> ExitCode {
     crate::hardening::deny_core_dumps();
     let settings = crate::settings::Settings::from_env();
     let args = crate::helpers::expand_argv0(std::env::args_os().collect());
-    if let Some(cli) = Cli::try_parse_print(&args) {
+    if let Some(cli) = Cli::try_parse_fast(&args) {
         return run(cli, settings);
     }
-    let cli = match Cli::parse_args(args) {
+    let cli = match Cli::parse_args(&args) {
         Ok(c) => c,
         Err(e) => {
             if !e.use_stderr() {
@@ -25,16 +25,28 @@ pub fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            if json_errors_requested(&settings) {
+            let first_line = |e: &clap::Error| {
                 let rendered = e.to_string();
-                let message = rendered
-                    .lines()
-                    .next()
-                    .unwrap_or("invalid command line")
-                    .trim_start_matches("error: ");
+                let line = rendered.lines().next().unwrap_or("invalid command line");
+                line.trim_start_matches("error: ").to_string()
+            };
+            if verb_is(&args, "gcp-credential") {
+                // Google's libraries parse stdout (stderr merged in): the failure JSON, and
+                // nothing on stderr.
+                let message = format!(
+                    "{} (hint: run `tok gcp-credential --help`)",
+                    crate::output::one_line(&first_line(&e))
+                );
+                print!(
+                    "{}",
+                    crate::helpers::gcp::failure(Code::Usage.name(), &message)
+                );
+                return ExitCode::from(Code::Usage.exit_code());
+            }
+            if json_errors_requested(&settings) {
                 report_json(
                     Code::Usage,
-                    message,
+                    &first_line(&e),
                     Some("run `tok --help` (or `tok COMMAND --help`)"),
                 );
             } else {
@@ -65,6 +77,22 @@ fn run(cli: Cli, settings: crate::settings::Settings) -> ExitCode {
             ExitCode::from(code.exit_code())
         }
     }
+}
+
+/// Whether the verb of `args` (which did not parse) is `verb`: the first word that is neither
+/// an option nor the value of a global option's separate argument.
+fn verb_is(args: &[std::ffi::OsString], verb: &str) -> bool {
+    let mut words = args.iter().skip(1);
+    while let Some(w) = words.next() {
+        match w.to_str() {
+            Some("--config" | "--store") => {
+                words.next();
+            }
+            Some(o) if o.starts_with('-') => {}
+            w => return w == Some(verb),
+        }
+    }
+    false
 }
 
 /// `--json-errors` or TOK_JSON_ERRORS, looked for by hand when the command line did not parse.
@@ -120,4 +148,24 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_verb_of_a_command_line_that_did_not_parse_is_found() {
+        let is = |a: &[&str]| {
+            let args: Vec<std::ffi::OsString> = a.iter().map(Into::into).collect();
+            verb_is(&args, "gcp-credential")
+        };
+        assert!(is(&["tok", "gcp-credential", "--nope"]));
+        assert!(is(&["tok", "-vq", "gcp-credential"]));
+        assert!(is(&["tok", "--config", "/c.toml", "gcp-credential"]));
+        assert!(is(&["tok", "--store=file", "gcp-credential"]));
+        assert!(!is(&["tok", "print", "-p", "gcp-credential"]));
+        assert!(!is(&["tok", "--config", "gcp-credential", "print"]));
+        assert!(!is(&["tok"]));
+    }
 }

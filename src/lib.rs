@@ -79,3 +79,12 @@ pub use oauth::resource::{
     Found as ResourceFound, challenges, check_resource, parse_metadata as parse_resource_metadata,
     resource_metadata,
 };
+// The fuzz targets of the cloud credentials (issue 20): ID tokens and JWKS, the STS answer,
+// the AWS config file and Google's external-account file.
+pub use helpers::aws::{credential_process_json, edit_config as edit_aws_config};
+pub use helpers::gcp::external_account as gcp_external_account;
+pub use oauth::aws_sts::{Answer as StsAnswer, parse as parse_sts_answer};
+pub use oauth::jose::{
+    Claims as IdClaims, Expect as IdExpect, IdTokenError, Jwks, check_claims as check_id_claims,
+    parse as parse_jws, validate as validate_id_token,
+};

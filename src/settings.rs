@@ -74,10 +74,18 @@ pub const ENV_AWS_DEFAULT_REGION: &str = "AWS_DEFAULT_REGION";
 pub const ENV_AWS_CONFIG_FILE: &str = "AWS_CONFIG_FILE";
 
 /// Google's external-account libraries, running `tok gcp-credential` as an executable source:
-/// the subject token type the configuration expects. (Of the other variables they pass, the
-/// audience is the pool provider's to check against the token, and tok never logs in from
-/// this command, interactive or not.)
+/// the subject token type the configuration expects.
 pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE: &str = "GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE";
+/// The configuration's `audience` (the workload identity pool provider), compared with the one
+/// `tok setup gcp` wrote into the command.
+pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE: &str = "GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE";
+/// `1` when the library runs the command in interactive mode (its stdin and stdout are the
+/// user's terminal): tok may log in; otherwise it never prompts.
+pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE: &str = "GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE";
+/// The service account the configuration impersonates, compared with the one `tok setup gcp`
+/// wrote into the command.
+pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL: &str =
+    "GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL";
 /// The file the configuration names for the command's output (written 0600 too).
 pub const ENV_GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE: &str = "GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE";
 
@@ -162,6 +170,10 @@ pub struct Settings {
 pub struct GoogleEnv {
     pub token_type: Option<String>,
     pub output_file: Option<PathBuf>,
+    pub audience: Option<String>,
+    /// `GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE=1`.
+    pub interactive: bool,
+    pub impersonated_email: Option<String>,
 }
 
 /// The AWS variables `tok aws-credential` and `tok setup aws` follow, as the SDKs do.
@@ -293,6 +305,9 @@ impl Settings {
             google: GoogleEnv {
                 token_type: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE),
                 output_file: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE).map(PathBuf::from),
+                audience: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE),
+                interactive: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE).as_deref() == Some("1"),
+                impersonated_email: get(ENV_GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL),
             },
         }
     }

@@ -50,8 +50,11 @@ pub struct AwsCredentialArgs {
 /// `tok setup gcp` writes, with `GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1`, and exchange
 /// the token at Google's STS. stdout carries one JSON object, version 1: `success: true` with
 /// the token and its `expiration_time`, or `success: false` with a `code` and a `message`
-/// (and a non-zero exit). Nothing is ever written to stderr: the libraries read it merged into
-/// stdout. `GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE` receives the same JSON (0600).
+/// (and a non-zero exit). Nothing is written to stderr: the libraries read it merged into
+/// stdout. `GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE` receives the same JSON (0600). A configuration
+/// whose audience (or impersonated service account) is not the one --audience (--service-account)
+/// names gets no token. Only in the libraries' interactive mode
+/// (`GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE=1`, the user's terminal) does a needed login run.
 ///
 /// Examples:
 ///   tok setup gcp -p work --audience //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/dev/providers/tok --output ~/.config/gcloud/tok.json
@@ -66,4 +69,12 @@ pub struct GcpCredentialArgs {
     /// client id), or the access token when the provider issues JWT access tokens
     #[arg(long, value_enum, value_name = "KIND", default_value = "id")]
     pub token: super::TokenArg,
+    /// The pool provider this command was set up for (`tok setup gcp` writes it): a
+    /// configuration whose audience (GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE) differs gets no token
+    #[arg(long, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+    /// The service account this command was set up to be impersonated as (`tok setup gcp`
+    /// writes it): a configuration impersonating another (or none) gets no token
+    #[arg(long, value_name = "EMAIL")]
+    pub service_account: Option<String>,
 }

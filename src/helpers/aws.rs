@@ -92,7 +92,7 @@ fn key_of(line: &str) -> Option<(&str, &str)> {
 
 /// `text` with `credential_process = command` set in `profile` (`Some`), or tok's line taken
 /// out (`None`; a section left with nothing else goes too). Every other line stays byte for
-/// byte.
+/// byte, and a file whose last line has no line break keeps it that way.
 pub fn edit_config(
     text: &str,
     profile: &str,
@@ -116,7 +116,7 @@ pub fn edit_config(
             out.push('\n');
         }
         out.push_str(&format!("{}\n{KEY} = {command}\n", header(profile)));
-        return Ok(out);
+        return Ok(last_line_like(text, out));
     };
     let end = lines[start + 1..]
         .iter()
@@ -153,7 +153,17 @@ pub fn edit_config(
         }
         (None, None) => {}
     }
-    Ok(out.concat())
+    Ok(last_line_like(text, out.concat()))
+}
+
+/// `edited` ending as `original` does: without a line break when the original's last line had
+/// none (else `--remove` would leave the one `setup` added). See: issue 24 (found writing
+/// the `aws_config` fuzz target's oracle).
+fn last_line_like(original: &str, mut edited: String) -> String {
+    if !original.is_empty() && !original.ends_with('\n') && edited.ends_with('\n') {
+        edited.pop();
+    }
+    edited
 }
 
 #[cfg(test)]
@@ -162,6 +172,24 @@ mod tests {
     use crate::secret::CloudCredential;
 
     const CMD: &str = "/usr/bin/tok aws-credential -p work --role-arn arn:aws:iam::1:role/r";
+
+    /// A file whose last line has no line break: `setup` then `--remove` gives it back byte
+    /// for byte (it came back with a line break). See: issue 24 (found writing the
+    /// `aws_config` fuzz target's oracle; regression input fuzz/seeds/aws_config/no_newline).
+    #[test]
+    fn a_last_line_without_a_line_break_keeps_it_through_setup_and_remove() {
+        for text in [
+            "[default]\nregion = eu-west-1",
+            "[profile dev]\nregion = eu-west-1",
+            "[profile dev]\r\nregion = eu-west-1",
+        ] {
+            let added = edit_config(text, "dev", Some(CMD)).unwrap();
+            assert!(!added.ends_with('\n'), "{added:?}");
+            assert!(added.contains(&format!("{KEY} = {CMD}")), "{added:?}");
+            assert_eq!(edit_config(&added, "dev", Some(CMD)).unwrap(), added);
+            assert_eq!(edit_config(&added, "dev", None).unwrap(), text);
+        }
+    }
 
     #[test]
     fn the_json_is_version_1_with_an_rfc3339_expiration() {
@@ -230,5 +258,62 @@ mod tests {
             ]),
             "/usr/bin/tok -p 'my work' --role-arn arn:aws:iam::1:role/r"
         );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Lines of an AWS config file: headers of a few profiles (any spacing), keys, nested
+        /// settings, comments, blank lines, CRLF or LF.
+        fn line() -> impl Strategy<Value = String> {
+            let eol = prop_oneof![Just("\n"), Just("\r\n")];
+            let body = prop_oneof![
+                Just("[default]".to_string()),
+                Just("[profile dev]".to_string()),
+                Just("[ profile  dev ]".to_string()),
+                Just("[profile prod]".to_string()),
+                Just("[sso-session s]".to_string()),
+                "[a-z_]{1,8} ?= ?[ -~]{0,12}",
+                "  [a-z_]{1,8} = [ -~]{0,12}",
+                "[#;][ -~]{0,12}",
+                Just(String::new()),
+            ];
+            (body, eol).prop_map(|(b, e)| format!("{b}{e}"))
+        }
+
+        /// The config without tok's line, and whether `dev`'s first section is a header alone.
+        fn dev_section_empty(text: &str) -> bool {
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            lines.iter().position(|l| opens(l, "dev")).is_some_and(|i| {
+                lines
+                    .get(i + 1)
+                    .is_none_or(|l| l.trim_start().starts_with('['))
+            })
+        }
+
+        proptest! {
+            /// `setup` then `--remove` gives the file back byte for byte (with or without a
+            /// final line break), but for the one exception the format leaves: a `dev` section
+            /// that was a header alone goes with tok's line. `setup` twice is `setup` once.
+            /// See: issue 24.
+            #[test]
+            fn setup_then_remove_gives_the_file_back(
+                lines in proptest::collection::vec(line(), 0..12), cut in any::<bool>(),
+            ) {
+                let mut text = lines.concat();
+                if cut {
+                    text = text.trim_end_matches(['\n', '\r']).to_string();
+                }
+                let has_ours = text.split_inclusive('\n').any(|l| key_of(l).is_some_and(|(k, _)| k == KEY));
+                prop_assume!(!has_ours);
+                let added = edit_config(&text, "dev", Some(CMD)).unwrap();
+                prop_assert_eq!(&edit_config(&added, "dev", Some(CMD)).unwrap(), &added);
+                let back = edit_config(&added, "dev", None).unwrap();
+                if back != text {
+                    prop_assert!(dev_section_empty(&text), "{:?} -> {:?} -> {:?}", text, added, back);
+                }
+            }
+        }
     }
 }

@@ -435,4 +435,46 @@ mod tests {
                 .any(|(k, _)| *k == "DurationSeconds")
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn escape(s: &str) -> String {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&apos;")
+        }
+
+        /// What STS may send as a key: no whitespace, no control character.
+        fn key() -> impl Strategy<Value = String> {
+            "[^\\s\\p{Cc}]{1,40}"
+        }
+
+        proptest! {
+            /// `parse(render(x)) == x`: any three keys, escaped as XML escapes them, and any
+            /// expiration from 1970 to 9999 come back exactly. See: issue 24.
+            #[test]
+            fn an_answer_reads_back_as_rendered(
+                id in key(), secret in key(), session in key(), exp in 0i64..253_402_300_799,
+            ) {
+                let xml = format!(
+                    "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>\
+                     <SessionToken>{}</SessionToken><SecretAccessKey>{}</SecretAccessKey>\
+                     <Expiration>{}</Expiration><AccessKeyId>{}</AccessKeyId>\
+                     </Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+                    escape(&session), escape(&secret), crate::time::rfc3339(exp), escape(&id)
+                );
+                let Ok(Answer::Credentials(c)) = parse(&xml) else {
+                    panic!("not read back: {xml}");
+                };
+                prop_assert_eq!(c.access_key_id.expose(), id.as_str());
+                prop_assert_eq!(c.secret_access_key.expose(), secret.as_str());
+                prop_assert_eq!(c.session_token.expose(), session.as_str());
+                prop_assert_eq!(c.expiration, exp);
+            }
+        }
+    }
 }

@@ -42,6 +42,10 @@ pub struct CachedToken {
     /// The ID token's `exp`, unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_expires_at: Option<i64>,
+    /// When the ID token was obtained (unix seconds): a refresh that brings no new ID token
+    /// keeps the old one, so its lifetime is not counted from `obtained_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_obtained_at: Option<i64>,
 }
 
 impl CachedToken {
@@ -59,7 +63,9 @@ impl CachedToken {
     pub fn lifetime_kind(&self, kind: TokenKind) -> Option<i64> {
         match kind {
             TokenKind::Access => self.lifetime(),
-            TokenKind::Id => self.id_expires_at.map(|e| e - self.obtained_at),
+            TokenKind::Id => self
+                .id_expires_at
+                .map(|e| e - self.id_obtained_at.unwrap_or(self.obtained_at)),
         }
     }
 
@@ -109,6 +115,7 @@ impl CachedToken {
         CachedToken {
             id_token: None,
             id_expires_at: None,
+            id_obtained_at: None,
             ..self
         }
     }
@@ -122,6 +129,7 @@ impl CachedToken {
         {
             self.id_token = p.id_token.clone();
             self.id_expires_at = p.id_expires_at;
+            self.id_obtained_at = p.id_obtained_at.or(Some(p.obtained_at));
         }
         self
     }
@@ -158,6 +166,7 @@ impl CachedToken {
                     .ok()
                     .map(|c| c.exp)
             }),
+            id_obtained_at: resp.id_token.as_ref().map(|_| sent_at),
             id_token: resp.id_token.clone(),
         }
     }
@@ -576,6 +585,56 @@ pub fn compare_scope(asked: &str, granted: Option<&str>) -> ScopeGrant {
 mod tests {
     use super::*;
 
+    /// An ID token kept across a refresh that brought none lives from when it was obtained,
+    /// not from the new access token's `obtained_at`: the --min-ttl cap weighs its real
+    /// lifetime. See: issue 20.
+    #[test]
+    fn a_kept_id_token_keeps_its_own_lifetime() {
+        let first = CachedToken {
+            id_token: Some(IdToken::new("id-1")),
+            id_expires_at: Some(1_000 + 3_600),
+            id_obtained_at: Some(1_000),
+            obtained_at: 1_000,
+            ..token("at-1")
+        };
+        assert_eq!(first.lifetime_kind(TokenKind::Id), Some(3_600));
+        // The access token is refreshed 3,000 s later, without a new ID token.
+        let refreshed = CachedToken {
+            obtained_at: 4_000,
+            expires_at: Some(4_300),
+            ..token("at-2")
+        }
+        .keeping_id_of(Some(&first));
+        assert_eq!(refreshed.lifetime_kind(TokenKind::Id), Some(3_600));
+        assert_eq!(refreshed.lifetime_kind(TokenKind::Access), Some(300));
+        // A cache written before the field existed: the obtained time of the token it came
+        // with is the ID token's.
+        let old: CachedToken = serde_json::from_str(
+            r#"{"access_token":"at-1","token_type":"Bearer","expires_at":4600,"scope":null,
+                "obtained_at":1000,"issuer":"https://i","client_id":"c","id_token":"id-1",
+                "id_expires_at":4600}"#,
+        )
+        .unwrap();
+        assert_eq!(old.id_obtained_at, None);
+        let refreshed = CachedToken {
+            obtained_at: 4_000,
+            ..token("at-2")
+        }
+        .keeping_id_of(Some(&old));
+        assert_eq!(refreshed.lifetime_kind(TokenKind::Id), Some(3_600));
+        // A new ID token is counted from its own response.
+        let resp_obtained = CachedToken {
+            id_token: Some(IdToken::new("id-2")),
+            id_expires_at: Some(4_000 + 600),
+            id_obtained_at: Some(4_000),
+            obtained_at: 4_000,
+            ..token("at-2")
+        }
+        .keeping_id_of(Some(&first));
+        assert_eq!(resp_obtained.lifetime_kind(TokenKind::Id), Some(600));
+        assert_eq!(resp_obtained.without_id().id_obtained_at, None);
+    }
+
     #[test]
     fn a_granted_scope_is_compared_as_a_set_with_the_one_asked_for() {
         assert_eq!(compare_scope("a b", None), ScopeGrant::AsAsked);
@@ -611,6 +670,7 @@ mod tests {
             client_id: "c".into(),
             id_token: None,
             id_expires_at: None,
+            id_obtained_at: None,
         }
     }
 
@@ -740,12 +800,13 @@ mod tests {
                 token in any::<String>(), scope in any::<Option<String>>(), issuer in any::<String>(),
                 client_id in any::<String>(), expires_at in any::<Option<i64>>(), obtained_at in any::<i64>(),
                 dpop in any::<bool>(), id_token in any::<Option<String>>(), id_expires_at in any::<Option<i64>>(),
+                id_obtained_at in any::<Option<i64>>(),
             ) {
                 let t = CachedToken {
                     access_token: AccessToken::new(token.clone()),
                     token_type: if dpop { TokenType::DPoP } else { TokenType::Bearer },
                     expires_at, scope: scope.clone(), obtained_at, issuer: issuer.clone(), client_id: client_id.clone(),
-                    id_token: id_token.clone().map(crate::secret::IdToken::new), id_expires_at,
+                    id_token: id_token.clone().map(crate::secret::IdToken::new), id_expires_at, id_obtained_at,
                 };
                 let back: CachedToken = serde_json::from_slice(&serde_json::to_vec(&t).unwrap()).unwrap();
                 prop_assert_eq!(back.access_token.expose(), token.as_str());
@@ -754,6 +815,7 @@ mod tests {
                 prop_assert_eq!((back.issuer, back.client_id), (issuer, client_id));
                 prop_assert_eq!(back.id_token.as_ref().map(|t| t.expose().to_string()), id_token);
                 prop_assert_eq!(back.id_expires_at, id_expires_at);
+                prop_assert_eq!(back.id_obtained_at, id_obtained_at);
             }
         }
     }

@@ -192,6 +192,7 @@ impl World {
             client_id: "c".into(),
             id_token: None,
             id_expires_at: None,
+            id_obtained_at: None,
         }
     }
 
@@ -1020,6 +1021,7 @@ fn an_id_token_is_refreshed_for_kept_when_not_renewed_and_never_served_expired()
     let with_id = CachedToken {
         id_token: Some(crate::secret::IdToken::new("id-1")),
         id_expires_at: Some(NOW + 100),
+        id_obtained_at: None,
         ..w.token("at-1", 3600)
     };
     files::write_cache(&w.ctx.paths, &w.ctx.printer, "w", &with_id);
@@ -1065,4 +1067,38 @@ fn an_id_token_is_refreshed_for_kept_when_not_renewed_and_never_served_expired()
         ),
         "{e:#}"
     );
+}
+
+/// A kept ID token's lifetime counts from when it came, not from the access token refreshed
+/// since: `--min-ttl` 900 on an hour-long ID token with 600 s left refreshes, where measuring
+/// from the access token (600 s "lifetime") capped --min-ttl and served it from the cache.
+/// See: issue 20.
+#[test]
+fn min_ttl_weighs_the_whole_life_of_a_kept_id_token() {
+    let w = World::new(|_| Box::new(|_| Ok(tokens("at-2", None))));
+    w.clock.set(NOW + 3000);
+    let kept = CachedToken {
+        id_token: Some(crate::secret::IdToken::new("id-1")),
+        id_expires_at: Some(NOW + 3600),
+        id_obtained_at: Some(NOW),
+        ..w.token("at-1", 300)
+    };
+    files::write_cache(&w.ctx.paths, &w.ctx.printer, "w", &kept);
+    w.stored(interactive("rt-1"), Some(kept));
+    let s = access_token(
+        &w.ctx,
+        &w.profile,
+        Want {
+            min_ttl: 900,
+            token: TokenKind::Id,
+            ..Want::default()
+        },
+    )
+    .expect("served");
+    assert_eq!(
+        s.source,
+        Source::Refreshed,
+        "not capped: the ID token lives an hour"
+    );
+    assert_eq!(s.token.access_token.expose(), "id-1");
 }

@@ -73,6 +73,7 @@ mod tests {
             client_id: "c".into(),
             id_token: Some(crate::secret::IdToken::new("id-1")),
             id_expires_at: Some(1_000_200),
+            id_obtained_at: None,
         }
     }
 

@@ -327,6 +327,7 @@ mod tests {
             client_id: "c".into(),
             id_token: None,
             id_expires_at: None,
+            id_obtained_at: None,
         };
         write(&path, PrintFormat::Token, &t, TokenKind::Access).unwrap();
         assert_eq!(

@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 mod cloud;
+mod keys;
 
 /// tok's exit codes. The table is documented in README.md and the man page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -145,6 +146,8 @@ known_errors! {
     Sts(crate::oauth::aws_sts::StsError),
     Cloud(crate::session::CloudError),
     AwsConfig(crate::helpers::aws::ConfigEditError),
+    Pkcs11(crate::oauth::pkcs11::Pkcs11Error), Pkcs11Uri(crate::oauth::pkcs11::UriError),
+    Sign(crate::oauth::signer::SignError),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
@@ -205,6 +208,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         Known::Sts(e) => cloud::sts(e),
         Known::AwsConfig(e) => cloud::aws_config(e),
         Known::Cloud(e) => cloud::cloud(e),
+        k @ (Known::Pkcs11(_) | Known::Pkcs11Uri(_) | Known::Sign(_)) => keys::map(k),
     }
 }
 
@@ -352,6 +356,7 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             Code::Busy,
             Some(format!("stop the program listening on port {port} (`ss -ltnp 'sport = :{port}'` names it), or log in with another --redirect-uri registered with the server")),
         ),
+        O::Sign(e) => keys::sign(e),
         O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
     }
 }

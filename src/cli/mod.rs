@@ -268,6 +268,11 @@ pub struct PrintArgs {
     #[arg(long, value_name = "NONCE")]
     pub nonce: Option<String>,
 
+    /// Read the PIN of the session's PKCS#11 token from the first line of stdin, for a refresh
+    /// without a terminal (at a terminal it is asked; never argv, environment or file)
+    #[arg(long)]
+    pub pin_stdin: bool,
+
     /// Write the token to FILE (atomically, 0600) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,

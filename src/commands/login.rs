@@ -40,12 +40,16 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         }
         let method = LoginMethod::WorkloadIdentity(w);
         let ui = TerminalUi::new(p, &args);
-        let done = crate::session::login(&env.ctx, &profile, None, method, &ui, args.timeout)?;
+        let done =
+            crate::session::login(&env.ctx, &profile, None, method, &ui, args.timeout, false)?;
         save_pending(p, &name, &config.path, pending)?;
         return report(p, &profile, &done);
     }
     check_interactive(env, &args, &profile)?;
     // Read secrets from stdin before any network call, so a missing one fails fast.
+    if args.pin_stdin {
+        super::pin::choose(&env.ctx, true)?;
+    }
     let method = secret_method(env, &args)?;
     let mut endpoints = env.ctx.endpoints_for_login(&profile)?;
     if let Some(text) = adopt_stated_issuer(p, &mut config, &profile, &endpoints)? {
@@ -65,6 +69,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         method,
         &ui,
         args.timeout,
+        args.generate_key,
     )?;
     save_pending(p, &name, &config.path, pending)?;
     report(p, &profile, &done)
@@ -289,6 +294,26 @@ fn claims_text(claims: &Claims, t: i64) -> String {
     )
 }
 
+/// `--dpop-key` (implies `--dpop`) and `--pkcs11-module`, into the profile.
+fn token_key_update(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
+    if let Some(uri) = &args.dpop_key {
+        // Checked before the profile is written, as the config will check it when read.
+        crate::oauth::pkcs11::Pkcs11Uri::parse(uri).map_err(|e| {
+            crate::oauth::pkcs11::Pkcs11Error::Uri {
+                key: uri.clone(),
+                problem: e,
+            }
+        })?;
+        up.extra.push(("dpop_key", uri.clone()));
+        up.dpop = Some(true);
+    }
+    if let Some(module) = &args.pkcs11_module {
+        let abs = std::path::absolute(module)?;
+        up.extra.push(("pkcs11_module", abs.display().to_string()));
+    }
+    Ok(())
+}
+
 /// The profile fields given on the command line, `--preset` first, explicit flags over it.
 fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
     let mut up = ProfileUpdate {
@@ -303,6 +328,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         auth_params: args.auth_params(),
         par: args.server.par.then_some(true),
     };
+    token_key_update(args, &mut up)?;
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.
         wi::Source::parse(source).map_err(|m| {

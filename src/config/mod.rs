@@ -116,6 +116,12 @@ pub struct ProfileConfig {
     /// The AWS STS endpoint `tok aws-credential` calls when neither `AWS_ENDPOINT_URL_STS` nor
     /// `AWS_ENDPOINT_URL` is set (a VPC endpoint, a partition's own).
     pub aws_sts_endpoint: Option<String>,
+    /// The DPoP key on a PKCS#11 token, as an RFC 7512 `pkcs11:` URI (`tok login --dpop-key`);
+    /// unset: a software key made at each login.
+    pub dpop_key: Option<String>,
+    /// The PKCS#11 module (a shared library, absolute path) that reaches the token of
+    /// `dpop_key` (`tok login --pkcs11-module`).
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -151,6 +157,10 @@ pub struct Profile {
     pub par: bool,
     /// `aws_sts_endpoint`: the STS endpoint after the AWS variables.
     pub aws_sts_endpoint: Option<Url>,
+    /// `dpop_key`: the `pkcs11:` URI of the DPoP key on a token (parsed when the profile is).
+    pub dpop_key: Option<String>,
+    /// `pkcs11_module`: the PKCS#11 module to load for `dpop_key`.
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 impl Profile {
@@ -355,6 +365,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     }
     let (kubectl_id_token, redirect, auth_params) =
         login_keys(raw).map_err(|(key, m)| invalid(key, m))?;
+    let dpop_key = token_key(name, raw)?;
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -390,7 +401,30 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         auth_params,
         par: raw.par.unwrap_or(false),
         aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
+        dpop_key,
+        pkcs11_module: raw.pkcs11_module.clone(),
     })
+}
+
+/// `dpop_key` (a `pkcs11:` URI tok can use) and `pkcs11_module` (absolute, and not writable by
+/// others: a module is code tok loads, which would run as the user).
+fn token_key(name: &str, raw: &ProfileConfig) -> Result<Option<String>, ConfigError> {
+    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
+        profile: name.to_string(),
+        key,
+        message,
+    };
+    if let Some(uri) = &raw.dpop_key {
+        crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
+            .map_err(|e| invalid("dpop_key", format!("is not a PKCS#11 URI tok can use: {e}")))?;
+    }
+    if let Some(module) = &raw.pkcs11_module {
+        if !module.is_absolute() {
+            return Err(invalid("pkcs11_module", "must be an absolute path".into()));
+        }
+        writers::check_trusted_file(name, "pkcs11_module", module)?;
+    }
+    Ok(raw.dpop_key.clone())
 }
 
 /// A login's and kubectl's keys: `kubectl_token`, `redirect_uri`, `auth_params`; a refusal

@@ -7,8 +7,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Why a signature could not be made. Never holds key material or a PIN.
-// Constructed by the signers that can fail (a PKCS#11 key); a software key never does.
-#[allow(dead_code)]
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     /// The key is not where its reference says (a PKCS#11 object gone, a token removed).

@@ -298,12 +298,8 @@ fn claims_text(claims: &Claims, t: i64) -> String {
 fn token_key_update(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
     if let Some(uri) = &args.dpop_key {
         // Checked before the profile is written, as the config will check it when read.
-        crate::oauth::pkcs11::Pkcs11Uri::parse(uri).map_err(|e| {
-            crate::oauth::pkcs11::Pkcs11Error::Uri {
-                key: uri.clone(),
-                problem: e,
-            }
-        })?;
+        crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
+            .map_err(|problem| crate::oauth::pkcs11::Pkcs11Error::Uri { problem })?;
         up.extra.push(("dpop_key", uri.clone()));
         up.dpop = Some(true);
     }

@@ -37,8 +37,9 @@ pub enum PinSource {
 /// never holds the PIN.
 #[derive(Debug, thiserror::Error)]
 pub enum Pkcs11Error {
-    #[error("`{key}` is not a usable PKCS#11 URI: {problem}")]
-    Uri { key: String, problem: UriError },
+    /// Not echoed: a refused URI may hold a PIN (`pin-value`).
+    #[error("the key is not a usable PKCS#11 URI: {problem}")]
+    Uri { problem: UriError },
     #[error("no PKCS#11 module is named for `{key}`")]
     NoModule { key: String },
     #[error("cannot load the PKCS#11 module {}: {detail}", module.display())]
@@ -121,7 +122,6 @@ impl TokenKey {
         let uri = parse(uri_text)?;
         if uri.object.is_none() && uri.id.is_none() {
             return Err(Pkcs11Error::Uri {
-                key: uri_text.into(),
                 problem: UriError::BadValue("object".into()),
             });
         }
@@ -194,13 +194,9 @@ impl TokenKey {
 }
 
 fn parse(uri_text: &str) -> Result<Pkcs11Uri, Pkcs11Error> {
-    let uri = Pkcs11Uri::parse(uri_text).map_err(|problem| Pkcs11Error::Uri {
-        key: uri_text.into(),
-        problem,
-    })?;
+    let uri = Pkcs11Uri::parse(uri_text).map_err(|problem| Pkcs11Error::Uri { problem })?;
     if uri.object_type.is_some_and(|t| t != ObjectType::Private) {
         return Err(Pkcs11Error::Uri {
-            key: uri_text.into(),
             problem: UriError::BadValue("type".into()),
         });
     }

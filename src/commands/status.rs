@@ -31,6 +31,10 @@ struct ProfileStatus {
     /// RFC 7638 thumbprint of the session's DPoP key, for a DPoP-bound session.
     #[serde(skip_serializing_if = "Option::is_none")]
     dpop_jkt: Option<String>,
+    /// Where the DPoP key lives: `session store` (the keychain item or file of `store`), or its
+    /// `pkcs11:` URI and the token's label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_key_at: Option<String>,
     /// What kind of session the login stored.
     grant: Option<GrantKind>,
     /// For a workload-identity profile: where the identity comes from and how it is exchanged.
@@ -99,6 +103,7 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         rotates: state.rotates,
         clock_skew: state.clock_skew,
         dpop_jkt: state.dpop_jkt.clone(),
+        dpop_key_at: state.dpop_key_at.clone(),
         grant: state.grant,
         workload_identity: None,
         config_error: None,
@@ -194,7 +199,11 @@ fn print_human(env: &Env, r: &Report) {
             line("access:", format!("{verb} {when} ({at})"));
         }
         if let Some(jkt) = &s.dpop_jkt {
-            line("dpop:", format!("bound to key {jkt}"));
+            let at = s.dpop_key_at.as_deref().map(|a| format!(" ({a})"));
+            line(
+                "dpop:",
+                format!("bound to key {jkt}{}", at.unwrap_or_default()),
+            );
         }
         if let Some(r) = &s.last_refresh {
             line("refresh:", refresh_text(r, t));

@@ -259,7 +259,7 @@ impl super::signer::JwsSigner for DpopKey {
     fn location(&self) -> String {
         match &self.inner {
             Inner::Software { .. } => "session store".into(),
-            Inner::Token { stored, .. } => format!("{} (token `{}`)", stored.uri, stored.token),
+            Inner::Token { stored, .. } => format!("{}, token `{}`", stored.uri, stored.token),
         }
     }
 }

@@ -460,6 +460,9 @@ pub struct ProfileState {
     /// The RFC 7638 thumbprint of the session's DPoP key (public; `cnf.jkt` on the server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<String>,
+    /// Where that key lives (`session store`, or its `pkcs11:` URI and token label): public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key_at: Option<String>,
     /// What kind of session the login stored ([`Grant::kind`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<GrantKind>,

@@ -375,7 +375,9 @@ fn device_login_with_nonces_binds_the_tokens() {
     assert_eq!(provider.introspect(&at)["cnf"]["jkt"], jkt.as_str());
     let human = tok.run(&["status", "-p", "dev"]);
     assert!(
-        human.stdout.contains(&format!("bound to key {jkt}")),
+        human
+            .stdout
+            .contains(&format!("bound to key {jkt} (session store)")),
         "{human:?}"
     );
     tok.assert_no_leak(&[at, tok.refresh_token("dev"), stored_key(&tok, "dev")]);

@@ -183,6 +183,10 @@ fn a_key_tok_generates_on_the_token_binds_the_login_and_every_refresh() {
     );
     let jkt = hsm.thumbprint("dpop");
     assert_eq!(status_jkt(&tok, "hw"), jkt);
+    // `tok status` says where the key lives: its URI and the token's label.
+    let human = tok.run(&["status", "-p", "hw"]);
+    let at = format!("bound to key {jkt} ({}, token `{LABEL}`)", uri("dpop"));
+    assert!(human.stdout.contains(&at), "{human:?}");
 
     // The session keeps where the key is and its public key, never a private scalar.
     let session = tok.file_session("hw");

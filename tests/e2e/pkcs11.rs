@@ -14,19 +14,19 @@ use sha2::{Digest, Sha256};
 use crate::dpop::{header, http};
 use crate::support::{Provider, Run, Tok};
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+pub(crate) const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 /// The user PIN: a canary that must appear in no output, log or file of tok's.
-const PIN: &str = "pin-canary-35791";
+pub(crate) const PIN: &str = "pin-canary-35791";
 const SO_PIN: &str = "so-pin-24680";
 const LABEL: &str = "tok-test";
 
 /// A SoftHSM2 token store of its own, with one initialized token `tok-test`.
-struct SoftHsm {
+pub(crate) struct SoftHsm {
     dir: tempfile::TempDir,
 }
 
 impl SoftHsm {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         assert!(
             Path::new(MODULE).exists(),
             "{MODULE} is missing: install Debian's softhsm2 (scripts/setup does)"
@@ -97,7 +97,7 @@ impl SoftHsm {
     }
 
     /// A tok whose PKCS#11 module reads this token store.
-    fn tok(&self) -> Tok {
+    pub(crate) fn tok(&self) -> Tok {
         Tok::new().env("SOFTHSM2_CONF", self.conf().to_str().unwrap())
     }
 
@@ -124,7 +124,7 @@ impl SoftHsm {
     }
 }
 
-fn uri(object: &str) -> String {
+pub(crate) fn uri(object: &str) -> String {
     format!("pkcs11:token={LABEL};object={object};type=private")
 }
 

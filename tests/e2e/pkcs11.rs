@@ -328,6 +328,20 @@ fn a_key_missing_from_the_token_fails_in_one_line_and_stores_nothing() {
         "no login reached the provider: {stats}"
     );
 
+    // A token that is not there: the same class of failure, naming the module.
+    let r = login(
+        &tok,
+        &provider,
+        "hw",
+        "pkcs11:token=other;object=dpop",
+        PIN,
+        &[],
+    );
+    assert_eq!(r.code, 8, "{r:?}");
+    one_line(&r);
+    assert!(r.stderr.contains("no token matches"), "{r:?}");
+    assert!(!tok.path("data/tok/sessions/hw.json").exists());
+
     // A module that is not there is its own one-line failure.
     let r = tok
         .login_to(&provider, "hw2")
@@ -384,4 +398,47 @@ fn a_wrong_pin_fails_in_one_line_and_stores_nothing() {
     assert!(!objects.contains("dpop"), "{objects}");
     assert!(tok.any_file_contains(wrong).is_empty());
     tok.assert_no_leak(&[wrong.to_string(), PIN.to_string()]);
+}
+
+#[test]
+fn a_key_replaced_under_the_same_label_is_refused_before_any_request() {
+    let hsm = SoftHsm::new();
+    let provider = Provider::start();
+    let tok = hsm.tok();
+    let r = login(
+        &tok,
+        &provider,
+        "hw",
+        &uri("dpop"),
+        PIN,
+        &["--generate-key"],
+    );
+    assert!(r.ok(), "{r:?}");
+    let jkt = status_jkt(&tok, "hw");
+    let rt = tok.refresh_token("hw");
+    // Someone with the PIN swaps the key: same label, another key pair.
+    for kind in ["privkey", "pubkey"] {
+        hsm.pkcs11_tool(&["--delete-object", "--type", kind, "--label", "dpop"]);
+    }
+    hsm.pkcs11_tool(&[
+        "--keypairgen",
+        "--key-type",
+        "EC:prime256v1",
+        "--label",
+        "dpop",
+    ]);
+    assert_ne!(hsm.thumbprint("dpop"), jkt);
+    let r = tok.run_stdin(
+        &["print", "-p", "hw", "--force-refresh", "--pin-stdin"],
+        PIN,
+    );
+    assert_eq!(r.code, 3, "{r:?}");
+    one_line(&r);
+    assert!(
+        r.stderr.contains("not the key this session is bound to"),
+        "{r:?}"
+    );
+    assert!(r.stdout.is_empty(), "{r:?}");
+    assert_eq!(provider.refreshes(), 0);
+    assert_eq!(tok.refresh_token("hw"), rt);
 }

@@ -109,7 +109,7 @@ set edit:completion:arg-completer[tok] = {|@words|
             cand --config 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]'
             cand --store 'Where sessions are kept [default: the store chosen at login, else auto]'
             cand --force-refresh 'Refresh now, even if the cached token is still valid'
-            cand --pin-stdin 'Read the PIN of the session''s PKCS#11 token from the first line of stdin, for a refresh without a terminal (at a terminal it is asked; never argv, environment or file)'
+            cand --pin-stdin 'Read the PIN of the session''s PKCS#11 token from the first line of stdin. Otherwise a refresh asks for it at the terminal, and fails with exit 3 where there is none (never argv, environment or file)'
             cand --watch 'Keep FILE fresh: rewrite it before the token expires, until SIGTERM or SIGINT'
             cand -v 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
             cand --verbose 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'

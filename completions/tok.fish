@@ -123,7 +123,7 @@ keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential M
 keyutils\t'The Linux kernel key retention service (session keyring)'
 file\t'A 0600 JSON file under the data directory'"
 complete -c tok -n "__fish_tok_using_subcommand print" -l force-refresh -d 'Refresh now, even if the cached token is still valid'
-complete -c tok -n "__fish_tok_using_subcommand print" -l pin-stdin -d 'Read the PIN of the session\'s PKCS#11 token from the first line of stdin, for a refresh without a terminal (at a terminal it is asked; never argv, environment or file)'
+complete -c tok -n "__fish_tok_using_subcommand print" -l pin-stdin -d 'Read the PIN of the session\'s PKCS#11 token from the first line of stdin. Otherwise a refresh asks for it at the terminal, and fails with exit 3 where there is none (never argv, environment or file)'
 complete -c tok -n "__fish_tok_using_subcommand print" -l watch -d 'Keep FILE fresh: rewrite it before the token expires, until SIGTERM or SIGINT'
 complete -c tok -n "__fish_tok_using_subcommand print" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
 complete -c tok -n "__fish_tok_using_subcommand print" -s q -l quiet -d 'Print nothing on stderr but errors'

@@ -232,6 +232,19 @@ fn a_key_tok_generates_on_the_token_binds_the_login_and_every_refresh() {
     assert_eq!(provider.introspect(&at2)["cnf"]["jkt"], jkt.as_str());
     assert_eq!(provider.introspect(&rt2)["cnf"]["jkt"], jkt.as_str());
 
+    // Logout revokes and forgets the session, not the key; the next login binds to it again.
+    let r = tok.run(&["logout", "-p", "hw"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        !provider.active(&rt2),
+        "the bound refresh token was revoked"
+    );
+    assert!(!tok.path("data/tok/sessions/hw.json").exists());
+    assert!(hsm.pkcs11_tool(&["-O"]).contains("label:      dpop"));
+    let r = login(&tok, &provider, "hw", &uri("dpop"), PIN, &[]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(status_jkt(&tok, "hw"), jkt);
+
     // The PIN is nowhere tok writes or says.
     assert!(tok.any_file_contains(PIN).is_empty());
     tok.assert_no_leak(&[PIN.to_string(), at, at2, rt, rt2]);

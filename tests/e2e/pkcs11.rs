@@ -455,3 +455,57 @@ fn a_key_replaced_under_the_same_label_is_refused_before_any_request() {
     assert_eq!(provider.refreshes(), 0);
     assert_eq!(tok.refresh_token("hw"), rt);
 }
+
+#[test]
+fn racing_refreshes_share_one_refresh_signed_on_the_token() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let hsm = SoftHsm::new();
+    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "2")]);
+    let tok = hsm.tok();
+    let r = login(
+        &tok,
+        &provider,
+        "hw",
+        &uri("dpop"),
+        PIN,
+        &["--generate-key"],
+    );
+    assert!(r.ok(), "{r:?}");
+    let jkt = status_jkt(&tok, "hw");
+    let args = ["print", "-p", "hw", "--min-ttl", "0", "--pin-stdin"];
+    // The expiry the processes meet together (see print::concurrent_prints_share_one_refresh).
+    let first = tok.run_stdin(&args, PIN);
+    assert!(first.ok(), "{first:?}");
+    let first = first.token();
+    provider.set_access_ttl(300);
+    let before = provider.refreshes();
+    provider.wait_expired(&first);
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            let mut child = tok
+                .command(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(format!("{PIN}\n").as_bytes()).unwrap();
+            child
+        })
+        .collect();
+    let tokens: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let r = tok.record(c.wait_with_output().unwrap());
+            assert!(r.ok(), "{r:?}");
+            r.token()
+        })
+        .collect();
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "one token for all");
+    assert_ne!(tokens[0], first);
+    assert_eq!(provider.refreshes(), before + 1);
+    assert_eq!(provider.introspect(&tokens[0])["cnf"]["jkt"], jkt.as_str());
+    tok.assert_no_leak(&[PIN.to_string()]);
+}

@@ -261,7 +261,8 @@ fn session(
             key: uri_text.into(),
             module: module.to_path_buf(),
         })?;
-    let token = info.label().trim_end().to_string();
+    // Foreign text, shown in errors, prompts and `tok status`: one clean line.
+    let token = crate::output::one_line(info.label().trim_end());
     let session = if write {
         ctx.open_rw_session(slot)
     } else {

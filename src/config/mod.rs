@@ -414,11 +414,14 @@ fn token_key(name: &str, raw: &ProfileConfig) -> Result<Option<String>, ConfigEr
         key,
         message,
     };
+    let mut uri_module = None;
     if let Some(uri) = &raw.dpop_key {
-        crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
+        let parsed = crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
             .map_err(|e| invalid("dpop_key", format!("is not a PKCS#11 URI tok can use: {e}")))?;
+        uri_module = parsed.module_path.map(PathBuf::from);
     }
-    if let Some(module) = &raw.pkcs11_module {
+    // The module tok will load: the profile's, else the URI's `module-path`.
+    if let Some(module) = raw.pkcs11_module.as_ref().or(uri_module.as_ref()) {
         if !module.is_absolute() {
             return Err(invalid("pkcs11_module", "must be an absolute path".into()));
         }

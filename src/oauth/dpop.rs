@@ -248,7 +248,7 @@ impl super::signer::JwsSigner for DpopKey {
                 Ok(sig.to_bytes().to_vec())
             }
             Inner::Token { stored, open } => match open.get() {
-                Some(key) => key.sign(signing_input),
+                Some(key) => TokenKey::sign(key, signing_input),
                 None => Err(SignError::Unavailable {
                     key: stored.uri.clone(),
                     reason: "no session with its token is open".into(),
@@ -293,22 +293,7 @@ pub fn ath(token: &AccessToken) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.expose().as_bytes()))
 }
 
-/// RFC 7638: SHA-256 over the required members, lexicographically ordered, no whitespace.
-/// `members` must already be in lexicographic order.
-pub fn jwk_thumbprint(members: &[(&str, &str)]) -> String {
-    let body: Vec<String> = members
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}:{}",
-                serde_json::Value::from(*k),
-                serde_json::Value::from(*v)
-            )
-        })
-        .collect();
-    let canonical = format!("{{{}}}", body.join(","));
-    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
-}
+pub use super::signer::jwk_thumbprint;
 
 /// One request's prover: the key and the nonce to send, updated from the server's answers.
 pub struct Prover<'a> {

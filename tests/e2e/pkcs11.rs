@@ -509,3 +509,46 @@ fn racing_refreshes_share_one_refresh_signed_on_the_token() {
     assert_eq!(provider.introspect(&tokens[0])["cnf"]["jkt"], jkt.as_str());
     tok.assert_no_leak(&[PIN.to_string()]);
 }
+
+#[test]
+fn a_module_others_could_replace_is_never_loaded() {
+    use std::os::unix::fs::PermissionsExt;
+    let hsm = SoftHsm::new();
+    let provider = Provider::start();
+    let tok = hsm.tok();
+    // The real module, copied where any local user could overwrite it with their own code.
+    let dir = tok.path("lib");
+    std::fs::create_dir(&dir).unwrap();
+    let module = dir.join("libsofthsm2.so");
+    std::fs::copy(MODULE, &module).unwrap();
+    std::fs::set_permissions(&module, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let module = module.to_str().unwrap();
+    let through_flag = tok
+        .login_to(&provider, "flag")
+        .usual_scopes()
+        .args(&["--browser", "--dpop-key", &uri("dpop"), "--generate-key"])
+        .args(&["--pkcs11-module", module, "--pin-stdin"])
+        .stdin(&format!("{PIN}\n"))
+        .run();
+    let in_uri = format!("{}?module-path={module}", uri("dpop"));
+    let through_uri = tok
+        .login_to(&provider, "uri")
+        .usual_scopes()
+        .args(&[
+            "--browser",
+            "--dpop-key",
+            &in_uri,
+            "--generate-key",
+            "--pin-stdin",
+        ])
+        .stdin(&format!("{PIN}\n"))
+        .run();
+    for r in [through_flag, through_uri] {
+        assert_eq!(r.code, 8, "{r:?}");
+        assert!(r.stderr.contains("pkcs11_module"), "{r:?}");
+    }
+    // Refused before it was loaded: nothing was generated on the token.
+    assert!(!hsm.pkcs11_tool(&["-O"]).contains("dpop"));
+    assert!(!tok.path("data/tok/sessions/flag.json").exists());
+    assert!(!tok.path("data/tok/sessions/uri.json").exists());
+}

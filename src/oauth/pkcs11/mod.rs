@@ -9,6 +9,8 @@ mod uri;
 
 use std::path::{Path, PathBuf};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::Mechanism;
@@ -190,6 +192,32 @@ impl TokenKey {
             });
         }
         Ok(sig)
+    }
+}
+
+impl super::signer::JwsSigner for TokenKey {
+    fn alg(&self) -> &'static str {
+        "ES256"
+    }
+    fn public_jwk(&self) -> serde_json::Value {
+        let (x, y) = (
+            URL_SAFE_NO_PAD.encode(self.x),
+            URL_SAFE_NO_PAD.encode(self.y),
+        );
+        serde_json::json!({"kty": "EC", "crv": "P-256", "x": x, "y": y})
+    }
+    fn thumbprint(&self) -> String {
+        let (x, y) = (
+            URL_SAFE_NO_PAD.encode(self.x),
+            URL_SAFE_NO_PAD.encode(self.y),
+        );
+        super::signer::jwk_thumbprint(&[("crv", "P-256"), ("kty", "EC"), ("x", &x), ("y", &y)])
+    }
+    fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, super::signer::SignError> {
+        TokenKey::sign(self, signing_input)
+    }
+    fn location(&self) -> String {
+        format!("{}, token `{}`", self.uri, self.token)
     }
 }
 

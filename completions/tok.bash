@@ -856,7 +856,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__login)
-            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --dpop-key --pkcs11-module --generate-key --pin-stdin --timeout --redirect-uri --prompt --login-hint --acr-values --max-age --ui-locales --auth-param --par --paste --preset --tenant --client-credentials --refresh-token-stdin --workload-identity --exchange --ci-audience --subject-token-type --exchange-param --ca-file --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --issuer --client-id --scope --audience --device --browser --no-browser --dpop --dpop-key --pkcs11-module --generate-key --pin-stdin --timeout --redirect-uri --prompt --login-hint --acr-values --max-age --ui-locales --auth-param --par --paste --preset --tenant --client-credentials --refresh-token-stdin --workload-identity --exchange --ci-audience --subject-token-type --exchange-param --ca-file --client-cert --client-key --client-auth --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -956,6 +956,18 @@ _tok() {
                     ;;
                 --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-auth)
+                    COMPREPLY=($(compgen -W "tls-client-auth self-signed-tls-client-auth" -- "${cur}"))
                     return 0
                     ;;
                 --config)

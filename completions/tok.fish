@@ -82,6 +82,10 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l ci-audience -d 'The au
 complete -c tok -n "__fish_tok_using_subcommand login" -l subject-token-type -d 'RFC 8693 subject_token_type [default: urn:ietf:params:oauth:token-type:jwt]; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l exchange-param -d 'An extra form field of the exchange (Dex: connector_id=ID); repeat for several; saved' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l ca-file -d 'Trust the CA certificates in this PEM file too (a private or TLS-inspecting CA); saved in the profile as `ca_file`' -r -F
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-cert -d 'Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to the provider instead of sending a client secret; saved in the profile as `client_cert`. The server must know it: by subject DN or SAN (tls_client_auth), or as the certificate in the client\'s registered JWKS (self_signed_tls_client_auth)' -r -F
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-key -d 'The PEM private key of --client-cert; it must be readable by you alone (chmod 600), and is read only to sign the TLS handshake; saved in the profile as `client_key`' -r -F
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-auth -d 'How the provider authenticates this client [default with --client-cert: tls-client-auth]; saved in the profile as `client_auth`' -r -f -a "tls-client-auth\t'A CA-issued certificate, matched by its subject DN or SAN (RFC 8705 §2.1)'
+self-signed-tls-client-auth\t'A self-signed certificate registered in the client\'s JWKS (RFC 8705 §2.2)'"
 complete -c tok -n "__fish_tok_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l store -d 'Where sessions are kept [default: the store chosen at login, else auto]' -r -f -a "auto\t'Keychain, else kernel keyutils, else the file store with a warning'
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 mod cloud;
 mod keys;
+mod tls;
 
 /// tok's exit codes. The table is documented in README.md and the man page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -343,12 +344,13 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             Code::BadResponse,
             Some("if only a trailing slash differs, `tok login` adopts the issuer as the document states it; otherwise check `issuer` in the profile".into()),
         ),
-        O::Certificate { host, problem, proxy } => (Code::Tls, Some(certificate_hint(host, problem, proxy.is_some()))),
+        O::Certificate { host, problem, proxy } => (Code::Tls, Some(tls::certificate_hint(host, problem, proxy.is_some()))),
         O::Proxy { problem, .. } => proxy_hint(problem),
         O::CaFile { .. } => (
             Code::Config,
             Some("fix `ca_file` in the profile (a PEM bundle of CA certificates, `-----BEGIN CERTIFICATE-----`), or give another with `tok login -p NAME --ca-file PATH`".into()),
         ),
+        O::ClientCert { .. } => (Code::Config, Some(tls::client_cert_hint())),
         O::Authorization { error, .. } => authorization_hint(error),
         O::Protocol { error, .. } => protocol(error),
         O::IdToken(e) => id_token(e),
@@ -367,7 +369,7 @@ fn protocol(code: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
     match code {
         E::InvalidClient => (
             Code::Config,
-            Some("check `client_id` in the profile".into()),
+            Some("check `client_id` in the profile, and the credential the server has registered for it (its secret, or for mutual TLS the certificate's subject, SAN or JWKS)".into()),
         ),
         E::InvalidScope => (Code::Config, Some("check `scopes` in the profile".into())),
         E::UnauthorizedClient
@@ -427,30 +429,6 @@ fn authorization_hint(error: &crate::oauth::token::ErrorCode) -> (Code, Option<S
         Refusal::Other => Code::Failure,
     };
     (code, Some(hint.into()))
-}
-
-fn certificate_hint(host: &str, problem: &crate::oauth::tls::CertProblem, proxied: bool) -> String {
-    use crate::oauth::tls::CertProblem as P;
-    let see = format!("see the chain with `openssl s_client -showcerts -connect {host}`");
-    let trust = "if it is signed by a private CA, trust that CA: `tok login -p NAME --ca-file ca.pem` (or `ca_file` in the profile, or SSL_CERT_FILE)";
-    match problem {
-        P::UnknownIssuer | P::SelfSigned if proxied => format!(
-            "{trust}; a TLS-inspecting proxy re-signs with its own CA: trust that one; {see}"
-        ),
-        P::UnknownIssuer => format!("{trust}; {see}"),
-        P::SelfSigned => format!(
-            "if you trust this server, save its certificate (from the chain below) and pass it with `tok login -p NAME --ca-file cert.pem` (or `ca_file` in the profile); {see}"
-        ),
-        P::Expired | P::NotYetValid => format!(
-            "check the system clock; else the server's certificate must be renewed by its operator; {see}"
-        ),
-        P::WrongHost => format!(
-            "use the host name the certificate is issued for (check `issuer` and the endpoints in the profile); {see}"
-        ),
-        P::Revoked | P::Other(_) => {
-            format!("the server's certificate must be replaced by its operator; {see}")
-        }
-    }
 }
 
 fn proxy_hint(problem: &crate::oauth::ProxyProblem) -> (Code, Option<String>) {
@@ -536,6 +514,10 @@ fn config(e: &crate::config::ConfigError) -> Option<String> {
         C::Parse { .. } => Some("fix the file, or move it aside to start over".into()),
         C::Unsafe { fix, .. } => Some(format!(
             "{fix}, after checking that its content (token endpoints, hosts) is what you wrote"
+        )),
+        C::Readable { path, .. } => Some(format!(
+            "run `chmod 600 {}`; if others may have copied it, have a new certificate issued for a new key",
+            path.display()
         )),
         C::Read { .. } | C::BadName(_) => None,
     }
@@ -758,7 +740,7 @@ mod tests {
             code_of(protocol("invalid_client")),
             (
                 Code::Config,
-                Some("check `client_id` in the profile".into())
+                Some("check `client_id` in the profile, and the credential the server has registered for it (its secret, or for mutual TLS the certificate's subject, SAN or JWKS)".into())
             )
         );
         assert_eq!(code_of(protocol("server_error")).0, Code::Unavailable);

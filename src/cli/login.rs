@@ -33,6 +33,8 @@ use crate::config::Flow;
 ///                                                 --login-hint USER, --ui-locales "fr en"
 ///   it wants parameters of its own                --auth-param KEY=VALUE (Entra: domain_hint=…)
 ///   it requires pushed authorization requests     nothing when its metadata says so; else --par
+///   it authenticates clients by TLS certificate   --client-cert FILE --client-key FILE
+///                                                 [--client-auth self-signed-tls-client-auth]
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or
@@ -75,25 +77,8 @@ pub struct LoginArgs {
     #[arg(long)]
     pub dpop: bool,
 
-    /// Bind the session to a key on a PKCS#11 token instead (an RFC 7512 URI,
-    /// `pkcs11:token=NAME;object=LABEL`): proofs are signed on the token and the private key
-    /// never enters tok; implies --dpop; saved in the profile as `dpop_key`
-    #[arg(long, value_name = "PKCS11-URI")]
-    pub dpop_key: Option<String>,
-
-    /// The PKCS#11 module that reaches the token (e.g. /usr/lib/softhsm/libsofthsm2.so); saved in
-    /// the profile as `pkcs11_module`
-    #[arg(long, value_name = "PATH")]
-    pub pkcs11_module: Option<std::path::PathBuf>,
-
-    /// Generate the --dpop-key key pair on the token first: P-256, sensitive, not extractable
-    #[arg(long, requires = "dpop_key")]
-    pub generate_key: bool,
-
-    /// Read the token's PIN from the first line of stdin (else it is asked at the terminal, or
-    /// not at all when the token has its own PIN pad)
-    #[arg(long, conflicts_with_all = ["paste", "client_credentials", "refresh_token_stdin"])]
-    pub pin_stdin: bool,
+    #[command(flatten)]
+    pub key: Box<TokenKeyArgs>,
 
     /// Give up after this long waiting for approval (e.g. 90s, 5m)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
@@ -147,6 +132,42 @@ pub struct LoginArgs {
     /// in the profile as `ca_file`
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<std::path::PathBuf>,
+
+    /// Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to
+    /// the provider instead of sending a client secret; saved in the profile as `client_cert`.
+    /// The server must know it: by subject DN or SAN (tls_client_auth), or as the certificate
+    /// in the client's registered JWKS (self_signed_tls_client_auth)
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<std::path::PathBuf>,
+
+    /// The PEM private key of --client-cert; it must be readable by you alone (chmod 600), and
+    /// is read only to sign the TLS handshake; saved in the profile as `client_key`
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<std::path::PathBuf>,
+
+    /// How the provider authenticates this client [default with --client-cert:
+    /// tls-client-auth]; saved in the profile as `client_auth`
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub client_auth: Option<ClientAuthMethod>,
+}
+
+/// `--client-auth`: the server's `token_endpoint_auth_method` for this client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientAuthMethod {
+    /// A CA-issued certificate, matched by its subject DN or SAN (RFC 8705 §2.1)
+    TlsClientAuth,
+    /// A self-signed certificate registered in the client's JWKS (RFC 8705 §2.2)
+    SelfSignedTlsClientAuth,
+}
+
+impl ClientAuthMethod {
+    /// The profile's `client_auth` value (the metadata name).
+    pub fn profile_value(self) -> &'static str {
+        match self {
+            ClientAuthMethod::TlsClientAuth => "tls_client_auth",
+            ClientAuthMethod::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
+        }
+    }
 }
 
 /// What a stricter server needs of the browser flow (issue 21); boxed, as they make `tok login`'s
@@ -240,4 +261,28 @@ impl LoginArgs {
             _ => None,
         }
     }
+}
+
+/// A DPoP key on a PKCS#11 token (issue 22); boxed, as `ServerArgs`.
+#[derive(Debug, Args)]
+pub struct TokenKeyArgs {
+    /// Bind the session to a key on a PKCS#11 token instead (an RFC 7512 URI,
+    /// `pkcs11:token=NAME;object=LABEL`): proofs are signed on the token and the private key
+    /// never enters tok; implies --dpop; saved in the profile as `dpop_key`
+    #[arg(long, value_name = "PKCS11-URI")]
+    pub dpop_key: Option<String>,
+
+    /// The PKCS#11 module that reaches the token (e.g. /usr/lib/softhsm/libsofthsm2.so); saved in
+    /// the profile as `pkcs11_module`
+    #[arg(long, value_name = "PATH")]
+    pub pkcs11_module: Option<std::path::PathBuf>,
+
+    /// Generate the --dpop-key key pair on the token first: P-256, sensitive, not extractable
+    #[arg(long, requires = "dpop_key")]
+    pub generate_key: bool,
+
+    /// Read the token's PIN from the first line of stdin (else it is asked at the terminal, or
+    /// not at all when the token has its own PIN pad)
+    #[arg(long, conflicts_with_all = ["paste", "client_credentials", "refresh_token_stdin"])]
+    pub pin_stdin: bool,
 }

@@ -47,7 +47,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     }
     check_interactive(env, &args, &profile)?;
     // Read secrets from stdin before any network call, so a missing one fails fast.
-    if args.pin_stdin {
+    if args.key.pin_stdin {
         super::pin::choose(&env.ctx, true)?;
     }
     let method = secret_method(env, &args)?;
@@ -69,7 +69,7 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
         method,
         &ui,
         args.timeout,
-        args.generate_key,
+        args.key.generate_key,
     )?;
     save_pending(p, &name, &config.path, pending)?;
     report(p, &profile, &done)
@@ -296,14 +296,14 @@ fn claims_text(claims: &Claims, t: i64) -> String {
 
 /// `--dpop-key` (implies `--dpop`) and `--pkcs11-module`, into the profile.
 fn token_key_update(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
-    if let Some(uri) = &args.dpop_key {
+    if let Some(uri) = &args.key.dpop_key {
         // Checked before the profile is written, as the config will check it when read.
         crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
             .map_err(|problem| crate::oauth::pkcs11::Pkcs11Error::Uri { problem })?;
         up.extra.push(("dpop_key", uri.clone()));
         up.dpop = Some(true);
     }
-    if let Some(module) = &args.pkcs11_module {
+    if let Some(module) = &args.key.pkcs11_module {
         let abs = std::path::absolute(module)?;
         up.extra.push(("pkcs11_module", abs.display().to_string()));
     }
@@ -382,7 +382,26 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         let abs = std::path::absolute(path)?;
         up.extra.push(("ca_file", abs.display().to_string()));
     }
+    client_cert_keys(args, &mut up)?;
     Ok(up)
+}
+
+/// `--client-cert`, `--client-key` (saved absolute, not read here) and `--client-auth`.
+fn client_cert_keys(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
+    for (key, path) in [
+        ("client_cert", &args.client_cert),
+        ("client_key", &args.client_key),
+    ] {
+        if let Some(path) = path {
+            let abs = std::path::absolute(path)?;
+            up.extra.push((key, abs.display().to_string()));
+        }
+    }
+    if let Some(m) = args.client_auth {
+        up.extra
+            .push(("client_auth", m.profile_value().to_string()));
+    }
+    Ok(())
 }
 
 /// A secret from the environment variable `var` (when named and set: its value is

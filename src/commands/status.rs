@@ -35,12 +35,60 @@ struct ProfileStatus {
     /// `pkcs11:` URI and the token's label.
     #[serde(skip_serializing_if = "Option::is_none")]
     dpop_key_at: Option<String>,
+    /// The client certificate presented for mutual TLS (RFC 8705).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_certificate: Option<CertStatus>,
     /// What kind of session the login stored.
     grant: Option<GrantKind>,
     /// For a workload-identity profile: where the identity comes from and how it is exchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     workload_identity: Option<WorkloadStatus>,
     config_error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CertStatus {
+    path: String,
+    method: &'static str,
+    subject: Option<String>,
+    not_after: Option<String>,
+    /// RFC 8705 `x5t#S256`: what bound tokens carry in `cnf`.
+    thumbprint: Option<String>,
+    /// Why the certificate cannot be read (it is then not described).
+    error: Option<String>,
+}
+
+impl CertStatus {
+    fn of(cc: &crate::oauth::mtls::ClientCert) -> Self {
+        let info = crate::oauth::mtls::describe(cc);
+        let (info, error) = match info {
+            Ok(i) => (Some(i), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Self {
+            path: cc.cert.display().to_string(),
+            method: cc.method.name(),
+            subject: info.as_ref().map(|i| i.subject.clone()),
+            not_after: info.as_ref().map(|i| rfc3339(i.not_after)),
+            thumbprint: info.map(|i| i.thumbprint),
+            error,
+        }
+    }
+
+    fn text(&self) -> String {
+        match (
+            &self.error,
+            &self.subject,
+            &self.not_after,
+            &self.thumbprint,
+        ) {
+            (None, Some(subject), Some(until), Some(x5t)) => format!(
+                "{} ({}), valid until {until}, x5t#S256 {x5t}",
+                subject, self.method
+            ),
+            (e, ..) => format!("{} ({})", e.as_deref().unwrap_or("unreadable"), self.method),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -104,6 +152,7 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         clock_skew: state.clock_skew,
         dpop_jkt: state.dpop_jkt.clone(),
         dpop_key_at: state.dpop_key_at.clone(),
+        client_certificate: None,
         grant: state.grant,
         workload_identity: None,
         config_error: None,
@@ -115,6 +164,12 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
             return s;
         }
     };
+    s.client_certificate = profile
+        .network
+        .trust
+        .client_cert
+        .as_ref()
+        .map(CertStatus::of);
     if let Some(wi) = &profile.workload {
         // Nothing is stored: the profile is the session, logged in once an exchange worked.
         s.store = Some("none (workload identity)".into());
@@ -204,6 +259,9 @@ fn print_human(env: &Env, r: &Report) {
                 "dpop:",
                 format!("bound to key {jkt}{}", at.unwrap_or_default()),
             );
+        }
+        if let Some(c) = &s.client_certificate {
+            line("mtls:", c.text());
         }
         if let Some(r) = &s.last_refresh {
             line("refresh:", refresh_text(r, t));

@@ -10,8 +10,10 @@ use url::Url;
 use crate::oauth::discovery::EndpointOverrides;
 use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
 use crate::url_policy::check_url;
+use keys::{check_client_cert, client_cert, token_key};
 
 mod edit;
+mod keys;
 mod presets;
 mod writers;
 
@@ -122,6 +124,13 @@ pub struct ProfileConfig {
     /// The PKCS#11 module (a shared library, absolute path) that reaches the token of
     /// `dpop_key` (`tok login --pkcs11-module`).
     pub pkcs11_module: Option<PathBuf>,
+    /// RFC 8705 mutual TLS: the PEM certificate (chain) presented to the provider (absolute).
+    pub client_cert: Option<PathBuf>,
+    /// Its PEM private key (absolute); refused when others can read it.
+    pub client_key: Option<PathBuf>,
+    /// How the provider authenticates the client: `tls_client_auth` (default with a
+    /// certificate) or `self_signed_tls_client_auth`.
+    pub client_auth: Option<String>,
 }
 
 /// A validated profile: everything tok needs to talk to one issuer as one client.
@@ -204,6 +213,9 @@ pub enum ConfigError {
     },
     #[error("invalid profile name `{0}`: use letters, digits, `.`, `_` and `-` (at most 64)")]
     BadName(String),
+    /// A private key file of a profile can be read by other users.
+    #[error("refusing {}: {why}", path.display())]
+    Readable { path: PathBuf, why: String },
     /// The config file, or its directory, could have been written by another user.
     #[error("refusing config {}: {why}", path.display())]
     Unsafe {
@@ -360,6 +372,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     if let Some(ca) = &network.trust.ca_file {
         writers::check_trusted_file(name, "ca_file", ca)?;
     }
+    check_client_cert(name, &issuer, &network)?;
     if let Some(wi::Source::File(path)) = workload.as_ref().map(|w| &w.source) {
         writers::check_trusted_file(name, "workload identity file", path)?;
     }
@@ -386,6 +399,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
                 &raw.device_authorization_endpoint,
             )?,
             revocation_endpoint: endpoint("revocation_endpoint", &raw.revocation_endpoint)?,
+            mtls: network.trust.client_cert.is_some(),
         },
         preset: match raw.preset.as_deref() {
             None => None,
@@ -404,30 +418,6 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         dpop_key,
         pkcs11_module: raw.pkcs11_module.clone(),
     })
-}
-
-/// `dpop_key` (a `pkcs11:` URI tok can use) and `pkcs11_module` (absolute, and not writable by
-/// others: a module is code tok loads, which would run as the user).
-fn token_key(name: &str, raw: &ProfileConfig) -> Result<Option<String>, ConfigError> {
-    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
-        profile: name.to_string(),
-        key,
-        message,
-    };
-    let mut uri_module = None;
-    if let Some(uri) = &raw.dpop_key {
-        let parsed = crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
-            .map_err(|e| invalid("dpop_key", format!("is not a PKCS#11 URI tok can use: {e}")))?;
-        uri_module = parsed.module_path.map(PathBuf::from);
-    }
-    // The module tok will load: the profile's, else the URI's `module-path`.
-    if let Some(module) = raw.pkcs11_module.as_ref().or(uri_module.as_ref()) {
-        if !module.is_absolute() {
-            return Err(invalid("pkcs11_module", "must be an absolute path".into()));
-        }
-        writers::check_trusted_file(name, "pkcs11_module", module)?;
-    }
-    Ok(raw.dpop_key.clone())
 }
 
 /// A login's and kubectl's keys: `kubectl_token`, `redirect_uri`, `auth_params`; a refusal
@@ -492,6 +482,7 @@ fn network(raw: &ProfileConfig) -> Result<crate::oauth::http::Network, (&'static
         trust: crate::oauth::tls::Trust {
             ca_file: raw.ca_file.clone(),
             ca_only,
+            client_cert: client_cert(raw)?,
         },
         proxy,
     })
@@ -756,5 +747,53 @@ mod tests {
             c.profile("nope"),
             Err(ConfigError::UnknownProfile { .. })
         ));
+    }
+
+    /// RFC 8705: a client certificate needs its key, absolute paths and an https issuer; its
+    /// key must be private (OpenSSH's rule for keys).
+    #[test]
+    fn a_client_certificate_needs_its_private_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("client.key");
+        std::fs::write(&key, "k").unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let profile = |issuer: &str, extra: &str| {
+            let text = format!("[profiles.w]\nissuer = \"{issuer}\"\nclient_id = \"c\"\n{extra}\n");
+            let file = parse(&text, Path::new(P)).unwrap();
+            resolve("w", &file.profiles["w"])
+        };
+        let both = format!(
+            "client_cert = \"/c.pem\"\nclient_key = \"{}\"",
+            key.display()
+        );
+        let p = profile("https://a", &both).unwrap();
+        let cc = p.network.trust.client_cert.unwrap();
+        assert_eq!(cc.method, crate::oauth::mtls::Method::Pki);
+        assert!(p.endpoints.mtls);
+        let e = profile("http://127.0.0.1:9", &both)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("client_cert needs an https issuer"), "{e}");
+        let e = profile("https://a", "client_cert = \"/c.pem\"").unwrap_err();
+        assert!(e.to_string().contains("needs `client_key`"), "{e}");
+        let e = profile("https://a", "client_key = \"k.pem\"\nclient_cert = \"/c\"").unwrap_err();
+        assert!(e.to_string().contains("must be an absolute path"), "{e}");
+        let e = profile("https://a", "client_auth = \"self_signed_tls_client_auth\"").unwrap_err();
+        assert!(e.to_string().contains("needs `client_cert`"), "{e}");
+        let e = profile("https://a", &format!("{both}\nclient_auth = \"mtls\"")).unwrap_err();
+        assert!(e.to_string().contains("client_auth must be"), "{e}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+            let e = profile("https://a", &both).unwrap_err();
+            assert!(matches!(e, ConfigError::Readable { .. }), "{e}");
+            assert!(
+                e.to_string().contains("others can read it (mode 640)"),
+                "{e}"
+            );
+        }
     }
 }

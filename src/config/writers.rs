@@ -47,6 +47,29 @@ pub fn check_trusted_file(profile: &str, key: &str, file: &Path) -> Result<(), C
     })
 }
 
+/// Refuse a private key file of a profile (`key` names it) that another user could have
+/// written (the config file's rule) or can read: OpenSSH's rule for its keys, no permission
+/// for group or others.
+pub fn check_private_file(profile: &str, key: &str, file: &Path) -> Result<(), ConfigError> {
+    check_trusted_file(profile, key, file)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata(file)
+            && m.mode() & 0o077 != 0
+        {
+            return Err(ConfigError::Readable {
+                path: file.to_path_buf(),
+                why: format!(
+                    "it is the {key} of profile `{profile}`, and others can read it (mode {:o})",
+                    m.mode() & 0o7777
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn check_one_writer(path: &Path) -> Result<(), ConfigError> {
     use std::os::unix::fs::MetadataExt;

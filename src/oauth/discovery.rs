@@ -39,6 +39,9 @@ pub struct Metadata {
     pub pushed_authorization_request_endpoint: Option<String>,
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// RFC 8705 §5: the endpoints to use instead when presenting a client certificate.
+    #[serde(default)]
+    pub mtls_endpoint_aliases: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,7 +55,7 @@ struct Cached {
 }
 
 /// The version of the cached document's fields.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 
 /// Endpoints given in the profile for servers without (or with wrong) discovery documents.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +64,9 @@ pub struct EndpointOverrides {
     pub token_endpoint: Option<Url>,
     pub device_authorization_endpoint: Option<Url>,
     pub revocation_endpoint: Option<Url>,
+    /// The profile presents a client certificate: use the metadata's `mtls_endpoint_aliases`
+    /// (RFC 8705 §5) where it has them.
+    pub mtls: bool,
 }
 
 /// Whose metadata: the issuer parsed, and as the configuration writes it (which the document
@@ -181,6 +187,15 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
             })
             .transpose()
     };
+    // RFC 8705 §5: with a client certificate, an endpoint's alias replaces it.
+    let aliased;
+    let m = match (&m.mtls_endpoint_aliases, o.mtls) {
+        (Some(aliases), true) => {
+            aliased = with_aliases(m.clone(), aliases);
+            &aliased
+        }
+        _ => m,
+    };
     let token = match &o.token_endpoint {
         Some(u) => u.clone(),
         None => parse("token_endpoint", &m.token_endpoint)?.ok_or_else(|| {
@@ -218,6 +233,34 @@ fn resolve(issuer: &Url, o: &EndpointOverrides, m: &Metadata) -> Result<Endpoint
         )?,
         par_required: m.require_pushed_authorization_requests,
     })
+}
+
+/// `m` with each endpoint that `aliases` names replaced by its alias (strings only).
+fn with_aliases(mut m: Metadata, aliases: &serde_json::Map<String, serde_json::Value>) -> Metadata {
+    let alias = |name: &str| {
+        aliases
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    for (name, field) in [
+        ("token_endpoint", &mut m.token_endpoint),
+        ("revocation_endpoint", &mut m.revocation_endpoint),
+        (
+            "device_authorization_endpoint",
+            &mut m.device_authorization_endpoint,
+        ),
+        ("userinfo_endpoint", &mut m.userinfo_endpoint),
+        (
+            "pushed_authorization_request_endpoint",
+            &mut m.pushed_authorization_request_endpoint,
+        ),
+    ] {
+        if let Some(a) = alias(name) {
+            *field = Some(a);
+        }
+    }
+    m
 }
 
 /// The provider's JWK Set at `jwks_uri`, cached on disk like the discovery document; `refetch`
@@ -317,7 +360,8 @@ pub fn fetch(
             e @ (OAuthError::Unavailable { .. }
             | OAuthError::Certificate { .. }
             | OAuthError::Proxy { .. }
-            | OAuthError::CaFile { .. }),
+            | OAuthError::CaFile { .. }
+            | OAuthError::ClientCert { .. }),
         ) => return Err(e),
         Err(_) => return fetch_one(http, issuer, &oauth, expected, how),
     };
@@ -364,6 +408,7 @@ impl Metadata {
                 .or(other.pushed_authorization_request_endpoint),
             require_pushed_authorization_requests: self.require_pushed_authorization_requests
                 || other.require_pushed_authorization_requests,
+            mtls_endpoint_aliases: self.mtls_endpoint_aliases.or(other.mtls_endpoint_aliases),
         }
     }
 }
@@ -520,5 +565,43 @@ mod tests {
             ..Default::default()
         };
         assert!(resolve_for("https://id.example", &m).is_err());
+    }
+
+    /// RFC 8705 §5: with a client certificate, the aliases replace the endpoints they name
+    /// (through the same checks); without one, or for a profile's own override, they do not.
+    #[test]
+    fn mtls_aliases_are_used_only_with_a_client_certificate() {
+        let m: Metadata = serde_json::from_str(
+            r#"{"issuer": "https://id.example", "token_endpoint": "https://id.example/token",
+            "revocation_endpoint": "https://id.example/revoke",
+            "mtls_endpoint_aliases": {"token_endpoint": "https://mtls.id.example/token",
+            "revocation_endpoint": "https://mtls.id.example/revoke", "userinfo_endpoint": 5,
+            "pushed_authorization_request_endpoint": "https://mtls.id.example/par"}}"#,
+        )
+        .unwrap();
+        let issuer = Url::parse("https://id.example").unwrap();
+        let mut o = EndpointOverrides::default();
+        let plain = resolve(&issuer, &o, &m).unwrap();
+        assert_eq!(plain.token.as_str(), "https://id.example/token");
+        o.mtls = true;
+        let mtls = resolve(&issuer, &o, &m).unwrap();
+        assert_eq!(mtls.token.as_str(), "https://mtls.id.example/token");
+        assert_eq!(
+            mtls.revocation.unwrap().as_str(),
+            "https://mtls.id.example/revoke"
+        );
+        assert_eq!(mtls.par.unwrap().as_str(), "https://mtls.id.example/par");
+        assert_eq!(mtls.userinfo, None, "a non-string alias is ignored");
+        o.token_endpoint = Some(Url::parse("https://mine.example/token").unwrap());
+        let mine = resolve(&issuer, &o, &m).unwrap();
+        assert_eq!(mine.token.as_str(), "https://mine.example/token");
+        // An alias is checked like the endpoint it replaces.
+        let mut m = m;
+        m.mtls_endpoint_aliases
+            .as_mut()
+            .unwrap()
+            .insert("token_endpoint".into(), "http://127.0.0.1/token".into());
+        o.token_endpoint = None;
+        assert!(resolve(&issuer, &o, &m).is_err());
     }
 }

@@ -12,6 +12,7 @@ pub mod grant;
 pub mod http;
 pub mod jose;
 pub mod loopback;
+pub mod mtls;
 pub mod pkce;
 pub mod pkcs11;
 pub mod proxy;
@@ -100,6 +101,14 @@ pub enum OAuthError {
     #[error("cannot use the CA file {}: {problem}", path.display())]
     CaFile {
         path: std::path::PathBuf,
+        problem: String,
+    },
+    /// The profile's client certificate (RFC 8705) cannot be presented: named by its path
+    /// and subject, never its key.
+    #[error("cannot use the client certificate {}{}: {problem}", path.display(), .subject.as_deref().map(|s| format!(" ({s})")).unwrap_or_default())]
+    ClientCert {
+        path: std::path::PathBuf,
+        subject: Option<String>,
         problem: String,
     },
     /// Discovery failed or the metadata lacks what we need.

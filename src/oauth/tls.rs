@@ -28,6 +28,8 @@ pub struct Trust {
     pub ca_file: Option<PathBuf>,
     /// Trust only `ca_file`, not the system roots.
     pub ca_only: bool,
+    /// The certificate presented to servers that ask for one (RFC 8705 mutual TLS).
+    pub client_cert: Option<super::mtls::ClientCert>,
 }
 
 /// Why a server's certificate was refused.
@@ -145,13 +147,18 @@ pub fn client_config(trust: &Trust) -> Result<rustls::ClientConfig, OAuthError> 
                 })?,
         )
     };
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(tls_error)?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Naming { inner, provider }))
-        .with_no_client_auth();
-    Ok(config)
+        .with_custom_certificate_verifier(Arc::new(Naming { inner, provider }));
+    Ok(match &trust.client_cert {
+        Some(cc) => {
+            let key = super::mtls::certified_key(cc, crate::time::now())?;
+            builder.with_client_cert_resolver(Arc::new(super::mtls::Present(key)))
+        }
+        None => builder.with_no_client_auth(),
+    })
 }
 
 fn ca_error(path: Option<&Path>, problem: &str) -> OAuthError {

@@ -31,6 +31,7 @@ mod kubectl;
 mod lock;
 mod login;
 mod logout;
+mod mtls;
 mod pkcs11;
 mod print;
 mod rig_net;

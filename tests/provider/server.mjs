@@ -59,6 +59,14 @@
 //   TOK_TEST_EXACT_REDIRECT   comma-separated redirect URIs of client `tok-exact`, a public
 //                             client that, like many servers, matches them exactly (any port
 //                             other than the registered one is refused); unset: no such client
+//   TOK_TEST_MTLS_SELF_SIGNED a PEM certificate (with TLS): mutual TLS (RFC 8705). The HTTPS
+//                             listener asks every client for a certificate (none is required:
+//                             other clients are unaffected) and trusts NODE_EXTRA_CA_CERTS's CA
+//                             for it; clients `tok-mtls` (tls_client_auth, SAN DNS
+//                             client.tok.test) and `tok-mtls-self` (self_signed_tls_client_auth,
+//                             this certificate in its JWKS) get certificate-bound tokens; the
+//                             metadata lists `mtls_endpoint_aliases` under /mtls/, counted in
+//                             the stats as `mtls_alias_requests`
 //
 // Workload identity (client `tok-ci`, public): RFC 8693 token exchange, RFC 7523 jwt-bearer
 // (both registered with provider.registerGrantType) and the Entra-style client assertion
@@ -137,6 +145,11 @@ const PAR_REQUIRED = env.TOK_TEST_PAR_REQUIRED === '1';
 const PAR_TTL = env.TOK_TEST_PAR_TTL ? intEnv('TOK_TEST_PAR_TTL', 60) : undefined;
 const parExpiry = new Map(); // request_uri -> ms since the epoch, with TOK_TEST_PAR_TTL
 const EXACT_REDIRECT = env.TOK_TEST_EXACT_REDIRECT ? env.TOK_TEST_EXACT_REDIRECT.split(',') : undefined;
+const MTLS_SELF_SIGNED = env.TOK_TEST_MTLS_SELF_SIGNED ? new crypto.X509Certificate(fs.readFileSync(env.TOK_TEST_MTLS_SELF_SIGNED)) : undefined;
+if (MTLS_SELF_SIGNED && !TLS_CERT) {
+  console.error('server.mjs: TOK_TEST_MTLS_SELF_SIGNED needs TOK_TEST_TLS_CERT');
+  process.exit(2);
+}
 const log = (...args) => {
   if (!QUIET) console.error('[provider]', ...args);
 };
@@ -193,6 +206,7 @@ function newStats() {
     workload_refresh_tokens: [], // with TOK_TEST_EXCHANGE_REFRESH: every one answered
     authorization_requests: [], // the query of every GET /auth, as sent
     interaction_params: [], // the authorization parameters each login/consent interaction saw
+    mtls_alias_requests: 0, // requests to the mtls_endpoint_aliases (TOK_TEST_MTLS_SELF_SIGNED)
   };
 }
 
@@ -351,7 +365,32 @@ const configuration = {
       scope: 'openid offline_access profile email',
       require_pushed_authorization_requests: true,
     },
+    // Mutual TLS (RFC 8705): a CA-issued certificate matched by its SAN, and a self-signed one
+    // registered in the client's JWKS.
+    ...(MTLS_SELF_SIGNED ? [{
+      client_id: 'tok-mtls',
+      application_type: 'native',
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_san_dns: 'client.tok.test',
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      scope: 'openid offline_access profile email',
+    }, {
+      client_id: 'tok-mtls-self',
+      application_type: 'native',
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      jwks: { keys: [{ ...MTLS_SELF_SIGNED.publicKey.export({ format: 'jwk' }), x5c: [MTLS_SELF_SIGNED.raw.toString('base64')] }] },
+      tls_client_certificate_bound_access_tokens: true,
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      scope: 'openid offline_access profile email',
+    }] : []),
   ],
+  clientAuthMethods: ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none',
+    ...(MTLS_SELF_SIGNED ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])],
   adapter: RetainingAdapter,
   jwks: { keys: [signingKey] },
   cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
@@ -409,6 +448,21 @@ const configuration = {
     dPoP: DPOP_NONCE
       ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
       : { enabled: true },
+    mTLS: {
+      enabled: Boolean(MTLS_SELF_SIGNED),
+      certificateBoundAccessTokens: true,
+      tlsClientAuth: true,
+      selfSignedTlsClientAuth: true,
+      // The peer certificate of the TLS socket (none over the plain door, or when not sent).
+      getCertificate: (ctx) => ctx.socket.getPeerX509Certificate?.() || undefined,
+      // Verified against the listener's `ca` (the test CA) by the handshake itself.
+      certificateAuthorized: (ctx) => ctx.socket.authorized === true,
+      certificateSubjectMatches: (ctx, property, expected) => {
+        const cert = ctx.socket.getPeerX509Certificate?.();
+        if (!cert || property !== 'tls_client_auth_san_dns') return false;
+        return (cert.subjectAltName || '').split(', ').includes(`DNS:${expected}`);
+      },
+    },
   },
   // Always issue a refresh token when the client may use the refresh_token grant
   // (default requires offline_access in the granted scope).
@@ -448,7 +502,11 @@ const configuration = {
 // door, a net server hands each connection to the TLS or the plain app by its first byte (0x16
 // opens a TLS handshake).
 const apps = [];
-if (TLS_CERT) apps.push(https.createServer({ cert: fs.readFileSync(TLS_CERT), key: fs.readFileSync(TLS_KEY) }));
+// With mutual TLS the listener asks for a client certificate but never requires one.
+const mtlsOptions = MTLS_SELF_SIGNED
+  ? { requestCert: true, rejectUnauthorized: false, ca: env.NODE_EXTRA_CA_CERTS ? [fs.readFileSync(env.NODE_EXTRA_CA_CERTS)] : [] }
+  : {};
+if (TLS_CERT) apps.push(https.createServer({ cert: fs.readFileSync(TLS_CERT), key: fs.readFileSync(TLS_KEY), ...mtlsOptions }));
 if (!TLS_CERT || PLAIN_DOOR) apps.push(http.createServer());
 // One line per handshake a client gave up on (it refused our certificate): tests count them
 // to prove a certificate error is not retried.
@@ -471,6 +529,16 @@ const ISSUER = `${TLS_CERT ? 'https' : 'http'}://${env.TOK_TEST_ISSUER_HOST || '
 const WI_AUDIENCES = (env.TOK_TEST_WI_AUDIENCES || `${ISSUER},api://AzureADTokenExchange`)
   .split(',').map((a) => a.trim()).filter(Boolean);
 
+// RFC 8705 §5: the endpoints a client with a certificate uses, served under /mtls/.
+if (MTLS_SELF_SIGNED) {
+  configuration.discovery = {
+    mtls_endpoint_aliases: {
+      token_endpoint: `${ISSUER}/mtls/token`,
+      revocation_endpoint: `${ISSUER}/mtls/token/revocation`,
+      device_authorization_endpoint: `${ISSUER}/mtls/device/auth`,
+    },
+  };
+}
 const provider = new Provider(ISSUER, configuration);
 
 // ---------------------------------------------------------------------------------------
@@ -786,6 +854,11 @@ provider.use(async (ctx, next) => {
     atTtl = n;
     ctx.body = { access: atTtl };
     return;
+  }
+
+  if (MTLS_SELF_SIGNED && ctx.path.startsWith('/mtls/')) {
+    stats.mtls_alias_requests += 1;
+    ctx.path = ctx.path.slice('/mtls'.length);
   }
 
   // Entra-style federated client assertion (answers refusals itself)

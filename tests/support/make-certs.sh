@@ -16,6 +16,9 @@
 #   bundle.pem                     the system roots followed by ca.pem (for curl --cacert, or
 #                                  SSL_CERT_FILE of a client that must still reach public hosts)
 #   not-pem.pem                    a file that is not PEM (a CA-file error case)
+#   client.pem, client.key         mutual TLS client certificate signed by ca: CN tok-mtls-client,
+#                                  SAN DNS client.tok.test, extendedKeyUsage clientAuth
+#   client-self.pem, client-self.key  a self-signed mutual TLS client certificate
 # and prints nothing on success. Every leaf is valid for 2 days (except expired.pem). Takes
 # about 0.1-0.2 s.
 set -euo pipefail
@@ -99,6 +102,17 @@ mkleaf untrusted unknown-ca.pem "$tmp/unknown-ca.key" "$LOOPBACK" 127.0.0.1
 newkey self-signed.key
 openssl req -x509 -new -key self-signed.key -out self-signed.pem -days 2 \
   -subj "/O=tok tests/CN=127.0.0.1" -addext "subjectAltName=$LOOPBACK" 2>/dev/null
+
+# mutual TLS client certificates (RFC 8705): CA-issued, and self-signed
+newkey client.key
+openssl req -new -key client.key -subj "/O=tok tests/CN=tok-mtls-client" -out "$tmp/client.csr" 2>/dev/null
+printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+  "extendedKeyUsage=clientAuth" "subjectAltName=DNS:client.tok.test" > "$tmp/client.ext"
+openssl x509 -req -in "$tmp/client.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -CAserial "$tmp/serial" \
+  -days 2 -extfile "$tmp/client.ext" -out client.pem 2>/dev/null
+newkey client-self.key
+openssl req -x509 -new -key client-self.key -out client-self.pem -days 2 \
+  -subj "/O=tok tests/CN=tok-mtls-self-signed" -addext "extendedKeyUsage=clientAuth" 2>/dev/null
 
 roots=${TOK_TEST_SYSTEM_ROOTS:-/etc/ssl/certs/ca-certificates.crt}
 if [[ -r $roots ]]; then cat "$roots" ca.pem > bundle.pem; else cp ca.pem bundle.pem; fi

@@ -1,0 +1,494 @@
+//! Mutual TLS client authentication (RFC 8705): the certificate and key a profile presents.
+//!
+//! A profile's `client_cert` (a PEM chain, leaf first) and `client_key` (a PEM private key) are
+//! read when the first HTTPS client is built ([`super::tls::client_config`]), never on `print`'s
+//! cached path. Before anything is sent tok checks that the certificate is within its validity
+//! period and that the key belongs to it; errors name the certificate (path, subject, dates)
+//! and the key's path, never the key.
+//!
+//! [`certified_key`] is the one place that turns a profile's setting into what rustls presents
+//! (a [`CertifiedKey`]: the chain and an `Arc<dyn SigningKey>`). A key held elsewhere (a
+//! PKCS#11 token) plugs in at [`signing_key`]: it returns any `SigningKey`, and the handshake
+//! signs through it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::ResolvesClientCert;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::sign::{CertifiedKey, SigningKey};
+
+use super::OAuthError;
+
+/// How the server authenticates the client by its certificate (RFC 8705 §2.1, §2.2). tok
+/// presents the certificate the same way for both; the server's registration differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `tls_client_auth`: a CA-issued certificate; the server matches its subject DN or a SAN.
+    Pki,
+    /// `self_signed_tls_client_auth`: the certificate is registered in the client's JWKS.
+    SelfSigned,
+}
+
+impl Method {
+    /// The metadata name (`token_endpoint_auth_method`), as the profile's `client_auth` says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Pki => "tls_client_auth",
+            Method::SelfSigned => "self_signed_tls_client_auth",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Self> {
+        [Method::Pki, Method::SelfSigned]
+            .into_iter()
+            .find(|m| m.name() == s)
+    }
+}
+
+/// A profile's client certificate: the files, not yet read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCert {
+    /// PEM certificates, the leaf first (intermediates may follow).
+    pub cert: PathBuf,
+    /// The PEM private key (PKCS#8, SEC1 or PKCS#1); never readable by others.
+    pub key: PathBuf,
+    pub method: Method,
+}
+
+/// What tok says about a certificate: its subject and validity, from the leaf's DER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInfo {
+    /// RFC 4514 style, most specific first (`CN=client,O=Example`).
+    pub subject: String,
+    pub not_before: i64,
+    pub not_after: i64,
+    /// RFC 8705 §3.1 `x5t#S256`: base64url SHA-256 of the leaf's DER.
+    pub thumbprint: String,
+}
+
+impl CertInfo {
+    pub fn parse(der: &[u8]) -> Option<Self> {
+        let (subject, not_before, not_after) = parse_tbs(der)?;
+        Some(Self {
+            subject,
+            not_before,
+            not_after,
+            thumbprint: thumbprint(der),
+        })
+    }
+}
+
+/// RFC 8705 §3.1: the certificate's SHA-256 thumbprint, base64url without padding.
+pub fn thumbprint(der: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(der))
+}
+
+/// The chain and key `cc` names, checked: readable, valid at `now`, the key matching the
+/// leaf. Call it only when a request is about to be made.
+pub fn certified_key(cc: &ClientCert, now: i64) -> Result<Arc<CertifiedKey>, OAuthError> {
+    let chain = read_chain(&cc.cert)?;
+    let info = CertInfo::parse(&chain[0])
+        .ok_or_else(|| cert_error(&cc.cert, None, "it is not a valid X.509 certificate"))?;
+    check_validity(&cc.cert, &info, now)?;
+    let key = signing_key(&cc.key, &cc.cert, &info)?;
+    let certified = CertifiedKey::new(chain, key);
+    if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+        certified.keys_match()
+    {
+        let why = format!(
+            "the key in {} does not belong to it (a key from another certificate?)",
+            cc.key.display()
+        );
+        return Err(cert_error(&cc.cert, Some(&info), &why));
+    }
+    Ok(Arc::new(certified))
+}
+
+/// The leaf of `cc`'s certificate file, described (for `tok status`); reads no key.
+pub fn describe(cc: &ClientCert) -> Result<CertInfo, OAuthError> {
+    let chain = read_chain(&cc.cert)?;
+    CertInfo::parse(&chain[0])
+        .ok_or_else(|| cert_error(&cc.cert, None, "it is not a valid X.509 certificate"))
+}
+
+/// The signing key for the leaf described by `info`: today a PEM file. A PKCS#11 key
+/// (issue 22) returns its own `SigningKey` here; the rest of the handshake is unchanged.
+fn signing_key(
+    key: &Path,
+    cert: &Path,
+    info: &CertInfo,
+) -> Result<Arc<dyn SigningKey>, OAuthError> {
+    let unusable = |why: String| cert_error(cert, Some(info), &why);
+    let bytes = zeroize::Zeroizing::new(std::fs::read(key).map_err(|e| {
+        unusable(format!(
+            "cannot read its key {} ({})",
+            key.display(),
+            io_why(&e)
+        ))
+    })?);
+    // Zeroized when dropped, like the file's bytes (the signing key keeps its own copy). The
+    // parse error is not shown: it could quote the file.
+    let der = zeroize::Zeroizing::new(PrivateKeyDer::from_pem_slice(&bytes).map_err(|_| {
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        let encrypted = has(b"BEGIN ENCRYPTED PRIVATE KEY") || has(b"Proc-Type: 4,ENCRYPTED");
+        unusable(if encrypted {
+            format!(
+                "its key {} is encrypted, and tok needs it unencrypted (`openssl pkey -in KEY -out PLAIN`, then `chmod 600 PLAIN`)",
+                key.display()
+            )
+        } else {
+            format!(
+                "its key {} holds no PEM private key (`-----BEGIN PRIVATE KEY-----`)",
+                key.display()
+            )
+        })
+    })?);
+    rustls::crypto::ring::sign::any_supported_type(&der).map_err(|_| {
+        unusable(format!(
+            "its key {} is of a type tok cannot sign with (use EC P-256/P-384, RSA or Ed25519)",
+            key.display()
+        ))
+    })
+}
+
+fn read_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, OAuthError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| cert_error(path, None, &format!("cannot read it ({})", io_why(&e))))?;
+    let chain: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<_, _>>()
+        .map_err(|_| cert_error(path, None, "it is not a valid PEM file"))?;
+    if chain.is_empty() {
+        return Err(cert_error(
+            path,
+            None,
+            "it holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)",
+        ));
+    }
+    Ok(chain)
+}
+
+/// An expired or not yet valid certificate is refused before anything is sent: the server
+/// would refuse it with a less helpful message, or not at all.
+fn check_validity(path: &Path, info: &CertInfo, now: i64) -> Result<(), OAuthError> {
+    let dates = format!(
+        "valid from {} to {}",
+        crate::time::rfc3339(info.not_before),
+        crate::time::rfc3339(info.not_after)
+    );
+    if now > info.not_after {
+        return Err(cert_error(
+            path,
+            Some(info),
+            &format!("it has expired ({dates})"),
+        ));
+    }
+    if now < info.not_before {
+        return Err(cert_error(
+            path,
+            Some(info),
+            &format!("it is not valid yet ({dates}; check the clock)"),
+        ));
+    }
+    Ok(())
+}
+
+fn cert_error(path: &Path, info: Option<&CertInfo>, problem: &str) -> OAuthError {
+    OAuthError::ClientCert {
+        path: path.to_path_buf(),
+        subject: info.map(|i| i.subject.clone()),
+        problem: problem.into(),
+    }
+}
+
+fn io_why(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "it does not exist".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        k => k.to_string(),
+    }
+}
+
+/// Presents the one certificate to every server that asks for one (a server that does not ask
+/// gets none: TLS sends a client certificate only on request).
+#[derive(Debug)]
+pub struct Present(pub Arc<CertifiedKey>);
+
+impl ResolvesClientCert for Present {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+// A minimal DER reader for the three fields tok names (RFC 5280 §4.1): no crate in the tree
+// exposes a certificate's subject or validity. Every read is bounds-checked; anything
+// unexpected is `None` (the certificate is then "not a valid X.509 certificate").
+
+/// One TLV: (tag, contents, the rest after it).
+fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = b.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (first as usize, rest)
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n].iter().fold(0usize, |a, &x| (a << 8) | x as usize);
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// Subject, notBefore and notAfter of a certificate's TBSCertificate.
+fn parse_tbs(der: &[u8]) -> Option<(String, i64, i64)> {
+    let (0x30, cert, _) = tlv(der)? else {
+        return None;
+    };
+    let (0x30, tbs, _) = tlv(cert)? else {
+        return None;
+    };
+    let mut rest = tbs;
+    // [0] EXPLICIT version, optional.
+    if rest.first() == Some(&0xa0) {
+        rest = tlv(rest)?.2;
+    }
+    let (_serial, _, rest) = tlv(rest)?;
+    let (_sig_alg, _, rest) = tlv(rest)?;
+    let (_issuer, _, rest) = tlv(rest)?;
+    let (0x30, validity, rest) = tlv(rest)? else {
+        return None;
+    };
+    let (t1, nb, after) = tlv(validity)?;
+    let (t2, na, _) = tlv(after)?;
+    let (0x30, subject, _) = tlv(rest)? else {
+        return None;
+    };
+    Some((name(subject)?, time(t1, nb)?, time(t2, na)?))
+}
+
+/// UTCTime (`YYMMDDHHMMSSZ`, RFC 5280: 50-99 are 19xx) or GeneralizedTime.
+fn time(tag: u8, v: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(v).ok()?;
+    let full = match (tag, s.len()) {
+        (0x17, 13) => {
+            let yy: u32 = s[..2].parse().ok()?;
+            format!("{}{s}", if yy >= 50 { "19" } else { "20" })
+        }
+        (0x18, 15) => s.to_string(),
+        _ => return None,
+    };
+    if !full.ends_with('Z') || !full[..14].bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let f = |a: usize, b: usize| &full[a..b];
+    crate::time::parse_rfc3339(&format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        f(0, 4),
+        f(4, 6),
+        f(6, 8),
+        f(8, 10),
+        f(10, 12),
+        f(12, 14)
+    ))
+}
+
+/// An X.501 Name as RFC 4514 writes it: the last RDN first, `+` within an RDN.
+fn name(mut rdns: &[u8]) -> Option<String> {
+    let mut parts = vec![];
+    while !rdns.is_empty() {
+        let (0x31, mut set, rest) = tlv(rdns)? else {
+            return None;
+        };
+        rdns = rest;
+        let mut rdn = vec![];
+        while !set.is_empty() {
+            let (0x30, atv, rest) = tlv(set)? else {
+                return None;
+            };
+            set = rest;
+            let (0x06, oid, value) = tlv(atv)? else {
+                return None;
+            };
+            let (_, value, _) = tlv(value)?;
+            let value = crate::output::one_line(&String::from_utf8_lossy(value));
+            rdn.push(format!("{}={value}", attribute(oid)));
+        }
+        parts.push(rdn.join("+"));
+    }
+    parts.reverse();
+    Some(parts.join(","))
+}
+
+/// The short name of a common attribute type (RFC 4514 §3), else the dotted OID.
+fn attribute(oid: &[u8]) -> String {
+    match oid {
+        [0x55, 0x04, 0x03] => "CN".into(),
+        [0x55, 0x04, 0x06] => "C".into(),
+        [0x55, 0x04, 0x07] => "L".into(),
+        [0x55, 0x04, 0x08] => "ST".into(),
+        [0x55, 0x04, 0x0a] => "O".into(),
+        [0x55, 0x04, 0x0b] => "OU".into(),
+        [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19] => "DC".into(),
+        [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01] => "UID".into(),
+        _ => dotted(oid),
+    }
+}
+
+fn dotted(oid: &[u8]) -> String {
+    let mut arcs: Vec<u64> = vec![];
+    let mut acc: u64 = 0;
+    for &b in oid {
+        acc = (acc << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            if arcs.is_empty() {
+                let first = (acc / 40).min(2);
+                arcs.push(first);
+                arcs.push(acc - first * 40);
+            } else {
+                arcs.push(acc);
+            }
+            acc = 0;
+        }
+    }
+    arcs.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `openssl req -x509 -new -key (P-256) -subj "/O=tok tests/CN=unit+UID=u1"
+    /// -multivalue-rdn -days 1`: `openssl x509 -noout -dates` says Dec  7 16:33:21 2026 GMT to
+    /// Dec  8 16:33:21 2026 GMT; the thumbprint is `openssl x509 -outform der | openssl dgst
+    /// -sha256 -binary | basenc --base64url`.
+    const CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBwDCCAWWgAwIBAgIUP9UeU2WMClTVOJie4lc+RoLD1+IwCgYIKoZIzj0EAwIw
+NTESMBAGA1UECgwJdG9rIHRlc3RzMR8wCwYDVQQDDAR1bml0MBAGCgmSJomT8ixk
+AQEMAnUxMB4XDTI2MTIwNzE2MzMyMVoXDTI2MTIwODE2MzMyMVowNTESMBAGA1UE
+CgwJdG9rIHRlc3RzMR8wCwYDVQQDDAR1bml0MBAGCgmSJomT8ixkAQEMAnUxMFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE8P/70epeUICTbRqlQVDiPcQWtN9wmnpz
+Oysg4w3tatmiwTIIar00tuel/91gtGfSiS3y8z/5bAD/RzokvVsL06NTMFEwHQYD
+VR0OBBYEFBNiI5+AwCCZs9dcI84EY/Zphrq3MB8GA1UdIwQYMBaAFBNiI5+AwCCZ
+s9dcI84EY/Zphrq3MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIh
+AM0tNh0ZhxlJ9CuUByNeLC+eAU4jLqH19dkHSKtDKroQAiEA0wdPJm9o2Hx4yOOx
+OuDOgU0M9hYDTnO3towBbtw325A=
+-----END CERTIFICATE-----
+";
+
+    #[test]
+    fn a_certificate_is_named_by_subject_dates_and_thumbprint() {
+        let der = CertificateDer::from_pem_slice(CERT.as_bytes()).unwrap();
+        let info = CertInfo::parse(&der).unwrap();
+        assert_eq!(info.subject, "CN=unit+UID=u1,O=tok tests");
+        assert_eq!(info.not_before, 1_796_661_201);
+        assert_eq!(info.not_after, 1_796_747_601);
+        assert_eq!(
+            info.thumbprint,
+            "YYANhik-e5tM3rpULO_iqw46-gnvflEPXC2UoF8mx0s"
+        );
+        // Cut anywhere, the DER is refused, never read past its end.
+        for n in 0..der.len() {
+            let _ = CertInfo::parse(&der[..n]);
+        }
+        assert_eq!(CertInfo::parse(&der[..der.len() / 2]), None);
+    }
+
+    #[test]
+    fn validity_is_checked_before_sending() {
+        let der = CertificateDer::from_pem_slice(CERT.as_bytes()).unwrap();
+        let info = CertInfo::parse(&der).unwrap();
+        let p = Path::new("/c.pem");
+        assert!(check_validity(p, &info, 1_796_700_000).is_ok());
+        let e = check_validity(p, &info, 1_796_747_602)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("CN=unit+UID=u1,O=tok tests") && e.contains("/c.pem"),
+            "{e}"
+        );
+        assert!(
+            e.contains("has expired (valid from 2026-12-07T16:33:21Z to 2026-12-08T16:33:21Z)"),
+            "{e}"
+        );
+        let e = check_validity(p, &info, 1_796_661_200)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not valid yet"), "{e}");
+    }
+
+    /// A key file that cannot be used is named, and its content never shown.
+    #[test]
+    fn an_unusable_key_is_named_never_shown() {
+        let der = CertificateDer::from_pem_slice(CERT.as_bytes()).unwrap();
+        let info = CertInfo::parse(&der).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        let e = signing_key(&key, &cert, &info).err().unwrap().to_string();
+        assert!(
+            e.contains("k.pem (it does not exist)") && e.contains("(CN=unit+UID=u1,O=tok tests)"),
+            "{e}"
+        );
+        std::fs::write(
+            &key,
+            "-----BEGIN PRIVATE KEY-----\nU0VDUkVUU0VDUkVU\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let e = signing_key(&key, &cert, &info).err().unwrap().to_string();
+        assert!(e.contains("is of a type tok cannot sign with"), "{e}");
+        assert!(!e.contains("U0VDUkVU"), "{e}");
+        std::fs::write(&key, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nU0VDUkVU\n-----END ENCRYPTED PRIVATE KEY-----\n").unwrap();
+        let e = signing_key(&key, &cert, &info).err().unwrap().to_string();
+        assert!(e.contains("is encrypted") && !e.contains("U0VDUkVU"), "{e}");
+        std::fs::write(&key, "U0VDUkVU\n").unwrap();
+        let e = signing_key(&key, &cert, &info).err().unwrap().to_string();
+        assert!(
+            e.contains("holds no PEM private key") && !e.contains("U0VDUkVU"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_der_reader_refuses_what_does_not_fit() {
+        assert_eq!(tlv(&[0x30, 0x05, 1, 2]), None);
+        assert_eq!(tlv(&[0x30, 0x82, 0x00]), None);
+        assert_eq!(
+            tlv(&[0x30, 0x02, 1, 2, 3]),
+            Some((0x30, &[1u8, 2][..], &[3u8][..]))
+        );
+        assert_eq!(parse_tbs(b"not der"), None);
+    }
+
+    #[test]
+    fn times_read_both_encodings() {
+        assert_eq!(time(0x17, b"261207164000Z"), Some(1_796_661_600));
+        assert_eq!(time(0x18, b"20261207164000Z"), Some(1_796_661_600));
+        assert_eq!(time(0x17, b"991231235959Z"), Some(946_684_799));
+        assert_eq!(time(0x17, b"2612071640Z"), None);
+    }
+
+    #[test]
+    fn oids_have_short_names_or_dots() {
+        assert_eq!(attribute(&[0x55, 0x04, 0x03]), "CN");
+        // 1.2.840.113549.1.9.1 (emailAddress)
+        assert_eq!(
+            attribute(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01]),
+            "1.2.840.113549.1.9.1"
+        );
+    }
+}

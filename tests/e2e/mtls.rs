@@ -1,0 +1,367 @@
+//! Mutual TLS client authentication (RFC 8705, issue 22): the real provider asks every HTTPS
+//! client for a certificate and authenticates `tok-mtls` by its CA-issued certificate's SAN
+//! (`tls_client_auth`) and `tok-mtls-self` by the self-signed certificate in its JWKS
+//! (`self_signed_tls_client_auth`); both get access tokens bound to the certificate.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{Provider, Rig, Run, Tok};
+
+/// An HTTPS rig whose provider does mutual TLS, with the self-signed client certificate in
+/// `tok-mtls-self`'s JWKS.
+fn mtls_rig() -> (Rig, Provider) {
+    mtls_rig_with(&[])
+}
+
+/// [`mtls_rig`] with more of the provider's knobs.
+fn mtls_rig_with(env: &[(&str, &str)]) -> (Rig, Provider) {
+    let rig = Rig::https();
+    let self_signed = rig.certs().unwrap().path("client-self.pem");
+    let mut all = vec![("TOK_TEST_MTLS_SELF_SIGNED", self_signed.to_str().unwrap())];
+    all.extend_from_slice(env);
+    let provider = rig.provider_with(&all);
+    (rig, provider)
+}
+
+fn cert(rig: &Rig, name: &str) -> PathBuf {
+    rig.certs().unwrap().path(name)
+}
+
+/// `tok login -p NAME` as `client` with the certificate `pem` and its key `key`, through the
+/// browser flow.
+fn login(tok: &Tok, provider: &Provider, name: &str, client: &str, pem: &Path, key: &Path) -> Run {
+    tok.login_to(provider, name)
+        .client(client)
+        .usual_scopes()
+        .browser()
+        .timeout("60s")
+        .args(&["--client-cert", pem.to_str().unwrap()])
+        .args(&["--client-key", key.to_str().unwrap()])
+        .run()
+}
+
+/// RFC 8705 §3.1 `x5t#S256` of a PEM certificate, computed apart from tok (openssl for DER).
+fn thumbprint(pem: &Path) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let out = std::process::Command::new("openssl")
+        .args(["x509", "-outform", "der", "-in"])
+        .arg(pem)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl x509: {out:?}");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&out.stdout))
+}
+
+/// The base64 lines of a PEM key: what a leak of the key would show.
+fn key_canaries(key: &Path) -> Vec<String> {
+    std::fs::read_to_string(key)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 16)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The key's contents appear in no output and no file of tok's.
+fn assert_key_never_shown(tok: &Tok, key: &Path) {
+    let canaries = key_canaries(key);
+    assert!(!canaries.is_empty());
+    tok.assert_no_leak(&canaries);
+    for c in &canaries {
+        assert!(
+            tok.any_file_contains(c).is_empty(),
+            "the client key is in a file of tok's"
+        );
+    }
+}
+
+/// The error is one line, followed by at most its hint (a login prints its progress before
+/// it).
+fn assert_one_line_and_a_hint(r: &Run) {
+    let error = r
+        .stderr
+        .lines()
+        .position(|l| l.starts_with("tok login: error: "))
+        .unwrap_or_else(|| panic!("no error line: {r:?}"));
+    // The fake browser's own log lines share the stream.
+    let after: Vec<&str> = r
+        .stderr
+        .lines()
+        .skip(error + 1)
+        .filter(|l| !l.starts_with("[browser]"))
+        .collect();
+    assert!(
+        after.len() <= 1 && after.iter().all(|l| l.starts_with("  hint: ")),
+        "one line and a hint: {r:?}"
+    );
+}
+
+fn token_requests(provider: &Provider) -> u64 {
+    let stats = provider.stats();
+    stats["token_requests"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn tls_client_auth_logs_in_refreshes_with_rotation_and_logs_out() {
+    let (rig, provider) = mtls_rig();
+    let tok = rig.tok();
+    let (pem, key) = (cert(&rig, "client.pem"), cert(&rig, "client.key"));
+    let r = login(&tok, &provider, "m", "tok-mtls", &pem, &key);
+    assert!(r.ok(), "{r:?}");
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("client_cert = \"{}\"", pem.display())),
+        "{config}"
+    );
+
+    // The access token is bound to the certificate (RFC 8705 §3).
+    let at = tok.print("m");
+    let seen = provider.introspect(&at);
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["cnf"]["x5t#S256"], thumbprint(&pem), "{seen}");
+    // `tok status` names the certificate and the thumbprint bound tokens carry.
+    let r = tok.run(&["status", "-p", "m"]);
+    assert!(
+        r.ok()
+            && r.stdout.contains(
+                "mtls:     CN=tok-mtls-client,O=tok tests (tls_client_auth), valid until "
+            )
+            && r.stdout.contains(&format!("x5t#S256 {}", thumbprint(&pem))),
+        "{r:?}"
+    );
+    // The code went to the token endpoint's mtls alias (RFC 8705 §5).
+    let aliased = provider.stats()["mtls_alias_requests"].as_u64().unwrap();
+    assert!(
+        aliased >= 1,
+        "the mtls_endpoint_aliases token endpoint was used"
+    );
+
+    // A refresh presents the certificate again; the refresh token rotates.
+    let rt1 = tok.refresh_token("m");
+    let r = tok.run(&["print", "-p", "m", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    let at2 = r.token();
+    assert_ne!(at2, at);
+    let rt2 = tok.refresh_token("m");
+    assert_ne!(rt2, rt1, "the refresh token rotated");
+    assert!(!provider.active(&rt1));
+    assert_eq!(
+        provider.introspect(&at2)["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+
+    // Logout revokes at the revocation endpoint's alias, authenticated by the certificate.
+    let before = provider.stats()["mtls_alias_requests"].as_u64().unwrap();
+    let r = tok.run(&["logout", "-p", "m"]);
+    assert!(r.ok() && r.stderr.contains("revoked"), "{r:?}");
+    assert!(!provider.active(&rt2), "the refresh token is revoked");
+    assert!(provider.stats()["mtls_alias_requests"].as_u64().unwrap() > before);
+    assert_key_never_shown(&tok, &key);
+    tok.assert_no_leak(&[at, at2, rt1, rt2]);
+}
+
+/// `self_signed_tls_client_auth`: login, a refresh, and racing refreshes that make one.
+#[test]
+fn self_signed_tls_client_auth_uses_the_certificate_in_the_clients_jwks() {
+    let (rig, provider) = mtls_rig();
+    let tok = rig.tok();
+    let (pem, key) = (cert(&rig, "client-self.pem"), cert(&rig, "client-self.key"));
+    let r = tok
+        .login_to(&provider, "s")
+        .client("tok-mtls-self")
+        .usual_scopes()
+        .browser()
+        .timeout("60s")
+        .args(&["--client-cert", pem.to_str().unwrap()])
+        .args(&["--client-key", key.to_str().unwrap()])
+        .args(&["--client-auth", "self-signed-tls-client-auth"])
+        .run();
+    assert!(r.ok(), "{r:?}");
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        config.contains("client_auth = \"self_signed_tls_client_auth\""),
+        "{config}"
+    );
+    let at = tok.print("s");
+    assert_eq!(
+        provider.introspect(&at)["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+    let r = tok.run(&["print", "-p", "s", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    let at2 = r.token();
+    assert_ne!(at2, at);
+
+    // Racing refreshes: once the token has expired, four processes at once make one refresh
+    // (the others wait on the lock and find the fresh token), each with the certificate.
+    let refreshes = provider.refreshes();
+    provider.set_access_ttl(2);
+    let r = tok.run(&["print", "-p", "s", "--force-refresh"]);
+    assert!(r.ok(), "{r:?}");
+    let short = r.token();
+    provider.set_access_ttl(300);
+    provider.wait_expired(&short);
+    let tokens = tok.concurrently(4, &["print", "-p", "s"]);
+    assert_eq!(
+        provider.refreshes(),
+        refreshes + 2,
+        "one refresh for the four"
+    );
+    assert!(tokens.iter().all(|t| *t == tokens[0] && *t != short));
+    assert_eq!(
+        provider.introspect(&tokens[0])["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+    assert_key_never_shown(&tok, &key);
+}
+
+/// The device flow: the device authorization and the polls go to their aliases with the
+/// certificate (here a chain file, its key in SEC1 form); the session refreshes with it (at
+/// `-vv`, which shows no key either).
+#[test]
+fn a_device_login_presents_the_certificate_too() {
+    let (rig, provider) = mtls_rig_with(&[("TOK_TEST_DEVICE_INTERVAL", "1")]);
+    let tok = rig.tok();
+    let pem = cert(&rig, "client.pem");
+    // The chain after the leaf, and the key in SEC1 (`BEGIN EC PRIVATE KEY`) form.
+    let dir = tempfile::tempdir().unwrap();
+    let (chain, key) = (dir.path().join("chain.pem"), dir.path().join("sec1.key"));
+    let mut both = std::fs::read(&pem).unwrap();
+    both.extend(std::fs::read(cert(&rig, "ca.pem")).unwrap());
+    std::fs::write(&chain, both).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["ec", "-in"])
+        .arg(cert(&rig, "client.key"))
+        .arg("-out")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl ec: {out:?}");
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .starts_with("-----BEGIN EC PRIVATE KEY-----")
+    );
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    tok.login_to(&provider, "d")
+        .client("tok-mtls")
+        .usual_scopes()
+        .device()
+        .args(&["--client-cert", chain.to_str().unwrap()])
+        .args(&["--client-key", key.to_str().unwrap()])
+        .expect_success();
+    let stats = provider.stats();
+    assert_eq!(stats["device_authorizations"], 1, "{stats}");
+    // The device authorization and at least the successful poll went to the aliases.
+    assert!(
+        stats["mtls_alias_requests"].as_u64().unwrap() >= 2,
+        "{stats}"
+    );
+    let at = tok.print("d");
+    assert_eq!(
+        provider.introspect(&at)["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+    let r = tok.run(&["print", "-p", "d", "--force-refresh", "-vv"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stderr.contains("/mtls/token"), "{r:?}");
+    assert_eq!(
+        provider.introspect(&r.token())["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+    assert_key_never_shown(&tok, &key);
+}
+
+/// A certificate the server does not accept for the client: refused at the token endpoint,
+/// one line and a hint, exit 8, and nothing stored.
+#[test]
+fn a_certificate_the_server_does_not_know_is_refused_and_nothing_is_stored() {
+    let (rig, provider) = mtls_rig();
+    // Signed by a CA the server does not trust; and a certificate the client's JWKS lacks.
+    for (client, pem, key) in [
+        ("tok-mtls", "untrusted.pem", "untrusted.key"),
+        ("tok-mtls-self", "client.pem", "client.key"),
+    ] {
+        let tok = rig.tok();
+        let (pem, key) = (cert(&rig, pem), cert(&rig, key));
+        let r = login(&tok, &provider, "m", client, &pem, &key);
+        assert_eq!(r.code, 8, "{client}: {r:?}");
+        assert!(r.stderr.contains("invalid_client"), "{r:?}");
+        assert_one_line_and_a_hint(&r);
+        assert!(
+            r.stderr.contains("certificate"),
+            "the hint names the certificate: {r:?}"
+        );
+        assert!(!tok.path("data/tok/sessions/m.json").exists());
+        assert_eq!(tok.run(&["print", "-p", "m"]).code, 3);
+        assert_key_never_shown(&tok, &key);
+    }
+    assert!(provider.stats()["token_errors"]["invalid_client"].as_u64() >= Some(2));
+}
+
+/// An expired certificate: tok says so, naming its subject and dates, before sending anything.
+#[test]
+fn an_expired_client_certificate_is_refused_before_sending() {
+    let (rig, provider) = mtls_rig();
+    let tok = rig.tok();
+    let (pem, key) = (cert(&rig, "expired.pem"), cert(&rig, "expired.key"));
+    let r = login(&tok, &provider, "m", "tok-mtls", &pem, &key);
+    assert_eq!(r.code, 8, "{r:?}");
+    let first = r.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.contains(&pem.display().to_string())
+            && first.contains("(CN=127.0.0.1)")
+            && first.contains("it has expired (valid from ")
+            && first.contains(" to "),
+        "{r:?}"
+    );
+    assert!(r.stderr.lines().count() <= 2, "one line and a hint: {r:?}");
+    assert_eq!(token_requests(&provider), 0, "nothing was sent");
+    let stats = provider.stats();
+    assert_eq!(stats["authorization_requests"].as_array().unwrap().len(), 0);
+    assert!(!tok.path("data/tok/sessions/m.json").exists());
+    assert_key_never_shown(&tok, &key);
+}
+
+/// A key file others can read is refused like a config file others can write (exit 8); a key
+/// of another certificate is named as such. Neither gets near the network.
+#[test]
+fn a_client_key_others_can_read_or_of_another_certificate_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let (rig, provider) = mtls_rig();
+    let dir = tempfile::tempdir().unwrap();
+    let open_key = dir.path().join("client.key");
+    std::fs::copy(cert(&rig, "client.key"), &open_key).unwrap();
+    std::fs::set_permissions(&open_key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let pem = cert(&rig, "client.pem");
+    let tok = rig.tok();
+    let r = login(&tok, &provider, "m", "tok-mtls", &pem, &open_key);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(
+        r.stderr.contains(&open_key.display().to_string())
+            && r.stderr.contains("others can read it (mode 644)")
+            && r.stderr.contains("chmod 600"),
+        "{r:?}"
+    );
+    assert!(r.stderr.lines().count() <= 2, "one line and a hint: {r:?}");
+    assert_key_never_shown(&tok, &open_key);
+
+    let other = cert(&rig, "client-self.key");
+    let tok = rig.tok();
+    let r = login(&tok, &provider, "m", "tok-mtls", &pem, &other);
+    assert_eq!(r.code, 8, "{r:?}");
+    assert!(
+        r.stderr.contains("(CN=tok-mtls-client,O=tok tests)")
+            && r.stderr.contains("does not belong to it"),
+        "{r:?}"
+    );
+    assert_key_never_shown(&tok, &other);
+    assert_eq!(token_requests(&provider), 0, "nothing was sent");
+    assert!(!tok.path("data/tok/sessions/m.json").exists());
+}

@@ -322,4 +322,57 @@ mod tests {
             Some(vec![0, 0xff])
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// An attribute from the RFC's names, PIN names and others, with any value.
+        fn attribute() -> impl Strategy<Value = String> {
+            let name = prop_oneof![
+                Just("token"),
+                Just("object"),
+                Just("id"),
+                Just("type"),
+                Just("slot-id"),
+                Just("pin-value"),
+                Just("pin-source"),
+                Just("module-path"),
+                Just("x-vendor"),
+            ];
+            (name, "[ -~\\u{0}-\\u{1f}\\u{e1}]{0,6}|%[0-9a-fA-F]{0,2}")
+                .prop_map(|(n, v)| format!("{n}={v}"))
+        }
+
+        proptest! {
+            /// The properties of fuzz/fuzz_targets/pkcs11_uri.rs, on every `cargo test`: no
+            /// panic; a PIN attribute is never accepted; accepted text has no controls; an
+            /// error is one short line.
+            #[test]
+            fn a_pin_is_never_accepted_and_text_is_clean(
+                path in prop::collection::vec(attribute(), 0..4),
+                query in prop::collection::vec(attribute(), 0..3),
+            ) {
+                let text = format!("pkcs11:{}?{}", path.join(";"), query.join("&"));
+                // As the RFC's grammar splits the text (a `?` in a value starts the query).
+                let rest = &text["pkcs11:".len()..];
+                let (p, q) = rest.split_once('?').unwrap_or((rest, ""));
+                let names_pin = p.split(';').chain(q.split('&')).any(|a| {
+                    a.split_once('=').is_some_and(|(n, _)| n == "pin-value" || n == "pin-source")
+                });
+                match Pkcs11Uri::parse(&text) {
+                    Ok(uri) => {
+                        prop_assert!(!names_pin, "accepted {text:?}");
+                        for v in [&uri.token, &uri.object, &uri.module_path].into_iter().flatten() {
+                            prop_assert!(!v.chars().any(char::is_control), "{v:?}");
+                        }
+                    }
+                    Err(e) => {
+                        let m = e.to_string();
+                        prop_assert!(!m.contains('\n') && m.len() < 160, "{m}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -56,6 +56,8 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l issuer -d 'Issuer URL 
 complete -c tok -n "__fish_tok_using_subcommand login" -l client-id -d 'OAuth client ID registered with the issuer; saved in the profile' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l scope -d 'Scope to request; repeat for several (include offline_access for a refresh token)' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l audience -d 'Resource the tokens are for (RFC 8707 `resource`); saved in the profile' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l dpop-key -d 'Bind the session to a key on a PKCS#11 token instead (an RFC 7512 URI, `pkcs11:token=NAME;object=LABEL`): proofs are signed on the token and the private key never enters tok; implies --dpop; saved in the profile as `dpop_key`' -r
+complete -c tok -n "__fish_tok_using_subcommand login" -l pkcs11-module -d 'The PKCS#11 module that reaches the token (e.g. /usr/lib/softhsm/libsofthsm2.so); saved in the profile as `pkcs11_module`' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l timeout -d 'Give up after this long waiting for approval (e.g. 90s, 5m)' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l redirect-uri -d 'The browser flow\'s redirect URI: http://127.0.0.1:PORT/PATH, http://localhost:PORT/PATH or http://[::1]:PORT/PATH, for a server that matches the registered one exactly (port 0 or none: any free port, the default); a taken port fails, no other is tried; saved in the profile as `redirect_uri`' -r
 complete -c tok -n "__fish_tok_using_subcommand login" -l prompt -d 'Authorization request `prompt` (login, consent, select_account, none); saved in the profile\'s `auth_params`, like the options below (an empty value takes one out)' -r
@@ -101,6 +103,8 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l device -d 'Use the dev
 complete -c tok -n "__fish_tok_using_subcommand login" -l browser -d 'Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)'
 complete -c tok -n "__fish_tok_using_subcommand login" -l no-browser -d 'Do not open a browser; print the URL only'
 complete -c tok -n "__fish_tok_using_subcommand login" -l dpop -d 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile'
+complete -c tok -n "__fish_tok_using_subcommand login" -l generate-key -d 'Generate the --dpop-key key pair on the token first: P-256, sensitive, not extractable'
+complete -c tok -n "__fish_tok_using_subcommand login" -l pin-stdin -d 'Read the token\'s PIN from the first line of stdin (else it is asked at the terminal, or not at all when the token has its own PIN pad)'
 complete -c tok -n "__fish_tok_using_subcommand login" -l par -d 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile'
 complete -c tok -n "__fish_tok_using_subcommand login" -l rotate-client-key -d 'Generate a new client key to sign with, keeping the previous one in the JWK Set (the oldest beyond that is dropped): register the new set, then log in'
 complete -c tok -n "__fish_tok_using_subcommand login" -l paste -d 'Browser flow without a loopback listener: print the URL, read the redirected URL from stdin'
@@ -132,6 +136,7 @@ keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential M
 keyutils\t'The Linux kernel key retention service (session keyring)'
 file\t'A 0600 JSON file under the data directory'"
 complete -c tok -n "__fish_tok_using_subcommand print" -l force-refresh -d 'Refresh now, even if the cached token is still valid'
+complete -c tok -n "__fish_tok_using_subcommand print" -l pin-stdin -d 'Read the PIN of the session\'s PKCS#11 token from the first line of stdin. Otherwise a refresh asks for it at the terminal, and fails with exit 3 where there is none (never argv, environment or file)'
 complete -c tok -n "__fish_tok_using_subcommand print" -l watch -d 'Keep FILE fresh: rewrite it before the token expires, until SIGTERM or SIGINT'
 complete -c tok -n "__fish_tok_using_subcommand print" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
 complete -c tok -n "__fish_tok_using_subcommand print" -s q -l quiet -d 'Print nothing on stderr but errors'

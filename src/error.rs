@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 mod cloud;
+mod keys;
 mod resource;
 mod tls;
 
@@ -148,18 +149,17 @@ known_errors! {
     Cloud(crate::session::CloudError),
     AwsConfig(crate::helpers::aws::ConfigEditError),
     ClientKey(crate::session::ClientKeyError),
-    Sign(crate::oauth::signer::SignError),
     Resource(crate::oauth::resource::ResourceError),
+    Pkcs11(crate::oauth::pkcs11::Pkcs11Error), Pkcs11Uri(crate::oauth::pkcs11::UriError),
+    Sign(crate::oauth::signer::SignError),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
 fn map(e: Known<'_>) -> (Code, Option<String>) {
-    use crate::oauth::signer::SignError as S;
     use crate::session::ClientKeyError as K;
     match e {
         Known::OAuth(e) | Known::ClientKey(K::OAuth(e)) => oauth(e),
         Known::BadKey(crate::oauth::dpop::BadKey) => (Code::Failure, None),
-        Known::Sign(S::Unavailable { .. } | S::Failed { .. }) => (Code::Failure, None),
         // Only ever inside a rustls error, found first as `OAuthError::Certificate`.
         Known::SelfSigned(crate::oauth::tls::SelfSigned) => (Code::Tls, None),
         Known::Store(e) | Known::ClientKey(K::Store(e)) => store(e),
@@ -214,6 +214,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         Known::AwsConfig(e) => cloud::aws_config(e),
         Known::Cloud(e) => cloud::cloud(e),
         Known::Resource(e) => resource::resource(e),
+        k @ (Known::Pkcs11(_) | Known::Pkcs11Uri(_) | Known::Sign(_)) => keys::map(k),
     }
 }
 
@@ -362,6 +363,7 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
             Code::Busy,
             Some(format!("stop the program listening on port {port} (`ss -ltnp 'sport = :{port}'` names it), or log in with another --redirect-uri registered with the server")),
         ),
+        O::Sign(e) => keys::sign(e),
         O::Pending | O::SlowDown | O::Login(_) => (Code::Failure, None),
     }
 }

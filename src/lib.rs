@@ -62,10 +62,12 @@ pub use helpers::docker::edit_config as edit_docker_config;
 pub use helpers::kubectl::{api_version as kubectl_api_version, exec_credential};
 pub use helpers::terraform::{HelperConfig, add_helper, helper_in, remove_helper};
 pub use oauth::dpop::{DpopKey, load_nonce, save_nonce};
+// Issue 22: the RFC 7512 `pkcs11:` URI of a key on a hardware token.
 pub use oauth::grant::workload_identity::{Claims as IdentityClaims, github_answer};
+pub use oauth::http::{parse_date, parse_retry_after};
+pub use oauth::pkcs11::{Pkcs11Uri, UriError as Pkcs11UriError};
 pub use oauth::proxy::{ProfileProxy, Route, route as proxy_route};
 pub use oauth::retry::{Attempt, Decision, Idempotency, Policy, decide as retry_decision};
-pub use oauth::retry::{parse_date, parse_retry_after};
 pub use oauth::token::error_response;
 pub use paths::Paths;
 pub use secret::{IdentityToken, forget_held};

@@ -108,6 +108,12 @@ secret_type!(
 );
 
 secret_type!(
+    /// A hardware token's PIN (PKCS#11 `C_Login`), read from the terminal or `--pin-stdin`, never
+    /// from argv, the environment or a file; it goes to the token's module and nowhere else.
+    Pin
+);
+
+secret_type!(
     /// An OpenID Connect ID token (a JWT naming the person), validated before it is kept.
     IdToken
 );

@@ -924,6 +924,11 @@ const EXPOSE_BOUNDARIES: &[(&str, &str, &str)] = &[
         "delete",
         "the registration access token's bearer (RFC 7592)",
     ),
+    (
+        "oauth/pkcs11/mod.rs",
+        "login",
+        "a PKCS#11 token's PIN, to its module's C_Login",
+    ),
     ("oauth/revoke.rs", "revoke_refresh_token", "the form body"),
     ("oauth/revoke.rs", "revoke_access_token", "the form body"),
     ("secret.rs", "fingerprint", "the digest safe to log"),

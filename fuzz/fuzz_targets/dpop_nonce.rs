@@ -35,13 +35,17 @@ fn paths() -> &'static Paths {
 }
 
 fuzz_target!(|data: &[u8]| {
-    static KEY: OnceLock<DpopKey> = OnceLock::new();
-    let key = KEY.get_or_init(DpopKey::generate);
+    // Per thread: a key (which may be a PKCS#11 token's) is not `Sync`.
+    thread_local! {
+        static KEY: DpopKey = DpopKey::generate();
+    }
     let Ok(nonce) = std::str::from_utf8(data) else {
         return;
     };
     let url = url::Url::parse("https://id.example/token").expect("static URL");
-    let proof = key.proof("POST", &url, None, Some(nonce), 1_700_000_000);
+    let proof = KEY
+        .with(|key| key.proof("POST", &url, None, Some(nonce), 1_700_000_000))
+        .expect("a software key always signs");
     let parts: Vec<&str> = proof.split('.').collect();
     assert_eq!(parts.len(), 3, "a compact JWS");
     assert!(

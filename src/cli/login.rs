@@ -84,6 +84,9 @@ pub struct LoginArgs {
     #[arg(long)]
     pub dpop: bool,
 
+    #[command(flatten)]
+    pub key: Box<TokenKeyArgs>,
+
     /// Give up after this long waiting for approval (e.g. 90s, 5m)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: std::time::Duration,
@@ -284,4 +287,28 @@ pub struct ClientAuthArgs {
     /// oldest beyond that is dropped): register the new set, then log in
     #[arg(long)]
     pub rotate_client_key: bool,
+}
+
+/// A DPoP key on a PKCS#11 token (issue 22); boxed, as `ServerArgs`.
+#[derive(Debug, Args)]
+pub struct TokenKeyArgs {
+    /// Bind the session to a key on a PKCS#11 token instead (an RFC 7512 URI,
+    /// `pkcs11:token=NAME;object=LABEL`): proofs are signed on the token and the private key
+    /// never enters tok; implies --dpop; saved in the profile as `dpop_key`
+    #[arg(long, value_name = "PKCS11-URI")]
+    pub dpop_key: Option<String>,
+
+    /// The PKCS#11 module that reaches the token (e.g. /usr/lib/softhsm/libsofthsm2.so); saved in
+    /// the profile as `pkcs11_module`
+    #[arg(long, value_name = "PATH")]
+    pub pkcs11_module: Option<std::path::PathBuf>,
+
+    /// Generate the --dpop-key key pair on the token first: P-256, sensitive, not extractable
+    #[arg(long, requires = "dpop_key")]
+    pub generate_key: bool,
+
+    /// Read the token's PIN from the first line of stdin (else it is asked at the terminal, or
+    /// not at all when the token has its own PIN pad)
+    #[arg(long, conflicts_with_all = ["paste", "client_credentials", "refresh_token_stdin"])]
+    pub pin_stdin: bool,
 }

@@ -274,6 +274,12 @@ pub struct PrintArgs {
     #[arg(long, value_name = "NONCE")]
     pub nonce: Option<String>,
 
+    /// Read the PIN of the session's PKCS#11 token from the first line of stdin. Otherwise a
+    /// refresh asks for it at the terminal, and fails with exit 3 where there is none (never
+    /// argv, environment or file)
+    #[arg(long)]
+    pub pin_stdin: bool,
+
     /// Write the token to FILE (atomically, 0600) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -41,12 +41,16 @@ pub fn run(env: &Env, mut args: LoginArgs) -> anyhow::Result<()> {
         }
         let method = LoginMethod::WorkloadIdentity(w);
         let ui = TerminalUi::new(p, &args);
-        let done = crate::session::login(&env.ctx, &profile, None, method, &ui, args.timeout)?;
+        let done =
+            crate::session::login(&env.ctx, &profile, None, method, &ui, args.timeout, false)?;
         save_pending(p, &name, &config.path, pending)?;
         return report(p, &profile, &done);
     }
     check_interactive(env, &args, &profile)?;
     // Read secrets from stdin before any network call, so a missing one fails fast.
+    if args.key.pin_stdin {
+        super::pin::choose(&env.ctx, true)?;
+    }
     let method = secret_method(env, &args, &profile)?;
     if args.client.rotate_client_key {
         let kid = crate::session::rotate_client_key(&env.ctx, &profile)?;
@@ -70,6 +74,7 @@ pub fn run(env: &Env, mut args: LoginArgs) -> anyhow::Result<()> {
         method,
         &ui,
         args.timeout,
+        args.key.generate_key,
     )?;
     save_pending(p, &name, &config.path, pending)?;
     report(p, &profile, &done)
@@ -325,6 +330,22 @@ fn client_auth_update(
     Ok(())
 }
 
+/// `--dpop-key` (implies `--dpop`) and `--pkcs11-module`, into the profile.
+fn token_key_update(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
+    if let Some(uri) = &args.key.dpop_key {
+        // Checked before the profile is written, as the config will check it when read.
+        crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
+            .map_err(|problem| crate::oauth::pkcs11::Pkcs11Error::Uri { problem })?;
+        up.extra.push(("dpop_key", uri.clone()));
+        up.dpop = Some(true);
+    }
+    if let Some(module) = &args.key.pkcs11_module {
+        let abs = std::path::absolute(module)?;
+        up.extra.push(("pkcs11_module", abs.display().to_string()));
+    }
+    Ok(())
+}
+
 /// The profile fields given on the command line, `--preset` first, explicit flags over it.
 fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
     let mut up = ProfileUpdate {
@@ -341,6 +362,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
         dynamic_client: args.server.dynamic_client,
     };
     client_auth_update(&mut up, &args.client)?;
+    token_key_update(args, &mut up)?;
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.
         wi::Source::parse(source).map_err(|m| {

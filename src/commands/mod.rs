@@ -10,6 +10,7 @@ pub mod gcp;
 pub mod helper;
 pub mod login;
 pub mod logout;
+pub mod pin;
 pub mod print;
 pub mod profile;
 pub mod request;
@@ -77,6 +78,9 @@ pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result
         ctx: Ctx::new(paths, printer, cli.global.store, settings),
         config_path,
     };
+    // A PKCS#11 token's PIN is asked at the terminal, if there is one (`--pin-stdin` of login
+    // and print reads it from stdin instead).
+    pin::choose(&env.ctx, false)?;
     let done = match cli.command {
         Command::Login(a) => login::run(&env, a),
         Command::Print(a) => print::run(&env, a),

@@ -31,6 +31,10 @@ struct ProfileStatus {
     /// RFC 7638 thumbprint of the session's DPoP key, for a DPoP-bound session.
     #[serde(skip_serializing_if = "Option::is_none")]
     dpop_jkt: Option<String>,
+    /// Where the DPoP key lives: `session store` (the keychain item or file of `store`), or its
+    /// `pkcs11:` URI and the token's label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_key_at: Option<String>,
     /// The client certificate presented for mutual TLS (RFC 8705).
     #[serde(skip_serializing_if = "Option::is_none")]
     client_certificate: Option<CertStatus>,
@@ -150,6 +154,7 @@ fn status_of(env: &Env, config: &Config, name: &str, default: bool) -> ProfileSt
         rotates: state.rotates,
         clock_skew: state.clock_skew,
         dpop_jkt: state.dpop_jkt.clone(),
+        dpop_key_at: state.dpop_key_at.clone(),
         client_certificate: None,
         grant: state.grant,
         client_key: None,
@@ -257,7 +262,11 @@ fn print_human(env: &Env, r: &Report) {
             line("access:", format!("{verb} {when} ({at})"));
         }
         if let Some(jkt) = &s.dpop_jkt {
-            line("dpop:", format!("bound to key {jkt}"));
+            let at = s.dpop_key_at.as_deref().map(|a| format!(" ({a})"));
+            line(
+                "dpop:",
+                format!("bound to key {jkt}{}", at.unwrap_or_default()),
+            );
         }
         if let Some(c) = &s.client_certificate {
             line("mtls:", c.text());

@@ -10,9 +10,11 @@ use url::Url;
 use crate::oauth::discovery::EndpointOverrides;
 use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
 use crate::url_policy::check_url;
+use keys::token_key;
 
 mod client_auth;
 mod edit;
+mod keys;
 mod presets;
 mod writers;
 
@@ -121,6 +123,12 @@ pub struct ProfileConfig {
     /// `private_key_jwt` (assertions signed by `client_key`), `tls_client_auth` (default with a
     /// certificate) or `self_signed_tls_client_auth` (RFC 8705, with `client_cert`), or `none`.
     pub client_auth: Option<String>,
+    /// The DPoP key on a PKCS#11 token, as an RFC 7512 `pkcs11:` URI (`tok login --dpop-key`);
+    /// unset: a software key made at each login.
+    pub dpop_key: Option<String>,
+    /// The PKCS#11 module (a shared library, absolute path) that reaches the token of
+    /// `dpop_key` (`tok login --pkcs11-module`).
+    pub pkcs11_module: Option<PathBuf>,
     /// RFC 8705 mutual TLS: the PEM certificate (chain) presented to the provider (absolute).
     pub client_cert: Option<PathBuf>,
     /// The client's private key (absolute; readable by you alone): the key of `client_cert`,
@@ -171,6 +179,10 @@ pub struct Profile {
     pub aws_sts_endpoint: Option<Url>,
     /// `client_auth = "private_key_jwt"` and its keys.
     pub private_key_jwt: Option<crate::oauth::client_key::PrivateKeyJwt>,
+    /// `dpop_key`: the `pkcs11:` URI of the DPoP key on a token (parsed when the profile is).
+    pub dpop_key: Option<String>,
+    /// `pkcs11_module`: the PKCS#11 module to load for `dpop_key`.
+    pub pkcs11_module: Option<PathBuf>,
 }
 
 impl Profile {
@@ -379,6 +391,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     let (kubectl_id_token, redirect, auth_params) =
         login_keys(raw).map_err(|(key, m)| invalid(key, m))?;
     let private_key_jwt = client_auth::checked(name, raw, &issuer, &network)?;
+    let dpop_key = token_key(name, raw)?;
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -416,6 +429,8 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         par: raw.par.unwrap_or(false),
         aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
         private_key_jwt,
+        dpop_key,
+        pkcs11_module: raw.pkcs11_module.clone(),
     })
 }
 

@@ -10,29 +10,57 @@
 //! drop, and is serialized only into the session blob in the store (keychain item or 0600 file).
 //! Nonces are not secrets: they are remembered per server origin in the state directory.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 use zeroize::Zeroizing;
 
+use super::pkcs11::{PinSource, Pkcs11Error, TokenKey};
+use super::signer::SignError;
 use crate::paths::{self, Paths};
 use crate::secret::{AccessToken, Exposed};
 
 /// The only algorithm tok signs proofs with (RFC 9449 §4.2 `alg`; RFC 7518 §3.4).
 pub const ALG: &str = "ES256";
 
-/// A DPoP key pair. `Debug` prints `DpopKey(jkt=…)`: the public thumbprint, never the key.
+/// A DPoP key pair: a software key tok holds, or a key on a PKCS#11 token. `Debug` prints
+/// `DpopKey(jkt=…)`: the public thumbprint, never the key.
 pub struct DpopKey {
-    signing: SigningKey,
-    /// The private scalar `d`, base64url: the form kept in the session blob.
-    d: SecretString,
+    inner: Inner,
+}
+
+enum Inner {
+    Software {
+        signing: SigningKey,
+        /// The private scalar `d`, base64url: the form kept in the session blob.
+        d: SecretString,
+    },
+    /// The private key stays on the token; the session keeps where it is and its public key.
+    Token {
+        stored: TokenKeyRef,
+        /// The token's session, once [`DpopKey::unlock`] logged in.
+        open: OnceCell<TokenKey>,
+    },
+}
+
+/// A key on a PKCS#11 token as the session blob keeps it: its URI, the module that reaches it,
+/// the token's label and the public coordinates (so the thumbprint needs no token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenKeyRef {
+    pub uri: String,
+    pub module: PathBuf,
+    pub token: String,
+    pub x: String,
+    pub y: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,8 +83,10 @@ impl DpopKey {
     fn from_scalar(d: &[u8]) -> Result<Self, BadKey> {
         let signing = SigningKey::from_slice(d).map_err(|_| BadKey)?;
         Ok(Self {
-            signing,
-            d: SecretString::from(URL_SAFE_NO_PAD.encode(d)),
+            inner: Inner::Software {
+                signing,
+                d: SecretString::from(URL_SAFE_NO_PAD.encode(d)),
+            },
         })
     }
 
@@ -69,12 +99,89 @@ impl DpopKey {
         Self::from_scalar(&bytes)
     }
 
+    /// The key `uri` names on a PKCS#11 token through `module` (made there first when
+    /// `generate`), logged in with `pin` and ready to sign.
+    pub fn on_token(
+        module: &Path,
+        uri: &str,
+        pin: &PinSource,
+        generate: bool,
+    ) -> Result<Self, Pkcs11Error> {
+        let key = if generate {
+            TokenKey::generate(module, uri, pin)?
+        } else {
+            TokenKey::open(module, uri, pin)?
+        };
+        let stored = TokenKeyRef {
+            uri: uri.into(),
+            module: module.to_path_buf(),
+            token: key.token.clone(),
+            x: URL_SAFE_NO_PAD.encode(key.x),
+            y: URL_SAFE_NO_PAD.encode(key.y),
+        };
+        Ok(Self {
+            inner: Inner::Token {
+                stored,
+                open: OnceCell::from(key),
+            },
+        })
+    }
+
+    /// A token key as the session blob keeps it; [`DpopKey::unlock`] before it signs.
+    pub fn from_token_ref(stored: TokenKeyRef) -> Self {
+        Self {
+            inner: Inner::Token {
+                stored,
+                open: OnceCell::new(),
+            },
+        }
+    }
+
+    /// Where a token key is (`None` for a software key).
+    pub fn token_ref(&self) -> Option<&TokenKeyRef> {
+        match &self.inner {
+            Inner::Token { stored, .. } => Some(stored),
+            Inner::Software { .. } => None,
+        }
+    }
+
+    /// Whether the private key is held by tok (and kept in the session blob).
+    pub fn is_software(&self) -> bool {
+        matches!(self.inner, Inner::Software { .. })
+    }
+
+    /// Make a token key ready to sign: open a session on its token and log in with `pin`
+    /// (once; a software key is always ready). The key found must be the one the session is
+    /// bound to: its public key is compared with the stored one.
+    pub fn unlock(&self, pin: &PinSource) -> Result<(), Pkcs11Error> {
+        let Inner::Token { stored, open } = &self.inner else {
+            return Ok(());
+        };
+        if open.get().is_some() {
+            return Ok(());
+        }
+        let key = TokenKey::open(&stored.module, &stored.uri, pin)?;
+        if URL_SAFE_NO_PAD.encode(key.x) != stored.x || URL_SAFE_NO_PAD.encode(key.y) != stored.y {
+            return Err(Pkcs11Error::OtherKey {
+                key: stored.uri.clone(),
+                token: key.token,
+            });
+        }
+        let _ = open.set(key);
+        Ok(())
+    }
+
     /// The public coordinates `x`, `y`, base64url.
     fn coordinates(&self) -> (String, String) {
-        let point = self.signing.verifying_key().to_sec1_point(false);
-        let x = point.x().expect("an uncompressed point has x");
-        let y = point.y().expect("an uncompressed point has y");
-        (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y))
+        match &self.inner {
+            Inner::Software { signing, .. } => {
+                let point = signing.verifying_key().to_sec1_point(false);
+                let x = point.x().expect("an uncompressed point has x");
+                let y = point.y().expect("an uncompressed point has y");
+                (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y))
+            }
+            Inner::Token { stored, .. } => (stored.x.clone(), stored.y.clone()),
+        }
     }
 
     /// The public key as a JWK (RFC 7517 / RFC 7518 §6.2.1), for the proof header.
@@ -92,6 +199,7 @@ impl DpopKey {
 
     /// A proof for one request (RFC 9449 §4.2). `htu` loses its query and fragment (§4.3);
     /// `access_token` adds `ath` for resource requests; `nonce` is the server's `DPoP-Nonce`.
+    /// Fails only for a token key (the token removed, the session closed).
     pub fn proof(
         &self,
         htm: &str,
@@ -99,7 +207,7 @@ impl DpopKey {
         access_token: Option<&AccessToken>,
         nonce: Option<&str>,
         iat: i64,
-    ) -> String {
+    ) -> Result<String, SignError> {
         let header = serde_json::json!({
             "typ": "dpop+jwt",
             "alg": ALG,
@@ -118,7 +226,7 @@ impl DpopKey {
         if let Some(n) = nonce {
             claims["nonce"] = n.into();
         }
-        super::signer::compact(self, header, &claims).expect("a software key always signs")
+        super::signer::compact(self, header, &claims)
     }
 }
 
@@ -132,13 +240,27 @@ impl super::signer::JwsSigner for DpopKey {
     fn thumbprint(&self) -> String {
         DpopKey::thumbprint(self)
     }
-    fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, super::signer::SignError> {
-        // RFC 7518 §3.4: the JWS signature is R || S, 32 bytes each.
-        let sig: Signature = self.signing.sign(signing_input);
-        Ok(sig.to_bytes().to_vec())
+    fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, SignError> {
+        match &self.inner {
+            Inner::Software { signing, .. } => {
+                // RFC 7518 §3.4: the JWS signature is R || S, 32 bytes each.
+                let sig: Signature = signing.sign(signing_input);
+                Ok(sig.to_bytes().to_vec())
+            }
+            Inner::Token { stored, open } => match open.get() {
+                Some(key) => TokenKey::sign(key, signing_input),
+                None => Err(SignError::Unavailable {
+                    key: stored.uri.clone(),
+                    reason: "no session with its token is open".into(),
+                }),
+            },
+        }
     }
     fn location(&self) -> String {
-        "session store".into()
+        match &self.inner {
+            Inner::Software { .. } => "session store".into(),
+            Inner::Token { stored, .. } => format!("{}, token `{}`", stored.uri, stored.token),
+        }
     }
 }
 
@@ -149,8 +271,13 @@ impl std::fmt::Debug for DpopKey {
 }
 
 impl Exposed for DpopKey {
+    /// The private scalar of a software key. A token key has none: the session blob keeps its
+    /// [`TokenKeyRef`] instead, and never serializes it through here.
     fn raw(&self) -> &str {
-        self.d.expose_secret()
+        match &self.inner {
+            Inner::Software { d, .. } => d.expose_secret(),
+            Inner::Token { .. } => "",
+        }
     }
 }
 
@@ -166,22 +293,7 @@ pub fn ath(token: &AccessToken) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.expose().as_bytes()))
 }
 
-/// RFC 7638: SHA-256 over the required members, lexicographically ordered, no whitespace.
-/// `members` must already be in lexicographic order.
-pub fn jwk_thumbprint(members: &[(&str, &str)]) -> String {
-    let body: Vec<String> = members
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}:{}",
-                serde_json::Value::from(*k),
-                serde_json::Value::from(*v)
-            )
-        })
-        .collect();
-    let canonical = format!("{{{}}}", body.join(","));
-    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
-}
+pub use super::signer::jwk_thumbprint;
 
 /// One request's prover: the key and the nonce to send, updated from the server's answers.
 pub struct Prover<'a> {
@@ -190,7 +302,12 @@ pub struct Prover<'a> {
 }
 
 impl Prover<'_> {
-    pub fn proof(&self, htm: &str, htu: &Url, access_token: Option<&AccessToken>) -> String {
+    pub fn proof(
+        &self,
+        htm: &str,
+        htu: &Url,
+        access_token: Option<&AccessToken>,
+    ) -> Result<String, SignError> {
         self.key.proof(
             htm,
             htu,
@@ -269,7 +386,9 @@ mod tests {
         let key = DpopKey::generate();
         let url = Url::parse("https://user:pw@rs.example/api/x?secret=1#frag").unwrap();
         let at = AccessToken::new("at-value");
-        let jwt = key.proof("GET", &url, Some(&at), Some("n-1"), 1_700_000_000);
+        let jwt = key
+            .proof("GET", &url, Some(&at), Some("n-1"), 1_700_000_000)
+            .unwrap();
         let parts: Vec<&str> = jwt.split('.').collect();
         assert_eq!(parts.len(), 3);
         let header = decode(parts[0]);
@@ -301,7 +420,7 @@ mod tests {
         let input = format!("{}.{}", parts[0], parts[1]);
         vk.verify(input.as_bytes(), &sig).unwrap();
         // A token request proof has neither ath nor nonce, and a fresh jti.
-        let plain = key.proof("POST", &url, None, None, 1);
+        let plain = key.proof("POST", &url, None, None, 1).unwrap();
         let c2 = decode(plain.split('.').nth(1).unwrap());
         assert!(c2.get("ath").is_none() && c2.get("nonce").is_none());
         assert_ne!(c2["jti"], claims["jti"]);

@@ -16,6 +16,7 @@ pub mod jose;
 pub mod loopback;
 pub mod mtls;
 pub mod pkce;
+pub mod pkcs11;
 pub mod proxy;
 pub mod redirect;
 pub mod registration;
@@ -135,6 +136,9 @@ pub enum OAuthError {
     /// tried: the server knows only this one).
     #[error("cannot listen on {addr} for the browser redirect: port {port} is in use")]
     PortInUse { addr: String, port: u16 },
+    /// A request's DPoP proof could not be signed (a PKCS#11 token removed or refusing).
+    #[error(transparent)]
+    Sign(#[from] signer::SignError),
 }
 
 /// What went wrong with a proxy.

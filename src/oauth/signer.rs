@@ -5,10 +5,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
 
 /// Why a signature could not be made. Never holds key material or a PIN.
-// Constructed by the signers that can fail (a PKCS#11 key); a software key never does.
-#[allow(dead_code)]
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     /// The key is not where its reference says (a PKCS#11 object gone, a token removed).
@@ -51,6 +50,23 @@ pub fn compact(
     );
     let sig = signer.sign(signing_input.as_bytes())?;
     Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+}
+
+/// RFC 7638: SHA-256 over the required members, lexicographically ordered, no whitespace.
+/// `members` must already be in lexicographic order.
+pub fn jwk_thumbprint(members: &[(&str, &str)]) -> String {
+    let body: Vec<String> = members
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                serde_json::Value::from(*k),
+                serde_json::Value::from(*v)
+            )
+        })
+        .collect();
+    let canonical = format!("{{{}}}", body.join(","));
+    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
 #[cfg(test)]

@@ -341,13 +341,36 @@ pub fn send_dpop(
     let mut retried = false;
     loop {
         let resp = {
-            let make = dpop.as_deref().map(|p| move || p.proof("POST", url, None));
-            http.post_form(
+            // The first proof is signed before anything is sent, so that a key that cannot
+            // sign (a PKCS#11 token removed) fails the request instead of sending it unproved.
+            // A resent attempt signs afresh (new `jti`); should that fail, the answer to the
+            // unproved attempt is dropped and the signing error returned.
+            let first = match dpop.as_deref() {
+                Some(p) => Some(p.proof("POST", url, None)?),
+                None => None,
+            };
+            let first = std::cell::RefCell::new(first);
+            let failed = std::cell::RefCell::new(None);
+            let make = dpop.as_deref().map(|p| {
+                let (first, failed) = (&first, &failed);
+                move || match first.borrow_mut().take() {
+                    Some(proof) => proof,
+                    None => p.proof("POST", url, None).unwrap_or_else(|e| {
+                        *failed.borrow_mut() = Some(e);
+                        String::new()
+                    }),
+                }
+            });
+            let sent = http.post_form(
                 url,
                 form,
                 auth,
                 make.as_ref().map(|f| f as &dyn Fn() -> String),
-            )?
+            );
+            if let Some(e) = failed.into_inner() {
+                return Err(e.into());
+            }
+            sent?
         };
         if let Some(p) = dpop.as_mut() {
             let sent = p.nonce.clone();

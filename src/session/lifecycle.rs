@@ -8,6 +8,7 @@ use crate::config::Profile;
 use crate::oauth::dpop::DpopKey;
 use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
 use crate::oauth::http::ClientAuth;
+use crate::oauth::signer::JwsSigner;
 use crate::oauth::token::TokenResponse;
 use crate::oauth::{OAuthError, revoke};
 use crate::paths;
@@ -113,6 +114,7 @@ fn save_new_session(
 ) -> anyhow::Result<CachedToken> {
     let _lock = ProfileLock::acquire_for(ctx, &profile.name, Some(store.kind()))?;
     let dpop_jkt = grant.dpop_key().map(DpopKey::thumbprint);
+    let dpop_key_at = grant.dpop_key().map(JwsSigner::location);
     let token =
         CachedToken::from_response(profile, &resp, sent_at, profile.scope_string().as_deref());
     let session = Session {
@@ -166,6 +168,7 @@ fn save_new_session(
         rotates: None,
         clock_skew: None,
         dpop_jkt,
+        dpop_key_at,
         grant: Some(session.grant.kind()),
         moved_from: None,
     };
@@ -392,6 +395,7 @@ pub fn login_workload(
     state.logged_in_at = Some(sent_at);
     state.rotates = None;
     state.dpop_jkt = None;
+    state.dpop_key_at = None;
     state.grant = Some(Session::workload(profile, wi).grant.kind());
     write_state(&ctx.paths, &profile.name, &state);
     let mut event = audit::Event::login(&profile.name, StoreKind::Memory, &token.access_token);

@@ -19,6 +19,7 @@ use crate::oauth::grant::{Client, client_credentials};
 use crate::oauth::grant::{par, refresh};
 use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, Waited, parse_callback_at};
+use crate::oauth::pkcs11::{self, Pkcs11Error};
 use crate::oauth::token::TokenResponse;
 use crate::oauth::{TokenType, pkce};
 use crate::secret::{ClientSecret, Ephemeral, RefreshToken};
@@ -125,6 +126,7 @@ pub fn login(
     method: LoginMethod,
     ui: &dyn LoginUi,
     timeout: Duration,
+    generate_key: bool,
 ) -> anyhow::Result<LoggedIn> {
     if let LoginMethod::WorkloadIdentity(wi) = &method {
         let (token, claims) = login_workload(ctx, profile, wi)?;
@@ -146,7 +148,6 @@ pub fn login(
     };
     let store = open_store(ctx, profile)?;
     let sent_at = crate::time::now();
-    let store_name = store.describe();
     let done = match method {
         LoginMethod::ClientCredentials(secret) => {
             let token = confidential(ctx, profile, ep, store.as_ref(), sent_at, secret)?;
@@ -167,6 +168,7 @@ pub fn login(
                 timeout,
                 client: ctx.http(),
                 nonce: Default::default(),
+                generate_key,
             };
             let (mut resp, dpop_key) = flow.run(method)?;
             // OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing. One
@@ -193,7 +195,7 @@ pub fn login(
         }
     };
     Ok(LoggedIn {
-        store: Some(store_name),
+        store: Some(store.describe()),
         ..done
     })
 }
@@ -244,6 +246,8 @@ struct Flow<'a, C> {
     client: &'a C,
     /// The `nonce` the code flow sent (OIDC, when `openid` is asked for), for the ID token.
     nonce: std::cell::RefCell<Option<String>>,
+    /// Make the profile's PKCS#11 DPoP key on its token first (`--generate-key`).
+    generate_key: bool,
 }
 
 impl<C: Client> Flow<'_, C> {
@@ -251,8 +255,7 @@ impl<C: Client> Flow<'_, C> {
     /// key for a DPoP profile; the key comes back for the session.
     fn run(&self, method: LoginMethod) -> anyhow::Result<(TokenResponse, Option<DpopKey>)> {
         let (ctx, ep) = (self.ctx, self.ep);
-        // A DPoP profile gets a fresh key with every login; it lives only in the new session.
-        let dpop_key = self.profile.is_dpop().then(DpopKey::generate);
+        let dpop_key = self.dpop_key()?;
         let mut prover = dpop_key.as_ref().map(|key| Prover {
             key,
             nonce: dpop::load_nonce(&ctx.paths, &ep.token),
@@ -274,6 +277,21 @@ impl<C: Client> Flow<'_, C> {
             dpop::save_nonce(&ctx.paths, &ep.token, &n);
         }
         Ok((resp?, dpop_key))
+    }
+
+    /// The key a DPoP profile's new session is bound to: the profile's key on a PKCS#11 token
+    /// (logged in now, made there first if asked), else a fresh software key that lives only in
+    /// the new session.
+    fn dpop_key(&self) -> Result<Option<DpopKey>, Pkcs11Error> {
+        if !self.profile.is_dpop() {
+            return Ok(None);
+        }
+        let Some(uri) = &self.profile.dpop_key else {
+            return Ok(Some(DpopKey::generate()));
+        };
+        let module = pkcs11::module_for(uri, self.profile.pkcs11_module.as_deref())?;
+        let pin = self.ctx.pin.borrow();
+        DpopKey::on_token(&module, uri, &pin, self.generate_key).map(Some)
     }
 
     fn profile_name(&self) -> String {

@@ -37,6 +37,7 @@ use crate::oauth::OAuthError;
 use crate::oauth::discovery::Endpoints;
 use crate::oauth::dpop::DpopKey;
 use crate::oauth::http::Http;
+use crate::oauth::pkcs11::PinSource;
 use crate::output::Printer;
 use crate::paths::Paths;
 use crate::settings::Settings;
@@ -117,6 +118,9 @@ pub struct Ctx {
     audit_on: Cell<bool>,
     /// Milliseconds the last lock acquisition waited for another process, for the audit log.
     lock_waited_ms: Cell<Option<u64>>,
+    /// Where the PIN of a PKCS#11 token comes from (set by the command: the terminal,
+    /// `--pin-stdin`, or nowhere).
+    pub pin: std::cell::RefCell<PinSource>,
 }
 
 impl Ctx {
@@ -137,6 +141,7 @@ impl Ctx {
             settings,
             audit_on: Cell::new(true),
             lock_waited_ms: Cell::new(None),
+            pin: std::cell::RefCell::new(PinSource::Unavailable),
         }
     }
 
@@ -310,10 +315,14 @@ pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Option<DpopKey>>
     let store = ctx.store_for(&profile.name)?;
     let session = load_session(store.as_ref(), profile)?
         .ok_or_else(|| missing(ctx, profile, store.as_ref()))?;
-    Ok(match session.grant {
+    let key = match session.grant {
         Grant::Interactive { dpop_key, .. } | Grant::AccessOnly { dpop_key } => dpop_key,
         Grant::Confidential { .. } | Grant::WorkloadIdentity(_) => None,
-    })
+    };
+    if let Some(k) = &key {
+        k.unlock(&ctx.pin.borrow())?;
+    }
+    Ok(key)
 }
 
 /// The session of `profile` in `store`, if any; one for another issuer or client is an error.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Profile;
 use crate::oauth::TokenType;
-use crate::oauth::dpop::DpopKey;
+use crate::oauth::dpop::{DpopKey, TokenKeyRef};
 use crate::oauth::grant::workload_identity::WorkloadIdentity;
 use crate::oauth::token::TokenResponse;
 use crate::secret::{self, AccessToken, ClientSecret, IdToken, RefreshToken};
@@ -333,6 +333,10 @@ struct Wire {
     client_secret: Option<ClientSecret>,
     #[serde(default)]
     dpop_key: Option<DpopKey>,
+    /// A DPoP key on a PKCS#11 token: where it is and its public key (no secret). Added by
+    /// issue 22; a blob without it reads as before.
+    #[serde(default)]
+    dpop_pkcs11: Option<TokenKeyRef>,
 }
 
 /// [`Wire`] for writing, borrowing the secrets (refresh tokens are not `Clone`).
@@ -356,6 +360,8 @@ struct WireRef<'a> {
         skip_serializing_if = "Option::is_none"
     )]
     dpop_key: Option<&'a DpopKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_pkcs11: Option<&'a TokenKeyRef>,
 }
 
 impl From<Wire> for Session {
@@ -364,7 +370,11 @@ impl From<Wire> for Session {
         // token along (RFC 6749 §4.4.3 says it should not).
         let grant = match (w.client_secret, w.refresh_token) {
             (Some(client_secret), _) => Grant::Confidential { client_secret },
-            (None, refresh_token) => Grant::interactive(refresh_token, w.dpop_key),
+            (None, refresh_token) => Grant::interactive(
+                refresh_token,
+                w.dpop_key
+                    .or_else(|| w.dpop_pkcs11.map(DpopKey::from_token_ref)),
+            ),
         };
         Session {
             version: w.version,
@@ -395,7 +405,9 @@ impl<'a> From<&'a Session> for WireRef<'a> {
             created_at: s.created_at,
             refreshed_at: s.refreshed_at,
             client_secret,
-            dpop_key: s.grant.dpop_key(),
+            // A software key's private scalar, or a token key's reference: never both.
+            dpop_key: s.grant.dpop_key().filter(|k| k.is_software()),
+            dpop_pkcs11: s.grant.dpop_key().and_then(DpopKey::token_ref),
         }
     }
 }
@@ -457,6 +469,9 @@ pub struct ProfileState {
     /// The RFC 7638 thumbprint of the session's DPoP key (public; `cnf.jkt` on the server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<String>,
+    /// Where that key lives (`session store`, or its `pkcs11:` URI and token label): public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key_at: Option<String>,
     /// What kind of session the login stored ([`Grant::kind`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<GrantKind>,
@@ -732,6 +747,45 @@ mod tests {
         let b = Session::from_blob(&blob, "p", "memory").unwrap();
         assert_eq!(b.grant.dpop_key().unwrap().thumbprint(), jkt);
         // `Serialize` writes the same blob as `to_blob`.
+        assert_eq!(serde_json::to_string(&b).unwrap(), *blob.expose_secret());
+    }
+
+    #[test]
+    fn a_session_bound_to_a_token_key_keeps_its_uri_and_public_key_not_a_scalar() {
+        // See: issue 22. The blob of a token key holds where the key is, never key material;
+        // a blob with a software key (`dpop_key`) still reads as before.
+        let software = DpopKey::generate();
+        let jwk = software.public_jwk();
+        let stored = TokenKeyRef {
+            uri: "pkcs11:token=t;object=k;type=private".into(),
+            module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+            token: "t".into(),
+            x: jwk["x"].as_str().unwrap().into(),
+            y: jwk["y"].as_str().unwrap().into(),
+        };
+        let s = Session {
+            version: 1,
+            issuer: "https://i".into(),
+            client_id: "c".into(),
+            grant: Grant::Interactive {
+                refresh_token: RefreshToken::new("rt-3"),
+                dpop_key: Some(DpopKey::from_token_ref(stored.clone())),
+            },
+            access: None,
+            created_at: 0,
+            refreshed_at: None,
+        };
+        let blob = s.to_blob();
+        let raw: serde_json::Value = serde_json::from_str(blob.expose_secret()).unwrap();
+        assert!(raw.get("dpop_key").is_none(), "{raw}");
+        assert_eq!(raw["dpop_pkcs11"]["uri"], stored.uri);
+        assert_eq!(raw["dpop_pkcs11"]["x"], stored.x);
+        let b = Session::from_blob(&blob, "p", "memory").unwrap();
+        let key = b.grant.dpop_key().unwrap();
+        assert_eq!(key.token_ref(), Some(&stored));
+        // The thumbprint (`cnf.jkt`) is the public key's, whoever holds the private key.
+        assert_eq!(key.thumbprint(), software.thumbprint());
+        assert_eq!(key.public_jwk(), jwk);
         assert_eq!(serde_json::to_string(&b).unwrap(), *blob.expose_secret());
     }
 

@@ -257,6 +257,11 @@ fn refresh_interactive(
         unreachable!("refresh_locked matched Interactive");
     };
     let url = ctx.token_endpoint().url(profile)?;
+    // A key on a PKCS#11 token logs in (asking for its PIN) before anything is sent: a token
+    // that cannot sign leaves the session as it was, with no request made.
+    if let Some(key) = dpop_key {
+        key.unlock(&ctx.pin.borrow())?;
+    }
     // From here until the answer is stored, Ctrl-C and SIGTERM wait (see crate::signals).
     let deferred = crate::signals::Deferred::new();
     let (result, sent) = send(ctx, profile, url, rt, dpop_key.as_ref(), narrow);

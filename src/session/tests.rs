@@ -1102,3 +1102,37 @@ fn min_ttl_weighs_the_whole_life_of_a_kept_id_token() {
     );
     assert_eq!(s.token.access_token.expose(), "id-1");
 }
+
+/// See: issue 22. A DPoP key on a PKCS#11 token that cannot sign (its module gone, here) fails
+/// the refresh before anything is sent or stored: the refresh token is not spent.
+#[test]
+fn a_token_key_that_cannot_sign_fails_the_refresh_before_any_request() {
+    let w = World::new(never());
+    let key = DpopKey::from_token_ref(crate::oauth::dpop::TokenKeyRef {
+        uri: "pkcs11:token=gone;object=k".into(),
+        module: PathBuf::from("/nonexistent/libgone.so"),
+        token: "gone".into(),
+        x: "AAAA".into(),
+        y: "AAAA".into(),
+    });
+    w.stored(
+        Grant::Interactive {
+            refresh_token: RefreshToken::new("rt-1"),
+            dpop_key: Some(key),
+        },
+        Some(w.token("at-1", -5)),
+    );
+    let e = w.serve(60).expect_err("the token cannot sign");
+    assert!(matches!(
+        e.downcast_ref::<crate::oauth::pkcs11::Pkcs11Error>(),
+        Some(crate::oauth::pkcs11::Pkcs11Error::Module { .. })
+    ));
+    assert!(
+        w.log().is_empty(),
+        "no request, no store write: {:?}",
+        w.log()
+    );
+    let s = w.stored_session();
+    assert_eq!(s.grant.refresh_token().unwrap().expose(), "rt-1");
+    assert!(s.grant.dpop_key().unwrap().token_ref().is_some());
+}

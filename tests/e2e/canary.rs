@@ -728,3 +728,69 @@ fn a_client_private_key_appears_only_in_its_store_item() {
         }
     }
 }
+
+/// A PKCS#11 token's PIN (issue 22) goes from stdin to the token's module and nowhere else: no
+/// argv, no output at any verbosity, no file, through a login, refreshes, resource proofs, a
+/// wrong PIN and a refresh that has no PIN.
+#[test]
+fn a_tokens_pin_appears_nowhere() {
+    use crate::pkcs11::{MODULE, PIN, SoftHsm, uri};
+    let hsm = SoftHsm::new();
+    let provider = Provider::start();
+    let tok = hsm.tok();
+    let mut steps = Steps::new(&tok);
+    let key = uri("dpop");
+    let login = |extra: &[&str]| {
+        tok.login_to(&provider, "hw")
+            .usual_scopes()
+            .args(&["--browser", "--timeout", "60s", "--dpop-key", &key])
+            .args(&["--pkcs11-module", MODULE, "--pin-stdin"])
+            .args(extra)
+            .argv()
+    };
+    let pin_line = format!("{PIN}\n");
+    steps.step_in(&strs(&login(&["--generate-key"])), &pin_line);
+    steps.step_in(&["print", "-p", "hw", "--pin-stdin"], &pin_line);
+    steps.step_in(
+        &["print", "-p", "hw", "--force-refresh", "--pin-stdin"],
+        &pin_line,
+    );
+    let me = format!("{}/me", provider.issuer);
+    let mut proof = dpop_print("hw").to_vec();
+    proof.push("--pin-stdin");
+    let last = proof.len() - 2;
+    proof[last] = &me;
+    steps.step_in(&proof, &pin_line);
+    steps.step(&["print", "-p", "hw", "--force-refresh"]);
+    steps.step(&["status"]);
+    steps.step(&["status", "--json"]);
+    steps.step(&["stats", "--json"]);
+    steps.step(&["profile", "show", "hw"]);
+    steps.step_in(&strs(&login(&[])), "not-the-pin-0\n");
+    steps.step(&["logout", "-p", "hw"]);
+    let Steps { runs, files, .. } = steps;
+    assert!(runs[..4].iter().all(|(_, r)| r.ok()), "{runs:?}");
+    assert_eq!(
+        runs[4].1.code, 3,
+        "no PIN without a terminal: {:?}",
+        runs[4]
+    );
+    assert_eq!(runs[9].1.code, 7, "a wrong PIN: {:?}", runs[9]);
+    for (cmd, r) in &runs {
+        assert!(!cmd.contains(PIN), "the PIN in argv: {cmd}");
+        assert!(
+            !r.stdout.contains(PIN) && !r.stderr.contains(PIN),
+            "{cmd}: {r:?}"
+        );
+        assert!(!r.stderr.contains("not-the-pin-0"), "{cmd}: {r:?}");
+    }
+    for (path, (_, bytes)) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains(PIN), "the PIN in {}", path.display());
+        assert!(
+            !text.contains("not-the-pin-0"),
+            "a PIN in {}",
+            path.display()
+        );
+    }
+}

@@ -60,7 +60,7 @@ fn dpop_headers(
 }
 
 /// A plain HTTP/1.1 request to the loopback provider: (status, head, body).
-fn http(method: &str, url: &str, headers: &[(String, String)]) -> (u16, String, String) {
+pub(crate) fn http(method: &str, url: &str, headers: &[(String, String)]) -> (u16, String, String) {
     let u = url::Url::parse(url).unwrap();
     let mut s = TcpStream::connect((u.host_str().unwrap(), u.port().unwrap())).unwrap();
     let mut req = format!(
@@ -82,7 +82,7 @@ fn http(method: &str, url: &str, headers: &[(String, String)]) -> (u16, String, 
 }
 
 /// A response header's value; names are case-insensitive.
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().find_map(|l| {
         l.split_once(':')
             .filter(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -375,7 +375,9 @@ fn device_login_with_nonces_binds_the_tokens() {
     assert_eq!(provider.introspect(&at)["cnf"]["jkt"], jkt.as_str());
     let human = tok.run(&["status", "-p", "dev"]);
     assert!(
-        human.stdout.contains(&format!("bound to key {jkt}")),
+        human
+            .stdout
+            .contains(&format!("bound to key {jkt} (session store)")),
         "{human:?}"
     );
     tok.assert_no_leak(&[at, tok.refresh_token("dev"), stored_key(&tok, "dev")]);

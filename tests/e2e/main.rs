@@ -33,6 +33,7 @@ mod lock;
 mod login;
 mod logout;
 mod mtls;
+mod pkcs11;
 mod print;
 mod resource;
 mod rig_net;

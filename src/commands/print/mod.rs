@@ -24,6 +24,9 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
         )
         .into());
     }
+    if args.pin_stdin {
+        super::pin::choose(&env.ctx, true)?;
+    }
     let config = env.config()?;
     let name = config.select(args.profile.profile.as_deref())?;
     let profile = config.profile(&name)?;
@@ -114,7 +117,7 @@ fn print_dpop(
         return Err(not_bound().into());
     }
     let key = session::dpop_key(&env.ctx, profile)?.ok_or_else(not_bound)?;
-    let proof = key.proof(&method, &url, Some(&token.access_token), nonce, now());
+    let proof = key.proof(&method, &url, Some(&token.access_token), nonce, now())?;
     env.ctx.printer.verbose(format!(
         "DPoP proof for {method} {} with key {}",
         crate::oauth::http::endpoint_name(&url),

@@ -179,16 +179,8 @@ pub fn login(
                 nonce: Default::default(),
             };
             let (mut resp, dpop_key) = flow.run(method)?;
-            // OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing. One
-            // that cannot be checked (no key set published) is not kept, and the login goes on.
             let nonce = flow.nonce.borrow().clone();
-            match super::idtoken::validate(ctx, profile, &resp, nonce.as_deref(), None) {
-                Err(OAuthError::IdToken(e @ crate::oauth::jose::IdTokenError::Jwks(_))) => {
-                    ctx.printer.warn(format!("the ID token was not kept: {e}"));
-                    resp.id_token = None;
-                }
-                other => other?,
-            }
+            check_id_token(ctx, profile, &mut resp, nonce.as_deref())?;
             let unbound = (dpop_key.is_some() && resp.token_type != TokenType::DPoP)
                 .then(|| resp.token_type.clone());
             let no_refresh_token = resp.refresh_token.is_none();
@@ -206,6 +198,27 @@ pub fn login(
         store: Some(store_name),
         ..done
     })
+}
+
+/// OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing. One that
+/// cannot be checked (no key set published) is not kept, and the login goes on — unless the
+/// login asked for `acr_values` or `max_age`: then only a checked token shows they were met.
+fn check_id_token(
+    ctx: &Ctx,
+    profile: &Profile,
+    resp: &mut TokenResponse,
+    nonce: Option<&str>,
+) -> Result<(), OAuthError> {
+    match super::idtoken::validate(ctx, profile, resp, nonce, false, None) {
+        Err(OAuthError::IdToken(e @ crate::oauth::jose::IdTokenError::Jwks(_)))
+            if super::idtoken::requested(profile).is_none() =>
+        {
+            ctx.printer.warn(format!("the ID token was not kept: {e}"));
+            resp.id_token = None;
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 /// `--client-credentials`: one token request, and a session that keeps the secret.

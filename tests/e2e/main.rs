@@ -37,6 +37,7 @@ mod servers;
 mod setup;
 mod stats;
 mod status;
+mod stepup;
 mod stress;
 mod terraform;
 mod token_file;

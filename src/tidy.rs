@@ -948,6 +948,11 @@ const EXPOSE_BOUNDARIES: &[(&str, &str, &str)] = &[
         "the ID token's validation, and at_hash over the access token",
     ),
     (
+        "session/stepup.rs",
+        "meets",
+        "the claims of an ID token validated when it was obtained (acr, auth_time)",
+    ),
+    (
         "session/mod.rs",
         "userinfo",
         "the UserInfo request's bearer header",

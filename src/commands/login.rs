@@ -70,6 +70,31 @@ pub fn run(env: &Env, args: LoginArgs) -> anyhow::Result<()> {
     report(p, &profile, &done)
 }
 
+/// A step-up login (RFC 9470) for `profile`, interactive as its own login would be (browser,
+/// device, `--paste` never): the stepped-up token, kept apart from the everyday session.
+pub fn step_up(
+    env: &Env,
+    profile: &Profile,
+    want: crate::session::Want,
+    narrow: &crate::session::Narrow,
+    step: &crate::session::StepUp,
+) -> anyhow::Result<crate::session::Served> {
+    use clap::Parser;
+    let cli = crate::cli::Cli::try_parse_from(["tok", "login", "-p", &profile.name])?;
+    let crate::cli::Command::Login(args) = cli.command else {
+        unreachable!("parsed a login command")
+    };
+    let config = env.config()?;
+    let endpoints = env.ctx.endpoints(profile)?;
+    let method = interactive_method(&args, profile, &endpoints, &config.path)?;
+    let ui = TerminalUi::new(&env.ctx.printer, &args);
+    let as_profile = step.login_profile(profile, narrow);
+    let flowed = crate::session::run_flow(&env.ctx, &as_profile, method, &ui, args.timeout)?;
+    Ok(crate::session::step_up_keep(
+        &env.ctx, profile, want, narrow, step, flowed,
+    )?)
+}
+
 /// Apply the command line's profile fields. Returns the profile's name and, for an existing
 /// profile, the new config text to save once the login succeeded: a failed or cancelled login
 /// must not leave its session pointing at another issuer or client.

@@ -16,6 +16,7 @@ pub mod request;
 pub mod setup;
 pub mod stats;
 pub mod status;
+pub mod stepup;
 pub mod whoami;
 
 use std::process::ExitCode;

@@ -112,3 +112,24 @@ pub(crate) fn validate(
         Err(e) => Err(e.into()),
     }
 }
+
+/// OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing. One that
+/// cannot be checked (no key set published) is not kept, and the login goes on — unless the
+/// login asked for `acr_values` or `max_age`: then only a checked token shows they were met.
+pub(crate) fn check_login(
+    ctx: &Ctx,
+    profile: &Profile,
+    resp: &mut TokenResponse,
+    nonce: Option<&str>,
+) -> Result<(), OAuthError> {
+    match validate(ctx, profile, resp, nonce, false, None) {
+        Err(OAuthError::IdToken(e @ crate::oauth::jose::IdTokenError::Jwks(_)))
+            if requested(profile).is_none() =>
+        {
+            ctx.printer.warn(format!("the ID token was not kept: {e}"));
+            resp.id_token = None;
+            Ok(())
+        }
+        other => other,
+    }
+}

@@ -180,7 +180,7 @@ pub fn login(
             };
             let (mut resp, dpop_key) = flow.run(method)?;
             let nonce = flow.nonce.borrow().clone();
-            check_id_token(ctx, profile, &mut resp, nonce.as_deref())?;
+            super::idtoken::check_login(ctx, profile, &mut resp, nonce.as_deref())?;
             let unbound = (dpop_key.is_some() && resp.token_type != TokenType::DPoP)
                 .then(|| resp.token_type.clone());
             let no_refresh_token = resp.refresh_token.is_none();
@@ -200,25 +200,34 @@ pub fn login(
     })
 }
 
-/// OIDC Core §3.1.3.7: a login whose ID token does not validate stores nothing. One that
-/// cannot be checked (no key set published) is not kept, and the login goes on — unless the
-/// login asked for `acr_values` or `max_age`: then only a checked token shows they were met.
-fn check_id_token(
+/// Run an interactive `method` (browser, paste, device) as `profile`: the token response,
+/// neither checked nor saved.
+pub fn run_flow(
     ctx: &Ctx,
     profile: &Profile,
-    resp: &mut TokenResponse,
-    nonce: Option<&str>,
-) -> Result<(), OAuthError> {
-    match super::idtoken::validate(ctx, profile, resp, nonce, false, None) {
-        Err(OAuthError::IdToken(e @ crate::oauth::jose::IdTokenError::Jwks(_)))
-            if super::idtoken::requested(profile).is_none() =>
-        {
-            ctx.printer.warn(format!("the ID token was not kept: {e}"));
-            resp.id_token = None;
-            Ok(())
-        }
-        other => other,
-    }
+    method: LoginMethod,
+    ui: &dyn LoginUi,
+    timeout: Duration,
+) -> anyhow::Result<super::stepup::Flowed> {
+    let ep = ctx.endpoints(profile)?;
+    let sent_at = crate::time::now();
+    let flow = Flow {
+        ctx,
+        profile,
+        ep: &ep,
+        ui,
+        timeout,
+        client: ctx.http(),
+        nonce: Default::default(),
+    };
+    let (resp, _) = flow.run(method)?;
+    let nonce = flow.nonce.borrow().clone();
+    let flowed = super::stepup::Flowed {
+        resp,
+        nonce,
+        sent_at,
+    };
+    Ok(flowed)
 }
 
 /// `--client-credentials`: one token request, and a session that keeps the secret.

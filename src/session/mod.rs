@@ -26,6 +26,7 @@ mod model;
 mod refresh;
 mod serve;
 mod steps;
+mod stepup;
 
 use std::cell::Cell;
 
@@ -44,11 +45,12 @@ pub use cloud::{AwsLock, AwsTarget, CloudError, assume_role, cached_aws, keep_aw
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};
 pub use files::{evict_cache, read_cache, read_state};
 pub use lifecycle::{logout, reject_access_token};
-pub use login::{LoggedIn, LoginError, LoginMethod, LoginUi, Wait, login};
+pub use login::{LoggedIn, LoginError, LoginMethod, LoginUi, Wait, login, run_flow};
 pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
     Session, TokenKind, Want,
 };
+pub use stepup::{StepUp, held as step_up_held, keep as step_up_keep};
 
 #[cfg(test)]
 use model::Source;

@@ -81,3 +81,113 @@ fn a_server_that_ignores_max_age_is_refused() {
     let r = tok.run(&["print", "-p", "recent"]);
     assert_eq!(r.code, 3, "no session was stored: {r:?}");
 }
+
+/// The token a `script` run printed: the last non-empty line of the terminal's output.
+fn last_line(out: &str) -> String {
+    out.lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `tok print --acr-values` (RFC 9470 step-up): without a stepped-up token and without a
+/// terminal, exit 3 naming the exact command; in a terminal, a new sign-in at that level (the
+/// server steps the session up), a token kept apart from the everyday one and served from its
+/// own cache afterwards, also to `--output` and `exec`.
+#[test]
+fn print_acr_values_steps_up_in_a_terminal_and_keeps_the_token_apart() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let everyday = tok.print("work");
+    let step = [
+        "print",
+        "-p",
+        "work",
+        "--acr-values",
+        "urn:tok:mfa urn:tok:hwk",
+    ];
+
+    // No terminal: exit 3, one line, and the command to run in one.
+    let r = tok.run(&step);
+    assert_eq!(r.code, 3, "{r:?}");
+    let line = error_line(&r);
+    assert!(
+        line.contains("acr_values \"urn:tok:mfa urn:tok:hwk\""),
+        "{line}"
+    );
+    assert!(
+        r.stderr
+            .contains("run `tok print -p work --acr-values 'urn:tok:mfa urn:tok:hwk' >/dev/null` in a terminal"),
+        "{r:?}"
+    );
+    assert!(r.stdout.is_empty(), "{r:?}");
+    assert_eq!(provider.stats()["interactions"]["login"], 1);
+
+    // In a terminal: the server asks for a new sign-in, which meets the request.
+    let out = tok.tty_command(&step).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("signing in again"), "{text}");
+    let stepped = last_line(&text);
+    assert_eq!(provider.stats()["interactions"]["login"], 2);
+    assert_ne!(stepped, everyday);
+    assert!(provider.active(&stepped));
+    let r = tok.run(&[
+        "print",
+        "-p",
+        "work",
+        "--acr-values",
+        "urn:tok:mfa urn:tok:hwk",
+        "--token",
+        "id",
+    ]);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(verified(&provider, &r.token())["acr"], "urn:tok:mfa");
+
+    // Kept apart: the everyday token is as it was; the stepped-up one comes from its cache,
+    // without a terminal, to print, --output and exec alike.
+    assert_eq!(tok.print("work"), everyday);
+    let r = tok.run(&step);
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(r.token(), stepped);
+    let file = tok.path("stepped.token");
+    let f = file.to_str().unwrap();
+    let mut out_args = step.to_vec();
+    out_args.extend(["--output", f]);
+    assert!(tok.run(&out_args).ok());
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), stepped);
+    let r = tok.run(&[
+        "exec",
+        "-p",
+        "work",
+        "--acr-values",
+        "urn:tok:mfa urn:tok:hwk",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$TOK_ACCESS_TOKEN\"",
+    ]);
+    assert_eq!(r.stdout, stepped, "{r:?}");
+    assert_eq!(
+        provider.stats()["interactions"]["login"],
+        2,
+        "no further sign-in"
+    );
+    // --watch cannot keep one fresh: refused.
+    out_args.push("--watch");
+    assert_eq!(tok.run(&out_args).code, 2);
+    // A new login of the profile drops the stepped-up token with its other caches.
+    tok.login(&provider, "work");
+    assert_eq!(tok.run(&step).code, 3);
+    tok.assert_no_leak(&[stepped, everyday]);
+}

@@ -20,6 +20,7 @@ pub mod revoke;
 pub mod signer;
 pub mod tls;
 pub mod token;
+pub mod www_authenticate;
 
 // The device grant's parsers keep their old path for the fuzz targets.
 pub use grant::device;

@@ -50,7 +50,7 @@ pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
     Session, TokenKind, Want,
 };
-pub use stepup::{StepUp, held as step_up_held, keep as step_up_keep};
+pub use stepup::{StepUp, forget as step_up_forget, held as step_up_held, keep as step_up_keep};
 
 #[cfg(test)]
 use model::Source;

@@ -190,6 +190,39 @@ pub fn keep(
     })
 }
 
+/// A client refused the token with `fingerprint`: if it is a stepped-up token of `profile`,
+/// forget it (its cache file) and say so; the everyday session is not touched.
+pub fn forget(ctx: &Ctx, profile: &Profile, fingerprint: Option<&str>) -> bool {
+    let Some(fp) = fingerprint else {
+        return false;
+    };
+    let default = ctx.paths.token_cache(&profile.name);
+    let Some(entries) = default.parent().and_then(|d| std::fs::read_dir(d).ok()) else {
+        return false;
+    };
+    let prefix = format!("{}+acr-", profile.name);
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(key) = name
+            .to_str()
+            .filter(|n| n.starts_with(&prefix))
+            .and_then(|n| n.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        if read_cache_key(&ctx.paths, profile, key)
+            .is_some_and(|t| t.access_token.fingerprint() == fp)
+        {
+            let _ = crate::paths::remove_optional(&e.path());
+            ctx.printer.verbose(format!(
+                "forgot the rejected stepped-up token (cache `{key}`)"
+            ));
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

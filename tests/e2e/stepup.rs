@@ -191,3 +191,116 @@ fn print_acr_values_steps_up_in_a_terminal_and_keeps_the_token_apart() {
     assert_eq!(tok.run(&step).code, 3);
     tok.assert_no_leak(&[stepped, everyday]);
 }
+
+/// `cmd` (a shell line) run by `script`, so that git and tok have a terminal.
+fn in_terminal(rig: &crate::git::GitRig, cmd: &str) -> crate::support::Run {
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", cmd, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(rig.tok.env_vars())
+        .stdin(std::process::Stdio::null());
+    rig.tok.record(c.output().unwrap())
+}
+
+/// See: issue 21. A git server that wants a stronger sign-in answers the everyday token with
+/// an RFC 9470 challenge, which git (≥ 2.46, `continue`) hands to tok in the same clone: without
+/// a terminal the clone fails naming the command, the everyday token kept; in a terminal tok
+/// signs in again and the clone succeeds; later clones use the stepped-up token without a
+/// sign-in; a token the server calls `invalid_token` is dropped and replaced in the same fetch.
+#[test]
+fn a_git_server_asking_for_a_step_up_gets_it_in_the_same_clone() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let revoked = tempfile::NamedTempFile::new().unwrap();
+    let rig = crate::git::GitRig::start(
+        &[],
+        &[
+            "--step-up",
+            "urn:tok:mfa",
+            "--revoked",
+            revoked.path().to_str().unwrap(),
+        ],
+    );
+    let everyday = rig.tok.print("work");
+
+    // No terminal (GIT_TERMINAL_PROMPT=0): the clone fails; tok names the command.
+    let r = rig.git(&["clone", "-q", &rig.url(), "x"], Some(&rig.path("")));
+    assert!(!r.ok(), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("run `tok print -p work --acr-values urn:tok:mfa >/dev/null` in a terminal"),
+        "{r:?}"
+    );
+    assert_eq!(
+        rig.tok.print("work"),
+        everyday,
+        "the everyday token is kept"
+    );
+    assert_eq!(rig.provider.stats()["interactions"]["login"], 1);
+
+    // In a terminal: the challenge reaches tok within the clone, which then succeeds.
+    let dest = rig.path("stepped");
+    let r = in_terminal(
+        &rig,
+        &format!("git clone -q {} {}", rig.url(), dest.display()),
+    );
+    assert!(r.ok(), "{r:?}");
+    assert!(dest.join("README").exists(), "{r:?}");
+    assert!(r.stdout.contains("signing in again"), "{r:?}");
+    assert_eq!(rig.provider.stats()["interactions"]["login"], 2);
+    assert!(
+        rig.server.count("bearer", 401) >= 2,
+        "the challenges were sent"
+    );
+
+    // Held now: a clone without a terminal gets it, and so does `tok print --acr-values`.
+    let stepped = rig
+        .tok
+        .run(&["print", "-p", "work", "--acr-values", "urn:tok:mfa"])
+        .token();
+    rig.git_ok(&["clone", "-q", &rig.url(), "again"], Some(&rig.path("")));
+    assert_eq!(rig.provider.stats()["interactions"]["login"], 2);
+
+    // The server stops accepting the stepped-up token (invalid_token): tok drops it; the
+    // fetch then fails at the step-up (no terminal), and the dropped token is not served again.
+    std::fs::write(revoked.path(), tok::fingerprint(&stepped)).unwrap();
+    let r = rig.git(&["fetch", "-q"], Some(&dest));
+    assert!(!r.ok(), "{r:?}");
+    let r = rig
+        .tok
+        .run(&["print", "-p", "work", "--acr-values", "urn:tok:mfa"]);
+    assert_eq!(
+        r.code, 3,
+        "the rejected stepped-up token was forgotten: {r:?}"
+    );
+    assert_eq!(
+        rig.tok.print("work"),
+        everyday,
+        "the everyday token is kept"
+    );
+
+    // Now the everyday token too: git's first answer gets `invalid_token`, and tok drops it and
+    // refreshes within the same fetch (which then still lacks the step-up).
+    let refreshes = rig.provider.refreshes();
+    std::fs::write(
+        revoked.path(),
+        format!(
+            "{}\n{}\n",
+            tok::fingerprint(&stepped),
+            tok::fingerprint(&everyday)
+        ),
+    )
+    .unwrap();
+    let r = rig.git(&["fetch", "-q"], Some(&dest));
+    assert!(!r.ok(), "{r:?}");
+    assert_eq!(rig.provider.refreshes(), refreshes + 1, "{r:?}");
+    assert_ne!(rig.tok.print("work"), everyday);
+    rig.tok.assert_no_leak(&[stepped, everyday]);
+}

@@ -426,9 +426,16 @@ const configuration = {
   rotateRefreshToken: () => ROTATE,
   expiresWithSession: async () => false,
   // Exchanged tokens carry the CI identity they were issued for; introspection shows it.
-  extraTokenClaims: async (ctx) => ctx?.state?.workload
-    ? { sub: ctx.state.workload.sub, ci_iss: ctx.state.workload.iss, gty: ctx.state.workload.method }
-    : undefined,
+  // Access tokens of a sign-in carry its `acr` (seen by introspection), so that a test resource
+  // server can ask for a step-up (RFC 9470).
+  extraTokenClaims: async (ctx) => {
+    if (ctx?.state?.workload) {
+      return { sub: ctx.state.workload.sub, ci_iss: ctx.state.workload.iss, gty: ctx.state.workload.method };
+    }
+    const e = ctx?.oidc?.entities;
+    const acr = e?.AuthorizationCode?.acr ?? e?.RefreshToken?.acr ?? e?.DeviceCode?.acr;
+    return acr ? { acr } : undefined;
+  },
   ttl: {
     AccessToken: () => atTtl,
     ClientCredentials: (_ctx, _token, client) => (client?.clientId === CI_CLIENT ? EXCHANGE_TTL : atTtl),

@@ -304,3 +304,39 @@ fn a_git_server_asking_for_a_step_up_gets_it_in_the_same_clone() {
     assert_ne!(rig.tok.print("work"), everyday);
     rig.tok.assert_no_leak(&[stepped, everyday]);
 }
+
+/// `tok profile show` lists the keys a login saved for a stricter server: the redirect URI,
+/// the authorization parameters and PAR (issue 21).
+#[test]
+fn profile_show_lists_the_login_keys_for_stricter_servers() {
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login_with(
+        &provider,
+        "strict",
+        &[
+            "--browser",
+            "--redirect-uri",
+            "http://127.0.0.1:0/callback",
+            "--acr-values",
+            "urn:tok:mfa",
+            "--prompt",
+            "login",
+            "--par",
+        ],
+    );
+    let r = tok.run(&["profile", "show", "strict", "--json"]);
+    assert!(r.ok(), "{r:?}");
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["redirect_uri"], "http://127.0.0.1:0/callback", "{j}");
+    assert_eq!(j["auth_params"]["acr_values"], "urn:tok:mfa", "{j}");
+    assert_eq!(j["auth_params"]["prompt"], "login", "{j}");
+    assert_eq!(j["par"], true, "{j}");
+    let r = tok.run(&["profile", "show", "strict"]);
+    assert!(r.stdout.contains("redirect:"), "{r:?}");
+    assert!(
+        r.stdout.contains("acr_values=urn:tok:mfa prompt=login"),
+        "{r:?}"
+    );
+    assert!(r.stdout.contains("par:         true"), "{r:?}");
+}

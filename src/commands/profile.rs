@@ -156,6 +156,11 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
     if args.json {
         return Ok(p.stdout(&format!("{}\n", serde_json::to_string_pretty(&d)?))?);
     }
+    Ok(p.stdout(&human(&d))?)
+}
+
+/// `tok profile show` for people: one `key: value` line per set key.
+fn human(d: &Details) -> String {
     let mut out = format!(
         "{}{}\n",
         d.summary.name,
@@ -211,7 +216,7 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
             .access_expires_at
             .map(|e| format!("expires {}", rfc3339(e))),
     );
-    Ok(p.stdout(&out)?)
+    out
 }
 
 fn remove(env: &Env, args: ProfileRemoveArgs) -> anyhow::Result<()> {

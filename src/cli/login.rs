@@ -35,8 +35,7 @@ use crate::config::Flow;
 ///   it requires pushed authorization requests     nothing when its metadata says so; else --par
 ///   it asks some resources for a stronger sign-in not at login: `tok print --acr-values A
 ///   (RFC 9470 step-up)                            [--max-age SECS]`; git's helper steps up itself
-///   it is found from the resource's URL (RFC 9728,  --resource-url URL
-///   dynamic client registration)
+///   it is known only from a resource's URL        --resource-url URL (RFC 9728, RFC 7591)
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or

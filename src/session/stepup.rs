@@ -227,6 +227,97 @@ pub fn forget(ctx: &Ctx, profile: &Profile, fingerprint: Option<&str>) -> bool {
 mod tests {
     use super::*;
 
+    /// A cached token with an ID token of these claims (unsigned: `meets` reads a token that
+    /// was validated when it was obtained).
+    fn token(claims: serde_json::Value) -> CachedToken {
+        use base64::Engine as _;
+        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let mut c = json_claims();
+        c.as_object_mut()
+            .unwrap()
+            .extend(claims.as_object().unwrap().clone());
+        let jwt = format!(
+            "{}.{}.{}",
+            b64(br#"{"alg":"RS256"}"#),
+            b64(c.to_string().as_bytes()),
+            b64(b"sig")
+        );
+        CachedToken {
+            access_token: crate::secret::AccessToken::new("at"),
+            token_type: crate::oauth::TokenType::Bearer,
+            expires_at: Some(2_000),
+            scope: None,
+            obtained_at: 1_000,
+            issuer: "https://i".into(),
+            client_id: "c".into(),
+            id_token: Some(crate::secret::IdToken::new(jwt)),
+            id_expires_at: Some(2_000),
+        }
+    }
+
+    fn json_claims() -> serde_json::Value {
+        serde_json::json!({"iss": "https://i", "sub": "s", "aud": "c", "exp": 2_000, "iat": 1_000})
+    }
+
+    /// See: issue 21. A stepped-up token answers only while it meets the request: its `acr`,
+    /// and a sign-in no older than `max_age` (plus the leeway) at the time it is served.
+    #[test]
+    fn a_held_token_must_still_meet_the_request_when_served() {
+        let mfa = StepUp::new(Some("urn:mfa"), Some(300)).unwrap();
+        let t = token(serde_json::json!({"acr": "urn:mfa", "auth_time": 1_000}));
+        assert!(meets(&t, &mfa, 1_000));
+        assert!(meets(&t, &mfa, 1_000 + 300 + jose::LEEWAY));
+        assert!(
+            !meets(&t, &mfa, 1_000 + 301 + jose::LEEWAY),
+            "the sign-in grew too old"
+        );
+        let pwd = token(serde_json::json!({"acr": "urn:pwd", "auth_time": 1_000}));
+        assert!(!meets(&pwd, &mfa, 1_000));
+        let no_id = CachedToken {
+            id_token: None,
+            ..t.clone()
+        };
+        assert!(!meets(&no_id, &mfa, 1_000), "nothing shows the sign-in");
+        // Without max_age, the acr alone.
+        let any_age = StepUp::new(Some("urn:mfa"), None).unwrap();
+        assert!(meets(&t, &any_age, 1_000_000));
+    }
+
+    /// The step-up login asks for the ID token that shows the sign-in (`openid`), no refresh
+    /// token (`offline_access`), and the challenge's authentication instead of the profile's.
+    #[test]
+    fn the_step_up_login_runs_as_a_profile_asking_for_the_challenge() {
+        let text = "[profiles.w]\nissuer = \"https://id.example\"\nclient_id = \"c\"\nscopes = [\"offline_access\", \"api\"]\nauth_params = { acr_values = \"urn:pwd\", prompt = \"login\" }\n";
+        let config = crate::config::Config {
+            path: "c.toml".into(),
+            file: crate::config::parse(text, std::path::Path::new("c.toml")).unwrap(),
+            text: String::new(),
+        };
+        let profile = config.profile("w").unwrap();
+        let step = StepUp::new(Some("urn:mfa"), Some(60)).unwrap();
+        let p = step.login_profile(&profile, &Narrow::default());
+        assert_eq!(p.scopes, ["openid", "api"]);
+        let mut params = p.auth_params.clone();
+        params.sort();
+        let want: Vec<(String, String)> = [
+            ("acr_values", "urn:mfa"),
+            ("max_age", "60"),
+            ("prompt", "login"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(params, want);
+        assert_eq!(p.name, "w");
+        let narrowed = Narrow {
+            scope: Some("repo".into()),
+            audience: Some("https://api".into()),
+        };
+        let p = step.login_profile(&profile, &narrowed);
+        assert_eq!(p.scopes, ["openid", "repo"]);
+        assert_eq!(p.audience.as_deref(), Some("https://api"));
+    }
+
     #[test]
     fn a_step_up_is_normalised_and_cached_apart() {
         assert_eq!(StepUp::new(Some("  "), None), None);

@@ -82,18 +82,9 @@ fn a_server_that_ignores_max_age_is_refused() {
     assert_eq!(r.code, 3, "no session was stored: {r:?}");
 }
 
-/// The token a `script` run printed: the last non-empty line of the terminal's output.
-fn last_line(out: &str) -> String {
-    out.lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .rfind(|l| !l.is_empty())
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// `tok print --acr-values` (RFC 9470 step-up): without a stepped-up token and without a
-/// terminal, exit 3 naming the exact command; in a terminal, a new sign-in at that level (the
-/// server steps the session up), a token kept apart from the everyday one and served from its
+/// terminal, exit 3 naming the exact command; in a terminal, a new sign-in at that level, a
+/// token kept apart from the everyday one and served from its
 /// own cache afterwards, also to `--output` and `exec`.
 #[test]
 fn print_acr_values_steps_up_in_a_terminal_and_keeps_the_token_apart() {
@@ -133,12 +124,18 @@ fn print_acr_values_steps_up_in_a_terminal_and_keeps_the_token_apart() {
     assert!(r.stdout.is_empty(), "{r:?}");
     assert_eq!(provider.stats()["interactions"]["login"], 1);
 
-    // In a terminal: the server asks for a new sign-in, which meets the request.
+    // In a terminal: a new sign-in (the test browser keeps no session), which meets the
+    // request.
     let out = tok.tty_command(&step).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{text}");
     assert!(text.contains("signing in again"), "{text}");
-    let stepped = last_line(&text);
+    // What it printed is the token now held (read without a terminal: the terminal's output
+    // mixes stderr in).
+    let r = tok.run(&step);
+    assert!(r.ok(), "held: {r:?}");
+    let stepped = r.token();
+    assert!(text.contains(&stepped), "{text}");
     assert_eq!(provider.stats()["interactions"]["login"], 2);
     assert_ne!(stepped, everyday);
     assert!(provider.active(&stepped));
@@ -339,4 +336,42 @@ fn profile_show_lists_the_login_keys_for_stricter_servers() {
         "{r:?}"
     );
     assert!(r.stdout.contains("par:         true"), "{r:?}");
+}
+
+/// `--max-age` alone steps up to a recent sign-in (the ID token's `auth_time` shows it); a DPoP
+/// profile cannot step up (its stepped-up token would be bound to a key tok does not keep):
+/// exit 2.
+#[test]
+fn max_age_alone_steps_up_and_a_dpop_profile_cannot() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let provider = Provider::start();
+    let tok = Tok::new();
+    tok.login(&provider, "work");
+    let args = ["print", "-p", "work", "--max-age", "600", "--token", "id"];
+    let out = tok.tty_command(&args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("a sign-in at most 600 s old"), "{text}");
+    let r = tok.run(&args);
+    assert!(r.ok(), "held: {r:?}");
+    assert!(text.contains(&r.token()), "{text}");
+    let claims = verified(&provider, &r.token());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let auth_time = claims["auth_time"].as_i64().expect("auth_time");
+    assert!(now - auth_time <= 600 + 60, "{claims}");
+
+    tok.login_with(&provider, "bound", &["--browser", "--dpop"]);
+    let r = tok.run(&["print", "-p", "bound", "--acr-values", "urn:tok:mfa"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(error_line(&r).contains("cannot step up"), "{r:?}");
 }

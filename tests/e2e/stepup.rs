@@ -200,6 +200,31 @@ fn in_terminal(rig: &crate::git::GitRig, cmd: &str) -> crate::support::Run {
     rig.tok.record(c.output().unwrap())
 }
 
+/// GET the repository's refs from the rig's git server with `token`: the status and the
+/// `WWW-Authenticate` values.
+fn get_refs(rig: &crate::git::GitRig, token: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", rig.server.port)).unwrap();
+    write!(
+        s,
+        "GET /repo.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let challenges = answer
+        .lines()
+        .filter_map(|l| l.strip_prefix("WWW-Authenticate: "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (status, challenges)
+}
+
 /// See: issue 21. A git server that wants a stronger sign-in answers the everyday token with
 /// an RFC 9470 challenge, which git (≥ 2.46, `continue`) hands to tok in the same clone: without
 /// a terminal the clone fails naming the command, the everyday token kept; in a terminal tok
@@ -264,6 +289,16 @@ fn a_git_server_asking_for_a_step_up_gets_it_in_the_same_clone() {
         .token();
     rig.git_ok(&["clone", "-q", &rig.url(), "again"], Some(&rig.path("")));
     assert_eq!(rig.provider.stats()["interactions"]["login"], 2);
+    // The resource server itself: the everyday token gets the step-up challenge, the token
+    // `tok print --acr-values` serves gets the repository.
+    let (status, challenge) = get_refs(&rig, &everyday);
+    assert_eq!(status, 401);
+    assert!(
+        challenge.contains(r#"error="insufficient_user_authentication""#)
+            && challenge.contains(r#"acr_values="urn:tok:mfa""#),
+        "{challenge}"
+    );
+    assert_eq!(get_refs(&rig, &stepped).0, 200);
 
     // The server stops accepting the stepped-up token (invalid_token): tok drops it; the
     // fetch then fails at the step-up (no terminal), and the dropped token is not served again.

@@ -343,7 +343,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__exec)
-            opts="-p -v -q -h -V --profile --env --keep-env --min-ttl --scope --audience --token --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --env --keep-env --min-ttl --scope --audience --acr-values --max-age --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +374,14 @@ _tok() {
                     return 0
                     ;;
                 --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acr-values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1059,7 +1067,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__print)
-            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --method --url --nonce --pin-stdin --output --watch --token --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --min-ttl --force-refresh --format --scope --audience --acr-values --max-age --method --url --nonce --pin-stdin --output --watch --token --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1086,6 +1094,14 @@ _tok() {
                     return 0
                     ;;
                 --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acr-values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -124,6 +124,8 @@ env\t'TOK_ACCESS_TOKEN=… TOK_TOKEN_TYPE=… TOK_EXPIRES_AT=… lines for `eval
 dpop\t'`Authorization: DPoP TOKEN` and `DPoP: PROOF` for one request (RFC 9449; needs --method and --url)'"
 complete -c tok -n "__fish_tok_using_subcommand print" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l acr-values -d 'A token from a sign-in at one of these authentication levels (space-separated `acr` values); without one held, logs in for it in a terminal (else exit 3)' -r
+complete -c tok -n "__fish_tok_using_subcommand print" -l max-age -d 'A token from a sign-in no older than this many seconds (step-up, as --acr-values)' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l method -d 'HTTP method of the request the DPoP proof is for (with --format dpop)' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l url -d 'URL of the request the DPoP proof is for (with --format dpop)' -r
 complete -c tok -n "__fish_tok_using_subcommand print" -l nonce -d 'The resource server\'s DPoP-Nonce, when it asked for one (with --format dpop)' -r
@@ -264,6 +266,8 @@ complete -c tok -n "__fish_tok_using_subcommand exec" -l keep-env -d 'Leave this
 complete -c tok -n "__fish_tok_using_subcommand exec" -l min-ttl -d 'Refresh unless the token has at least this many seconds left' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l scope -d 'A down-scoped token: refresh with this scope (repeat for several); cached apart' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l audience -d 'A token for this resource (RFC 8707 `resource`); cached apart from the default token' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l acr-values -d 'A token from a sign-in at one of these authentication levels (space-separated `acr` values); without one held, logs in for it in a terminal (else exit 3)' -r
+complete -c tok -n "__fish_tok_using_subcommand exec" -l max-age -d 'A token from a sign-in no older than this many seconds (step-up, as --acr-values)' -r
 complete -c tok -n "__fish_tok_using_subcommand exec" -l token -d 'Which token: the OAuth access token, or the OpenID Connect ID token' -r -f -a "access\t'The OAuth access token'
 id\t'The OpenID Connect ID token (a JWT naming the person)'"
 complete -c tok -n "__fish_tok_using_subcommand exec" -l config -d 'Config file [default: $XDG_CONFIG_HOME/tok/config.toml]' -r -F

@@ -220,6 +220,8 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
 
 /// An ID token that failed validation: nothing was stored. Exit 8, as for a profile that does
 /// not match its provider (the usual cause: a wrong issuer or client id).
+const UNMET: &str = "nothing was stored: the server did not authenticate as asked (acr_values, max_age); sign in as it asks, or change the request (`tok profile show`)";
+
 fn id_token(e: &crate::oauth::jose::IdTokenError) -> (Code, Option<String>) {
     use crate::oauth::jose::IdTokenError as I;
     match e {
@@ -234,6 +236,7 @@ fn id_token(e: &crate::oauth::jose::IdTokenError) -> (Code, Option<String>) {
                     .into(),
             ),
         ),
+        I::Unmet { .. } => (Code::Config, Some(UNMET.into())),
     }
 }
 

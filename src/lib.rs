@@ -52,6 +52,9 @@ pub use oauth::device::parse_device_authorization;
 pub use oauth::discovery::{IssuerMatch, check_issuer, parse_metadata};
 pub use oauth::loopback::{Outcome as CallbackOutcome, parse_callback};
 pub use oauth::token::parse_token_response;
+pub use oauth::www_authenticate::{
+    Challenge, bearer as bearer_challenge, parse as parse_www_authenticate,
+};
 
 // The fuzz targets of issue 24: every other input from outside the process, and the files
 // `tok setup` edits for the user.

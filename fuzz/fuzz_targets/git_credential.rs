@@ -44,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
             authtype,
             bearer,
             state: true,
+            first_stage: bearer,
             username: value,
             token: value,
             expiry: Some(1),

@@ -42,6 +42,8 @@ use crate::config::Flow;
 ///   you know only the resource (an MCP server)    --resource-url https://api.example.com/mcp
 ///                                                 (its RFC 9728 metadata names the issuer; tok
 ///                                                 registers itself when the server allows it)
+///   it asks some resources for a stronger sign-in not at login: `tok print --acr-values A
+///   (RFC 9470 step-up)                            [--max-age SECS]`; git's helper steps up itself
 ///
 /// Non-interactive runs (CI=true, or TOK_NONINTERACTIVE=1) never start a browser or device
 /// login: they fail at once with exit code 3. Use --workload-identity, --client-credentials or

@@ -262,6 +262,9 @@ pub struct PrintArgs {
     #[arg(long, value_name = "URI")]
     pub audience: Option<String>,
 
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
+
     /// HTTP method of the request the DPoP proof is for (with --format dpop)
     #[arg(long, value_name = "METHOD", required_if_eq("format", "dpop"))]
     pub method: Option<String>,
@@ -547,6 +550,9 @@ pub struct ExecArgs {
     #[arg(long, value_name = "URI")]
     pub audience: Option<String>,
 
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
+
     /// Which token: the OAuth access token, or the OpenID Connect ID token
     #[arg(long, value_enum, value_name = "KIND", default_value = "access")]
     pub token: TokenArg,
@@ -559,6 +565,20 @@ pub struct ExecArgs {
         value_parser = clap::value_parser!(std::ffi::OsString)
     )]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// Step-up (RFC 9470): a token from a sign-in that met these, kept apart from the profile's
+/// everyday tokens and never refreshed.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StepUpArgs {
+    /// A token from a sign-in at one of these authentication levels (space-separated `acr`
+    /// values); without one held, logs in for it in a terminal (else exit 3)
+    #[arg(long, value_name = "ACR")]
+    pub acr_values: Option<String>,
+
+    /// A token from a sign-in no older than this many seconds (step-up, as --acr-values)
+    #[arg(long, value_name = "SECONDS")]
+    pub max_age: Option<u32>,
 }
 
 #[cfg(test)]

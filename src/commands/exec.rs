@@ -87,11 +87,12 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
         force_refresh: false,
         token: args.token.into(),
     };
-    let served = super::request::token(
-        &env.ctx,
+    let served = super::print::served(
+        env,
         &profile,
         want,
         &narrow(&args.scopes, args.audience.as_deref()),
+        &args.step_up,
         &Requester::new(Consumer::EXEC),
     )?;
     if served.token.is_dpop() {

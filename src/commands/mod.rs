@@ -18,6 +18,7 @@ mod resource;
 pub mod setup;
 pub mod stats;
 pub mod status;
+pub mod stepup;
 pub mod whoami;
 
 use std::process::ExitCode;

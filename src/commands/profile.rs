@@ -101,6 +101,10 @@ struct Details {
     audience: Option<String>,
     flow: Option<String>,
     token_endpoint: Option<String>,
+    /// The login's keys for stricter servers (README: Servers that need more).
+    redirect_uri: Option<String>,
+    auth_params: std::collections::BTreeMap<String, String>,
+    par: Option<bool>,
     #[serde(flatten)]
     usernames: Usernames,
     session: ProfileState,
@@ -152,6 +156,9 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
         audience: raw.audience.clone(),
         flow: raw.flow.map(|f| f.as_str().to_string()),
         token_endpoint: raw.token_endpoint.clone(),
+        redirect_uri: raw.redirect_uri.clone(),
+        auth_params: raw.auth_params.clone().unwrap_or_default(),
+        par: raw.par,
         usernames: Usernames::of(&raw),
         session: session::read_state(&env.ctx.paths, &name),
     };
@@ -159,6 +166,11 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
     if args.json {
         return Ok(p.stdout(&format!("{}\n", serde_json::to_string_pretty(&d)?))?);
     }
+    Ok(p.stdout(&human(&d))?)
+}
+
+/// `tok profile show` for people: one `key: value` line per set key.
+fn human(d: &Details) -> String {
     let mut out = format!(
         "{}{}\n",
         d.summary.name,
@@ -176,6 +188,14 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
     line("scopes:", Some(d.scopes.join(" ")));
     line("audience:", d.audience.clone());
     line("flow:", d.flow.clone());
+    line("redirect:", d.redirect_uri.clone());
+    let params: Vec<String> = d
+        .auth_params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    line("auth params:", Some(params.join(" ")));
+    line("par:", d.par.map(|p| p.to_string()));
     for (protocol, user) in &d.usernames.0 {
         line(
             &format!("{} user:", protocol.consumer.as_str()),
@@ -206,7 +226,7 @@ fn show(env: &Env, args: ProfileShowArgs) -> anyhow::Result<()> {
             .access_expires_at
             .map(|e| format!("expires {}", rfc3339(e))),
     );
-    Ok(p.stdout(&out)?)
+    out
 }
 
 fn remove(env: &Env, args: ProfileRemoveArgs) -> anyhow::Result<()> {

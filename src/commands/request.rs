@@ -16,6 +16,16 @@ pub fn token(
     who: &Requester,
 ) -> anyhow::Result<Served> {
     let served = session::access_token_for(ctx, profile, want, narrow);
+    record(ctx, profile, who, served)
+}
+
+/// Record the request of `who` for a token of `profile`, served or not.
+pub fn record(
+    ctx: &Ctx,
+    profile: &Profile,
+    who: &Requester,
+    served: anyhow::Result<Served>,
+) -> anyhow::Result<Served> {
     let outcome = match &served {
         Ok(s) => Ok((s.source.into(), &s.token.access_token)),
         Err(e) => Err(classify(e).0.name()),

@@ -391,7 +391,6 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     let (kubectl_id_token, redirect, auth_params) =
         login_keys(raw).map_err(|(key, m)| invalid(key, m))?;
     let private_key_jwt = client_auth::checked(name, raw, &issuer, &network)?;
-    let dpop_key = token_key(name, raw)?;
     Ok(Profile {
         name: name.to_string(),
         issuer,
@@ -429,7 +428,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
         par: raw.par.unwrap_or(false),
         aws_sts_endpoint: endpoint("aws_sts_endpoint", &raw.aws_sts_endpoint)?,
         private_key_jwt,
-        dpop_key,
+        dpop_key: token_key(name, raw)?,
         pkcs11_module: raw.pkcs11_module.clone(),
     })
 }

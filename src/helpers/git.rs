@@ -7,8 +7,11 @@
 
 use std::io::{BufRead, Write};
 
-use super::{GIT, Helper, HostPattern, Location, Outcome, TokenError, Tokens, reported_expiry};
+use super::{
+    Demand, GIT, Helper, HostPattern, Location, Outcome, TokenError, Tokens, reported_expiry,
+};
 use crate::config::Config;
+use crate::oauth::www_authenticate;
 use crate::secret::fingerprint;
 
 /// The `state[]` prefix identifying a token tok served (followed by its fingerprint).
@@ -200,6 +203,9 @@ pub struct Answer<'a> {
     /// Bearer rather than Basic (only with `authtype`).
     pub bearer: bool,
     pub state: bool,
+    /// `continue=1` (git ≥ 2.46, with `state`): if the server refuses this token, git asks
+    /// again with its new challenge (a step-up) instead of giving up.
+    pub first_stage: bool,
     pub username: &'a str,
     pub token: &'a str,
     pub expiry: Option<i64>,
@@ -243,6 +249,9 @@ pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), Error> {
     }
     if a.state {
         lines.push(("state[]", format!("{STATE_PREFIX}{}", fingerprint(a.token))));
+    }
+    if a.first_stage {
+        lines.push(("continue", "1".into()));
     }
     let mut buf = String::new();
     for (k, v) in &lines {
@@ -323,7 +332,18 @@ pub fn get(
     let Some(target) = best_git_target(targets, &loc) else {
         return Ok(Outcome::NotOurs);
     };
-    let token = match tokens.get(&target.profile, &loc.host) {
+    let ch = Challenged::read(req);
+    if ch.drop {
+        // The server refused the token tok served (or says it is invalid): forget it, as
+        // `erase` does, and answer with the next one.
+        tokens.reject(&target.profile, req.served_fingerprint().as_deref())?;
+    }
+    let got = if ch.demand.is_none() {
+        tokens.get(&target.profile, &loc.host)
+    } else {
+        tokens.get_for(&target.profile, &loc.host, &ch.demand)
+    };
+    let token = match got {
         Ok(t) => t,
         Err(err @ TokenError::LoginRequired(_)) => {
             return Ok(Outcome::LoginRequired {
@@ -339,6 +359,7 @@ pub fn get(
         authtype: req.has_capability("authtype"),
         bearer,
         state: req.has_capability("state"),
+        first_stage: bearer && req.has_capability("state") && ch.first_stage,
         username: req
             .username
             .as_deref()
@@ -352,6 +373,40 @@ pub fn get(
     Ok(Outcome::Answered {
         profile: target.profile.clone(),
     })
+}
+
+/// What git's `wwwauth[]` lines (the server's `WWW-Authenticate` headers) make of a `get`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Challenged {
+    /// Forget the token served before: the challenge says `invalid_token`, or tok served the
+    /// request's last stage (its `state[]`) and the server refused it without saying why.
+    drop: bool,
+    /// What the next token must meet: `acr_values`/`max_age` of an
+    /// `insufficient_user_authentication` challenge, and any challenge's `scope`.
+    demand: Demand,
+    /// The server speaks Bearer and refused no token of tok's yet: the answer may be the first
+    /// of two stages, so that a step-up challenge to it reaches tok in the same git command.
+    first_stage: bool,
+}
+
+impl Challenged {
+    fn read(req: &Request) -> Self {
+        let Some(ch) = www_authenticate::bearer(req.wwwauth.iter().map(String::as_str)) else {
+            return Self::default();
+        };
+        let served_before = req.state.iter().any(|s| s.starts_with(STATE_PREFIX));
+        let error = ch.error.as_deref();
+        let step_up = error == Some("insufficient_user_authentication");
+        Self {
+            drop: error == Some("invalid_token") || (served_before && error.is_none()),
+            demand: Demand {
+                acr_values: ch.acr_values.filter(|_| step_up),
+                max_age: ch.max_age.filter(|_| step_up),
+                scope: ch.scope,
+            },
+            first_stage: error.is_none() && !served_before,
+        }
+    }
 }
 
 /// `erase`: git says the credential was rejected. Forget that access token (matched by the
@@ -394,6 +449,7 @@ mod tests {
     struct Fake {
         logged_in: bool,
         rejected: Vec<(String, Option<String>)>,
+        demands: Vec<Demand>,
     }
 
     impl Tokens for Fake {
@@ -412,6 +468,81 @@ mod tests {
             self.rejected.push((profile.into(), fp.map(Into::into)));
             Ok(true)
         }
+        fn get_for(&mut self, p: &str, h: &str, d: &Demand) -> Result<Token, TokenError> {
+            self.demands.push(d.clone());
+            self.get(p, h)
+        }
+    }
+
+    const ASKS: &str =
+        "capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=git.example.com\n";
+
+    /// See: issue 21. A step-up challenge asks for a token meeting its acr_values/max_age
+    /// (and scope); a refusal of the token tok served drops it as `erase` does; `continue=1`
+    /// only while no token of tok's was refused.
+    #[test]
+    fn challenges_in_wwwauth_decide_what_get_answers() {
+        let mut f = Fake {
+            logged_in: true,
+            ..Default::default()
+        };
+        let fp = fingerprint("tok-en");
+        let step = format!(
+            "{ASKS}state[]=tok:at:{fp}\nwwwauth[]=Bearer error=\"insufficient_user_authentication\", acr_values=\"urn:mfa\", max_age=60, scope=\"repo\"\n"
+        );
+        let (out, _) = run_get(&step, &mut f);
+        assert_eq!(
+            f.demands,
+            [Demand {
+                acr_values: Some("urn:mfa".into()),
+                max_age: Some(60),
+                scope: Some("repo".into()),
+            }]
+        );
+        assert!(
+            f.rejected.is_empty(),
+            "an insufficient token is not dropped"
+        );
+        assert!(!out.contains("continue="), "{out}");
+        // invalid_token: the cached token is dropped, then a token is served as usual.
+        f.demands.clear();
+        let (out, _) = run_get(
+            &format!("{ASKS}wwwauth[]=Bearer error=\"invalid_token\"\n"),
+            &mut f,
+        );
+        assert_eq!(f.rejected, [("work".to_string(), None)]);
+        assert!(f.demands.is_empty());
+        assert!(
+            out.contains("credential=tok-en\n") && !out.contains("continue="),
+            "{out}"
+        );
+        // The second stage of a request whose token the server refused without a reason.
+        f.rejected.clear();
+        let (out, _) = run_get(
+            &format!("{ASKS}state[]=tok:at:{fp}\nwwwauth[]=Bearer realm=\"r\"\n"),
+            &mut f,
+        );
+        assert_eq!(f.rejected, [("work".to_string(), Some(fp.clone()))]);
+        assert!(!out.contains("continue="), "{out}");
+        // insufficient_scope: only the scope; a challenge that does not parse is no challenge.
+        f.rejected.clear();
+        run_get(
+            &format!(
+                "{ASKS}wwwauth[]=Bearer error=insufficient_scope, scope=\"a b\", acr_values=x\n"
+            ),
+            &mut f,
+        );
+        assert_eq!(
+            f.demands,
+            [Demand {
+                scope: Some("a b".into()),
+                ..Demand::default()
+            }]
+        );
+        f.demands.clear();
+        let (out, _) = run_get(&format!("{ASKS}wwwauth[]=Bearer error=\"open\n"), &mut f);
+        assert!(f.demands.is_empty() && f.rejected.is_empty());
+        assert!(!out.contains("continue="), "{out}");
     }
 
     fn targets() -> Vec<GitTarget> {
@@ -473,7 +604,7 @@ mod tests {
         assert_eq!(
             out,
             format!(
-                "capability[]=authtype\ncapability[]=state\nauthtype=Bearer\ncredential=tok-en\nephemeral=1\npassword_expiry_utc={}\nstate[]=tok:at:{fp}\n",
+                "capability[]=authtype\ncapability[]=state\nauthtype=Bearer\ncredential=tok-en\nephemeral=1\npassword_expiry_utc={}\nstate[]=tok:at:{fp}\ncontinue=1\n",
                 10_000 - crate::helpers::LEEWAY
             )
         );
@@ -553,6 +684,7 @@ mod tests {
                 authtype,
                 bearer: false,
                 state: false,
+                first_stage: false,
                 username: "u\nhost=evil",
                 token: "t",
                 expiry: None,
@@ -673,7 +805,7 @@ mod tests {
             /// line break or NUL (those are refused on the way out).
             #[test]
             fn answers_parse_back(user in "[^\u{0}\r\n]*", token in "[^\u{0}\r\n]+", expiry in any::<Option<i64>>()) {
-                let answer = Answer { authtype: false, bearer: false, state: false, username: &user, token: &token, expiry };
+                let answer = Answer { authtype: false, bearer: false, state: false, first_stage: false, username: &user, token: &token, expiry };
                 let mut out = vec![];
                 write_answer(&mut out, &answer).unwrap();
                 let back = parse(&out[..]).unwrap();

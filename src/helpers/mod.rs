@@ -189,6 +189,27 @@ pub trait Tokens {
     /// The client rejected the token with this fingerprint (or, with `None`, whatever was
     /// served): forget it, keep the refresh token. Returns whether a token was forgotten.
     fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> Result<bool, TokenError>;
+    /// A token for `profile` that meets what a resource server's challenge asks (`demand`:
+    /// RFC 9470 step-up, RFC 6750 scope). Token sources that know no such tokens serve `get`'s.
+    fn get_for(&mut self, profile: &str, host: &str, demand: &Demand) -> Result<Token, TokenError> {
+        let _ = demand;
+        self.get(profile, host)
+    }
+}
+
+/// What a resource server's `WWW-Authenticate` challenge asks of the next token: a sign-in
+/// that meets `acr_values`/`max_age` (RFC 9470 step-up), a `scope` (served as `--scope` is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Demand {
+    pub acr_values: Option<String>,
+    pub max_age: Option<i64>,
+    pub scope: Option<String>,
+}
+
+impl Demand {
+    pub fn is_none(&self) -> bool {
+        *self == Demand::default()
+    }
 }
 
 /// Why a token source gave no token, in the terms a helper protocol acts on (as

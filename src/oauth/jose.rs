@@ -32,6 +32,10 @@ pub enum IdTokenError {
     Claim { claim: &'static str, why: String },
     #[error("the provider's JWKS could not be read ({0})")]
     Jwks(String),
+    /// A valid ID token whose authentication falls short of what the login asked for
+    /// (`acr_values`, `max_age`: OIDC Core §3.1.2.1, §5.5.1.1).
+    #[error("the ID token's `{claim}` claim does not meet the request: {why}")]
+    Unmet { claim: &'static str, why: String },
 }
 
 fn claim(claim: &'static str, why: impl Into<String>) -> IdTokenError {
@@ -81,6 +85,8 @@ pub struct Claims {
     pub at_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -365,6 +371,67 @@ pub fn check_claims(jws: &Jws<'_>, want: &Expect<'_>) -> Result<Claims, IdTokenE
         }
     }
     Ok(c)
+}
+
+/// What a login asked of the authentication itself: `acr_values` (space-separated, in order of
+/// preference) and `max_age` (seconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Requested<'a> {
+    pub acr_values: Option<&'a str>,
+    pub max_age: Option<i64>,
+}
+
+impl Requested<'_> {
+    /// Nothing was asked of the authentication.
+    pub fn is_none(&self) -> bool {
+        self.acr_values.is_none_or(|a| a.trim().is_empty()) && self.max_age.is_none()
+    }
+}
+
+/// OIDC Core §3.1.2.1, §5.5.1.1: a server may answer a voluntary `acr` request with another
+/// value, and tok refuses such a token: its `acr` must be one of the requested values. With
+/// `max_age`, `auth_time` is required and no older than `max_age` (plus the clock leeway).
+pub fn check_authentication(
+    c: &Claims,
+    want: &Requested<'_>,
+    now: i64,
+) -> Result<(), IdTokenError> {
+    let unmet = |claim, why: String| IdTokenError::Unmet { claim, why };
+    if let Some(values) = want.acr_values.filter(|a| !a.trim().is_empty()) {
+        match c.acr.as_deref() {
+            None => {
+                return Err(unmet(
+                    "acr",
+                    format!("absent, and acr_values {values:?} was requested"),
+                ));
+            }
+            Some(acr) if !values.split_ascii_whitespace().any(|v| v == acr) => {
+                return Err(unmet(
+                    "acr",
+                    format!("{acr:?} is not one of the requested acr_values {values:?}"),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(max_age) = want.max_age {
+        let Some(at) = c.auth_time else {
+            return Err(unmet(
+                "auth_time",
+                "absent, and max_age was requested".into(),
+            ));
+        };
+        if now - at > max_age + LEEWAY {
+            return Err(unmet(
+                "auth_time",
+                format!(
+                    "the sign-in was {} s ago, over the requested max_age {max_age} s",
+                    now - at
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Validate `token` completely. `jwks(refetch)` gives the provider's key set: `false` may
@@ -662,5 +729,81 @@ mod tests {
         .unwrap();
         let e = renew(with(|c| c["sub"] = json!("mallory"))).unwrap_err();
         assert_eq!(claim_of(e), "sub");
+    }
+
+    /// See: issue 21. A server that ignores `acr_values` (or answers a lower level) or
+    /// `max_age` is refused, naming the claim; what meets the request passes.
+    #[test]
+    fn acr_and_auth_time_must_meet_what_the_login_asked() {
+        let k = Key::new("k1");
+        let keys = jwks(&[&k]);
+        let signed = |acr: Option<&str>, auth_time: Option<i64>| {
+            let c = with(|c| {
+                if let Some(a) = acr {
+                    c["acr"] = json!(a);
+                }
+                if let Some(t) = auth_time {
+                    c["auth_time"] = json!(t);
+                }
+            });
+            check(&k.sign(&c), &keys).unwrap()
+        };
+        let mfa = Requested {
+            acr_values: Some("urn:tok:mfa  urn:tok:hwk"),
+            max_age: None,
+        };
+        let recent = Requested {
+            acr_values: None,
+            max_age: Some(300),
+        };
+        let unmet = |r: Result<(), IdTokenError>| match r {
+            Err(IdTokenError::Unmet { claim, why }) => (claim, why),
+            other => panic!("not refused: {other:?}"),
+        };
+        // Nothing asked: nothing checked.
+        assert!(Requested::default().is_none());
+        check_authentication(&signed(None, None), &Requested::default(), NOW).unwrap();
+        // acr: one of the values (any of them, split on any whitespace), else named.
+        check_authentication(&signed(Some("urn:tok:hwk"), None), &mfa, NOW).unwrap();
+        let (claim, why) = unmet(check_authentication(
+            &signed(Some("urn:tok:pwd"), None),
+            &mfa,
+            NOW,
+        ));
+        assert_eq!(claim, "acr");
+        assert!(why.contains("\"urn:tok:pwd\" is not one of"), "{why}");
+        assert_eq!(
+            unmet(check_authentication(&signed(None, None), &mfa, NOW)).0,
+            "acr"
+        );
+        // A prefix or a substring of a value is not the value.
+        assert_eq!(
+            unmet(check_authentication(
+                &signed(Some("urn:tok:mf"), None),
+                &mfa,
+                NOW
+            ))
+            .0,
+            "acr"
+        );
+        // max_age: auth_time required, and no older than max_age plus the leeway.
+        assert_eq!(
+            unmet(check_authentication(&signed(None, None), &recent, NOW)).0,
+            "auth_time"
+        );
+        check_authentication(&signed(None, Some(NOW - 300 - LEEWAY)), &recent, NOW).unwrap();
+        let (claim, why) = unmet(check_authentication(
+            &signed(None, Some(NOW - 301 - LEEWAY)),
+            &recent,
+            NOW,
+        ));
+        assert_eq!(claim, "auth_time");
+        assert!(why.contains("over the requested max_age 300 s"), "{why}");
+        // max_age=0 (sign in again now) accepts only a sign-in within the leeway.
+        let now_only = Requested {
+            acr_values: None,
+            max_age: Some(0),
+        };
+        check_authentication(&signed(None, Some(NOW - 5)), &now_only, NOW).unwrap();
     }
 }

@@ -27,6 +27,7 @@ pub mod signer;
 pub mod tls;
 pub mod token;
 pub mod wire;
+pub mod www_authenticate;
 
 // The device grant's parsers keep their old path for the fuzz targets.
 pub use grant::device;

@@ -28,6 +28,7 @@ mod refresh;
 mod registration;
 mod serve;
 mod steps;
+mod stepup;
 
 use std::cell::Cell;
 
@@ -51,12 +52,13 @@ pub use cloud::{AwsLock, AwsTarget, CloudError, assume_role, cached_aws, keep_aw
 pub use endpoint::{Clock, SystemClock, TokenEndpoint};
 pub use files::{evict_cache, read_cache, read_state};
 pub use lifecycle::{logout, reject_access_token};
-pub use login::{LoggedIn, LoginError, LoginMethod, LoginUi, Wait, login};
+pub use login::{LoggedIn, LoginError, LoginMethod, LoginUi, Wait, login, run_flow};
 pub use model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, GrantKind, Narrow, ProfileState, RefreshRecord, Served,
     Session, TokenKind, Want,
 };
 pub use registration::{Forgotten, dynamic_client, find_resource};
+pub use stepup::{StepUp, forget as step_up_forget, held as step_up_held, keep as step_up_keep};
 
 #[cfg(test)]
 use model::Source;

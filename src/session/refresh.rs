@@ -115,7 +115,7 @@ fn persist(
         .max_by_key(|t| t.id_expires_at);
     // OIDC Core §12.2: a renewed ID token must validate and keep `iss`, `sub` and `aud`. One
     // that does not is dropped, not fatal: the rotated refresh token must still be kept.
-    if let Err(e) = super::idtoken::validate(ctx, profile, &resp, None, previous) {
+    if let Err(e) = super::idtoken::validate(ctx, profile, &resp, None, true, previous) {
         ctx.printer
             .warn(format!("the ID token of the refresh was not kept: {e:#}"));
         resp.id_token = None;

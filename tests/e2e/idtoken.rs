@@ -9,7 +9,7 @@ use crate::support::{Provider, Tok, node, output_with_stdin, wait_until};
 
 /// The claims of `token` after `jose` verified its signature with the provider's JWKS, its
 /// issuer and its audience (`tok-cli`).
-fn verified(provider: &Provider, token: &str) -> serde_json::Value {
+pub fn verified(provider: &Provider, token: &str) -> serde_json::Value {
     let mut c = node("tests/support/verify-id-token.mjs");
     c.args([provider.issuer.as_str(), "tok-cli"]);
     let out = output_with_stdin(c, token);

@@ -41,6 +41,7 @@ mod servers;
 mod setup;
 mod stats;
 mod status;
+mod stepup;
 mod stress;
 mod terraform;
 mod token_file;

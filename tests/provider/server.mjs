@@ -56,6 +56,12 @@
 //   TOK_TEST_PAR_TTL          N: a pushed request's request_uri lives N seconds (answered as
 //                             expires_in, refused at /auth after that); the library's own
 //                             lifetime is a fixed 60 s
+//   TOK_TEST_ACR              every sign-in reports this `acr`, whatever acr_values asked for (a
+//                             server that ignores them); unset: a sign-in meets the first of the
+//                             requested acr_values (urn:tok:pwd when none), and a session whose
+//                             acr is not among them is asked to sign in again (step-up)
+//   TOK_TEST_IGNORE_MAX_AGE   "1": max_age is taken out of authorization requests before the
+//                             provider sees them (a server that ignores it: no auth_time)
 //   TOK_TEST_EXACT_REDIRECT   comma-separated redirect URIs of client `tok-exact`, a public
 //                             client that, like many servers, matches them exactly (any port
 //                             other than the registered one is refused); unset: no such client
@@ -105,7 +111,7 @@ import * as net from 'node:net';
 import * as querystring from 'node:querystring';
 
 import * as jose from 'jose';
-import Provider, { errors } from 'oidc-provider';
+import Provider, { errors, interactionPolicy } from 'oidc-provider';
 
 const env = process.env;
 const intEnv = (name, dflt) => {
@@ -151,6 +157,8 @@ const FORGE_ID_TOKEN = env.TOK_TEST_FORGE_ID_TOKEN === '1';
 const PAR_REQUIRED = env.TOK_TEST_PAR_REQUIRED === '1';
 const PAR_TTL = env.TOK_TEST_PAR_TTL ? intEnv('TOK_TEST_PAR_TTL', 60) : undefined;
 const parExpiry = new Map(); // request_uri -> ms since the epoch, with TOK_TEST_PAR_TTL
+const FIXED_ACR = env.TOK_TEST_ACR || undefined;
+const IGNORE_MAX_AGE = env.TOK_TEST_IGNORE_MAX_AGE === '1';
 const EXACT_REDIRECT = env.TOK_TEST_EXACT_REDIRECT ? env.TOK_TEST_EXACT_REDIRECT.split(',') : undefined;
 const MTLS_SELF_SIGNED = env.TOK_TEST_MTLS_SELF_SIGNED ? new crypto.X509Certificate(fs.readFileSync(env.TOK_TEST_MTLS_SELF_SIGNED)) : undefined;
 if (MTLS_SELF_SIGNED && !TLS_CERT) {
@@ -500,9 +508,16 @@ const configuration = {
   rotateRefreshToken: () => ROTATE,
   expiresWithSession: async () => false,
   // Exchanged tokens carry the CI identity they were issued for; introspection shows it.
-  extraTokenClaims: async (ctx) => ctx?.state?.workload
-    ? { sub: ctx.state.workload.sub, ci_iss: ctx.state.workload.iss, gty: ctx.state.workload.method }
-    : undefined,
+  // Access tokens of a sign-in carry its `acr` (seen by introspection), so that a test resource
+  // server can ask for a step-up (RFC 9470).
+  extraTokenClaims: async (ctx) => {
+    if (ctx?.state?.workload) {
+      return { sub: ctx.state.workload.sub, ci_iss: ctx.state.workload.iss, gty: ctx.state.workload.method };
+    }
+    const e = ctx?.oidc?.entities;
+    const acr = e?.AuthorizationCode?.acr ?? e?.RefreshToken?.acr ?? e?.DeviceCode?.acr;
+    return acr ? { acr } : undefined;
+  },
   ttl: {
     AccessToken: () => atTtl,
     ClientCredentials: (_ctx, _token, client) => (client?.clientId === CI_CLIENT ? EXCHANGE_TTL : atTtl),
@@ -514,8 +529,11 @@ const configuration = {
     Session: Math.max(RT_TTL, 14 * 86400),
     Grant: Math.max(RT_TTL, 14 * 86400),
   },
+  // The authentication levels this server offers (acr_values_supported); see TOK_TEST_ACR.
+  acrValues: ['urn:tok:pwd', 'urn:tok:mfa', 'urn:tok:hwk'],
   interactions: {
     url: async (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    policy: loginPolicy(),
   },
   renderError: async (ctx, out) => {
     ctx.type = 'html';
@@ -524,6 +542,22 @@ const configuration = {
     }</pre></body></html>`;
   },
 };
+
+// The library's prompts, and step-up: a session whose acr is not one of the requested
+// acr_values signs in again (the library itself asks only for essential acr claims). Not with
+// TOK_TEST_ACR, whose sign-ins never meet a request and would be asked again forever.
+function loginPolicy() {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  if (!FIXED_ACR) {
+    policy.get('login').checks.add(new Check('acr_values_unmet', 'the session does not meet acr_values', (ctx) => {
+      const wanted = ctx.oidc.params.acr_values;
+      if (!wanted || wanted.split(' ').includes(ctx.oidc.acr)) return Check.NO_NEED_TO_PROMPT;
+      return Check.REQUEST_PROMPT;
+    }));
+  }
+  return policy;
+}
 
 // Bind to the loopback port first so that the issuer can carry the real port.
 // `apps`: the HTTP(S) servers that run the provider; `server`: the one listening. With the plain
@@ -834,7 +868,8 @@ async function finishInteraction(ctx) {
     result = { error: 'access_denied', error_description: 'End-User denied the request (test knob)' };
   } else if (name === 'login') {
     stats.interactions.login += 1;
-    result = { login: { accountId: ACCOUNT.sub } };
+    const acr = FIXED_ACR ?? params.acr_values?.split(' ')[0] ?? 'urn:tok:pwd';
+    result = { login: { accountId: ACCOUNT.sub, acr } };
   } else if (name === 'consent') {
     stats.interactions.consent += 1;
     let { grantId } = interaction;
@@ -905,6 +940,10 @@ provider.use(async (ctx, next) => {
   }
 
   if (ctx.path === '/auth' && ctx.method === 'GET') stats.authorization_requests.push({ ...ctx.query });
+  if (IGNORE_MAX_AGE && ctx.path === '/auth' && ctx.query.max_age !== undefined) {
+    const { max_age: _ignored, ...rest } = ctx.query;
+    ctx.query = rest;
+  }
   if (PAR_TTL && ctx.path === '/auth' && parExpiry.get(ctx.query.request_uri) < Date.now()) {
     ctx.status = 400;
     ctx.type = 'html';

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A git smart-HTTP server for tok's tests: `git http-backend` behind an OAuth resource server.
 
-    git-server.py ISSUER ROOT [--basic-only] [--log FILE] [--revoked FILE]
+    git-server.py ISSUER ROOT [--basic-only] [--log FILE] [--revoked FILE] [--step-up ACR]
 
 Serves the repositories under ROOT at http://127.0.0.1:PORT/ and prints PORT as the first line
 of stdout. Every request needs an access token that the test provider reports active (RFC 7662
@@ -12,6 +12,11 @@ tok's fingerprint) is a line of FILE is refused although the provider still repo
 a resource server that revoked one access token. (The provider cannot do that: revoking an
 access token there revokes every token of its grant.) Each request is logged to FILE as one JSON line:
 {"method", "path", "scheme", "status"} (never the token). Exits when stdin reaches EOF.
+
+With --step-up ACR (RFC 9470), a live token whose sign-in (`acr`, from introspection) was not
+ACR is answered 401 with `WWW-Authenticate: Bearer error="insufficient_user_authentication",
+acr_values="ACR"`, and a token that is not live (or revoked) with `Bearer
+error="invalid_token"` (RFC 6750 §3.1); a request without a token gets the plain challenges.
 """
 
 import base64
@@ -25,13 +30,14 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from resource_guard import RequestLog, credentials, introspect
+from resource_guard import RequestLog, credentials, introspection
 
 ISSUER = sys.argv[1]
 ROOT = sys.argv[2]
 BASIC_ONLY = "--basic-only" in sys.argv
 LOG = sys.argv[sys.argv.index("--log") + 1] if "--log" in sys.argv else None
 REVOKED = sys.argv[sys.argv.index("--revoked") + 1] if "--revoked" in sys.argv else None
+STEP_UP = sys.argv[sys.argv.index("--step-up") + 1] if "--step-up" in sys.argv else None
 
 
 def revoked(token):
@@ -53,12 +59,21 @@ class Handler(RequestLog, BaseHTTPRequestHandler):
     def handle_any(self):
         body = self.body()
         scheme, token = credentials(self.headers.get("Authorization"))
-        if not token or revoked(token) or not introspect(ISSUER, token):
+        seen = introspection(ISSUER, token) if token and not revoked(token) else {}
+        bearer = 'Bearer realm="tok-test-git"'
+        if STEP_UP and token and seen.get("active") is not True:
+            bearer += ', error="invalid_token"'
+        elif STEP_UP and token and seen.get("acr") != STEP_UP:
+            bearer += (
+                ', error="insufficient_user_authentication", error_description="a \\"stronger\\" sign-in, please"'
+                + f', acr_values="{STEP_UP}"'
+            )
+        if seen.get("active") is not True or bearer.count("error=") > 0:
             self.record(scheme, 401)
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="tok-test-git"')
             if not BASIC_ONLY:
-                self.send_header("WWW-Authenticate", 'Bearer realm="tok-test-git"')
+                self.send_header("WWW-Authenticate", bearer)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

@@ -13,14 +13,19 @@ import urllib.parse
 import urllib.request
 
 
-def introspect(issuer, token):
-    """Whether the provider at `issuer` reports `token` active."""
+def introspection(issuer, token):
+    """The provider's RFC 7662 answer for `token` (`active`, and for a sign-in's token `acr`)."""
     data = urllib.parse.urlencode({"token": token}).encode()
     req = urllib.request.Request(issuer + "/token/introspection", data=data)
     cred = base64.b64encode(b"introspector:introspector-secret").decode()
     req.add_header("Authorization", "Basic " + cred)
     with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r).get("active") is True
+        return json.load(r)
+
+
+def introspect(issuer, token):
+    """Whether the provider at `issuer` reports `token` active."""
+    return introspection(issuer, token).get("active") is True
 
 
 def credentials(header):

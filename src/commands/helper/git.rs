@@ -28,6 +28,7 @@ pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<Outcome> {
             .map_err(glue::into_anyhow);
     }
     let mut tokens = glue::start(env, &GIT)?;
+    tokens.prompt_forbidden = prompt_forbidden;
     let (targets, problems) = git_targets(&tokens.config);
     tokens.warn(problems);
     let git = Git { targets };

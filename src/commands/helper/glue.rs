@@ -8,7 +8,7 @@ use std::io::{BufRead, Write};
 use crate::audit::Requester;
 use crate::config::{Config, Profile};
 use crate::error::{Code, Hinted, classify};
-use crate::helpers::{self, Helper, Outcome, Protocol, Token, TokenError, Tokens};
+use crate::helpers::{self, Demand, Helper, Outcome, Protocol, Token, TokenError, Tokens};
 use crate::session::{self, Narrow, TokenKind, Want};
 use crate::time::now;
 
@@ -23,6 +23,7 @@ pub fn start<'a>(env: &'a Env, protocol: &'static Protocol) -> anyhow::Result<Se
         config,
         protocol,
         kind: TokenKind::Access,
+        prompt_forbidden: crate::commands::stepup::prompt_forbidden,
     })
 }
 
@@ -86,6 +87,8 @@ pub struct SessionTokens<'a> {
     protocol: &'static Protocol,
     /// The token served: the access token, or (kubectl with `kubectl_token = "id"`) the ID token.
     pub kind: TokenKind,
+    /// Why a step-up login must not start here, if it must not (the client's own rules).
+    pub prompt_forbidden: fn(&crate::settings::Settings) -> Option<&'static str>,
 }
 
 impl SessionTokens<'_> {
@@ -103,6 +106,37 @@ impl SessionTokens<'_> {
         let name = self.config.select(explicit)?;
         self.config.profile(&name)?;
         Ok(name)
+    }
+
+    /// [`Tokens::get_for`]: a stepped-up (RFC 9470) and/or narrowed token, or a step-up
+    /// login for one when the client lets tok prompt.
+    fn demanded(&mut self, profile: &str, host: &str, demand: &Demand) -> anyhow::Result<Token> {
+        let profile = self.config.profile(profile)?;
+        refuse_dpop(&profile, profile.is_dpop())?;
+        let scopes: Vec<String> = demand.scope.iter().cloned().collect();
+        let narrow = crate::commands::print::narrow(&scopes, None);
+        let want = Want {
+            token: self.kind,
+            ..Want::default()
+        };
+        let who = Requester {
+            consumer: self.protocol.consumer.clone(),
+            host: (!host.is_empty()).then(|| host.to_string()),
+        };
+        let env = self.env;
+        let served = match session::StepUp::new(demand.acr_values.as_deref(), demand.max_age) {
+            None => crate::commands::request::token(&env.ctx, &profile, want, &narrow, &who)?,
+            Some(step) => {
+                let forbidden = (self.prompt_forbidden)(&env.ctx.settings);
+                crate::commands::stepup::token(
+                    env, &profile, want, &narrow, &step, &who, forbidden,
+                )?
+            }
+        };
+        Ok(Token {
+            access_token: served.token.access_token,
+            expires_at: served.token.expires_at,
+        })
     }
 
     /// [`Tokens::get`], its failure not yet sorted by what the protocol does about it.
@@ -145,12 +179,28 @@ impl Tokens for SessionTokens<'_> {
         self.token(profile, host).map_err(typed)
     }
 
+    /// A step-up that cannot happen here is not "log in first" (`tok login` would not help):
+    /// its error names the command that gets the token.
+    fn get_for(&mut self, profile: &str, host: &str, demand: &Demand) -> Result<Token, TokenError> {
+        let stepping_up = demand.acr_values.is_some() || demand.max_age.is_some();
+        self.demanded(profile, host, demand)
+            .map_err(|e| match stepping_up {
+                true => TokenError::Other(e),
+                false => typed(e),
+            })
+    }
+
     fn reject(&mut self, profile: &str, fingerprint: Option<&str>) -> Result<bool, TokenError> {
         let rejected = self
             .config
             .profile(profile)
             .map_err(anyhow::Error::from)
-            .and_then(|p| session::reject_access_token(&self.env.ctx, &p, fingerprint));
+            .and_then(
+                |p| match session::step_up_forget(&self.env.ctx, &p, fingerprint) {
+                    true => Ok(true),
+                    false => session::reject_access_token(&self.env.ctx, &p, fingerprint),
+                },
+            );
         rejected.map_err(typed)
     }
 }

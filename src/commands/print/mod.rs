@@ -40,7 +40,7 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
         return token_file::run(env, &profile, &args, file, &narrow);
     }
     let who = Requester::new(Consumer::PRINT);
-    let served = crate::commands::request::token(&env.ctx, &profile, want, &narrow, &who)?;
+    let served = served(env, &profile, want, &narrow, &args.step_up, &who)?;
     if args.format == PrintFormat::Dpop {
         if want.token == TokenKind::Id {
             return Err(Hinted::new(
@@ -129,6 +129,26 @@ fn print_dpop(
         token.access_token.expose()
     ))?;
     Ok(())
+}
+
+/// The token `print` and `exec` serve: the everyday (or narrowed) one, or with `--acr-values`
+/// or `--max-age` a stepped-up one (see [`crate::commands::stepup`]).
+pub fn served(
+    env: &Env,
+    profile: &crate::config::Profile,
+    want: Want,
+    narrow: &Narrow,
+    step: &crate::cli::StepUpArgs,
+    who: &Requester,
+) -> anyhow::Result<session::Served> {
+    let step = session::StepUp::new(step.acr_values.as_deref(), step.max_age.map(i64::from));
+    match step {
+        None => crate::commands::request::token(&env.ctx, profile, want, narrow, who),
+        Some(step) => {
+            let forbidden = crate::commands::stepup::prompt_forbidden(&env.ctx.settings);
+            crate::commands::stepup::token(env, profile, want, narrow, &step, who, forbidden)
+        }
+    }
 }
 
 /// `--scope` (sorted, deduplicated, so that the same set shares a cache) and `--audience`.

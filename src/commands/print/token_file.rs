@@ -44,6 +44,14 @@ pub fn run(
         .into());
     }
     if args.watch {
+        if args.step_up.acr_values.is_some() || args.step_up.max_age.is_some() {
+            return Err(Hinted::new(
+                Code::Usage,
+                "--watch cannot keep a stepped-up token fresh: it is never refreshed, and each one needs a sign-in",
+                Some("drop --watch, or --acr-values and --max-age".into()),
+            )
+            .into());
+        }
         return watch(env, profile, args, file, narrow);
     }
     let want = Want {
@@ -52,7 +60,7 @@ pub fn run(
         token: args.token.into(),
     };
     let who = Requester::new(Consumer::PRINT);
-    let served = crate::commands::request::token(&env.ctx, profile, want, narrow, &who)?;
+    let served = super::served(env, profile, want, narrow, &args.step_up, &who)?;
     write(file, args.format, &served.token, args.token.into())?;
     env.ctx.printer.verbose(format!(
         "wrote access token {} to {}",

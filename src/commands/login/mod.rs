@@ -3,6 +3,12 @@
 //! [`session::login`](crate::session::login()), which opens the store, drives the grant
 //! and saves the session.
 
+mod ui;
+
+use ui::TerminalUi;
+#[cfg(test)]
+use ui::qr_block;
+
 use std::cell::RefCell;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -78,6 +84,31 @@ pub fn run(env: &Env, mut args: LoginArgs) -> anyhow::Result<()> {
     )?;
     save_pending(p, &name, &config.path, pending)?;
     report(p, &profile, &done)
+}
+
+/// A step-up login (RFC 9470) for `profile`, interactive as its own login would be (browser,
+/// device, `--paste` never): the stepped-up token, kept apart from the everyday session.
+pub fn step_up(
+    env: &Env,
+    profile: &Profile,
+    want: crate::session::Want,
+    narrow: &crate::session::Narrow,
+    step: &crate::session::StepUp,
+) -> anyhow::Result<crate::session::Served> {
+    use clap::Parser;
+    let cli = crate::cli::Cli::try_parse_from(["tok", "login", "-p", &profile.name])?;
+    let crate::cli::Command::Login(args) = cli.command else {
+        unreachable!("parsed a login command")
+    };
+    let config = env.config()?;
+    let endpoints = env.ctx.endpoints(profile)?;
+    let method = interactive_method(&args, profile, &endpoints, &config.path)?;
+    let ui = TerminalUi::new(&env.ctx.printer, &args);
+    let as_profile = step.login_profile(profile, narrow);
+    let flowed = crate::session::run_flow(&env.ctx, &as_profile, method, &ui, args.timeout)?;
+    Ok(crate::session::step_up_keep(
+        &env.ctx, profile, want, narrow, step, flowed,
+    )?)
 }
 
 /// Apply the command line's profile fields. Returns the profile's name and, for an existing
@@ -484,139 +515,6 @@ pub fn choose_flow(wanted: Flow, ep: &Endpoints, no_browser: bool) -> Flow {
             }
         }
     }
-}
-
-/// The terminal as a login's user interface: codes and URLs on stderr, a spinner while
-/// waiting (when stderr is a terminal), the browser opened unless `--no-browser`.
-struct TerminalUi<'a> {
-    p: &'a Printer,
-    no_browser: bool,
-    /// `None` until a wait starts; then the spinner, if stderr is a terminal.
-    spinner: RefCell<Option<Option<indicatif::ProgressBar>>>,
-}
-
-impl<'a> TerminalUi<'a> {
-    fn new(p: &'a Printer, args: &LoginArgs) -> Self {
-        Self {
-            p,
-            no_browser: args.no_browser,
-            spinner: RefCell::default(),
-        }
-    }
-}
-
-impl LoginUi for TerminalUi<'_> {
-    fn device_code(&self, auth: &DeviceAuthorization) {
-        let p = self.p;
-        p.info(format!(
-            "To sign in, open {}\nand enter the code: {}",
-            auth.verification_uri, auth.user_code
-        ));
-        if p.interactive()
-            && let Some(block) = auth.verification_uri_complete.as_deref().and_then(qr_block)
-        {
-            p.info(format!("or scan this code with a phone:\n{block}"));
-        }
-        let open_url = auth
-            .verification_uri_complete
-            .as_deref()
-            .unwrap_or(&auth.verification_uri);
-        if !self.no_browser && browser::display_available() {
-            match browser::open(open_url) {
-                Ok(what) => p.verbose(format!("opened {what}")),
-                Err(e) => p.verbose(e),
-            }
-        }
-    }
-
-    fn browser(&self, url: &Url, start_link: &str) {
-        let p = self.p;
-        p.info(format!(
-            "Sign in with your browser. If it does not open, visit:\n  {url}"
-        ));
-        if !self.no_browser {
-            match browser::open(start_link) {
-                Ok(what) => p.verbose(format!("opened {what}")),
-                Err(e) => p.warn(e),
-            }
-        }
-    }
-
-    fn paste(
-        &self,
-        url: &Url,
-        redirect_uri: &str,
-        timeout: Duration,
-    ) -> std::io::Result<Option<String>> {
-        // Shown even with -q: without it there is nothing to do.
-        eprintln!(
-            "Open this URL in a browser on any machine and approve:\n  {url}\nThe browser then fails to load a page at {redirect_uri}?...\nCopy that whole address from the address bar and paste it here:"
-        );
-        // Read on a worker so that --timeout bounds the wait like the other flows.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let r = std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line);
-            let _ = tx.send(r.map(|_| line));
-        });
-        match rx.recv_timeout(timeout) {
-            Ok(r) => r.map(Some),
-            Err(_) => Ok(None),
-        }
-    }
-
-    fn waiting(&self, what: Wait, deadline: Instant) {
-        let msg = match what {
-            Wait::Approval => format!(
-                "Waiting for approval (the code expires in {})…",
-                remaining(deadline)
-            ),
-            Wait::Browser => format!("Waiting for the browser (up to {})…", remaining(deadline)),
-        };
-        let mut spinner = self.spinner.borrow_mut();
-        match spinner.as_ref() {
-            // Without a terminal the wait was announced once, when it started.
-            Some(None) => {}
-            Some(Some(pb)) => pb.set_message(msg),
-            None => *spinner = Some(spinner_for(self.p, msg)),
-        }
-    }
-
-    fn done_waiting(&self) {
-        if let Some(Some(pb)) = self.spinner.borrow_mut().take() {
-            pb.finish_and_clear();
-        }
-    }
-}
-
-fn spinner_for(p: &Printer, msg: String) -> Option<indicatif::ProgressBar> {
-    if !p.interactive() {
-        p.info(msg);
-        return None;
-    }
-    let pb = indicatif::ProgressBar::new_spinner();
-    pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    pb.enable_steady_tick(Duration::from_millis(120));
-    pb.set_message(msg);
-    Some(pb)
-}
-
-fn remaining(deadline: Instant) -> String {
-    let left = deadline.saturating_duration_since(Instant::now()).as_secs();
-    humantime::format_duration(Duration::from_secs(left)).to_string()
-}
-
-/// `url` as a QR code of Unicode half blocks (light modules drawn, for dark terminals).
-pub fn qr_block(url: &str) -> Option<String> {
-    use qrcode::render::unicode::Dense1x2;
-    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
-    Some(
-        code.render::<Dense1x2>()
-            .dark_color(Dense1x2::Light)
-            .light_color(Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-    )
 }
 
 #[cfg(test)]

@@ -1060,3 +1060,21 @@ impl std::fmt::Debug for Run {
 pub fn distinct(v: &[String]) -> BTreeSet<&str> {
     v.iter().map(String::as_str).collect()
 }
+
+impl Tok {
+    /// Add `line` (`key = value`) to the `[profiles.NAME]` table of the config file, as its
+    /// first key (an endpoint, a proxy, a `ca_file` the test points elsewhere); panics when the
+    /// config has no such table. Returns the path of the config file.
+    pub fn add_to_profile(&self, name: &str, line: &str) -> PathBuf {
+        let config = self.path("config/tok/config.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let header = format!("[profiles.{name}]\n");
+        assert!(text.contains(&header), "no [profiles.{name}] in {text}");
+        std::fs::write(
+            &config,
+            text.replacen(&header, &format!("{header}{line}\n"), 1),
+        )
+        .unwrap();
+        config
+    }
+}

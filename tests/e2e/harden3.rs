@@ -27,14 +27,7 @@ fn exec_gives_the_command_the_callers_core_limits() {
          exec {} exec -p work -- sh -c 'ulimit -Sc; ulimit -Hc'",
         sh_quote(&tok_bin)
     );
-    let out = std::process::Command::new("sh")
-        .args(["-c", &line])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(tok.env_vars())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = tok.tool("sh").args(["-c", &line]).output().unwrap();
     let r = tok.record(out);
     assert!(r.ok(), "{r:?}");
     let lines: Vec<&str> = r.stdout.lines().collect();

@@ -1077,4 +1077,16 @@ impl Tok {
         .unwrap();
         config
     }
+
+    /// `program` as this tok's user runs it: with this tok's environment alone (its home, XDG
+    /// directories, browser and store; the test's `PATH` unless the tok sets its own), stdin
+    /// from /dev/null. For the tools that run tok themselves (git, kubectl, an SDK, a shell).
+    pub fn tool(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.env_vars())
+            .stdin(Stdio::null());
+        c
+    }
 }

@@ -2,9 +2,8 @@
 //! Every ID token tok serves is verified here independently of tok, with the `jose` library and
 //! the provider's own JWKS (tests/support/verify-id-token.mjs).
 
-use std::process::{Command, Stdio};
-
 use crate::fronts::Front;
+use crate::kubectl::{kubectl_get_api, kubectl_missing};
 use crate::support::{Provider, Tok, node, output_with_stdin, wait_until};
 
 /// The claims of `token` after `jose` verified its signature with the provider's JWKS, its
@@ -184,12 +183,7 @@ fn a_tampered_id_token_fails_the_login_with_exit_8_and_stores_nothing() {
 /// `kubectl_token = "id"`, and kubectl (the real one) reaches an API that accepts nothing else.
 #[test]
 fn kubectl_with_kubectl_token_id_reaches_an_api_that_accepts_only_id_tokens() {
-    if Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: kubectl is not installed");
+    if kubectl_missing() {
         return;
     }
     let provider = Provider::start();
@@ -206,33 +200,7 @@ fn kubectl_with_kubectl_token_id_reaches_an_api_that_accepts_only_id_tokens() {
     );
     let tok = Tok::new();
     tok.login(&provider, "work");
-    let kubectl = |tok: &Tok, block: &str| {
-        let kubeconfig = tok.path("kubeconfig");
-        std::fs::write(
-            &kubeconfig,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: https://127.0.0.1:{}\n    certificate-authority: {}\ncontexts:\n- name: test\n  context: {{cluster: test, user: work}}\ncurrent-context: test\n{block}",
-                api.port,
-                certs.path().join("cert.pem").display(),
-            ),
-        )
-        .unwrap();
-        let out = Command::new("kubectl")
-            .args([
-                "--kubeconfig",
-                kubeconfig.to_str().unwrap(),
-                "get",
-                "--raw",
-                "/api",
-            ])
-            .env_clear()
-            .envs(tok.env_vars())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .output()
-            .expect("kubectl is installed");
-        tok.record(out)
-    };
+    let kubectl = |tok: &Tok, block: &str| kubectl_get_api(tok, &api, certs.path(), block);
     // The access token is refused by this API.
     let block = tok.run(&["setup", "kubectl", "-p", "work"]).stdout;
     let r = kubectl(&tok, &block);

@@ -1,11 +1,11 @@
 //! Logins that fit servers stricter than the test provider's default client (issue 21): a
 //! server that matches the registered redirect URI exactly.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::Stdio;
 
-use crate::support::{Provider, Tok, node, root};
+use crate::support::{Provider, Tok, paste_callback, root};
 
 /// A loopback port free now (released at once: the provider registers it, tok binds it).
 fn free_port() -> u16 {
@@ -206,29 +206,7 @@ fn paste_honours_the_fixed_redirect_uri() {
         .spawn()
         .unwrap();
     let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    let url = loop {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "tok ended: {seen}"
-        );
-        seen.push_str(&line);
-        if let Some(u) = line
-            .trim()
-            .strip_prefix(&format!("{}/auth?", provider.issuer))
-        {
-            break format!("{}/auth?{u}", provider.issuer);
-        }
-    };
-    let browser = node("tests/provider/browser.mjs")
-        .arg(&url)
-        .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
-        .env("TOK_TEST_BROWSER_QUIET", "1")
-        .output()
-        .unwrap();
-    assert!(browser.status.success(), "{browser:?}");
-    let callback = String::from_utf8(browser.stdout).unwrap();
+    let (mut seen, callback) = paste_callback(&provider, &mut reader);
     assert!(callback.starts_with(&format!("{fixed}?")), "{callback}");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(callback.as_bytes()).unwrap();

@@ -1090,3 +1090,32 @@ impl Tok {
         c
     }
 }
+
+/// The paste flow's user: read tok's output from `reader` up to the authorization URL it prints
+/// for `provider`, open that URL in the test browser; what tok printed so far, and the callback
+/// URL the browser was sent to (what the user pastes back). Panics when tok ends first.
+pub fn paste_callback(provider: &Provider, reader: &mut dyn BufRead) -> (String, String) {
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "tok ended: {seen}"
+        );
+        seen.push_str(&line);
+        if let Some(u) = line
+            .trim()
+            .strip_prefix(&format!("{}/auth?", provider.issuer))
+        {
+            break format!("{}/auth?{u}", provider.issuer);
+        }
+    };
+    let browser = node("tests/provider/browser.mjs")
+        .arg(&url)
+        .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
+        .env("TOK_TEST_BROWSER_QUIET", "1")
+        .output()
+        .unwrap();
+    assert!(browser.status.success(), "{browser:?}");
+    (seen, String::from_utf8(browser.stdout).unwrap())
+}

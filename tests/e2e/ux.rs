@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::support::{
-    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, node, root, start_service, wait_until,
+    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, paste_callback, root, start_service,
+    wait_until,
 };
 
 fn json_error(r: &Run) -> serde_json::Value {
@@ -400,29 +401,7 @@ fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
     } else {
         Box::new(BufReader::new(child.stderr.take().unwrap()))
     };
-    let mut seen = String::new();
-    let url = loop {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "tok ended: {seen}"
-        );
-        seen.push_str(&line);
-        if let Some(u) = line
-            .trim()
-            .strip_prefix(&format!("{}/auth?", provider.issuer))
-        {
-            break format!("{}/auth?{u}", provider.issuer);
-        }
-    };
-    let browser = node("tests/provider/browser.mjs")
-        .arg(&url)
-        .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
-        .env("TOK_TEST_BROWSER_QUIET", "1")
-        .output()
-        .unwrap();
-    assert!(browser.status.success(), "{browser:?}");
-    let mut callback = String::from_utf8(browser.stdout).unwrap();
+    let (seen, mut callback) = paste_callback(provider, &mut reader);
     assert!(callback.contains("/callback?code="), "{callback}");
     if tamper {
         callback = callback.replace("state=", "state=x");

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{NARROWED_PRINT, Provider, Tok, exec_sh, logged_in};
+use crate::support::{NARROWED_PRINT, Provider, Racer, Tok, exec_sh, logged_in};
 
 fn chmod(p: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
@@ -405,8 +405,6 @@ fn setup_edits_a_symlinked_config_through_the_link_or_refuses() {
 /// the refresh token the first had just spent).
 #[test]
 fn racers_with_different_state_homes_share_the_file_sessions_lock() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "3600")]);
     assert!(
         tok.path("data/tok/sessions").is_dir(),
@@ -444,26 +442,7 @@ fn racers_with_different_state_homes_share_the_file_sessions_lock() {
             if i % 2 == 1 {
                 c.env("XDG_STATE_HOME", other_state.to_str().unwrap());
             }
-            let mut child = c
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let stderr = child.stderr.take().unwrap();
-            let tx = tx.clone();
-            let reader = std::thread::spawn(move || {
-                let mut seen = String::new();
-                for line in BufReader::new(stderr).lines() {
-                    let line = line.unwrap_or_default();
-                    if line.contains("waiting for another tok process") {
-                        let _ = tx.send(());
-                    }
-                    seen.push_str(&line);
-                    seen.push('\n');
-                }
-                seen
-            });
-            (child, reader)
+            Racer::spawn(c, &tx)
         })
         .collect();
     for _ in 0..24 {
@@ -472,11 +451,8 @@ fn racers_with_different_state_homes_share_the_file_sessions_lock() {
     }
     drop(held);
     let mut tokens = vec![];
-    for (child, reader) in racers {
-        let out = child.wait_with_output().unwrap();
-        let stderr = reader.join().unwrap();
-        assert!(out.status.success(), "{stderr}");
-        tokens.push(String::from_utf8(out.stdout).unwrap().trim().to_string());
+    for racer in racers {
+        tokens.push(racer.finish().0);
     }
     assert_eq!(
         provider.refreshes() - baseline,

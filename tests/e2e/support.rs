@@ -1119,3 +1119,47 @@ pub fn paste_callback(provider: &Provider, reader: &mut dyn BufRead) -> (String,
     assert!(browser.status.success(), "{browser:?}");
     (seen, String::from_utf8(browser.stdout).unwrap())
 }
+
+/// A tok process raced against others while the test holds the lock they need: it reports on
+/// `waiting` each time it says it is waiting for another tok process (run it with `-v`), so that
+/// the test lets the lock go only once every racer waits.
+pub struct Racer {
+    child: Child,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Racer {
+    /// Spawn `command` (stdout and stderr piped), watching its stderr.
+    pub fn spawn(mut command: Command, waiting: &std::sync::mpsc::Sender<()>) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let waiting = waiting.clone();
+        let stderr = std::thread::spawn(move || {
+            let mut seen = String::new();
+            for line in BufReader::new(stderr).lines() {
+                let line = line.unwrap_or_default();
+                if line.contains("waiting for another tok process") {
+                    let _ = waiting.send(());
+                }
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            seen
+        });
+        Self { child, stderr }
+    }
+
+    /// Wait for it to end; assert it succeeded; the token it printed (stdout, trimmed) and its
+    /// stderr.
+    pub fn finish(self) -> (String, String) {
+        let out = self.child.wait_with_output().unwrap();
+        let stderr = self.stderr.join().unwrap();
+        assert!(out.status.success(), "{stderr}");
+        let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        (token, stderr)
+    }
+}

@@ -11,6 +11,39 @@ use tempfile::TempDir;
 use crate::fronts::Front;
 use crate::support::{Provider, Rig, Run, Tok, output_with_stdin, tok_bin};
 
+/// `git ARGS` (in `cwd`) as the user of `tok`, never prompting for credentials.
+pub(crate) fn git_command(tok: &Tok, args: &[&str], cwd: Option<&Path>) -> Command {
+    let mut c = tok.tool("git");
+    c.args(args).env("GIT_TERMINAL_PROMPT", "0");
+    if let Some(d) = cwd {
+        c.current_dir(d);
+    }
+    c
+}
+
+/// A repository for the git server to serve, made as the user of `tok` without the server:
+/// `seed` with one commit (a README saying hello), cloned bare to `bare`.
+pub(crate) fn make_repo(tok: &Tok, seed: &Path, bare: &Path) {
+    let git_ok = |args: &[&str], cwd: Option<&Path>| {
+        let r = tok.record(git_command(tok, args, cwd).output().unwrap());
+        assert!(r.ok(), "git {args:?} failed: {r:?}");
+    };
+    git_ok(&["init", "-q", "-b", "main", seed.to_str().unwrap()], None);
+    std::fs::write(seed.join("README"), "hello\n").unwrap();
+    git_ok(&["add", "README"], Some(seed));
+    git_ok(&["commit", "-q", "-m", "first"], Some(seed));
+    git_ok(
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            seed.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+        None,
+    );
+}
+
 /// A provider, a logged-in tok set up for the git server, a bare repository with one commit.
 struct GitRig {
     provider: Provider,
@@ -71,21 +104,8 @@ impl GitRig {
         };
         // The served repository, made locally without the server.
         let seed = rig.dir.path().join("seed");
-        rig.git_ok(&["init", "-q", "-b", "main", seed.to_str().unwrap()], None);
-        std::fs::write(seed.join("README"), "hello\n").unwrap();
-        rig.git_ok(&["add", "README"], Some(&seed));
-        rig.git_ok(&["commit", "-q", "-m", "first"], Some(&seed));
         let bare = repos.join("repo.git");
-        rig.git_ok(
-            &[
-                "clone",
-                "-q",
-                "--bare",
-                seed.to_str().unwrap(),
-                bare.to_str().unwrap(),
-            ],
-            None,
-        );
+        make_repo(&rig.tok, &seed, &bare);
         rig.git_ok(&["config", "http.receivepack", "true"], Some(&bare));
         if login {
             rig.tok.login(&rig.provider, "work");
@@ -108,17 +128,7 @@ impl GitRig {
     }
 
     fn git_command(&self, args: &[&str], cwd: Option<&Path>) -> Command {
-        let mut c = Command::new("git");
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(self.tok.env_vars())
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .stdin(Stdio::null());
-        if let Some(d) = cwd {
-            c.current_dir(d);
-        }
-        c
+        git_command(&self.tok, args, cwd)
     }
 
     fn git(&self, args: &[&str], cwd: Option<&Path>) -> Run {

@@ -4,7 +4,7 @@
 //! See: issue 3.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
@@ -506,12 +506,8 @@ fn no_session_with_a_terminal_logs_in_interactively() {
     let rig = GitRig::start_with(&[], &[], false);
     let dest = rig.path("work");
     let cmd = format!("git clone -q {} {}", rig.url(), dest.display());
-    let mut c = Command::new("script");
-    c.args(["-qec", &cmd, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(rig.tok.env_vars())
-        .stdin(Stdio::null());
+    let mut c = rig.tok.tool("script");
+    c.args(["-qec", &cmd, "/dev/null"]);
     let r = rig.tok.record(c.output().unwrap());
     assert!(r.ok(), "{r:?}");
     assert!(dest.join("README").exists(), "{r:?}");

@@ -101,8 +101,10 @@ fn an_exact_redirect_uri_server_needs_the_fixed_port() {
             .display()
             .to_string(),
     );
-    let r = tok.run(&["login", "-p", "exact", "--browser", "--timeout", "60s"]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_profile("exact")
+        .browser()
+        .timeout("60s")
+        .expect_success();
     assert_eq!(provider.stats()["token_success"]["authorization_code"], 2);
 }
 
@@ -266,19 +268,11 @@ fn authorization_parameters_reach_the_server_and_are_saved() {
     assert!(config.contains("auth_params = {"), "{config}");
 
     // Saved; one flag changes one key and an empty value takes one out.
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "mfa",
-        "--browser",
-        "--timeout",
-        "60s",
-        "--max-age",
-        "60",
-        "--auth-param",
-        "domain_hint=",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_profile("mfa")
+        .browser()
+        .timeout("60s")
+        .args(&["--max-age", "60", "--auth-param", "domain_hint="])
+        .expect_success();
     assert_eq!(sent(1)["max_age"], "60", "{}", sent(1));
     assert_eq!(sent(1)["acr_values"], "urn:example:mfa urn:example:pwd");
     assert!(sent(1)["domain_hint"].is_null(), "{}", sent(1));
@@ -305,11 +299,8 @@ fn protocol_parameters_are_refused_as_auth_params() {
     }
     assert!(!tok.path("config/tok/config.toml").exists());
     tok.login_with(&provider, "p", &["--browser"]);
-    let path = tok.path("config/tok/config.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, format!("{text}auth_params = {{ nonce = \"n\" }}\n")).unwrap();
-    let r = tok.run(&["login", "-p", "p", "--browser"]);
-    assert_eq!(r.code, 8, "{r:?}");
+    tok.add_to_profile("p", "auth_params = { nonce = \"n\" }");
+    let r = tok.login_profile("p").browser().expect_failure(8);
     assert!(
         r.stderr
             .contains("auth_params `nonce` is a parameter tok sets itself"),
@@ -379,8 +370,11 @@ fn a_client_that_requires_par_logs_in_with_par() {
     assert_eq!(seen_keys, ["client_id", "request_uri"], "{seen}");
     assert!(provider.active(&tok.print("fapi")));
 
-    let r = tok.run(&["login", "-p", "fapi", "--browser", "--timeout", "60s"]);
-    assert!(r.ok(), "{r:?}");
+    let r = tok
+        .login_profile("fapi")
+        .browser()
+        .timeout("60s")
+        .expect_success();
     assert!(
         printed_authorization_url(&r, &provider.issuer)
             .query_pairs()

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use tempfile::TempDir;
+
 use crate::fronts::Front;
 use crate::support::{Provider, Run, Tok, logged_in};
 
@@ -21,9 +23,23 @@ pub(crate) fn kubectl_missing() -> bool {
     missing
 }
 
-/// The real kubectl's `get --raw /api` against the TLS API front `api` (its certificate in
-/// `certs`), as user `work` whose kubeconfig entry is `user_block` (what `tok setup kubectl`
-/// prints).
+/// The API front (tests/support/api-front.py) of `provider` over TLS, as client-go runs exec
+/// plugins only for https servers (never a token in clear text), with `args` (`--id-token
+/// CLIENT`…); its certificate in a directory of its own.
+pub(crate) fn tls_api(provider: &Provider, args: &[&str]) -> (Front, TempDir) {
+    let certs = tempfile::tempdir().unwrap();
+    let mut all = vec![
+        provider.issuer.as_str(),
+        "--tls",
+        certs.path().to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    (Front::start("api-front.py", &all), certs)
+}
+
+/// The real kubectl's `get --raw /api` against the API front `api` of [`tls_api`] (its
+/// certificate in `certs`), as user `work` whose kubeconfig entry is `user_block` (what `tok
+/// setup kubectl` prints).
 pub(crate) fn kubectl_get_api(tok: &Tok, api: &Front, certs: &Path, user_block: &str) -> Run {
     let kubeconfig = tok.path("kubeconfig");
     std::fs::write(
@@ -100,12 +116,7 @@ fn kubectl_runs_tok_from_the_setup_block() {
         return;
     }
     let provider = Provider::start();
-    let certs = tempfile::tempdir().unwrap();
-    // client-go runs exec plugins only for https servers: never a token in clear text.
-    let api = Front::start(
-        "api-front.py",
-        &[&provider.issuer, "--tls", certs.path().to_str().unwrap()],
-    );
+    let (api, certs) = tls_api(&provider, &[]);
     let tok = Tok::new();
     tok.login(&provider, "work");
     let r = tok.run(&["setup", "kubectl", "-p", "work"]);

@@ -293,16 +293,7 @@ fn requests_go_through_the_configured_proxy() {
     assert_eq!(auth.carried_to(&target), 1, "{:?}", auth.lines());
 
     // The profile's own `proxy` key, with no variable set.
-    let config = tok.path("config/tok/config.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replace(
-            "[profiles.ci]",
-            &format!("[profiles.ci]\nproxy = \"{}\"", proxy.url()),
-        ),
-    )
-    .unwrap();
+    tok.add_to_profile("ci", &format!("proxy = \"{}\"", proxy.url()));
     let r = tok.run(&["print", "-p", "ci", "--force-refresh", "-vv"]);
     assert!(r.ok(), "{r:?}");
     assert!(r.stderr.contains("(profile `proxy`)"), "{r:?}");
@@ -349,16 +340,7 @@ fn loopback_destinations_are_never_proxied() {
         .env("HTTPS_PROXY", &url)
         .env("ALL_PROXY", &url);
     tok.login(&provider, "work");
-    let config = tok.path("config/tok/config.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replace(
-            "[profiles.work]",
-            &format!("[profiles.work]\nproxy = \"{url}\""),
-        ),
-    )
-    .unwrap();
+    tok.add_to_profile("work", &format!("proxy = \"{url}\""));
     let r = tok.run(&["print", "-p", "work", "--force-refresh", "-vv"]);
     assert!(r.ok(), "{r:?}");
     assert!(

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{ChildGuard, Keyring, Provider, Run, Tok, root, start_service};
+use crate::support::{ChildGuard, Keyring, Provider, Run, Tok, logged_in, root, start_service};
 
 /// The body marker every invented fault response carries.
 pub const CANARY: &str = "FAULT-BODY-CANARY";
@@ -71,16 +71,10 @@ pub fn set_token_endpoint(tok: &Tok, name: &str, url: Option<&str>) {
         .filter(|l| !l.starts_with("token_endpoint"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let header = format!("[profiles.{name}]\n");
-    let new = match url {
-        Some(u) => kept.replacen(&header, &format!("{header}token_endpoint = \"{u}\"\n"), 1),
-        None => kept.clone(),
-    };
-    assert!(
-        url.is_none() || new != kept,
-        "no [profiles.{name}] in {text}"
-    );
-    std::fs::write(&path, new).unwrap();
+    std::fs::write(&path, kept).unwrap();
+    if let Some(u) = url {
+        tok.add_to_profile(name, &format!("token_endpoint = \"{u}\""));
+    }
 }
 
 /// The one-line error rule: an error line naming `endpoint`, at most a hint besides, no body.
@@ -158,10 +152,8 @@ fn malformed_responses_leave_the_session_unchanged() {
 
 #[test]
 fn retry_after_and_503_storms_are_retried_then_succeed() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
 
     set_token_endpoint(&tok, "work", Some(&faults.url("ratelimit")));
@@ -242,10 +234,8 @@ fn connection_refused_is_retried_within_the_deadline() {
 
 #[test]
 fn a_refresh_cut_off_in_flight_is_not_resent_and_the_loss_is_explained() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     // Learn that the provider rotates.
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
     let rt = tok.refresh_token("work");
@@ -273,10 +263,8 @@ fn a_refresh_cut_off_in_flight_is_not_resent_and_the_loss_is_explained() {
 // spent refresh token and reuse detection would revoke the whole grant.
 #[test]
 fn a_refresh_answered_with_a_bare_503_is_not_resent() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
     set_token_endpoint(&tok, "work", Some(&faults.url("proxy503_after_upstream")));
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
@@ -294,10 +282,8 @@ fn a_refresh_answered_with_a_bare_503_is_not_resent() {
 
 #[test]
 fn clock_skew_is_measured_from_the_date_header() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     set_token_endpoint(&tok, "work", Some(&faults.url("skew_ahead")));
     let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
     assert!(r.ok(), "{r:?}");
@@ -354,10 +340,8 @@ fn an_8_kb_token_round_trips_through_the_secret_service() {
 /// without any of them; at `-vv` no endpoint is printed with its query string.
 #[test]
 fn a_hostile_error_description_is_cleaned_before_the_terminal() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
     let url = format!("{}?tenant=QUERY-SECRET", faults.url("hostile_description"));
     set_token_endpoint(&tok, "work", Some(&url));

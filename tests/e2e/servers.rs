@@ -3,9 +3,8 @@
 
 use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::Stdio;
 
-use crate::support::{Provider, Tok, paste_callback, root};
+use crate::support::{Provider, Tok, paste_callback, root, spawn_piped};
 
 /// A loopback port free now (released at once: the provider registers it, tok binds it).
 fn free_port() -> u16 {
@@ -200,13 +199,7 @@ fn paste_honours_the_fixed_redirect_uri() {
         .usual_scopes()
         .paste()
         .args(&["--redirect-uri", &fixed]);
-    let mut child = login
-        .command()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(login.command());
     let mut reader = BufReader::new(child.stderr.take().unwrap());
     let (mut seen, callback) = paste_callback(&provider, &mut reader);
     assert!(callback.starts_with(&format!("{fixed}?")), "{callback}");

@@ -1163,3 +1163,14 @@ impl Racer {
         (token, stderr)
     }
 }
+
+/// Spawn `command` with its stdin, stdout and stderr piped, for a test that talks to it as it
+/// runs (a paste login, a prompt on a terminal).
+pub fn spawn_piped(mut command: Command) -> Child {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}

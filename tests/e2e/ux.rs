@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::support::{
-    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, paste_callback, root, start_service,
-    wait_until,
+    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, paste_callback, root, spawn_piped,
+    start_service, wait_until,
 };
 
 fn json_error(r: &Run) -> serde_json::Value {
@@ -384,17 +384,11 @@ fn refresh_token_stdin_seeds_a_session() {
 /// fake browser lands on, and return the finished run.
 fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
     let login = tok.login_to(provider, "ssh").usual_scopes().paste();
-    let mut cmd = if tty {
+    let mut child = spawn_piped(if tty {
         login.tty_command()
     } else {
         login.command()
-    };
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    });
     // On a terminal everything arrives on script's stdout; piped, the URL is on stderr.
     let mut reader: Box<dyn BufRead> = if tty {
         Box::new(BufReader::new(child.stdout.take().unwrap()))
@@ -736,17 +730,13 @@ fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
 fn paste_login_times_out_when_nothing_is_pasted() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let mut child = tok
+    let login = tok
         .login_to(&provider, "ssh")
         .scope("openid")
         .paste()
         .timeout("1s")
-        .command()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .command();
+    let mut child = spawn_piped(login);
     // Hold stdin open without writing: only --timeout can end the wait.
     let stdin = child.stdin.take();
     let r = tok.record(child.wait_with_output().unwrap());
@@ -807,13 +797,7 @@ fn echo_is_off(pts: &std::path::Path) -> bool {
 fn a_secret_typed_at_a_terminal_is_not_echoed() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let mut child = cc_login(&tok, &provider)
-        .tty_command()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(cc_login(&tok, &provider).tty_command());
     let mut out = child.stdout.take().unwrap();
     let mut seen = Vec::new();
     let mut byte = [0u8; 1];

@@ -263,29 +263,18 @@ impl Provider {
                 .exists(),
             "the test provider is not installed: run `npm ci --prefix tests/provider`"
         );
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("provider.log");
-        let (child, issuer) = start_service(
-            "the test provider (node tests/provider/server.mjs)",
-            || {
-                let mut c = node("tests/provider/server.mjs");
-                c.envs(env.iter().copied());
-                c
-            },
-            &log,
-            3,
-            Duration::from_secs(20),
-        );
-        assert!(
-            issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://"),
-            "provider did not start: {issuer:?}\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
+        let s = NodeService::start(
+            "the test provider",
+            "tests/provider/server.mjs",
+            "provider.log",
+            env,
+            &["http://127.0.0.1:", "https://"],
         );
         Self {
-            _child: child,
-            issuer,
-            log,
-            _dir: dir,
+            _child: s.child,
+            issuer: s.url,
+            log: s.log,
+            _dir: s.dir,
         }
     }
 
@@ -1173,4 +1162,44 @@ pub fn spawn_piped(mut command: Command) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// A Node service of the rig (the provider, the CI issuer) run from `script` with `env`
+/// through [`start_service`] (three tries of 20 s), its stderr in `log` in a directory of its
+/// own kept as long as the service; its first line is its URL, which must start with one of
+/// `urls`.
+pub struct NodeService {
+    pub child: ChildGuard,
+    pub url: String,
+    pub log: PathBuf,
+    pub dir: TempDir,
+}
+
+impl NodeService {
+    pub fn start(what: &str, script: &str, log: &str, env: &[(&str, &str)], urls: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join(log);
+        let (child, url) = start_service(
+            &format!("{what} (node {script})"),
+            || {
+                let mut c = node(script);
+                c.envs(env.iter().copied());
+                c
+            },
+            &log,
+            3,
+            Duration::from_secs(20),
+        );
+        assert!(
+            urls.iter().any(|u| url.starts_with(u)),
+            "{what} did not start: {url:?}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        Self {
+            child,
+            url,
+            log,
+            dir,
+        }
+    }
 }

@@ -7,15 +7,13 @@
 use std::process::Stdio;
 
 use crate::fronts::Front;
-use crate::support::{Provider, Tok, tok_bin};
+use crate::support::{Provider, Tok, logged_in, tok_bin};
 
 #[test]
 fn print_satisfies_token_from_stdout() {
     // (Tokens of the default lifetime: still live when the provider is asked about them below,
     // however slow the machine.)
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     // As cargo runs it: its registry variables set, stdin inherited (here: none), and the
     // token refreshed on this call, with -v chatter on stderr.
     for args in [

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Provider, Racer, Rig, Tok, distinct, logged_in};
+use crate::support::{Racer, Rig, distinct, logged_in};
 
 #[test]
 fn cached_token_is_served_without_a_refresh() {
@@ -57,9 +57,7 @@ fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_over_https() {
 /// lifetime, with a warning (issue 19 item 8): before, every call refreshed.
 #[test]
 fn a_min_ttl_the_provider_cannot_satisfy_is_capped_with_a_warning() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "120")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "120")]);
     let cached = tok.print("work");
     assert_eq!(provider.refreshes(), 0);
     let r = tok.run(&["print", "-p", "work", "--min-ttl", "200"]);

@@ -233,24 +233,14 @@ fn corporate(certs: &TlsCerts, proxy: &Proxy) -> (Provider, Tok) {
     assert!(provider.issuer.starts_with("https://idp.corp.test:"));
     let tok = Tok::new().env("TOK_CLIENT_SECRET", "ci-bot-secret");
     let ca = certs.ca();
-    let r = run_env(
-        &tok,
-        &[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "ci-bot",
-            "--client-credentials",
-            "--scope",
-            "api:read",
-            "--ca-file",
-            ca.to_str().unwrap(),
-        ],
-        &[("HTTPS_PROXY", &proxy.url())],
-    );
+    let mut login = tok
+        .login_to(&provider, "ci")
+        .client("ci-bot")
+        .client_credentials()
+        .scope("api:read")
+        .args(&["--ca-file", ca.to_str().unwrap()])
+        .command();
+    let r = tok.record(login.env("HTTPS_PROXY", proxy.url()).output().unwrap());
     assert!(r.ok(), "{r:?}");
     (provider, tok)
 }

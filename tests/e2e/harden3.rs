@@ -187,12 +187,11 @@ fn a_workload_identity_file_others_could_write_is_refused() {
 /// the request is not resent, the stored session is left as it was and no token is cached.
 #[test]
 fn a_bare_400_on_refresh_means_log_in_again() {
-    use crate::faults::{Faults, set_token_endpoint};
+    use crate::faults::Faults;
     let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
     let before = tok.file_session("work");
-    set_token_endpoint(&tok, "work", Some(&faults.url("bare400")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    let r = faults.refresh(&tok, "bare400", &[]);
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("tok login"), "{r:?}");
     assert!(r.stderr.contains("HTTP 400"), "{r:?}");

@@ -1203,3 +1203,14 @@ impl NodeService {
         }
     }
 }
+
+impl Tok {
+    /// Write `text` as this tok's config file (`config/tok/config.toml`, its directory made
+    /// first), as a user who edits it by hand; its path.
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let path = self.path("config/tok/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}

@@ -22,16 +22,10 @@ fn json_error(r: &Run) -> serde_json::Value {
 }
 
 fn configure(tok: &Tok, provider: &Provider, name: &str) {
-    let path = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(
-        &path,
-        format!(
-            "[profiles.{name}]\nissuer = \"{}\"\nclient_id = \"tok-cli\"\nscopes = [\"openid\", \"offline_access\"]\n",
-            provider.issuer
-        ),
-    )
-    .unwrap();
+    tok.write_config(&format!(
+        "[profiles.{name}]\nissuer = \"{}\"\nclient_id = \"tok-cli\"\nscopes = [\"openid\", \"offline_access\"]\n",
+        provider.issuer
+    ));
 }
 
 #[test]
@@ -152,9 +146,7 @@ fn exit_codes_and_json_errors() {
     assert_eq!(json_error(&r)["error"]["code"], "usage", "{r:?}");
 
     // 8: config.
-    let cfg = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
-    std::fs::write(&cfg, "[profiles.work\n").unwrap();
+    tok.write_config("[profiles.work\n");
     let r = tok.run(&["print", "-p", "work", "--json-errors"]);
     assert_eq!(r.code, 8, "{r:?}");
     let e = json_error(&r);
@@ -606,13 +598,9 @@ fn preset_fills_the_profile() {
 #[test]
 fn profile_show_reports_the_usernames_the_helpers_use() {
     let tok = Tok::new();
-    let path = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(
-        &path,
+    tok.write_config(
         "[profiles.own]\nissuer = \"https://id.example\"\nclient_id = \"c\"\npreset = \"github\"\nusername = \"me\"\ndocker_username = \"robot\"\nregistries = [\"own.example\"]\n\n[profiles.gh]\nissuer = \"https://id.example\"\nclient_id = \"c\"\npreset = \"github\"\nregistries = [\"gh.example\"]\n\n[profiles.plain]\nissuer = \"https://id.example\"\nclient_id = \"c\"\nregistries = [\"plain.example\"]\n",
-    )
-    .unwrap();
+    );
     let listed = tok.run(&["docker-credential", "list"]);
     assert!(listed.ok(), "{listed:?}");
     let docker: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();

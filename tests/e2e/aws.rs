@@ -2,7 +2,7 @@
 //! moto's STS on loopback (tests/cloud/moto-sts.py, which also checks with the provider that
 //! the token tok presents is live). See: issue 20.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -84,20 +84,27 @@ impl Sts {
     }
 }
 
-/// A command with tok's environment and the AWS SDK's, pointed at `sts` and `config`.
-fn aws_env(tok: &Tok, sts: &Sts, config: &std::path::Path, mut c: Command) -> Command {
-    c.env_clear()
-        .envs(tok.env_vars())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+/// boto3 running [`CALLER`] for the AWS `profile`, with tok's environment and the AWS SDK's,
+/// pointed at `sts` and `config`.
+fn boto3(tok: &Tok, python: &Path, sts: &Sts, config: &Path, profile: &str) -> Command {
+    let mut c = tok.tool(python);
+    c.args(["-c", CALLER, profile])
         .env("AWS_CONFIG_FILE", config)
         .env(
             "AWS_SHARED_CREDENTIALS_FILE",
             tok.path("no-aws-credentials"),
         )
         .env("AWS_ENDPOINT_URL_STS", &sts.url)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null());
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     c
+}
+
+/// `tok setup aws -p work --role-arn ROLE --aws-profile PROFILE ARGS`, which must succeed.
+fn setup_aws(tok: &Tok, role: &str, profile: &str, args: &[&str]) {
+    let mut argv = vec!["--role-arn", role, "--aws-profile", profile];
+    argv.extend_from_slice(args);
+    let r = tok.setup("aws", "work", &argv);
+    assert!(r.ok(), "{r:?}");
 }
 
 /// boto3 with `profile`: `sts get-caller-identity`'s ARN, or the exception's text.
@@ -124,17 +131,7 @@ fn boto3_assumes_the_role_through_credential_process() {
         .env("AWS_ENDPOINT_URL_STS", &sts.url);
 
     // setup writes the line, keeping the rest of the file byte for byte.
-    let r = tok.run(&[
-        "setup",
-        "aws",
-        "-p",
-        "work",
-        "--role-arn",
-        ROLE,
-        "--aws-profile",
-        "dev",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    setup_aws(&tok, ROLE, "dev", &[]);
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.starts_with(before), "{text}");
     let line = text
@@ -147,12 +144,7 @@ fn boto3_assumes_the_role_through_credential_process() {
     );
 
     // The real SDK runs tok and calls STS (moto) with the keys tok printed.
-    let run = |profile: &str| {
-        let mut c = Command::new(&python);
-        c.args(["-c", CALLER, profile]);
-        tok.record(aws_env(&tok, &sts, &config, c).output().unwrap())
-    };
-    let r = run("dev");
+    let r = tok.record(boto3(&tok, &python, &sts, &config, "dev").output().unwrap());
     assert!(r.ok(), "{r:?}");
     assert_eq!(
         r.stdout.trim(),
@@ -216,18 +208,7 @@ fn boto3_assumes_the_role_through_credential_process() {
     assert_eq!(calls[1]["token_valid"], true);
 
     // --remove takes tok's line out and leaves the file as it was.
-    let r = tok.run(&[
-        "setup",
-        "aws",
-        "-p",
-        "work",
-        "--role-arn",
-        ROLE,
-        "--aws-profile",
-        "dev",
-        "--remove",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    setup_aws(&tok, ROLE, "dev", &["--remove"]);
     assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
 }
 
@@ -239,24 +220,14 @@ fn twenty_sdk_processes_at_once_cause_one_sts_call() {
     let config = tok.path("aws-config");
     let role = "arn:aws:iam::123456789012:role/ci";
     let tok = tok.env("AWS_CONFIG_FILE", config.to_str().unwrap());
-    let r = tok.run(&[
-        "setup",
-        "aws",
-        "-p",
-        "work",
-        "--role-arn",
-        role,
-        "--aws-profile",
-        "ci",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    setup_aws(&tok, role, "ci", &[]);
     let children: Vec<_> = (0..20)
         .map(|_| {
-            let mut c = Command::new(&python);
-            c.args(["-c", CALLER, "ci"])
+            boto3(&tok, &python, &sts, &config, "ci")
                 .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            aws_env(&tok, &sts, &config, c).spawn().unwrap()
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
     for child in children {
@@ -302,20 +273,8 @@ fn an_sts_refusal_reaches_the_user_as_one_line() {
     // Through boto3, the SDK shows tok's line.
     let config = tok.path("aws-config");
     let tok = tok.env("AWS_CONFIG_FILE", config.to_str().unwrap());
-    let r = tok.run(&[
-        "setup",
-        "aws",
-        "-p",
-        "work",
-        "--role-arn",
-        role,
-        "--aws-profile",
-        "u",
-    ]);
-    assert!(r.ok(), "{r:?}");
-    let mut c = Command::new(&python);
-    c.args(["-c", CALLER, "u"]);
-    let r = tok.record(aws_env(&tok, &sts, &config, c).output().unwrap());
+    setup_aws(&tok, role, "u", &[]);
+    let r = tok.record(boto3(&tok, &python, &sts, &config, "u").output().unwrap());
     assert_eq!(r.code, 3, "{r:?}");
     assert!(
         r.stdout.contains("CredentialRetrievalError") && r.stdout.contains("InvalidIdentityToken"),

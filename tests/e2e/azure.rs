@@ -4,11 +4,10 @@
 //! read from the file against the provider's JWKS. See: issue 20.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::aws::{Sts, venv_python};
 use crate::rig_net::TlsCerts;
-use crate::support::{ChildGuard, logged_in};
+use crate::support::{ChildGuard, logged_in, wait_until};
 
 const CLIENT_ID: &str = "00000000-0000-0000-0000-0000000000c1";
 const TENANT: &str = "00000000-0000-0000-0000-00000000000e";
@@ -54,14 +53,7 @@ fn workload_identity_credential_reads_the_id_token_file_tok_keeps_fresh() {
         .spawn()
         .unwrap();
     let _watcher = ChildGuard::new(watcher);
-    let waited = Instant::now();
-    while !file.exists() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(120),
-            "the watcher never wrote {file_s}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(&format!("the watcher writes {file_s}"), || file.exists());
     let id_token = std::fs::read_to_string(&file).unwrap();
     assert_eq!(id_token.matches('.').count(), 2, "a JWT: {id_token}");
 

@@ -4,18 +4,16 @@
 //!
 //! See: issue 3.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::fronts::Front;
-use crate::support::{Provider, Tok, tok_bin};
+use crate::support::{Provider, Tok, logged_in, tok_bin};
 
 #[test]
 fn print_satisfies_token_from_stdout() {
     // (Tokens of the default lifetime: still live when the provider is asked about them below,
     // however slow the machine.)
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     // As cargo runs it: its registry variables set, stdin inherited (here: none), and the
     // token refreshed on this call, with -v chatter on stderr.
     for args in [
@@ -65,14 +63,11 @@ fn real_cargo_gets_its_registry_token_from_tok() {
     // The toolchain's cargo itself (not the rustup proxy, which would look for toolchains
     // under tok's temporary HOME).
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
+    let out = tok
+        .tool(cargo)
         .args(["owner", "--list", "foo", "--registry", "example"])
-        .env_clear()
-        .envs(tok.env_vars())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("CARGO_HOME", &cargo_home)
         .current_dir(tok.path(""))
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     let r = tok.record(out);

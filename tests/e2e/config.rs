@@ -5,13 +5,9 @@ use crate::support::{Provider, Tok, logged_in};
 #[test]
 fn invalid_config_names_file_line_and_key() {
     let tok = Tok::new();
-    let path = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(
-        &path,
+    let path = tok.write_config(
         "# mine\n[profiles.work]\nissuer = \"https://id.example\"\nscopes = \"openid\"\n",
-    )
-    .unwrap();
+    );
     let r = tok.run(&["print", "-p", "work"]);
     assert_eq!(r.code, 8, "{r:?}");
     assert!(
@@ -40,10 +36,8 @@ fn profile_selection_order() {
 fn login_keeps_the_users_comments() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let path = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let original = "# my settings\ndefault_profile = \"work\" # the usual\n";
-    std::fs::write(&path, original).unwrap();
+    let path = tok.write_config(original);
     tok.login(&provider, "work");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with(original), "{text}");

@@ -233,24 +233,14 @@ fn corporate(certs: &TlsCerts, proxy: &Proxy) -> (Provider, Tok) {
     assert!(provider.issuer.starts_with("https://idp.corp.test:"));
     let tok = Tok::new().env("TOK_CLIENT_SECRET", "ci-bot-secret");
     let ca = certs.ca();
-    let r = run_env(
-        &tok,
-        &[
-            "login",
-            "-p",
-            "ci",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "ci-bot",
-            "--client-credentials",
-            "--scope",
-            "api:read",
-            "--ca-file",
-            ca.to_str().unwrap(),
-        ],
-        &[("HTTPS_PROXY", &proxy.url())],
-    );
+    let mut login = tok
+        .login_to(&provider, "ci")
+        .client("ci-bot")
+        .client_credentials()
+        .scope("api:read")
+        .args(&["--ca-file", ca.to_str().unwrap()])
+        .command();
+    let r = tok.record(login.env("HTTPS_PROXY", proxy.url()).output().unwrap());
     assert!(r.ok(), "{r:?}");
     (provider, tok)
 }
@@ -293,16 +283,7 @@ fn requests_go_through_the_configured_proxy() {
     assert_eq!(auth.carried_to(&target), 1, "{:?}", auth.lines());
 
     // The profile's own `proxy` key, with no variable set.
-    let config = tok.path("config/tok/config.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replace(
-            "[profiles.ci]",
-            &format!("[profiles.ci]\nproxy = \"{}\"", proxy.url()),
-        ),
-    )
-    .unwrap();
+    tok.add_to_profile("ci", &format!("proxy = \"{}\"", proxy.url()));
     let r = tok.run(&["print", "-p", "ci", "--force-refresh", "-vv"]);
     assert!(r.ok(), "{r:?}");
     assert!(r.stderr.contains("(profile `proxy`)"), "{r:?}");
@@ -349,16 +330,7 @@ fn loopback_destinations_are_never_proxied() {
         .env("HTTPS_PROXY", &url)
         .env("ALL_PROXY", &url);
     tok.login(&provider, "work");
-    let config = tok.path("config/tok/config.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replace(
-            "[profiles.work]",
-            &format!("[profiles.work]\nproxy = \"{url}\""),
-        ),
-    )
-    .unwrap();
+    tok.add_to_profile("work", &format!("proxy = \"{url}\""));
     let r = tok.run(&["print", "-p", "work", "--force-refresh", "-vv"]);
     assert!(r.ok(), "{r:?}");
     assert!(

@@ -5,7 +5,7 @@
 
 use crate::support::output_with_stdin;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -71,11 +71,8 @@ impl Rig {
     }
 
     fn tool(&self, program: &str, args: &[&str]) -> Command {
-        let mut c = Command::new(program);
-        c.args(args)
-            .env_clear()
-            .envs(self.tok.env_vars())
-            .stdin(Stdio::null());
+        let mut c = self.tok.tool(program);
+        c.args(args);
         c
     }
 

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{ChildGuard, Keyring, Provider, Run, Tok, root, start_service};
+use crate::support::{ChildGuard, Keyring, Provider, Run, Tok, logged_in, root, start_service};
 
 /// The body marker every invented fault response carries.
 pub const CANARY: &str = "FAULT-BODY-CANARY";
@@ -60,6 +60,15 @@ impl Faults {
         let v: serde_json::Value = serde_json::from_slice(&r.body.0).unwrap();
         v[mode].as_u64().unwrap_or(0)
     }
+
+    /// Point profile `work` of `tok` at this front's `mode` as its token endpoint, then run
+    /// `tok print -p work --force-refresh ARGS`.
+    pub fn refresh(&self, tok: &Tok, mode: &str, args: &[&str]) -> Run {
+        set_token_endpoint(tok, "work", Some(&self.url(mode)));
+        let mut argv = vec!["print", "-p", "work", "--force-refresh"];
+        argv.extend_from_slice(args);
+        tok.run(&argv)
+    }
 }
 
 /// Point profile `name`'s token endpoint at `url` (`None`: back to discovery).
@@ -71,16 +80,10 @@ pub fn set_token_endpoint(tok: &Tok, name: &str, url: Option<&str>) {
         .filter(|l| !l.starts_with("token_endpoint"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let header = format!("[profiles.{name}]\n");
-    let new = match url {
-        Some(u) => kept.replacen(&header, &format!("{header}token_endpoint = \"{u}\"\n"), 1),
-        None => kept.clone(),
-    };
-    assert!(
-        url.is_none() || new != kept,
-        "no [profiles.{name}] in {text}"
-    );
-    std::fs::write(&path, new).unwrap();
+    std::fs::write(&path, kept).unwrap();
+    if let Some(u) = url {
+        tok.add_to_profile(name, &format!("token_endpoint = \"{u}\""));
+    }
 }
 
 /// The one-line error rule: an error line naming `endpoint`, at most a hint besides, no body.
@@ -129,8 +132,7 @@ fn malformed_responses_leave_the_session_unchanged() {
         ("ratelimit_long", 4, "HTTP 429 (text/plain)"),
     ];
     for (mode, code, says) in cases {
-        set_token_endpoint(&tok, "work", Some(&faults.url(mode)));
-        let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+        let r = faults.refresh(&tok, mode, &[]);
         assert_eq!(r.code, code, "{mode}: {r:?}");
         assert!(r.stderr.contains(says), "{mode}: {r:?}");
         assert_one_line_error(&r, &faults.url(mode));
@@ -158,14 +160,11 @@ fn malformed_responses_leave_the_session_unchanged() {
 
 #[test]
 fn retry_after_and_503_storms_are_retried_then_succeed() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
 
-    set_token_endpoint(&tok, "work", Some(&faults.url("ratelimit")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh", "-v"]);
+    let r = faults.refresh(&tok, "ratelimit", &["-v"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(faults.hits("ratelimit"), 2, "one 429, one retry after it");
     assert!(r.stderr.contains("attempt 1 failed (HTTP 429)"), "{r:?}");
@@ -175,15 +174,13 @@ fn retry_after_and_503_storms_are_retried_then_succeed() {
     );
 
     // 503 with Retry-After is a server's deliberate overload answer: retried.
-    set_token_endpoint(&tok, "work", Some(&faults.url("storm503ra")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    let r = faults.refresh(&tok, "storm503ra", &[]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(faults.hits("storm503ra"), 4, "three 503s, then success");
 
     // A bare 503 may come from a proxy after the server processed the refresh: not resent.
     let before = tok.file_session("work");
-    set_token_endpoint(&tok, "work", Some(&faults.url("storm503")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    let r = faults.refresh(&tok, "storm503", &[]);
     assert_eq!(r.code, 4, "{r:?}");
     assert_eq!(faults.hits("storm503"), 1, "a bare 503 is not retried");
     assert_eq!(tok.file_session("work"), before);
@@ -209,8 +206,7 @@ fn the_overall_deadline_bounds_retries() {
     let tok = Tok::new().env("TOK_HTTP_DEADLINE", "2");
     tok.login(&provider, "work");
     let before = tok.file_session("work");
-    set_token_endpoint(&tok, "work", Some(&faults.url("always503ra")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh", "-v"]);
+    let r = faults.refresh(&tok, "always503ra", &["-v"]);
     assert_eq!(r.code, 4, "{r:?}");
     assert!(r.stderr.contains("giving up on"), "{r:?}");
     let hits = faults.hits("always503ra");
@@ -242,16 +238,13 @@ fn connection_refused_is_retried_within_the_deadline() {
 
 #[test]
 fn a_refresh_cut_off_in_flight_is_not_resent_and_the_loss_is_explained() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     // Learn that the provider rotates.
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();
     let rt = tok.refresh_token("work");
 
-    set_token_endpoint(&tok, "work", Some(&faults.url("reset_after_upstream")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    let r = faults.refresh(&tok, "reset_after_upstream", &[]);
     assert_eq!(r.code, 4, "{r:?}");
     assert!(r.stderr.contains("may have been processed"), "{r:?}");
     assert!(r.stderr.contains("may be lost"), "{r:?}");
@@ -273,13 +266,10 @@ fn a_refresh_cut_off_in_flight_is_not_resent_and_the_loss_is_explained() {
 // spent refresh token and reuse detection would revoke the whole grant.
 #[test]
 fn a_refresh_answered_with_a_bare_503_is_not_resent() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
-    set_token_endpoint(&tok, "work", Some(&faults.url("proxy503_after_upstream")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    let r = faults.refresh(&tok, "proxy503_after_upstream", &[]);
     assert_eq!(r.code, 4, "{r:?}");
     assert_eq!(faults.hits("proxy503_after_upstream"), 1, "never resent");
     assert_eq!(provider.refreshes(), 1, "the provider processed it once");
@@ -294,12 +284,9 @@ fn a_refresh_answered_with_a_bare_503_is_not_resent() {
 
 #[test]
 fn clock_skew_is_measured_from_the_date_header() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
-    set_token_endpoint(&tok, "work", Some(&faults.url("skew_ahead")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    let r = faults.refresh(&tok, "skew_ahead", &[]);
     assert!(r.ok(), "{r:?}");
     assert!(r.stderr.contains("s ahead of this machine's"), "{r:?}");
     let s: serde_json::Value =
@@ -313,8 +300,7 @@ fn clock_skew_is_measured_from_the_date_header() {
         "expiry counted from our own clock, not skewed: {left}"
     );
     // A healthy refresh measures no skew again.
-    set_token_endpoint(&tok, "work", Some(&faults.url("proxy")));
-    tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    faults.refresh(&tok, "proxy", &[]).token();
     let s: serde_json::Value =
         serde_json::from_str(&tok.run(&["status", "--json"]).stdout).unwrap();
     assert!(s["profiles"][0]["clock_skew"].is_null(), "{s}");
@@ -327,8 +313,7 @@ fn an_8_kb_token_round_trips_through_the_secret_service() {
     let faults = Faults::start(&provider);
     let tok = Tok::new().in_keychain(&keyring);
     tok.login(&provider, "work");
-    set_token_endpoint(&tok, "work", Some(&faults.url("big_token")));
-    let big = tok.run(&["print", "-p", "work", "--force-refresh"]).token();
+    let big = faults.refresh(&tok, "big_token", &[]).token();
     assert!(big.len() > 8192, "{}", big.len());
     // (`secret-tool lookup` itself stops at 8192 bytes: "password is too long", so the item is
     // read back through tok.) Served again from the cache, then, with the cache gone, from the
@@ -354,10 +339,8 @@ fn an_8_kb_token_round_trips_through_the_secret_service() {
 /// without any of them; at `-vv` no endpoint is printed with its query string.
 #[test]
 fn a_hostile_error_description_is_cleaned_before_the_terminal() {
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     let rt = tok.refresh_token("work");
     let url = format!("{}?tenant=QUERY-SECRET", faults.url("hostile_description"));
     set_token_endpoint(&tok, "work", Some(&url));

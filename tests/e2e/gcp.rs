@@ -3,7 +3,7 @@
 //! token exchanged at a loopback RFC 8693 endpoint that verifies the ID token against the
 //! provider's JWKS (tests/cloud/google-sts.py). See: issue 20.
 
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use crate::aws::{Sts, venv_python};
 use crate::support::{Tok, logged_in};
@@ -28,21 +28,23 @@ except Exception as e:
     sys.exit(3)
 "#;
 
-fn google_auth(
-    tok: &Tok,
-    python: &std::path::Path,
-    config: &std::path::Path,
-) -> crate::support::Run {
-    let out = Command::new(python)
+fn google_auth(tok: &Tok, python: &Path, config: &Path) -> crate::support::Run {
+    let out = tok
+        .tool(python)
         .args(["-c", GOOGLE, config.to_str().unwrap()])
-        .env_clear()
-        .envs(tok.env_vars())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "1")
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     tok.record(out)
+}
+
+/// `tok setup gcp -p work --audience AUDIENCE --output CONFIG`.
+fn setup_gcp(tok: &Tok, audience: &str, config: &Path) -> crate::support::Run {
+    tok.setup(
+        "gcp",
+        "work",
+        &["--audience", audience, "--output", config.to_str().unwrap()],
+    )
 }
 
 #[test]
@@ -51,16 +53,7 @@ fn google_auth_exchanges_the_id_token_from_the_executable_source() {
     let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "3600")]);
     let sts = Sts::start_script(&python, "google-sts.py", &[&provider.issuer, "tok-cli"]);
     let config = tok.path("gcp.json");
-    let r = tok.run(&[
-        "setup",
-        "gcp",
-        "-p",
-        "work",
-        "--audience",
-        AUDIENCE,
-        "--output",
-        config.to_str().unwrap(),
-    ]);
+    let r = setup_gcp(&tok, AUDIENCE, &config);
     assert!(r.ok(), "{r:?}");
     let mode = tok
         .files()
@@ -118,16 +111,7 @@ fn google_auth_exchanges_the_id_token_from_the_executable_source() {
     assert_eq!(j["id_token"].as_str().unwrap(), r.stdout.trim());
 
     // Bad input to setup is one line with a hint.
-    let r = tok.run(&[
-        "setup",
-        "gcp",
-        "-p",
-        "work",
-        "--audience",
-        "https://x",
-        "--output",
-        config.to_str().unwrap(),
-    ]);
+    let r = setup_gcp(&tok, "https://x", &config);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("invalid --audience"), "{r:?}");
 }
@@ -138,16 +122,7 @@ fn a_failing_session_gives_the_library_the_failure_json_and_stderr_stays_empty()
     let (provider, tok) = logged_in(&[]);
     let sts = Sts::start_script(&python, "google-sts.py", &[&provider.issuer, "tok-cli"]);
     let config = tok.path("gcp.json");
-    let r = tok.run(&[
-        "setup",
-        "gcp",
-        "-p",
-        "work",
-        "--audience",
-        AUDIENCE,
-        "--output",
-        config.to_str().unwrap(),
-    ]);
+    let r = setup_gcp(&tok, AUDIENCE, &config);
     assert!(r.ok(), "{r:?}");
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
@@ -180,7 +155,11 @@ fn a_failing_session_gives_the_library_the_failure_json_and_stderr_stays_empty()
 }
 
 /// The configuration `tok setup gcp` wrote, with Google's STS at the loopback stand-in.
-fn setup_gcp(tok: &Tok, sts: &Sts, extra: &[&str]) -> (std::path::PathBuf, serde_json::Value) {
+fn setup_gcp_at_sts(
+    tok: &Tok,
+    sts: &Sts,
+    extra: &[&str],
+) -> (std::path::PathBuf, serde_json::Value) {
     let config = tok.path("gcp.json");
     let mut args = vec![
         "setup",
@@ -211,7 +190,7 @@ fn a_configuration_edited_for_another_audience_or_service_account_gets_no_token(
     let Some(python) = venv_python() else { return };
     let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "3600")]);
     let sts = Sts::start_script(&python, "google-sts.py", &[&provider.issuer, "tok-cli"]);
-    let (config, mut v) = setup_gcp(&tok, &sts, &[]);
+    let (config, mut v) = setup_gcp_at_sts(&tok, &sts, &[]);
     let command = v["credential_source"]["executable"]["command"]
         .as_str()
         .unwrap()
@@ -252,7 +231,7 @@ fn a_configuration_edited_for_another_audience_or_service_account_gets_no_token(
     // impersonation itself then needs Google's IAM, which is not here).
     let tok = t;
     let sa = "dev@proj.iam.gserviceaccount.com";
-    let (config, _) = setup_gcp(&tok, &sts, &["--service-account", sa]);
+    let (config, _) = setup_gcp_at_sts(&tok, &sts, &["--service-account", sa]);
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
     let command = v["credential_source"]["executable"]["command"]

@@ -4,12 +4,45 @@
 //! See: issue 3.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
 use crate::fronts::Front;
 use crate::support::{Provider, Rig, Run, Tok, output_with_stdin, tok_bin};
+
+/// `git ARGS` (in `cwd`) as the user of `tok`, never prompting for credentials.
+pub(crate) fn git_command(tok: &Tok, args: &[&str], cwd: Option<&Path>) -> Command {
+    let mut c = tok.tool("git");
+    c.args(args).env("GIT_TERMINAL_PROMPT", "0");
+    if let Some(d) = cwd {
+        c.current_dir(d);
+    }
+    c
+}
+
+/// A repository for the git server to serve, made as the user of `tok` without the server:
+/// `seed` with one commit (a README saying hello), cloned bare to `bare`.
+pub(crate) fn make_repo(tok: &Tok, seed: &Path, bare: &Path) {
+    let git_ok = |args: &[&str], cwd: Option<&Path>| {
+        let r = tok.record(git_command(tok, args, cwd).output().unwrap());
+        assert!(r.ok(), "git {args:?} failed: {r:?}");
+    };
+    git_ok(&["init", "-q", "-b", "main", seed.to_str().unwrap()], None);
+    std::fs::write(seed.join("README"), "hello\n").unwrap();
+    git_ok(&["add", "README"], Some(seed));
+    git_ok(&["commit", "-q", "-m", "first"], Some(seed));
+    git_ok(
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            seed.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+        None,
+    );
+}
 
 /// A provider, a logged-in tok set up for the git server, a bare repository with one commit.
 pub(crate) struct GitRig {
@@ -75,21 +108,8 @@ impl GitRig {
         };
         // The served repository, made locally without the server.
         let seed = rig.dir.path().join("seed");
-        rig.git_ok(&["init", "-q", "-b", "main", seed.to_str().unwrap()], None);
-        std::fs::write(seed.join("README"), "hello\n").unwrap();
-        rig.git_ok(&["add", "README"], Some(&seed));
-        rig.git_ok(&["commit", "-q", "-m", "first"], Some(&seed));
         let bare = repos.join("repo.git");
-        rig.git_ok(
-            &[
-                "clone",
-                "-q",
-                "--bare",
-                seed.to_str().unwrap(),
-                bare.to_str().unwrap(),
-            ],
-            None,
-        );
+        make_repo(&rig.tok, &seed, &bare);
         rig.git_ok(&["config", "http.receivepack", "true"], Some(&bare));
         if login {
             rig.tok.login(&rig.provider, "work");
@@ -112,17 +132,7 @@ impl GitRig {
     }
 
     pub(crate) fn git_command(&self, args: &[&str], cwd: Option<&Path>) -> Command {
-        let mut c = Command::new("git");
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(self.tok.env_vars())
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .stdin(Stdio::null());
-        if let Some(d) = cwd {
-            c.current_dir(d);
-        }
-        c
+        git_command(&self.tok, args, cwd)
     }
 
     pub(crate) fn git(&self, args: &[&str], cwd: Option<&Path>) -> Run {
@@ -507,12 +517,8 @@ fn no_session_with_a_terminal_logs_in_interactively() {
     let rig = GitRig::start_with(&[], &[], false);
     let dest = rig.path("work");
     let cmd = format!("git clone -q {} {}", rig.url(), dest.display());
-    let mut c = Command::new("script");
-    c.args(["-qec", &cmd, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(rig.tok.env_vars())
-        .stdin(Stdio::null());
+    let mut c = rig.tok.tool("script");
+    c.args(["-qec", &cmd, "/dev/null"]);
     let r = rig.tok.record(c.output().unwrap());
     assert!(r.ok(), "{r:?}");
     assert!(dest.join("README").exists(), "{r:?}");

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{Provider, Tok};
+use crate::support::{NARROWED_PRINT, Provider, Racer, Tok, exec_sh, logged_in};
 
 fn chmod(p: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
@@ -18,9 +18,7 @@ fn sh_quote(s: &str) -> String {
 /// itself runs with a soft limit of 0 (and non-dumpable).
 #[test]
 fn exec_gives_the_command_the_callers_core_limits() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "3600")]);
     let tok_bin = crate::support::tok_bin().display().to_string();
     // The caller: limits of its own choosing (lowering the hard one too), then exec's command
     // prints what it got.
@@ -29,28 +27,13 @@ fn exec_gives_the_command_the_callers_core_limits() {
          exec {} exec -p work -- sh -c 'ulimit -Sc; ulimit -Hc'",
         sh_quote(&tok_bin)
     );
-    let out = std::process::Command::new("sh")
-        .args(["-c", &line])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(tok.env_vars())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = tok.tool("sh").args(["-c", &line]).output().unwrap();
     let r = tok.record(out);
     assert!(r.ok(), "{r:?}");
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines, ["2048", "8192", "2048", "8192"], "{r:?}");
     // And `ulimit -c unlimited` works again in a command of a caller without limits.
-    let r = tok.run(&[
-        "exec",
-        "-p",
-        "work",
-        "--",
-        "sh",
-        "-c",
-        "ulimit -c unlimited && ulimit -c",
-    ]);
+    let r = tok.run(&exec_sh("work", "ulimit -c unlimited && ulimit -c"));
     let hard = std::process::Command::new("sh")
         .args(["-c", "ulimit -Hc"])
         .output()
@@ -74,20 +57,12 @@ fn exec_keeps_standing_credentials_from_the_command() {
         .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "standing-request-token")
         .env("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/x?y=1")
         .env("OTHER_VAR", "passes");
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "ci",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-ci",
-        "--workload-identity",
-        "env:CI_JOB_JWT_TOK",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_to(&provider, "ci")
+        .client("tok-ci")
+        .args(&["--workload-identity", "env:CI_JOB_JWT_TOK"])
+        .expect_success();
     let show = r#"for v in TOK_CLIENT_SECRET ACTIONS_ID_TOKEN_REQUEST_TOKEN ACTIONS_ID_TOKEN_REQUEST_URL CI_JOB_JWT_TOK OTHER_VAR; do eval "printf '%s=%s\n' $v \"\${$v-unset}\""; done; test -n "$TOK_ACCESS_TOKEN""#;
-    let r = tok.run(&["exec", "-p", "ci", "--", "sh", "-c", show]);
+    let r = tok.run(&exec_sh("ci", show));
     assert!(r.ok(), "{r:?}");
     assert_eq!(
         r.stdout,
@@ -144,9 +119,7 @@ fn exec_refuses_env_names_that_steer_the_loader_or_an_interpreter() {
 /// write) is refused like the config file: exit 8, naming it, with the config file's hint.
 #[test]
 fn a_ca_file_others_could_write_is_refused() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (_provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "3600")]);
     let dir = tok.path("trust");
     std::fs::create_dir(&dir).unwrap();
     chmod(&dir, 0o755);
@@ -157,9 +130,7 @@ fn a_ca_file_others_could_write_is_refused() {
     )
     .unwrap();
     chmod(&ca, 0o644);
-    let config = tok.path("config/tok/config.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, format!("{text}ca_file = \"{}\"\n", ca.display())).unwrap();
+    tok.add_to_profile("work", &format!("ca_file = \"{}\"", ca.display()));
     // Private: accepted (the cached token needs no request, so the file is not even read).
     let r = tok.run(&["print", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
@@ -196,18 +167,10 @@ fn a_workload_identity_file_others_could_write_is_refused() {
     std::fs::write(&file, format!("{jwt}\n")).unwrap();
     chmod(&file, 0o600);
     let source = format!("file:{}", file.display());
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "ci",
-        "--issuer",
-        &provider.issuer,
-        "--client-id",
-        "tok-ci",
-        "--workload-identity",
-        &source,
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_to(&provider, "ci")
+        .client("tok-ci")
+        .args(&["--workload-identity", &source])
+        .expect_success();
     chmod(&file, 0o666);
     let r = tok.run(&["print", "-p", "ci", "--force-refresh"]);
     assert_eq!(r.code, 8, "{r:?}");
@@ -224,14 +187,11 @@ fn a_workload_identity_file_others_could_write_is_refused() {
 /// the request is not resent, the stored session is left as it was and no token is cached.
 #[test]
 fn a_bare_400_on_refresh_means_log_in_again() {
-    use crate::faults::{Faults, set_token_endpoint};
-    let provider = Provider::start();
+    use crate::faults::Faults;
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
     let before = tok.file_session("work");
-    set_token_endpoint(&tok, "work", Some(&faults.url("bare400")));
-    let r = tok.run(&["print", "-p", "work", "--force-refresh"]);
+    let r = faults.refresh(&tok, "bare400", &[]);
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("tok login"), "{r:?}");
     assert!(r.stderr.contains("HTTP 400"), "{r:?}");
@@ -258,17 +218,10 @@ fn an_authorization_error_redirect_gets_its_own_message_and_exit_code() {
         // A provider of its own for each: its next login ends with this error.
         let provider = Provider::start_with(&[("TOK_TEST_AUTHZ_ERRORS", error)]);
         let tok = Tok::new();
-        let r = tok.run(&[
-            "login",
-            "-p",
-            "work",
-            "--issuer",
-            &provider.issuer,
-            "--client-id",
-            "tok-cli",
-            "--browser",
-        ]);
-        assert_eq!(r.code, exit, "{says}: {r:?}");
+        let r = tok
+            .login_to(&provider, "work")
+            .browser()
+            .expect_failure(exit);
         assert!(r.stderr.contains(says), "{r:?}");
         assert!(!r.stderr.contains("answered 302"), "{r:?}");
         assert!(!r.stderr.contains('\u{1b}'), "cleaned: {r:?}");
@@ -293,26 +246,12 @@ fn an_authorization_error_redirect_gets_its_own_message_and_exit_code() {
 #[test]
 fn a_logout_refused_for_a_public_client_says_why_and_what_to_do() {
     use crate::faults::Faults;
-    let provider = Provider::start();
+    let (provider, tok) = logged_in(&[]);
     let faults = Faults::start(&provider);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
-    let config = tok.path("config/tok/config.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    let header = "[profiles.work]\n";
-    assert!(text.contains(header), "{text}");
-    std::fs::write(
-        &config,
-        text.replacen(
-            header,
-            &format!(
-                "{header}revocation_endpoint = \"{}\"\n",
-                faults.url("bare401")
-            ),
-            1,
-        ),
-    )
-    .unwrap();
+    tok.add_to_profile(
+        "work",
+        &format!("revocation_endpoint = \"{}\"", faults.url("bare401")),
+    );
     let r = tok.run(&["logout", "-p", "work", "--json"]);
     assert!(r.ok(), "{r:?}");
     assert_eq!(faults.hits("bare401"), 1);
@@ -329,9 +268,7 @@ fn a_logout_refused_for_a_public_client_says_why_and_what_to_do() {
 /// refresh per call, each rotating the refresh token).
 #[test]
 fn a_min_ttl_longer_than_the_lifetime_does_not_refresh_on_every_call() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "60")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "60")]);
     let baseline = provider.refreshes();
     let mut seen = vec![];
     for _ in 0..5 {
@@ -345,20 +282,7 @@ fn a_min_ttl_longer_than_the_lifetime_does_not_refresh_on_every_call() {
         assert_eq!(warnings.len(), 1, "{r:?}");
         seen.push(r.token());
     }
-    let racers: Vec<_> = (0..12)
-        .map(|_| {
-            tok.command(&["print", "-p", "work", "--min-ttl", "300"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for c in racers {
-        let r = tok.record(c.wait_with_output().unwrap());
-        assert!(r.ok(), "{r:?}");
-        seen.push(r.token());
-    }
+    seen.extend(tok.concurrently(12, &["print", "-p", "work", "--min-ttl", "300"]));
     // Normally none (the login's token has 40 s of its 60 above the cap); one, should this
     // machine stall for more than 40 s in between — never one per call.
     let refreshes = provider.refreshes() - baseline;
@@ -378,15 +302,7 @@ fn a_narrowed_token_granted_wider_than_asked_is_refused() {
     let provider = Provider::start_with(&[("TOK_TEST_REFRESH_SCOPE", "api:read api:write")]);
     let tok = Tok::new();
     tok.login_with(&provider, "work", &["--scope", "api:read", "--browser"]);
-    let r = tok.run(&[
-        "print",
-        "-p",
-        "work",
-        "--scope",
-        "api:read",
-        "--audience",
-        "https://api.test/",
-    ]);
+    let r = tok.run(&NARROWED_PRINT);
     assert_eq!(r.code, 8, "{r:?}");
     assert!(r.stdout.is_empty(), "{r:?}");
     assert!(r.stderr.contains("`api:read api:write`"), "{r:?}");
@@ -434,27 +350,13 @@ fn setup_edits_a_symlinked_config_through_the_link_or_refuses() {
             .is_symlink()
     };
 
-    let r = tok.run(&[
-        "setup",
-        "terraform",
-        "-p",
-        "work",
-        "--host",
-        "tf.example.com",
-    ]);
+    let r = tok.setup("terraform", "work", &["--host", "tf.example.com"]);
     assert!(r.ok(), "{r:?}");
     assert!(is_link(&rc), "the link stays a link");
     let text = std::fs::read_to_string(&rc_target).unwrap();
     assert!(text.starts_with("plugin_cache_dir"), "{text}");
     assert!(text.contains("credentials_helper \"tok\""), "{text}");
-    let r = tok.run(&[
-        "setup",
-        "docker",
-        "-p",
-        "work",
-        "--registry",
-        "reg.example.com",
-    ]);
+    let r = tok.setup("docker", "work", &["--registry", "reg.example.com"]);
     assert!(r.ok(), "{r:?}");
     assert!(is_link(&docker_link), "the link stays a link");
     let v: serde_json::Value =
@@ -462,15 +364,11 @@ fn setup_edits_a_symlinked_config_through_the_link_or_refuses() {
     assert_eq!(v["credHelpers"]["reg.example.com"], "tok", "{v}");
     assert_eq!(v["psFormat"], "x", "{v}");
     // --remove goes through the link too.
-    let r = tok.run(&[
-        "setup",
+    let r = tok.setup(
         "terraform",
-        "-p",
         "work",
-        "--host",
-        "tf.example.com",
-        "--remove",
-    ]);
+        &["--host", "tf.example.com", "--remove"],
+    );
     assert!(r.ok(), "{r:?}");
     assert!(is_link(&rc));
     assert_eq!(
@@ -480,14 +378,7 @@ fn setup_edits_a_symlinked_config_through_the_link_or_refuses() {
 
     // A target others can write: refused, naming both paths; nothing changes.
     chmod(&rc_target, 0o666);
-    let r = tok.run(&[
-        "setup",
-        "terraform",
-        "-p",
-        "work",
-        "--host",
-        "tf.example.com",
-    ]);
+    let r = tok.setup("terraform", "work", &["--host", "tf.example.com"]);
     assert_eq!(r.code, 8, "{r:?}");
     assert!(r.stderr.contains(&rc.display().to_string()), "{r:?}");
     assert!(r.stderr.contains(&rc_target.display().to_string()), "{r:?}");
@@ -498,14 +389,7 @@ fn setup_edits_a_symlinked_config_through_the_link_or_refuses() {
     );
     // A target of another user: refused too.
     std::os::unix::fs::chown(&docker_target, Some(65534), None).unwrap();
-    let r = tok.run(&[
-        "setup",
-        "docker",
-        "-p",
-        "work",
-        "--registry",
-        "other.example.com",
-    ]);
+    let r = tok.setup("docker", "work", &["--registry", "other.example.com"]);
     assert_eq!(r.code, 8, "{r:?}");
     assert!(
         r.stderr.contains(&docker_target.display().to_string()),
@@ -520,11 +404,7 @@ fn setup_edits_a_symlinked_config_through_the_link_or_refuses() {
 /// the refresh token the first had just spent).
 #[test]
 fn racers_with_different_state_homes_share_the_file_sessions_lock() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "3600")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "3600")]);
     assert!(
         tok.path("data/tok/sessions").is_dir(),
         "a file-store session"
@@ -561,26 +441,7 @@ fn racers_with_different_state_homes_share_the_file_sessions_lock() {
             if i % 2 == 1 {
                 c.env("XDG_STATE_HOME", other_state.to_str().unwrap());
             }
-            let mut child = c
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let stderr = child.stderr.take().unwrap();
-            let tx = tx.clone();
-            let reader = std::thread::spawn(move || {
-                let mut seen = String::new();
-                for line in BufReader::new(stderr).lines() {
-                    let line = line.unwrap_or_default();
-                    if line.contains("waiting for another tok process") {
-                        let _ = tx.send(());
-                    }
-                    seen.push_str(&line);
-                    seen.push('\n');
-                }
-                seen
-            });
-            (child, reader)
+            Racer::spawn(c, &tx)
         })
         .collect();
     for _ in 0..24 {
@@ -589,11 +450,8 @@ fn racers_with_different_state_homes_share_the_file_sessions_lock() {
     }
     drop(held);
     let mut tokens = vec![];
-    for (child, reader) in racers {
-        let out = child.wait_with_output().unwrap();
-        let stderr = reader.join().unwrap();
-        assert!(out.status.success(), "{stderr}");
-        tokens.push(String::from_utf8(out.stdout).unwrap().trim().to_string());
+    for racer in racers {
+        tokens.push(racer.finish().0);
     }
     assert_eq!(
         provider.refreshes() - baseline,

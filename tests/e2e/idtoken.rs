@@ -2,10 +2,8 @@
 //! Every ID token tok serves is verified here independently of tok, with the `jose` library and
 //! the provider's own JWKS (tests/support/verify-id-token.mjs).
 
-use std::process::{Command, Stdio};
-
-use crate::fronts::Front;
-use crate::support::{Provider, Tok, node, output_with_stdin, wait_until};
+use crate::kubectl::{kubectl_get_api, kubectl_missing, tls_api};
+use crate::support::{Provider, Tok, logged_in, node, output_with_stdin, wait_until};
 
 /// The claims of `token` after `jose` verified its signature with the provider's JWKS, its
 /// issuer and its audience (`tok-cli`).
@@ -78,9 +76,7 @@ fn a_login_with_openid_sends_a_nonce_and_print_token_id_serves_a_verified_id_tok
 
 #[test]
 fn a_refresh_renews_the_id_token_with_the_same_subject() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let first = print_id(&tok, &[]);
     // The provider signs deterministically: a token of the next second differs.
     let iat = verified(&provider, &first)["iat"].as_i64().unwrap();
@@ -116,9 +112,7 @@ fn a_refresh_renews_the_id_token_with_the_same_subject() {
 
 #[test]
 fn a_provider_that_does_not_renew_id_tokens_gets_the_old_one_until_it_expires_then_exit_3() {
-    let provider = Provider::start_with(&[("TOK_TEST_NO_ID_ON_REFRESH", "1")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_NO_ID_ON_REFRESH", "1")]);
     let first = print_id(&tok, &[]);
     verified(&provider, &first);
     // A refresh without an ID token keeps the old one while it lives.
@@ -184,55 +178,12 @@ fn a_tampered_id_token_fails_the_login_with_exit_8_and_stores_nothing() {
 /// `kubectl_token = "id"`, and kubectl (the real one) reaches an API that accepts nothing else.
 #[test]
 fn kubectl_with_kubectl_token_id_reaches_an_api_that_accepts_only_id_tokens() {
-    if Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: kubectl is not installed");
+    if kubectl_missing() {
         return;
     }
-    let provider = Provider::start();
-    let certs = tempfile::tempdir().unwrap();
-    let api = Front::start(
-        "api-front.py",
-        &[
-            &provider.issuer,
-            "--tls",
-            certs.path().to_str().unwrap(),
-            "--id-token",
-            "tok-cli",
-        ],
-    );
-    let tok = Tok::new();
-    tok.login(&provider, "work");
-    let kubectl = |tok: &Tok, block: &str| {
-        let kubeconfig = tok.path("kubeconfig");
-        std::fs::write(
-            &kubeconfig,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: https://127.0.0.1:{}\n    certificate-authority: {}\ncontexts:\n- name: test\n  context: {{cluster: test, user: work}}\ncurrent-context: test\n{block}",
-                api.port,
-                certs.path().join("cert.pem").display(),
-            ),
-        )
-        .unwrap();
-        let out = Command::new("kubectl")
-            .args([
-                "--kubeconfig",
-                kubeconfig.to_str().unwrap(),
-                "get",
-                "--raw",
-                "/api",
-            ])
-            .env_clear()
-            .envs(tok.env_vars())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .output()
-            .expect("kubectl is installed");
-        tok.record(out)
-    };
+    let (provider, tok) = logged_in(&[]);
+    let (api, certs) = tls_api(&provider, &["--id-token", "tok-cli"]);
+    let kubectl = |tok: &Tok, block: &str| kubectl_get_api(tok, &api, certs.path(), block);
     // The access token is refused by this API.
     let block = tok.run(&["setup", "kubectl", "-p", "work"]).stdout;
     let r = kubectl(&tok, &block);
@@ -309,9 +260,7 @@ fn whoami_names_the_session_from_its_id_token_or_userinfo_and_exits_3_without_on
 
 #[test]
 fn exec_puts_the_id_token_in_tok_id_token() {
-    let provider = Provider::start();
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[]);
     let r = tok.run(&[
         "exec",
         "-p",
@@ -334,9 +283,7 @@ fn exec_puts_the_id_token_in_tok_id_token() {
 #[test]
 fn watch_keeps_a_file_of_fresh_id_tokens() {
     use crate::token_file::{finish, signal, wait_for_file, watcher};
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "6")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "6")]);
     // Only the login's tokens are short: the rewrite met is the one of the login's ID token.
     provider.set_access_ttl(300);
     let dir = tok.path("out");

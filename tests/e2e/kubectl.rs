@@ -3,10 +3,67 @@
 //!
 //! See: issue 3.
 
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
+
+use tempfile::TempDir;
 
 use crate::fronts::Front;
-use crate::support::{Provider, Tok, logged_in};
+use crate::support::{Provider, Run, Tok, logged_in};
+
+/// Whether kubectl is missing (the test then says it is skipped).
+pub(crate) fn kubectl_missing() -> bool {
+    let missing = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_err();
+    if missing {
+        eprintln!("skipped: kubectl is not installed");
+    }
+    missing
+}
+
+/// The API front (tests/support/api-front.py) of `provider` over TLS, as client-go runs exec
+/// plugins only for https servers (never a token in clear text), with `args` (`--id-token
+/// CLIENT`…); its certificate in a directory of its own.
+pub(crate) fn tls_api(provider: &Provider, args: &[&str]) -> (Front, TempDir) {
+    let certs = tempfile::tempdir().unwrap();
+    let mut all = vec![
+        provider.issuer.as_str(),
+        "--tls",
+        certs.path().to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    (Front::start("api-front.py", &all), certs)
+}
+
+/// The real kubectl's `get --raw /api` against the API front `api` of [`tls_api`] (its
+/// certificate in `certs`), as user `work` whose kubeconfig entry is `user_block` (what `tok
+/// setup kubectl` prints).
+pub(crate) fn kubectl_get_api(tok: &Tok, api: &Front, certs: &Path, user_block: &str) -> Run {
+    let kubeconfig = tok.path("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: https://127.0.0.1:{}\n    certificate-authority: {}\ncontexts:\n- name: test\n  context: {{cluster: test, user: work}}\ncurrent-context: test\n{user_block}",
+            api.port,
+            certs.join("cert.pem").display(),
+        ),
+    )
+    .unwrap();
+    let out = tok
+        .tool("kubectl")
+        .args([
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "get",
+            "--raw",
+            "/api",
+        ])
+        .output()
+        .expect("kubectl is installed");
+    tok.record(out)
+}
 
 #[test]
 fn exec_credential_matches_the_v1_schema() {
@@ -55,52 +112,16 @@ fn exec_credential_matches_the_v1_schema() {
 
 #[test]
 fn kubectl_runs_tok_from_the_setup_block() {
-    if Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: kubectl is not installed");
+    if kubectl_missing() {
         return;
     }
     let provider = Provider::start();
-    let certs = tempfile::tempdir().unwrap();
-    // client-go runs exec plugins only for https servers: never a token in clear text.
-    let api = Front::start(
-        "api-front.py",
-        &[&provider.issuer, "--tls", certs.path().to_str().unwrap()],
-    );
+    let (api, certs) = tls_api(&provider, &[]);
     let tok = Tok::new();
     tok.login(&provider, "work");
     let r = tok.run(&["setup", "kubectl", "-p", "work"]);
     assert!(r.ok(), "{r:?}");
-    let kubeconfig = tok.path("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: https://127.0.0.1:{}\n    certificate-authority: {}\ncontexts:\n- name: test\n  context: {{cluster: test, user: work}}\ncurrent-context: test\n{}",
-            api.port,
-            certs.path().join("cert.pem").display(),
-            r.stdout
-        ),
-    )
-    .unwrap();
-    let out = Command::new("kubectl")
-        .args([
-            "--kubeconfig",
-            kubeconfig.to_str().unwrap(),
-            "get",
-            "--raw",
-            "/api",
-        ])
-        .env_clear()
-        .envs(tok.env_vars())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::null())
-        .output()
-        .expect("kubectl is installed");
-    let r = tok.record(out);
+    let r = kubectl_get_api(&tok, &api, certs.path(), &r.stdout);
     assert!(r.ok(), "kubectl failed: {r:?} {:?}", api.requests());
     assert!(r.stdout.contains("APIVersions"), "{r:?}");
     let requests = api.requests();

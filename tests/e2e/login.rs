@@ -219,19 +219,13 @@ fn the_loopback_listener_survives_a_hostile_local_client() {
 fn device_without_a_device_endpoint_fails_at_once_naming_the_key() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let path = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     // Endpoints named in the profile, none for the device flow: discovery is not read.
     let i = &provider.issuer;
-    std::fs::write(
-        &path,
-        format!(
-            "[profiles.nodev]\nissuer = \"{i}\"\nclient_id = \"tok-cli\"\n\
-             scopes = [\"openid\", \"offline_access\"]\n\
-             authorization_endpoint = \"{i}/auth\"\ntoken_endpoint = \"{i}/token\"\n"
-        ),
-    )
-    .unwrap();
+    tok.write_config(&format!(
+        "[profiles.nodev]\nissuer = \"{i}\"\nclient_id = \"tok-cli\"\n\
+         scopes = [\"openid\", \"offline_access\"]\n\
+         authorization_endpoint = \"{i}/auth\"\ntoken_endpoint = \"{i}/token\"\n"
+    ));
     let started = std::time::Instant::now();
     let r = tok
         .login_profile("nodev")

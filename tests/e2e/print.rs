@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Provider, Rig, Tok, distinct, logged_in};
+use crate::support::{Racer, Rig, distinct, logged_in};
 
 #[test]
 fn cached_token_is_served_without_a_refresh() {
@@ -57,9 +57,7 @@ fn expiry_causes_exactly_one_refresh_and_rotation_is_kept_over_https() {
 /// lifetime, with a warning (issue 19 item 8): before, every call refreshed.
 #[test]
 fn a_min_ttl_the_provider_cannot_satisfy_is_capped_with_a_warning() {
-    let provider = Provider::start_with(&[("TOK_TEST_AT_TTL", "120")]);
-    let tok = Tok::new();
-    tok.login(&provider, "work");
+    let (provider, tok) = logged_in(&[("TOK_TEST_AT_TTL", "120")]);
     let cached = tok.print("work");
     assert_eq!(provider.refreshes(), 0);
     let r = tok.run(&["print", "-p", "work", "--min-ttl", "200"]);
@@ -194,27 +192,10 @@ fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
         .map(|_| {
             // (--force-refresh: the login's token in the store would otherwise do, since a
             // --min-ttl longer than the lifetime is capped at a third of it.)
-            let mut child = tok
-                .command(&["print", "-p", "work", "-v", "--force-refresh"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            let stderr = child.stderr.take().unwrap();
-            let tx = tx.clone();
-            let reader = std::thread::spawn(move || {
-                let mut seen = String::new();
-                for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
-                    let line = line.unwrap_or_default();
-                    if line.contains("waiting for another tok process") {
-                        let _ = tx.send(());
-                    }
-                    seen.push_str(&line);
-                    seen.push('\n');
-                }
-                seen
-            });
-            (child, reader)
+            Racer::spawn(
+                tok.command(&["print", "-p", "work", "-v", "--force-refresh"]),
+                &tx,
+            )
         })
         .collect();
     for _ in 0..8 {
@@ -224,11 +205,8 @@ fn short_lived_tokens_without_a_cache_still_cost_one_refresh() {
     holder.unlock().unwrap();
     let tokens: Vec<String> = children
         .into_iter()
-        .map(|(c, reader)| {
-            let out = c.wait_with_output().unwrap();
-            let stderr = reader.join().unwrap();
-            assert!(out.status.success(), "{stderr}");
-            let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        .map(|racer| {
+            let (token, stderr) = racer.finish();
             assert!(!stderr.contains(&token), "{stderr}");
             token
         })

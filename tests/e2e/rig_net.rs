@@ -15,7 +15,7 @@ use tok::{ClientAuth, Http};
 use url::Url;
 
 use crate::fronts::Front;
-use crate::support::{ChildGuard, Provider, node, root, start_service};
+use crate::support::{ChildGuard, NodeService, Provider, root};
 
 /// The files of tests/support/make-certs.sh, in a fresh temporary directory.
 pub struct TlsCerts {
@@ -175,29 +175,18 @@ impl CiIssuer {
     /// With knobs (`TOK_TEST_CI_TTL`, `TOK_TEST_CI_SUB`, `TOK_TEST_CI_ALG`,
     /// `TOK_TEST_CI_REQUEST_TOKEN`, …).
     pub fn start_with(env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("ci-issuer.log");
-        let (child, issuer) = start_service(
-            "the CI issuer (node tests/support/ci-issuer.mjs)",
-            || {
-                let mut c = node("tests/support/ci-issuer.mjs");
-                c.envs(env.iter().copied());
-                c
-            },
-            &log,
-            3,
-            std::time::Duration::from_secs(20),
-        );
-        assert!(
-            issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://127.0.0.1:"),
-            "ci-issuer did not start: {issuer:?}\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
+        let s = NodeService::start(
+            "the CI issuer",
+            "tests/support/ci-issuer.mjs",
+            "ci-issuer.log",
+            env,
+            &["http://127.0.0.1:", "https://127.0.0.1:"],
         );
         Self {
-            _child: child,
-            issuer,
-            log,
-            _dir: dir,
+            _child: s.child,
+            issuer: s.url,
+            log: s.log,
+            _dir: s.dir,
         }
     }
 

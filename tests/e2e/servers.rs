@@ -1,11 +1,10 @@
 //! Logins that fit servers stricter than the test provider's default client (issue 21): a
 //! server that matches the registered redirect URI exactly.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::Stdio;
 
-use crate::support::{Provider, Tok, node, root};
+use crate::support::{Provider, Tok, paste_callback, root, spawn_piped};
 
 /// A loopback port free now (released at once: the provider registers it, tok binds it).
 fn free_port() -> u16 {
@@ -101,8 +100,10 @@ fn an_exact_redirect_uri_server_needs_the_fixed_port() {
             .display()
             .to_string(),
     );
-    let r = tok.run(&["login", "-p", "exact", "--browser", "--timeout", "60s"]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_profile("exact")
+        .browser()
+        .timeout("60s")
+        .expect_success();
     assert_eq!(provider.stats()["token_success"]["authorization_code"], 2);
 }
 
@@ -198,37 +199,9 @@ fn paste_honours_the_fixed_redirect_uri() {
         .usual_scopes()
         .paste()
         .args(&["--redirect-uri", &fixed]);
-    let mut child = login
-        .command()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(login.command());
     let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    let url = loop {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "tok ended: {seen}"
-        );
-        seen.push_str(&line);
-        if let Some(u) = line
-            .trim()
-            .strip_prefix(&format!("{}/auth?", provider.issuer))
-        {
-            break format!("{}/auth?{u}", provider.issuer);
-        }
-    };
-    let browser = node("tests/provider/browser.mjs")
-        .arg(&url)
-        .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
-        .env("TOK_TEST_BROWSER_QUIET", "1")
-        .output()
-        .unwrap();
-    assert!(browser.status.success(), "{browser:?}");
-    let callback = String::from_utf8(browser.stdout).unwrap();
+    let (mut seen, callback) = paste_callback(&provider, &mut reader);
     assert!(callback.starts_with(&format!("{fixed}?")), "{callback}");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(callback.as_bytes()).unwrap();
@@ -288,19 +261,11 @@ fn authorization_parameters_reach_the_server_and_are_saved() {
     assert!(config.contains("auth_params = {"), "{config}");
 
     // Saved; one flag changes one key and an empty value takes one out.
-    let r = tok.run(&[
-        "login",
-        "-p",
-        "mfa",
-        "--browser",
-        "--timeout",
-        "60s",
-        "--max-age",
-        "60",
-        "--auth-param",
-        "domain_hint=",
-    ]);
-    assert!(r.ok(), "{r:?}");
+    tok.login_profile("mfa")
+        .browser()
+        .timeout("60s")
+        .args(&["--max-age", "60", "--auth-param", "domain_hint="])
+        .expect_success();
     assert_eq!(sent(1)["max_age"], "60", "{}", sent(1));
     assert_eq!(sent(1)["acr_values"], "urn:example:mfa urn:example:pwd");
     assert!(sent(1)["domain_hint"].is_null(), "{}", sent(1));
@@ -327,11 +292,8 @@ fn protocol_parameters_are_refused_as_auth_params() {
     }
     assert!(!tok.path("config/tok/config.toml").exists());
     tok.login_with(&provider, "p", &["--browser"]);
-    let path = tok.path("config/tok/config.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, format!("{text}auth_params = {{ nonce = \"n\" }}\n")).unwrap();
-    let r = tok.run(&["login", "-p", "p", "--browser"]);
-    assert_eq!(r.code, 8, "{r:?}");
+    tok.add_to_profile("p", "auth_params = { nonce = \"n\" }");
+    let r = tok.login_profile("p").browser().expect_failure(8);
     assert!(
         r.stderr
             .contains("auth_params `nonce` is a parameter tok sets itself"),
@@ -401,8 +363,11 @@ fn a_client_that_requires_par_logs_in_with_par() {
     assert_eq!(seen_keys, ["client_id", "request_uri"], "{seen}");
     assert!(provider.active(&tok.print("fapi")));
 
-    let r = tok.run(&["login", "-p", "fapi", "--browser", "--timeout", "60s"]);
-    assert!(r.ok(), "{r:?}");
+    let r = tok
+        .login_profile("fapi")
+        .browser()
+        .timeout("60s")
+        .expect_success();
     assert!(
         printed_authorization_url(&r, &provider.issuer)
             .query_pairs()

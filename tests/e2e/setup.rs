@@ -3,8 +3,6 @@
 //!
 //! See: issue 3.
 
-use std::process::{Command, Stdio};
-
 use crate::support::{Provider, Tok, logged_in, tok_bin};
 
 const GITCONFIG: &str = "\
@@ -19,12 +17,9 @@ const GITCONFIG: &str = "\
 ";
 
 fn git_list(tok: &Tok) -> Vec<String> {
-    let out = Command::new("git")
+    let out = tok
+        .tool("git")
         .args(["config", "--global", "--list"])
-        .env_clear()
-        .envs(tok.env_vars())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     String::from_utf8(out.stdout)

@@ -151,9 +151,7 @@ fn no_token_reaches_the_audit_log() {
 fn audit_false_writes_nothing() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let config = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(&config, "audit = false\n").unwrap();
+    let config = tok.write_config("audit = false\n");
     tok.login(&provider, "work");
     tok.print("work");
     tok.run(&["print", "-p", "work", "--force-refresh"]).token();

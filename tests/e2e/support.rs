@@ -263,29 +263,18 @@ impl Provider {
                 .exists(),
             "the test provider is not installed: run `npm ci --prefix tests/provider`"
         );
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("provider.log");
-        let (child, issuer) = start_service(
-            "the test provider (node tests/provider/server.mjs)",
-            || {
-                let mut c = node("tests/provider/server.mjs");
-                c.envs(env.iter().copied());
-                c
-            },
-            &log,
-            3,
-            Duration::from_secs(20),
-        );
-        assert!(
-            issuer.starts_with("http://127.0.0.1:") || issuer.starts_with("https://"),
-            "provider did not start: {issuer:?}\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
+        let s = NodeService::start(
+            "the test provider",
+            "tests/provider/server.mjs",
+            "provider.log",
+            env,
+            &["http://127.0.0.1:", "https://"],
         );
         Self {
-            _child: child,
-            issuer,
-            log,
-            _dir: dir,
+            _child: s.child,
+            issuer: s.url,
+            log: s.log,
+            _dir: s.dir,
         }
     }
 
@@ -1059,4 +1048,169 @@ impl std::fmt::Debug for Run {
 /// The set of distinct values.
 pub fn distinct(v: &[String]) -> BTreeSet<&str> {
     v.iter().map(String::as_str).collect()
+}
+
+impl Tok {
+    /// Add `line` (`key = value`) to the `[profiles.NAME]` table of the config file, as its
+    /// first key (an endpoint, a proxy, a `ca_file` the test points elsewhere); panics when the
+    /// config has no such table. Returns the path of the config file.
+    pub fn add_to_profile(&self, name: &str, line: &str) -> PathBuf {
+        let config = self.path("config/tok/config.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let header = format!("[profiles.{name}]\n");
+        assert!(text.contains(&header), "no [profiles.{name}] in {text}");
+        std::fs::write(
+            &config,
+            text.replacen(&header, &format!("{header}{line}\n"), 1),
+        )
+        .unwrap();
+        config
+    }
+
+    /// `program` as this tok's user runs it: with this tok's environment alone (its home, XDG
+    /// directories, browser and store; the test's `PATH` unless the tok sets its own), stdin
+    /// from /dev/null. For the tools that run tok themselves (git, kubectl, an SDK, a shell).
+    pub fn tool(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.env_vars())
+            .stdin(Stdio::null());
+        c
+    }
+}
+
+/// The paste flow's user: read tok's output from `reader` up to the authorization URL it prints
+/// for `provider`, open that URL in the test browser; what tok printed so far, and the callback
+/// URL the browser was sent to (what the user pastes back). Panics when tok ends first.
+pub fn paste_callback(provider: &Provider, reader: &mut dyn BufRead) -> (String, String) {
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "tok ended: {seen}"
+        );
+        seen.push_str(&line);
+        if let Some(u) = line
+            .trim()
+            .strip_prefix(&format!("{}/auth?", provider.issuer))
+        {
+            break format!("{}/auth?{u}", provider.issuer);
+        }
+    };
+    let browser = node("tests/provider/browser.mjs")
+        .arg(&url)
+        .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
+        .env("TOK_TEST_BROWSER_QUIET", "1")
+        .output()
+        .unwrap();
+    assert!(browser.status.success(), "{browser:?}");
+    (seen, String::from_utf8(browser.stdout).unwrap())
+}
+
+/// A tok process raced against others while the test holds the lock they need: it reports on
+/// `waiting` each time it says it is waiting for another tok process (run it with `-v`), so that
+/// the test lets the lock go only once every racer waits.
+pub struct Racer {
+    child: Child,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Racer {
+    /// Spawn `command` (stdout and stderr piped), watching its stderr.
+    pub fn spawn(mut command: Command, waiting: &std::sync::mpsc::Sender<()>) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let waiting = waiting.clone();
+        let stderr = std::thread::spawn(move || {
+            let mut seen = String::new();
+            for line in BufReader::new(stderr).lines() {
+                let line = line.unwrap_or_default();
+                if line.contains("waiting for another tok process") {
+                    let _ = waiting.send(());
+                }
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            seen
+        });
+        Self { child, stderr }
+    }
+
+    /// Wait for it to end; assert it succeeded; the token it printed (stdout, trimmed) and its
+    /// stderr.
+    pub fn finish(self) -> (String, String) {
+        let out = self.child.wait_with_output().unwrap();
+        let stderr = self.stderr.join().unwrap();
+        assert!(out.status.success(), "{stderr}");
+        let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        (token, stderr)
+    }
+}
+
+/// Spawn `command` with its stdin, stdout and stderr piped, for a test that talks to it as it
+/// runs (a paste login, a prompt on a terminal).
+pub fn spawn_piped(mut command: Command) -> Child {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A Node service of the rig (the provider, the CI issuer) run from `script` with `env`
+/// through [`start_service`] (three tries of 20 s), its stderr in `log` in a directory of its
+/// own kept as long as the service; its first line is its URL, which must start with one of
+/// `urls`.
+pub struct NodeService {
+    pub child: ChildGuard,
+    pub url: String,
+    pub log: PathBuf,
+    pub dir: TempDir,
+}
+
+impl NodeService {
+    pub fn start(what: &str, script: &str, log: &str, env: &[(&str, &str)], urls: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join(log);
+        let (child, url) = start_service(
+            &format!("{what} (node {script})"),
+            || {
+                let mut c = node(script);
+                c.envs(env.iter().copied());
+                c
+            },
+            &log,
+            3,
+            Duration::from_secs(20),
+        );
+        assert!(
+            urls.iter().any(|u| url.starts_with(u)),
+            "{what} did not start: {url:?}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        Self {
+            child,
+            url,
+            log,
+            dir,
+        }
+    }
+}
+
+impl Tok {
+    /// Write `text` as this tok's config file (`config/tok/config.toml`, its directory made
+    /// first), as a user who edits it by hand; its path.
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let path = self.path("config/tok/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
 }

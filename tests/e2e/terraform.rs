@@ -14,12 +14,9 @@ use crate::support::{Provider, Tok};
 /// its ~/.terraform.d/plugins) and the test CA.
 fn init(terraform: &Path, tok: &Tok, dir: &Path, rc: &Path, certs: &TlsCerts) -> Output {
     let _ = std::fs::remove_dir_all(dir.join(".terraform"));
-    Command::new(terraform)
+    tok.tool(terraform)
         .args(["init", "-input=false", "-no-color"])
         .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(tok.env_vars())
         .env("TF_CLI_CONFIG_FILE", rc)
         .env("SSL_CERT_FILE", certs.bundle())
         .env("TF_IN_AUTOMATION", "1")

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Tok, logged_in, wait_until};
+use crate::support::{Tok, dpop_print, logged_in, wait_until};
 
 fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -43,19 +43,8 @@ fn output_writes_a_private_file_and_nothing_on_stdout() {
         1,
         "no temporary file left"
     );
-    let r = tok.run(&[
-        "print",
-        "-p",
-        "work",
-        "--output",
-        f,
-        "--format",
-        "dpop",
-        "--method",
-        "GET",
-        "--url",
-        "https://x.test/",
-    ]);
+    let dpop_to_file = [&dpop_print("work")[..], &["--output", f]].concat();
+    let r = tok.run(&dpop_to_file);
     assert_eq!(r.code, 2, "{r:?}");
     let r = tok.run(&["print", "-p", "work", "--watch"]);
     assert_eq!(r.code, 2, "{r:?}");

@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::support::{
-    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, node, root, start_service, wait_until,
+    Login, NARROWED_PRINT, Provider, Run, Tok, logged_in, paste_callback, root, spawn_piped,
+    start_service, wait_until,
 };
 
 fn json_error(r: &Run) -> serde_json::Value {
@@ -21,16 +22,10 @@ fn json_error(r: &Run) -> serde_json::Value {
 }
 
 fn configure(tok: &Tok, provider: &Provider, name: &str) {
-    let path = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(
-        &path,
-        format!(
-            "[profiles.{name}]\nissuer = \"{}\"\nclient_id = \"tok-cli\"\nscopes = [\"openid\", \"offline_access\"]\n",
-            provider.issuer
-        ),
-    )
-    .unwrap();
+    tok.write_config(&format!(
+        "[profiles.{name}]\nissuer = \"{}\"\nclient_id = \"tok-cli\"\nscopes = [\"openid\", \"offline_access\"]\n",
+        provider.issuer
+    ));
 }
 
 #[test]
@@ -151,9 +146,7 @@ fn exit_codes_and_json_errors() {
     assert_eq!(json_error(&r)["error"]["code"], "usage", "{r:?}");
 
     // 8: config.
-    let cfg = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
-    std::fs::write(&cfg, "[profiles.work\n").unwrap();
+    tok.write_config("[profiles.work\n");
     let r = tok.run(&["print", "-p", "work", "--json-errors"]);
     assert_eq!(r.code, 8, "{r:?}");
     let e = json_error(&r);
@@ -383,46 +376,18 @@ fn refresh_token_stdin_seeds_a_session() {
 /// fake browser lands on, and return the finished run.
 fn paste_login(tok: &Tok, provider: &Provider, tty: bool, tamper: bool) -> Run {
     let login = tok.login_to(provider, "ssh").usual_scopes().paste();
-    let mut cmd = if tty {
+    let mut child = spawn_piped(if tty {
         login.tty_command()
     } else {
         login.command()
-    };
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    });
     // On a terminal everything arrives on script's stdout; piped, the URL is on stderr.
     let mut reader: Box<dyn BufRead> = if tty {
         Box::new(BufReader::new(child.stdout.take().unwrap()))
     } else {
         Box::new(BufReader::new(child.stderr.take().unwrap()))
     };
-    let mut seen = String::new();
-    let url = loop {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "tok ended: {seen}"
-        );
-        seen.push_str(&line);
-        if let Some(u) = line
-            .trim()
-            .strip_prefix(&format!("{}/auth?", provider.issuer))
-        {
-            break format!("{}/auth?{u}", provider.issuer);
-        }
-    };
-    let browser = node("tests/provider/browser.mjs")
-        .arg(&url)
-        .env("TOK_TEST_BROWSER_PRINT_CALLBACK", "1")
-        .env("TOK_TEST_BROWSER_QUIET", "1")
-        .output()
-        .unwrap();
-    assert!(browser.status.success(), "{browser:?}");
-    let mut callback = String::from_utf8(browser.stdout).unwrap();
+    let (seen, mut callback) = paste_callback(provider, &mut reader);
     assert!(callback.contains("/callback?code="), "{callback}");
     if tamper {
         callback = callback.replace("state=", "state=x");
@@ -633,13 +598,9 @@ fn preset_fills_the_profile() {
 #[test]
 fn profile_show_reports_the_usernames_the_helpers_use() {
     let tok = Tok::new();
-    let path = tok.path("config/tok/config.toml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(
-        &path,
+    tok.write_config(
         "[profiles.own]\nissuer = \"https://id.example\"\nclient_id = \"c\"\npreset = \"github\"\nusername = \"me\"\ndocker_username = \"robot\"\nregistries = [\"own.example\"]\n\n[profiles.gh]\nissuer = \"https://id.example\"\nclient_id = \"c\"\npreset = \"github\"\nregistries = [\"gh.example\"]\n\n[profiles.plain]\nissuer = \"https://id.example\"\nclient_id = \"c\"\nregistries = [\"plain.example\"]\n",
-    )
-    .unwrap();
+    );
     let listed = tok.run(&["docker-credential", "list"]);
     assert!(listed.ok(), "{listed:?}");
     let docker: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
@@ -757,17 +718,13 @@ fn concurrent_scoped_and_default_refreshes_never_lose_the_rotating_session() {
 fn paste_login_times_out_when_nothing_is_pasted() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let mut child = tok
+    let login = tok
         .login_to(&provider, "ssh")
         .scope("openid")
         .paste()
         .timeout("1s")
-        .command()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .command();
+    let mut child = spawn_piped(login);
     // Hold stdin open without writing: only --timeout can end the wait.
     let stdin = child.stdin.take();
     let r = tok.record(child.wait_with_output().unwrap());
@@ -828,13 +785,7 @@ fn echo_is_off(pts: &std::path::Path) -> bool {
 fn a_secret_typed_at_a_terminal_is_not_echoed() {
     let provider = Provider::start();
     let tok = Tok::new();
-    let mut child = cc_login(&tok, &provider)
-        .tty_command()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(cc_login(&tok, &provider).tty_command());
     let mut out = child.stdout.take().unwrap();
     let mut seen = Vec::new();
     let mut byte = [0u8; 1];

@@ -4,10 +4,8 @@
 //!
 //! See: issue 12.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use crate::fronts::Front;
+use crate::git::{git_command, make_repo};
 use crate::rig_net::{CiIssuer, trusting};
 use crate::support::{Provider, Run, Tok, distinct};
 
@@ -371,20 +369,6 @@ fn fifty_racing_prints_on_an_expired_token_cause_one_exchange() {
     assert!(provider.active(&tokens[0]));
 }
 
-fn git(tok: &Tok, args: &[&str], cwd: Option<&Path>) -> Run {
-    let mut c = Command::new("git");
-    c.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(tok.env_vars())
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(Stdio::null());
-    if let Some(d) = cwd {
-        c.current_dir(d);
-    }
-    tok.record(c.output().unwrap())
-}
-
 #[test]
 fn git_clones_through_the_credential_helper_with_a_workload_identity() {
     let (ci, provider) = rig(&[]);
@@ -404,44 +388,16 @@ fn git_clones_through_the_credential_helper_with_a_workload_identity() {
     let tok = in_actions(&ci)
         .env("GIT_CONFIG_GLOBAL", gitconfig.to_str().unwrap())
         .env("GIT_CONFIG_NOSYSTEM", "1");
-    let seed = dir.path().join("seed");
-    let ok = |r: Run| assert!(r.ok(), "{r:?}");
-    ok(git(
-        &tok,
-        &["init", "-q", "-b", "main", seed.to_str().unwrap()],
-        None,
-    ));
-    std::fs::write(seed.join("README"), "hello\n").unwrap();
-    ok(git(&tok, &["add", "README"], Some(&seed)));
-    ok(git(&tok, &["commit", "-q", "-m", "first"], Some(&seed)));
-    let bare = repos.join("repo.git");
-    ok(git(
-        &tok,
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            seed.to_str().unwrap(),
-            bare.to_str().unwrap(),
-        ],
-        None,
-    ));
+    make_repo(&tok, &dir.path().join("seed"), &repos.join("repo.git"));
 
     assert!(login(&tok, &provider, &["--workload-identity", "github"]).ok());
     let base = format!("http://127.0.0.1:{}", server.port);
     let r = tok.setup("git", "ci", &["--host", &base]);
     assert!(r.ok(), "{r:?}");
     let clone = dir.path().join("clone");
-    let r = git(
-        &tok,
-        &[
-            "clone",
-            "-q",
-            &format!("{base}/repo.git"),
-            clone.to_str().unwrap(),
-        ],
-        None,
-    );
+    let url = format!("{base}/repo.git");
+    let mut git = git_command(&tok, &["clone", "-q", &url, clone.to_str().unwrap()], None);
+    let r = tok.record(git.output().unwrap());
     assert!(r.ok(), "{r:?}");
     assert_eq!(
         std::fs::read_to_string(clone.join("README")).unwrap(),

@@ -686,6 +686,46 @@ mod tests {
     }
 
     #[test]
+    fn a_private_key_jwt_key_on_a_pkcs11_token_is_named_by_its_uri() {
+        let profile = |extra: &str| {
+            let text = format!(
+                "[profiles.x]\nissuer = \"https://a\"\nclient_id = \"c\"\nclient_auth = \"private_key_jwt\"\n{extra}"
+            );
+            let c = Config {
+                path: P.into(),
+                file: parse(&text, Path::new(P)).unwrap(),
+                text,
+            };
+            c.profile("x").map_err(|e| e.to_string())
+        };
+        // Not a file: no path or permission checks; the URI is kept for the token.
+        let uri = "pkcs11:token=t;object=client;type=private";
+        let pk = profile(&format!("client_key = \"{uri}\"\n"))
+            .unwrap()
+            .private_key_jwt
+            .unwrap();
+        assert_eq!(pk.token_key.as_deref(), Some(uri));
+        assert_eq!(pk.key_file, None);
+        for (extra, want) in [
+            (
+                "client_key = \"pkcs11:token=t;object=c\"\nclient_key_alg = \"EdDSA\"\n",
+                "must be ES256",
+            ),
+            (
+                "client_key = \"pkcs11:token=t;type=cert\"\n",
+                "not a PKCS#11 URI tok can use",
+            ),
+            (
+                "client_key = \"pkcs11:object=c?module-path=lib.so\"\n",
+                "pkcs11_module",
+            ),
+        ] {
+            let e = profile(extra).unwrap_err();
+            assert!(e.contains(want), "{extra}: {e}");
+        }
+    }
+
+    #[test]
     fn workload_identity_keys_are_written_and_checked() {
         let up = ProfileUpdate {
             issuer: Some("https://a".into()),

@@ -365,3 +365,61 @@ fn a_client_key_others_can_read_or_of_another_certificate_is_refused() {
     assert_eq!(token_requests(&provider), 0, "nothing was sent");
     assert!(!tok.path("data/tok/sessions/m.json").exists());
 }
+
+/// Client credentials over mutual TLS (RFC 8705 §2): no secret is asked for or kept; the form
+/// names the client alone and the certificate authenticates it; the tokens are bound to the
+/// certificate; a refresh mints a new token the same way, and the logout revokes it. A
+/// certificate the server does not know for the client is refused in one line, nothing stored.
+#[test]
+fn client_credentials_over_mutual_tls_need_no_secret() {
+    let (rig, provider) = mtls_rig();
+    let tok = rig.tok();
+    let (pem, key) = (cert(&rig, "client.pem"), cert(&rig, "client.key"));
+    let cc = |name: &str, pem: &Path, key: &Path| {
+        tok.login_to(&provider, name)
+            .client("tok-mtls")
+            .scope("api:read")
+            .args(&["--client-credentials"])
+            .args(&["--client-cert", pem.to_str().unwrap()])
+            .args(&["--client-key", key.to_str().unwrap()])
+    };
+    // A certificate the server does not know for this client (another one's, self-signed).
+    let (other_pem, other_key) = (cert(&rig, "client-self.pem"), cert(&rig, "client-self.key"));
+    let r = cc("stranger", &other_pem, &other_key).expect_failure(8);
+    assert!(r.stderr.contains("invalid_client"), "{r:?}");
+    assert_one_line_and_a_hint(&r);
+    assert!(!tok.path("data/tok/sessions/stranger.json").exists());
+
+    let r = cc("svc", &pem, &key).run();
+    assert!(r.ok(), "{r:?}");
+    let session = tok.file_session("svc");
+    assert!(
+        session
+            .get("client_secret")
+            .is_none_or(|v| v.is_null() || v == ""),
+        "{session}"
+    );
+    assert!(
+        session.get("refresh_token").is_none_or(|v| v.is_null()),
+        "{session}"
+    );
+    let at = tok.print("svc");
+    let seen = provider.introspect(&at);
+    assert_eq!(seen["client_id"], "tok-mtls", "{seen}");
+    assert_eq!(seen["cnf"]["x5t#S256"], thumbprint(&pem), "{seen}");
+    // A new token is minted over the same certificate, without a secret.
+    let again = tok.run(&["print", "-p", "svc", "--force-refresh"]);
+    assert!(again.ok(), "{again:?}");
+    assert_ne!(again.token(), at);
+    assert_eq!(
+        provider.introspect(&again.token())["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+    let r = tok.run(&["logout", "-p", "svc"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        !provider.active(&again.token()),
+        "logout revoked the access token"
+    );
+    assert_key_never_shown(&tok, &key);
+}

@@ -191,8 +191,10 @@ fn secret_method(
     args: &LoginArgs,
     profile: &Profile,
 ) -> anyhow::Result<Option<LoginMethod>> {
-    if args.client_credentials && profile.private_key_jwt.is_some() {
-        // The client's key authenticates it: there is no secret to keep.
+    let keyed = profile.private_key_jwt.is_some() || profile.network.trust.client_cert.is_some();
+    if args.client_credentials && keyed {
+        // The client's key (its assertions, or its certificate over mutual TLS, where the form
+        // carries `client_id` alone: RFC 8705 §2) authenticates it: there is no secret to keep.
         return Ok(Some(LoginMethod::ClientCredentials(ClientSecret::new(""))));
     }
     if args.client_credentials {

@@ -655,3 +655,60 @@ fn a_client_key_on_the_token_signs_the_assertions_of_login_and_refresh() {
     assert!(tok.any_file_contains(PIN).is_empty());
     tok.assert_no_leak(&[PIN.to_string()]);
 }
+
+/// The failure paths of a client key on the token: a key missing from it (8), a wrong PIN (7;
+/// nothing generated), `--generate-key` with no token key named (2). Each is one line with a
+/// hint, before any request, with nothing stored and the PINs in no output.
+#[test]
+fn a_client_key_missing_from_the_token_or_a_wrong_pin_fails_in_one_line() {
+    use crate::client_key::CLIENT;
+    let hsm = SoftHsm::new();
+    let provider = Provider::start();
+    let tok = hsm.tok();
+    let login = |name: &str, key: &str, pin: &str, extra: &[&str]| {
+        tok.login_to(&provider, name)
+            .client(CLIENT)
+            .usual_scopes()
+            .args(&["--client-auth", "private-key-jwt", "--client-key", key])
+            .args(&["--pkcs11-module", MODULE, "--pin-stdin"])
+            .args(&["--browser", "--timeout", "60s"])
+            .args(extra)
+            .stdin(&format!("{pin}\n"))
+    };
+    let r = login("gone", &uri("nothing"), PIN, &[]).expect_failure(8);
+    one_line(&r);
+    assert!(r.stderr.contains("no EC private key matches"), "{r:?}");
+    assert!(!tok.path("data/tok/sessions/gone.json").exists());
+
+    let wrong = "wrong-pin-canary-1357";
+    let r = login("wrong", &uri("client"), wrong, &["--generate-key"]).expect_failure(7);
+    one_line(&r);
+    assert!(r.stderr.contains("refused the PIN"), "{r:?}");
+    assert!(!tok.path("data/tok/sessions/wrong.json").exists());
+    let objects = hsm.pkcs11_tool(&["-O"]);
+    assert!(
+        !objects.contains("client"),
+        "nothing was generated: {objects}"
+    );
+
+    let r = tok
+        .login_to(&provider, "neither")
+        .client(CLIENT)
+        .usual_scopes()
+        .args(&[
+            "--client-auth",
+            "private-key-jwt",
+            "--generate-key",
+            "--browser",
+        ])
+        .expect_failure(2);
+    assert!(r.stderr.contains("--generate-key needs"), "{r:?}");
+    assert_eq!(
+        provider.stats()["client_auth"]
+            .as_array()
+            .map_or(0, Vec::len),
+        0
+    );
+    assert!(tok.any_file_contains(wrong).is_empty());
+    tok.assert_no_leak(&[wrong.to_string(), PIN.to_string()]);
+}

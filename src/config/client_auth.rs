@@ -113,6 +113,10 @@ fn check_client_cert(
             message: "needs an https issuer (mutual TLS)".into(),
         });
     }
+    if cc.is_on_token() {
+        // Not a file: the key stays on its token (its module is checked in keys.rs).
+        return Ok(());
+    }
     writers::check_private_file(name, "client_key", &cc.key)
 }
 
@@ -141,6 +145,7 @@ pub(super) fn client_cert(
     ] {
         if let Some(p) = p
             && !p.is_absolute()
+            && !(key == "client_key" && token_client_key(raw).is_some())
         {
             return Err((key, format!("must be an absolute path: {}", p.display())));
         }

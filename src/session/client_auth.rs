@@ -168,6 +168,7 @@ pub fn attach(
     on_token: bool,
 ) -> Result<(), ClientKeyError> {
     let pin = ctx.pin.borrow();
+    tls_key_on_token(ctx, profile, &pin)?;
     let token = TokenAccess {
         pin: &pin,
         generate: generate && on_token,
@@ -198,6 +199,27 @@ pub fn attach(
         signer: Box::new(signer),
         client_id: profile.client_id.clone(),
     });
+    Ok(())
+}
+
+/// Mutual TLS with the certificate's key on a PKCS#11 token (`client_key = "pkcs11:…"` with
+/// `client_cert`): open it, and have the handshake sign with it from now on.
+fn tls_key_on_token(ctx: &Ctx, profile: &Profile, pin: &PinSource) -> Result<(), ClientKeyError> {
+    let Some(uri) = profile
+        .network
+        .trust
+        .client_cert
+        .as_ref()
+        .and_then(|cc| cc.token_uri())
+    else {
+        return Ok(());
+    };
+    let module = pkcs11::module_for(uri, profile.pkcs11_module.as_deref())?;
+    let key = TokenKey::open(&module, uri, pin)?;
+    ctx.printer
+        .verbose(format!("client certificate key: {}", key.location()));
+    ctx.http()
+        .set_tls_key(crate::oauth::mtls::TokenSigning::of(key));
     Ok(())
 }
 

@@ -52,7 +52,7 @@ impl SoftHsm {
         hsm
     }
 
-    fn conf(&self) -> PathBuf {
+    pub(crate) fn conf(&self) -> PathBuf {
         self.dir.path().join("softhsm2.conf")
     }
 
@@ -63,7 +63,7 @@ impl SoftHsm {
     }
 
     /// `pkcs11-tool` on the token, logged in; its stdout.
-    fn pkcs11_tool(&self, args: &[&str]) -> String {
+    pub(crate) fn pkcs11_tool(&self, args: &[&str]) -> String {
         let out = self
             .tool("pkcs11-tool")
             .args([

@@ -271,8 +271,8 @@ pub struct ClientAuthArgs {
 
     /// The client's private key, a PEM file readable by you alone (exit 8 otherwise): the key
     /// of --client-cert, or the key that signs private-key-jwt assertions (PKCS#8; without
-    /// it, tok generates one and keeps it beside the session), or for private-key-jwt a key on
-    /// a PKCS#11 token (`pkcs11:token=NAME;object=LABEL`, ES256; see --pkcs11-module); saved as
+    /// it, tok generates one and keeps it beside the session), or for either a P-256 key on a
+    /// PKCS#11 token (`pkcs11:token=NAME;object=LABEL`; see --pkcs11-module); saved as
     /// `client_key`
     #[arg(long, value_name = "FILE|PKCS11-URI")]
     pub client_key: Option<std::path::PathBuf>,

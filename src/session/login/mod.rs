@@ -228,8 +228,11 @@ pub fn run_flow(
     ui: &dyn LoginUi,
     timeout: Duration,
 ) -> anyhow::Result<super::stepup::Flowed> {
-    if profile.private_key_jwt.is_some() {
-        // The client's key signs its assertions; a step-up never makes one.
+    let tls_key_on_token = (profile.network.trust.client_cert.as_ref())
+        .is_some_and(crate::oauth::mtls::ClientCert::is_on_token);
+    if profile.private_key_jwt.is_some() || tls_key_on_token {
+        // The client's key signs its assertions (or its handshakes, on a token); a step-up
+        // never makes one.
         let store = store::open(
             ctx.store_override.unwrap_or(StoreKind::Auto),
             &ctx.paths,

@@ -852,6 +852,26 @@ mod tests {
     /// RFC 8705: a client certificate needs its key, absolute paths and an https issuer; its
     /// key must be private (OpenSSH's rule for keys).
     #[test]
+    fn a_client_certificates_key_on_a_pkcs11_token_is_named_by_its_uri() {
+        let profile = |extra: &str| {
+            let text = format!(
+                "[profiles.w]\nissuer = \"https://a\"\nclient_id = \"c\"\nclient_cert = \"/c.pem\"\n{extra}\n"
+            );
+            let file = parse(&text, Path::new(P)).unwrap();
+            resolve("w", &file.profiles["w"])
+        };
+        // Not a file: neither absolute nor private, and kept as the URI.
+        let uri = "pkcs11:token=t;object=mtls";
+        let p = profile(&format!("client_key = \"{uri}\"")).unwrap();
+        let cc = p.network.trust.client_cert.unwrap();
+        assert_eq!(cc.token_uri(), Some(uri));
+        assert!(p.private_key_jwt.is_none());
+        // A file key stays a file.
+        let e = profile("client_key = \"k.pem\"").unwrap_err();
+        assert!(e.to_string().contains("must be an absolute path"), "{e}");
+    }
+
+    #[test]
     fn a_client_certificate_needs_its_private_key() {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("client.key");

@@ -1247,7 +1247,7 @@ _tok() {
             return 0
             ;;
         tok__subcmd__profile__subcmd__jwks)
-            opts="-p -v -q -h -V --profile --config --store --verbose --quiet --json-errors --help --version"
+            opts="-p -v -q -h -V --profile --pin-stdin --config --store --verbose --quiet --json-errors --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

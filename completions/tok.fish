@@ -72,7 +72,7 @@ tls-client-auth\t''
 self-signed-tls-client-auth\t''
 none\t''"
 complete -c tok -n "__fish_tok_using_subcommand login" -l client-cert -d 'Mutual TLS (RFC 8705): present this PEM certificate (leaf first, chain may follow) to the provider instead of sending a client secret; needs --client-key; saved as `client_cert`' -r -F
-complete -c tok -n "__fish_tok_using_subcommand login" -l client-key -d 'The client\'s private key, a PEM file readable by you alone (exit 8 otherwise): the key of --client-cert, or the key that signs private-key-jwt assertions (PKCS#8; without it, tok generates one and keeps it beside the session); saved as `client_key`' -r -F
+complete -c tok -n "__fish_tok_using_subcommand login" -l client-key -d 'The client\'s private key, a PEM file readable by you alone (exit 8 otherwise): the key of --client-cert, or the key that signs private-key-jwt assertions (PKCS#8; without it, tok generates one and keeps it beside the session), or for either a P-256 key on a PKCS#11 token (`pkcs11:token=NAME;object=LABEL`; see --pkcs11-module); saved as `client_key`' -r -F
 complete -c tok -n "__fish_tok_using_subcommand login" -l client-key-alg -d 'The algorithm of the key tok generates: ES256 (P-256, default) or EdDSA (Ed25519); RS256 only with --client-key (tok cannot generate RSA keys); saved' -r -f -a "ES256\t''
 EdDSA\t''
 RS256\t''"
@@ -103,7 +103,7 @@ complete -c tok -n "__fish_tok_using_subcommand login" -l device -d 'Use the dev
 complete -c tok -n "__fish_tok_using_subcommand login" -l browser -d 'Use the browser flow: authorization code + PKCE with a loopback redirect (RFC 8252)'
 complete -c tok -n "__fish_tok_using_subcommand login" -l no-browser -d 'Do not open a browser; print the URL only'
 complete -c tok -n "__fish_tok_using_subcommand login" -l dpop -d 'Bind the session to a new per-profile key with DPoP (RFC 9449); saved in the profile'
-complete -c tok -n "__fish_tok_using_subcommand login" -l generate-key -d 'Generate the --dpop-key key pair on the token first: P-256, sensitive, not extractable'
+complete -c tok -n "__fish_tok_using_subcommand login" -l generate-key -d 'Generate the key pair on the token first: P-256, sensitive, not extractable; the --dpop-key\'s, else (without --dpop-key) the --client-key pkcs11:URI\'s'
 complete -c tok -n "__fish_tok_using_subcommand login" -l pin-stdin -d 'Read the token\'s PIN from the first line of stdin (else it is asked at the terminal, or not at all when the token has its own PIN pad)'
 complete -c tok -n "__fish_tok_using_subcommand login" -l par -d 'Push the authorization request to the server first (RFC 9126 PAR); the browser gets only a reference to it. Automatic when the server requires it; saved in the profile'
 complete -c tok -n "__fish_tok_using_subcommand login" -l rotate-client-key -d 'Generate a new client key to sign with, keeping the previous one in the JWK Set (the oldest beyond that is dropped): register the new set, then log in'
@@ -224,6 +224,7 @@ complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcomm
 keychain\t'The OS keychain: Secret Service, macOS Keychain, Windows Credential Manager'
 keyutils\t'The Linux kernel key retention service (session keyring)'
 file\t'A 0600 JSON file under the data directory'"
+complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -l pin-stdin -d 'Read the PIN of the client key\'s PKCS#11 token from the first line of stdin (else it is asked at the terminal)'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -s v -l verbose -d 'Explain decisions on stderr (-v: cache, locks, refreshes; -vv: HTTP). Never prints tokens'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c tok -n "__fish_tok_using_subcommand profile; and __fish_seen_subcommand_from jwks" -l json-errors -d 'Report errors as one JSON object on stderr: {"error":{"code","exit_code","message","hint"}}'

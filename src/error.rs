@@ -215,6 +215,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         Known::Cloud(e) => cloud::cloud(e),
         Known::Resource(e) => resource::resource(e),
         k @ (Known::Pkcs11(_) | Known::Pkcs11Uri(_) | Known::Sign(_)) => keys::map(k),
+        Known::ClientKey(K::Token(e)) => keys::map(Known::Pkcs11(e)),
     }
 }
 

@@ -271,8 +271,10 @@ pub struct ClientAuthArgs {
 
     /// The client's private key, a PEM file readable by you alone (exit 8 otherwise): the key
     /// of --client-cert, or the key that signs private-key-jwt assertions (PKCS#8; without
-    /// it, tok generates one and keeps it beside the session); saved as `client_key`
-    #[arg(long, value_name = "FILE")]
+    /// it, tok generates one and keeps it beside the session), or for either a P-256 key on a
+    /// PKCS#11 token (`pkcs11:token=NAME;object=LABEL`; see --pkcs11-module); saved as
+    /// `client_key`
+    #[arg(long, value_name = "FILE|PKCS11-URI")]
     pub client_key: Option<std::path::PathBuf>,
 
     /// The algorithm of the key tok generates: ES256 (P-256, default) or EdDSA (Ed25519);
@@ -305,8 +307,9 @@ pub struct TokenKeyArgs {
     #[arg(long, value_name = "PATH")]
     pub pkcs11_module: Option<std::path::PathBuf>,
 
-    /// Generate the --dpop-key key pair on the token first: P-256, sensitive, not extractable
-    #[arg(long, requires = "dpop_key")]
+    /// Generate the key pair on the token first: P-256, sensitive, not extractable; the
+    /// --dpop-key's, else (without --dpop-key) the --client-key pkcs11:URI's
+    #[arg(long)]
     pub generate_key: bool,
 
     /// Read the token's PIN from the first line of stdin (else it is asked at the terminal, or

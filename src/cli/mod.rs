@@ -405,7 +405,8 @@ pub enum ProfileCommand {
     /// Print the public JWK Set of a private_key_jwt profile's client keys, to register.
     ///
     /// Each key has `kid` (its RFC 7638 thumbprint), `alg` and `use: sig`; no private part.
-    /// A profile without a key file gets one generated on first use.
+    /// A profile without a key file gets one generated on first use. A key on a PKCS#11
+    /// token (`client_key = "pkcs11:…"`) is read from the token, which may ask its PIN.
     ///
     /// Examples:
     ///   tok profile jwks -p ci > jwks.json
@@ -417,6 +418,11 @@ pub enum ProfileCommand {
 pub struct ProfileJwksArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+
+    /// Read the PIN of the client key's PKCS#11 token from the first line of stdin (else it
+    /// is asked at the terminal)
+    #[arg(long)]
+    pub pin_stdin: bool,
 }
 
 #[derive(Debug, Args)]

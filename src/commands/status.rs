@@ -272,10 +272,7 @@ fn print_human(env: &Env, r: &Report) {
             line("mtls:", c.text());
         }
         if let Some(k) = &s.client_key {
-            line(
-                "client key:",
-                format!("{} {} in {}", k.alg, k.kid, k.location),
-            );
+            line("client key:", k.text());
         }
         if let Some(r) = &s.last_refresh {
             line("refresh:", refresh_text(r, t));

@@ -50,7 +50,22 @@ fn private_key_jwt(
             "must be \"issuer\" or \"token-endpoint\"".into(),
         ))?,
     };
-    if let Some(f) = &raw.client_key
+    let token_key = token_client_key(raw);
+    if let Some(uri) = &token_key {
+        use crate::oauth::pkcs11::{ObjectType, Pkcs11Uri};
+        let parsed = Pkcs11Uri::parse(uri).map_err(|e| {
+            let m = format!("is not a PKCS#11 URI tok can use: {e}");
+            ("client_key", m)
+        })?;
+        if parsed.object_type.is_some_and(|t| t != ObjectType::Private) {
+            let m = "is not a PKCS#11 URI tok can use: it must name a private key (`type=private`)";
+            return Err(("client_key", m.into()));
+        }
+        if alg != Alg::ES256 {
+            let m = "must be ES256 for a key on a PKCS#11 token (P-256)";
+            return Err(("client_key_alg", m.into()));
+        }
+    } else if let Some(f) = &raw.client_key
         && !f.is_absolute()
     {
         return Err(("client_key", "must be an absolute path".into()));
@@ -69,10 +84,17 @@ fn private_key_jwt(
         return Err(("client_key_alg", m.into()));
     }
     Ok(Some(PrivateKeyJwt {
-        key_file: raw.client_key.clone(),
+        key_file: raw.client_key.clone().filter(|_| token_key.is_none()),
+        token_key,
         alg,
         aud,
     }))
+}
+
+/// `client_key` when it names a key on a PKCS#11 token (`pkcs11:…`) rather than a file.
+pub(super) fn token_client_key(raw: &ProfileConfig) -> Option<String> {
+    let text = raw.client_key.as_ref()?.to_str()?;
+    text.starts_with("pkcs11:").then(|| text.to_string())
 }
 
 /// A client certificate needs TLS, and its key must be private to the user.
@@ -90,6 +112,10 @@ fn check_client_cert(
             key: "client_cert",
             message: "needs an https issuer (mutual TLS)".into(),
         });
+    }
+    if cc.is_on_token() {
+        // Not a file: the key stays on its token (its module is checked in keys.rs).
+        return Ok(());
     }
     writers::check_private_file(name, "client_key", &cc.key)
 }
@@ -119,6 +145,7 @@ pub(super) fn client_cert(
     ] {
         if let Some(p) = p
             && !p.is_absolute()
+            && !(key == "client_key" && token_client_key(raw).is_some())
         {
             return Err((key, format!("must be an absolute path: {}", p.display())));
         }

@@ -1,5 +1,5 @@
-//! A DPoP key on a PKCS#11 token (RFC 7512 URI) and the module that reaches it, checked when
-//! the profile is read (the client's own key and certificate: `client_auth.rs`).
+//! A DPoP key on a PKCS#11 token (RFC 7512 URI) and the module that reaches it (also the
+//! client key's, when `client_key` is a `pkcs11:` URI), checked when the profile is read (the client's own key and certificate: `client_auth.rs`).
 
 use std::path::PathBuf;
 
@@ -18,6 +18,14 @@ pub(super) fn token_key(name: &str, raw: &ProfileConfig) -> Result<Option<String
         let parsed = crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
             .map_err(|e| invalid("dpop_key", format!("is not a PKCS#11 URI tok can use: {e}")))?;
         uri_module = parsed.module_path.map(PathBuf::from);
+    }
+    // The client's own key on a token (`client_key = "pkcs11:…"`, checked in client_auth.rs).
+    if uri_module.is_none()
+        && let Some(uri) = super::client_auth::token_client_key(raw)
+    {
+        uri_module = crate::oauth::pkcs11::Pkcs11Uri::parse(&uri)
+            .ok()
+            .and_then(|p| p.module_path.map(PathBuf::from));
     }
     // The module tok will load: the profile's, else the URI's `module-path`.
     if let Some(module) = raw.pkcs11_module.as_ref().or(uri_module.as_ref()) {

@@ -686,6 +686,46 @@ mod tests {
     }
 
     #[test]
+    fn a_private_key_jwt_key_on_a_pkcs11_token_is_named_by_its_uri() {
+        let profile = |extra: &str| {
+            let text = format!(
+                "[profiles.x]\nissuer = \"https://a\"\nclient_id = \"c\"\nclient_auth = \"private_key_jwt\"\n{extra}"
+            );
+            let c = Config {
+                path: P.into(),
+                file: parse(&text, Path::new(P)).unwrap(),
+                text,
+            };
+            c.profile("x").map_err(|e| e.to_string())
+        };
+        // Not a file: no path or permission checks; the URI is kept for the token.
+        let uri = "pkcs11:token=t;object=client;type=private";
+        let pk = profile(&format!("client_key = \"{uri}\"\n"))
+            .unwrap()
+            .private_key_jwt
+            .unwrap();
+        assert_eq!(pk.token_key.as_deref(), Some(uri));
+        assert_eq!(pk.key_file, None);
+        for (extra, want) in [
+            (
+                "client_key = \"pkcs11:token=t;object=c\"\nclient_key_alg = \"EdDSA\"\n",
+                "must be ES256",
+            ),
+            (
+                "client_key = \"pkcs11:token=t;type=cert\"\n",
+                "not a PKCS#11 URI tok can use",
+            ),
+            (
+                "client_key = \"pkcs11:object=c?module-path=lib.so\"\n",
+                "pkcs11_module",
+            ),
+        ] {
+            let e = profile(extra).unwrap_err();
+            assert!(e.contains(want), "{extra}: {e}");
+        }
+    }
+
+    #[test]
     fn workload_identity_keys_are_written_and_checked() {
         let up = ProfileUpdate {
             issuer: Some("https://a".into()),
@@ -811,6 +851,26 @@ mod tests {
 
     /// RFC 8705: a client certificate needs its key, absolute paths and an https issuer; its
     /// key must be private (OpenSSH's rule for keys).
+    #[test]
+    fn a_client_certificates_key_on_a_pkcs11_token_is_named_by_its_uri() {
+        let profile = |extra: &str| {
+            let text = format!(
+                "[profiles.w]\nissuer = \"https://a\"\nclient_id = \"c\"\nclient_cert = \"/c.pem\"\n{extra}\n"
+            );
+            let file = parse(&text, Path::new(P)).unwrap();
+            resolve("w", &file.profiles["w"])
+        };
+        // Not a file: neither absolute nor private, and kept as the URI.
+        let uri = "pkcs11:token=t;object=mtls";
+        let p = profile(&format!("client_key = \"{uri}\"")).unwrap();
+        let cc = p.network.trust.client_cert.unwrap();
+        assert_eq!(cc.token_uri(), Some(uri));
+        assert!(p.private_key_jwt.is_none());
+        // A file key stays a file.
+        let e = profile("client_key = \"k.pem\"").unwrap_err();
+        assert!(e.to_string().contains("must be an absolute path"), "{e}");
+    }
+
     #[test]
     fn a_client_certificate_needs_its_private_key() {
         let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,8 @@
 //! only into the store item beside the session (keychain item or 0600 file).
 //!
 //! Where a key lives is decided here, once, when it is loaded ([`Pair`]); callers sign through
-//! [`JwsSigner`], so a key in a hardware token is one more `Pair` variant.
+//! [`JwsSigner`]. A key in a PKCS#11 token (`client_key = "pkcs11:…"`) is one more `Pair`: it
+//! signs on the token (ES256), and its private form is never in tok's memory nor stored.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -56,6 +57,9 @@ impl Alg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivateKeyJwt {
     pub key_file: Option<std::path::PathBuf>,
+    /// The `pkcs11:` URI of a key on a PKCS#11 token (`client_key = "pkcs11:…"`), instead of a
+    /// file; the module is the profile's `pkcs11_module` or the URI's `module-path`.
+    pub token_key: Option<String>,
     pub alg: Alg,
     pub aud: super::client_assertion::Audience,
 }
@@ -63,11 +67,12 @@ pub struct PrivateKeyJwt {
 /// What a PEM file must hold, for the message when it does not.
 pub const PEM_WANTED: &str = "must be a PKCS#8 private key (PEM `BEGIN PRIVATE KEY`) for ES256 (P-256), EdDSA (Ed25519) or RS256 (2048 bits or more)";
 
-/// The key pair as `ring` holds it; a key in a PKCS#11 token would be another variant.
+/// The key pair as `ring` holds it, or a key on a PKCS#11 token (P-256, signing there).
 enum Pair {
     Ec(EcdsaKeyPair),
     Ed(Ed25519KeyPair),
     Rsa(RsaKeyPair),
+    Token(Box<super::pkcs11::TokenKey>),
 }
 
 /// One client key: its algorithm, its private PKCS#8 form (base64url) and where it came from.
@@ -124,6 +129,17 @@ impl ClientKey {
         Self::from_pkcs8(&der, location)
     }
 
+    /// A key on a PKCS#11 token, found (or made) and logged in: it signs there. Never stored:
+    /// the profile names it by its URI.
+    pub fn on_token(key: super::pkcs11::TokenKey) -> Self {
+        let location = super::signer::JwsSigner::location(&key);
+        Self {
+            pair: Pair::Token(Box::new(key)),
+            pkcs8: SecretString::from(String::new()),
+            location,
+        }
+    }
+
     /// The key as stored (base64url PKCS#8).
     fn from_stored(pkcs8: &str) -> Option<Self> {
         let der = Zeroizing::new(URL_SAFE_NO_PAD.decode(pkcs8.trim()).ok()?);
@@ -162,6 +178,12 @@ impl ClientKey {
                 let c = signature::RsaPublicKeyComponents::<Vec<u8>>::from(k.public());
                 vec![("e", b64(&c.e)), ("kty", "RSA".into()), ("n", b64(&c.n))]
             }
+            Pair::Token(k) => vec![
+                ("crv", "P-256".into()),
+                ("kty", "EC".into()),
+                ("x", b64(&k.x)),
+                ("y", b64(&k.y)),
+            ],
         }
     }
 }
@@ -169,7 +191,7 @@ impl ClientKey {
 impl JwsSigner for ClientKey {
     fn alg(&self) -> &'static str {
         match self.pair {
-            Pair::Ec(_) => Alg::ES256,
+            Pair::Ec(_) | Pair::Token(_) => Alg::ES256,
             Pair::Ed(_) => Alg::EdDSA,
             Pair::Rsa(_) => Alg::RS256,
         }
@@ -210,6 +232,7 @@ impl JwsSigner for ClientKey {
                     .map_err(|_| failed())?;
                 sig
             }
+            Pair::Token(k) => k.sign(signing_input)?,
         })
     }
 

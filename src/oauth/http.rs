@@ -46,6 +46,8 @@ pub struct Http {
     observer: Option<Box<dyn Fn(String)>>,
     /// A `private_key_jwt` profile's client: its requests carry assertions ([`Http::set_asserter`]).
     asserter: RefCell<Option<Asserter>>,
+    /// The client certificate's key on a PKCS#11 token, opened ([`Http::set_tls_key`]).
+    tls_key: RefCell<Option<std::sync::Arc<dyn rustls::sign::SigningKey>>>,
 }
 
 /// What a profile says about reaching its provider: whom to trust, which proxy.
@@ -99,6 +101,7 @@ impl Http {
             trace: settings.trace,
             observer: None,
             asserter: RefCell::default(),
+            tls_key: RefCell::default(),
         }
     }
 
@@ -114,6 +117,12 @@ impl Http {
     /// From now on, a request naming `a`'s client authenticates with an assertion of `a`.
     pub fn set_asserter(&self, a: Asserter) {
         *self.asserter.borrow_mut() = Some(a);
+    }
+
+    /// From now on, the handshake signs with `key` (the client certificate's key on a token).
+    pub fn set_tls_key(&self, key: std::sync::Arc<dyn rustls::sign::SigningKey>) {
+        *self.tls_key.borrow_mut() = Some(key);
+        self.clients.borrow_mut().clear();
     }
 
     /// The way to `url`, and a client that takes it.
@@ -159,7 +168,10 @@ impl Http {
             b = b.proxy(proxy);
         }
         if tls || via.as_ref().is_some_and(|p| p.scheme() == "https") {
-            b = b.tls_backend_preconfigured(tls::client_config(&network.trust)?);
+            b = b.tls_backend_preconfigured(tls::client_config(
+                &network.trust,
+                self.tls_key.borrow().clone(),
+            )?);
         } else {
             // No TLS will happen on this client (redirects are off): skip the system roots.
             b = b.tls_certs_only(std::iter::empty());

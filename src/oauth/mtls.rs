@@ -57,6 +57,108 @@ pub struct ClientCert {
     pub method: Method,
 }
 
+impl ClientCert {
+    /// The key's `pkcs11:` URI when `client_key` names a key on a PKCS#11 token.
+    pub fn token_uri(&self) -> Option<&str> {
+        self.key.to_str().filter(|k| k.starts_with("pkcs11:"))
+    }
+
+    /// Whether the key is on a PKCS#11 token (the session opens it: [`TokenSigning`]).
+    pub fn is_on_token(&self) -> bool {
+        self.token_uri().is_some()
+    }
+}
+
+/// A P-256 key on a PKCS#11 token as rustls signs the handshake with it (ECDSA with SHA-256,
+/// the signature DER-encoded as TLS wants, where the token and JWS give `R || S`).
+pub struct TokenSigning(Arc<std::sync::Mutex<super::pkcs11::TokenKey>>);
+
+impl TokenSigning {
+    pub fn of(key: super::pkcs11::TokenKey) -> Arc<dyn SigningKey> {
+        Arc::new(Self(Arc::new(std::sync::Mutex::new(key))))
+    }
+}
+
+impl std::fmt::Debug for TokenSigning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenSigning(PKCS#11 P-256)")
+    }
+}
+
+impl SigningKey for TokenSigning {
+    fn choose_scheme(
+        &self,
+        offered: &[rustls::SignatureScheme],
+    ) -> Option<Box<dyn rustls::sign::Signer>> {
+        offered
+            .contains(&rustls::SignatureScheme::ECDSA_NISTP256_SHA256)
+            .then(|| Box::new(TokenSigner(self.0.clone())) as Box<dyn rustls::sign::Signer>)
+    }
+
+    fn public_key(&self) -> Option<rustls::pki_types::SubjectPublicKeyInfoDer<'_>> {
+        let key = self.0.lock().ok()?;
+        Some(p256_spki(&key.x, &key.y).into())
+    }
+
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        rustls::SignatureAlgorithm::ECDSA
+    }
+}
+
+#[derive(Debug)]
+struct TokenSigner(Arc<std::sync::Mutex<super::pkcs11::TokenKey>>);
+
+impl std::fmt::Debug for super::pkcs11::TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TokenKey(token `{}`)", self.token)
+    }
+}
+
+impl rustls::sign::Signer for TokenSigner {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
+        let key = self
+            .0
+            .lock()
+            .map_err(|_| rustls::Error::General("the token key is unusable".into()))?;
+        let rs = key
+            .sign(message)
+            .map_err(|e| rustls::Error::General(e.to_string()))?;
+        Ok(ecdsa_der(&rs))
+    }
+
+    fn scheme(&self) -> rustls::SignatureScheme {
+        rustls::SignatureScheme::ECDSA_NISTP256_SHA256
+    }
+}
+
+/// The DER `SEQUENCE { INTEGER r, INTEGER s }` of a P-256 signature given as `R || S`.
+fn ecdsa_der(rs: &[u8]) -> Vec<u8> {
+    let int = |b: &[u8]| {
+        let start = b.iter().position(|&x| x != 0).unwrap_or(b.len() - 1);
+        let mut v = b[start..].to_vec();
+        if v[0] & 0x80 != 0 {
+            v.insert(0, 0);
+        }
+        let mut out = vec![0x02, v.len() as u8];
+        out.extend(v);
+        out
+    };
+    let (r, s) = rs.split_at(rs.len() / 2);
+    let body = [int(r), int(s)].concat();
+    let mut out = vec![0x30, body.len() as u8];
+    out.extend(body);
+    out
+}
+
+/// The SubjectPublicKeyInfo DER of a P-256 public key.
+fn p256_spki(x: &[u8; 32], y: &[u8; 32]) -> Vec<u8> {
+    const PREFIX: &[u8] = &[
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04,
+    ];
+    [PREFIX, x, y].concat()
+}
+
 /// What tok says about a certificate: its subject and validity, from the leaf's DER.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
@@ -89,12 +191,20 @@ pub fn thumbprint(der: &[u8]) -> String {
 
 /// The chain and key `cc` names, checked: readable, valid at `now`, the key matching the
 /// leaf. Call it only when a request is about to be made.
-pub fn certified_key(cc: &ClientCert, now: i64) -> Result<Arc<CertifiedKey>, OAuthError> {
+/// `on_token`: the key of a `client_key = "pkcs11:…"`, opened on its token by the caller.
+pub fn certified_key(
+    cc: &ClientCert,
+    now: i64,
+    on_token: Option<Arc<dyn SigningKey>>,
+) -> Result<Arc<CertifiedKey>, OAuthError> {
     let chain = read_chain(&cc.cert)?;
     let info = CertInfo::parse(&chain[0])
         .ok_or_else(|| cert_error(&cc.cert, None, "it is not a valid X.509 certificate"))?;
     check_validity(&cc.cert, &info, now)?;
-    let key = signing_key(&cc.key, &cc.cert, &info)?;
+    let key = match on_token {
+        Some(k) => k,
+        None => signing_key(&cc.key, &cc.cert, &info)?,
+    };
     let certified = CertifiedKey::new(chain, key);
     if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
         certified.keys_match()
@@ -371,6 +481,45 @@ fn dotted(oid: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_token_signature_r_s_becomes_the_der_tls_verifies() {
+        use ring::signature::{self, EcdsaKeyPair, KeyPair};
+        let rng = ring::rand::SystemRandom::new();
+        let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .unwrap();
+        let k = EcdsaKeyPair::from_pkcs8(
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            doc.as_ref(),
+            &rng,
+        )
+        .unwrap();
+        let public = signature::UnparsedPublicKey::new(
+            &signature::ECDSA_P256_SHA256_ASN1,
+            k.public_key().as_ref().to_vec(),
+        );
+        // Many signatures: some R or S have the high bit set, some a leading zero byte.
+        for i in 0..64u8 {
+            let msg = [i; 10];
+            let rs = k.sign(&rng, &msg).unwrap();
+            public.verify(&msg, &ecdsa_der(rs.as_ref())).unwrap();
+        }
+        // The encoding itself: a high bit gets a 0x00, leading zeros go.
+        let mut rs = [0u8; 64];
+        rs[0] = 0x80;
+        rs[63] = 0x01;
+        let der = ecdsa_der(&rs);
+        assert_eq!(&der[..5], &[0x30, 38, 0x02, 33, 0x00]);
+        assert_eq!(&der[der.len() - 3..], &[0x02, 1, 0x01]);
+        // The SPKI rustls compares with the certificate's.
+        let (x, y) = (
+            &k.public_key().as_ref()[1..33],
+            &k.public_key().as_ref()[33..],
+        );
+        let spki = p256_spki(x.try_into().unwrap(), y.try_into().unwrap());
+        assert_eq!(spki.len(), 91);
+        assert_eq!(spki[1] as usize, spki.len() - 2);
+    }
+
     use super::*;
 
     /// `openssl req -x509 -new -key (P-256) -subj "/O=tok tests/CN=unit+UID=u1"

@@ -114,7 +114,10 @@ impl std::error::Error for SelfSigned {}
 
 /// The rustls configuration for `trust`: reads `ca_file` (so call it only when a request is
 /// about to be made) and loads the platform roots unless `ca_only`.
-pub fn client_config(trust: &Trust) -> Result<rustls::ClientConfig, OAuthError> {
+pub fn client_config(
+    trust: &Trust,
+    on_token: Option<Arc<dyn rustls::sign::SigningKey>>,
+) -> Result<rustls::ClientConfig, OAuthError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let extra = match &trust.ca_file {
         Some(path) => read_ca_file(path)?,
@@ -153,8 +156,11 @@ pub fn client_config(trust: &Trust) -> Result<rustls::ClientConfig, OAuthError> 
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Naming { inner, provider }));
     Ok(match &trust.client_cert {
+        // A key on a token not opened yet (discovery, before the session opens it): no
+        // certificate on this connection; the session opens it before any client request.
+        Some(cc) if cc.is_on_token() && on_token.is_none() => builder.with_no_client_auth(),
         Some(cc) => {
-            let key = super::mtls::certified_key(cc, crate::time::now())?;
+            let key = super::mtls::certified_key(cc, crate::time::now(), on_token)?;
             builder.with_client_cert_resolver(Arc::new(super::mtls::Present(key)))
         }
         None => builder.with_no_client_auth(),

@@ -3,11 +3,14 @@
 //! the session (keychain item or 0600 file), which a login fills with a generated key — and
 //! the [`Asserter`] the HTTP client signs every token, revocation, introspection and PAR
 //! request with. The key outlives a logout: it is the client's registration, not the session.
+//! A `client_key` that is a `pkcs11:` URI names a key on a PKCS#11 token instead: it is opened
+//! (logged in with the command's PIN source) and signs there; `--generate-key` makes it there.
 
 use crate::config::{ConfigError, Profile};
 use crate::oauth::OAuthError;
 use crate::oauth::client_assertion::{Asserter, Audience};
 use crate::oauth::client_key::{ClientKey, ClientKeys, PEM_WANTED, PrivateKeyJwt};
+use crate::oauth::pkcs11::{self, PinSource, Pkcs11Error, TokenKey};
 use crate::oauth::signer::JwsSigner;
 use crate::store::{StoreError, TokenStore};
 
@@ -23,6 +26,16 @@ pub enum ClientKeyError {
     Store(#[from] StoreError),
     #[error(transparent)]
     OAuth(#[from] OAuthError),
+    /// The key on a PKCS#11 token: module, token, key or PIN.
+    #[error(transparent)]
+    Token(#[from] Pkcs11Error),
+}
+
+/// How a key on a PKCS#11 token is reached: the command's PIN source, and whether to make the
+/// key there first (`tok login --generate-key` without `--dpop-key`).
+pub struct TokenAccess<'a> {
+    pub pin: &'a PinSource,
+    pub generate: bool,
 }
 
 /// A refusal of `profile`'s `key`.
@@ -40,18 +53,29 @@ pub fn account(profile: &str) -> String {
     format!("{profile}+client-key")
 }
 
-/// The keys of `profile`: its `client_key` file's, else those in `store`, generated there
-/// first when `generate` is set and there are none. `None` for a profile without
-/// `private_key_jwt`.
+/// The keys of `profile`: its key on a PKCS#11 token (opened through `token`), its
+/// `client_key` file's, else those in `store`, generated there first when `generate` is set
+/// and there are none. `None` for a profile without `private_key_jwt`.
 pub fn keys(
     profile: &Profile,
     store: &dyn TokenStore,
     generate: bool,
+    token: &TokenAccess,
 ) -> Result<Option<(ClientKeys, bool)>, ClientKeyError> {
     use secrecy::ExposeSecret;
     let Some(pk) = &profile.private_key_jwt else {
         return Ok(None);
     };
+    if let Some(uri) = &pk.token_key {
+        let module = pkcs11::module_for(uri, profile.pkcs11_module.as_deref())?;
+        let key = if token.generate {
+            TokenKey::generate(&module, uri, token.pin)?
+        } else {
+            TokenKey::open(&module, uri, token.pin)?
+        };
+        let keys = ClientKeys::one(ClientKey::on_token(key));
+        return Ok(Some((keys, token.generate)));
+    }
     if let Some(file) = &pk.key_file {
         let location = file.display().to_string();
         let unusable = |why: String| invalid(profile, "client_key", format!("({location}) {why}"));
@@ -109,8 +133,14 @@ fn rotate(profile: &Profile, store: &dyn TokenStore) -> Result<ClientKeys, Clien
         let m = "names the key file: replace the file to change the key".into();
         return Err(invalid(profile, "client_key", m));
     }
+    if pk.token_key.is_some() {
+        let m = "names a key on a PKCS#11 token: make a new one there (`--client-key pkcs11:… \
+                 --generate-key`) and register it"
+            .into();
+        return Err(invalid(profile, "client_key", m));
+    }
     let mut keys = match store.load(&account(&profile.name))? {
-        Some(_) => keys(profile, store, false)?
+        Some(_) => keys(profile, store, false, &NO_TOKEN)?
             .map(|(k, _)| k)
             .unwrap_or_default(),
         None => ClientKeys::default(),
@@ -120,16 +150,30 @@ fn rotate(profile: &Profile, store: &dyn TokenStore) -> Result<ClientKeys, Clien
     Ok(keys)
 }
 
+/// No token key is reached through this (software keys only).
+const NO_TOKEN: TokenAccess<'static> = TokenAccess {
+    pin: &PinSource::Unavailable,
+    generate: false,
+};
+
 /// Make the HTTP client authenticate `profile`'s client with its newest key. Generates the
-/// key when `generate` is set (a login) and there is none; says so on stderr, with the JWK
-/// Set to register. A no-op for other profiles.
+/// key when `generate` is set (a login) and there is none — on the PKCS#11 token when
+/// `on_token` is also set (`--generate-key`) — and says so on stderr, with the JWK Set to
+/// register. A no-op for other profiles.
 pub fn attach(
     ctx: &Ctx,
     profile: &Profile,
     store: &dyn TokenStore,
     generate: bool,
+    on_token: bool,
 ) -> Result<(), ClientKeyError> {
-    let Some((keys, made)) = keys(profile, store, generate)? else {
+    let pin = ctx.pin.borrow();
+    tls_key_on_token(ctx, profile, &pin)?;
+    let token = TokenAccess {
+        pin: &pin,
+        generate: generate && on_token,
+    };
+    let Some((keys, made)) = keys(profile, store, generate, &token)? else {
         return Ok(());
     };
     let pk = profile.private_key_jwt.as_ref().expect("keys came from it");
@@ -158,6 +202,27 @@ pub fn attach(
     Ok(())
 }
 
+/// Mutual TLS with the certificate's key on a PKCS#11 token (`client_key = "pkcs11:…"` with
+/// `client_cert`): open it, and have the handshake sign with it from now on.
+fn tls_key_on_token(ctx: &Ctx, profile: &Profile, pin: &PinSource) -> Result<(), ClientKeyError> {
+    let Some(uri) = profile
+        .network
+        .trust
+        .client_cert
+        .as_ref()
+        .and_then(|cc| cc.token_uri())
+    else {
+        return Ok(());
+    };
+    let module = pkcs11::module_for(uri, profile.pkcs11_module.as_deref())?;
+    let key = TokenKey::open(&module, uri, pin)?;
+    ctx.printer
+        .verbose(format!("client certificate key: {}", key.location()));
+    ctx.http()
+        .set_tls_key(crate::oauth::mtls::TokenSigning::of(key));
+    Ok(())
+}
+
 fn audience(ctx: &Ctx, profile: &Profile, pk: &PrivateKeyJwt) -> Result<String, OAuthError> {
     Ok(match pk.aud {
         Audience::Issuer => profile.issuer_text.clone(),
@@ -169,7 +234,12 @@ fn audience(ctx: &Ctx, profile: &Profile, pk: &PrivateKeyJwt) -> Result<String, 
 /// and has none.
 pub fn client_jwks(ctx: &Ctx, profile: &Profile) -> Result<serde_json::Value, ClientKeyError> {
     let store = ctx.store_for(&profile.name)?;
-    match keys(profile, store.as_ref(), true)? {
+    let pin = ctx.pin.borrow();
+    let token = TokenAccess {
+        pin: &pin,
+        generate: false,
+    };
+    match keys(profile, store.as_ref(), true, &token)? {
         Some((keys, _)) => Ok(keys.jwks()),
         None => Err(not_jwt(profile)),
     }
@@ -197,8 +267,19 @@ pub struct ClientKeyInfo {
     pub kids: Vec<String>,
 }
 
+impl ClientKeyInfo {
+    /// `tok status`'s line: the algorithm, the thumbprint when known, where the key lives.
+    pub fn text(&self) -> String {
+        match self.kid.as_str() {
+            "" => format!("{} in {}", self.alg, self.location),
+            kid => format!("{} {kid} in {}", self.alg, self.location),
+        }
+    }
+}
+
 /// [`ClientKeyInfo`] of `profile`, read from `store` (never generated); `None` for a profile
-/// without `private_key_jwt`, or before its key exists.
+/// without `private_key_jwt`, or before its key exists. A key on a PKCS#11 token is shown by
+/// its URI without opening the token (which may need its PIN): `kid` is then empty.
 pub fn client_key_info(
     profile: &Profile,
     store: &dyn TokenStore,
@@ -206,10 +287,18 @@ pub fn client_key_info(
     let Some(pk) = &profile.private_key_jwt else {
         return Ok(None);
     };
+    if let Some(uri) = &pk.token_key {
+        return Ok(Some(ClientKeyInfo {
+            location: format!("the PKCS#11 token key {uri}"),
+            alg: "ES256",
+            kid: String::new(),
+            kids: vec![],
+        }));
+    }
     if pk.key_file.is_none() && store.load(&account(&profile.name))?.is_none() {
         return Ok(None);
     }
-    let Some((keys, _)) = keys(profile, store, false)? else {
+    let Some((keys, _)) = keys(profile, store, false, &NO_TOKEN)? else {
         return Ok(None);
     };
     let kids: Vec<String> = keys.jwks()["keys"]

@@ -301,8 +301,18 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Resul
     };
     if let Some(session) = &session {
         report.had_session = true;
+        let mut revoke_token = revoke_token;
         if revoke_token {
-            super::client_auth::attach(ctx, profile, store.as_ref(), false)?;
+            match super::client_auth::attach(ctx, profile, store.as_ref(), false, false) {
+                Ok(()) => {}
+                // A client key on a PKCS#11 token that cannot sign now (no PIN, token gone):
+                // the session is still removed here; the server's copy is left to expire.
+                Err(super::ClientKeyError::Token(e)) => {
+                    report.revocation_error = Some(e.to_string());
+                    revoke_token = false;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         if revoke_token && let Some(result) = revoke(ctx, profile, session) {
             match result {

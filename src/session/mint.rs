@@ -30,7 +30,13 @@ pub(crate) fn exchange_locked(
     narrow: &Narrow,
 ) -> anyhow::Result<(CachedToken, Claims)> {
     // A `private_key_jwt` client's key is a file (a workload identity stores nothing).
-    super::client_auth::attach(ctx, profile, &crate::store::MemoryStore::default(), false)?;
+    super::client_auth::attach(
+        ctx,
+        profile,
+        &crate::store::MemoryStore::default(),
+        false,
+        false,
+    )?;
     let endpoint = ctx.token_endpoint();
     let url = endpoint.url(profile)?;
     let ci = CiEnv {

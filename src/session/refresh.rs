@@ -30,7 +30,7 @@ pub(crate) fn refresh_locked(
     may_retry: bool,
     narrow: &Narrow,
 ) -> anyhow::Result<CachedToken> {
-    super::client_auth::attach(ctx, profile, store, false)?;
+    super::client_auth::attach(ctx, profile, store, false, false)?;
     match &session.grant {
         Grant::Interactive { .. } => {
             refresh_interactive(ctx, profile, store, session, may_retry, narrow)

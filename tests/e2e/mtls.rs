@@ -365,3 +365,146 @@ fn a_client_key_others_can_read_or_of_another_certificate_is_refused() {
     assert_eq!(token_requests(&provider), 0, "nothing was sent");
     assert!(!tok.path("data/tok/sessions/m.json").exists());
 }
+
+/// Client credentials over mutual TLS (RFC 8705 §2): no secret is asked for or kept; the form
+/// names the client alone and the certificate authenticates it; the tokens are bound to the
+/// certificate; a refresh mints a new token the same way, and the logout revokes it. A
+/// certificate the server does not know for the client is refused in one line, nothing stored.
+#[test]
+fn client_credentials_over_mutual_tls_need_no_secret() {
+    let (rig, provider) = mtls_rig();
+    let tok = rig.tok();
+    let (pem, key) = (cert(&rig, "client.pem"), cert(&rig, "client.key"));
+    let cc = |name: &str, pem: &Path, key: &Path| {
+        tok.login_to(&provider, name)
+            .client("tok-mtls")
+            .scope("api:read")
+            .args(&["--client-credentials"])
+            .args(&["--client-cert", pem.to_str().unwrap()])
+            .args(&["--client-key", key.to_str().unwrap()])
+    };
+    // A certificate the server does not know for this client (another one's, self-signed).
+    let (other_pem, other_key) = (cert(&rig, "client-self.pem"), cert(&rig, "client-self.key"));
+    let r = cc("stranger", &other_pem, &other_key).expect_failure(8);
+    assert!(r.stderr.contains("invalid_client"), "{r:?}");
+    assert_one_line_and_a_hint(&r);
+    assert!(!tok.path("data/tok/sessions/stranger.json").exists());
+
+    let r = cc("svc", &pem, &key).run();
+    assert!(r.ok(), "{r:?}");
+    let session = tok.file_session("svc");
+    assert!(
+        session
+            .get("client_secret")
+            .is_none_or(|v| v.is_null() || v == ""),
+        "{session}"
+    );
+    assert!(
+        session.get("refresh_token").is_none_or(|v| v.is_null()),
+        "{session}"
+    );
+    let at = tok.print("svc");
+    let seen = provider.introspect(&at);
+    assert_eq!(seen["client_id"], "tok-mtls", "{seen}");
+    assert_eq!(seen["cnf"]["x5t#S256"], thumbprint(&pem), "{seen}");
+    // A new token is minted over the same certificate, without a secret.
+    let again = tok.run(&["print", "-p", "svc", "--force-refresh"]);
+    assert!(again.ok(), "{again:?}");
+    assert_ne!(again.token(), at);
+    assert_eq!(
+        provider.introspect(&again.token())["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+    let r = tok.run(&["logout", "-p", "svc"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        !provider.active(&again.token()),
+        "logout revoked the access token"
+    );
+    assert_key_never_shown(&tok, &key);
+}
+
+/// Mutual TLS with the certificate's key on a PKCS#11 token (SoftHSM2): `--client-key
+/// pkcs11:URI` beside `--client-cert`; the handshake of the login and of a refresh is signed on
+/// the token (rustls wants the ECDSA signature in DER, the token gives `R || S`), the tokens
+/// are bound to the certificate, and without the PIN a refresh fails in one line.
+#[test]
+fn the_handshake_is_signed_by_a_key_on_a_pkcs11_token() {
+    use crate::pkcs11::{MODULE, PIN, SoftHsm, uri};
+    let (rig, provider) = mtls_rig();
+    let hsm = SoftHsm::new();
+    let (pem, key) = (cert(&rig, "client.pem"), cert(&rig, "client.key"));
+    // The certificate's key imported onto the token, with its public key.
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, file, extra) in [
+        ("privkey", "k.der", None),
+        ("pubkey", "pub.der", Some("-pubout")),
+    ] {
+        let out_file = dir.path().join(file);
+        let mut c = std::process::Command::new("openssl");
+        c.args(["pkey", "-outform", "DER", "-in"]).arg(&key);
+        c.args(extra).arg("-out").arg(&out_file);
+        assert!(c.status().unwrap().success());
+        hsm.pkcs11_tool(&[
+            "--write-object",
+            out_file.to_str().unwrap(),
+            "--type",
+            kind,
+            "--label",
+            "mtls",
+            "--id",
+            "01",
+        ]);
+    }
+    let tok = rig.tok().env("SOFTHSM2_CONF", hsm.conf().to_str().unwrap());
+    let key_uri = uri("mtls");
+    let r = tok
+        .login_to(&provider, "hw")
+        .client("tok-mtls")
+        .usual_scopes()
+        .browser()
+        .timeout("60s")
+        .args(&[
+            "--client-cert",
+            pem.to_str().unwrap(),
+            "--client-key",
+            &key_uri,
+        ])
+        .args(&["--pkcs11-module", MODULE, "--pin-stdin", "-v"])
+        .stdin(&format!("{PIN}\n"))
+        .run();
+    assert!(r.ok(), "{r:?}");
+    assert!(
+        r.stderr
+            .contains(&format!("client certificate key: {key_uri}")),
+        "{r:?}"
+    );
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("client_key = \"{key_uri}\"")),
+        "{config}"
+    );
+    let at = tok.print("hw");
+    let seen = provider.introspect(&at);
+    assert_eq!(seen["client_id"], "tok-mtls", "{seen}");
+    assert_eq!(seen["cnf"]["x5t#S256"], thumbprint(&pem), "{seen}");
+
+    let r = tok.run_stdin(
+        &["print", "-p", "hw", "--force-refresh", "--pin-stdin"],
+        PIN,
+    );
+    assert!(r.ok(), "{r:?}");
+    assert_ne!(r.token(), at);
+    assert_eq!(
+        provider.introspect(&r.token())["cnf"]["x5t#S256"],
+        thumbprint(&pem)
+    );
+    // No PIN, no terminal: the handshake cannot be signed; one line, exit 3, nothing sent.
+    let before = token_requests(&provider);
+    let r = tok.run(&["print", "-p", "hw", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stderr.contains("needs its PIN"), "{r:?}");
+    assert_eq!(token_requests(&provider), before);
+    assert!(tok.any_file_contains(PIN).is_empty());
+    tok.assert_no_leak(&[PIN.to_string()]);
+}

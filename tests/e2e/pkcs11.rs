@@ -52,7 +52,7 @@ impl SoftHsm {
         hsm
     }
 
-    fn conf(&self) -> PathBuf {
+    pub(crate) fn conf(&self) -> PathBuf {
         self.dir.path().join("softhsm2.conf")
     }
 
@@ -63,7 +63,7 @@ impl SoftHsm {
     }
 
     /// `pkcs11-tool` on the token, logged in; its stdout.
-    fn pkcs11_tool(&self, args: &[&str]) -> String {
+    pub(crate) fn pkcs11_tool(&self, args: &[&str]) -> String {
         let out = self
             .tool("pkcs11-tool")
             .args([
@@ -551,4 +551,164 @@ fn a_module_others_could_replace_is_never_loaded() {
     assert!(!hsm.pkcs11_tool(&["-O"]).contains("dpop"));
     assert!(!tok.path("data/tok/sessions/flag.json").exists());
     assert!(!tok.path("data/tok/sessions/uri.json").exists());
+}
+
+/// `private_key_jwt` with the client's own key on the token (`--client-key pkcs11:…`): tok
+/// makes it there with `--generate-key` (non-extractable), `tok profile jwks` prints its public
+/// key, and the assertions of the login and of each refresh are signed on the token; nothing
+/// of the key is stored, the PIN appears nowhere, and a logout without the PIN still logs out.
+#[test]
+fn a_client_key_on_the_token_signs_the_assertions_of_login_and_refresh() {
+    use crate::client_key::{CLIENT, client_auth_log, register};
+    let hsm = SoftHsm::new();
+    let provider = Provider::start();
+    let tok = hsm.tok();
+    let key = uri("client");
+    // The first login makes the key on the token; the provider does not know it yet.
+    let r = tok
+        .login_to(&provider, "hwc")
+        .client(CLIENT)
+        .usual_scopes()
+        .args(&["--client-auth", "private-key-jwt", "--client-key", &key])
+        .args(&["--pkcs11-module", MODULE, "--generate-key", "--pin-stdin"])
+        .args(&["--device"])
+        .stdin(&format!("{PIN}\n"))
+        .expect_failure(8);
+    assert!(r.stderr.contains("generated the client key"), "{r:?}");
+    let objects = hsm.pkcs11_tool(&["-O", "--type", "privkey", "--label", "client"]);
+    assert!(
+        objects.contains("sensitive, always sensitive, never extractable"),
+        "{objects}"
+    );
+    let kid = hsm.thumbprint("client");
+
+    // `tok profile jwks` reads the public key from the token: kid = its thumbprint.
+    let r = tok.run_stdin(&["profile", "jwks", "-p", "hwc", "--pin-stdin"], PIN);
+    assert!(r.ok(), "{r:?}");
+    let set: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(set["keys"][0]["kid"], kid.as_str(), "{set}");
+    assert_eq!(set["keys"][0]["alg"], "ES256", "{set}");
+    assert!(set["keys"][0].get("d").is_none(), "{set}");
+    register(&provider, &set);
+
+    let r = tok
+        .login_profile("hwc")
+        .args(&["--browser", "--timeout", "60s", "-v", "--pin-stdin"])
+        .stdin(&format!("{PIN}\n"))
+        .expect_success();
+    assert!(
+        r.stderr.contains(&format!(
+            "private_key_jwt, key {kid} ({key}, token `{LABEL}`)"
+        )),
+        "{r:?}"
+    );
+    let at = tok.print("hwc");
+    assert_eq!(provider.introspect(&at)["client_id"], CLIENT);
+    // The profile names the key by its URI; no key is stored beside the session.
+    let config = std::fs::read_to_string(tok.path("config/tok/config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("client_key = \"{key}\"")),
+        "{config}"
+    );
+    assert!(!tok.path("data/tok/sessions/hwc+client-key.json").exists());
+    let human = tok.run(&["status", "-p", "hwc"]);
+    assert!(
+        human
+            .stdout
+            .contains(&format!("ES256 in the PKCS#11 token key {key}")),
+        "{human:?}"
+    );
+
+    // Two refreshes, each with a fresh assertion signed on the token (a replayed jti would be
+    // refused); the refresh token rotates.
+    let rt = tok.refresh_token("hwc");
+    for _ in 0..2 {
+        let r = tok.run_stdin(
+            &["print", "-p", "hwc", "--force-refresh", "--pin-stdin"],
+            PIN,
+        );
+        assert!(r.ok(), "{r:?}");
+        assert_ne!(r.token(), at);
+    }
+    assert_ne!(tok.refresh_token("hwc"), rt, "the refresh token rotated");
+    // Without a PIN and without a terminal the token cannot sign: one line, nothing sent.
+    let before = client_auth_log(&provider).len();
+    let r = tok.run(&["print", "-p", "hwc", "--force-refresh"]);
+    assert_eq!(r.code, 3, "{r:?}");
+    one_line(&r);
+    assert!(r.stderr.contains("needs its PIN"), "{r:?}");
+    assert_eq!(client_auth_log(&provider).len(), before);
+
+    // A logout without the PIN still removes the session here; it says the server's copy
+    // was not revoked (the revocation request could not be signed).
+    let r = tok.run(&["logout", "-p", "hwc"]);
+    assert!(r.ok(), "{r:?}");
+    assert!(r.stderr.contains("needs its PIN"), "{r:?}");
+    assert!(!tok.path("data/tok/sessions/hwc.json").exists());
+    let log = client_auth_log(&provider);
+    assert!(
+        log.iter()
+            .filter(|e| e["route"] == "token")
+            .all(|e| e["status"] == 200),
+        "{log:?}"
+    );
+    assert!(tok.any_file_contains(PIN).is_empty());
+    tok.assert_no_leak(&[PIN.to_string()]);
+}
+
+/// The failure paths of a client key on the token: a key missing from it (8), a wrong PIN (7;
+/// nothing generated), `--generate-key` with no token key named (2). Each is one line with a
+/// hint, before any request, with nothing stored and the PINs in no output.
+#[test]
+fn a_client_key_missing_from_the_token_or_a_wrong_pin_fails_in_one_line() {
+    use crate::client_key::CLIENT;
+    let hsm = SoftHsm::new();
+    let provider = Provider::start();
+    let tok = hsm.tok();
+    let login = |name: &str, key: &str, pin: &str, extra: &[&str]| {
+        tok.login_to(&provider, name)
+            .client(CLIENT)
+            .usual_scopes()
+            .args(&["--client-auth", "private-key-jwt", "--client-key", key])
+            .args(&["--pkcs11-module", MODULE, "--pin-stdin"])
+            .args(&["--browser", "--timeout", "60s"])
+            .args(extra)
+            .stdin(&format!("{pin}\n"))
+    };
+    let r = login("gone", &uri("nothing"), PIN, &[]).expect_failure(8);
+    one_line(&r);
+    assert!(r.stderr.contains("no EC private key matches"), "{r:?}");
+    assert!(!tok.path("data/tok/sessions/gone.json").exists());
+
+    let wrong = "wrong-pin-canary-1357";
+    let r = login("wrong", &uri("client"), wrong, &["--generate-key"]).expect_failure(7);
+    one_line(&r);
+    assert!(r.stderr.contains("refused the PIN"), "{r:?}");
+    assert!(!tok.path("data/tok/sessions/wrong.json").exists());
+    let objects = hsm.pkcs11_tool(&["-O"]);
+    assert!(
+        !objects.contains("client"),
+        "nothing was generated: {objects}"
+    );
+
+    let r = tok
+        .login_to(&provider, "neither")
+        .client(CLIENT)
+        .usual_scopes()
+        .args(&[
+            "--client-auth",
+            "private-key-jwt",
+            "--generate-key",
+            "--browser",
+        ])
+        .expect_failure(2);
+    assert!(r.stderr.contains("--generate-key needs"), "{r:?}");
+    assert_eq!(
+        provider.stats()["client_auth"]
+            .as_array()
+            .map_or(0, Vec::len),
+        0
+    );
+    assert!(tok.any_file_contains(wrong).is_empty());
+    tok.assert_no_leak(&[wrong.to_string(), PIN.to_string()]);
 }

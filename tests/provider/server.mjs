@@ -392,10 +392,10 @@ const configuration = {
       token_endpoint_auth_method: 'tls_client_auth',
       tls_client_auth_san_dns: 'client.tok.test',
       tls_client_certificate_bound_access_tokens: true,
-      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT],
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT, 'client_credentials'],
       response_types: ['code'],
       redirect_uris: ['http://127.0.0.1/callback'],
-      scope: 'openid offline_access profile email',
+      scope: `openid offline_access profile email ${API_SCOPES}`,
     }, {
       client_id: 'tok-mtls-self',
       application_type: 'native',

@@ -32,6 +32,7 @@ use super::Env;
 
 pub fn run(env: &Env, mut args: LoginArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
+    check_generate_key(&args)?;
     let mut config = env.config()?;
     super::resource::resolve(env, &config, &mut args)?;
     let (name, mut pending) = update_profile(&mut config, &args)?;
@@ -149,6 +150,24 @@ fn update_profile(
 }
 
 /// Refuse what this login cannot do before anything is asked of anyone.
+/// `--generate-key` makes a key on a PKCS#11 token: the --dpop-key's, else the --client-key's.
+fn check_generate_key(args: &LoginArgs) -> anyhow::Result<()> {
+    let on_token = |k: &Option<std::path::PathBuf>| {
+        k.as_ref()
+            .and_then(|f| f.to_str())
+            .is_some_and(|t| t.starts_with("pkcs11:"))
+    };
+    if args.key.generate_key && args.key.dpop_key.is_none() && !on_token(&args.client.client_key) {
+        return Err(Hinted::new(
+            Code::Usage,
+            "--generate-key needs the key's place on a PKCS#11 token",
+            Some("give --dpop-key pkcs11:… or --client-key pkcs11:…".into()),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn check_interactive(env: &Env, args: &LoginArgs, profile: &Profile) -> anyhow::Result<()> {
     let name = &profile.name;
     let interactive = !(args.client_credentials || args.refresh_token_stdin);
@@ -172,8 +191,10 @@ fn secret_method(
     args: &LoginArgs,
     profile: &Profile,
 ) -> anyhow::Result<Option<LoginMethod>> {
-    if args.client_credentials && profile.private_key_jwt.is_some() {
-        // The client's key authenticates it: there is no secret to keep.
+    let keyed = profile.private_key_jwt.is_some() || profile.network.trust.client_cert.is_some();
+    if args.client_credentials && keyed {
+        // The client's key (its assertions, or its certificate over mutual TLS, where the form
+        // carries `client_id` alone: RFC 8705 §2) authenticates it: there is no secret to keep.
         return Ok(Some(LoginMethod::ClientCredentials(ClientSecret::new(""))));
     }
     if args.client_credentials {
@@ -343,6 +364,15 @@ fn client_auth_update(
         ("client_cert", &c.client_cert),
         ("client_key", &c.client_key),
     ] {
+        // A key on a PKCS#11 token is named by its URI, checked as the config will check it.
+        if let Some(uri) = path.as_ref().and_then(|f| f.to_str())
+            && uri.starts_with("pkcs11:")
+        {
+            crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
+                .map_err(|problem| crate::oauth::pkcs11::Pkcs11Error::Uri { problem })?;
+            up.extra.push((key, uri.to_string()));
+            continue;
+        }
         if let Some(f) = path {
             up.extra
                 .push((key, std::path::absolute(f)?.display().to_string()));

@@ -37,8 +37,8 @@ pub fn client_credentials(
 }
 
 /// How a confidential client authenticates: HTTP Basic with its secret; a `private_key_jwt`
-/// client keeps no secret (an empty one) and names itself, and the HTTP client then adds its
-/// assertion.
+/// or mutual TLS client keeps no secret (an empty one) and names itself (`client_id` in the
+/// form), and the HTTP client then adds its assertion or presents its certificate.
 pub fn confidential<'a>(
     client_id: &'a str,
     secret: &'a crate::secret::ClientSecret,

@@ -151,7 +151,9 @@ pub fn login(
             &resolved
         }
     };
-    let store = open_store(ctx, profile)?;
+    // `--generate-key` makes the DPoP key on its token, else the client key on its token.
+    let client_key_on_token = generate_key && profile.dpop_key.is_none();
+    let store = open_store(ctx, profile, client_key_on_token)?;
     let sent_at = crate::time::now();
     let done = match method {
         LoginMethod::ClientCredentials(secret) => {
@@ -198,8 +200,13 @@ pub fn login(
 }
 
 /// Open the store before asking the user to approve anything (a locked keychain should fail
-/// now, not after the login), and take the client's key from it (made now if there is none).
-fn open_store(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Box<dyn store::TokenStore>> {
+/// now, not after the login), and take the client's key from it (made now if there is none;
+/// on its PKCS#11 token when `on_token`).
+fn open_store(
+    ctx: &Ctx,
+    profile: &Profile,
+    on_token: bool,
+) -> anyhow::Result<Box<dyn store::TokenStore>> {
     let store = store::open(
         ctx.store_override.unwrap_or(StoreKind::Auto),
         &ctx.paths,
@@ -208,7 +215,7 @@ fn open_store(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Box<dyn store::Tok
         store::Access::Write,
         ctx.settings.keychain_timeout,
     )?;
-    super::client_auth::attach(ctx, profile, store.as_ref(), true)?;
+    super::client_auth::attach(ctx, profile, store.as_ref(), true, on_token)?;
     Ok(store)
 }
 
@@ -221,8 +228,11 @@ pub fn run_flow(
     ui: &dyn LoginUi,
     timeout: Duration,
 ) -> anyhow::Result<super::stepup::Flowed> {
-    if profile.private_key_jwt.is_some() {
-        // The client's key signs its assertions; a step-up never makes one.
+    let tls_key_on_token = (profile.network.trust.client_cert.as_ref())
+        .is_some_and(crate::oauth::mtls::ClientCert::is_on_token);
+    if profile.private_key_jwt.is_some() || tls_key_on_token {
+        // The client's key signs its assertions (or its handshakes, on a token); a step-up
+        // never makes one.
         let store = store::open(
             ctx.store_override.unwrap_or(StoreKind::Auto),
             &ctx.paths,
@@ -231,7 +241,7 @@ pub fn run_flow(
             store::Access::Read,
             ctx.settings.keychain_timeout,
         )?;
-        super::client_auth::attach(ctx, profile, store.as_ref(), false)?;
+        super::client_auth::attach(ctx, profile, store.as_ref(), false, false)?;
     }
     let ep = ctx.endpoints(profile)?;
     let sent_at = crate::time::now();

@@ -137,9 +137,9 @@ known_errors! {
     Path(crate::paths::PathError),
     Config(crate::config::ConfigError),
     Session(crate::session::SessionError),
-    Git(crate::helpers::git::Error),
+    Git(crate::helpers::GitError),
     Workload(crate::oauth::grant::workload_identity::WorkloadError),
-    Terraform(crate::helpers::terraform::Error),
+    Terraform(crate::helpers::TerraformError),
     Login(crate::session::LoginError),
     Helper(crate::helpers::Error),
     Token(crate::helpers::TokenError),
@@ -147,7 +147,7 @@ known_errors! {
     Hinted(Hinted),
     Sts(crate::oauth::aws_sts::StsError),
     Cloud(crate::session::CloudError),
-    AwsConfig(crate::helpers::aws::ConfigEditError),
+    AwsConfig(crate::helpers::ConfigEditError),
     ClientKey(crate::session::ClientKeyError),
     Resource(crate::oauth::resource::ResourceError),
     Pkcs11(crate::oauth::pkcs11::Pkcs11Error), Pkcs11Uri(crate::oauth::pkcs11::UriError),
@@ -167,7 +167,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         Known::Config(e) | Known::ClientKey(K::Config(e)) => (Code::Config, config(e)),
         Known::Session(e) => session(e),
         Known::Git(e) => {
-            use crate::helpers::git::Error as G;
+            use crate::helpers::GitError as G;
             match e {
                 G::ControlCharacter(_)
                 | G::NoEquals
@@ -179,7 +179,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         }
         Known::Workload(e) => workload(e),
         Known::Terraform(e) => {
-            use crate::helpers::terraform::Error as T;
+            use crate::helpers::TerraformError as T;
             match e {
                 T::StoreRefused { profile, .. } => {
                     let login = profile
@@ -775,7 +775,7 @@ mod tests {
             )
         );
         assert_eq!(
-            code_of(crate::helpers::git::Error::NoEquals),
+            code_of(crate::helpers::GitError::NoEquals),
             (Code::Failure, None)
         );
         assert_eq!(classify(&anyhow::anyhow!("untyped")), (Code::Failure, None));

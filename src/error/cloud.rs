@@ -52,8 +52,8 @@ pub(super) fn cloud(e: &crate::session::CloudError) -> (Code, Option<String>) {
     }
 }
 
-pub(super) fn aws_config(e: &crate::helpers::aws::ConfigEditError) -> (Code, Option<String>) {
-    use crate::helpers::aws::ConfigEditError as A;
+pub(super) fn aws_config(e: &crate::helpers::ConfigEditError) -> (Code, Option<String>) {
+    use crate::helpers::ConfigEditError as A;
     match e {
         A::Taken { .. } => (
             Code::Config,

@@ -138,7 +138,7 @@ known_errors! {
     Config(crate::config::ConfigError),
     Session(crate::session::SessionError),
     Git(crate::helpers::GitError),
-    Workload(crate::oauth::grant::workload_identity::WorkloadError),
+    Workload(crate::oauth::grant::WorkloadError),
     Terraform(crate::helpers::TerraformError),
     Login(crate::session::LoginError),
     Helper(crate::helpers::Error),
@@ -280,8 +280,8 @@ fn login(e: &crate::session::LoginError) -> (Code, Option<String>) {
     }
 }
 
-fn workload(e: &crate::oauth::grant::workload_identity::WorkloadError) -> (Code, Option<String>) {
-    use crate::oauth::grant::workload_identity::WorkloadError as W;
+fn workload(e: &crate::oauth::grant::WorkloadError) -> (Code, Option<String>) {
+    use crate::oauth::grant::WorkloadError as W;
     let sources = "set --workload-identity to github (GitHub Actions), env:NAME (GitLab `id_tokens:`, Buildkite, CircleCI) or file:PATH (Kubernetes, AZURE_FEDERATED_TOKEN_FILE)";
     match e {
         W::NoActionsPermission { .. } => (

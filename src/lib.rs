@@ -47,8 +47,8 @@ pub use helpers::{
     normalize_terraform_host, parse_git_request, serve as serve_helper, terraform_host_matches,
     write_answer,
 };
-pub use oauth::device::parse_device_authorization;
 pub use oauth::discovery::{IssuerMatch, check_issuer, parse_metadata};
+pub use oauth::grant::parse_device_authorization;
 pub use oauth::loopback::{Outcome as CallbackOutcome, parse_callback};
 pub use oauth::token::parse_token_response;
 pub use oauth::www_authenticate::{
@@ -66,7 +66,7 @@ pub use helpers::{
 };
 pub use oauth::dpop::{DpopKey, load_nonce, save_nonce};
 // Issue 22: the RFC 7512 `pkcs11:` URI of a key on a hardware token.
-pub use oauth::grant::workload_identity::{Claims as IdentityClaims, github_answer};
+pub use oauth::grant::{IdentityClaims, github_answer};
 pub use oauth::http::{parse_date, parse_retry_after};
 pub use oauth::pkcs11::{Pkcs11Uri, UriError as Pkcs11UriError};
 pub use oauth::proxy::{ProfileProxy, Route, route as proxy_route};

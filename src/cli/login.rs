@@ -126,7 +126,7 @@ pub struct LoginArgs {
 
     /// How the identity token is presented [default: token-exchange]; saved in the profile
     #[arg(long, value_enum, value_name = "METHOD")]
-    pub exchange: Option<crate::oauth::grant::workload_identity::Method>,
+    pub exchange: Option<crate::oauth::grant::ExchangeMethod>,
 
     /// The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved
     #[arg(long, value_name = "AUD")]

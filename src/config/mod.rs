@@ -8,7 +8,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::oauth::discovery::EndpointOverrides;
-use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
+use crate::oauth::grant::{ExchangeMethod, IdentitySource, WorkloadIdentity};
 use crate::url_policy::check_url;
 use keys::token_key;
 
@@ -385,7 +385,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     if let Some(ca) = &network.trust.ca_file {
         writers::check_trusted_file(name, "ca_file", ca)?;
     }
-    if let Some(wi::Source::File(path)) = workload.as_ref().map(|w| &w.source) {
+    if let Some(IdentitySource::File(path)) = workload.as_ref().map(|w| &w.source) {
         writers::check_trusted_file(name, "workload identity file", path)?;
     }
     let (kubectl_id_token, redirect, auth_params) =
@@ -517,10 +517,10 @@ fn workload_identity(
         }
         return Ok(None);
     };
-    let source = wi::Source::parse(source).map_err(|m| ("workload_identity", m))?;
+    let source = IdentitySource::parse(source).map_err(|m| ("workload_identity", m))?;
     let method = match raw.exchange.as_deref() {
-        None => wi::Method::default(),
-        Some(m) => wi::Method::parse(m).ok_or_else(|| {
+        None => ExchangeMethod::default(),
+        Some(m) => ExchangeMethod::parse(m).ok_or_else(|| {
             (
                 "exchange",
                 format!(
@@ -708,8 +708,8 @@ mod tests {
             text: out.clone(),
         };
         let w = c.profile("ci").unwrap().workload.unwrap();
-        assert_eq!(w.source, wi::Source::Env("ID_TOKEN".into()));
-        assert_eq!(w.method, wi::Method::JwtBearer);
+        assert_eq!(w.source, IdentitySource::Env("ID_TOKEN".into()));
+        assert_eq!(w.method, ExchangeMethod::JwtBearer);
         assert_eq!(w.params, [("connector_id".to_string(), "gh".to_string())]);
         let bad = |text: &str| {
             let c = Config {

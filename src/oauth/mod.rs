@@ -29,8 +29,6 @@ pub mod token;
 pub mod wire;
 pub mod www_authenticate;
 
-// The device grant's parsers keep their old path for the fuzz targets.
-pub use grant::device;
 pub use token::TokenType;
 
 /// What went wrong talking to the authorization server. Variants are decisions for the caller.

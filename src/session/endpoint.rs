@@ -11,7 +11,10 @@ use crate::oauth::OAuthError;
 use crate::oauth::discovery::{self, Endpoints};
 use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::grant;
-use crate::oauth::grant::workload_identity::{self as wi, CiEnv, Claims, WorkloadIdentity};
+use crate::oauth::grant::{
+    CiEnv, IdentityClaims as Claims, IdentityExchange, JWT_TOKEN_TYPE, WorkloadIdentity,
+    exchange_identity, fetch_identity, workload_refusal,
+};
 use crate::oauth::http::{ClientAuth, Http};
 use crate::oauth::token::TokenResponse;
 use crate::output::Printer;
@@ -163,7 +166,7 @@ impl TokenEndpoint for Remote {
             key,
             nonce: dpop::load_nonce(&self.paths, url),
         });
-        let result = grant::refresh::refresh(
+        let result = grant::refresh(
             self.http_for(profile),
             url,
             ClientAuth::None {
@@ -189,7 +192,7 @@ impl TokenEndpoint for Remote {
     ) -> Result<TokenResponse, OAuthError> {
         let scope = narrow.scope.clone().or_else(|| profile.scope_string());
         let resource = narrow.audience.as_deref().or(profile.audience.as_deref());
-        grant::client_credentials::client_credentials(
+        grant::client_credentials(
             self.http_for(profile),
             url,
             &profile.client_id,
@@ -212,7 +215,7 @@ impl TokenEndpoint for Remote {
             .ci_audience
             .clone()
             .unwrap_or_else(|| profile.issuer.as_str().trim_end_matches('/').to_string());
-        let fetched = wi::fetch(self.http(), &w.source, &ci_audience, ci, now)?;
+        let fetched = fetch_identity(self.http(), &w.source, &ci_audience, ci, now)?;
         self.printer.verbose(format!(
             "identity token {} from {} (sub {})",
             fetched.token.fingerprint(),
@@ -220,21 +223,18 @@ impl TokenEndpoint for Remote {
             fetched.claims.sub.as_deref().unwrap_or("?")
         ));
         let scope = narrow.scope.clone().or_else(|| profile.scope_string());
-        let x = wi::Exchange {
+        let x = IdentityExchange {
             method: w.method,
             client_id: &profile.client_id,
             identity: &fetched.token,
-            subject_token_type: w
-                .subject_token_type
-                .as_deref()
-                .unwrap_or(wi::JWT_TOKEN_TYPE),
+            subject_token_type: w.subject_token_type.as_deref().unwrap_or(JWT_TOKEN_TYPE),
             scope: scope.as_deref(),
             resource: narrow.audience.as_deref().or(profile.audience.as_deref()),
             params: &w.params,
         };
-        match wi::exchange(self.http(), url, &x) {
+        match exchange_identity(self.http(), url, &x) {
             Ok(resp) => Ok((resp, fetched.claims)),
-            Err(e) => Err(wi::refusal(e, w.method, &fetched.claims)),
+            Err(e) => Err(workload_refusal(e, w.method, &fetched.claims)),
         }
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::audit;
 use crate::config::Profile;
 use crate::oauth::dpop::DpopKey;
-use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
+use crate::oauth::grant::{IdentityClaims as Claims, WorkloadIdentity};
 use crate::oauth::http::ClientAuth;
 use crate::oauth::signer::JwsSigner;
 use crate::oauth::token::TokenResponse;
@@ -415,7 +415,7 @@ fn revoke(ctx: &Ctx, profile: &Profile, session: &Session) -> Option<Result<(), 
             (ClientAuth::None { client_id }, Some(refresh_token))
         }
         Grant::Confidential { client_secret } => (
-            crate::oauth::grant::client_credentials::confidential(client_id, client_secret),
+            crate::oauth::grant::confidential(client_id, client_secret),
             None,
         ),
         Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => {

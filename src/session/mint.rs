@@ -6,7 +6,7 @@
 
 use crate::config::Profile;
 use crate::oauth::OAuthError;
-use crate::oauth::grant::workload_identity::{CiEnv, Claims, WorkloadIdentity};
+use crate::oauth::grant::{CiEnv, IdentityClaims as Claims, WorkloadIdentity};
 use crate::secret::ClientSecret;
 use crate::store::TokenStore;
 
@@ -100,7 +100,7 @@ pub(crate) fn exchange_locked(
 /// The error code of a failed exchange, for the state and the audit log: the provider's
 /// `error`, or what kept tok from asking.
 fn exchange_failure_code(e: &anyhow::Error) -> String {
-    use crate::oauth::grant::workload_identity::WorkloadError as W;
+    use crate::oauth::grant::WorkloadError as W;
     for cause in e.chain() {
         if let Some(w) = cause.downcast_ref::<W>() {
             return match w {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Profile;
 use crate::oauth::TokenType;
 use crate::oauth::dpop::{DpopKey, TokenKeyRef};
-use crate::oauth::grant::workload_identity::WorkloadIdentity;
+use crate::oauth::grant::WorkloadIdentity;
 use crate::oauth::token::TokenResponse;
 use crate::secret::{self, AccessToken, ClientSecret, IdToken, RefreshToken};
 use crate::store::{self, StoreKind};

@@ -2,7 +2,7 @@
 //! a token a peer refreshed while we waited, a newer one in the store, or a refresh.
 
 use crate::config::Profile;
-use crate::oauth::grant::workload_identity::WorkloadIdentity;
+use crate::oauth::grant::WorkloadIdentity;
 use crate::store::MemoryStore;
 
 use super::files::{read_cache_key, write_cache};

@@ -61,14 +61,11 @@ impl TokenEndpoint for FakeEndpoint {
         &self,
         _: &Profile,
         _: &Url,
-        wi: &crate::oauth::grant::workload_identity::WorkloadIdentity,
-        _: &crate::oauth::grant::workload_identity::CiEnv<'_>,
+        wi: &crate::oauth::grant::WorkloadIdentity,
+        _: &crate::oauth::grant::CiEnv<'_>,
         _: &Narrow,
         _: i64,
-    ) -> anyhow::Result<(
-        TokenResponse,
-        crate::oauth::grant::workload_identity::Claims,
-    )> {
+    ) -> anyhow::Result<(TokenResponse, crate::oauth::grant::IdentityClaims)> {
         self.log.borrow_mut().push(format!(
             "exchange {} from {}",
             wi.method.as_str(),

@@ -21,8 +21,7 @@ use crate::config::{self, Config, Flow, Profile, ProfileUpdate};
 use crate::error::{Code, Hinted};
 use crate::oauth::browser;
 use crate::oauth::discovery::Endpoints;
-use crate::oauth::grant::device::DeviceAuthorization;
-use crate::oauth::grant::workload_identity::{self as wi, Claims};
+use crate::oauth::grant::{DeviceAuthorization, IdentityClaims as Claims, IdentitySource};
 use crate::output::Printer;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::session::{LoggedIn, LoginMethod, LoginUi, Wait};
@@ -396,7 +395,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
     token_key_update(args, &mut up)?;
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.
-        wi::Source::parse(source).map_err(|m| {
+        IdentitySource::parse(source).map_err(|m| {
             Hinted::new(
                 Code::Usage,
                 format!("--workload-identity {m}"),

@@ -58,7 +58,7 @@ impl<C: Client> Flow<'_, C> {
             .any(|s| s == "openid")
             .then(|| pkce::random_urlsafe(16));
         *self.nonce.borrow_mut() = nonce.clone();
-        let url = authorization_code::authorization_url(
+        let url = grant::authorization_url(
             &party,
             auth_url,
             &redirect_uri,
@@ -99,7 +99,8 @@ impl<C: Client> Flow<'_, C> {
                 profile.issuer, profile.name
             ))
         })?;
-        let pushed = par::push(self.client, par_url, url, &profile.client_id, dpop)?;
+        let pushed =
+            grant::push_authorization(self.client, par_url, url, &profile.client_id, dpop)?;
         self.ctx.printer.verbose(format!(
             "pushed the authorization request; its request_uri is valid for {} s",
             pushed.expires_in
@@ -124,7 +125,7 @@ impl<C: Client> Flow<'_, C> {
             redirect_uri,
             verifier,
         };
-        let resp = authorization_code::exchange(self.client, party, &exchange, cb, dpop);
+        let resp = grant::exchange_code(self.client, party, &exchange, cb, dpop);
         // The browser waits on the callback for this outcome: it is sent on to /done or
         // /failed, so no code or state stays in its address bar or history.
         if let Receiver::Loopback(listener) = receiver {

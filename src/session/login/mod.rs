@@ -17,11 +17,10 @@ use crate::config::Profile;
 use crate::oauth::OAuthError;
 use crate::oauth::discovery::Endpoints;
 use crate::oauth::dpop::{self, DpopKey, Prover};
-use crate::oauth::grant::authorization_code::{self, Exchange, Party};
-use crate::oauth::grant::device::{self, DeviceAuthorization};
-use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
-use crate::oauth::grant::{Client, client_credentials};
-use crate::oauth::grant::{par, refresh};
+use crate::oauth::grant::{
+    self, Client, CodeExchange as Exchange, DeviceAuthorization, IdentityClaims as Claims, Party,
+    WorkloadIdentity,
+};
 use crate::oauth::http::ClientAuth;
 use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, Waited, parse_callback_at};
 use crate::oauth::pkcs11::{self, Pkcs11Error};
@@ -266,7 +265,7 @@ fn confidential(
     secret: ClientSecret,
 ) -> anyhow::Result<CachedToken> {
     let scope = profile.scope_string();
-    let resp = client_credentials::client_credentials(
+    let resp = grant::client_credentials(
         ctx.http(),
         &ep.token,
         &profile.client_id,
@@ -346,7 +345,7 @@ impl<C: Client> Flow<'_, C> {
             client_id: &self.profile.client_id,
         };
         let audience = self.profile.audience.as_deref();
-        let sent = refresh::refresh(self.client, &self.ep.token, auth, &rt, None, audience, None);
+        let sent = grant::refresh(self.client, &self.ep.token, auth, &rt, None, audience, None);
         let mut resp = sent.map_err(|e| match e {
             OAuthError::InvalidGrant { description, .. } => {
                 anyhow::Error::from(LoginError::SeedRejected {
@@ -371,7 +370,7 @@ impl<C: Client> Flow<'_, C> {
             ))
         })?;
         let scope = profile.scope_string();
-        let auth = device::start(
+        let auth = grant::start_device(
             self.client,
             url,
             &profile.client_id,
@@ -383,14 +382,14 @@ impl<C: Client> Flow<'_, C> {
             Duration::from_secs(auth.expires_in).min(self.timeout.max(Duration::from_secs(1)));
         let deadline = Instant::now() + lifetime;
         self.ui.device_code(&auth);
-        let interval = device::initial_interval(auth.interval);
+        let interval = grant::initial_device_interval(auth.interval);
         self.ui.waiting(Wait::Approval, deadline);
-        let result = device::poll_until(
-            &device::SystemClock,
+        let result = grant::poll_until(
+            &grant::SystemClock,
             interval,
             deadline,
             || {
-                device::poll(
+                grant::poll_device(
                     self.client,
                     &self.ep.token,
                     &profile.client_id,

@@ -494,7 +494,8 @@ fn a_rotating_refresh_drops_the_sessions_other_cached_access_tokens() {
         scope: Some("api:read".into()),
         audience: None,
     };
-    let s = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).expect("served");
+    let s =
+        access_token_for(&w.ctx, &w.profile, Want::default(), &narrow, &mut None).expect("served");
     assert_eq!(s.token.access_token.expose(), "at-narrow");
     assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "none");
     assert_eq!(
@@ -825,7 +826,8 @@ fn a_narrowed_token_never_replaces_the_sessions_default_token() {
         scope: Some("api:read".into()),
         audience: None,
     };
-    let s = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).expect("served");
+    let s =
+        access_token_for(&w.ctx, &w.profile, Want::default(), &narrow, &mut None).expect("served");
     assert_eq!(s.token.access_token.expose(), "at-narrow");
     assert_eq!(s.token.scope.as_deref(), Some("api:read"));
     // Not rotated and narrowed: nothing worth a store write; the default cache is untouched.
@@ -989,7 +991,7 @@ fn a_narrowed_token_granted_wider_than_asked_is_refused_and_not_cached() {
         scope: Some("api:read".into()),
         audience: None,
     };
-    let e = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).unwrap_err();
+    let e = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow, &mut None).unwrap_err();
     let message = format!("{e:#}");
     assert!(message.contains("`api:read api:write`"), "{message}");
     assert!(message.contains("`api:read`"), "{message}");
@@ -1132,4 +1134,39 @@ fn a_token_key_that_cannot_sign_fails_the_refresh_before_any_request() {
     let s = w.stored_session();
     assert_eq!(s.grant.refresh_token().unwrap().expose(), "rt-1");
     assert!(s.grant.dpop_key().unwrap().token_ref().is_some());
+}
+
+// The wait for the profile lock flows back to the caller as a value (no cell in the `Ctx`):
+// `commands::request` puts it into the `request` event, also when the lock was not had.
+#[test]
+fn a_lock_wait_is_reported_to_the_caller_whether_the_lock_is_had_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = crate::settings::Settings {
+        lock_timeout: Duration::from_millis(200),
+        ..Default::default()
+    };
+    let ctx = Ctx::new(
+        test_paths(dir.path()),
+        Printer::new(Verbosity::Quiet),
+        Some(crate::store::StoreKind::File),
+        settings,
+    );
+    let mut waited = None;
+    let held = lock::ProfileLock::acquire_noting_wait(&ctx, "w", None, &mut waited);
+    assert!(held.is_ok(), "{:?}", held.err());
+    assert_eq!(waited, None, "a free lock is not waited for");
+    let second = lock::ProfileLock::acquire_noting_wait(&ctx, "w", None, &mut waited);
+    assert!(
+        second.is_err(),
+        "the lock is held: the second holder times out"
+    );
+    assert!(
+        waited.is_some(),
+        "the wait is reported though the lock was not had"
+    );
+    drop(held);
+    let mut waited = None;
+    let again = lock::ProfileLock::acquire_noting_wait(&ctx, "w", None, &mut waited);
+    assert!(again.is_ok(), "{:?}", again.err());
+    assert_eq!(waited, None);
 }

@@ -205,14 +205,14 @@ pub struct ServerArgs {
 
 /// `--redirect-uri`, checked before anything is saved.
 fn redirect_uri(s: &str) -> Result<String, String> {
-    s.parse::<crate::oauth::redirect::RedirectUri>()?;
+    s.parse::<crate::oauth::RedirectUri>()?;
     Ok(s.to_string())
 }
 
 /// `KEY=VALUE` of `--auth-param`, not one of the protocol's own parameters.
 fn auth_param(s: &str) -> Result<(String, String), String> {
     let (k, v) = key_value(s)?;
-    crate::oauth::auth_params::check(&k, &v)?;
+    crate::oauth::check_auth_param(&k, &v)?;
     Ok((k, v))
 }
 

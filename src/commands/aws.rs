@@ -13,7 +13,7 @@ use crate::audit::{Consumer, Requester};
 use crate::cli::{AwsCredentialArgs, ProfileArg};
 use crate::error::{Code, Hinted};
 use crate::helpers::{aws_command_line, credential_process_json, edit_aws_config};
-use crate::oauth::aws_sts::{self, AssumeRole};
+use crate::oauth::{AssumeRole, sts_endpoint};
 use crate::session::{self as cloud, AwsLock, AwsTarget};
 use crate::session::{Narrow, Want};
 use crate::time::now;
@@ -30,7 +30,7 @@ pub fn run(env: &Env, args: AwsCredentialArgs) -> anyhow::Result<()> {
     let role = assume_role(&args, &name)?;
     let aws_env = &env.ctx.settings.aws;
     let region = args.region.as_deref().or(aws_env.region.as_deref());
-    let endpoint = aws_sts::endpoint(
+    let endpoint = sts_endpoint(
         aws_env.endpoint_url_sts.as_deref(),
         aws_env.endpoint_url.as_deref(),
         profile.aws_sts_endpoint.as_ref().map(url::Url::as_str),
@@ -75,7 +75,7 @@ pub fn run(env: &Env, args: AwsCredentialArgs) -> anyhow::Result<()> {
     )?;
     p.verbose(format!(
         "asking AWS STS at {} to assume {}",
-        crate::oauth::http::endpoint_name(&endpoint),
+        crate::oauth::endpoint_name(&endpoint),
         role.role_arn
     ));
     let creds = cloud::assume_role(&env.ctx, &target, &served.token.access_token)?;

@@ -11,7 +11,7 @@ use super::{
     Demand, GIT, Helper, HostPattern, Location, Outcome, TokenError, Tokens, reported_expiry,
 };
 use crate::config::Config;
-use crate::oauth::www_authenticate;
+use crate::oauth::bearer_challenge;
 use crate::secret::fingerprint;
 
 /// The `state[]` prefix identifying a token tok served (followed by its fingerprint).
@@ -391,7 +391,7 @@ struct Challenged {
 
 impl Challenged {
     fn read(req: &Request) -> Self {
-        let Some(ch) = www_authenticate::bearer(req.wwwauth.iter().map(String::as_str)) else {
+        let Some(ch) = bearer_challenge(req.wwwauth.iter().map(String::as_str)) else {
             return Self::default();
         };
         let served_before = req.state.iter().any(|s| s.starts_with(STATE_PREFIX));

@@ -5,10 +5,10 @@
 //! request with. The key outlives a logout: it is the client's registration, not the session.
 
 use crate::config::{ConfigError, Profile};
-use crate::oauth::OAuthError;
-use crate::oauth::client_assertion::{Asserter, Audience};
-use crate::oauth::client_key::{ClientKey, ClientKeys, PEM_WANTED, PrivateKeyJwt};
-use crate::oauth::signer::JwsSigner;
+use crate::oauth::{
+    Asserter, AssertionAudience as Audience, ClientKey, ClientKeys, JwsSigner, OAuthError,
+    PEM_WANTED, PrivateKeyJwt,
+};
 use crate::store::{StoreError, TokenStore};
 
 use super::Ctx;

@@ -1,5 +1,5 @@
 //! The seams of the serve and refresh decisions: the token endpoint and the clock. The real
-//! ones talk HTTP ([`Remote`], over [`crate::oauth::http::Http`]) and read the system clock;
+//! ones talk HTTP ([`Remote`], over [`crate::oauth::Http`]) and read the system clock;
 //! unit tests pass scripted ones, so every decision is tested without a server or a sleep.
 
 use std::cell::OnceCell;
@@ -7,16 +7,15 @@ use std::cell::OnceCell;
 use url::Url;
 
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::discovery::{self, Endpoints};
-use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::grant;
 use crate::oauth::grant::{
     CiEnv, IdentityClaims as Claims, IdentityExchange, JWT_TOKEN_TYPE, WorkloadIdentity,
     exchange_identity, fetch_identity, workload_refusal,
 };
-use crate::oauth::http::{ClientAuth, Http};
-use crate::oauth::token::TokenResponse;
+use crate::oauth::{
+    ClientAuth, DpopKey, Endpoints, Http, Issuer, IssuerMatch, OAuthError, Prover, TokenResponse,
+    endpoints, load_nonce, save_nonce,
+};
 use crate::output::Printer;
 use crate::paths::Paths;
 use crate::secret::{ClientSecret, RefreshToken};
@@ -118,12 +117,12 @@ impl Remote {
     /// its first request, so this is where the client takes on the profile's network.
     pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
         let http = self.http_for(profile);
-        discovery::endpoints(
+        endpoints(
             issuer(profile),
             &profile.endpoints,
             &self.paths,
             || http,
-            discovery::IssuerMatch::Exact,
+            IssuerMatch::Exact,
         )
     }
 
@@ -131,18 +130,18 @@ impl Remote {
     /// one by a trailing slash (the login then adopts the document's form).
     pub fn endpoints_for_login(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
         let http = self.http_for(profile);
-        discovery::endpoints(
+        endpoints(
             issuer(profile),
             &profile.endpoints,
             &self.paths,
             || http,
-            discovery::IssuerMatch::ModuloSlash,
+            IssuerMatch::ModuloSlash,
         )
     }
 }
 
-fn issuer(profile: &Profile) -> discovery::Issuer<'_> {
-    discovery::Issuer {
+fn issuer(profile: &Profile) -> Issuer<'_> {
+    Issuer {
         url: &profile.issuer,
         text: &profile.issuer_text,
     }
@@ -164,7 +163,7 @@ impl TokenEndpoint for Remote {
         // A DPoP-bound refresh token is useless without a proof from the session's key.
         let mut prover = dpop_key.map(|key| Prover {
             key,
-            nonce: dpop::load_nonce(&self.paths, url),
+            nonce: load_nonce(&self.paths, url),
         });
         let result = grant::refresh(
             self.http_for(profile),
@@ -178,7 +177,7 @@ impl TokenEndpoint for Remote {
             prover.as_mut(),
         );
         if let Some(n) = prover.and_then(|p| p.nonce) {
-            dpop::save_nonce(&self.paths, url, &n);
+            save_nonce(&self.paths, url, &n);
         }
         result
     }

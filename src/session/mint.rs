@@ -42,7 +42,7 @@ pub(crate) fn exchange_locked(
         "exchanging the {} identity ({}) at {}",
         wi.source,
         wi.method.as_str(),
-        crate::oauth::http::endpoint_name(&url)
+        crate::oauth::endpoint_name(&url)
     ));
     let now = ctx.now();
     let (result, sent) = timed(ctx, url, |url| {
@@ -137,7 +137,7 @@ pub(super) fn client_credentials_locked(
     let url = endpoint.url(profile)?;
     ctx.printer.verbose(format!(
         "minting a client-credentials token at {}",
-        crate::oauth::http::endpoint_name(&url)
+        crate::oauth::endpoint_name(&url)
     ));
     // Step 1: send.
     let (result, sent) = timed(ctx, url, |url| {

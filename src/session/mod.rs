@@ -34,11 +34,7 @@ use std::cell::Cell;
 
 use crate::audit;
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::discovery::Endpoints;
-use crate::oauth::dpop::DpopKey;
-use crate::oauth::http::Http;
-use crate::oauth::pkcs11::PinSource;
+use crate::oauth::{DpopKey, Endpoints, Http, OAuthError, PinSource};
 use crate::output::Printer;
 use crate::paths::Paths;
 use crate::settings::Settings;
@@ -298,7 +294,7 @@ pub fn userinfo(
     let url = ep.userinfo.ok_or_else(|| {
         OAuthError::Discovery(format!("{} publishes no userinfo_endpoint", profile.issuer))
     })?;
-    crate::oauth::discovery::userinfo(ctx.http(), &url, token.access_token.expose())
+    crate::oauth::userinfo(ctx.http(), &url, token.access_token.expose())
 }
 
 /// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format

@@ -10,8 +10,7 @@ use secrecy::SecretString;
 use url::Url;
 
 use super::*;
-use crate::oauth::TokenType;
-use crate::oauth::token::TokenResponse;
+use crate::oauth::{TokenResponse, TokenType};
 use crate::output::Verbosity;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::store::MemoryStore;
@@ -1107,7 +1106,7 @@ fn min_ttl_weighs_the_whole_life_of_a_kept_id_token() {
 #[test]
 fn a_token_key_that_cannot_sign_fails_the_refresh_before_any_request() {
     let w = World::new(never());
-    let key = DpopKey::from_token_ref(crate::oauth::dpop::TokenKeyRef {
+    let key = DpopKey::from_token_ref(crate::oauth::TokenKeyRef {
         uri: "pkcs11:token=gone;object=k".into(),
         module: PathBuf::from("/nonexistent/libgone.so"),
         token: "gone".into(),
@@ -1123,8 +1122,8 @@ fn a_token_key_that_cannot_sign_fails_the_refresh_before_any_request() {
     );
     let e = w.serve(60).expect_err("the token cannot sign");
     assert!(matches!(
-        e.downcast_ref::<crate::oauth::pkcs11::Pkcs11Error>(),
-        Some(crate::oauth::pkcs11::Pkcs11Error::Module { .. })
+        e.downcast_ref::<crate::oauth::Pkcs11Error>(),
+        Some(crate::oauth::Pkcs11Error::Module { .. })
     ));
     assert!(
         w.log().is_empty(),

@@ -19,9 +19,8 @@ use url::Url;
 use crate::cli::LoginArgs;
 use crate::config::{self, Config, Flow, Profile, ProfileUpdate};
 use crate::error::{Code, Hinted};
-use crate::oauth::browser;
-use crate::oauth::discovery::Endpoints;
 use crate::oauth::grant::{DeviceAuthorization, IdentityClaims as Claims, IdentitySource};
+use crate::oauth::{Endpoints, browser_display_available, open_browser};
 use crate::output::Printer;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::session::{LoggedIn, LoginMethod, LoginUi, Wait};
@@ -364,8 +363,8 @@ fn client_auth_update(
 fn token_key_update(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
     if let Some(uri) = &args.key.dpop_key {
         // Checked before the profile is written, as the config will check it when read.
-        crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
-            .map_err(|problem| crate::oauth::pkcs11::Pkcs11Error::Uri { problem })?;
+        crate::oauth::Pkcs11Uri::parse(uri)
+            .map_err(|problem| crate::oauth::Pkcs11Error::Uri { problem })?;
         up.extra.push(("dpop_key", uri.clone()));
         up.dpop = Some(true);
     }
@@ -506,7 +505,7 @@ pub fn choose_flow(wanted: Flow, ep: &Endpoints, no_browser: bool) -> Flow {
         Flow::Device => Flow::Browser,
         Flow::Browser => Flow::Device,
         Flow::Auto => {
-            let display = !no_browser && browser::display_available();
+            let display = !no_browser && browser_display_available();
             if (display && has_browser) || !has_device {
                 Flow::Browser
             } else {

@@ -3,6 +3,7 @@
 //! flows in `mod.rs`.
 
 use super::*;
+use crate::oauth::{pkce_verifier, random_urlsafe};
 
 impl<C: Client> Flow<'_, C> {
     /// The authorization code flow, with the browser on this machine (a loopback listener
@@ -40,8 +41,8 @@ impl<C: Client> Flow<'_, C> {
             Receiver::Loopback(l) => l.redirect_uri(),
             Receiver::Paste { port } => redirect.with_port(*port),
         };
-        let verifier = pkce::verifier();
-        let state = pkce::random_urlsafe(16);
+        let verifier = pkce_verifier();
+        let state = random_urlsafe(16);
         let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
         let scope = profile.scope_string();
         let party = Party {
@@ -56,7 +57,7 @@ impl<C: Client> Flow<'_, C> {
             .scopes
             .iter()
             .any(|s| s == "openid")
-            .then(|| pkce::random_urlsafe(16));
+            .then(|| random_urlsafe(16));
         *self.nonce.borrow_mut() = nonce.clone();
         let url = grant::authorization_url(
             &party,

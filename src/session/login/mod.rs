@@ -14,18 +14,15 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::discovery::Endpoints;
-use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::grant::{
     self, Client, CodeExchange as Exchange, DeviceAuthorization, IdentityClaims as Claims, Party,
     WorkloadIdentity,
 };
-use crate::oauth::http::ClientAuth;
-use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, Waited, parse_callback_at};
-use crate::oauth::pkcs11::{self, Pkcs11Error};
-use crate::oauth::token::TokenResponse;
-use crate::oauth::{TokenType, pkce};
+use crate::oauth::{
+    Callback, CallbackOutcome as Outcome, ClientAuth, DpopKey, Endpoints, Listener, OAuthError,
+    Pages, Pkcs11Error, Prover, TokenResponse, TokenType, Waited, load_nonce, parse_callback_at,
+    pkcs11_module_for, save_nonce,
+};
 use crate::secret::{ClientSecret, Ephemeral, RefreshToken};
 use crate::store::{self, StoreKind};
 
@@ -298,7 +295,7 @@ impl<C: Client> Flow<'_, C> {
         let dpop_key = self.dpop_key()?;
         let mut prover = dpop_key.as_ref().map(|key| Prover {
             key,
-            nonce: dpop::load_nonce(&ctx.paths, &ep.token),
+            nonce: load_nonce(&ctx.paths, &ep.token),
         });
         if let Some(k) = &dpop_key {
             ctx.printer.verbose(format!("DPoP key {}", k.thumbprint()));
@@ -314,7 +311,7 @@ impl<C: Client> Flow<'_, C> {
             }
         };
         if let Some(n) = prover.and_then(|p| p.nonce) {
-            dpop::save_nonce(&ctx.paths, &ep.token, &n);
+            save_nonce(&ctx.paths, &ep.token, &n);
         }
         Ok((resp?, dpop_key))
     }
@@ -329,7 +326,7 @@ impl<C: Client> Flow<'_, C> {
         let Some(uri) = &self.profile.dpop_key else {
             return Ok(Some(DpopKey::generate()));
         };
-        let module = pkcs11::module_for(uri, self.profile.pkcs11_module.as_deref())?;
+        let module = pkcs11_module_for(uri, self.profile.pkcs11_module.as_deref())?;
         let pin = self.ctx.pin.borrow();
         DpopKey::on_token(&module, uri, &pin, self.generate_key).map(Some)
     }

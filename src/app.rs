@@ -39,7 +39,7 @@ pub fn main() -> ExitCode {
                 );
                 print!(
                     "{}",
-                    crate::helpers::gcp::failure(Code::Usage.name(), &message)
+                    crate::helpers::gcp_failure(Code::Usage.name(), &message)
                 );
                 return ExitCode::from(Code::Usage.exit_code());
             }

@@ -131,27 +131,27 @@ macro_rules! known_errors {
 
 known_errors! {
     OAuth(crate::oauth::OAuthError),
-    BadKey(crate::oauth::dpop::BadKey),
-    SelfSigned(crate::oauth::tls::SelfSigned),
+    BadKey(crate::oauth::BadKey),
+    SelfSigned(crate::oauth::SelfSigned),
     Store(crate::store::StoreError),
     Path(crate::paths::PathError),
     Config(crate::config::ConfigError),
     Session(crate::session::SessionError),
-    Git(crate::helpers::git::Error),
-    Workload(crate::oauth::grant::workload_identity::WorkloadError),
-    Terraform(crate::helpers::terraform::Error),
+    Git(crate::helpers::GitError),
+    Workload(crate::oauth::grant::WorkloadError),
+    Terraform(crate::helpers::TerraformError),
     Login(crate::session::LoginError),
     Helper(crate::helpers::Error),
     Token(crate::helpers::TokenError),
-    IdToken(crate::oauth::jose::IdTokenError),
+    IdToken(crate::oauth::IdTokenError),
     Hinted(Hinted),
-    Sts(crate::oauth::aws_sts::StsError),
+    Sts(crate::oauth::StsError),
     Cloud(crate::session::CloudError),
-    AwsConfig(crate::helpers::aws::ConfigEditError),
+    AwsConfig(crate::helpers::ConfigEditError),
     ClientKey(crate::session::ClientKeyError),
-    Resource(crate::oauth::resource::ResourceError),
-    Pkcs11(crate::oauth::pkcs11::Pkcs11Error), Pkcs11Uri(crate::oauth::pkcs11::UriError),
-    Sign(crate::oauth::signer::SignError),
+    Resource(crate::oauth::ResourceError),
+    Pkcs11(crate::oauth::Pkcs11Error), Pkcs11Uri(crate::oauth::UriError),
+    Sign(crate::oauth::SignError),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
@@ -159,15 +159,15 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
     use crate::session::ClientKeyError as K;
     match e {
         Known::OAuth(e) | Known::ClientKey(K::OAuth(e)) => oauth(e),
-        Known::BadKey(crate::oauth::dpop::BadKey) => (Code::Failure, None),
+        Known::BadKey(crate::oauth::BadKey) => (Code::Failure, None),
         // Only ever inside a rustls error, found first as `OAuthError::Certificate`.
-        Known::SelfSigned(crate::oauth::tls::SelfSigned) => (Code::Tls, None),
+        Known::SelfSigned(crate::oauth::SelfSigned) => (Code::Tls, None),
         Known::Store(e) | Known::ClientKey(K::Store(e)) => store(e),
         Known::Path(e) => path(e, Code::Failure),
         Known::Config(e) | Known::ClientKey(K::Config(e)) => (Code::Config, config(e)),
         Known::Session(e) => session(e),
         Known::Git(e) => {
-            use crate::helpers::git::Error as G;
+            use crate::helpers::GitError as G;
             match e {
                 G::ControlCharacter(_)
                 | G::NoEquals
@@ -179,7 +179,7 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         }
         Known::Workload(e) => workload(e),
         Known::Terraform(e) => {
-            use crate::helpers::terraform::Error as T;
+            use crate::helpers::TerraformError as T;
             match e {
                 T::StoreRefused { profile, .. } => {
                     let login = profile
@@ -223,8 +223,8 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
 /// not match its provider (the usual cause: a wrong issuer or client id).
 const UNMET: &str = "nothing was stored: the server did not authenticate as asked (acr_values, max_age); sign in as it asks, or change the request (`tok profile show`)";
 
-fn id_token(e: &crate::oauth::jose::IdTokenError) -> (Code, Option<String>) {
-    use crate::oauth::jose::IdTokenError as I;
+fn id_token(e: &crate::oauth::IdTokenError) -> (Code, Option<String>) {
+    use crate::oauth::IdTokenError as I;
     match e {
         I::Malformed(_) | I::Jwks(_) => (
             Code::BadResponse,
@@ -281,8 +281,8 @@ fn login(e: &crate::session::LoginError) -> (Code, Option<String>) {
     }
 }
 
-fn workload(e: &crate::oauth::grant::workload_identity::WorkloadError) -> (Code, Option<String>) {
-    use crate::oauth::grant::workload_identity::WorkloadError as W;
+fn workload(e: &crate::oauth::grant::WorkloadError) -> (Code, Option<String>) {
+    use crate::oauth::grant::WorkloadError as W;
     let sources = "set --workload-identity to github (GitHub Actions), env:NAME (GitLab `id_tokens:`, Buildkite, CircleCI) or file:PATH (Kubernetes, AZURE_FEDERATED_TOKEN_FILE)";
     match e {
         W::NoActionsPermission { .. } => (
@@ -373,8 +373,8 @@ fn oauth(e: &crate::oauth::OAuthError) -> (Code, Option<String>) {
 }
 
 /// An OAuth error code the token endpoint (or the authorization endpoint) answered with.
-fn protocol(code: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
-    use crate::oauth::token::ErrorCode as E;
+fn protocol(code: &crate::oauth::ErrorCode) -> (Code, Option<String>) {
+    use crate::oauth::ErrorCode as E;
     match code {
         E::InvalidClient => (
             Code::Config,
@@ -406,9 +406,8 @@ fn protocol(code: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
 }
 
 /// Exit code and hint for an error the authorization endpoint redirected back with.
-fn authorization_hint(error: &crate::oauth::token::ErrorCode) -> (Code, Option<String>) {
-    use crate::oauth::Refusal;
-    use crate::oauth::token::ErrorCode as E;
+fn authorization_hint(error: &crate::oauth::ErrorCode) -> (Code, Option<String>) {
+    use crate::oauth::{ErrorCode as E, Refusal};
     let hint = match error {
         E::InvalidRequest => {
             "the provider wants a parameter tok does not send, or refuses one it sends: check the client's settings there (redirect URIs, PKCE, nonce)"
@@ -596,7 +595,7 @@ mod tests {
 
     #[test]
     fn each_sts_refusal_has_its_own_class() {
-        use crate::oauth::aws_sts::{StsCode as C, StsError};
+        use crate::oauth::{StsCode as C, StsError};
         let code = |c: C| {
             let e = anyhow::Error::new(StsError::Refused {
                 endpoint: "sts".into(),
@@ -713,7 +712,7 @@ mod tests {
         let mut messages = std::collections::BTreeSet::new();
         for (error, exit, says) in cases {
             let e = OAuthError::Authorization {
-                error: crate::oauth::token::ErrorCode::parse(error),
+                error: crate::oauth::ErrorCode::parse(error),
                 description: Some("nonce required".into()),
             };
             let message = e.to_string();
@@ -741,7 +740,7 @@ mod tests {
         let protocol = |error: &str| OAuthError::Protocol {
             endpoint: "x".into(),
             status: 400,
-            error: crate::oauth::token::ErrorCode::parse(error),
+            error: crate::oauth::ErrorCode::parse(error),
             description: None,
         };
         assert_eq!(code_of(protocol("weird")), (Code::Failure, None));
@@ -776,7 +775,7 @@ mod tests {
             )
         );
         assert_eq!(
-            code_of(crate::helpers::git::Error::NoEquals),
+            code_of(crate::helpers::GitError::NoEquals),
             (Code::Failure, None)
         );
         assert_eq!(classify(&anyhow::anyhow!("untyped")), (Code::Failure, None));

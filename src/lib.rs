@@ -33,45 +33,42 @@ pub use app::main;
 
 // The end-to-end tests' rig and the docs test.
 pub use cli::{Cli, EXIT_CODES, command};
-pub use commands::completions::script as completion_script;
+pub use commands::completion_script;
 pub use config::Preset;
 pub use error::Code;
-pub use oauth::http::{Body, ClientAuth, Http, Response};
+pub use oauth::{Body, ClientAuth, Http, Response};
 pub use secret::{AccessToken, ClientSecret, fingerprint};
 pub use time::rfc3339;
 
 // The fuzz targets: every parser of untrusted input.
 pub use config::{Config, parse as parse_config};
-pub use helpers::docker::Docker;
-pub use helpers::git::{Answer as GitAnswer, parse as parse_git_request, write_answer};
-pub use helpers::terraform::{normalize_host as normalize_terraform_host, terraform_host_matches};
 pub use helpers::{
-    DockerTarget, Outcome as HelperOutcome, Token, TokenError, Tokens, serve as serve_helper,
+    Docker, DockerTarget, GitAnswer, Outcome as HelperOutcome, Token, TokenError, Tokens,
+    normalize_terraform_host, parse_git_request, serve as serve_helper, terraform_host_matches,
+    write_answer,
 };
-pub use oauth::device::parse_device_authorization;
-pub use oauth::discovery::{IssuerMatch, check_issuer, parse_metadata};
-pub use oauth::loopback::{Outcome as CallbackOutcome, parse_callback};
-pub use oauth::token::parse_token_response;
-pub use oauth::www_authenticate::{
-    Challenge, bearer as bearer_challenge, parse as parse_www_authenticate,
+pub use oauth::grant::parse_device_authorization;
+pub use oauth::{
+    CallbackOutcome, Challenge, IssuerMatch, bearer_challenge, check_issuer, parse_callback,
+    parse_metadata, parse_token_response, parse_www_authenticate,
 };
 
 // The fuzz targets of issue 24: every other input from outside the process, and the files
 // `tok setup` edits for the user.
 pub use audit::{Event as AuditEvent, parse as parse_audit};
-pub use commands::stats::{compute as compute_stats, prometheus};
+pub use commands::{compute_stats, prometheus};
 pub use config::{ListEdit, edit_list};
-pub use helpers::docker::edit_config as edit_docker_config;
-pub use helpers::kubectl::{api_version as kubectl_api_version, exec_credential};
-pub use helpers::terraform::{HelperConfig, add_helper, helper_in, remove_helper};
-pub use oauth::dpop::{DpopKey, load_nonce, save_nonce};
+pub use helpers::{
+    HelperConfig, add_helper, edit_docker_config, exec_credential, helper_in, kubectl_api_version,
+    remove_helper,
+};
+pub use oauth::grant::{IdentityClaims, github_answer};
+pub use oauth::{
+    Attempt, Decision, DpopKey, Idempotency, Policy, ProfileProxy, Route, error_response,
+    load_nonce, parse_date, parse_retry_after, proxy_route, retry_decision, save_nonce,
+};
 // Issue 22: the RFC 7512 `pkcs11:` URI of a key on a hardware token.
-pub use oauth::grant::workload_identity::{Claims as IdentityClaims, github_answer};
-pub use oauth::http::{parse_date, parse_retry_after};
-pub use oauth::pkcs11::{Pkcs11Uri, UriError as Pkcs11UriError};
-pub use oauth::proxy::{ProfileProxy, Route, route as proxy_route};
-pub use oauth::retry::{Attempt, Decision, Idempotency, Policy, decide as retry_decision};
-pub use oauth::token::error_response;
+pub use oauth::{Pkcs11Uri, UriError as Pkcs11UriError};
 pub use paths::Paths;
 pub use secret::{IdentityToken, forget_held};
 pub use session::{CachedToken, ProfileState, Session};
@@ -79,17 +76,14 @@ pub use settings::ProxyEnv;
 
 // The parsers of a login by resource URL (issue 21): a `WWW-Authenticate` header, RFC 9728
 // metadata and its resource check, an RFC 7591 registration response.
-pub use oauth::registration::parse_response as parse_registration;
-pub use oauth::resource::{
-    Found as ResourceFound, challenges, check_resource, parse_metadata as parse_resource_metadata,
+pub use oauth::{
+    ResourceFound, challenges, check_resource, parse_registration, parse_resource_metadata,
     resource_metadata,
 };
 // The fuzz targets of the cloud credentials (issue 20): ID tokens and JWKS, the STS answer,
 // the AWS config file and Google's external-account file.
-pub use helpers::aws::{credential_process_json, edit_config as edit_aws_config};
-pub use helpers::gcp::external_account as gcp_external_account;
-pub use oauth::aws_sts::{Answer as StsAnswer, parse as parse_sts_answer};
-pub use oauth::jose::{
-    Claims as IdClaims, Expect as IdExpect, IdTokenError, Jwks, check_claims as check_id_claims,
-    parse as parse_jws, validate as validate_id_token,
+pub use helpers::{credential_process_json, edit_aws_config, gcp_external_account};
+pub use oauth::{
+    IdClaims, IdExpect, IdTokenError, Jwks, StsAnswer, check_id_claims, parse_jws,
+    parse_sts_answer, validate_id_token,
 };

@@ -126,7 +126,7 @@ pub struct LoginArgs {
 
     /// How the identity token is presented [default: token-exchange]; saved in the profile
     #[arg(long, value_enum, value_name = "METHOD")]
-    pub exchange: Option<crate::oauth::grant::workload_identity::Method>,
+    pub exchange: Option<crate::oauth::grant::ExchangeMethod>,
 
     /// The audience to ask the CI platform for (GitHub) [default: the issuer URL]; saved
     #[arg(long, value_name = "AUD")]
@@ -205,14 +205,14 @@ pub struct ServerArgs {
 
 /// `--redirect-uri`, checked before anything is saved.
 fn redirect_uri(s: &str) -> Result<String, String> {
-    s.parse::<crate::oauth::redirect::RedirectUri>()?;
+    s.parse::<crate::oauth::RedirectUri>()?;
     Ok(s.to_string())
 }
 
 /// `KEY=VALUE` of `--auth-param`, not one of the protocol's own parameters.
 fn auth_param(s: &str) -> Result<(String, String), String> {
     let (k, v) = key_value(s)?;
-    crate::oauth::auth_params::check(&k, &v)?;
+    crate::oauth::check_auth_param(&k, &v)?;
     Ok((k, v))
 }
 

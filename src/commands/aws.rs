@@ -12,8 +12,8 @@ use anyhow::Context;
 use crate::audit::{Consumer, Requester};
 use crate::cli::{AwsCredentialArgs, ProfileArg};
 use crate::error::{Code, Hinted};
-use crate::helpers::aws;
-use crate::oauth::aws_sts::{self, AssumeRole};
+use crate::helpers::{aws_command_line, credential_process_json, edit_aws_config};
+use crate::oauth::{AssumeRole, sts_endpoint};
 use crate::session::{self as cloud, AwsLock, AwsTarget};
 use crate::session::{Narrow, Want};
 use crate::time::now;
@@ -30,7 +30,7 @@ pub fn run(env: &Env, args: AwsCredentialArgs) -> anyhow::Result<()> {
     let role = assume_role(&args, &name)?;
     let aws_env = &env.ctx.settings.aws;
     let region = args.region.as_deref().or(aws_env.region.as_deref());
-    let endpoint = aws_sts::endpoint(
+    let endpoint = sts_endpoint(
         aws_env.endpoint_url_sts.as_deref(),
         aws_env.endpoint_url.as_deref(),
         profile.aws_sts_endpoint.as_ref().map(url::Url::as_str),
@@ -55,12 +55,12 @@ pub fn run(env: &Env, args: AwsCredentialArgs) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
     if let Some(c) = cloud::cached_aws(&env.ctx, &target, now()) {
         p.verbose("AWS credentials from the cache");
-        return Ok(p.stdout(&aws::credential_process_json(&c))?);
+        return Ok(p.stdout(&credential_process_json(&c))?);
     }
     let _lock = AwsLock::acquire(&env.ctx, &target)?;
     if let Some(c) = cloud::cached_aws(&env.ctx, &target, now()) {
         p.verbose("AWS credentials from the cache (fetched by another tok process)");
-        return Ok(p.stdout(&aws::credential_process_json(&c))?);
+        return Ok(p.stdout(&credential_process_json(&c))?);
     }
     let who = Requester::new(AWS);
     let served = super::request::token(
@@ -75,12 +75,12 @@ pub fn run(env: &Env, args: AwsCredentialArgs) -> anyhow::Result<()> {
     )?;
     p.verbose(format!(
         "asking AWS STS at {} to assume {}",
-        crate::oauth::http::endpoint_name(&endpoint),
+        crate::oauth::endpoint_name(&endpoint),
         role.role_arn
     ));
     let creds = cloud::assume_role(&env.ctx, &target, &served.token.access_token)?;
     cloud::keep_aws(&env.ctx, &target, &creds, now());
-    Ok(p.stdout(&aws::credential_process_json(&creds))?)
+    Ok(p.stdout(&credential_process_json(&creds))?)
 }
 
 /// The call's parameters, checked as STS would check them, so a typo fails here in one line.
@@ -157,8 +157,8 @@ pub fn setup(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    let command = aws::command_line(&[tok, "aws-credential", "-p", &name, "--role-arn", role_arn]);
-    let edited = aws::edit_config(&text, aws_profile, (!remove).then_some(command.as_str()))?;
+    let command = aws_command_line(&[tok, "aws-credential", "-p", &name, "--role-arn", role_arn]);
+    let edited = edit_aws_config(&text, aws_profile, (!remove).then_some(command.as_str()))?;
     if edited != text {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()

@@ -110,7 +110,7 @@ pub fn run(env: &Env, args: ExecArgs) -> anyhow::Result<ExitCode> {
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest);
     let workload_var = match profile.workload.as_ref().map(|w| &w.source) {
-        Some(crate::oauth::grant::workload_identity::Source::Env(name)) => Some(name.as_str()),
+        Some(crate::oauth::grant::IdentitySource::Env(name)) => Some(name.as_str()),
         _ => None,
     };
     for var in standing_credentials(workload_var, &args.keep_env) {

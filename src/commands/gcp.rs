@@ -14,7 +14,10 @@ use std::process::ExitCode;
 use crate::audit::{Consumer, Requester};
 use crate::cli::{GcpCredentialArgs, ProfileArg, TokenArg};
 use crate::error::{Code, Hinted, classify};
-use crate::helpers::gcp;
+use crate::helpers::{
+    GCP_ID_TOKEN_TYPE, GCP_JWT_TYPE, aws_command_line, gcp_external_account, gcp_failure,
+    gcp_success, valid_gcp_audience,
+};
 use crate::session::{Narrow, Want};
 use crate::settings::GoogleEnv;
 
@@ -39,7 +42,7 @@ pub fn run(env: &Env, args: GcpCredentialArgs) -> ExitCode {
     let (json, status) = match answer {
         Ok(json) => (json, ExitCode::SUCCESS),
         Err((name, message, code)) => (
-            zeroize::Zeroizing::new(gcp::failure(name, &message)),
+            zeroize::Zeroizing::new(gcp_failure(name, &message)),
             ExitCode::from(code.exit_code()),
         ),
     };
@@ -55,14 +58,14 @@ pub fn run(env: &Env, args: GcpCredentialArgs) -> ExitCode {
             Some(Ok(_)) => status,
             Some(Err(e)) => {
                 let message = format!("cannot write the output file: {e}");
-                let _ = env.ctx.printer.stdout(&gcp::failure(
+                let _ = env.ctx.printer.stdout(&gcp_failure(
                     Code::Failure.name(),
                     &crate::output::one_line(&message),
                 ));
                 ExitCode::from(Code::Failure.exit_code())
             }
             None => {
-                let _ = env.ctx.printer.stdout(&gcp::failure(
+                let _ = env.ctx.printer.stdout(&gcp_failure(
                     Code::Config.name(),
                     "interactive mode needs the configuration's `output_file`",
                 ));
@@ -124,8 +127,8 @@ fn token(env: &Env, args: &GcpCredentialArgs) -> anyhow::Result<zeroize::Zeroizi
     // be either of the session's tokens (--token decides); nothing else is a JWT.
     let kind = match google.token_type.as_deref() {
         None => args.token,
-        Some(gcp::ID_TOKEN_TYPE) => TokenArg::Id,
-        Some(gcp::JWT_TYPE) => args.token,
+        Some(GCP_ID_TOKEN_TYPE) => TokenArg::Id,
+        Some(GCP_JWT_TYPE) => args.token,
         Some(other) => {
             return Err(Hinted::new(
                 Code::Config,
@@ -135,15 +138,15 @@ fn token(env: &Env, args: &GcpCredentialArgs) -> anyhow::Result<zeroize::Zeroizi
                 ),
                 Some(format!(
                     "set `subject_token_type` to {} (run `tok setup gcp` again)",
-                    gcp::ID_TOKEN_TYPE
+                    GCP_ID_TOKEN_TYPE
                 )),
             )
             .into());
         }
     };
     let token_type = match kind {
-        TokenArg::Id => gcp::ID_TOKEN_TYPE,
-        TokenArg::Access => gcp::JWT_TYPE,
+        TokenArg::Id => GCP_ID_TOKEN_TYPE,
+        TokenArg::Access => GCP_JWT_TYPE,
     };
     let config = env.config()?;
     let name = config.select(args.profile.profile.as_deref())?;
@@ -162,7 +165,7 @@ fn token(env: &Env, args: &GcpCredentialArgs) -> anyhow::Result<zeroize::Zeroizi
         other => other?,
     };
     let t = &served.token;
-    Ok(gcp::success(
+    Ok(gcp_success(
         token_type,
         t.access_token.expose(),
         t.expires_at,
@@ -204,7 +207,7 @@ pub fn setup(
     let config = env.config()?;
     let name = config.select(profile.profile.as_deref())?;
     config.profile(&name)?;
-    if !gcp::valid_audience(audience) {
+    if !valid_gcp_audience(audience) {
         return Err(Hinted::new(
             Code::Usage,
             format!(
@@ -234,8 +237,8 @@ pub fn setup(
     if let Some(sa) = service_account {
         argv.extend(["--service-account", sa]);
     }
-    let command = crate::helpers::aws::command_line(&argv);
-    let json = gcp::external_account(audience, gcp::ID_TOKEN_TYPE, &command, service_account);
+    let command = aws_command_line(&argv);
+    let json = gcp_external_account(audience, GCP_ID_TOKEN_TYPE, &command, service_account);
     crate::paths::write_user_file_atomic(output, json.as_bytes())?;
     env.ctx.printer.info(format!(
         "Wrote {} (profile `{name}`). Use it with GOOGLE_APPLICATION_CREDENTIALS={} and \

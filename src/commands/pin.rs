@@ -5,7 +5,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use crate::error::{Code, Hinted};
-use crate::oauth::pkcs11::PinSource;
+use crate::oauth::PinSource;
 use crate::secret::Pin;
 use crate::session::Ctx;
 

@@ -15,23 +15,26 @@ pub fn token(
     narrow: &Narrow,
     who: &Requester,
 ) -> anyhow::Result<Served> {
-    let served = session::access_token_for(ctx, profile, want, narrow);
-    record(ctx, profile, who, served)
+    let mut lock_wait_ms = None;
+    let served = session::access_token_for(ctx, profile, want, narrow, &mut lock_wait_ms);
+    record(ctx, profile, who, served, lock_wait_ms)
 }
 
-/// Record the request of `who` for a token of `profile`, served or not.
+/// Record the request of `who` for a token of `profile`, served or not, and how long it waited
+/// for the profile lock, if it did.
 pub fn record(
     ctx: &Ctx,
     profile: &Profile,
     who: &Requester,
     served: anyhow::Result<Served>,
+    lock_wait_ms: Option<u64>,
 ) -> anyhow::Result<Served> {
     let outcome = match &served {
         Ok(s) => Ok((s.source.into(), &s.token.access_token)),
         Err(e) => Err(classify(e).0.name()),
     };
     let mut event = Event::request(&profile.name, who, outcome);
-    event.lock_wait_ms = ctx.take_lock_wait();
+    event.lock_wait_ms = lock_wait_ms;
     ctx.audit(event);
     served
 }

@@ -10,7 +10,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::cli::LoginArgs;
 use crate::config::{self, Config, ProfileConfig};
 use crate::error::{Code, Hinted};
-use crate::oauth::resource::ResourceError;
+use crate::oauth::ResourceError;
 use crate::output::one_line;
 use crate::session;
 
@@ -69,7 +69,7 @@ fn choose_client(
     raw: Option<&ProfileConfig>,
     args: &mut LoginArgs,
     issuer: &str,
-    network: &crate::oauth::http::Network,
+    network: &crate::oauth::Network,
 ) -> anyhow::Result<()> {
     if args.client_id.is_some() {
         args.server.dynamic_client = Some(false);
@@ -117,7 +117,7 @@ fn choose_client(
 fn redirect_uri(
     args: &LoginArgs,
     raw: Option<&ProfileConfig>,
-) -> anyhow::Result<crate::oauth::redirect::RedirectUri> {
+) -> anyhow::Result<crate::oauth::RedirectUri> {
     let given = args
         .server
         .redirect_uri

@@ -10,7 +10,11 @@ use anyhow::Context;
 use crate::cli::{ProfileArg, SetupArgs, SetupTool};
 use crate::config::{self, Config};
 use crate::error::{Code, Hinted};
-use crate::helpers::{DOCKER, GIT, HostPattern, Protocol, TERRAFORM, docker, kubectl, terraform};
+use crate::helpers::{
+    self, DOCKER, GIT, HelperConfig, HostPattern, Protocol, TERRAFORM, add_helper, helper_in,
+    kubeconfig_user, normalize_registry, normalize_terraform_host, remove_helper,
+    terraform_targets,
+};
 use crate::output::shell_quote;
 use crate::settings::Settings;
 
@@ -35,7 +39,7 @@ pub fn run(env: &Env, args: SetupArgs) -> anyhow::Result<()> {
             if let Some(t) = token {
                 set_kubectl_token(&config, &name, t)?;
             }
-            let block = kubectl::kubeconfig_user(&name, &tok_path()?);
+            let block = kubeconfig_user(&name, &tok_path()?);
             env.ctx.printer.stdout(&block)?;
             env.ctx.printer.info(
                 "Paste this under `users:` in your kubeconfig and name the user in your context.",
@@ -162,10 +166,10 @@ fn git_config(args: &[&str], tolerant: bool) -> anyhow::Result<String> {
 
 fn docker(env: &Env, profile: &ProfileArg, registry: &str, remove: bool) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
-    let registry = docker::normalize_registry(registry).map_err(usage)?;
+    let registry = normalize_registry(registry).map_err(usage)?;
     let config = env.config()?;
     let name = config.select(profile.profile.as_deref())?;
-    let same = |r: &str| docker::normalize_registry(r).is_ok_and(|x| x == registry);
+    let same = |r: &str| normalize_registry(r).is_ok_and(|x| x == registry);
     let path = edit_target(&docker_config_path(&env.ctx.settings)?, "docker")?;
     if remove {
         edit_profile_list(&config, &name, &DOCKER, same, None)?;
@@ -209,11 +213,11 @@ fn on_path(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
-/// Set or remove `credHelpers[registry] = "tok"` ([`docker::edit_config`]); every other key
+/// Set or remove `credHelpers[registry] = "tok"` ([`helpers::edit_docker_config`]); every other key
 /// stays as it was.
 fn edit_docker_config(path: &Path, registry: &str, add: bool) -> anyhow::Result<()> {
     let existing = crate::paths::read_optional(path)?;
-    let text = docker::edit_config(existing.as_deref(), registry, add).map_err(|why| {
+    let text = helpers::edit_docker_config(existing.as_deref(), registry, add).map_err(|why| {
         Hinted::new(
             Code::Config,
             format!("{} {why}", path.display()),
@@ -314,10 +318,10 @@ fn terraform_rc_path(settings: &Settings) -> anyhow::Result<PathBuf> {
 
 fn terraform(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyhow::Result<()> {
     let p = &env.ctx.printer;
-    let host = terraform::normalize_host(host).map_err(usage)?;
+    let host = normalize_terraform_host(host).map_err(usage)?;
     let config = env.config()?;
     let name = config.select(profile.profile.as_deref())?;
-    let same = |h: &str| terraform::normalize_host(h).is_ok_and(|x| x == host);
+    let same = |h: &str| normalize_terraform_host(h).is_ok_and(|x| x == host);
     let rc = edit_target(&terraform_rc_path(&env.ctx.settings)?, "terraform")?;
     let program = TERRAFORM.argv0.expect("terraform runs its helper by name");
     // Terraform looks for helpers here (and in its OS_ARCH subdirectory).
@@ -336,7 +340,7 @@ fn terraform(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyho
     if remove {
         edit_profile_list(&config, &name, &TERRAFORM, same, None)?;
         // Another host may still need the helper: only the last one takes it out.
-        let (left, _) = terraform::terraform_targets(&env.config()?);
+        let (left, _) = terraform_targets(&env.config()?);
         if !left.is_empty() {
             p.info(format!(
                 "Terraform no longer gets tokens from profile `{name}` for {host}; the helper \
@@ -348,7 +352,7 @@ fn terraform(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyho
             ));
             return Ok(());
         }
-        match text.as_deref().and_then(terraform::remove_helper) {
+        match text.as_deref().and_then(remove_helper) {
             Some(Some(restored)) => {
                 crate::paths::write_private_atomic(&rc, restored.as_bytes())?;
             }
@@ -367,9 +371,9 @@ fn terraform(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyho
         return Ok(());
     }
     config.profile(&name)?;
-    match terraform::helper_in(text.as_deref().unwrap_or("")) {
-        terraform::HelperConfig::Tok => {}
-        terraform::HelperConfig::Other(other) => {
+    match helper_in(text.as_deref().unwrap_or("")) {
+        HelperConfig::Tok => {}
+        HelperConfig::Other(other) => {
             return Err(Hinted::new(
                 Code::Config,
                 format!(
@@ -381,8 +385,8 @@ fn terraform(env: &Env, profile: &ProfileArg, host: &str, remove: bool) -> anyho
             )
             .into());
         }
-        terraform::HelperConfig::None => {
-            let added = terraform::add_helper(text.as_deref());
+        HelperConfig::None => {
+            let added = add_helper(text.as_deref());
             crate::paths::write_private_atomic(&rc, added.as_bytes())?;
         }
     }

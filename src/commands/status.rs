@@ -62,8 +62,8 @@ struct CertStatus {
 }
 
 impl CertStatus {
-    fn of(cc: &crate::oauth::mtls::ClientCert) -> Self {
-        let info = crate::oauth::mtls::describe(cc);
+    fn of(cc: &crate::oauth::ClientCert) -> Self {
+        let info = crate::oauth::describe_client_cert(cc);
         let (info, error) = match info {
             Ok(i) => (Some(i), None),
             Err(e) => (None, Some(e.to_string())),

@@ -25,7 +25,8 @@ pub fn token(
         Some(s) => Ok(s),
         None => obtain(env, profile, want, narrow, step, forbidden),
     };
-    super::request::record(ctx, profile, who, served)
+    // A step-up token is held or logged in for, never refreshed: no profile lock is waited for.
+    super::request::record(ctx, profile, who, served, None)
 }
 
 fn obtain(

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::audit::{Consumer, Requester};
 use crate::cli::WhoamiArgs;
-use crate::oauth::jose;
+use crate::oauth::decode_unverified;
 use crate::output::{Verbosity, one_line};
 use crate::session::{self, Narrow, Want};
 use crate::time::rfc3339;
@@ -34,14 +34,13 @@ pub fn run(env: &Env, args: WhoamiArgs) -> anyhow::Result<()> {
         .id_token
         .as_ref()
         .filter(|_| !args.userinfo)
-        .and_then(|t| jose::decode_unverified::<Map<String, Value>>(t.expose()).ok());
+        .and_then(|t| decode_unverified::<Map<String, Value>>(t.expose()).ok());
     let (claims, source) = match from_id {
         Some(c) => (c, "id_token"),
         None => (session::userinfo(&env.ctx, &profile, token)?, "userinfo"),
     };
     // Display only: a JWT access token is the resource server's to verify, not tok's.
-    let access: Option<Map<String, Value>> =
-        jose::decode_unverified(token.access_token.expose()).ok();
+    let access: Option<Map<String, Value>> = decode_unverified(token.access_token.expose()).ok();
     let mut out = Map::new();
     out.insert("profile".into(), json!(name));
     out.insert(

@@ -12,8 +12,8 @@ pub(super) fn checked(
     name: &str,
     raw: &ProfileConfig,
     issuer: &Url,
-    network: &crate::oauth::http::Network,
-) -> Result<Option<crate::oauth::client_key::PrivateKeyJwt>, ConfigError> {
+    network: &crate::oauth::Network,
+) -> Result<Option<crate::oauth::PrivateKeyJwt>, ConfigError> {
     check_client_cert(name, issuer, network)?;
     let pk = private_key_jwt(raw).map_err(|(key, message)| ConfigError::Invalid {
         profile: name.to_string(),
@@ -29,9 +29,8 @@ pub(super) fn checked(
 /// `client_auth` and the keys that go with it; a refusal names its key.
 fn private_key_jwt(
     raw: &ProfileConfig,
-) -> Result<Option<crate::oauth::client_key::PrivateKeyJwt>, (&'static str, String)> {
-    use crate::oauth::client_assertion::Audience;
-    use crate::oauth::client_key::{Alg, PrivateKeyJwt};
+) -> Result<Option<crate::oauth::PrivateKeyJwt>, (&'static str, String)> {
+    use crate::oauth::{AssertionAudience as Audience, KeyAlg as Alg, PrivateKeyJwt};
     match raw.client_auth.as_deref() {
         Some("private_key_jwt") => {}
         // Mutual TLS, none, or a value `client_cert` refuses by name.
@@ -52,7 +51,7 @@ fn private_key_jwt(
     };
     let token_key = token_client_key(raw);
     if let Some(uri) = &token_key {
-        use crate::oauth::pkcs11::{ObjectType, Pkcs11Uri};
+        use crate::oauth::{Pkcs11ObjectType as ObjectType, Pkcs11Uri};
         let parsed = Pkcs11Uri::parse(uri).map_err(|e| {
             let m = format!("is not a PKCS#11 URI tok can use: {e}");
             ("client_key", m)
@@ -101,7 +100,7 @@ pub(super) fn token_client_key(raw: &ProfileConfig) -> Option<String> {
 fn check_client_cert(
     name: &str,
     issuer: &Url,
-    network: &crate::oauth::http::Network,
+    network: &crate::oauth::Network,
 ) -> Result<(), ConfigError> {
     let Some(cc) = &network.trust.client_cert else {
         return Ok(());
@@ -123,8 +122,8 @@ fn check_client_cert(
 /// `client_cert`, `client_key` and `client_auth` (RFC 8705). The files are not read here.
 pub(super) fn client_cert(
     raw: &ProfileConfig,
-) -> Result<Option<crate::oauth::mtls::ClientCert>, (&'static str, String)> {
-    use crate::oauth::mtls::{ClientCert, Method};
+) -> Result<Option<crate::oauth::ClientCert>, (&'static str, String)> {
+    use crate::oauth::{CertMethod as Method, ClientCert};
     let method = match raw.client_auth.as_deref() {
         None | Some("none") => None,
         // The client's key signs assertions: no certificate goes with it.

@@ -15,7 +15,7 @@ pub(super) fn token_key(name: &str, raw: &ProfileConfig) -> Result<Option<String
     };
     let mut uri_module = None;
     if let Some(uri) = &raw.dpop_key {
-        let parsed = crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
+        let parsed = crate::oauth::Pkcs11Uri::parse(uri)
             .map_err(|e| invalid("dpop_key", format!("is not a PKCS#11 URI tok can use: {e}")))?;
         uri_module = parsed.module_path.map(PathBuf::from);
     }
@@ -23,7 +23,7 @@ pub(super) fn token_key(name: &str, raw: &ProfileConfig) -> Result<Option<String
     if uri_module.is_none()
         && let Some(uri) = super::client_auth::token_client_key(raw)
     {
-        uri_module = crate::oauth::pkcs11::Pkcs11Uri::parse(&uri)
+        uri_module = crate::oauth::Pkcs11Uri::parse(&uri)
             .ok()
             .and_then(|p| p.module_path.map(PathBuf::from));
     }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use url::Url;
 
-use crate::oauth::discovery::EndpointOverrides;
-use crate::oauth::grant::workload_identity::{self as wi, WorkloadIdentity};
+use crate::oauth::EndpointOverrides;
+use crate::oauth::grant::{ExchangeMethod, IdentitySource, WorkloadIdentity};
 use crate::url_policy::check_url;
 use keys::token_key;
 
@@ -166,11 +166,11 @@ pub struct Profile {
     /// session: nothing secret is stored for it.
     pub workload: Option<WorkloadIdentity>,
     /// `ca_file`, `ca_only` and `proxy`: how requests reach the provider.
-    pub network: crate::oauth::http::Network,
+    pub network: crate::oauth::Network,
     /// `kubectl_token = "id"`: kubectl gets the ID token.
     pub kubectl_id_token: bool,
     /// Where the browser flow's redirect arrives (`redirect_uri`).
-    pub redirect: crate::oauth::redirect::RedirectUri,
+    pub redirect: crate::oauth::RedirectUri,
     /// `auth_params`: sent on every authorization request.
     pub auth_params: Vec<(String, String)>,
     /// `par = true`: push every authorization request (RFC 9126).
@@ -178,7 +178,7 @@ pub struct Profile {
     /// `aws_sts_endpoint`: the STS endpoint after the AWS variables.
     pub aws_sts_endpoint: Option<Url>,
     /// `client_auth = "private_key_jwt"` and its keys.
-    pub private_key_jwt: Option<crate::oauth::client_key::PrivateKeyJwt>,
+    pub private_key_jwt: Option<crate::oauth::PrivateKeyJwt>,
     /// `dpop_key`: the `pkcs11:` URI of the DPoP key on a token (parsed when the profile is).
     pub dpop_key: Option<String>,
     /// `pkcs11_module`: the PKCS#11 module to load for `dpop_key`.
@@ -385,7 +385,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     if let Some(ca) = &network.trust.ca_file {
         writers::check_trusted_file(name, "ca_file", ca)?;
     }
-    if let Some(wi::Source::File(path)) = workload.as_ref().map(|w| &w.source) {
+    if let Some(IdentitySource::File(path)) = workload.as_ref().map(|w| &w.source) {
         writers::check_trusted_file(name, "workload identity file", path)?;
     }
     let (kubectl_id_token, redirect, auth_params) =
@@ -435,11 +435,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
 
 /// A login's and kubectl's keys: `kubectl_token`, `redirect_uri`, `auth_params`; a refusal
 /// names its key.
-type LoginKeys = (
-    bool,
-    crate::oauth::redirect::RedirectUri,
-    Vec<(String, String)>,
-);
+type LoginKeys = (bool, crate::oauth::RedirectUri, Vec<(String, String)>);
 
 fn login_keys(raw: &ProfileConfig) -> Result<LoginKeys, (&'static str, String)> {
     let kubectl_id_token = match raw.kubectl_token.as_deref() {
@@ -465,15 +461,15 @@ fn login_keys(raw: &ProfileConfig) -> Result<LoginKeys, (&'static str, String)> 
         .filter(|(_, v)| !v.is_empty())
         .collect();
     for (k, v) in &auth_params {
-        crate::oauth::auth_params::check(k, v).map_err(|m| ("auth_params", m))?;
+        crate::oauth::check_auth_param(k, v).map_err(|m| ("auth_params", m))?;
     }
     Ok((kubectl_id_token, redirect, auth_params))
 }
 
 /// The profile's `ca_file`, `ca_only` and `proxy`. The CA file itself is not read here: only
 /// when a request is about to be made (`print`'s cached path never pays for it).
-fn network(raw: &ProfileConfig) -> Result<crate::oauth::http::Network, (&'static str, String)> {
-    use crate::oauth::proxy::{ProfileProxy, parse_proxy};
+fn network(raw: &ProfileConfig) -> Result<crate::oauth::Network, (&'static str, String)> {
+    use crate::oauth::{ProfileProxy, parse_proxy};
     if let Some(p) = &raw.ca_file
         && !p.is_absolute()
     {
@@ -491,8 +487,8 @@ fn network(raw: &ProfileConfig) -> Result<crate::oauth::http::Network, (&'static
         Some("none") => Some(ProfileProxy::None),
         Some(v) => Some(ProfileProxy::Url(parse_proxy(v).map_err(|m| ("proxy", m))?)),
     };
-    Ok(crate::oauth::http::Network {
-        trust: crate::oauth::tls::Trust {
+    Ok(crate::oauth::Network {
+        trust: crate::oauth::Trust {
             ca_file: raw.ca_file.clone(),
             ca_only,
             client_cert: client_auth::client_cert(raw)?,
@@ -517,10 +513,10 @@ fn workload_identity(
         }
         return Ok(None);
     };
-    let source = wi::Source::parse(source).map_err(|m| ("workload_identity", m))?;
+    let source = IdentitySource::parse(source).map_err(|m| ("workload_identity", m))?;
     let method = match raw.exchange.as_deref() {
-        None => wi::Method::default(),
-        Some(m) => wi::Method::parse(m).ok_or_else(|| {
+        None => ExchangeMethod::default(),
+        Some(m) => ExchangeMethod::parse(m).ok_or_else(|| {
             (
                 "exchange",
                 format!(
@@ -653,11 +649,8 @@ mod tests {
         };
         let p = profile("client_assertion_aud = \"token-endpoint\"\nclient_key_alg = \"EdDSA\"\n");
         let pk = p.unwrap().private_key_jwt.unwrap();
-        assert_eq!(
-            pk.aud,
-            crate::oauth::client_assertion::Audience::TokenEndpoint
-        );
-        assert_eq!(pk.alg, crate::oauth::client_key::Alg::EdDSA);
+        assert_eq!(pk.aud, crate::oauth::AssertionAudience::TokenEndpoint);
+        assert_eq!(pk.alg, crate::oauth::KeyAlg::EdDSA);
         assert_eq!(pk.key_file, None);
         for (extra, want) in [
             ("client_key_alg = \"RS256\"\n", "cannot be generated"),
@@ -748,8 +741,8 @@ mod tests {
             text: out.clone(),
         };
         let w = c.profile("ci").unwrap().workload.unwrap();
-        assert_eq!(w.source, wi::Source::Env("ID_TOKEN".into()));
-        assert_eq!(w.method, wi::Method::JwtBearer);
+        assert_eq!(w.source, IdentitySource::Env("ID_TOKEN".into()));
+        assert_eq!(w.method, ExchangeMethod::JwtBearer);
         assert_eq!(w.params, [("connector_id".to_string(), "gh".to_string())]);
         let bad = |text: &str| {
             let c = Config {
@@ -890,7 +883,7 @@ mod tests {
         );
         let p = profile("https://a", &both).unwrap();
         let cc = p.network.trust.client_cert.unwrap();
-        assert_eq!(cc.method, crate::oauth::mtls::Method::Pki);
+        assert_eq!(cc.method, crate::oauth::CertMethod::Pki);
         assert!(p.endpoints.mtls);
         let e = profile("http://127.0.0.1:9", &both)
             .unwrap_err()

@@ -3,8 +3,8 @@
 use super::Code;
 
 /// AWS STS's refusals: what the account's trust setup must say, by error code.
-pub(super) fn sts(e: &crate::oauth::aws_sts::StsError) -> (Code, Option<String>) {
-    use crate::oauth::aws_sts::{StsCode as C, StsError as S};
+pub(super) fn sts(e: &crate::oauth::StsError) -> (Code, Option<String>) {
+    use crate::oauth::{StsCode as C, StsError as S};
     let trust = "the role's account must have an IAM OIDC identity provider for tok's issuer, with tok's client id as its audience";
     match e {
         S::Refused { code, .. } => match code {
@@ -52,8 +52,8 @@ pub(super) fn cloud(e: &crate::session::CloudError) -> (Code, Option<String>) {
     }
 }
 
-pub(super) fn aws_config(e: &crate::helpers::aws::ConfigEditError) -> (Code, Option<String>) {
-    use crate::helpers::aws::ConfigEditError as A;
+pub(super) fn aws_config(e: &crate::helpers::ConfigEditError) -> (Code, Option<String>) {
+    use crate::helpers::ConfigEditError as A;
     match e {
         A::Taken { .. } => (
             Code::Config,

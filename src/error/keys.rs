@@ -16,8 +16,8 @@ pub(super) fn map(e: Known<'_>) -> (Code, Option<String>) {
 /// How to look at a token from outside tok, for hints.
 const LIST_OBJECTS: &str = "`pkcs11-tool --module MODULE --list-slots` and `pkcs11-tool --module MODULE -O` list the tokens and their objects";
 
-fn pkcs11(e: &crate::oauth::pkcs11::Pkcs11Error) -> (Code, Option<String>) {
-    use crate::oauth::pkcs11::Pkcs11Error as P;
+fn pkcs11(e: &crate::oauth::Pkcs11Error) -> (Code, Option<String>) {
+    use crate::oauth::Pkcs11Error as P;
     match e {
         P::Uri { problem, .. } => (Code::Usage, Some(uri_hint(problem))),
         P::NoModule { .. } => (
@@ -71,8 +71,8 @@ fn pkcs11(e: &crate::oauth::pkcs11::Pkcs11Error) -> (Code, Option<String>) {
     }
 }
 
-pub(super) fn sign(e: &crate::oauth::signer::SignError) -> (Code, Option<String>) {
-    use crate::oauth::signer::SignError as S;
+pub(super) fn sign(e: &crate::oauth::SignError) -> (Code, Option<String>) {
+    use crate::oauth::SignError as S;
     match e {
         S::Unavailable { .. } | S::Failed { .. } => (
             Code::Failure,
@@ -83,8 +83,8 @@ pub(super) fn sign(e: &crate::oauth::signer::SignError) -> (Code, Option<String>
     }
 }
 
-fn uri_hint(e: &crate::oauth::pkcs11::UriError) -> String {
-    use crate::oauth::pkcs11::UriError as U;
+fn uri_hint(e: &crate::oauth::UriError) -> String {
+    use crate::oauth::UriError as U;
     match e {
         U::PinInUri(_) => "remove `pin-value`/`pin-source` from the URI: tok asks for the PIN at the terminal, or reads it with --pin-stdin".into(),
         U::NotPkcs11

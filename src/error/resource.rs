@@ -7,8 +7,8 @@
 use super::Code;
 
 /// The exit code and hint of a login by resource URL that failed.
-pub(super) fn resource(e: &crate::oauth::resource::ResourceError) -> (Code, Option<String>) {
-    use crate::oauth::resource::ResourceError as R;
+pub(super) fn resource(e: &crate::oauth::ResourceError) -> (Code, Option<String>) {
+    use crate::oauth::ResourceError as R;
     let by_hand = "log in with --issuer URL --client-id ID (and --audience RESOURCE) instead";
     match e {
         R::BadUrl { .. } => (

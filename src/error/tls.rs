@@ -4,10 +4,10 @@
 /// What to do about a server certificate refused for `problem` (`host:port` for openssl).
 pub(super) fn certificate_hint(
     host: &str,
-    problem: &crate::oauth::tls::CertProblem,
+    problem: &crate::oauth::CertProblem,
     proxied: bool,
 ) -> String {
-    use crate::oauth::tls::CertProblem as P;
+    use crate::oauth::CertProblem as P;
     let see = format!("see the chain with `openssl s_client -showcerts -connect {host}`");
     let trust = "if it is signed by a private CA, trust that CA: `tok login -p NAME --ca-file ca.pem` (or `ca_file` in the profile, or SSL_CERT_FILE)";
     match problem {

@@ -4,7 +4,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::oauth::aws_sts::AwsCredentials;
+use crate::oauth::AwsCredentials;
 
 /// The `credential_process` output, version 1: with `Expiration`, so the SDK asks again in time.
 pub fn credential_process_json(c: &AwsCredentials) -> Zeroizing<String> {

@@ -11,7 +11,7 @@ use super::{
     Demand, GIT, Helper, HostPattern, Location, Outcome, TokenError, Tokens, reported_expiry,
 };
 use crate::config::Config;
-use crate::oauth::www_authenticate;
+use crate::oauth::bearer_challenge;
 use crate::secret::fingerprint;
 
 /// The `state[]` prefix identifying a token tok served (followed by its fingerprint).
@@ -134,7 +134,7 @@ impl Request {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub enum GitError {
     #[error("refusing git credential input: the value of `{0}` contains a NUL or CR character")]
     ControlCharacter(String),
     #[error("refusing git credential input: line without `=`")]
@@ -152,17 +152,17 @@ pub enum Error {
 }
 
 /// Parse git's input, up to a blank line or EOF.
-pub fn parse(input: impl BufRead) -> Result<Request, Error> {
+pub fn parse(input: impl BufRead) -> Result<Request, GitError> {
     let mut input = input.take(MAX_INPUT + 1);
     let mut req = Request::default();
     let mut total = 0u64;
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = input.read_until(b'\n', &mut line).map_err(Error::Io)?;
+        let n = input.read_until(b'\n', &mut line).map_err(GitError::Io)?;
         total += n as u64;
         if total > MAX_INPUT {
-            return Err(Error::TooLong);
+            return Err(GitError::TooLong);
         }
         if n == 0 {
             break;
@@ -173,11 +173,11 @@ pub fn parse(input: impl BufRead) -> Result<Request, Error> {
         if line.is_empty() {
             break;
         }
-        let text = std::str::from_utf8(&line).map_err(|_| Error::NotUtf8)?;
-        let (key, value) = text.split_once('=').ok_or(Error::NoEquals)?;
+        let text = std::str::from_utf8(&line).map_err(|_| GitError::NotUtf8)?;
+        let (key, value) = text.split_once('=').ok_or(GitError::NoEquals)?;
         if value.contains(['\0', '\r']) || key.contains(['\0', '\r']) {
             let shown = key.replace(|c: char| c.is_control(), "?");
-            return Err(Error::ControlCharacter(shown));
+            return Err(GitError::ControlCharacter(shown));
         }
         let v = value.to_string();
         match key {
@@ -212,7 +212,7 @@ pub struct Answer<'a> {
 }
 
 /// Write an answer. Capability keys come first, and only those git announced.
-pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), Error> {
+pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), GitError> {
     let mut lines: Vec<(&'static str, String)> = vec![];
     if a.authtype {
         lines.push(("capability[]", "authtype".into()));
@@ -229,7 +229,7 @@ pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), Error> {
             use base64::Engine as _;
             // RFC 7617: no colon in the user-id; no line breaks hidden inside the encoding.
             if a.username.contains([':', '\0', '\r', '\n']) {
-                return Err(Error::BadOutput("username"));
+                return Err(GitError::BadOutput("username"));
             }
             let pair = zeroize::Zeroizing::new(format!("{}:{}", a.username, a.token));
             (
@@ -256,7 +256,7 @@ pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), Error> {
     let mut buf = String::new();
     for (k, v) in &lines {
         if v.contains(['\0', '\r', '\n']) {
-            return Err(Error::BadOutput(k));
+            return Err(GitError::BadOutput(k));
         }
         buf.push_str(k);
         buf.push('=');
@@ -265,7 +265,7 @@ pub fn write_answer(out: &mut impl Write, a: &Answer) -> Result<(), Error> {
     }
     out.write_all(buf.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(Error::Io)
+        .map_err(GitError::Io)
 }
 
 /// git's helper: the hosts every profile serves.
@@ -391,7 +391,7 @@ struct Challenged {
 
 impl Challenged {
     fn read(req: &Request) -> Self {
-        let Some(ch) = www_authenticate::bearer(req.wwwauth.iter().map(String::as_str)) else {
+        let Some(ch) = bearer_challenge(req.wwwauth.iter().map(String::as_str)) else {
             return Self::default();
         };
         let served_before = req.state.iter().any(|s| s.starts_with(STATE_PREFIX));
@@ -670,13 +670,16 @@ mod tests {
             "protocol=https\npath=a\r\n",
         ] {
             assert!(
-                matches!(parse(Cursor::new(input)), Err(Error::ControlCharacter(_))),
+                matches!(
+                    parse(Cursor::new(input)),
+                    Err(GitError::ControlCharacter(_))
+                ),
                 "{input:?}"
             );
         }
         assert!(matches!(
             parse(Cursor::new("novalue\n")),
-            Err(Error::NoEquals)
+            Err(GitError::NoEquals)
         ));
         let mut out = vec![];
         for authtype in [false, true] {
@@ -691,7 +694,7 @@ mod tests {
             };
             assert!(matches!(
                 write_answer(&mut out, &a),
-                Err(Error::BadOutput("username"))
+                Err(GitError::BadOutput("username"))
             ));
             assert!(out.is_empty());
         }

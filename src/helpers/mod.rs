@@ -6,19 +6,43 @@
 //! come from a [`Tokens`] implementation (the session, in the binary; a fake, in unit tests).
 //! Helpers never talk HTTP and never touch a store.
 
-pub mod aws;
-pub mod docker;
-pub mod gcp;
-pub mod git;
-pub mod kubectl;
-pub mod terraform;
+mod aws;
+mod docker;
+mod gcp;
+mod git;
+mod kubectl;
+mod terraform;
 
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
 
 use url::Url;
 
-pub use docker::DockerTarget;
+pub use aws::{
+    ConfigEditError, command_line as aws_command_line, credential_process_json,
+    edit_config as edit_aws_config,
+};
+pub use docker::{
+    Docker, DockerTarget, docker_targets, edit_config as edit_docker_config, normalize_registry,
+};
+pub use gcp::{
+    ID_TOKEN_TYPE as GCP_ID_TOKEN_TYPE, JWT_TYPE as GCP_JWT_TYPE,
+    external_account as gcp_external_account, failure as gcp_failure, success as gcp_success,
+    valid_audience as valid_gcp_audience,
+};
+pub use git::{
+    Action as GitAction, Answer as GitAnswer, Git, GitError, git_targets,
+    parse as parse_git_request, write_answer,
+};
+pub use kubectl::{
+    API_V1 as KUBECTL_API_V1, Kubectl, api_version as kubectl_api_version, exec_credential,
+    kubeconfig_user,
+};
+pub use terraform::{
+    Action as TerraformAction, HelperConfig, Terraform, TerraformError, add_helper, helper_in,
+    normalize_host as normalize_terraform_host, remove_helper, terraform_host_matches,
+    terraform_targets,
+};
 
 use crate::audit::Consumer;
 use crate::config::{Config, Preset, ProfileConfig};
@@ -245,9 +269,9 @@ pub enum Error {
     #[error(transparent)]
     Tokens(#[from] TokenError),
     #[error(transparent)]
-    Git(#[from] git::Error),
+    Git(#[from] GitError),
     #[error(transparent)]
-    Terraform(#[from] terraform::Error),
+    Terraform(#[from] TerraformError),
     /// Reading the client's request or writing the answer failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),

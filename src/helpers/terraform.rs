@@ -100,7 +100,7 @@ fn svchost(text: &str) -> Option<String> {
 
 /// Why the helper did not do what Terraform asked.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub enum TerraformError {
     /// `store` (what `terraform login` calls): tok's tokens come from its own login. Names the
     /// profile that serves the host, when one does.
     #[error(
@@ -131,7 +131,7 @@ impl Helper for Terraform {
     }
 
     fn unknown(action: &str, _out: &mut impl Write) -> Result<Outcome, super::Error> {
-        Err(Error::UnknownAction(action.to_string()).into())
+        Err(TerraformError::UnknownAction(action.to_string()).into())
     }
 
     /// `get` answers on `out`; `store` drains `input` and refuses.
@@ -168,7 +168,7 @@ impl Helper for Terraform {
                 // Drain what Terraform sends (its token, from `terraform login`), unread.
                 let mut sink = zeroize::Zeroizing::new(Vec::new());
                 let _ = input.take(MAX_INPUT).read_to_end(&mut sink);
-                return Err(Error::StoreRefused {
+                return Err(TerraformError::StoreRefused {
                     host: crate::output::one_line(host),
                     profile: target.map(|t| t.profile.clone()),
                 }
@@ -364,7 +364,7 @@ mod tests {
         assert_eq!(f.rejected, ["local"]);
         let (o, out) = run("store", "registry.example.com", r#"{"token":"x"}"#, &mut f);
         match o.unwrap_err() {
-            crate::helpers::Error::Terraform(Error::StoreRefused { host, profile }) => {
+            crate::helpers::Error::Terraform(TerraformError::StoreRefused { host, profile }) => {
                 assert_eq!(host, "registry.example.com");
                 assert_eq!(profile.as_deref(), Some("work"));
             }
@@ -375,7 +375,7 @@ mod tests {
         assert!(Action::try_from("erase").is_err());
         assert!(matches!(
             run("erase", "registry.example.com", "", &mut f).0,
-            Err(crate::helpers::Error::Terraform(Error::UnknownAction(a))) if a == "erase"
+            Err(crate::helpers::Error::Terraform(TerraformError::UnknownAction(a))) if a == "erase"
         ));
     }
 

@@ -3,35 +3,85 @@
 //! It knows nothing of where tokens live. Every request goes through [`http`], the only file that
 //! names the HTTP crate.
 
-pub mod auth_params;
-pub mod aws_sts;
-pub mod browser;
-pub mod client_assertion;
-pub mod client_key;
-pub mod discovery;
-pub mod dpop;
+mod auth_params;
+mod aws_sts;
+mod browser;
+mod client_assertion;
+mod client_key;
+mod discovery;
+mod dpop;
 pub mod grant;
-pub mod http;
-pub mod jose;
-pub mod loopback;
-pub mod mtls;
-pub mod pkce;
-pub mod pkcs11;
-pub mod proxy;
-pub mod redirect;
-pub mod registration;
-pub mod resource;
-pub mod retry;
-pub mod revoke;
-pub mod signer;
-pub mod tls;
-pub mod token;
-pub mod wire;
-pub mod www_authenticate;
+mod http;
+mod jose;
+mod loopback;
+mod mtls;
+mod pkce;
+mod pkcs11;
+mod proxy;
+mod redirect;
+mod registration;
+mod resource;
+mod retry;
+mod revoke;
+mod signer;
+mod tls;
+mod token;
+mod wire;
+mod www_authenticate;
 
-// The device grant's parsers keep their old path for the fuzz targets.
-pub use grant::device;
-pub use token::TokenType;
+// The face of the OAuth client: what config, session, the commands, the helpers, error.rs
+// and lib.rs name. `grant/` is a folder with a face of its own.
+pub use auth_params::check as check_auth_param;
+pub use aws_sts::{
+    Answer as StsAnswer, AssumeRole, AwsCredentials, StsCode, StsError,
+    assume_role as sts_assume_role, endpoint as sts_endpoint, parse as parse_sts_answer,
+};
+pub use browser::{display_available as browser_display_available, open as open_browser};
+pub use client_assertion::{Asserter, Audience as AssertionAudience};
+pub use client_key::{Alg as KeyAlg, ClientKey, ClientKeys, PEM_WANTED, PrivateKeyJwt};
+pub use discovery::{
+    EndpointOverrides, Endpoints, Issuer, IssuerMatch, check_issuer, endpoints, jwks,
+    parse_metadata, userinfo,
+};
+pub use dpop::{BadKey, DpopKey, Prover, TokenKeyRef, load_nonce, save_nonce};
+pub use http::{
+    Body, ClientAuth, Http, Network, Response, endpoint_name, parse_date, parse_retry_after,
+};
+#[cfg(test)]
+pub use jose::LEEWAY as ID_TOKEN_LEEWAY;
+pub use jose::{
+    Claims as IdClaims, Expect as IdExpect, IdTokenError, Jwks, Requested as IdRequested,
+    check_authentication, check_claims as check_id_claims, decode_unverified, parse as parse_jws,
+    validate as validate_id_token,
+};
+pub use loopback::{
+    Callback, Listener, Outcome as CallbackOutcome, Pages, Waited, parse_callback,
+    parse_callback_at,
+};
+pub use mtls::{ClientCert, Method as CertMethod, TokenSigning, describe as describe_client_cert};
+pub use pkce::{random_urlsafe, verifier as pkce_verifier};
+pub use pkcs11::{
+    ObjectType as Pkcs11ObjectType, PinSource, Pkcs11Error, Pkcs11Uri, TokenKey, UriError,
+    module_for as pkcs11_module_for,
+};
+pub use proxy::{ProfileProxy, Route, parse_proxy, route as proxy_route};
+pub use redirect::RedirectUri;
+pub use registration::{
+    Management, client_metadata, delete as delete_registration,
+    parse_response as parse_registration, register,
+};
+pub use resource::{
+    Found as ResourceFound, Protected, ResourceError, challenges, check_resource,
+    discover as discover_resource, parse_metadata as parse_resource_metadata, resource_metadata,
+};
+pub use retry::{Attempt, Decision, Idempotency, Policy, decide as retry_decision};
+pub use revoke::{revoke_access_token, revoke_refresh_token};
+pub use signer::{JwsSigner, SignError};
+pub use tls::{CertProblem, SelfSigned, Trust};
+pub use token::{ErrorCode, TokenResponse, TokenType, error_response, parse_token_response};
+pub use www_authenticate::{
+    Challenge, bearer as bearer_challenge, parse as parse_www_authenticate,
+};
 
 /// What went wrong talking to the authorization server. Variants are decisions for the caller.
 #[derive(Debug, thiserror::Error)]

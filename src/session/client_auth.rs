@@ -7,11 +7,11 @@
 //! (logged in with the command's PIN source) and signs there; `--generate-key` makes it there.
 
 use crate::config::{ConfigError, Profile};
-use crate::oauth::OAuthError;
-use crate::oauth::client_assertion::{Asserter, Audience};
-use crate::oauth::client_key::{ClientKey, ClientKeys, PEM_WANTED, PrivateKeyJwt};
-use crate::oauth::pkcs11::{self, PinSource, Pkcs11Error, TokenKey};
-use crate::oauth::signer::JwsSigner;
+use crate::oauth::{
+    Asserter, AssertionAudience as Audience, ClientKey, ClientKeys, JwsSigner, OAuthError,
+    PEM_WANTED, PrivateKeyJwt,
+};
+use crate::oauth::{PinSource, Pkcs11Error, TokenKey, pkcs11_module_for};
 use crate::store::{StoreError, TokenStore};
 
 use super::Ctx;
@@ -67,7 +67,7 @@ pub fn keys(
         return Ok(None);
     };
     if let Some(uri) = &pk.token_key {
-        let module = pkcs11::module_for(uri, profile.pkcs11_module.as_deref())?;
+        let module = pkcs11_module_for(uri, profile.pkcs11_module.as_deref())?;
         let key = if token.generate {
             TokenKey::generate(&module, uri, token.pin)?
         } else {
@@ -214,12 +214,11 @@ fn tls_key_on_token(ctx: &Ctx, profile: &Profile, pin: &PinSource) -> Result<(),
     else {
         return Ok(());
     };
-    let module = pkcs11::module_for(uri, profile.pkcs11_module.as_deref())?;
+    let module = pkcs11_module_for(uri, profile.pkcs11_module.as_deref())?;
     let key = TokenKey::open(&module, uri, pin)?;
     ctx.printer
         .verbose(format!("client certificate key: {}", key.location()));
-    ctx.http()
-        .set_tls_key(crate::oauth::mtls::TokenSigning::of(key));
+    ctx.http().set_tls_key(crate::oauth::TokenSigning::of(key));
     Ok(())
 }
 

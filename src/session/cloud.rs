@@ -12,8 +12,7 @@ use url::Url;
 use super::Ctx;
 use crate::config::Profile;
 use crate::lockfile::{LockError, lock_until};
-use crate::oauth::aws_sts::{self, AssumeRole, AwsCredentials, StsError};
-use crate::oauth::http::Network;
+use crate::oauth::{AssumeRole, AwsCredentials, Network, StsError, sts_assume_role};
 use crate::paths;
 use crate::secret::{self, AccessToken, CloudCredential};
 
@@ -159,7 +158,7 @@ pub fn assume_role(
         trust: Default::default(),
         proxy: target.profile.network.proxy.clone(),
     });
-    let creds = aws_sts::assume_role(http, target.endpoint, target.role, token);
+    let creds = sts_assume_role(http, target.endpoint, target.role, token);
     http.set_network(&target.profile.network);
     creds
 }

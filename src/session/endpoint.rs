@@ -1,5 +1,5 @@
 //! The seams of the serve and refresh decisions: the token endpoint and the clock. The real
-//! ones talk HTTP ([`Remote`], over [`crate::oauth::http::Http`]) and read the system clock;
+//! ones talk HTTP ([`Remote`], over [`crate::oauth::Http`]) and read the system clock;
 //! unit tests pass scripted ones, so every decision is tested without a server or a sleep.
 
 use std::cell::OnceCell;
@@ -7,13 +7,15 @@ use std::cell::OnceCell;
 use url::Url;
 
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::discovery::{self, Endpoints};
-use crate::oauth::dpop::{self, DpopKey, Prover};
 use crate::oauth::grant;
-use crate::oauth::grant::workload_identity::{self as wi, CiEnv, Claims, WorkloadIdentity};
-use crate::oauth::http::{ClientAuth, Http};
-use crate::oauth::token::TokenResponse;
+use crate::oauth::grant::{
+    CiEnv, IdentityClaims as Claims, IdentityExchange, JWT_TOKEN_TYPE, WorkloadIdentity,
+    exchange_identity, fetch_identity, workload_refusal,
+};
+use crate::oauth::{
+    ClientAuth, DpopKey, Endpoints, Http, Issuer, IssuerMatch, OAuthError, Prover, TokenResponse,
+    endpoints, load_nonce, save_nonce,
+};
 use crate::output::Printer;
 use crate::paths::Paths;
 use crate::secret::{ClientSecret, RefreshToken};
@@ -115,12 +117,12 @@ impl Remote {
     /// its first request, so this is where the client takes on the profile's network.
     pub fn endpoints(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
         let http = self.http_for(profile);
-        discovery::endpoints(
+        endpoints(
             issuer(profile),
             &profile.endpoints,
             &self.paths,
             || http,
-            discovery::IssuerMatch::Exact,
+            IssuerMatch::Exact,
         )
     }
 
@@ -128,18 +130,18 @@ impl Remote {
     /// one by a trailing slash (the login then adopts the document's form).
     pub fn endpoints_for_login(&self, profile: &Profile) -> Result<Endpoints, OAuthError> {
         let http = self.http_for(profile);
-        discovery::endpoints(
+        endpoints(
             issuer(profile),
             &profile.endpoints,
             &self.paths,
             || http,
-            discovery::IssuerMatch::ModuloSlash,
+            IssuerMatch::ModuloSlash,
         )
     }
 }
 
-fn issuer(profile: &Profile) -> discovery::Issuer<'_> {
-    discovery::Issuer {
+fn issuer(profile: &Profile) -> Issuer<'_> {
+    Issuer {
         url: &profile.issuer,
         text: &profile.issuer_text,
     }
@@ -161,9 +163,9 @@ impl TokenEndpoint for Remote {
         // A DPoP-bound refresh token is useless without a proof from the session's key.
         let mut prover = dpop_key.map(|key| Prover {
             key,
-            nonce: dpop::load_nonce(&self.paths, url),
+            nonce: load_nonce(&self.paths, url),
         });
-        let result = grant::refresh::refresh(
+        let result = grant::refresh(
             self.http_for(profile),
             url,
             ClientAuth::None {
@@ -175,7 +177,7 @@ impl TokenEndpoint for Remote {
             prover.as_mut(),
         );
         if let Some(n) = prover.and_then(|p| p.nonce) {
-            dpop::save_nonce(&self.paths, url, &n);
+            save_nonce(&self.paths, url, &n);
         }
         result
     }
@@ -189,7 +191,7 @@ impl TokenEndpoint for Remote {
     ) -> Result<TokenResponse, OAuthError> {
         let scope = narrow.scope.clone().or_else(|| profile.scope_string());
         let resource = narrow.audience.as_deref().or(profile.audience.as_deref());
-        grant::client_credentials::client_credentials(
+        grant::client_credentials(
             self.http_for(profile),
             url,
             &profile.client_id,
@@ -212,7 +214,7 @@ impl TokenEndpoint for Remote {
             .ci_audience
             .clone()
             .unwrap_or_else(|| profile.issuer.as_str().trim_end_matches('/').to_string());
-        let fetched = wi::fetch(self.http(), &w.source, &ci_audience, ci, now)?;
+        let fetched = fetch_identity(self.http(), &w.source, &ci_audience, ci, now)?;
         self.printer.verbose(format!(
             "identity token {} from {} (sub {})",
             fetched.token.fingerprint(),
@@ -220,21 +222,18 @@ impl TokenEndpoint for Remote {
             fetched.claims.sub.as_deref().unwrap_or("?")
         ));
         let scope = narrow.scope.clone().or_else(|| profile.scope_string());
-        let x = wi::Exchange {
+        let x = IdentityExchange {
             method: w.method,
             client_id: &profile.client_id,
             identity: &fetched.token,
-            subject_token_type: w
-                .subject_token_type
-                .as_deref()
-                .unwrap_or(wi::JWT_TOKEN_TYPE),
+            subject_token_type: w.subject_token_type.as_deref().unwrap_or(JWT_TOKEN_TYPE),
             scope: scope.as_deref(),
             resource: narrow.audience.as_deref().or(profile.audience.as_deref()),
             params: &w.params,
         };
-        match wi::exchange(self.http(), url, &x) {
+        match exchange_identity(self.http(), url, &x) {
             Ok(resp) => Ok((resp, fetched.claims)),
-            Err(e) => Err(wi::refusal(e, w.method, &fetched.claims)),
+            Err(e) => Err(workload_refusal(e, w.method, &fetched.claims)),
         }
     }
 }

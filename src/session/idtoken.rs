@@ -4,9 +4,10 @@
 //! key) and what the session expects.
 
 use crate::config::Profile;
-use crate::oauth::jose::{self, Claims, Expect, IdTokenError, Requested};
-use crate::oauth::token::TokenResponse;
-use crate::oauth::{OAuthError, discovery};
+use crate::oauth::{
+    IdClaims as Claims, IdExpect as Expect, IdRequested as Requested, IdTokenError, OAuthError,
+    TokenResponse, check_authentication, decode_unverified, jwks, validate_id_token,
+};
 
 use super::Ctx;
 use super::model::CachedToken;
@@ -59,7 +60,7 @@ pub(crate) fn validate(
     let ep = ctx.endpoints(profile)?;
     let previous: Option<Claims> = previous
         .and_then(|p| p.id_token.as_ref())
-        .and_then(|t| jose::decode_unverified(t.expose()).ok());
+        .and_then(|t| decode_unverified(t.expose()).ok());
     let want = Expect {
         issuer: &profile.issuer_text,
         client_id: &profile.client_id,
@@ -69,7 +70,7 @@ pub(crate) fn validate(
         previous: previous.as_ref(),
     };
     let mut unreachable = None;
-    let checked = jose::validate(
+    let checked = validate_id_token(
         id.expose(),
         &want,
         None,
@@ -83,7 +84,7 @@ pub(crate) fn validate(
                 if refetch { "fetching" } else { "reading" },
                 if refetch { " again (unknown key)" } else { "" }
             ));
-            discovery::jwks(&ctx.paths, ctx.http(), uri, refetch).map_err(|e| {
+            jwks(&ctx.paths, ctx.http(), uri, refetch).map_err(|e| {
                 let what = e.to_string();
                 unreachable = Some(e);
                 IdTokenError::Jwks(what)
@@ -97,7 +98,7 @@ pub(crate) fn validate(
                 || c.auth_time.is_some()
                     && previous.as_ref().is_none_or(|p| p.auth_time != c.auth_time);
             if new_sign_in {
-                jose::check_authentication(&c, &asked, ctx.now())?;
+                check_authentication(&c, &asked, ctx.now())?;
             }
             ctx.printer.verbose(format!(
                 "ID token {} valid (sub {:?}, expires at {})",
@@ -123,7 +124,7 @@ pub(crate) fn check_login(
     nonce: Option<&str>,
 ) -> Result<(), OAuthError> {
     match validate(ctx, profile, resp, nonce, false, None) {
-        Err(OAuthError::IdToken(e @ crate::oauth::jose::IdTokenError::Jwks(_)))
+        Err(OAuthError::IdToken(e @ crate::oauth::IdTokenError::Jwks(_)))
             if requested(profile).is_none() =>
         {
             ctx.printer.warn(format!("the ID token was not kept: {e}"));

@@ -5,12 +5,11 @@ use serde::Serialize;
 
 use crate::audit;
 use crate::config::Profile;
-use crate::oauth::dpop::DpopKey;
-use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
-use crate::oauth::http::ClientAuth;
-use crate::oauth::signer::JwsSigner;
-use crate::oauth::token::TokenResponse;
-use crate::oauth::{OAuthError, revoke};
+use crate::oauth::grant::{IdentityClaims as Claims, WorkloadIdentity};
+use crate::oauth::{
+    ClientAuth, DpopKey, JwsSigner, OAuthError, TokenResponse, revoke_access_token,
+    revoke_refresh_token,
+};
 use crate::paths;
 use crate::secret::ClientSecret;
 use crate::store::{self, StoreKind, TokenStore};
@@ -275,8 +274,8 @@ pub fn refuses_public_clients(e: &OAuthError) -> bool {
             matches!(status, 401 | 403)
                 || matches!(
                     error,
-                    crate::oauth::token::ErrorCode::InvalidClient
-                        | crate::oauth::token::ErrorCode::UnauthorizedClient
+                    crate::oauth::ErrorCode::InvalidClient
+                        | crate::oauth::ErrorCode::UnauthorizedClient
                 )
         }
         _ => false,
@@ -425,7 +424,7 @@ fn revoke(ctx: &Ctx, profile: &Profile, session: &Session) -> Option<Result<(), 
             (ClientAuth::None { client_id }, Some(refresh_token))
         }
         Grant::Confidential { client_secret } => (
-            crate::oauth::grant::client_credentials::confidential(client_id, client_secret),
+            crate::oauth::grant::confidential(client_id, client_secret),
             None,
         ),
         Grant::AccessOnly { .. } | Grant::WorkloadIdentity(_) => {
@@ -449,8 +448,8 @@ fn revoke(ctx: &Ctx, profile: &Profile, session: &Session) -> Option<Result<(), 
     };
     let http = ctx.http();
     Some(match (refresh_token, access) {
-        (Some(rt), _) => revoke::revoke_refresh_token(http, &url, &auth, rt),
-        (None, Some(at)) => revoke::revoke_access_token(http, &url, &auth, at),
+        (Some(rt), _) => revoke_refresh_token(http, &url, &auth, rt),
+        (None, Some(at)) => revoke_access_token(http, &url, &auth, at),
         (None, None) => unreachable!("checked above"),
     })
 }
@@ -470,7 +469,7 @@ mod tests {
         let protocol = |status, error: &str| OAuthError::Protocol {
             endpoint: "https://id.example/revoke".into(),
             status,
-            error: crate::oauth::token::ErrorCode::parse(error),
+            error: crate::oauth::ErrorCode::parse(error),
             description: None,
         };
         assert!(refuses_public_clients(&bad(401)));

@@ -35,6 +35,18 @@ impl ProfileLock {
         profile: &str,
         target: Option<StoreKind>,
     ) -> Result<Self, anyhow::Error> {
+        Self::acquire_noting_wait(ctx, profile, target, &mut None)
+    }
+
+    /// [`ProfileLock::acquire_for`], setting `waited_ms` to how long it waited for another
+    /// process when it did, whether it then got the lock or not (for the audit log's `request`
+    /// event: how long tok processes queue behind each other).
+    pub fn acquire_noting_wait(
+        ctx: &Ctx,
+        profile: &str,
+        target: Option<StoreKind>,
+        waited_ms: &mut Option<u64>,
+    ) -> Result<Self, anyhow::Error> {
         // `auto` resolves to the keychain or keyutils first: treat it as per user.
         let per_user = |k: StoreKind| {
             matches!(
@@ -64,8 +76,7 @@ impl ProfileLock {
             }
         }
         if waited {
-            // For `tok stats`: how long tok processes queue behind each other.
-            ctx.note_lock_wait(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX));
+            *waited_ms = Some(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX));
         }
         result?;
         Ok(Self { _files: files })

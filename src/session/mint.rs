@@ -6,7 +6,7 @@
 
 use crate::config::Profile;
 use crate::oauth::OAuthError;
-use crate::oauth::grant::workload_identity::{CiEnv, Claims, WorkloadIdentity};
+use crate::oauth::grant::{CiEnv, IdentityClaims as Claims, WorkloadIdentity};
 use crate::secret::ClientSecret;
 use crate::store::TokenStore;
 
@@ -48,7 +48,7 @@ pub(crate) fn exchange_locked(
         "exchanging the {} identity ({}) at {}",
         wi.source,
         wi.method.as_str(),
-        crate::oauth::http::endpoint_name(&url)
+        crate::oauth::endpoint_name(&url)
     ));
     let now = ctx.now();
     let (result, sent) = timed(ctx, url, |url| {
@@ -106,7 +106,7 @@ pub(crate) fn exchange_locked(
 /// The error code of a failed exchange, for the state and the audit log: the provider's
 /// `error`, or what kept tok from asking.
 fn exchange_failure_code(e: &anyhow::Error) -> String {
-    use crate::oauth::grant::workload_identity::WorkloadError as W;
+    use crate::oauth::grant::WorkloadError as W;
     for cause in e.chain() {
         if let Some(w) = cause.downcast_ref::<W>() {
             return match w {
@@ -143,7 +143,7 @@ pub(super) fn client_credentials_locked(
     let url = endpoint.url(profile)?;
     ctx.printer.verbose(format!(
         "minting a client-credentials token at {}",
-        crate::oauth::http::endpoint_name(&url)
+        crate::oauth::endpoint_name(&url)
     ));
     // Step 1: send.
     let (result, sent) = timed(ctx, url, |url| {

@@ -34,11 +34,7 @@ use std::cell::Cell;
 
 use crate::audit;
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::discovery::Endpoints;
-use crate::oauth::dpop::DpopKey;
-use crate::oauth::http::Http;
-use crate::oauth::pkcs11::PinSource;
+use crate::oauth::{DpopKey, Endpoints, Http, OAuthError, PinSource};
 use crate::output::Printer;
 use crate::paths::Paths;
 use crate::settings::Settings;
@@ -117,9 +113,13 @@ pub struct Ctx {
     /// The environment, resolved once at start.
     pub settings: Settings,
     /// Whether the audit log is written: the config file's `audit` (on until it is loaded).
+    /// A `Cell`, since it is set after the `Ctx` is made: the config file is read when a
+    /// command asks for it (`commands::Env::config`, through a shared `&Env`;
+    /// some commands never read it, and must work while it is broken), after the `Ctx` is
+    /// made, and the flag is read where events are recorded (`session::steps`, `lifecycle`,
+    /// `commands::request`), which see only the `Ctx`. A plain field would mean reading the
+    /// config before every command, or passing the flag to every place that records.
     audit_on: Cell<bool>,
-    /// Milliseconds the last lock acquisition waited for another process, for the audit log.
-    lock_waited_ms: Cell<Option<u64>>,
     /// Where the PIN of a PKCS#11 token comes from (set by the command: the terminal,
     /// `--pin-stdin`, or nowhere).
     pub pin: std::cell::RefCell<PinSource>,
@@ -142,7 +142,6 @@ impl Ctx {
             open_store: None,
             settings,
             audit_on: Cell::new(true),
-            lock_waited_ms: Cell::new(None),
             pin: std::cell::RefCell::new(PinSource::Unavailable),
         }
     }
@@ -179,18 +178,6 @@ impl Ctx {
             open_store: Some(open_store),
             ..Self::new(paths, printer, None, Settings::default())
         }
-    }
-
-    /// Note that taking a profile lock waited `ms` milliseconds for another process (reported
-    /// with the next `request` event).
-    pub(crate) fn note_lock_wait(&self, ms: u64) {
-        self.lock_waited_ms.set(Some(ms));
-    }
-
-    /// How long the last lock acquisition waited for another process (once), for the audit
-    /// log's `request` event.
-    pub fn take_lock_wait(&self) -> Option<u64> {
-        self.lock_waited_ms.take()
     }
 
     /// The HTTP client, built on first use.
@@ -275,19 +262,22 @@ impl Ctx {
 /// [`access_token_for`] without narrowing (the unit tests' shorthand).
 #[cfg(test)]
 pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<Served> {
-    access_token_for(ctx, profile, want, &Narrow::default())
+    access_token_for(ctx, profile, want, &Narrow::default(), &mut None)
 }
 
 /// Serve an access token for `profile`, refreshing if needed, for a narrowed scope or audience
 /// when `narrow` says so (`print --scope/--audience`). See the module docs. The request is
-/// recorded in the audit log by the command, which knows who asked (`commands::request`).
+/// recorded in the audit log by the command, which knows who asked (`commands::request`); for
+/// it, `lock_wait_ms` is set to how long the profile lock was waited for, if it was, served or
+/// not.
 pub fn access_token_for(
     ctx: &Ctx,
     profile: &Profile,
     want: Want,
     narrow: &Narrow,
+    lock_wait_ms: &mut Option<u64>,
 ) -> anyhow::Result<Served> {
-    let served = serve::serve(ctx, profile, want, narrow)?;
+    let served = serve::serve(ctx, profile, want, narrow, lock_wait_ms)?;
     Ok(Served {
         token: served.token.serving(want.token),
         ..served
@@ -304,7 +294,7 @@ pub fn userinfo(
     let url = ep.userinfo.ok_or_else(|| {
         OAuthError::Discovery(format!("{} publishes no userinfo_endpoint", profile.issuer))
     })?;
-    crate::oauth::discovery::userinfo(ctx.http(), &url, token.access_token.expose())
+    crate::oauth::userinfo(ctx.http(), &url, token.access_token.expose())
 }
 
 /// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format

@@ -9,10 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Profile;
-use crate::oauth::TokenType;
-use crate::oauth::dpop::{DpopKey, TokenKeyRef};
-use crate::oauth::grant::workload_identity::WorkloadIdentity;
-use crate::oauth::token::TokenResponse;
+use crate::oauth::grant::WorkloadIdentity;
+use crate::oauth::{DpopKey, TokenKeyRef, TokenResponse, TokenType};
 use crate::secret::{self, AccessToken, ClientSecret, IdToken, RefreshToken};
 use crate::store::{self, StoreKind};
 
@@ -162,7 +160,7 @@ impl CachedToken {
             issuer: profile.issuer.to_string(),
             client_id: profile.client_id.clone(),
             id_expires_at: resp.id_token.as_ref().and_then(|t| {
-                crate::oauth::jose::decode_unverified::<crate::oauth::jose::Claims>(t.expose())
+                crate::oauth::decode_unverified::<crate::oauth::IdClaims>(t.expose())
                     .ok()
                     .map(|c| c.exp)
             }),

@@ -6,9 +6,7 @@
 use url::Url;
 
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::dpop::DpopKey;
-use crate::oauth::token::TokenResponse;
+use crate::oauth::{DpopKey, OAuthError, TokenResponse};
 use crate::secret::RefreshToken;
 use crate::store::{self, StoreKind, TokenStore};
 
@@ -61,7 +59,7 @@ fn send(
     ctx.printer.verbose(format!(
         "refreshing with refresh token {} at {}{}",
         refresh_token.fingerprint(),
-        crate::oauth::http::endpoint_name(&url),
+        crate::oauth::endpoint_name(&url),
         if dpop_key.is_some() {
             " (with a DPoP proof)"
         } else {

@@ -9,12 +9,11 @@ use url::Url;
 
 use super::Ctx;
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::discovery::{self, EndpointOverrides, Issuer, IssuerMatch};
-use crate::oauth::http::Network;
-use crate::oauth::redirect::RedirectUri;
-use crate::oauth::registration::{self, Management};
-use crate::oauth::resource::{self, Protected, ResourceError};
+use crate::oauth::{
+    EndpointOverrides, Issuer, IssuerMatch, Management, Network, OAuthError, Protected,
+    RedirectUri, ResourceError, client_metadata, delete_registration, discover_resource, endpoints,
+    register,
+};
 use crate::secret::{self, RegistrationToken};
 use crate::store::{StoreError, TokenStore};
 
@@ -38,7 +37,7 @@ struct Stored {
 pub fn find_resource(ctx: &Ctx, url: &Url, network: &Network) -> Result<Protected, ResourceError> {
     let http = ctx.http();
     http.set_network(network);
-    resource::discover(http, url)
+    discover_resource(http, url)
 }
 
 /// The client id tok uses at `issuer` for `profile`: the registration kept from an earlier
@@ -60,7 +59,7 @@ pub fn dynamic_client(
     ctx.http().set_network(network);
     let url = crate::url_policy::check_url(issuer)
         .map_err(|e| ResourceError::from(OAuthError::Discovery(e)))?;
-    let endpoints = discovery::endpoints(
+    let endpoints = endpoints(
         Issuer {
             url: &url,
             text: issuer,
@@ -75,16 +74,15 @@ pub fn dynamic_client(
             issuer: issuer.to_string(),
         });
     };
-    let metadata =
-        registration::client_metadata(redirect, endpoints.device_authorization.is_some(), scope);
-    let made = registration::register(ctx.http(), &endpoint, &metadata)?;
+    let metadata = client_metadata(redirect, endpoints.device_authorization.is_some(), scope);
+    let made = register(ctx.http(), &endpoint, &metadata)?;
     if let Some(method) = made.confidential {
         // Not kept: take it back at the server when it allows (best effort).
         if let Some(m) = &made.management {
-            let _ = registration::delete(ctx.http(), m);
+            let _ = delete_registration(ctx.http(), m);
         }
         return Err(ResourceError::RegistrationRefused {
-            endpoint: crate::oauth::http::endpoint_name(&endpoint),
+            endpoint: crate::oauth::endpoint_name(&endpoint),
             error: "token_endpoint_auth_method".into(),
             description: Some(format!(
                 "it registered a confidential client ({method}), not a public one (none)"
@@ -140,7 +138,7 @@ pub fn forget(ctx: &Ctx, profile: &Profile, store: &dyn TokenStore) -> Option<Fo
                 };
                 let http = ctx.http();
                 http.set_network(&profile.network);
-                match registration::delete(http, &m) {
+                match delete_registration(http, &m) {
                     Ok(()) => Forgotten::Deleted,
                     Err(e) => Forgotten::Failed(e),
                 }

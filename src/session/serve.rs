@@ -2,7 +2,7 @@
 //! a token a peer refreshed while we waited, a newer one in the store, or a refresh.
 
 use crate::config::Profile;
-use crate::oauth::grant::workload_identity::WorkloadIdentity;
+use crate::oauth::grant::WorkloadIdentity;
 use crate::store::MemoryStore;
 
 use super::files::{read_cache_key, write_cache};
@@ -15,6 +15,7 @@ pub(crate) fn serve(
     profile: &Profile,
     want: Want,
     narrow: &Narrow,
+    lock_wait_ms: &mut Option<u64>,
 ) -> anyhow::Result<Served> {
     let p = &ctx.printer;
     let key = narrow.cache_key(&profile.name);
@@ -38,7 +39,7 @@ pub(crate) fn serve(
     }
     explain_miss(ctx, before.as_ref(), want);
     let before_fp = before.as_ref().map(|t| t.access_token.fingerprint());
-    let _lock = ProfileLock::acquire(ctx, &profile.name)?;
+    let _lock = ProfileLock::acquire_noting_wait(ctx, &profile.name, None, lock_wait_ms)?;
 
     // Another process may have refreshed while we waited: use its token rather than refresh
     // again, even if it lives less than --min-ttl (see PROTOCOLS: one refresh per expiry).

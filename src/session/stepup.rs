@@ -6,14 +6,15 @@
 //! stepped-up token with the profile's other caches.
 
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::jose::{self, Claims, Requested};
+use crate::oauth::{
+    IdClaims as Claims, IdRequested as Requested, OAuthError, TokenResponse, check_authentication,
+    decode_unverified,
+};
 use crate::secret;
 
 use super::Ctx;
 use super::files::{read_cache_key, write_cache};
 use super::model::{CachedToken, Narrow, Served, Source, Want};
-use crate::oauth::token::TokenResponse;
 
 /// What an interactive flow that saved nothing obtained (`session::run_flow`).
 pub struct Flowed {
@@ -127,8 +128,8 @@ fn meets(t: &CachedToken, step: &StepUp, now: i64) -> bool {
     let Some(id) = &t.id_token else {
         return false;
     };
-    jose::decode_unverified::<Claims>(id.expose())
-        .is_ok_and(|c| jose::check_authentication(&c, &step.requested(), now).is_ok())
+    decode_unverified::<Claims>(id.expose())
+        .is_ok_and(|c| check_authentication(&c, &step.requested(), now).is_ok())
 }
 
 /// A stepped-up token that still meets `step` and lives `want.min_ttl` (capped as for any
@@ -267,9 +268,9 @@ mod tests {
         let mfa = StepUp::new(Some("urn:mfa"), Some(300)).unwrap();
         let t = token(serde_json::json!({"acr": "urn:mfa", "auth_time": 1_000}));
         assert!(meets(&t, &mfa, 1_000));
-        assert!(meets(&t, &mfa, 1_000 + 300 + jose::LEEWAY));
+        assert!(meets(&t, &mfa, 1_000 + 300 + crate::oauth::ID_TOKEN_LEEWAY));
         assert!(
-            !meets(&t, &mfa, 1_000 + 301 + jose::LEEWAY),
+            !meets(&t, &mfa, 1_000 + 301 + crate::oauth::ID_TOKEN_LEEWAY),
             "the sign-in grew too old"
         );
         let pwd = token(serde_json::json!({"acr": "urn:pwd", "auth_time": 1_000}));

@@ -10,8 +10,7 @@ use secrecy::SecretString;
 use url::Url;
 
 use super::*;
-use crate::oauth::TokenType;
-use crate::oauth::token::TokenResponse;
+use crate::oauth::{TokenResponse, TokenType};
 use crate::output::Verbosity;
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::store::MemoryStore;
@@ -61,14 +60,11 @@ impl TokenEndpoint for FakeEndpoint {
         &self,
         _: &Profile,
         _: &Url,
-        wi: &crate::oauth::grant::workload_identity::WorkloadIdentity,
-        _: &crate::oauth::grant::workload_identity::CiEnv<'_>,
+        wi: &crate::oauth::grant::WorkloadIdentity,
+        _: &crate::oauth::grant::CiEnv<'_>,
         _: &Narrow,
         _: i64,
-    ) -> anyhow::Result<(
-        TokenResponse,
-        crate::oauth::grant::workload_identity::Claims,
-    )> {
+    ) -> anyhow::Result<(TokenResponse, crate::oauth::grant::IdentityClaims)> {
         self.log.borrow_mut().push(format!(
             "exchange {} from {}",
             wi.method.as_str(),
@@ -497,7 +493,8 @@ fn a_rotating_refresh_drops_the_sessions_other_cached_access_tokens() {
         scope: Some("api:read".into()),
         audience: None,
     };
-    let s = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).expect("served");
+    let s =
+        access_token_for(&w.ctx, &w.profile, Want::default(), &narrow, &mut None).expect("served");
     assert_eq!(s.token.access_token.expose(), "at-narrow");
     assert_eq!(cached_at(&w.ctx.paths.token_cache("w")), "none");
     assert_eq!(
@@ -828,7 +825,8 @@ fn a_narrowed_token_never_replaces_the_sessions_default_token() {
         scope: Some("api:read".into()),
         audience: None,
     };
-    let s = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).expect("served");
+    let s =
+        access_token_for(&w.ctx, &w.profile, Want::default(), &narrow, &mut None).expect("served");
     assert_eq!(s.token.access_token.expose(), "at-narrow");
     assert_eq!(s.token.scope.as_deref(), Some("api:read"));
     // Not rotated and narrowed: nothing worth a store write; the default cache is untouched.
@@ -992,7 +990,7 @@ fn a_narrowed_token_granted_wider_than_asked_is_refused_and_not_cached() {
         scope: Some("api:read".into()),
         audience: None,
     };
-    let e = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow).unwrap_err();
+    let e = access_token_for(&w.ctx, &w.profile, Want::default(), &narrow, &mut None).unwrap_err();
     let message = format!("{e:#}");
     assert!(message.contains("`api:read api:write`"), "{message}");
     assert!(message.contains("`api:read`"), "{message}");
@@ -1108,7 +1106,7 @@ fn min_ttl_weighs_the_whole_life_of_a_kept_id_token() {
 #[test]
 fn a_token_key_that_cannot_sign_fails_the_refresh_before_any_request() {
     let w = World::new(never());
-    let key = DpopKey::from_token_ref(crate::oauth::dpop::TokenKeyRef {
+    let key = DpopKey::from_token_ref(crate::oauth::TokenKeyRef {
         uri: "pkcs11:token=gone;object=k".into(),
         module: PathBuf::from("/nonexistent/libgone.so"),
         token: "gone".into(),
@@ -1124,8 +1122,8 @@ fn a_token_key_that_cannot_sign_fails_the_refresh_before_any_request() {
     );
     let e = w.serve(60).expect_err("the token cannot sign");
     assert!(matches!(
-        e.downcast_ref::<crate::oauth::pkcs11::Pkcs11Error>(),
-        Some(crate::oauth::pkcs11::Pkcs11Error::Module { .. })
+        e.downcast_ref::<crate::oauth::Pkcs11Error>(),
+        Some(crate::oauth::Pkcs11Error::Module { .. })
     ));
     assert!(
         w.log().is_empty(),
@@ -1135,4 +1133,39 @@ fn a_token_key_that_cannot_sign_fails_the_refresh_before_any_request() {
     let s = w.stored_session();
     assert_eq!(s.grant.refresh_token().unwrap().expose(), "rt-1");
     assert!(s.grant.dpop_key().unwrap().token_ref().is_some());
+}
+
+// The wait for the profile lock flows back to the caller as a value (no cell in the `Ctx`):
+// `commands::request` puts it into the `request` event, also when the lock was not had.
+#[test]
+fn a_lock_wait_is_reported_to_the_caller_whether_the_lock_is_had_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = crate::settings::Settings {
+        lock_timeout: Duration::from_millis(200),
+        ..Default::default()
+    };
+    let ctx = Ctx::new(
+        test_paths(dir.path()),
+        Printer::new(Verbosity::Quiet),
+        Some(crate::store::StoreKind::File),
+        settings,
+    );
+    let mut waited = None;
+    let held = lock::ProfileLock::acquire_noting_wait(&ctx, "w", None, &mut waited);
+    assert!(held.is_ok(), "{:?}", held.err());
+    assert_eq!(waited, None, "a free lock is not waited for");
+    let second = lock::ProfileLock::acquire_noting_wait(&ctx, "w", None, &mut waited);
+    assert!(
+        second.is_err(),
+        "the lock is held: the second holder times out"
+    );
+    assert!(
+        waited.is_some(),
+        "the wait is reported though the lock was not had"
+    );
+    drop(held);
+    let mut waited = None;
+    let again = lock::ProfileLock::acquire_noting_wait(&ctx, "w", None, &mut waited);
+    assert!(again.is_ok(), "{:?}", again.err());
+    assert_eq!(waited, None);
 }

@@ -2,8 +2,7 @@
 //! helper, for docker, skopeo, podman and buildah.
 
 use crate::cli::DockerCredentialArgs;
-use crate::helpers::docker::{Docker, docker_targets};
-use crate::helpers::{DOCKER, Outcome};
+use crate::helpers::{DOCKER, Docker, Outcome, docker_targets};
 
 use super::glue;
 use crate::commands::Env;

@@ -8,8 +8,9 @@ use std::io::{BufRead, Read};
 use clap::Parser;
 
 use crate::cli::{Cli, Command, GitCredentialArgs};
-use crate::helpers::git::{Git, git_targets};
-use crate::helpers::{self, GIT, Helper, Outcome, Token, TokenError, Tokens};
+use crate::helpers::{
+    self, GIT, Git, GitAction, Helper, Outcome, Token, TokenError, Tokens, git_targets,
+};
 use crate::settings::Settings;
 use crate::time::now;
 
@@ -18,8 +19,7 @@ use crate::commands::Env;
 
 pub fn run(env: &Env, args: GitCredentialArgs) -> anyhow::Result<Outcome> {
     let p = &env.ctx.printer;
-    let needs_tokens =
-        helpers::git::Action::try_from(args.action.as_str()).is_ok_and(Git::uses_tokens);
+    let needs_tokens = GitAction::try_from(args.action.as_str()).is_ok_and(Git::uses_tokens);
     if !needs_tokens {
         let git = Git { targets: vec![] };
         let mut stdout = std::io::stdout().lock();
@@ -148,9 +148,9 @@ mod tests {
     fn the_recorder_keeps_what_the_request_parser_consumed() {
         let text = "protocol=https\nhost=git.example.com\n\nleft over";
         let mut r = Recorder::new(std::io::Cursor::new(text.as_bytes()));
-        let req = helpers::git::parse(&mut r).unwrap();
+        let req = helpers::parse_git_request(&mut r).unwrap();
         assert_eq!(req.host.as_deref(), Some("git.example.com"));
-        let again = helpers::git::parse(std::io::Cursor::new(r.seen.to_vec())).unwrap();
+        let again = helpers::parse_git_request(std::io::Cursor::new(r.seen.to_vec())).unwrap();
         assert_eq!(again.host, req.host);
         assert!(!r.seen.ends_with(b"left over"));
     }

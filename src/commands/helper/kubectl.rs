@@ -2,8 +2,7 @@
 
 use crate::cli::KubectlCredentialArgs;
 use crate::error::{Code, Hinted};
-use crate::helpers::kubectl::{self, Kubectl};
-use crate::helpers::{KUBECTL, Outcome};
+use crate::helpers::{KUBECTL, KUBECTL_API_V1, Kubectl, Outcome, kubectl_api_version};
 
 use super::glue;
 use crate::commands::Env;
@@ -18,14 +17,14 @@ pub fn run(env: &Env, args: KubectlCredentialArgs) -> anyhow::Result<Outcome> {
     if id {
         tokens.kind = crate::session::TokenKind::Id;
     }
-    let api_version = kubectl::api_version(env.ctx.settings.kubernetes_exec_info.as_deref())
+    let api_version = kubectl_api_version(env.ctx.settings.kubernetes_exec_info.as_deref())
         .map_err(|m| {
             Hinted::new(
                 Code::Usage,
                 m,
                 Some(format!(
                     "set `apiVersion: {}` in the kubeconfig exec block",
-                    kubectl::API_V1
+                    KUBECTL_API_V1
                 )),
             )
         })?;

@@ -19,10 +19,8 @@ use url::Url;
 use crate::cli::LoginArgs;
 use crate::config::{self, Config, Flow, Profile, ProfileUpdate};
 use crate::error::{Code, Hinted};
-use crate::oauth::browser;
-use crate::oauth::discovery::Endpoints;
-use crate::oauth::grant::device::DeviceAuthorization;
-use crate::oauth::grant::workload_identity::{self as wi, Claims};
+use crate::oauth::grant::{DeviceAuthorization, IdentityClaims as Claims, IdentitySource};
+use crate::oauth::{Endpoints, browser_display_available, open_browser};
 use crate::output::Printer;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::session::{LoggedIn, LoginMethod, LoginUi, Wait};
@@ -368,8 +366,8 @@ fn client_auth_update(
         if let Some(uri) = path.as_ref().and_then(|f| f.to_str())
             && uri.starts_with("pkcs11:")
         {
-            crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
-                .map_err(|problem| crate::oauth::pkcs11::Pkcs11Error::Uri { problem })?;
+            crate::oauth::Pkcs11Uri::parse(uri)
+                .map_err(|problem| crate::oauth::Pkcs11Error::Uri { problem })?;
             up.extra.push((key, uri.to_string()));
             continue;
         }
@@ -395,8 +393,8 @@ fn client_auth_update(
 fn token_key_update(args: &LoginArgs, up: &mut ProfileUpdate) -> anyhow::Result<()> {
     if let Some(uri) = &args.key.dpop_key {
         // Checked before the profile is written, as the config will check it when read.
-        crate::oauth::pkcs11::Pkcs11Uri::parse(uri)
-            .map_err(|problem| crate::oauth::pkcs11::Pkcs11Error::Uri { problem })?;
+        crate::oauth::Pkcs11Uri::parse(uri)
+            .map_err(|problem| crate::oauth::Pkcs11Error::Uri { problem })?;
         up.extra.push(("dpop_key", uri.clone()));
         up.dpop = Some(true);
     }
@@ -426,7 +424,7 @@ fn profile_update(args: &LoginArgs) -> anyhow::Result<ProfileUpdate> {
     token_key_update(args, &mut up)?;
     if let Some(source) = &args.workload_identity {
         // Checked before the profile is written: a new profile is kept even if the login fails.
-        wi::Source::parse(source).map_err(|m| {
+        IdentitySource::parse(source).map_err(|m| {
             Hinted::new(
                 Code::Usage,
                 format!("--workload-identity {m}"),
@@ -537,7 +535,7 @@ pub fn choose_flow(wanted: Flow, ep: &Endpoints, no_browser: bool) -> Flow {
         Flow::Device => Flow::Browser,
         Flow::Browser => Flow::Device,
         Flow::Auto => {
-            let display = !no_browser && browser::display_available();
+            let display = !no_browser && browser_display_available();
             if (display && has_browser) || !has_device {
                 Flow::Browser
             } else {

@@ -38,8 +38,8 @@ impl LoginUi for TerminalUi<'_> {
             .verification_uri_complete
             .as_deref()
             .unwrap_or(&auth.verification_uri);
-        if !self.no_browser && browser::display_available() {
-            match browser::open(open_url) {
+        if !self.no_browser && browser_display_available() {
+            match open_browser(open_url) {
                 Ok(what) => p.verbose(format!("opened {what}")),
                 Err(e) => p.verbose(e),
             }
@@ -52,7 +52,7 @@ impl LoginUi for TerminalUi<'_> {
             "Sign in with your browser. If it does not open, visit:\n  {url}"
         ));
         if !self.no_browser {
-            match browser::open(start_link) {
+            match open_browser(start_link) {
                 Ok(what) => p.verbose(format!("opened {what}")),
                 Err(e) => p.warn(e),
             }

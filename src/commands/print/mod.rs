@@ -120,7 +120,7 @@ fn print_dpop(
     let proof = key.proof(&method, &url, Some(&token.access_token), nonce, now())?;
     env.ctx.printer.verbose(format!(
         "DPoP proof for {method} {} with key {}",
-        crate::oauth::http::endpoint_name(&url),
+        crate::oauth::endpoint_name(&url),
         key.thumbprint()
     ));
     // The boundary: the token leaves tok here, on stdout only.

@@ -6,12 +6,29 @@
 //! refresh, client credentials, and the workload identity exchange (a CI job's identity token
 //! for an access token). Where tokens are kept is not their concern (see `crate::session`).
 
-pub mod authorization_code;
-pub mod client_credentials;
-pub mod device;
-pub mod par;
-pub mod refresh;
-pub mod workload_identity;
+mod authorization_code;
+mod client_credentials;
+mod device;
+mod par;
+mod refresh;
+mod workload_identity;
+
+pub use authorization_code::{
+    Exchange as CodeExchange, Party, authorization_url, exchange as exchange_code,
+};
+pub use client_credentials::{client_credentials, confidential};
+pub use device::{
+    DeviceAuthorization, SystemClock, initial_interval as initial_device_interval,
+    parse_device_authorization, poll as poll_device, poll_until, start as start_device,
+};
+pub use par::push as push_authorization;
+pub use refresh::refresh;
+pub use workload_identity::{
+    CiEnv, Claims as IdentityClaims, Exchange as IdentityExchange, JWT_TOKEN_TYPE,
+    Method as ExchangeMethod, Source as IdentitySource, WorkloadError, WorkloadIdentity,
+    exchange as exchange_identity, fetch as fetch_identity, github_answer,
+    refusal as workload_refusal,
+};
 
 use url::Url;
 

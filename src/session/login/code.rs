@@ -3,6 +3,7 @@
 //! flows in `mod.rs`.
 
 use super::*;
+use crate::oauth::{pkce_verifier, random_urlsafe};
 
 impl<C: Client> Flow<'_, C> {
     /// The authorization code flow, with the browser on this machine (a loopback listener
@@ -40,8 +41,8 @@ impl<C: Client> Flow<'_, C> {
             Receiver::Loopback(l) => l.redirect_uri(),
             Receiver::Paste { port } => redirect.with_port(*port),
         };
-        let verifier = pkce::verifier();
-        let state = pkce::random_urlsafe(16);
+        let verifier = pkce_verifier();
+        let state = random_urlsafe(16);
         let jkt = dpop.as_ref().map(|d| d.key.thumbprint());
         let scope = profile.scope_string();
         let party = Party {
@@ -56,9 +57,9 @@ impl<C: Client> Flow<'_, C> {
             .scopes
             .iter()
             .any(|s| s == "openid")
-            .then(|| pkce::random_urlsafe(16));
+            .then(|| random_urlsafe(16));
         *self.nonce.borrow_mut() = nonce.clone();
-        let url = authorization_code::authorization_url(
+        let url = grant::authorization_url(
             &party,
             auth_url,
             &redirect_uri,
@@ -99,7 +100,8 @@ impl<C: Client> Flow<'_, C> {
                 profile.issuer, profile.name
             ))
         })?;
-        let pushed = par::push(self.client, par_url, url, &profile.client_id, dpop)?;
+        let pushed =
+            grant::push_authorization(self.client, par_url, url, &profile.client_id, dpop)?;
         self.ctx.printer.verbose(format!(
             "pushed the authorization request; its request_uri is valid for {} s",
             pushed.expires_in
@@ -124,7 +126,7 @@ impl<C: Client> Flow<'_, C> {
             redirect_uri,
             verifier,
         };
-        let resp = authorization_code::exchange(self.client, party, &exchange, cb, dpop);
+        let resp = grant::exchange_code(self.client, party, &exchange, cb, dpop);
         // The browser waits on the callback for this outcome: it is sent on to /done or
         // /failed, so no code or state stays in its address bar or history.
         if let Receiver::Loopback(listener) = receiver {

@@ -14,19 +14,15 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use crate::config::Profile;
-use crate::oauth::OAuthError;
-use crate::oauth::discovery::Endpoints;
-use crate::oauth::dpop::{self, DpopKey, Prover};
-use crate::oauth::grant::authorization_code::{self, Exchange, Party};
-use crate::oauth::grant::device::{self, DeviceAuthorization};
-use crate::oauth::grant::workload_identity::{Claims, WorkloadIdentity};
-use crate::oauth::grant::{Client, client_credentials};
-use crate::oauth::grant::{par, refresh};
-use crate::oauth::http::ClientAuth;
-use crate::oauth::loopback::{Callback, Listener, Outcome, Pages, Waited, parse_callback_at};
-use crate::oauth::pkcs11::{self, Pkcs11Error};
-use crate::oauth::token::TokenResponse;
-use crate::oauth::{TokenType, pkce};
+use crate::oauth::grant::{
+    self, Client, CodeExchange as Exchange, DeviceAuthorization, IdentityClaims as Claims, Party,
+    WorkloadIdentity,
+};
+use crate::oauth::{
+    Callback, CallbackOutcome as Outcome, ClientAuth, DpopKey, Endpoints, Listener, OAuthError,
+    Pages, Pkcs11Error, Prover, TokenResponse, TokenType, Waited, load_nonce, parse_callback_at,
+    pkcs11_module_for, save_nonce,
+};
 use crate::secret::{ClientSecret, Ephemeral, RefreshToken};
 use crate::store::{self, StoreKind};
 
@@ -229,7 +225,7 @@ pub fn run_flow(
     timeout: Duration,
 ) -> anyhow::Result<super::stepup::Flowed> {
     let tls_key_on_token = (profile.network.trust.client_cert.as_ref())
-        .is_some_and(crate::oauth::mtls::ClientCert::is_on_token);
+        .is_some_and(crate::oauth::ClientCert::is_on_token);
     if profile.private_key_jwt.is_some() || tls_key_on_token {
         // The client's key signs its assertions (or its handshakes, on a token); a step-up
         // never makes one.
@@ -276,7 +272,7 @@ fn confidential(
     secret: ClientSecret,
 ) -> anyhow::Result<CachedToken> {
     let scope = profile.scope_string();
-    let resp = client_credentials::client_credentials(
+    let resp = grant::client_credentials(
         ctx.http(),
         &ep.token,
         &profile.client_id,
@@ -309,7 +305,7 @@ impl<C: Client> Flow<'_, C> {
         let dpop_key = self.dpop_key()?;
         let mut prover = dpop_key.as_ref().map(|key| Prover {
             key,
-            nonce: dpop::load_nonce(&ctx.paths, &ep.token),
+            nonce: load_nonce(&ctx.paths, &ep.token),
         });
         if let Some(k) = &dpop_key {
             ctx.printer.verbose(format!("DPoP key {}", k.thumbprint()));
@@ -325,7 +321,7 @@ impl<C: Client> Flow<'_, C> {
             }
         };
         if let Some(n) = prover.and_then(|p| p.nonce) {
-            dpop::save_nonce(&ctx.paths, &ep.token, &n);
+            save_nonce(&ctx.paths, &ep.token, &n);
         }
         Ok((resp?, dpop_key))
     }
@@ -340,7 +336,7 @@ impl<C: Client> Flow<'_, C> {
         let Some(uri) = &self.profile.dpop_key else {
             return Ok(Some(DpopKey::generate()));
         };
-        let module = pkcs11::module_for(uri, self.profile.pkcs11_module.as_deref())?;
+        let module = pkcs11_module_for(uri, self.profile.pkcs11_module.as_deref())?;
         let pin = self.ctx.pin.borrow();
         DpopKey::on_token(&module, uri, &pin, self.generate_key).map(Some)
     }
@@ -356,7 +352,7 @@ impl<C: Client> Flow<'_, C> {
             client_id: &self.profile.client_id,
         };
         let audience = self.profile.audience.as_deref();
-        let sent = refresh::refresh(self.client, &self.ep.token, auth, &rt, None, audience, None);
+        let sent = grant::refresh(self.client, &self.ep.token, auth, &rt, None, audience, None);
         let mut resp = sent.map_err(|e| match e {
             OAuthError::InvalidGrant { description, .. } => {
                 anyhow::Error::from(LoginError::SeedRejected {
@@ -381,7 +377,7 @@ impl<C: Client> Flow<'_, C> {
             ))
         })?;
         let scope = profile.scope_string();
-        let auth = device::start(
+        let auth = grant::start_device(
             self.client,
             url,
             &profile.client_id,
@@ -393,14 +389,14 @@ impl<C: Client> Flow<'_, C> {
             Duration::from_secs(auth.expires_in).min(self.timeout.max(Duration::from_secs(1)));
         let deadline = Instant::now() + lifetime;
         self.ui.device_code(&auth);
-        let interval = device::initial_interval(auth.interval);
+        let interval = grant::initial_device_interval(auth.interval);
         self.ui.waiting(Wait::Approval, deadline);
-        let result = device::poll_until(
-            &device::SystemClock,
+        let result = grant::poll_until(
+            &grant::SystemClock,
             interval,
             deadline,
             || {
-                device::poll(
+                grant::poll_device(
                     self.client,
                     &self.ep.token,
                     &profile.client_id,

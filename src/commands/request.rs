@@ -16,7 +16,7 @@ pub fn token(
     who: &Requester,
 ) -> anyhow::Result<Served> {
     let served = session::access_token_for(ctx, profile, want, narrow);
-    record(ctx, profile, who, served)
+    record(ctx, profile, who, served.map_err(Into::into))
 }
 
 /// Record the request of `who` for a token of `profile`, served or not.

@@ -19,6 +19,7 @@ use crate::paths::Paths;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::settings::HttpSettings;
 
+use super::Error;
 use super::model::Narrow;
 
 /// The token endpoint of a profile's provider, as the session needs it.
@@ -57,7 +58,7 @@ pub trait TokenEndpoint {
         ci: &CiEnv<'_>,
         narrow: &Narrow,
         now: i64,
-    ) -> anyhow::Result<(TokenResponse, Claims)>;
+    ) -> Result<(TokenResponse, Claims), Error>;
 }
 
 /// Unix seconds, as the session sees them.
@@ -207,7 +208,7 @@ impl TokenEndpoint for Remote {
         ci: &CiEnv<'_>,
         narrow: &Narrow,
         now: i64,
-    ) -> anyhow::Result<(TokenResponse, Claims)> {
+    ) -> Result<(TokenResponse, Claims), Error> {
         let ci_audience = w
             .ci_audience
             .clone()
@@ -234,7 +235,10 @@ impl TokenEndpoint for Remote {
         };
         match wi::exchange(self.http(), url, &x) {
             Ok(resp) => Ok((resp, fetched.claims)),
-            Err(e) => Err(wi::refusal(e, w.method, &fetched.claims)),
+            Err(e) => Err(match wi::refusal(&e, w.method, &fetched.claims) {
+                Some(refused) => refused.into(),
+                None => e.into(),
+            }),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::oauth::token::TokenResponse;
 use crate::secret::RefreshToken;
 use crate::store::{self, StoreKind, TokenStore};
 
+use super::Error;
 use super::files::{evict_cache, read_state, write_cache, write_state_durably};
 use super::model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, Session, clock_skew,
@@ -29,7 +30,7 @@ pub(crate) fn refresh_locked(
     session: Session,
     may_retry: bool,
     narrow: &Narrow,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     super::client_auth::attach(ctx, profile, store, false)?;
     match &session.grant {
         Grant::Interactive { .. } => {
@@ -92,7 +93,7 @@ fn persist(
     mut resp: TokenResponse,
     sent_at: i64,
     narrow: &Narrow,
-) -> anyhow::Result<Persisted> {
+) -> Result<Persisted, Error> {
     let old = session
         .grant
         .refresh_token()
@@ -248,7 +249,7 @@ fn refresh_interactive(
     session: Session,
     may_retry: bool,
     narrow: &Narrow,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     let Grant::Interactive {
         refresh_token: rt,
         dpop_key,
@@ -296,7 +297,7 @@ fn check_narrowed_scope(
     narrow: &Narrow,
     granted: Option<&str>,
     done: &Persisted,
-) -> anyhow::Result<()> {
+) -> Result<(), Error> {
     use super::model::{ScopeGrant, compare_scope};
     let Some(asked) = narrow.scope.as_deref() else {
         return Ok(());
@@ -339,7 +340,7 @@ fn explain_failure(
     e: OAuthError,
     may_retry: bool,
     narrow: &Narrow,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     let p = &ctx.printer;
     let rt = session
         .grant
@@ -403,7 +404,7 @@ pub(crate) fn save_rotated(
     profile: &Profile,
     store: &dyn TokenStore,
     session: &Session,
-) -> anyhow::Result<Option<StoreKind>> {
+) -> Result<Option<StoreKind>, Error> {
     let blob = session.to_blob();
     let err = match store.save_rotated(&profile.name, &blob) {
         Ok(()) => return Ok(None),

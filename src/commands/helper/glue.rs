@@ -198,7 +198,11 @@ impl Tokens for SessionTokens<'_> {
             .and_then(
                 |p| match session::step_up_forget(&self.env.ctx, &p, fingerprint) {
                     true => Ok(true),
-                    false => session::reject_access_token(&self.env.ctx, &p, fingerprint),
+                    false => Ok(session::reject_access_token(
+                        &self.env.ctx,
+                        &p,
+                        fingerprint,
+                    )?),
                 },
             );
         rejected.map_err(typed)

@@ -73,7 +73,8 @@ fn report(env: &Env, protocol: &Protocol, outcome: &Outcome) {
 /// failed (so its exit code and hint survive), else the protocol's.
 pub fn into_anyhow(e: helpers::Error) -> anyhow::Error {
     match e {
-        helpers::Error::Tokens(TokenError::LoginRequired(e) | TokenError::Other(e)) => e,
+        // Printed as the failure inside, and classified as it (`error::classify`).
+        helpers::Error::Tokens(e) => e.into(),
         helpers::Error::Git(e) => e.into(),
         helpers::Error::Terraform(e) => e.into(),
         helpers::Error::Io(e) => e.into(),
@@ -169,8 +170,8 @@ impl SessionTokens<'_> {
 /// A token source's failure in the terms a protocol acts on: "log in first", or not.
 fn typed(e: anyhow::Error) -> TokenError {
     match classify(&e).0 {
-        Code::LoginRequired => TokenError::LoginRequired(e),
-        _ => TokenError::Other(e),
+        Code::LoginRequired => TokenError::LoginRequired(e.into()),
+        _ => TokenError::Other(e.into()),
     }
 }
 
@@ -185,7 +186,7 @@ impl Tokens for SessionTokens<'_> {
         let stepping_up = demand.acr_values.is_some() || demand.max_age.is_some();
         self.demanded(profile, host, demand)
             .map_err(|e| match stepping_up {
-                true => TokenError::Other(e),
+                true => TokenError::Other(e.into()),
                 false => typed(e),
             })
     }

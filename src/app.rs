@@ -144,14 +144,21 @@ fn command_name(cli: &Cli) -> &'static str {
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        // A session's failure is the error inside it.
-        let c = c
-            .downcast_ref::<crate::session::Error>()
-            .map_or(c, |s| s.inner());
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(broken_pipe)
+}
+
+/// Whether `e` is a broken pipe, looking into the errors that carry another whole (a session's
+/// failure, a helper's token failure).
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(s) = e.downcast_ref::<crate::session::Error>() {
+        return broken_pipe(s.inner());
+    }
+    if let Some(t) = e.downcast_ref::<crate::helpers::TokenError>() {
+        let first: &(dyn std::error::Error + 'static) = t.cause().as_ref();
+        return std::iter::successors(Some(first), |c| c.source()).any(broken_pipe);
+    }
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 #[cfg(test)]
@@ -166,6 +173,9 @@ mod tests {
         assert!(is_broken_pipe(&anyhow::Error::new(wrapped).context("c")));
         let other = crate::session::Error::from(std::io::Error::other("disk full"));
         assert!(!is_broken_pipe(&anyhow::Error::new(other)));
+        let deep = anyhow::Error::new(crate::session::Error::from(pipe())).context("writing");
+        let token = crate::helpers::TokenError::Other(deep.into());
+        assert!(is_broken_pipe(&anyhow::Error::new(token)));
     }
 
     #[test]

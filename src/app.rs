@@ -147,15 +147,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(broken_pipe)
 }
 
-/// Whether `e` is a broken pipe, looking into the errors that carry another whole (a session's
-/// failure, a helper's token failure).
+/// Whether `e` is a broken pipe, looking into a session's failure (which carries another whole).
 fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
     if let Some(s) = e.downcast_ref::<crate::session::Error>() {
         return broken_pipe(s.inner());
-    }
-    if let Some(t) = e.downcast_ref::<crate::helpers::TokenError>() {
-        let first: &(dyn std::error::Error + 'static) = t.cause().as_ref();
-        return std::iter::successors(Some(first), |c| c.source()).any(broken_pipe);
     }
     e.downcast_ref::<std::io::Error>()
         .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
@@ -173,9 +168,6 @@ mod tests {
         assert!(is_broken_pipe(&anyhow::Error::new(wrapped).context("c")));
         let other = crate::session::Error::from(std::io::Error::other("disk full"));
         assert!(!is_broken_pipe(&anyhow::Error::new(other)));
-        let deep = anyhow::Error::new(crate::session::Error::from(pipe())).context("writing");
-        let token = crate::helpers::TokenError::Other(deep.into());
-        assert!(is_broken_pipe(&anyhow::Error::new(token)));
     }
 
     #[test]

@@ -692,26 +692,6 @@ mod tests {
     }
 
     #[test]
-    fn a_helper_token_failure_prints_and_classifies_as_the_failure_inside_it() {
-        use crate::helpers::TokenError;
-        let make = || {
-            let not_in = crate::session::SessionError::NotLoggedIn {
-                profile: "work".into(),
-            };
-            anyhow::Error::new(crate::session::Error::from(not_in)).context("profile `work`")
-        };
-        let alone = make();
-        let token = anyhow::Error::new(TokenError::LoginRequired(make().into()));
-        assert_eq!(
-            format!("{token:#}"),
-            "profile `work`: no session for profile `work`"
-        );
-        assert_eq!(format!("{token:#}"), format!("{alone:#}"));
-        assert_eq!(classify(&token), classify(&alone));
-        assert_eq!(classify(&token).0, Code::LoginRequired);
-    }
-
-    #[test]
     fn a_session_failure_prints_and_classifies_as_the_error_inside_it() {
         use crate::session::{Error, LoginError, SessionError};
         let inner: [fn() -> Error; 5] = [

@@ -124,21 +124,13 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    #[error(transparent)]
     Path(#[from] crate::paths::PathError),
     #[error(transparent)]
     Workload(#[from] crate::oauth::grant::workload_identity::WorkloadError),
     #[error(transparent)]
-    Cloud(#[from] CloudError),
-    #[error(transparent)]
     ClientKey(#[from] ClientKeyError),
     #[error(transparent)]
-    IdToken(#[from] crate::oauth::jose::IdTokenError),
-    #[error(transparent)]
     Pkcs11(#[from] crate::oauth::pkcs11::Pkcs11Error),
-    #[error(transparent)]
-    Sign(#[from] crate::oauth::signer::SignError),
     /// A file or terminal read or write with nothing more to say.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -152,14 +144,10 @@ impl Error {
             Error::Login(e) => e,
             Error::OAuth(e) => e,
             Error::Store(e) => e,
-            Error::Config(e) => e,
             Error::Path(e) => e,
             Error::Workload(e) => e,
-            Error::Cloud(e) => e,
             Error::ClientKey(e) => e,
-            Error::IdToken(e) => e,
             Error::Pkcs11(e) => e,
-            Error::Sign(e) => e,
             Error::Io(e) => e,
         }
     }

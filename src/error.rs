@@ -692,6 +692,20 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_file_that_cannot_be_opened_is_one_line_and_a_plain_failure() {
+        let e = crate::session::SessionError::LockFile {
+            path: "/run/tok/work.lock".into(),
+            error: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let e = anyhow::Error::new(crate::session::Error::from(e));
+        assert_eq!(
+            format!("{e:#}"),
+            "cannot open lock file /run/tok/work.lock: permission denied"
+        );
+        assert_eq!(classify(&e), (Code::Failure, None));
+    }
+
+    #[test]
     fn a_session_failure_prints_and_classifies_as_the_error_inside_it() {
         use crate::session::{Error, LoginError, SessionError};
         let inner: [fn() -> Error; 5] = [

@@ -144,15 +144,31 @@ fn command_name(cli: &Cli) -> &'static str {
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    err.chain().any(broken_pipe)
+}
+
+/// Whether `e` is a broken pipe, looking into a session's failure (which carries another whole).
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(s) = e.downcast_ref::<crate::session::Error>() {
+        return broken_pipe(s.inner());
+    }
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_pipe_inside_a_session_failure_is_a_broken_pipe() {
+        let pipe = || std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert!(is_broken_pipe(&anyhow::Error::new(pipe()).context("c")));
+        let wrapped = crate::session::Error::from(pipe());
+        assert!(is_broken_pipe(&anyhow::Error::new(wrapped).context("c")));
+        let other = crate::session::Error::from(std::io::Error::other("disk full"));
+        assert!(!is_broken_pipe(&anyhow::Error::new(other)));
+    }
 
     #[test]
     fn the_verb_of_a_command_line_that_did_not_parse_is_found() {

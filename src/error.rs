@@ -101,7 +101,11 @@ type Chain = dyn std::error::Error + Send + Sync + 'static;
 /// The exit code and the hint for `err`: the first typed error in its chain decides; an error
 /// with none (a bare I/O error with context, say) is a plain failure.
 pub fn classify<E: AsRef<Chain> + ?Sized>(err: &E) -> (Code, Option<String>) {
-    let first: &(dyn std::error::Error + 'static) = err.as_ref();
+    walk(err.as_ref())
+}
+
+/// [`classify`] from one link of a chain on.
+fn walk(first: &(dyn std::error::Error + 'static)) -> (Code, Option<String>) {
     std::iter::successors(Some(first), |e| e.source())
         .find_map(known)
         .map(map)
@@ -152,6 +156,7 @@ known_errors! {
     Resource(crate::oauth::ResourceError),
     Pkcs11(crate::oauth::Pkcs11Error), Pkcs11Uri(crate::oauth::UriError),
     Sign(crate::oauth::SignError),
+    Core(crate::session::Error),
 }
 
 /// The one mapping from a typed error to an exit code and a hint.
@@ -216,6 +221,8 @@ fn map(e: Known<'_>) -> (Code, Option<String>) {
         Known::Resource(e) => resource::resource(e),
         k @ (Known::Pkcs11(_) | Known::Pkcs11Uri(_) | Known::Sign(_)) => keys::map(k),
         Known::ClientKey(K::Token(e)) => keys::map(Known::Pkcs11(e)),
+        // A session's failure is its inner error's: mapped as if that stood alone.
+        Known::Core(e) => walk(e.inner()),
     }
 }
 
@@ -560,6 +567,7 @@ fn session(e: &crate::session::SessionError) -> (Code, Option<String>) {
             Code::Config,
             Some("the provider does not down-scope this client's tokens as asked; ask its administrator, or use the default token (no --scope)".into()),
         ),
+        S::LockFile { .. } | S::Lock { .. } => (Code::Failure, None),
         S::Busy { .. } => (
             Code::Busy,
             Some(format!(
@@ -681,6 +689,70 @@ mod tests {
 
     fn code_of(e: impl std::error::Error + Send + Sync + 'static) -> (Code, Option<String>) {
         classify(&anyhow::Error::new(e).context("a command's context"))
+    }
+
+    #[test]
+    fn a_lock_file_that_cannot_be_opened_is_one_line_and_a_plain_failure() {
+        let e = crate::session::SessionError::LockFile {
+            path: "/run/tok/work.lock".into(),
+            error: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let e = anyhow::Error::new(crate::session::Error::from(e));
+        assert_eq!(
+            format!("{e:#}"),
+            "cannot open lock file /run/tok/work.lock: permission denied"
+        );
+        assert_eq!(classify(&e), (Code::Failure, None));
+    }
+
+    #[test]
+    fn a_session_failure_prints_and_classifies_as_the_error_inside_it() {
+        use crate::session::{Error, LoginError, SessionError};
+        let inner: [fn() -> Error; 5] = [
+            || {
+                SessionError::Busy {
+                    profile: "work".into(),
+                    secs: 3,
+                }
+                .into()
+            },
+            || {
+                crate::oauth::OAuthError::InvalidGrant {
+                    endpoint: "e".into(),
+                    description: None,
+                }
+                .into()
+            },
+            || {
+                LoginError::TimedOut {
+                    profile: "work".into(),
+                }
+                .into()
+            },
+            || crate::paths::PathError::NoHome.into(),
+            || std::io::Error::from(std::io::ErrorKind::BrokenPipe).into(),
+        ];
+        for make in inner {
+            let wrapped = anyhow::Error::new(make()).context("a command's context");
+            let alone = match make() {
+                Error::Session(e) => anyhow::Error::new(e),
+                Error::OAuth(e) => anyhow::Error::new(e),
+                Error::Login(e) => anyhow::Error::new(e),
+                Error::Path(e) => anyhow::Error::new(e),
+                Error::Io(e) => anyhow::Error::new(e),
+                other => panic!("not a case of this test: {other}"),
+            }
+            .context("a command's context");
+            assert_eq!(format!("{wrapped:#}"), format!("{alone:#}"));
+            assert_eq!(classify(&wrapped), classify(&alone), "{alone:#}");
+            if !matches!(make(), Error::Io(_)) {
+                assert_ne!(
+                    classify(&alone).0,
+                    Code::Failure,
+                    "{alone:#}: a case that tells apart"
+                );
+            }
+        }
     }
 
     #[test]

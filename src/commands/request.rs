@@ -17,7 +17,7 @@ pub fn token(
 ) -> anyhow::Result<Served> {
     let mut lock_wait_ms = None;
     let served = session::access_token_for(ctx, profile, want, narrow, &mut lock_wait_ms);
-    record(ctx, profile, who, served, lock_wait_ms)
+    record(ctx, profile, who, served.map_err(Into::into), lock_wait_ms)
 }
 
 /// Record the request of `who` for a token of `profile`, served or not, and how long it waited

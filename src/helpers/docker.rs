@@ -373,8 +373,8 @@ mod tests {
     impl Tokens for Fake {
         fn get(&mut self, profile: &str, _host: &str) -> Result<Token, TokenError> {
             if self.logged_out {
-                return Err(TokenError::LoginRequired(anyhow::anyhow!(
-                    "no session for profile `{profile}`"
+                return Err(TokenError::LoginRequired(crate::helpers::Cause::from(
+                    format!("no session for profile `{profile}`"),
                 )));
             }
             Ok(Token {

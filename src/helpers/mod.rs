@@ -238,16 +238,34 @@ impl Demand {
 
 /// Why a token source gave no token, in the terms a helper protocol acts on (as
 /// cargo-credential's `Error::NotFound`): the token source decides, so a helper never needs
-/// the command line's exit-code mapping. The failure inside is printed whole and keeps its
-/// exit code and hint.
+/// the command line's exit-code mapping. The failure inside is printed whole (with its
+/// sources, `: `-separated) and keeps its exit code and hint.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     /// "Log in first": no session, or its refresh token was rejected.
-    #[error("{0:#}")]
-    LoginRequired(anyhow::Error),
+    #[error("{}", Whole(.0))]
+    LoginRequired(Cause),
     /// Anything else: the network, the store, the configuration.
-    #[error("{0:#}")]
-    Other(anyhow::Error),
+    #[error("{}", Whole(.0))]
+    Other(Cause),
+}
+
+/// The failure inside a [`TokenError`], with its chain of sources (the token source's own
+/// error, whatever layer it came from, as cargo-credential's `Error::Other`).
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A cause and its sources on one line, `: `-separated.
+struct Whole<'a>(&'a Cause);
+
+impl std::fmt::Display for Whole<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let first: &(dyn std::error::Error + 'static) = self.0.as_ref();
+        let mut links = std::iter::successors(Some(first), |e| e.source());
+        if let Some(e) = links.next() {
+            write!(f, "{e}")?;
+        }
+        links.try_for_each(|e| write!(f, ": {e}"))
+    }
 }
 
 impl TokenError {
@@ -256,7 +274,7 @@ impl TokenError {
     }
 
     /// The failure inside.
-    pub fn cause(&self) -> &anyhow::Error {
+    pub fn cause(&self) -> &Cause {
         match self {
             TokenError::LoginRequired(e) | TokenError::Other(e) => e,
         }

@@ -21,6 +21,7 @@ use crate::paths::Paths;
 use crate::secret::{ClientSecret, RefreshToken};
 use crate::settings::HttpSettings;
 
+use super::Error;
 use super::model::Narrow;
 
 /// The token endpoint of a profile's provider, as the session needs it.
@@ -59,7 +60,7 @@ pub trait TokenEndpoint {
         ci: &CiEnv<'_>,
         narrow: &Narrow,
         now: i64,
-    ) -> anyhow::Result<(TokenResponse, Claims)>;
+    ) -> Result<(TokenResponse, Claims), Error>;
 }
 
 /// Unix seconds, as the session sees them.
@@ -209,7 +210,7 @@ impl TokenEndpoint for Remote {
         ci: &CiEnv<'_>,
         narrow: &Narrow,
         now: i64,
-    ) -> anyhow::Result<(TokenResponse, Claims)> {
+    ) -> Result<(TokenResponse, Claims), Error> {
         let ci_audience = w
             .ci_audience
             .clone()
@@ -233,7 +234,10 @@ impl TokenEndpoint for Remote {
         };
         match exchange_identity(self.http(), url, &x) {
             Ok(resp) => Ok((resp, fetched.claims)),
-            Err(e) => Err(workload_refusal(e, w.method, &fetched.claims)),
+            Err(e) => Err(match workload_refusal(&e, w.method, &fetched.claims) {
+                Some(refused) => refused.into(),
+                None => e.into(),
+            }),
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::config::Profile;
 use crate::output::Printer;
 use crate::paths::{self, Paths};
 
+use super::Error;
 use super::model::{CachedToken, ProfileState};
 
 /// Read the profile state; a missing or unreadable file is an empty state.
@@ -29,8 +30,8 @@ pub(crate) fn write_state_durably(
     paths: &Paths,
     profile: &str,
     state: &ProfileState,
-) -> anyhow::Result<()> {
-    let b = serde_json::to_vec_pretty(state)?;
+) -> Result<(), Error> {
+    let b = serde_json::to_vec_pretty(state).map_err(std::io::Error::from)?;
     Ok(paths::write_private_atomic(
         &paths.profile_state(profile),
         &b,

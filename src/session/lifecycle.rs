@@ -14,6 +14,7 @@ use crate::paths;
 use crate::secret::ClientSecret;
 use crate::store::{self, StoreKind, TokenStore};
 
+use super::Error;
 use super::files::{evict_cache, read_cache, read_state, write_cache, write_state};
 use super::lock::ProfileLock;
 use super::mint::exchange_locked;
@@ -28,7 +29,7 @@ pub fn reject_access_token(
     ctx: &Ctx,
     profile: &Profile,
     fingerprint: Option<&str>,
-) -> anyhow::Result<bool> {
+) -> Result<bool, Error> {
     let matches = |t: &CachedToken| fingerprint.is_none_or(|f| t.access_token.fingerprint() == f);
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
     let mut forgot = false;
@@ -77,7 +78,7 @@ pub fn save_login(
     mut resp: TokenResponse,
     sent_at: i64,
     dpop_key: Option<DpopKey>,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     let grant = Grant::interactive(resp.refresh_token.take(), dpop_key);
     save_new_session(ctx, profile, store, resp, sent_at, grant)
 }
@@ -90,7 +91,7 @@ pub fn save_client_credentials(
     mut resp: TokenResponse,
     sent_at: i64,
     client_secret: ClientSecret,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     // Only a login or a refresh validates ID tokens: none is kept from another grant.
     resp.id_token = None;
     save_new_session(
@@ -110,7 +111,7 @@ fn save_new_session(
     resp: TokenResponse,
     sent_at: i64,
     grant: Grant,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     let _lock = ProfileLock::acquire_for(ctx, &profile.name, Some(store.kind()))?;
     let dpop_jkt = grant.dpop_key().map(DpopKey::thumbprint);
     let dpop_key_at = grant.dpop_key().map(JwsSigner::location);
@@ -284,7 +285,7 @@ pub fn refuses_public_clients(e: &OAuthError) -> bool {
 
 /// Revoke (unless `revoke` is false or the server has no endpoint), then forget everything.
 /// Local data is removed even when revocation fails.
-pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> anyhow::Result<LogoutReport> {
+pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> Result<LogoutReport, Error> {
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
     if let Some(wi) = &profile.workload {
         return logout_workload(ctx, profile, wi, revoke_token);
@@ -357,7 +358,7 @@ fn logout_workload(
     profile: &Profile,
     wi: &WorkloadIdentity,
     revoke_token: bool,
-) -> anyhow::Result<LogoutReport> {
+) -> Result<LogoutReport, Error> {
     let mut report = LogoutReport::default();
     let cached = read_cache(&ctx.paths, profile).filter(|t| t.ttl(ctx.now()) > 0);
     report.had_session =
@@ -392,7 +393,7 @@ pub fn login_workload(
     ctx: &Ctx,
     profile: &Profile,
     wi: &WorkloadIdentity,
-) -> anyhow::Result<(CachedToken, Claims)> {
+) -> Result<(CachedToken, Claims), Error> {
     let _lock = ProfileLock::acquire(ctx, &profile.name)?;
     // Tokens of an earlier identity or configuration must not outlive this login.
     evict_cache(&ctx.paths, &profile.name);

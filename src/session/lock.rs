@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use crate::lockfile::{LockError, lock_until};
 use crate::store::StoreKind;
 
-use super::{Ctx, SessionError};
+use super::{Ctx, Error, SessionError};
 
 /// An exclusive per-profile lock across processes. Released when dropped, and by the kernel
 /// when the holder dies, so a killed tok never leaves a stale lock behind.
@@ -25,16 +25,12 @@ pub struct ProfileLock {
 }
 
 impl ProfileLock {
-    pub fn acquire(ctx: &Ctx, profile: &str) -> Result<Self, anyhow::Error> {
+    pub fn acquire(ctx: &Ctx, profile: &str) -> Result<Self, Error> {
         Self::acquire_for(ctx, profile, None)
     }
 
     /// [`ProfileLock::acquire`] for a login about to write the session into `target` as well.
-    pub fn acquire_for(
-        ctx: &Ctx,
-        profile: &str,
-        target: Option<StoreKind>,
-    ) -> Result<Self, anyhow::Error> {
+    pub fn acquire_for(ctx: &Ctx, profile: &str, target: Option<StoreKind>) -> Result<Self, Error> {
         Self::acquire_noting_wait(ctx, profile, target, &mut None)
     }
 
@@ -46,7 +42,7 @@ impl ProfileLock {
         profile: &str,
         target: Option<StoreKind>,
         waited_ms: &mut Option<u64>,
-    ) -> Result<Self, anyhow::Error> {
+    ) -> Result<Self, Error> {
         // `auto` resolves to the keychain or keyutils first: treat it as per user.
         let per_user = |k: StoreKind| {
             matches!(
@@ -102,7 +98,7 @@ fn take(
     path: &Path,
     deadline: Instant,
     waited: &mut bool,
-) -> Result<File, anyhow::Error> {
+) -> Result<File, Error> {
     let secs = ctx.settings.lock_timeout.as_secs();
     let waiting = || {
         *waited = true;
@@ -118,11 +114,16 @@ fn take(
         }
         .into()),
         Err(LockError::Dir(e)) => Err(e.into()),
-        Err(LockError::Open(e)) => Err(anyhow::anyhow!(
-            "cannot open lock file {}: {e}",
-            path.display()
-        )),
-        Err(LockError::Lock(e)) => Err(anyhow::anyhow!("cannot lock {}: {e}", path.display())),
+        Err(LockError::Open(error)) => Err(SessionError::LockFile {
+            path: path.to_path_buf(),
+            error,
+        }
+        .into()),
+        Err(LockError::Lock(error)) => Err(SessionError::Lock {
+            path: path.to_path_buf(),
+            error,
+        }
+        .into()),
     }
 }
 

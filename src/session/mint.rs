@@ -11,6 +11,7 @@ use crate::secret::ClientSecret;
 use crate::store::TokenStore;
 
 use super::Ctx;
+use super::Error;
 use super::files::{read_state, write_cache};
 use super::model::{CachedToken, Grant, Narrow, RefreshRecord, Session, clock_skew};
 use super::steps::{oauth_code, record_attempt, timed};
@@ -28,7 +29,7 @@ pub(crate) fn exchange_locked(
     profile: &Profile,
     wi: &WorkloadIdentity,
     narrow: &Narrow,
-) -> anyhow::Result<(CachedToken, Claims)> {
+) -> Result<(CachedToken, Claims), Error> {
     // A `private_key_jwt` client's key is a file (a workload identity stores nothing).
     super::client_auth::attach(
         ctx,
@@ -105,9 +106,10 @@ pub(crate) fn exchange_locked(
 
 /// The error code of a failed exchange, for the state and the audit log: the provider's
 /// `error`, or what kept tok from asking.
-fn exchange_failure_code(e: &anyhow::Error) -> String {
+fn exchange_failure_code(e: &Error) -> String {
     use crate::oauth::grant::WorkloadError as W;
-    for cause in e.chain() {
+    let first: &(dyn std::error::Error + 'static) = e.inner();
+    for cause in std::iter::successors(Some(first), |c| c.source()) {
         if let Some(w) = cause.downcast_ref::<W>() {
             return match w {
                 W::Refused { error, .. } => error.clone(),
@@ -138,7 +140,7 @@ pub(super) fn client_credentials_locked(
     session: &Session,
     secret: &ClientSecret,
     narrow: &Narrow,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     let endpoint = ctx.token_endpoint();
     let url = endpoint.url(profile)?;
     ctx.printer.verbose(format!(

@@ -93,6 +93,60 @@ pub enum SessionError {
         format!("the session of profile `{profile}` holds no ID token")
     })]
     NoIdToken { profile: String, held: bool },
+    /// A lock file could not be opened (the I/O error is part of the message, not a source).
+    #[error("cannot open lock file {}: {error}", path.display())]
+    LockFile {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    /// A lock file was opened but could not be locked.
+    #[error("cannot lock {}: {error}", path.display())]
+    Lock {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+}
+
+/// Why a session operation failed: the typed error of the layer that failed, kept whole (its
+/// message and its sources are its own), so `error::classify` maps it as if it stood alone.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Path(#[from] crate::paths::PathError),
+    #[error(transparent)]
+    Workload(#[from] crate::oauth::grant::WorkloadError),
+    #[error(transparent)]
+    ClientKey(#[from] ClientKeyError),
+    #[error(transparent)]
+    Pkcs11(#[from] crate::oauth::Pkcs11Error),
+    /// A file or terminal read or write with nothing more to say.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// The failure inside, whose chain of sources decides the exit code and the hint.
+    pub fn inner(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        match self {
+            Error::Session(e) => e,
+            Error::Login(e) => e,
+            Error::OAuth(e) => e,
+            Error::Store(e) => e,
+            Error::Path(e) => e,
+            Error::Workload(e) => e,
+            Error::ClientKey(e) => e,
+            Error::Pkcs11(e) => e,
+            Error::Io(e) => e,
+        }
+    }
 }
 
 /// Opens the store of a profile; replaces [`store::open`] in unit tests.
@@ -261,7 +315,7 @@ impl Ctx {
 
 /// [`access_token_for`] without narrowing (the unit tests' shorthand).
 #[cfg(test)]
-pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> anyhow::Result<Served> {
+pub fn access_token(ctx: &Ctx, profile: &Profile, want: Want) -> Result<Served, Error> {
     access_token_for(ctx, profile, want, &Narrow::default(), &mut None)
 }
 
@@ -276,7 +330,7 @@ pub fn access_token_for(
     want: Want,
     narrow: &Narrow,
     lock_wait_ms: &mut Option<u64>,
-) -> anyhow::Result<Served> {
+) -> Result<Served, Error> {
     let served = serve::serve(ctx, profile, want, narrow, lock_wait_ms)?;
     Ok(Served {
         token: served.token.serving(want.token),
@@ -299,7 +353,7 @@ pub fn userinfo(
 
 /// The DPoP key of `profile`'s session, to sign proofs for resource requests (`print --format
 /// dpop`). `None` for a bearer session.
-pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Option<DpopKey>> {
+pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> Result<Option<DpopKey>, Error> {
     if profile.workload.is_some() {
         // Exchanged tokens are bearer tokens, and there is no stored session to ask.
         return Ok(None);
@@ -321,7 +375,7 @@ pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> anyhow::Result<Option<DpopKey>>
 pub(crate) fn load_session(
     store: &dyn TokenStore,
     profile: &Profile,
-) -> anyhow::Result<Option<Session>> {
+) -> Result<Option<Session>, Error> {
     let Some(blob) = store.load(&profile.name)? else {
         return Ok(None);
     };

@@ -10,6 +10,7 @@ use crate::oauth::{DpopKey, OAuthError, TokenResponse};
 use crate::secret::RefreshToken;
 use crate::store::{self, StoreKind, TokenStore};
 
+use super::Error;
 use super::files::{evict_cache, read_state, write_cache, write_state_durably};
 use super::model::{
     CachedToken, DEFAULT_MIN_TTL, Grant, Narrow, ProfileState, RefreshRecord, Session, clock_skew,
@@ -27,7 +28,7 @@ pub(crate) fn refresh_locked(
     session: Session,
     may_retry: bool,
     narrow: &Narrow,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     super::client_auth::attach(ctx, profile, store, false, false)?;
     match &session.grant {
         Grant::Interactive { .. } => {
@@ -90,7 +91,7 @@ fn persist(
     mut resp: TokenResponse,
     sent_at: i64,
     narrow: &Narrow,
-) -> anyhow::Result<Persisted> {
+) -> Result<Persisted, Error> {
     let old = session
         .grant
         .refresh_token()
@@ -246,7 +247,7 @@ fn refresh_interactive(
     session: Session,
     may_retry: bool,
     narrow: &Narrow,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     let Grant::Interactive {
         refresh_token: rt,
         dpop_key,
@@ -294,7 +295,7 @@ fn check_narrowed_scope(
     narrow: &Narrow,
     granted: Option<&str>,
     done: &Persisted,
-) -> anyhow::Result<()> {
+) -> Result<(), Error> {
     use super::model::{ScopeGrant, compare_scope};
     let Some(asked) = narrow.scope.as_deref() else {
         return Ok(());
@@ -337,7 +338,7 @@ fn explain_failure(
     e: OAuthError,
     may_retry: bool,
     narrow: &Narrow,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     let p = &ctx.printer;
     let rt = session
         .grant
@@ -401,7 +402,7 @@ pub(crate) fn save_rotated(
     profile: &Profile,
     store: &dyn TokenStore,
     session: &Session,
-) -> anyhow::Result<Option<StoreKind>> {
+) -> Result<Option<StoreKind>, Error> {
     let blob = session.to_blob();
     let err = match store.save_rotated(&profile.name, &blob) {
         Ok(()) => return Ok(None),

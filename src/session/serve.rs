@@ -5,6 +5,7 @@ use crate::config::Profile;
 use crate::oauth::grant::WorkloadIdentity;
 use crate::store::MemoryStore;
 
+use super::Error;
 use super::files::{read_cache_key, write_cache};
 use super::lock::ProfileLock;
 use super::model::{CachedToken, Narrow, Served, Session, Source, TokenKind, Want};
@@ -16,7 +17,7 @@ pub(crate) fn serve(
     want: Want,
     narrow: &Narrow,
     lock_wait_ms: &mut Option<u64>,
-) -> anyhow::Result<Served> {
+) -> Result<Served, Error> {
     let p = &ctx.printer;
     let key = narrow.cache_key(&profile.name);
     explain_narrow(ctx, narrow, &key);
@@ -112,7 +113,7 @@ fn exchanged(
     profile: &Profile,
     wi: &WorkloadIdentity,
     narrow: &Narrow,
-) -> anyhow::Result<Served> {
+) -> Result<Served, Error> {
     let session = Session::workload(profile, wi);
     let store = MemoryStore::default();
     Ok(Served {
@@ -158,7 +159,7 @@ fn stored_or_refreshed(
     narrow: &Narrow,
     before: Option<&CachedToken>,
     usable: &dyn Fn(&CachedToken) -> bool,
-) -> anyhow::Result<Served> {
+) -> Result<Served, Error> {
     let p = &ctx.printer;
     let store = ctx.store_for(&profile.name)?;
     let session = load_session(store.as_ref(), profile)?

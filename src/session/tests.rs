@@ -64,7 +64,7 @@ impl TokenEndpoint for FakeEndpoint {
         _: &crate::oauth::grant::CiEnv<'_>,
         _: &Narrow,
         _: i64,
-    ) -> anyhow::Result<(TokenResponse, crate::oauth::grant::IdentityClaims)> {
+    ) -> Result<(TokenResponse, crate::oauth::grant::IdentityClaims), Error> {
         self.log.borrow_mut().push(format!(
             "exchange {} from {}",
             wi.method.as_str(),
@@ -223,7 +223,7 @@ impl World {
         Session::from_blob(&blob, "w", "memory").expect("a session")
     }
 
-    fn serve(&self, min_ttl: i64) -> anyhow::Result<Served> {
+    fn serve(&self, min_ttl: i64) -> Result<Served, Error> {
         access_token(
             &self.ctx,
             &self.profile,
@@ -588,7 +588,7 @@ fn a_refresh_cut_off_in_flight_explains_the_next_invalid_grant() {
     );
     let e = w.serve(60).expect_err("cut off");
     assert!(matches!(
-        e.downcast_ref::<OAuthError>(),
+        e.inner().downcast_ref::<OAuthError>(),
         Some(OAuthError::Interrupted { .. })
     ));
     let last = read_state(&w.ctx.paths, "w")
@@ -804,7 +804,7 @@ fn an_unavailable_provider_leaves_the_session_as_it_was() {
     w.stored(interactive("rt-1"), Some(w.token("at-1", -5)));
     let e = w.serve(60).expect_err("unavailable");
     assert!(matches!(
-        e.downcast_ref::<OAuthError>(),
+        e.inner().downcast_ref::<OAuthError>(),
         Some(OAuthError::Unavailable { .. })
     ));
     assert_eq!(w.log(), ["refresh with rt-1"], "no store write");
@@ -995,7 +995,7 @@ fn a_narrowed_token_granted_wider_than_asked_is_refused_and_not_cached() {
     assert!(message.contains("`api:read api:write`"), "{message}");
     assert!(message.contains("`api:read`"), "{message}");
     assert!(matches!(
-        e.downcast_ref::<SessionError>(),
+        e.inner().downcast_ref::<SessionError>(),
         Some(SessionError::WiderScope { .. })
     ));
     assert_eq!(
@@ -1060,7 +1060,7 @@ fn an_id_token_is_refreshed_for_kept_when_not_renewed_and_never_served_expired()
     let e = id(0).expect_err("an expired ID token is never served");
     assert!(
         matches!(
-            e.downcast_ref::<SessionError>(),
+            e.inner().downcast_ref::<SessionError>(),
             Some(SessionError::NoIdToken { held: true, .. })
         ),
         "{e:#}"
@@ -1122,7 +1122,7 @@ fn a_token_key_that_cannot_sign_fails_the_refresh_before_any_request() {
     );
     let e = w.serve(60).expect_err("the token cannot sign");
     assert!(matches!(
-        e.downcast_ref::<crate::oauth::Pkcs11Error>(),
+        e.inner().downcast_ref::<crate::oauth::Pkcs11Error>(),
         Some(crate::oauth::Pkcs11Error::Module { .. })
     ));
     assert!(

@@ -73,7 +73,8 @@ fn report(env: &Env, protocol: &Protocol, outcome: &Outcome) {
 /// failed (so its exit code and hint survive), else the protocol's.
 pub fn into_anyhow(e: helpers::Error) -> anyhow::Error {
     match e {
-        helpers::Error::Tokens(TokenError::LoginRequired(e) | TokenError::Other(e)) => e,
+        // Printed as the failure inside, and classified as it (`error::classify`).
+        helpers::Error::Tokens(e) => e.into(),
         helpers::Error::Git(e) => e.into(),
         helpers::Error::Terraform(e) => e.into(),
         helpers::Error::Io(e) => e.into(),
@@ -168,10 +169,18 @@ impl SessionTokens<'_> {
 
 /// A token source's failure in the terms a protocol acts on: "log in first", or not.
 fn typed(e: anyhow::Error) -> TokenError {
-    match classify(&e).0 {
-        Code::LoginRequired => TokenError::LoginRequired(e),
-        _ => TokenError::Other(e),
+    let (code, cause) = settled(&e);
+    match code {
+        Code::LoginRequired => TokenError::LoginRequired(cause),
+        _ => TokenError::Other(cause),
     }
+}
+
+/// A failure as it prints (with its context, `: `-separated) and classifies (its exit code and
+/// hint), settled here: the typed error inside an `anyhow::Error` cannot be moved out whole.
+fn settled(e: &anyhow::Error) -> (Code, helpers::Cause) {
+    let (code, hint) = classify(e);
+    (code, Box::new(Hinted::new(code, format!("{e:#}"), hint)))
 }
 
 impl Tokens for SessionTokens<'_> {
@@ -185,7 +194,7 @@ impl Tokens for SessionTokens<'_> {
         let stepping_up = demand.acr_values.is_some() || demand.max_age.is_some();
         self.demanded(profile, host, demand)
             .map_err(|e| match stepping_up {
-                true => TokenError::Other(e),
+                true => TokenError::Other(settled(&e).1),
                 false => typed(e),
             })
     }
@@ -198,7 +207,11 @@ impl Tokens for SessionTokens<'_> {
             .and_then(
                 |p| match session::step_up_forget(&self.env.ctx, &p, fingerprint) {
                     true => Ok(true),
-                    false => session::reject_access_token(&self.env.ctx, &p, fingerprint),
+                    false => Ok(session::reject_access_token(
+                        &self.env.ctx,
+                        &p,
+                        fingerprint,
+                    )?),
                 },
             );
         rejected.map_err(typed)
@@ -222,4 +235,35 @@ pub fn refuse_dpop(profile: &Profile, bound: bool) -> Result<(), Hinted> {
             "use a profile without `dpop = true` for them; scripts can use `tok print -p {name} --format dpop`"
         )),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_failure_prints_and_classifies_as_the_failure_inside_it() {
+        let refused = || {
+            let hinted = Hinted::new(Code::Config, "no DPoP here", Some("use another".into()));
+            anyhow::Error::new(hinted)
+        };
+        let not_in = || {
+            let e = session::SessionError::NotLoggedIn {
+                profile: "work".into(),
+            };
+            anyhow::Error::new(session::Error::from(e)).context("profile `work`")
+        };
+        for (make, code) in [
+            (refused as fn() -> anyhow::Error, Code::Config),
+            (not_in, Code::LoginRequired),
+        ] {
+            let alone = make();
+            let token = typed(make());
+            assert_eq!(token.is_login_required(), code == Code::LoginRequired);
+            let token = into_anyhow(helpers::Error::from(token));
+            assert_eq!(format!("{token:#}"), format!("{alone:#}"));
+            assert_eq!(classify(&token), classify(&alone));
+            assert_eq!(classify(&token).0, code, "{alone:#}");
+        }
+    }
 }

@@ -398,14 +398,15 @@ pub fn exchange(
 }
 
 /// The provider's refusals of an identity (its trust configuration does not match) as
-/// [`WorkloadError::Refused`]; anything else (network, malformed answers) stays as it was.
-pub fn refusal(e: OAuthError, method: Method, claims: &Claims) -> anyhow::Error {
-    let refused = |endpoint: String, error: String, description: Option<String>| {
-        anyhow::Error::from(WorkloadError::Refused {
-            endpoint,
+/// [`WorkloadError::Refused`]; `None` for anything else (network, malformed answers), which
+/// stays as it was.
+pub fn refusal(e: &OAuthError, method: Method, claims: &Claims) -> Option<WorkloadError> {
+    let refused = |endpoint: &String, error: String, description: &Option<String>| {
+        Some(WorkloadError::Refused {
+            endpoint: endpoint.clone(),
             method: method.as_str(),
             error,
-            description,
+            description: description.clone(),
             claims: Box::new(claims.clone()),
         })
     };
@@ -433,11 +434,11 @@ pub fn refusal(e: OAuthError, method: Method, claims: &Claims) -> anyhow::Error 
             refused(endpoint, error.as_str().to_string(), description)
         }
         OAuthError::AccessDenied { description } => refused(
-            "the token endpoint".into(),
+            &"the token endpoint".to_string(),
             "access_denied".into(),
             description,
         ),
-        e => e.into(),
+        _ => None,
     }
 }
 

@@ -12,7 +12,7 @@ impl<C: Client> Flow<'_, C> {
         &self,
         pasted: bool,
         mut dpop: Option<&mut Prover<'_>>,
-    ) -> anyhow::Result<TokenResponse> {
+    ) -> Result<TokenResponse, Error> {
         let profile = self.profile;
         let auth_url = self.ep.authorization.as_ref().ok_or_else(|| {
             OAuthError::Discovery(format!(
@@ -89,7 +89,7 @@ impl<C: Client> Flow<'_, C> {
         &self,
         url: &Url,
         dpop: Option<&mut Prover<'_>>,
-    ) -> anyhow::Result<(Url, Option<Instant>)> {
+    ) -> Result<(Url, Option<Instant>), Error> {
         let (profile, ep) = (self.profile, self.ep);
         if !(profile.par || ep.par_required) {
             return Ok((url.clone(), None));
@@ -119,7 +119,7 @@ impl<C: Client> Flow<'_, C> {
         verifier: &Ephemeral,
         cb: Callback,
         dpop: Option<&mut Prover<'_>>,
-    ) -> anyhow::Result<TokenResponse> {
+    ) -> Result<TokenResponse, Error> {
         let exchange = Exchange {
             token_url: &self.ep.token,
             iss_parameter: self.ep.iss_parameter,
@@ -146,8 +146,8 @@ impl<C: Client> Flow<'_, C> {
         url: &Url,
         listener: &Listener,
         state: &str,
-        repush: &mut dyn FnMut() -> anyhow::Result<(Url, Option<Instant>)>,
-    ) -> anyhow::Result<Callback> {
+        repush: &mut dyn FnMut() -> Result<(Url, Option<Instant>), Error>,
+    ) -> Result<Callback, Error> {
         self.ui
             .browser(url, &listener.start_link(url.as_str(), state));
         let deadline = Instant::now() + self.timeout;
@@ -181,7 +181,7 @@ impl<C: Client> Flow<'_, C> {
         url: &Url,
         redirect_uri: &str,
         state: &str,
-    ) -> anyhow::Result<Callback> {
+    ) -> Result<Callback, Error> {
         let Some(line) = self.ui.paste(url, redirect_uri, self.timeout)? else {
             return Err(self.login_error(OAuthError::Expired));
         };

@@ -26,9 +26,9 @@ use crate::oauth::{
 use crate::secret::{ClientSecret, Ephemeral, RefreshToken};
 use crate::store::{self, StoreKind};
 
-use super::Ctx;
 use super::lifecycle::{login_workload, save_client_credentials, save_login};
 use super::model::CachedToken;
+use super::{Ctx, Error};
 
 /// How a login obtains its first tokens.
 pub enum LoginMethod {
@@ -128,7 +128,7 @@ pub fn login(
     ui: &dyn LoginUi,
     timeout: Duration,
     generate_key: bool,
-) -> anyhow::Result<LoggedIn> {
+) -> Result<LoggedIn, Error> {
     if let LoginMethod::WorkloadIdentity(wi) = &method {
         let (token, claims) = login_workload(ctx, profile, wi)?;
         return Ok(LoggedIn {
@@ -202,7 +202,7 @@ fn open_store(
     ctx: &Ctx,
     profile: &Profile,
     on_token: bool,
-) -> anyhow::Result<Box<dyn store::TokenStore>> {
+) -> Result<Box<dyn store::TokenStore>, Error> {
     let store = store::open(
         ctx.store_override.unwrap_or(StoreKind::Auto),
         &ctx.paths,
@@ -223,7 +223,7 @@ pub fn run_flow(
     method: LoginMethod,
     ui: &dyn LoginUi,
     timeout: Duration,
-) -> anyhow::Result<super::stepup::Flowed> {
+) -> Result<super::stepup::Flowed, Error> {
     let tls_key_on_token = (profile.network.trust.client_cert.as_ref())
         .is_some_and(crate::oauth::ClientCert::is_on_token);
     if profile.private_key_jwt.is_some() || tls_key_on_token {
@@ -270,7 +270,7 @@ fn confidential(
     store: &dyn store::TokenStore,
     sent_at: i64,
     secret: ClientSecret,
-) -> anyhow::Result<CachedToken> {
+) -> Result<CachedToken, Error> {
     let scope = profile.scope_string();
     let resp = grant::client_credentials(
         ctx.http(),
@@ -300,7 +300,7 @@ struct Flow<'a, C> {
 impl<C: Client> Flow<'_, C> {
     /// Obtain the first tokens by `method` (an interactive or seeded one), with a fresh DPoP
     /// key for a DPoP profile; the key comes back for the session.
-    fn run(&self, method: LoginMethod) -> anyhow::Result<(TokenResponse, Option<DpopKey>)> {
+    fn run(&self, method: LoginMethod) -> Result<(TokenResponse, Option<DpopKey>), Error> {
         let (ctx, ep) = (self.ctx, self.ep);
         let dpop_key = self.dpop_key()?;
         let mut prover = dpop_key.as_ref().map(|key| Prover {
@@ -347,19 +347,17 @@ impl<C: Client> Flow<'_, C> {
 
     /// `--refresh-token-stdin`: prove the refresh token works (and take the rotated one)
     /// before storing it.
-    fn seeded(&self, rt: RefreshToken) -> anyhow::Result<TokenResponse> {
+    fn seeded(&self, rt: RefreshToken) -> Result<TokenResponse, Error> {
         let auth = ClientAuth::None {
             client_id: &self.profile.client_id,
         };
         let audience = self.profile.audience.as_deref();
         let sent = grant::refresh(self.client, &self.ep.token, auth, &rt, None, audience, None);
         let mut resp = sent.map_err(|e| match e {
-            OAuthError::InvalidGrant { description, .. } => {
-                anyhow::Error::from(LoginError::SeedRejected {
-                    profile: self.profile_name(),
-                    description,
-                })
-            }
+            OAuthError::InvalidGrant { description, .. } => Error::from(LoginError::SeedRejected {
+                profile: self.profile_name(),
+                description,
+            }),
             e => e.into(),
         })?;
         if resp.refresh_token.is_none() {
@@ -368,7 +366,7 @@ impl<C: Client> Flow<'_, C> {
         Ok(resp)
     }
 
-    fn device(&self, mut dpop: Option<&mut Prover<'_>>) -> anyhow::Result<TokenResponse> {
+    fn device(&self, mut dpop: Option<&mut Prover<'_>>) -> Result<TokenResponse, Error> {
         let profile = self.profile;
         let url = self.ep.device_authorization.as_ref().ok_or_else(|| {
             OAuthError::Discovery(format!(
@@ -411,7 +409,7 @@ impl<C: Client> Flow<'_, C> {
         result.map_err(|e| self.login_error(e))
     }
 
-    fn login_error(&self, e: OAuthError) -> anyhow::Error {
+    fn login_error(&self, e: OAuthError) -> Error {
         let profile = self.profile_name();
         match e {
             OAuthError::Expired => LoginError::TimedOut { profile }.into(),

@@ -156,18 +156,9 @@ pub fn delete(http: &Http, m: &Management) -> Result<(), OAuthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oauth::http::Body;
 
     fn answer(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            content_type: "application/json".into(),
-            date: None,
-            retry_after: None,
-            dpop_nonce: None,
-            www_authenticate: vec![],
-            body: Body(body.as_bytes().to_vec()),
-        }
+        Response::json(status, body)
     }
 
     fn endpoint() -> Url {

@@ -401,15 +401,7 @@ mod tests {
     use crate::oauth::http::Body;
 
     fn resp(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            content_type: "application/json".into(),
-            date: None,
-            retry_after: None,
-            dpop_nonce: None,
-            www_authenticate: vec![],
-            body: Body(body.as_bytes().to_vec()),
-        }
+        Response::json(status, body)
     }
     fn url() -> Url {
         Url::parse("https://id.example/token?x=1").unwrap()

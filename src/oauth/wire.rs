@@ -21,6 +21,22 @@ pub struct Response {
     pub body: Body,
 }
 
+#[cfg(test)]
+impl Response {
+    /// A JSON answer with `status` and `body` and no headers (the unit tests' server).
+    pub fn json(status: u16, body: &str) -> Self {
+        Response {
+            status,
+            content_type: "application/json".into(),
+            date: None,
+            retry_after: None,
+            dpop_nonce: None,
+            www_authenticate: vec![],
+            body: Body(body.as_bytes().to_vec()),
+        }
+    }
+}
+
 /// A response body; it may hold tokens, so its Debug output is only its length, and it is
 /// zeroized when dropped (a token response's raw bytes would otherwise linger in freed memory).
 pub struct Body(pub Vec<u8>);

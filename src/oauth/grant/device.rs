@@ -233,15 +233,7 @@ mod tests {
     use super::*;
 
     fn answer(body: &str) -> Result<DeviceAuthorization, OAuthError> {
-        let resp = crate::oauth::http::Response {
-            status: 200,
-            content_type: "application/json".into(),
-            date: None,
-            retry_after: None,
-            dpop_nonce: None,
-            www_authenticate: vec![],
-            body: crate::oauth::http::Body(body.as_bytes().to_vec()),
-        };
+        let resp = crate::oauth::http::Response::json(200, body);
         parse_device_authorization(&Url::parse("https://id.example/device").unwrap(), resp)
     }
 

@@ -122,7 +122,6 @@ pub mod fake {
     use std::cell::RefCell;
 
     use super::*;
-    use crate::oauth::http::Body;
 
     /// One request as it would have gone out.
     #[derive(Debug, PartialEq, Eq)]
@@ -170,15 +169,7 @@ pub mod fake {
                 client_id,
                 dpop,
             });
-            Response {
-                status: 200,
-                content_type: "application/json".into(),
-                date: None,
-                retry_after: None,
-                dpop_nonce: None,
-                www_authenticate: vec![],
-                body: Body(self.body.as_bytes().to_vec()),
-            }
+            Response::json(200, &self.body)
         }
 
         /// The one request sent.

@@ -7,7 +7,7 @@
 //! - One `write(2)` with `O_APPEND` per event: concurrent tok processes interleave whole lines.
 //! - Size-bounded: when the file would grow past [`MAX_BYTES`] it is renamed to `audit.jsonl.1`
 //!   (replacing the previous generation), so the log never takes more than about twice that.
-//! - `audit = false` at the top of the config file turns it off (`session::Ctx::set_audit`).
+//! - `audit = false` at the top of the config file turns it off (every `Profile` carries it; `session::Ctx::audit`).
 //! - Failing to write the log never fails the command that is being logged.
 //! - The log owns its record types: the session converts into them, so its format never pins
 //!   the core's types, and a line a newer tok wrote (a new consumer, grant, event or source

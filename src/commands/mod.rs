@@ -44,7 +44,6 @@ impl Env {
     /// Load the config file, with `TOK_PROFILE` (when set) as the default profile.
     pub fn config(&self) -> anyhow::Result<Config> {
         let mut config = Config::load(&self.config_path)?;
-        self.ctx.set_audit(config.file.audit.unwrap_or(true));
         if let Some(p) = &self.ctx.settings.profile {
             // `-p` > TOK_PROFILE > `default_profile` (see `Config::select`). Only the parsed
             // copy changes: edits of the file work on its text.
@@ -69,6 +68,16 @@ pub fn printer_for(cli: &Cli) -> Printer {
     Printer::new(v)
 }
 
+/// Whether the command reads a PKCS#11 token's PIN from stdin (`--pin-stdin`).
+fn pin_stdin(command: &Command) -> bool {
+    match command {
+        Command::Login(a) => a.key.pin_stdin,
+        Command::Print(a) => a.pin_stdin,
+        Command::Profile(crate::cli::ProfileCommand::Jwks(a)) => a.pin_stdin,
+        _ => false,
+    }
+}
+
 /// Run the command with the environment resolved in `settings`.
 pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result<ExitCode> {
     let paths = Paths::discover()?;
@@ -79,13 +88,11 @@ pub fn run(cli: Cli, printer: Printer, mut settings: Settings) -> anyhow::Result
         .clone()
         .or_else(|| settings.config_path.clone())
         .unwrap_or_else(|| paths.config_file());
-    let env = Env {
-        ctx: Ctx::new(paths, printer, cli.global.store, settings),
-        config_path,
-    };
-    // A PKCS#11 token's PIN is asked at the terminal, if there is one (`--pin-stdin` of login
-    // and print reads it from stdin instead).
-    pin::choose(&env.ctx, false)?;
+    let mut ctx = Ctx::new(paths, printer, cli.global.store, settings);
+    // A PKCS#11 token's PIN is asked at the terminal, if there is one; `--pin-stdin` (login,
+    // print, profile jwks) reads it from stdin now, before any network call.
+    ctx.pin = pin::choose(pin_stdin(&cli.command))?;
+    let env = Env { ctx, config_path };
     let done = match cli.command {
         Command::Login(a) => login::run(&env, a),
         Command::Print(a) => print::run(&env, a),

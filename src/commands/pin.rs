@@ -7,11 +7,10 @@ use std::io::{BufRead, IsTerminal};
 use crate::error::{Code, Hinted};
 use crate::oauth::PinSource;
 use crate::secret::Pin;
-use crate::session::Ctx;
 
 /// Where the PIN comes from for this command: stdin when `pin_stdin`, else the terminal when
 /// stdin is one, else nowhere (a token that needs a PIN then fails with exit 3).
-pub fn choose(ctx: &Ctx, pin_stdin: bool) -> anyhow::Result<()> {
+pub fn choose(pin_stdin: bool) -> anyhow::Result<PinSource> {
     let source = if pin_stdin {
         PinSource::Given(from_stdin()?)
     } else if std::io::stdin().is_terminal() {
@@ -19,8 +18,7 @@ pub fn choose(ctx: &Ctx, pin_stdin: bool) -> anyhow::Result<()> {
     } else {
         PinSource::Unavailable
     };
-    *ctx.pin.borrow_mut() = source;
-    Ok(())
+    Ok(source)
 }
 
 /// Ask at the terminal, naming the token; `None` when the terminal cannot be read.

@@ -22,9 +22,6 @@ pub fn run(env: &Env, cmd: ProfileCommand) -> anyhow::Result<()> {
             let config = env.config()?;
             let name = config.select(a.profile.profile.as_deref())?;
             let profile = config.profile(&name)?;
-            if a.pin_stdin {
-                super::pin::choose(&env.ctx, true)?;
-            }
             let jwks = session::client_jwks(&env.ctx, &profile)?;
             Ok(env
                 .ctx

@@ -35,6 +35,6 @@ pub fn record(
     };
     let mut event = Event::request(&profile.name, who, outcome);
     event.lock_wait_ms = lock_wait_ms;
-    ctx.audit(event);
+    ctx.audit(profile, event);
     served
 }

@@ -148,6 +148,9 @@ pub struct ProfileConfig {
 #[derive(Debug, Clone)]
 pub struct Profile {
     pub name: String,
+    /// The config file's top-level `audit` (default on): whether tok's audit log records this
+    /// profile's events.
+    pub audit: bool,
     pub issuer: Url,
     /// The issuer exactly as the config file writes it: what discovery documents and RFC 9207
     /// `iss` must name, character for character (`Url` would add a slash to a bare host). A
@@ -321,7 +324,9 @@ impl Config {
                 name: name.to_string(),
                 path: self.path.clone(),
             })?;
-        resolve(name, raw)
+        let mut profile = resolve(name, raw)?;
+        profile.audit = self.file.audit.unwrap_or(true);
+        Ok(profile)
     }
 }
 
@@ -350,6 +355,16 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     })
 }
 
+/// The profile's scopes, each one word.
+fn checked_scopes(raw: &ProfileConfig) -> Result<Vec<String>, String> {
+    let scopes = raw.scopes.clone().unwrap_or_default();
+    let bad = |s: &&String| s.is_empty() || s.contains(char::is_whitespace);
+    match scopes.iter().find(bad) {
+        Some(b) => Err(format!("has an invalid scope {b:?}")),
+        None => Ok(scopes),
+    }
+}
+
 fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     let invalid = |key: &'static str, message: String| ConfigError::Invalid {
         profile: name.to_string(),
@@ -373,13 +388,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
             .transpose()
             .map_err(|m| invalid(key, m))
     };
-    let scopes = raw.scopes.clone().unwrap_or_default();
-    if let Some(bad) = scopes
-        .iter()
-        .find(|s| s.is_empty() || s.contains(char::is_whitespace))
-    {
-        return Err(invalid("scopes", format!("has an invalid scope {bad:?}")));
-    }
+    let scopes = checked_scopes(raw).map_err(|m| invalid("scopes", m))?;
     let workload = workload_identity(raw).map_err(|(key, m)| invalid(key, m))?;
     let network = network(raw).map_err(|(key, m)| invalid(key, m))?;
     if let Some(ca) = &network.trust.ca_file {
@@ -393,6 +402,7 @@ fn resolve(name: &str, raw: &ProfileConfig) -> Result<Profile, ConfigError> {
     let private_key_jwt = client_auth::checked(name, raw, &issuer, &network)?;
     Ok(Profile {
         name: name.to_string(),
+        audit: true,
         issuer,
         issuer_text,
         client_id,

@@ -167,10 +167,10 @@ pub fn attach(
     generate: bool,
     on_token: bool,
 ) -> Result<(), ClientKeyError> {
-    let pin = ctx.pin.borrow();
-    tls_key_on_token(ctx, profile, &pin)?;
+    let pin = &ctx.pin;
+    tls_key_on_token(ctx, profile, pin)?;
     let token = TokenAccess {
-        pin: &pin,
+        pin,
         generate: generate && on_token,
     };
     let Some((keys, made)) = keys(profile, store, generate, &token)? else {
@@ -233,9 +233,9 @@ fn audience(ctx: &Ctx, profile: &Profile, pk: &PrivateKeyJwt) -> Result<String, 
 /// and has none.
 pub fn client_jwks(ctx: &Ctx, profile: &Profile) -> Result<serde_json::Value, ClientKeyError> {
     let store = ctx.store_for(&profile.name)?;
-    let pin = ctx.pin.borrow();
+    let pin = &ctx.pin;
     let token = TokenAccess {
-        pin: &pin,
+        pin,
         generate: false,
     };
     match keys(profile, store.as_ref(), true, &token)? {

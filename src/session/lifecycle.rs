@@ -173,11 +173,10 @@ fn save_new_session(
         moved_from: None,
     };
     write_state(&ctx.paths, &profile.name, &state);
-    ctx.audit(audit::Event::login(
-        &profile.name,
-        store.kind(),
-        &token.access_token,
-    ));
+    ctx.audit(
+        profile,
+        audit::Event::login(&profile.name, store.kind(), &token.access_token),
+    );
     Ok(token)
 }
 
@@ -342,11 +341,14 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> Result<Logout
     }
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
-    ctx.audit(audit::Event::logout(
-        &profile.name,
-        report.revoked,
-        report.revocation_error.is_some(),
-    ));
+    ctx.audit(
+        profile,
+        audit::Event::logout(
+            &profile.name,
+            report.revoked,
+            report.revocation_error.is_some(),
+        ),
+    );
     Ok(report)
 }
 
@@ -378,11 +380,14 @@ fn logout_workload(
     }
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
-    ctx.audit(audit::Event::logout(
-        &profile.name,
-        report.revoked,
-        report.revocation_error.is_some(),
-    ));
+    ctx.audit(
+        profile,
+        audit::Event::logout(
+            &profile.name,
+            report.revoked,
+            report.revocation_error.is_some(),
+        ),
+    );
     Ok(report)
 }
 
@@ -410,7 +415,7 @@ pub fn login_workload(
     write_state(&ctx.paths, &profile.name, &state);
     let mut event = audit::Event::login(&profile.name, StoreKind::Memory, &token.access_token);
     event.store = None;
-    ctx.audit(event);
+    ctx.audit(profile, event);
     Ok((token, claims))
 }
 

@@ -30,8 +30,6 @@ mod serve;
 mod steps;
 mod stepup;
 
-use std::cell::Cell;
-
 use crate::audit;
 use crate::config::Profile;
 use crate::oauth::{DpopKey, Endpoints, Http, OAuthError, PinSource};
@@ -167,16 +165,9 @@ pub struct Ctx {
     /// The environment, resolved once at start.
     pub settings: Settings,
     /// Whether the audit log is written: the config file's `audit` (on until it is loaded).
-    /// A `Cell`, since it is set after the `Ctx` is made: the config file is read when a
-    /// command asks for it (`commands::Env::config`, through a shared `&Env`;
-    /// some commands never read it, and must work while it is broken), after the `Ctx` is
-    /// made, and the flag is read where events are recorded (`session::steps`, `lifecycle`,
-    /// `commands::request`), which see only the `Ctx`. A plain field would mean reading the
-    /// config before every command, or passing the flag to every place that records.
-    audit_on: Cell<bool>,
-    /// Where the PIN of a PKCS#11 token comes from (set by the command: the terminal,
-    /// `--pin-stdin`, or nowhere).
-    pub pin: std::cell::RefCell<PinSource>,
+    /// Where the PIN of a PKCS#11 token comes from (the terminal, `--pin-stdin`, or nowhere),
+    /// chosen by `commands::run` before any command runs.
+    pub pin: PinSource,
 }
 
 impl Ctx {
@@ -195,23 +186,14 @@ impl Ctx {
             clock: Box::new(SystemClock),
             open_store: None,
             settings,
-            audit_on: Cell::new(true),
-            pin: std::cell::RefCell::new(PinSource::Unavailable),
+            pin: PinSource::Unavailable,
         }
     }
 
-    /// Turn the audit log on or off for this process (the config's `audit` key).
-    pub fn set_audit(&self, on: bool) {
-        self.audit_on.set(on);
-    }
-
-    pub fn audit_enabled(&self) -> bool {
-        self.audit_on.get()
-    }
-
-    /// Append `event` to the audit log, unless it is turned off. Never fails the caller.
-    pub fn audit(&self, event: audit::Event) {
-        if self.audit_on.get() {
+    /// Append `event` to the audit log, unless the config file turns it off (`audit = false`,
+    /// carried by every `Profile`). Never fails the caller.
+    pub fn audit(&self, profile: &Profile, event: audit::Event) {
+        if profile.audit {
             audit::record(&self.paths, event);
         }
     }
@@ -366,7 +348,7 @@ pub fn dpop_key(ctx: &Ctx, profile: &Profile) -> Result<Option<DpopKey>, Error> 
         Grant::Confidential { .. } | Grant::WorkloadIdentity(_) => None,
     };
     if let Some(k) = &key {
-        k.unlock(&ctx.pin.borrow())?;
+        k.unlock(&ctx.pin)?;
     }
     Ok(key)
 }

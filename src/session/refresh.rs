@@ -259,7 +259,7 @@ fn refresh_interactive(
     // A key on a PKCS#11 token logs in (asking for its PIN) before anything is sent: a token
     // that cannot sign leaves the session as it was, with no request made.
     if let Some(key) = dpop_key {
-        key.unlock(&ctx.pin.borrow())?;
+        key.unlock(&ctx.pin)?;
     }
     // From here until the answer is stored, Ctrl-C and SIGTERM wait (see crate::signals).
     let deferred = crate::signals::Deferred::new();

@@ -62,9 +62,12 @@ pub(super) fn record_attempt(
     state.last_refresh = Some(last);
     write_state(&ctx.paths, &profile.name, &state);
     let last = state.last_refresh.as_ref().expect("just set");
-    ctx.audit(match grant {
-        None => audit::Event::refresh(&profile.name, &last.into()),
-        Some(g) => audit::Event::exchange(&profile.name, &last.into(), g),
-    });
+    ctx.audit(
+        profile,
+        match grant {
+            None => audit::Event::refresh(&profile.name, &last.into()),
+            Some(g) => audit::Event::exchange(&profile.name, &last.into(), g),
+        },
+    );
     before
 }

@@ -53,9 +53,6 @@ pub fn run(env: &Env, mut args: LoginArgs) -> anyhow::Result<()> {
     }
     check_interactive(env, &args, &profile)?;
     // Read secrets from stdin before any network call, so a missing one fails fast.
-    if args.key.pin_stdin {
-        super::pin::choose(&env.ctx, true)?;
-    }
     let method = secret_method(env, &args, &profile)?;
     if args.client.rotate_client_key {
         let kid = crate::session::rotate_client_key(&env.ctx, &profile)?;

@@ -24,9 +24,6 @@ pub fn run(env: &Env, args: PrintArgs) -> anyhow::Result<()> {
         )
         .into());
     }
-    if args.pin_stdin {
-        super::pin::choose(&env.ctx, true)?;
-    }
     let config = env.config()?;
     let name = config.select(args.profile.profile.as_deref())?;
     let profile = config.profile(&name)?;

@@ -170,6 +170,9 @@ pub fn run(env: &Env, args: StatsArgs) -> anyhow::Result<()> {
     // Only to learn whether `audit = false` is set (for the message below); stats need no
     // valid config.
     let config = env.config();
+    let audit_on = config
+        .as_ref()
+        .map_or(true, |c| c.file.audit.unwrap_or(true));
     let events = audit::read(&env.ctx.paths);
     let p = &env.ctx.printer;
     let format = args.format.unwrap_or(if args.json {
@@ -210,7 +213,7 @@ pub fn run(env: &Env, args: StatsArgs) -> anyhow::Result<()> {
         p.info(format!(
             "No events in the audit log ({}){}.",
             audit::log_path(&env.ctx.paths).display(),
-            if env.ctx.audit_enabled() {
+            if audit_on {
                 ""
             } else {
                 "; it is turned off by `audit = false`"

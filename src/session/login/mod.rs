@@ -337,8 +337,8 @@ impl<C: Client> Flow<'_, C> {
             return Ok(Some(DpopKey::generate()));
         };
         let module = pkcs11_module_for(uri, self.profile.pkcs11_module.as_deref())?;
-        let pin = self.ctx.pin.borrow();
-        DpopKey::on_token(&module, uri, &pin, self.generate_key).map(Some)
+        let pin = &self.ctx.pin;
+        DpopKey::on_token(&module, uri, pin, self.generate_key).map(Some)
     }
 
     fn profile_name(&self) -> String {

@@ -108,12 +108,6 @@ impl SigningKey for TokenSigning {
 #[derive(Debug)]
 struct TokenSigner(Arc<std::sync::Mutex<super::pkcs11::TokenKey>>);
 
-impl std::fmt::Debug for super::pkcs11::TokenKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TokenKey(token `{}`)", self.token)
-    }
-}
-
 impl rustls::sign::Signer for TokenSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
         let key = self
@@ -123,7 +117,8 @@ impl rustls::sign::Signer for TokenSigner {
         let rs = key
             .sign(message)
             .map_err(|e| rustls::Error::General(e.to_string()))?;
-        Ok(ecdsa_der(&rs))
+        ecdsa_der(&rs)
+            .ok_or_else(|| rustls::Error::General("the token's signature is not P-256".into()))
     }
 
     fn scheme(&self) -> rustls::SignatureScheme {
@@ -131,23 +126,11 @@ impl rustls::sign::Signer for TokenSigner {
     }
 }
 
-/// The DER `SEQUENCE { INTEGER r, INTEGER s }` of a P-256 signature given as `R || S`.
-fn ecdsa_der(rs: &[u8]) -> Vec<u8> {
-    let int = |b: &[u8]| {
-        let start = b.iter().position(|&x| x != 0).unwrap_or(b.len() - 1);
-        let mut v = b[start..].to_vec();
-        if v[0] & 0x80 != 0 {
-            v.insert(0, 0);
-        }
-        let mut out = vec![0x02, v.len() as u8];
-        out.extend(v);
-        out
-    };
-    let (r, s) = rs.split_at(rs.len() / 2);
-    let body = [int(r), int(s)].concat();
-    let mut out = vec![0x30, body.len() as u8];
-    out.extend(body);
-    out
+/// The DER `SEQUENCE { INTEGER r, INTEGER s }` TLS wants of a P-256 signature given as JWS's
+/// `R || S` (the `p256` crate's encoder); `None` when `rs` is not a signature.
+fn ecdsa_der(rs: &[u8]) -> Option<Vec<u8>> {
+    let sig = p256::ecdsa::Signature::from_slice(rs).ok()?;
+    Some(sig.to_der().as_bytes().to_vec())
 }
 
 /// The SubjectPublicKeyInfo DER of a P-256 public key.
@@ -501,13 +484,15 @@ mod tests {
         for i in 0..64u8 {
             let msg = [i; 10];
             let rs = k.sign(&rng, &msg).unwrap();
-            public.verify(&msg, &ecdsa_der(rs.as_ref())).unwrap();
+            public
+                .verify(&msg, &ecdsa_der(rs.as_ref()).unwrap())
+                .unwrap();
         }
         // The encoding itself: a high bit gets a 0x00, leading zeros go.
         let mut rs = [0u8; 64];
         rs[0] = 0x80;
         rs[63] = 0x01;
-        let der = ecdsa_der(&rs);
+        let der = ecdsa_der(&rs).unwrap();
         assert_eq!(&der[..5], &[0x30, 38, 0x02, 33, 0x00]);
         assert_eq!(&der[der.len() - 3..], &[0x02, 1, 0x01]);
         // The SPKI rustls compares with the certificate's.

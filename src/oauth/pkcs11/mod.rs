@@ -84,6 +84,13 @@ pub struct TokenKey {
     uri: String,
 }
 
+/// `TokenKey(token `LABEL`)`: the token's label; the key never leaves the token.
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TokenKey(token `{}`)", self.token)
+    }
+}
+
 impl TokenKey {
     /// Find the EC private key `uri_text` names through `module`, logging in with `pin`.
     pub fn open(module: &Path, uri_text: &str, pin: &PinSource) -> Result<Self, Pkcs11Error> {

@@ -187,14 +187,14 @@ impl DpopKey {
     /// The public key as a JWK (RFC 7517 / RFC 7518 §6.2.1), for the proof header.
     pub fn public_jwk(&self) -> serde_json::Value {
         let (x, y) = self.coordinates();
-        serde_json::json!({"kty": "EC", "crv": "P-256", "x": x, "y": y})
+        super::signer::p256_jwk(&x, &y)
     }
 
     /// The JWK SHA-256 thumbprint (RFC 7638) of the public key: what a server puts in `cnf.jkt`
     /// and what the `dpop_jkt` authorization parameter carries (RFC 9449 §6.1, §10).
     pub fn thumbprint(&self) -> String {
         let (x, y) = self.coordinates();
-        jwk_thumbprint(&[("crv", "P-256"), ("kty", "EC"), ("x", &x), ("y", &y)])
+        super::signer::p256_thumbprint(&x, &y)
     }
 
     /// A proof for one request (RFC 9449 §4.2). `htu` loses its query and fragment (§4.3);

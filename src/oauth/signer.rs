@@ -52,6 +52,16 @@ pub fn compact(
     Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
 }
 
+/// The public JWK of a P-256 key (RFC 7518 §6.2.1) from its coordinates, base64url.
+pub fn p256_jwk(x: &str, y: &str) -> serde_json::Value {
+    serde_json::json!({"kty": "EC", "crv": "P-256", "x": x, "y": y})
+}
+
+/// The RFC 7638 thumbprint of a P-256 key from its coordinates, base64url.
+pub fn p256_thumbprint(x: &str, y: &str) -> String {
+    jwk_thumbprint(&[("crv", "P-256"), ("kty", "EC"), ("x", x), ("y", y)])
+}
+
 /// RFC 7638: SHA-256 over the required members, lexicographically ordered, no whitespace.
 /// `members` must already be in lexicographic order.
 pub fn jwk_thumbprint(members: &[(&str, &str)]) -> String {

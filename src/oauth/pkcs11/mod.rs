@@ -202,23 +202,27 @@ impl TokenKey {
     }
 }
 
+impl TokenKey {
+    /// The public point's coordinates, base64url (the JWK's `x`, `y`).
+    fn coordinates(&self) -> (String, String) {
+        (
+            URL_SAFE_NO_PAD.encode(self.x),
+            URL_SAFE_NO_PAD.encode(self.y),
+        )
+    }
+}
+
 impl super::signer::JwsSigner for TokenKey {
     fn alg(&self) -> &'static str {
         "ES256"
     }
     fn public_jwk(&self) -> serde_json::Value {
-        let (x, y) = (
-            URL_SAFE_NO_PAD.encode(self.x),
-            URL_SAFE_NO_PAD.encode(self.y),
-        );
-        serde_json::json!({"kty": "EC", "crv": "P-256", "x": x, "y": y})
+        let (x, y) = self.coordinates();
+        super::signer::p256_jwk(&x, &y)
     }
     fn thumbprint(&self) -> String {
-        let (x, y) = (
-            URL_SAFE_NO_PAD.encode(self.x),
-            URL_SAFE_NO_PAD.encode(self.y),
-        );
-        super::signer::jwk_thumbprint(&[("crv", "P-256"), ("kty", "EC"), ("x", &x), ("y", &y)])
+        let (x, y) = self.coordinates();
+        super::signer::p256_thumbprint(&x, &y)
     }
     fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, super::signer::SignError> {
         TokenKey::sign(self, signing_input)

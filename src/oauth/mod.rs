@@ -28,6 +28,7 @@ mod tls;
 mod token;
 mod wire;
 mod www_authenticate;
+mod x509;
 
 // The face of the OAuth client: what config, session, the commands, the helpers, error.rs
 // and lib.rs name. `grant/` is a folder with a face of its own.

@@ -64,8 +64,9 @@ pub use helpers::{
 };
 pub use oauth::grant::{IdentityClaims, github_answer};
 pub use oauth::{
-    Attempt, Decision, DpopKey, Idempotency, Policy, ProfileProxy, Route, error_response,
-    load_nonce, parse_date, parse_retry_after, proxy_route, retry_decision, save_nonce,
+    Attempt, Decision, DpopKey, Idempotency, JwsSigner, Policy, ProfileProxy, Route, SignError,
+    dpop_proof_signed_by, error_response, load_nonce, parse_date, parse_retry_after, proxy_route,
+    retry_decision, save_nonce,
 };
 // Issue 22: the RFC 7512 `pkcs11:` URI of a key on a hardware token.
 pub use oauth::{Pkcs11Uri, UriError as Pkcs11UriError};

@@ -6,20 +6,24 @@
 use url::Url;
 
 /// Accept `https://` URLs, and `http://` only for loopback hosts (RFC 8252 §8.3, RFC 9700).
+/// Errors show the text as one clean line (a config value may hold tabs and line breaks, which
+/// the URL parser drops but a terminal would act on).
 pub fn check_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s).map_err(|e| format!("is not a URL ({e}): {s}"))?;
+    let shown = || crate::output::one_line(s);
+    let url = Url::parse(s).map_err(|e| format!("is not a URL ({e}): {}", shown()))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(format!(
-                "must use https:// (plain http is allowed only for 127.0.0.1, localhost and [::1]): {s}"
+                "must use https:// (plain http is allowed only for 127.0.0.1, localhost and [::1]): {}",
+                shown()
             ));
         }
-        other => return Err(format!("has unsupported scheme `{other}`: {s}")),
+        other => return Err(format!("has unsupported scheme `{other}`: {}", shown())),
     }
     if url.host().is_none() {
-        return Err(format!("has no host: {s}"));
+        return Err(format!("has no host: {}", shown()));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err("must not contain credentials".into());
@@ -50,5 +54,19 @@ mod tests {
         let e = check_url("http://id.example.com").unwrap_err();
         assert!(e.contains("must use https://"), "{e}");
         assert!(check_url("ftp://x").is_err());
+    }
+
+    /// See: issue 24 (found by the fuzz target `config`): the URL parser drops tabs and line
+    /// breaks, so a scheme with a tab inside reached the message, tab and all.
+    #[test]
+    fn errors_show_the_value_on_one_clean_line() {
+        for bad in [
+            "f\ttp://x.example/",
+            "http://id.exa\nmple/\x1b[2J",
+            "ht\rtp:",
+        ] {
+            let e = check_url(bad).unwrap_err();
+            assert!(!e.chars().any(char::is_control), "{e:?}");
+        }
     }
 }

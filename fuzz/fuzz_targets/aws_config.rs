@@ -4,7 +4,8 @@
 //!
 //! Input: a selector byte (the profile: `default`, `dev` or `a.b-c`), then any text. Checks,
 //! against the oracle's own reading of the sections (the first section whose header names the
-//! profile, with any spacing inside the brackets): a section that runs another program is
+//! profile, with any spacing inside the brackets; `[profile default]` names `default` too, as
+//! botocore reads it): a section that runs another program is
 //! refused in one line and nothing changes; otherwise `setup` changes only tok's line of that
 //! section (replaced, or inserted after the header; a new section appended at the end) and every
 //! other byte stays (a last line without a line break keeps it that way); `setup` twice is
@@ -23,12 +24,10 @@ fn opens(line: &str, profile: &str) -> bool {
     if !(t.starts_with('[') && t.ends_with(']')) || t.len() < 2 {
         return false;
     }
+    // The SDKs split the header into words (botocore with `shlex`): `[profile default]` is
+    // the default profile too.
     let words: Vec<&str> = t[1..t.len() - 1].split_whitespace().collect();
-    if profile == "default" {
-        words == ["default"]
-    } else {
-        words == ["profile", profile]
-    }
+    words == ["profile", profile] || (profile == "default" && words == ["default"])
 }
 
 /// The text split around the profile's first section: before, the header line, its body

@@ -6,6 +6,11 @@
 //! Checks: the header parser never panics and every challenge it finds has a scheme; metadata
 //! accepted for a URL found at its path-inserted well-known URL names exactly that URL, and for
 //! the root form one on the same origin; an accepted registration has a non-empty client id.
+//! The registration answer carries a secret (`registration_access_token`): its copy of the body
+//! has the random leak marker spliced in (at an offset the body's first two bytes choose), and
+//! neither an error nor the accepted registration's `Debug` may hold it, unless a field shown on
+//! purpose does (`error`, `error_description`, `client_id`, `registration_client_uri`,
+//! `token_endpoint_auth_method`). Errors are one line.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -39,6 +44,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
+    let registration = tok_fuzz::splice(body.as_bytes());
+    let shown = [
+        "error",
+        "error_description",
+        "client_id",
+        "registration_client_uri",
+        "token_endpoint_auth_method",
+    ];
     for status in [201u16, 400] {
         let resp = Response {
             status,
@@ -47,10 +60,18 @@ fuzz_target!(|data: &[u8]| {
             retry_after: None,
             dpop_nonce: None,
             www_authenticate: vec![],
-            body: Body(body.as_bytes().to_vec()),
+            body: Body(registration.clone()),
         };
-        if let Ok(r) = tok::parse_registration(&at, &resp) {
-            assert!(status == 201 && !r.client_id.trim().is_empty());
+        match tok::parse_registration(&at, &resp) {
+            Ok(r) => {
+                assert!(status == 201 && !r.client_id.trim().is_empty());
+                tok_fuzz::assert_no_leak(&format!("{r:?}"), &registration, &shown);
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                tok_fuzz::assert_one_line(&msg);
+                tok_fuzz::assert_no_leak(&msg, &registration, &shown);
+            }
         }
     }
 });

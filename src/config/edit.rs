@@ -127,7 +127,7 @@ pub fn upsert_profile(
     if !up.auth_params.is_empty() {
         merge_auth_params(table, &up.auth_params);
     }
-    Ok(doc.to_string())
+    Ok(with_bom_of(text, doc.to_string()))
 }
 
 /// `auth_params` set into the profile's inline table: an empty value removes its key, the
@@ -221,17 +221,28 @@ pub fn edit_list(
 /// `edited` with the line endings of `original`: toml_edit writes `\n` only, and a file with
 /// `\r\n` throughout must come back with `\r\n` (a file mixing both gets `\n`); and a file
 /// whose last line has no line break keeps it that way (toml_edit ends a key it adds after that
-/// line with one, which `--remove` would leave behind).
+/// line with one, which `--remove` would leave behind). A leading byte-order mark stays too.
 fn line_endings_of(original: &str, edited: String) -> String {
     let mut out = edited;
     if !original.is_empty() && !original.ends_with('\n') && out.ends_with('\n') {
         out.pop();
     }
     let lf = original.matches('\n').count();
-    if lf == 0 || original.matches("\r\n").count() != lf {
-        return out;
+    if lf != 0 && original.matches("\r\n").count() == lf {
+        out = out.replace("\r\n", "\n").replace('\n', "\r\n");
     }
-    out.replace("\r\n", "\n").replace('\n', "\r\n")
+    with_bom_of(original, out)
+}
+
+/// `edited` starting with a byte-order mark when `original` does: toml_edit reads past one and
+/// never writes it (found by the fuzz target `config_edit`: setup then `--remove` lost it).
+fn with_bom_of(original: &str, edited: String) -> String {
+    const BOM: char = '\u{feff}';
+    if original.starts_with(BOM) && !edited.starts_with(BOM) {
+        format!("{BOM}{edited}")
+    } else {
+        edited
+    }
 }
 
 /// Write the config file (0600, atomically).
@@ -259,6 +270,9 @@ mod tests {
             // See: issue 24 (found by `config_edit`): a last line without a line break got one.
             "[profiles.work]\nregistries=[\"ghcr.io\"]  # mine",
             "[profiles.work]\nissuer = \"x\"",
+            // See: issue 24 (found by `config_edit`): a byte-order mark was dropped.
+            "\u{feff}[profiles.work]\nhosts = [\"a\"]\n",
+            "\u{feff}[profiles.work]\r\nissuer = \"x\"\r\n",
         ] {
             let ListEdit::Changed(added) =
                 edit_list(text, "work", "hosts", same, Some("new.example")).unwrap()

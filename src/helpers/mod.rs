@@ -423,33 +423,37 @@ impl HostPattern {
     /// `git.example.com` (https), `git.example.com:8443`, or a URL with scheme, port and path.
     /// Plain http is accepted only for loopback hosts: tok never sends a token in clear text.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        let text = if s.contains("://") {
-            s.to_string()
+        let raw = s.trim();
+        // Shown as one clean line: the URL parser drops tabs and line breaks, a terminal would not.
+        let s = || crate::output::one_line(raw);
+        let text = if raw.contains("://") {
+            raw.to_string()
         } else {
-            format!("https://{s}")
+            format!("https://{raw}")
         };
-        let url = Url::parse(&text).map_err(|e| format!("`{s}` is not a host or URL ({e})"))?;
+        let url = Url::parse(&text).map_err(|e| format!("`{}` is not a host or URL ({e})", s()))?;
         match url.scheme() {
             "https" => {}
             "http" if crate::url_policy::is_loopback(&url) => {}
             "http" => {
                 return Err(format!(
-                    "`{s}`: plain http is allowed only for 127.0.0.1, localhost and [::1]; use https://"
+                    "`{}`: plain http is allowed only for 127.0.0.1, localhost and [::1]; use https://",
+                    s()
                 ));
             }
-            other => return Err(format!("`{s}`: unsupported scheme `{other}`")),
+            other => return Err(format!("`{}`: unsupported scheme `{other}`", s())),
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(format!("`{s}` must not contain credentials"));
+            // Not echoed: the text holds the credentials.
+            return Err("a host or URL must not contain credentials (user:password@)".into());
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(format!("`{s}` must not have a query or fragment"));
+            return Err(format!("`{}` must not have a query or fragment", s()));
         }
         let host = url
             .host_str()
             .filter(|h| !h.is_empty())
-            .ok_or_else(|| format!("`{s}` has no host"))?;
+            .ok_or_else(|| format!("`{}` has no host", s()))?;
         Ok(Self {
             scheme: url.scheme().to_string(),
             host: host.to_ascii_lowercase(),
@@ -579,6 +583,19 @@ mod tests {
             assert!(Location::from_git("https", h, None).is_none(), "{h}");
         }
         assert!(Location::from_git("https", "git.example.com:8443", None).is_some());
+    }
+
+    /// See: issue 24. A host with credentials was echoed, credentials and all; one with a tab
+    /// kept the tab in the message (the URL parser drops it).
+    #[test]
+    fn host_errors_are_one_clean_line_without_credentials() {
+        let e = HostPattern::parse("https://me:hunter2@git.example").unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = HostPattern::parse("ft\tp://git.example").unwrap_err();
+        assert!(
+            e.contains("unsupported scheme") && !e.contains('\t'),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -208,26 +208,40 @@ impl DpopKey {
         nonce: Option<&str>,
         iat: i64,
     ) -> Result<String, SignError> {
-        let header = serde_json::json!({
-            "typ": "dpop+jwt",
-            "alg": ALG,
-            "jwk": self.public_jwk(),
-        });
-        let mut claims = serde_json::json!({
-            "jti": crate::oauth::pkce::random_urlsafe(16),
-            "htm": htm,
-            // `htu` is the URI without query and fragment (§4.3): what endpoint_name keeps.
-            "htu": super::http::endpoint_name(htu),
-            "iat": iat,
-        });
-        if let Some(at) = access_token {
-            claims["ath"] = ath(at).into();
-        }
-        if let Some(n) = nonce {
-            claims["nonce"] = n.into();
-        }
-        super::signer::compact(self, header, &claims)
+        proof_signed_by(self, htm, htu, access_token, nonce, iat)
     }
+}
+
+/// [`DpopKey::proof`] for any signer: the header names the signer's public JWK, the claims the
+/// request. The fuzz target `dpop_nonce` signs with a stand-in key, so that its executions go
+/// into the nonce's path rather than into P-256 arithmetic.
+pub fn proof_signed_by(
+    signer: &dyn super::signer::JwsSigner,
+    htm: &str,
+    htu: &Url,
+    access_token: Option<&AccessToken>,
+    nonce: Option<&str>,
+    iat: i64,
+) -> Result<String, SignError> {
+    let header = serde_json::json!({
+        "typ": "dpop+jwt",
+        "alg": ALG,
+        "jwk": signer.public_jwk(),
+    });
+    let mut claims = serde_json::json!({
+        "jti": crate::oauth::pkce::random_urlsafe(16),
+        "htm": htm,
+        // `htu` is the URI without query and fragment (§4.3): what endpoint_name keeps.
+        "htu": super::http::endpoint_name(htu),
+        "iat": iat,
+    });
+    if let Some(at) = access_token {
+        claims["ath"] = ath(at).into();
+    }
+    if let Some(n) = nonce {
+        claims["nonce"] = n.into();
+    }
+    super::signer::compact(signer, header, &claims)
 }
 
 impl super::signer::JwsSigner for DpopKey {

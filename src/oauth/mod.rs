@@ -44,7 +44,10 @@ pub use discovery::{
     EndpointOverrides, Endpoints, Issuer, IssuerMatch, check_issuer, endpoints, jwks,
     parse_metadata, userinfo,
 };
-pub use dpop::{BadKey, DpopKey, Prover, TokenKeyRef, load_nonce, save_nonce};
+pub use dpop::{
+    BadKey, DpopKey, Prover, TokenKeyRef, load_nonce, proof_signed_by as dpop_proof_signed_by,
+    save_nonce,
+};
 pub use http::{
     Body, ClientAuth, Http, Network, Response, endpoint_name, parse_date, parse_retry_after,
 };

@@ -103,8 +103,10 @@ pub fn parse_response(endpoint: &Url, resp: &Response) -> Result<Registered, Res
         error: Option<String>,
         error_description: Option<String>,
     }
-    let a: Answer =
-        serde_json::from_slice(&resp.body.0).map_err(|_| bad("not a registration response"))?;
+    let a: Answer = resp
+        .body
+        .object()
+        .map_err(|_| bad("not a registration response"))?;
     if !matches!(resp.status, 200 | 201) {
         return match a.error {
             Some(e) => Err(ResourceError::RegistrationRefused {

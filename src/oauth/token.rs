@@ -194,7 +194,7 @@ pub fn parse_token_response(url: &Url, resp: &Response) -> Result<TokenResponse,
     if resp.body.0.is_empty() {
         return Err(bad("empty body"));
     }
-    let raw: Raw = serde_json::from_slice(&resp.body.0).map_err(|e| bad(&json_problem(&e)))?;
+    let raw: Raw = resp.body.object().map_err(|e| bad(&json_problem(&e)))?;
     if let Some(error) = raw.error {
         return Err(map_error(
             &endpoint,
@@ -252,7 +252,7 @@ pub fn error_response(url: &Url, resp: &Response) -> OAuthError {
     if let Ok(RawError {
         error: Some(error),
         error_description,
-    }) = serde_json::from_slice::<RawError>(&resp.body.0)
+    }) = resp.body.object::<RawError>()
     {
         return map_error(&endpoint, resp.status, &error, error_description);
     }
@@ -389,7 +389,9 @@ pub fn send_dpop(
 /// RFC 9449 §8: a 400 (token endpoint) or 401 (resource) with error `use_dpop_nonce`.
 pub fn wants_nonce(resp: &Response) -> bool {
     matches!(resp.status, 400 | 401)
-        && serde_json::from_slice::<RawError>(&resp.body.0)
+        && resp
+            .body
+            .object::<RawError>()
             .ok()
             .and_then(|e| e.error)
             .is_some_and(|e| ErrorCode::parse(&e) == ErrorCode::UseDpopNonce)
@@ -405,6 +407,18 @@ mod tests {
     }
     fn url() -> Url {
         Url::parse("https://id.example/token?x=1").unwrap()
+    }
+
+    /// See: issue 24 (found by the fuzz target `token_response`). serde's derived structs
+    /// take an array of the fields in order, so `["at","x"]` was read as `error = "at"`,
+    /// `error_description = "x"` and shown; RFC 6749 §5.1/§5.2 answers are JSON objects.
+    #[test]
+    fn an_array_body_is_not_read_as_named_fields() {
+        let e = error_response(&url(), &resp(302, r#"["at","shown as a description"]"#));
+        assert!(!e.to_string().contains("shown as"), "{e}");
+        let e = parse_token_response(&url(), &resp(200, r#"["at","Bearer",3600]"#)).unwrap_err();
+        assert!(e.to_string().contains("JSON of the wrong shape"), "{e}");
+        assert!(!wants_nonce(&resp(400, r#"["use_dpop_nonce"]"#)));
     }
 
     #[test]

@@ -47,6 +47,20 @@ impl Drop for Body {
     }
 }
 
+impl Body {
+    /// The body read as a JSON object with `T`'s fields. serde's derived structs also take an
+    /// array of the fields in order (`["at","x"]`), which no protocol tok speaks allows (RFC
+    /// 6749 §5.1: the parameters sit at the top level of a JSON object); such an array passed
+    /// as named fields, and its second element was shown as an `error_description` (found by
+    /// the fuzz target `token_response`).
+    pub fn object<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        if self.0.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(serde::de::Error::custom("not a JSON object"));
+        }
+        serde_json::from_slice(&self.0)
+    }
+}
+
 impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Body({} bytes)", self.0.len())

@@ -85,13 +85,12 @@ pub fn parse_device_authorization(
     if !(200..300).contains(&resp.status) {
         return Err(crate::oauth::token::error_response(url, &resp));
     }
-    let d: DeviceAuthorization =
-        serde_json::from_slice(&resp.body.0).map_err(|_| OAuthError::BadResponse {
-            endpoint: endpoint_name(url),
-            status: resp.status,
-            content_type: resp.content_type.clone(),
-            what: "not a device authorization response".into(),
-        })?;
+    let d: DeviceAuthorization = resp.body.object().map_err(|_| OAuthError::BadResponse {
+        endpoint: endpoint_name(url),
+        status: resp.status,
+        content_type: resp.content_type.clone(),
+        what: "not a device authorization response".into(),
+    })?;
     // Everything here is shown on the user's terminal (and opened in a browser): no control
     // characters (terminal escapes), and the URIs must be http(s) URLs.
     let bad = |what: &str| OAuthError::BadResponse {

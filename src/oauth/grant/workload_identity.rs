@@ -330,7 +330,8 @@ pub fn github_answer(url: &Url, resp: &Response) -> Result<IdentityToken, Worklo
     struct Answer {
         value: Option<IdentityToken>,
     }
-    serde_json::from_slice::<Answer>(&resp.body.0)
+    resp.body
+        .object::<Answer>()
         .ok()
         .and_then(|a| a.value)
         .filter(|t| !t.is_empty())

@@ -339,6 +339,13 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> Result<Logout
         )
         .and_then(|s| s.delete(&profile.name));
     }
+    forget_locally(ctx, profile, &report);
+    Ok(report)
+}
+
+/// What every logout ends with: the token cache and profile state go, and the audit log says
+/// whether the server's copy was revoked.
+fn forget_locally(ctx: &Ctx, profile: &Profile, report: &LogoutReport) {
     evict_cache(&ctx.paths, &profile.name);
     let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
     ctx.audit(
@@ -349,7 +356,6 @@ pub fn logout(ctx: &Ctx, profile: &Profile, revoke_token: bool) -> Result<Logout
             report.revocation_error.is_some(),
         ),
     );
-    Ok(report)
 }
 
 /// Logout of a workload identity: nothing is stored, so forget the token cache and the state;
@@ -378,16 +384,7 @@ fn logout_workload(
             },
         }
     }
-    evict_cache(&ctx.paths, &profile.name);
-    let _ = paths::remove_optional(&ctx.paths.profile_state(&profile.name));
-    ctx.audit(
-        profile,
-        audit::Event::logout(
-            &profile.name,
-            report.revoked,
-            report.revocation_error.is_some(),
-        ),
-    );
+    forget_locally(ctx, profile, &report);
     Ok(report)
 }
 

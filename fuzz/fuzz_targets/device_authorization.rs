@@ -7,7 +7,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::{Body, Response};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
@@ -16,15 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let status = [200u16, 400, 401, 429, 500][selector as usize % 5];
     let body = tok_fuzz::splice(rest);
     let url = url::Url::parse("https://id.example/device").expect("static URL");
-    let resp = Response {
-        status,
-        content_type: "application/json".into(),
-        date: None,
-        retry_after: None,
-        dpop_nonce: None,
-        www_authenticate: vec![],
-        body: Body(body.clone()),
-    };
+    let resp = tok_fuzz::response(status, "application/json", &body);
     match tok::parse_device_authorization(&url, resp) {
         Ok(d) => {
             assert!(!d.user_code.is_empty() && !d.user_code.chars().any(char::is_control));

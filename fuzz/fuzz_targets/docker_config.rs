@@ -53,8 +53,11 @@ fn members(b: &[u8]) -> Option<Vec<(String, String)>> {
     )
 }
 
+/// An object's members in order: each key and its value's JSON text.
+type Pairs = Vec<(String, String)>;
+
 /// The members without the last `credHelpers`, and that one's members (empty when absent).
-fn split(m: &[(String, String)]) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn split(m: &[(String, String)]) -> (Pairs, Pairs) {
     let at = m.iter().rposition(|(k, _)| k == "credHelpers");
     let mut rest = m.to_vec();
     let helpers = at

@@ -112,7 +112,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let nonce = (selector & 1 != 0).then_some(NONCE);
     let secret = (selector & 2 != 0).then_some(SECRET);
-    let allowed = vec!["RS256".to_string(), "HS256".to_string()];
+    let allowed = ["RS256".to_string(), "HS256".to_string()];
     let allowed = (selector & 4 != 0).then_some(&allowed[..]);
     let want = tok::IdExpect {
         issuer: ISS,

@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::{Body, Response, ResourceFound};
+use tok::ResourceFound;
 use url::Url;
 
 fuzz_target!(|data: &[u8]| {
@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
 
     let Ok(url) = Url::parse(url) else { return };
     let at = Url::parse("https://rs.example/.well-known/oauth-protected-resource").unwrap();
-    for how in [ResourceFound::PathInserted, ResourceFound::Root, ResourceFound::Challenge] {
+    for how in [
+        ResourceFound::PathInserted,
+        ResourceFound::Root,
+        ResourceFound::Challenge,
+    ] {
         if let Ok(p) = tok::parse_resource_metadata(&url, how, &at, body.as_bytes()) {
             assert!(!p.authorization_servers.is_empty());
             let stated = Url::parse(&p.resource).expect("an accepted resource is a URL");
@@ -53,15 +57,7 @@ fuzz_target!(|data: &[u8]| {
         "token_endpoint_auth_method",
     ];
     for status in [201u16, 400] {
-        let resp = Response {
-            status,
-            content_type: "application/json".into(),
-            date: None,
-            retry_after: None,
-            dpop_nonce: None,
-            www_authenticate: vec![],
-            body: Body(registration.clone()),
-        };
+        let resp = tok_fuzz::response(status, "application/json", &registration);
         match tok::parse_registration(&at, &resp) {
             Ok(r) => {
                 assert!(status == 201 && !r.client_id.trim().is_empty());

@@ -8,7 +8,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::{Body, Response};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
@@ -18,15 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let content_type = ["application/json", "text/html", ""][selector as usize / 9 % 3];
     let body = tok_fuzz::splice(rest);
     let url = url::Url::parse("https://id.example/revoke").expect("static URL");
-    let resp = Response {
-        status,
-        content_type: content_type.into(),
-        date: None,
-        retry_after: None,
-        dpop_nonce: None,
-        www_authenticate: vec![],
-        body: Body(body.clone()),
-    };
+    let resp = tok_fuzz::response(status, content_type, &body);
     let e = tok::error_response(&url, &resp);
     let msg = e.to_string();
     tok_fuzz::assert_one_line(&msg);

@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
     // The first line is a configured entry, the rest what Terraform asks about.
     let (configured, asked) = text.split_once('\n').unwrap_or((text, text));
     if let Ok(host) = normalize_terraform_host(configured) {
-        assert_eq!(normalize_terraform_host(&host).as_deref(), Ok(host.as_str()));
+        assert_eq!(
+            normalize_terraform_host(&host).as_deref(),
+            Ok(host.as_str())
+        );
         assert!(terraform_host_matches(&host, &host), "{host:?}");
         if terraform_host_matches(&host, asked) {
             let lower = asked.to_ascii_lowercase();

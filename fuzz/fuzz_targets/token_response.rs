@@ -9,7 +9,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::{Body, Response};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
@@ -18,15 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let status = [200u16, 201, 302, 400, 401, 429, 500, 502, 503][selector as usize % 9];
     let body = tok_fuzz::splice(rest);
     let url = url::Url::parse("https://id.example/token").expect("static URL");
-    let resp = Response {
-        status,
-        content_type: "application/json".into(),
-        date: None,
-        retry_after: None,
-        dpop_nonce: None,
-        www_authenticate: vec![],
-        body: Body(body.clone()),
-    };
+    let resp = tok_fuzz::response(status, "application/json", &body);
     match tok::parse_token_response(&url, &resp) {
         Err(e) => {
             let msg = e.to_string();

@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tok::{Body, IdentityClaims, IdentityToken, Response};
+use tok::{IdentityClaims, IdentityToken};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
@@ -25,15 +25,7 @@ fuzz_target!(|data: &[u8]| {
         let status = [200u16, 401, 403, 404, 500][selector as usize % 5];
         let url = url::Url::parse("https://token.actions.example/idtoken?api-version=2.0")
             .expect("static URL");
-        let resp = Response {
-            status,
-            content_type: "application/json".into(),
-            date: None,
-            retry_after: None,
-            dpop_nonce: None,
-            www_authenticate: vec![],
-            body: Body(body.clone()),
-        };
+        let resp = tok_fuzz::response(status, "application/json", &body);
         match tok::github_answer(&url, &resp) {
             Err(e) => {
                 let msg = e.to_string();

@@ -15,8 +15,11 @@ fn write(chs: &[tok::Challenge]) -> String {
             (Some(t), _) => format!("{} {t}", c.scheme),
             (None, true) => c.scheme.clone(),
             (None, false) => {
-                let ps: Vec<String> =
-                    c.params.iter().map(|(k, v)| format!("{k}={}", quote(v))).collect();
+                let ps: Vec<String> = c
+                    .params
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", quote(v)))
+                    .collect();
                 format!("{} {}", c.scheme, ps.join(", "))
             }
         })
@@ -40,7 +43,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(names.len(), c.params.len(), "a parameter twice");
     }
     // Values that came from lossy UTF-8 cannot round-trip byte for byte; the rest must.
-    if !chs.iter().any(|c| c.params.iter().any(|(_, v)| v.contains('\u{fffd}'))) {
+    if !chs
+        .iter()
+        .any(|c| c.params.iter().any(|(_, v)| v.contains('\u{fffd}')))
+    {
         let again = tok::parse_www_authenticate(&write(&chs)).expect("tok reads what it wrote");
         assert_eq!(again, chs);
     }

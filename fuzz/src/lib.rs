@@ -102,3 +102,17 @@ impl<'de> serde::de::Visitor<'de> for Shown<'_> {
         Ok(found)
     }
 }
+
+/// A server's answer as tok's HTTP layer hands it over: `status`, `content_type` and `body`,
+/// with no `Date`, `Retry-After`, `DPoP-Nonce` or `WWW-Authenticate` header.
+pub fn response(status: u16, content_type: &str, body: &[u8]) -> tok::Response {
+    tok::Response {
+        status,
+        content_type: content_type.into(),
+        date: None,
+        retry_after: None,
+        dpop_nonce: None,
+        www_authenticate: vec![],
+        body: tok::Body(body.to_vec()),
+    }
+}

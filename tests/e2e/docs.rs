@@ -176,3 +176,39 @@ fn presets_are_documented_with_their_sources() {
         );
     }
 }
+
+/// docs/RELIABILITY.md says every input from outside the process has a fuzz target, what each
+/// asserts, and each one's campaign figures: a `[[bin]]` of fuzz/Cargo.toml missing from either
+/// table, or without its source and seed directory, makes that page wrong.
+#[test]
+fn every_fuzz_target_is_in_both_tables_of_the_reliability_page() {
+    let manifest = std::fs::read_to_string(root().join("fuzz/Cargo.toml")).unwrap();
+    let page = std::fs::read_to_string(root().join("docs/RELIABILITY.md")).unwrap();
+    let mut lines = manifest.lines();
+    let mut targets = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.trim() == "[[bin]]" {
+            let name = lines
+                .next()
+                .and_then(|l| l.strip_prefix("name = "))
+                .unwrap();
+            targets.push(name.trim_matches('"').to_string());
+        }
+    }
+    assert!(targets.len() > 20, "read {} targets", targets.len());
+    for t in &targets {
+        let rows = page.matches(&format!("\n| `{t}` |")).count();
+        assert_eq!(
+            rows, 2,
+            "docs/RELIABILITY.md: {t} in {rows} table rows, not 2"
+        );
+        assert!(
+            root().join(format!("fuzz/fuzz_targets/{t}.rs")).is_file(),
+            "{t}: no source"
+        );
+        assert!(
+            root().join(format!("fuzz/seeds/{t}")).is_dir(),
+            "{t}: no seeds"
+        );
+    }
+}

@@ -206,16 +206,37 @@ pub fn edit_list(
         }
         None => {
             let before = list.len();
+            let suffix = list.decor().suffix().and_then(|s| s.as_str());
+            let suffix = suffix.unwrap_or_default().to_string();
             list.retain(|x| !x.as_str().is_some_and(&same));
             if list.len() == before {
                 return Ok(ListEdit::Unchanged);
             }
             if list.is_empty() {
                 table.remove(key);
+                if table.is_empty() {
+                    restore_empty_inline(&mut doc, name, &suffix);
+                }
             }
         }
     }
     Ok(ListEdit::Changed(line_endings_of(text, doc.to_string())))
+}
+
+/// A profile written as an inline table that `--remove` leaves empty gets back the blanks it
+/// had inside its braces (`work = { }`). Setup wrote `{ hosts = [..] ` and then those blanks
+/// before `}`, which a later parse reads as the list's suffix: that suffix less the one space
+/// tok's entry brings. See: issue 24 (found by `config_edit`: `{ }` came back as `{}`).
+fn restore_empty_inline(doc: &mut toml_edit::DocumentMut, name: &str, suffix: &str) {
+    let inline = doc
+        .get_mut("profiles")
+        .and_then(|p| p.get_mut(name))
+        .and_then(toml_edit::Item::as_inline_table_mut);
+    if let Some(t) = inline {
+        let before = t.trailing().as_str().unwrap_or_default();
+        let blanks = format!("{}{before}", suffix.strip_prefix(' ').unwrap_or(suffix));
+        t.set_trailing(blanks);
+    }
 }
 
 /// `edited` with the line endings of `original`: toml_edit writes `\n` only, and a file with
@@ -273,6 +294,12 @@ mod tests {
             // See: issue 24 (found by `config_edit`): a byte-order mark was dropped.
             "\u{feff}[profiles.work]\nhosts = [\"a\"]\n",
             "\u{feff}[profiles.work]\r\nissuer = \"x\"\r\n",
+            // See: issue 24 (found by `config_edit`): an empty inline table's inner spaces
+            // were lost (`work = { }` came back as `work = {}`).
+            "[profiles]\nwork = { } ",
+            "[profiles]\nwork = {}\n",
+            "[profiles]\nwork = {   }\n",
+            "[profiles]\nwork = { issuer = \"x\"  }\n",
         ] {
             let ListEdit::Changed(added) =
                 edit_list(text, "work", "hosts", same, Some("new.example")).unwrap()

@@ -29,8 +29,7 @@ fn in_public_field(v: &serde_json::Value) -> bool {
 
 fn no_leak(shown: &str, file: &[u8]) {
     if shown.contains(tok_fuzz::marker()) {
-        let excused =
-            serde_json::from_slice::<serde_json::Value>(file).is_ok_and(|v| in_public_field(&v));
+        let excused = tok_fuzz::lenient_json(file).is_some_and(|v| in_public_field(&v));
         assert!(excused, "a secret of the file leaked into {shown:?}");
     }
 }

@@ -2,7 +2,8 @@
 //! host goes into the profile's list and `--remove` takes it out again.
 //!
 //! Input: a selector (which list, which value), then any text. Checks: text TOML cannot read is
-//! refused (and nothing written); `setup` alone changes only that list, by exactly tok's entry
+//! refused (and nothing written), and so is text toml_edit would not write back as it was
+//! (dotted keys of one table split by another's: an edit would move the user's lines); `setup` alone changes only that list, by exactly tok's entry
 //! (the documents before and after, parsed, differ in nothing else); `setup` then
 //! `setup --remove` gives back the text byte for byte (except a list that was present and
 //! empty, which goes with tok's entry, and a file mixing CRLF and LF line breaks, which comes
@@ -32,6 +33,23 @@ fuzz_target!(|data: &[u8]| {
     let added = match tok::edit_list(text, "work", key, same, Some(value)) {
         Err(msg) => {
             tok_fuzz::assert_one_line(&msg);
+            if msg.contains("without moving lines") {
+                // Refused because toml_edit would write the file back otherwise: check that.
+                let doc: toml_edit::DocumentMut = text.parse().expect("refused as unreadable");
+                let norm = |s: &str| {
+                    let s = s
+                        .strip_prefix('\u{feff}')
+                        .unwrap_or(s)
+                        .replace("\r\n", "\n");
+                    s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
+                };
+                assert_ne!(
+                    norm(&doc.to_string()),
+                    norm(text),
+                    "refused a file it could edit"
+                );
+                return;
+            }
             // Refused: not TOML, or the key is not a list.
             let not_a_list = parsed.as_ref().is_ok_and(|t| {
                 t.get("profiles")

@@ -127,3 +127,59 @@ pub fn lenient_json(bytes: &[u8]) -> Option<serde_json::Value> {
         .ok()
         .or_else(|| serde_json::from_str(&String::from_utf8_lossy(bytes)).ok())
 }
+
+/// Whether a string member named in `keys`, at any depth of the JSON document `bytes`, holds
+/// the marker. Read as serde reads it for tok's structs: every other member is kept as raw text
+/// (`RawValue`, which skips a number without converting it: `1E100000` is out of `f64`'s range
+/// and `serde_json::Value` refuses the whole document for it, while tok skips such a member),
+/// objects and arrays are searched again, and invalid UTF-8 is replaced first (see
+/// [`lenient_json`]).
+pub fn marker_in_members(bytes: &[u8], keys: &[&str]) -> bool {
+    use serde_json::value::RawValue;
+    fn search(raw: &RawValue, keys: &[&str]) -> bool {
+        let text = raw.get();
+        if text.starts_with('{') {
+            let Ok(members) = serde_json::from_str::<Members>(text) else {
+                return false;
+            };
+            members.0.iter().any(|(k, v)| {
+                (keys.contains(&k.as_str())
+                    && serde_json::from_str::<String>(v.get()).is_ok_and(|s| s.contains(marker())))
+                    || search(v, keys)
+            })
+        } else if text.starts_with('[') {
+            serde_json::from_str::<Vec<Box<RawValue>>>(text)
+                .is_ok_and(|items| items.iter().any(|v| search(v, keys)))
+        } else {
+            false
+        }
+    }
+    let text = String::from_utf8_lossy(bytes);
+    serde_json::from_str::<Box<RawValue>>(text.trim_start()).is_ok_and(|raw| search(&raw, keys))
+}
+
+/// An object's members in order, duplicates kept, values unread.
+struct Members(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Members, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = m.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}

@@ -180,6 +180,12 @@ pub fn edit_list(
     let mut doc: DocumentMut = text
         .parse()
         .map_err(|e: toml_edit::TomlError| e.message().to_string())?;
+    if !reproduces(text, &doc) {
+        return Err(format!(
+            "tok cannot edit this file without moving lines of yours (dotted keys of one table \
+             apart from each other); edit `profiles.{name}.{key}` by hand"
+        ));
+    }
     let Some(table) = doc
         .get_mut("profiles")
         .and_then(|p| p.get_mut(name))
@@ -237,6 +243,22 @@ fn restore_empty_inline(doc: &mut toml_edit::DocumentMut, name: &str, suffix: &s
         let blanks = format!("{}{before}", suffix.strip_prefix(' ').unwrap_or(suffix));
         t.set_trailing(blanks);
     }
+}
+
+/// Whether toml_edit writes `text`, parsed and left alone, back as it was (line breaks, a final
+/// line break and a byte-order mark aside: [`line_endings_of`] restores those). It does not
+/// when dotted keys of one table are split by another's (`a.x = 1`, `b.y = 2`, `a.z = 3`): it
+/// writes a table's keys together, and an edit would move the user's lines. See: issue 24
+/// (found by `config_edit`: setup then `--remove` swapped two such lines).
+fn reproduces(text: &str, doc: &toml_edit::DocumentMut) -> bool {
+    let norm = |s: &str| {
+        let s = s
+            .strip_prefix('\u{feff}')
+            .unwrap_or(s)
+            .replace("\r\n", "\n");
+        s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
+    };
+    norm(&doc.to_string()) == norm(text)
 }
 
 /// `edited` with the line endings of `original`: toml_edit writes `\n` only, and a file with
@@ -318,6 +340,24 @@ mod tests {
                 assert_eq!(back, text);
             }
         }
+    }
+
+    /// See: issue 24 (found by `config_edit`). toml_edit writes the dotted keys of one table
+    /// together, so a file that splits them moved lines of the user's on setup; it is refused
+    /// and left as it was.
+    #[test]
+    fn a_file_toml_edit_would_reorder_is_refused() {
+        let text = "profiles.work.issuer = \"x\"\na.x = 1\nb.y = 2\na.z = 3\n";
+        let e = edit_list(text, "work", "hosts", |_| false, Some("h")).unwrap_err();
+        assert!(e.contains("by hand") && !e.contains('\n'), "{e}");
+        let e = edit_list(text, "work", "hosts", |_| true, None).unwrap_err();
+        assert!(e.contains("by hand"), "{e}");
+        // Kept together, the same keys are edited.
+        let text = "profiles.work.issuer = \"x\"\na.x = 1\na.z = 3\nb.y = 2\n";
+        assert!(matches!(
+            edit_list(text, "work", "hosts", |_| false, Some("h")),
+            Ok(ListEdit::Changed(_))
+        ));
     }
 
     /// See: issue 24. A value that was not a list was replaced by tok's list.

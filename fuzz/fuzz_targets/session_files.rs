@@ -6,7 +6,7 @@
 //! panic; a session that does not parse is a one-line error; what parses writes back to bytes
 //! that parse to the same bytes again. Leak check: the random marker spliced into the file may
 //! show in a `Debug` or a message only inside the fields that are no secret (`issuer`,
-//! `client_id`, `scope`, `error`, `store`), never from a token, a client secret or a key.
+//! `client_id`, `scope`, `error`, `store`, `token_type`), never from a token, a client secret or a key.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,7 +14,14 @@ use secrecy::SecretString;
 use tok::{CachedToken, ProfileState, Session};
 
 /// The members that are no secret: the marker may show through these.
-const PUBLIC: [&str; 5] = ["issuer", "client_id", "scope", "error", "store"];
+const PUBLIC: [&str; 6] = [
+    "issuer",
+    "client_id",
+    "scope",
+    "error",
+    "store",
+    "token_type",
+];
 
 fn no_leak(shown: &str, file: &[u8]) {
     if shown.contains(tok_fuzz::marker()) {

@@ -164,11 +164,13 @@ pub enum ListEdit {
 
 /// Add `value` to the list `key` of `[profiles.NAME]` (unless an entry `same` matches is there),
 /// or with `None` remove every entry `same` matches, keeping the rest of the file byte for byte:
-/// `tok setup` then `tok setup --remove` gives back the text the first was given, with two
-/// exceptions: a list that was present and empty (`key = []`) goes with tok's last entry, and a
-/// file mixing CRLF and LF line breaks comes back with LF throughout.
+/// `tok setup` then `tok setup --remove` gives back the text the first was given, with three
+/// exceptions: a list that was present and empty (`key = []`) goes with tok's last entry; a
+/// file mixing CRLF and LF line breaks comes back with LF throughout; and a `[profiles.NAME]`
+/// header with nothing under it but sub-tables goes (see [`hide_emptied_header`]).
 /// The list is edited in place, so its layout and the key's own spacing stay as they were. A
-/// file that is not TOML, or whose `key` is not a list, is refused.
+/// file that is not TOML, whose `key` is not a list, or that toml_edit would not write back as
+/// it was (see [`reproduces`]) is refused.
 pub fn edit_list(
     text: &str,
     name: &str,
@@ -223,10 +225,29 @@ pub fn edit_list(
                 if table.is_empty() {
                     restore_empty_inline(&mut doc, name, &suffix);
                 }
+                hide_emptied_header(&mut doc, name);
             }
         }
     }
     Ok(ListEdit::Changed(line_endings_of(text, doc.to_string())))
+}
+
+/// A profile table that `--remove` leaves with sub-tables only loses its `[profiles.NAME]`
+/// header, as it had none before setup put `hosts` there (`[profiles.work.x]` alone). The one
+/// documented exception: a header of the user's with nothing under it but sub-tables goes too
+/// (the same document, one line less). See: issue 24 (found by `config_edit`).
+fn hide_emptied_header(doc: &mut toml_edit::DocumentMut, name: &str) {
+    let table = doc
+        .get_mut("profiles")
+        .and_then(|p| p.get_mut(name))
+        .and_then(toml_edit::Item::as_table_mut);
+    if let Some(t) = table
+        && !t.is_empty()
+        && t.iter()
+            .all(|(_, v)| v.is_table() || v.is_array_of_tables())
+    {
+        t.set_implicit(true);
+    }
 }
 
 /// A profile written as an inline table that `--remove` leaves empty gets back the blanks it
@@ -322,6 +343,9 @@ mod tests {
             "[profiles]\nwork = {}\n",
             "[profiles]\nwork = {   }\n",
             "[profiles]\nwork = { issuer = \"x\"  }\n",
+            // See: issue 24 (found by `config_edit`): setup's header stayed behind.
+            "[profiles.work.x]\r\nissuer = \"y\"\r\n",
+            "[profiles.work.x]\n[profiles.work.y]\n",
         ] {
             let ListEdit::Changed(added) =
                 edit_list(text, "work", "hosts", same, Some("new.example")).unwrap()
@@ -340,6 +364,22 @@ mod tests {
                 assert_eq!(back, text);
             }
         }
+    }
+
+    /// See: issue 24 (found by `config_edit`): the documented exception of `edit_list`.
+    #[test]
+    fn a_users_header_over_sub_tables_alone_goes_on_remove() {
+        let text = "[profiles.work]\n[profiles.work.x]\nissuer = \"y\"\n";
+        let ListEdit::Changed(added) =
+            edit_list(text, "work", "hosts", |_| false, Some("h")).unwrap()
+        else {
+            panic!("no change");
+        };
+        let ListEdit::Changed(back) = edit_list(&added, "work", "hosts", |_| true, None).unwrap()
+        else {
+            panic!("no removal");
+        };
+        assert_eq!(back, "[profiles.work.x]\nissuer = \"y\"\n");
     }
 
     /// See: issue 24 (found by `config_edit`). toml_edit writes the dotted keys of one table

@@ -108,8 +108,10 @@ fuzz_target!(|data: &[u8]| {
             let mixed =
                 text.contains("\r\n") && text.matches("\r\n").count() != text.matches('\n').count();
             if mixed {
+                // Line breaks may come back as LF, except inside a multi-line string, whose
+                // CRLF is content that toml_edit keeps: equal but for CRLF versus LF.
                 assert_eq!(
-                    back,
+                    back.replace("\r\n", "\n"),
                     text.replace("\r\n", "\n"),
                     "setup then setup --remove"
                 );

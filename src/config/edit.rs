@@ -166,7 +166,8 @@ pub enum ListEdit {
 /// or with `None` remove every entry `same` matches, keeping the rest of the file byte for byte:
 /// `tok setup` then `tok setup --remove` gives back the text the first was given, with three
 /// exceptions: a list that was present and empty (`key = []`) goes with tok's last entry; a
-/// file mixing CRLF and LF line breaks comes back with LF throughout; and a `[profiles.NAME]`
+/// file mixing CRLF and LF line breaks comes back with LF (but inside a multi-line string,
+/// where a line break is content); and a `[profiles.NAME]`
 /// header with nothing under it but sub-tables goes (see [`hide_emptied_header`]).
 /// The list is edited in place, so its layout and the key's own spacing stay as they were. A
 /// file that is not TOML, whose `key` is not a list, or that toml_edit would not write back as

@@ -12,34 +12,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
-/// The members of a JSON object in order, each value's exact text (the oracle's own reader).
-struct Members(Vec<(String, Box<RawValue>)>);
-
-impl<'de> Deserialize<'de> for Members {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Members;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> Result<Members, A::Error> {
-                let mut out = vec![];
-                while let Some(kv) = m.next_entry::<String, Box<RawValue>>()? {
-                    out.push(kv);
-                }
-                Ok(Members(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
+use tok_fuzz::Members;
 
 fn members(b: &[u8]) -> Option<Vec<(String, String)>> {
     if b.iter().all(u8::is_ascii_whitespace) {

@@ -158,8 +158,8 @@ pub fn marker_in_members(bytes: &[u8], keys: &[&str]) -> bool {
     serde_json::from_str::<Box<RawValue>>(text.trim_start()).is_ok_and(|raw| search(&raw, keys))
 }
 
-/// An object's members in order, duplicates kept, values unread.
-struct Members(Vec<(String, Box<serde_json::value::RawValue>)>);
+/// An object's members in order, duplicates kept, each value's exact text, unread.
+pub struct Members(pub Vec<(String, Box<serde_json::value::RawValue>)>);
 
 impl<'de> serde::Deserialize<'de> for Members {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
